@@ -1,0 +1,185 @@
+//! The parsed `full-task-graph.json`: a skeleton per task plus the raw JSON text.
+//!
+//! Only what the optimiser needs is parsed eagerly (label, kind, dependency edges, soft and if
+//! dependencies, optimization). Each task's `task` definition stays a byte range of the original
+//! text and is parsed only when that task is created. Labels are interned to `u32` ids and the
+//! hard-dependency edges live in a petgraph `DiGraph` whose node indices equal those ids.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+use serde_json::Value;
+
+use super::error::Error;
+use super::preview::Warning;
+
+/// Index of a task in [`FullTaskGraph`] (also its petgraph node index).
+pub type TaskIdx = u32;
+
+/// The `optimization` of a task: upstream uses only the first key of the object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Optimization {
+    /// `null` or `{}`: the `never` strategy.
+    None,
+    /// `{name: arg}` (the first entry, in document order).
+    Strategy { name: String, arg: Value },
+}
+
+/// One `dependencies` entry: edge name → label, and the task it resolves to, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub name: String,
+    pub label: String,
+    /// `None` when the label is not in the graph: upstream drops the edge silently.
+    pub target: Option<TaskIdx>,
+}
+
+/// The eagerly parsed part of one `full-task-graph.json` entry.
+#[derive(Debug, Clone)]
+pub struct TaskNode {
+    /// The key of the entry (upstream keys the graph by it).
+    pub label: String,
+    pub kind: String,
+    pub dependencies: Vec<Dependency>,
+    pub soft_dependencies: Vec<String>,
+    pub if_dependencies: Vec<String>,
+    pub optimization: Optimization,
+    /// The `task` definition, as a byte range of the source text.
+    pub(crate) task: Range<usize>,
+    /// `optimization`, as a byte range of the source text.
+    pub(crate) optimization_raw: Range<usize>,
+    /// `description`, as a byte range of the source text (optional upstream).
+    pub(crate) description: Option<Range<usize>>,
+    /// `attributes`, as a byte range of the source text.
+    pub(crate) attributes: Range<usize>,
+}
+
+/// A parsed `full-task-graph.json`. Immutable once built; previews borrow it.
+#[derive(Debug)]
+pub struct FullTaskGraph {
+    pub(crate) source: Vec<u8>,
+    pub(crate) tasks: Vec<TaskNode>,
+    pub(crate) by_label: HashMap<String, TaskIdx>,
+    /// Hard dependency edges (dependent → dependency); the weight is the index of the entry in
+    /// the dependent's `dependencies`.
+    pub(crate) graph: DiGraph<(), u32, u32>,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl FullTaskGraph {
+    /// Parses `full-task-graph.json` text, plain or gzip-compressed.
+    pub fn parse(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
+        super::parse::full_task_graph(bytes)
+    }
+
+    /// Number of tasks.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// True when the graph has no task.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Number of hard-dependency edges (after dropping edges to unknown labels).
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The task with this label.
+    pub fn get(&self, label: &str) -> Option<&TaskNode> {
+        self.index_of(label).and_then(|idx| self.node(idx))
+    }
+
+    /// All labels, in the order of the source file (unsorted).
+    pub fn labels_unsorted(&self) -> impl Iterator<Item = &str> {
+        self.tasks.iter().map(|t| t.label.as_str())
+    }
+
+    /// Problems found while loading (dependencies on unknown labels, ...).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    pub(crate) fn index_of(&self, label: &str) -> Option<TaskIdx> {
+        self.by_label.get(label).copied()
+    }
+
+    pub(crate) fn node(&self, idx: TaskIdx) -> Option<&TaskNode> {
+        self.tasks.get(idx as usize)
+    }
+
+    pub(crate) fn label(&self, idx: TaskIdx) -> &str {
+        self.node(idx).map_or("", |t| t.label.as_str())
+    }
+
+    /// The hard dependencies of a task: `(edge name, dependency)`, edges to unknown labels
+    /// excluded.
+    pub(crate) fn dependencies_of(&self, idx: TaskIdx) -> impl Iterator<Item = (&str, TaskIdx)> {
+        let node = self.node(idx);
+        node.into_iter().flat_map(|n| {
+            n.dependencies
+                .iter()
+                .filter_map(|d| d.target.map(|t| (d.name.as_str(), t)))
+        })
+    }
+
+    /// The tasks that depend on this one (each edge once, so a task with two edges to this one
+    /// appears twice).
+    pub fn dependents_of(&self, idx: TaskIdx) -> impl Iterator<Item = TaskIdx> + '_ {
+        self.graph
+            .neighbors_directed(NodeIndex::new(idx as usize), Direction::Incoming)
+            .map(|n| n.index() as TaskIdx)
+    }
+
+    /// The raw text of a task's `task` definition.
+    pub(crate) fn task_text(&self, idx: TaskIdx) -> &[u8] {
+        self.node(idx)
+            .and_then(|n| self.source.get(n.task.clone()))
+            .unwrap_or(b"{}")
+    }
+
+    /// Parses a task's definition (only done for tasks that are created).
+    pub fn task_definition(&self, label: &str) -> Result<Value, Error> {
+        let idx = self.index_of(label).ok_or_else(|| Error::UnknownLabels {
+            labels: vec![label.to_string()],
+        })?;
+        self.parse_task(idx)
+    }
+
+    pub(crate) fn parse_task(&self, idx: TaskIdx) -> Result<Value, Error> {
+        serde_json::from_slice(self.task_text(idx)).map_err(|e| Error::BadField {
+            label: self.label(idx).to_string(),
+            field: "task".into(),
+            problem: format!("is not valid JSON: {e}"),
+        })
+    }
+
+    /// A task's `optimization` exactly as written.
+    pub(crate) fn raw_optimization(&self, idx: TaskIdx) -> Option<Value> {
+        let range = self.node(idx)?.optimization_raw.clone();
+        serde_json::from_slice(self.source.get(range)?).ok()
+    }
+
+    /// The raw text of an entry's `description`, if it has one.
+    pub(crate) fn description_text(&self, idx: TaskIdx) -> Option<&[u8]> {
+        let range = self.node(idx)?.description.clone()?;
+        self.source.get(range)
+    }
+
+    /// Parses a task's `attributes`.
+    pub fn attributes(&self, label: &str) -> Option<Value> {
+        let idx = self.index_of(label)?;
+        self.parse_attributes(idx)
+    }
+
+    pub(crate) fn parse_attributes(&self, idx: TaskIdx) -> Option<Value> {
+        let text = self
+            .node(idx)
+            .and_then(|n| self.source.get(n.attributes.clone()))?;
+        serde_json::from_slice(text).ok()
+    }
+}

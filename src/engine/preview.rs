@@ -1,0 +1,516 @@
+//! The preview: one request in, everything upstream would decide and create out.
+//!
+//! [`preview`] runs, per `times` iteration and each time on the original `label-to-taskid`
+//! map, the same steps as upstream's `create_tasks`: closure, remove phase, replace phase,
+//! subgraph with new taskIds, and `create.create_tasks`' final touches. Every decision carries
+//! its reason, every added dependency a path to a requested label, and soft problems become
+//! [`Warning`]s.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::Error;
+use super::finalize::{create_tasks, CreateSettings};
+use super::ids::TaskIdSource;
+use super::model::FullTaskGraph;
+use super::optimize::remove::remove_tasks;
+use super::optimize::replace::{replace_tasks, ReplaceInput, Source};
+use super::optimize::strategies::{is_falsy, Strategy};
+use super::optimize::subgraph::{get_subgraph, Stamp, SubgraphInput};
+use super::optimize::index_search_paths;
+use super::parse::{IndexAnswers, LabelToTaskId};
+use super::select::{target_graph, Local, TargetGraph};
+
+/// Which upstream code path to reproduce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// `add_new_jobs_action` → `create_tasks`: requested labels are never optimized, every
+    /// created task depends on the action task and has it as `extra.parent`.
+    AddNewJobs { action_task_id: String },
+    /// A decision task's optimisation of the closure: `do_not_optimize` from the parameters,
+    /// no action stamp. This is the path where `skip-unless-changed` and `if_dependencies`
+    /// remove tasks.
+    Decision { do_not_optimize: Vec<String> },
+}
+
+/// Everything a preview depends on. Large inputs are borrowed.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The labels to add (`input.tasks`), in the user's order; duplicates are allowed.
+    pub labels: Vec<String>,
+    /// `input.times` (1 to 100).
+    pub times: u32,
+    pub mode: Mode,
+    /// The merged `label-to-taskid.json` of the decision, earlier actions and cron tasks.
+    pub existing: &'a LabelToTaskId,
+    /// The decision's parameters.
+    pub parameters: &'a Value,
+    /// Index and status answers for `index-search`.
+    pub answers: &'a IndexAnswers,
+    pub decision_task_id: String,
+    pub trust_domain: String,
+    /// `params["level"]` as upstream formats it into `schedulerId`.
+    pub level: String,
+    /// `$TASKCLUSTER_ROOT_URL`.
+    pub root_url: String,
+    /// `$TASKCLUSTER_PROXY_URL` (`None`: private artifacts use the root URL).
+    pub proxy_url: Option<String>,
+    /// The time tasks are created at (upstream: per task, just before `createTask`).
+    pub now: NaiveDateTime,
+    /// Also build the `task-graph.json` artifact of each iteration.
+    pub with_task_graph: bool,
+}
+
+/// A problem worth a sheriff's attention that does not stop the preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Warning {
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub message: String,
+}
+
+impl Warning {
+    pub(crate) fn unknown_dependency(label: &str, deps: &[String]) -> Warning {
+        Warning {
+            kind: "unknown-dependency".into(),
+            labels: vec![label.to_string()],
+            message: format!(
+                "{label:?} depends on {} not in the graph; the edge is dropped as upstream does",
+                deps.iter()
+                    .map(|d| format!("{d:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// How a reused task was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reuse {
+    pub task_id: String,
+    /// `existing-tasks` or `index-search`.
+    pub source: String,
+    /// The index path of an `index-search` hit.
+    pub index_path: Option<String>,
+}
+
+/// The outcome of one `create_tasks` call.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Iteration {
+    /// Label → new taskId.
+    pub created: BTreeMap<String, String>,
+    /// Label → the task reused in its place.
+    pub reused: BTreeMap<String, Reuse>,
+    /// Label → why it was removed.
+    pub removed: BTreeMap<String, String>,
+    /// TaskId → the definition exactly as sent to `queue.createTask` (extra copies from
+    /// `task_duplicates` included).
+    pub tasks: BTreeMap<String, Value>,
+    /// Label → why it is created (requested, or which dependency could not be reused).
+    pub reasons: BTreeMap<String, String>,
+    /// Label → path from a requested label down to it, for every task that is not requested.
+    pub why: BTreeMap<String, Vec<String>>,
+    /// The action's `label-to-taskid.json` artifact.
+    pub label_to_taskid: BTreeMap<String, String>,
+    /// The action's `task-graph.json` artifact, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_graph: Option<BTreeMap<String, Value>>,
+}
+
+/// The whole preview.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// The requested labels, sorted and distinct.
+    pub requested: Vec<String>,
+    pub times: u32,
+    /// Every task of the closure, sorted.
+    pub closure: Vec<String>,
+    /// The index paths upstream would look up (sorted).
+    pub index_paths: Vec<String>,
+    pub iterations: Vec<Iteration>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Computes the preview of `request` on `graph`. New taskIds come from `ids`.
+pub fn preview(
+    graph: &FullTaskGraph,
+    request: &Request<'_>,
+    ids: &mut dyn TaskIdSource,
+) -> Result<Preview, Error> {
+    if request.times == 0 || request.times > 100 {
+        return Err(Error::BadRequest {
+            message: format!("times must be between 1 and 100, not {}", request.times),
+        });
+    }
+    if request.labels.is_empty() {
+        return Err(Error::BadRequest {
+            message: "no labels requested".into(),
+        });
+    }
+    let target = target_graph(graph, &request.labels)?;
+    let n = target.len();
+    let mut requested = vec![false; n];
+    for label in &request.labels {
+        if let Some(l) = target.local_of(label) {
+            if let Some(slot) = requested.get_mut(l as usize) {
+                *slot = true;
+            }
+        }
+    }
+    let (do_not_optimize, stamp) = match &request.mode {
+        Mode::AddNewJobs { action_task_id } => (
+            requested.clone(),
+            Stamp::Action {
+                action_task_id: action_task_id.clone(),
+            },
+        ),
+        Mode::Decision { do_not_optimize } => {
+            let mut dno = vec![false; n];
+            for label in do_not_optimize {
+                if let Some(slot) = target.local_of(label).and_then(|l| dno.get_mut(l as usize)) {
+                    *slot = true;
+                }
+            }
+            (dno, Stamp::Decision)
+        }
+    };
+
+    let removal = remove_tasks(&target, &requested, &do_not_optimize, request.parameters);
+    let replace_input = ReplaceInput {
+        do_not_optimize: &do_not_optimize,
+        removed: &removal.removed,
+        existing: request.existing,
+        answers: request.answers,
+        now: request.now,
+    };
+    let scheduler_id = format!("{}-level-{}", request.trust_domain, request.level);
+    let why = why_paths(&target, &requested);
+    let mut warnings = closure_warnings(&target);
+    let mut iterations = Vec::with_capacity(request.times as usize);
+    for _ in 0..request.times {
+        let replacing = replace_tasks(&target, &replace_input)?;
+        // Replace-with-nothing never happens with the built-in strategies, so the removed set
+        // after the replace phase is the one of the remove phase.
+        let removed = &removal.removed;
+        let subgraph = get_subgraph(
+            &target,
+            &SubgraphInput {
+                removed,
+                replaced: &replacing.replaced,
+                stamp: &stamp,
+                decision_task_id: &request.decision_task_id,
+                root_url: &request.root_url,
+                proxy_url: request.proxy_url.as_deref().filter(|p| !p.is_empty()),
+                with_task_graph: request.with_task_graph,
+            },
+            ids,
+        )?;
+        let created_tasks = create_tasks(
+            &target,
+            subgraph.kept,
+            &CreateSettings {
+                decision_task_id: &request.decision_task_id,
+                scheduler_id: &scheduler_id,
+                now: request.now,
+            },
+            ids,
+        )?;
+
+        let mut iteration = Iteration {
+            created: BTreeMap::new(),
+            reused: BTreeMap::new(),
+            removed: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            reasons: BTreeMap::new(),
+            why: BTreeMap::new(),
+            label_to_taskid: subgraph.label_to_taskid,
+            task_graph: subgraph.task_graph,
+        };
+        for local in 0..n as Local {
+            let label = target.label(local).to_string();
+            let slot = local as usize;
+            if removal.removed.get(slot).copied().unwrap_or(false) {
+                iteration.removed.insert(
+                    label.clone(),
+                    removal.reasons.get(slot).cloned().unwrap_or_default(),
+                );
+            } else if let Some(Some(r)) = replacing.replaced.get(slot) {
+                let (source, index_path) = match &r.source {
+                    Source::ExistingTasks => ("existing-tasks", None),
+                    Source::IndexSearch { path } => ("index-search", Some(path.clone())),
+                };
+                iteration.reused.insert(
+                    label.clone(),
+                    Reuse {
+                        task_id: r.task_id.clone(),
+                        source: source.to_string(),
+                        index_path,
+                    },
+                );
+            } else {
+                let reason = if requested.get(slot).copied().unwrap_or(false) {
+                    "requested".to_string()
+                } else {
+                    replacing.kept_reasons.get(slot).cloned().unwrap_or_default()
+                };
+                iteration.reasons.insert(label.clone(), reason);
+            }
+            if let Some(path) = why.get(slot).filter(|p| p.len() > 1) {
+                if !iteration.removed.contains_key(&label) {
+                    iteration.why.insert(
+                        label,
+                        path.iter().map(|&l| target.label(l).to_string()).collect(),
+                    );
+                }
+            }
+        }
+        for task in created_tasks {
+            iteration.created.insert(task.label.clone(), task.task_id.clone());
+            for dup in &task.duplicates {
+                iteration.tasks.insert(dup.clone(), task.definition.clone());
+            }
+            iteration.tasks.insert(task.task_id, task.definition);
+        }
+        iterations.push(iteration);
+    }
+
+    if let Some(first) = iterations.first() {
+        warnings.extend(result_warnings(&target, first, request, &requested));
+    }
+    let mut requested_labels: Vec<String> = request.labels.clone();
+    requested_labels.sort();
+    requested_labels.dedup();
+    Ok(Preview {
+        requested: requested_labels,
+        times: request.times,
+        closure: (0..n as Local).map(|l| target.label(l).to_string()).collect(),
+        index_paths: index_search_paths(&target, &do_not_optimize),
+        iterations,
+        warnings,
+    })
+}
+
+/// For every task, a shortest path from a requested task down to it (breadth-first from the
+/// requested tasks in label order).
+fn why_paths(target: &TargetGraph<'_>, requested: &[bool]) -> Vec<Vec<Local>> {
+    let n = target.len();
+    let mut parent: Vec<Option<Local>> = vec![None; n];
+    let mut seen = vec![false; n];
+    let mut queue = VecDeque::new();
+    for (l, &r) in requested.iter().enumerate() {
+        if let (true, Some(s)) = (r, seen.get_mut(l)) {
+            *s = true;
+            queue.push_back(l as Local);
+        }
+    }
+    while let Some(node) = queue.pop_front() {
+        for &dep in target.dependencies.get(node as usize).into_iter().flatten() {
+            if let Some(s) = seen.get_mut(dep as usize) {
+                if !*s {
+                    *s = true;
+                    if let Some(p) = parent.get_mut(dep as usize) {
+                        *p = Some(node);
+                    }
+                    queue.push_back(dep);
+                }
+            }
+        }
+    }
+    (0..n as Local)
+        .map(|l| {
+            let mut path = vec![l];
+            let mut cur = l;
+            while let Some(p) = parent.get(cur as usize).copied().flatten() {
+                path.push(p);
+                cur = p;
+                if path.len() > n {
+                    break;
+                }
+            }
+            path.reverse();
+            path
+        })
+        .collect()
+}
+
+/// Warnings about the closure itself: dropped dependencies and unknown strategies.
+fn closure_warnings(target: &TargetGraph<'_>) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let mut unknown_strategies: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for &idx in &target.nodes {
+        let Some(task) = target.graph.node(idx) else { continue };
+        let missing: Vec<String> = task
+            .dependencies
+            .iter()
+            .filter(|d| d.target.is_none())
+            .map(|d| d.label.clone())
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(Warning::unknown_dependency(&task.label, &missing));
+        }
+        if let Strategy::Unknown(name) = Strategy::of(&task.optimization) {
+            unknown_strategies
+                .entry(name)
+                .or_default()
+                .push(task.label.clone());
+        }
+    }
+    for (name, labels) in unknown_strategies {
+        warnings.push(Warning {
+            kind: "unknown-strategy".into(),
+            message: format!(
+                "optimization strategy {name:?} is not a built-in one; treated as \"never\" \
+                 (the project may register it, and then the action could decide differently)"
+            ),
+            labels,
+        });
+    }
+    warnings
+}
+
+/// Warnings about the outcome: reused tasks that failed or expire too early, tasks built once
+/// per `times` iteration, definitions the queue would reject.
+fn result_warnings(
+    target: &TargetGraph<'_>,
+    iteration: &Iteration,
+    request: &Request<'_>,
+    requested: &[bool],
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    // Latest deadline among the created dependents of each reused task.
+    let deadline_of = |label: &str| -> Option<String> {
+        let id = iteration.created.get(label)?;
+        iteration
+            .tasks
+            .get(id)?
+            .get("deadline")?
+            .as_str()
+            .map(str::to_string)
+    };
+    let mut failed = Vec::new();
+    let mut expiring = Vec::new();
+    for (label, reuse) in &iteration.reused {
+        let Some(status) = request.answers.statuses.get(&reuse.task_id) else { continue };
+        if is_falsy(status) {
+            continue;
+        }
+        let state = status.get("state").and_then(Value::as_str).unwrap_or("");
+        if state == "failed" || state == "exception" {
+            failed.push(format!("{label} ({}: {state})", reuse.task_id));
+        }
+        let Some(local) = target.local_of(label) else { continue };
+        let latest = target
+            .dependents
+            .get(local as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(|&d| deadline_of(target.label(d)))
+            .max();
+        if let (Some(latest), Some(expires)) =
+            (latest, status.get("expires").and_then(Value::as_str))
+        {
+            let (a, b) = (
+                super::datestamps::strptime(expires),
+                super::datestamps::strptime(&latest),
+            );
+            if let (Some(a), Some(b)) = (a, b) {
+                if a < b {
+                    expiring.push(format!("{label} ({} expires {expires}, needed until {latest})", reuse.task_id));
+                }
+            }
+        }
+    }
+    let labels_of = |items: &[String]| -> Vec<String> {
+        items
+            .iter()
+            .map(|s| s.split(" (").next().unwrap_or(s).to_string())
+            .collect()
+    };
+    if !failed.is_empty() {
+        warnings.push(Warning {
+            kind: "reused-failed".into(),
+            labels: labels_of(&failed),
+            message: format!(
+                "reused without any check, although not successful: {}",
+                failed.join(", ")
+            ),
+        });
+    }
+    if !expiring.is_empty() {
+        warnings.push(Warning {
+            kind: "reused-expires-early".into(),
+            labels: labels_of(&expiring),
+            message: format!(
+                "reused, but expires before a new dependent's deadline: {}",
+                expiring.join(", ")
+            ),
+        });
+    }
+    if request.times > 1 {
+        let intermediate: Vec<String> = iteration
+            .created
+            .keys()
+            .filter(|l| {
+                target
+                    .local_of(l)
+                    .is_some_and(|x| !requested.get(x as usize).copied().unwrap_or(false))
+            })
+            .cloned()
+            .collect();
+        if !intermediate.is_empty() {
+            warnings.push(Warning {
+                kind: "built-per-iteration".into(),
+                message: format!(
+                    "with times = {}, each of these dependencies is built {} times, once per \
+                     iteration, instead of being shared",
+                    request.times, request.times
+                ),
+                labels: intermediate,
+            });
+        }
+    }
+    let mut duplicated = BTreeSet::new();
+    let mut many_routes = BTreeSet::new();
+    for (label, id) in &iteration.created {
+        let Some(def) = iteration.tasks.get(id) else { continue };
+        if let Some(deps) = def.get("dependencies").and_then(Value::as_array) {
+            let distinct: BTreeSet<String> = deps.iter().map(Value::to_string).collect();
+            if distinct.len() != deps.len() {
+                duplicated.insert(label.clone());
+            }
+        }
+        if def
+            .get("routes")
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.len() > 64)
+        {
+            many_routes.insert(label.clone());
+        }
+    }
+    if !duplicated.is_empty() {
+        warnings.push(Warning {
+            kind: "duplicate-dependencies".into(),
+            labels: duplicated.into_iter().collect(),
+            message: "the dependencies list repeats a taskId (two edges or a soft and a hard \
+                      dependency on one task); the queue rejects such a definition"
+                .into(),
+        });
+    }
+    if !many_routes.is_empty() {
+        warnings.push(Warning {
+            kind: "too-many-routes".into(),
+            labels: many_routes.into_iter().collect(),
+            message: "more than 64 routes: actions do not run the decision's index-task morph, \
+                      so the queue would reject the task"
+                .into(),
+        });
+    }
+    warnings
+}

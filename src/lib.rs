@@ -1,0 +1,20 @@
+//! taskgraph-preview: compute, exactly and before anything is submitted, what taskgraph's
+//! `add-new-jobs` action will create for a push.
+//!
+//! The crate is one package with layers as folders (see `ARCHITECTURE.md`):
+//!
+//! * [`engine`]: the pure core. It parses `full-task-graph.json` and friends and reproduces
+//!   taskcluster-taskgraph 24.5.1's `create_tasks` → `optimize_task_graph` → `get_subgraph` →
+//!   `create.create_tasks`. No I/O, clock, randomness or web crates.
+//! * `synth` (feature `synth`): a deterministic generator of gecko-shaped graphs for benchmarks
+//!   and differential tests.
+//! * `cli` (feature `cli`): the native command line, the only layer here that reads files and
+//!   the clock.
+
+pub mod engine;
+
+#[cfg(feature = "synth")]
+pub mod synth;
+
+#[cfg(feature = "cli")]
+pub mod cli;
