@@ -1,0 +1,320 @@
+//! The native command line: reads files and the clock, calls the engine, prints results.
+//!
+//! `taskgraph-preview preview` is a stable contract used by other tools and by our own
+//! differential tests; `gen-graph` writes a synthetic gecko-shaped push. The binary in
+//! `src/bin/taskgraph-preview.rs` only calls [`main`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::Value;
+
+use crate::engine::{self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request};
+
+const DEFAULT_DECISION: &str = "DecisionTaskId00000000A";
+const DEFAULT_ACTION: &str = "ActionTaskId0000000000A";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "taskgraph-preview",
+    version,
+    about = "Preview exactly what taskgraph's add-new-jobs action will create"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Preview the tasks an add-new-jobs action would create, reuse and remove.
+    Preview(PreviewArgs),
+    /// Write a synthetic gecko-shaped push (full-task-graph.json.gz, label-to-taskid.json,
+    /// parameters.yml, requests.json, index.json) into a folder.
+    GenGraph(GenArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum ModeArg {
+    /// `add_new_jobs_action` → `create_tasks` (the default).
+    AddNewJobs,
+    /// A decision task's optimisation of the closure (do_not_optimize from the parameters).
+    Decision,
+}
+
+#[derive(clap::Args, Debug)]
+struct PreviewArgs {
+    /// The decision's full-task-graph.json (plain or .gz).
+    #[arg(long, value_name = "PATH")]
+    graph: PathBuf,
+    /// A label-to-taskid.json; repeat for the decision and later runs (later ones win).
+    #[arg(long, value_name = "PATH")]
+    existing: Vec<PathBuf>,
+    /// A label to add; repeatable.
+    #[arg(long = "label", value_name = "LABEL")]
+    labels: Vec<String>,
+    /// A JSON list of labels, an action input {"tasks": [...]}, or named lists (with --request).
+    #[arg(long = "labels", value_name = "PATH")]
+    labels_file: Option<PathBuf>,
+    /// Which named list of --labels to use.
+    #[arg(long, value_name = "NAME")]
+    request: Option<String>,
+    /// How many times the action repeats the whole computation (1 to 100).
+    #[arg(long)]
+    times: Option<u32>,
+    /// The decision's parameters.yml or parameters.json.
+    #[arg(long, value_name = "PATH")]
+    parameters: Option<PathBuf>,
+    /// Index answers: {"index": {path: taskId}, "statuses": {taskId: status}}.
+    #[arg(long, value_name = "PATH")]
+    index: Option<PathBuf>,
+    /// The creation time, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    #[arg(long, default_value = DEFAULT_DECISION)]
+    decision_task_id: String,
+    #[arg(long, default_value = DEFAULT_ACTION)]
+    action_task_id: String,
+    #[arg(long, default_value = "gecko")]
+    trust_domain: String,
+    /// Default: the parameters' level, else 3.
+    #[arg(long)]
+    level: Option<String>,
+    #[arg(long, default_value = "https://firefox-ci-tc.services.mozilla.com")]
+    root_url: String,
+    /// The Taskcluster proxy action tasks use for private artifacts ("" for none).
+    #[arg(long, default_value = "http://taskcluster")]
+    proxy_url: String,
+    /// Print the whole preview as one JSON object.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_enum, default_value = "add-new-jobs")]
+    mode: ModeArg,
+    /// New taskIds as a counter (NewTaskId0000000000001, ...) instead of random slugids.
+    #[arg(long)]
+    deterministic_ids: bool,
+    /// Also output each iteration's task-graph.json artifact.
+    #[arg(long)]
+    with_task_graph: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct GenArgs {
+    /// Number of tasks.
+    #[arg(long, default_value_t = 1000)]
+    tasks: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output folder (created).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Preview(args) => run_preview(&args),
+        Command::GenGraph(args) => run_gen(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn named(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The labels of `--labels`: a list, `{"tasks": [...]}`, or named lists picked by `--request`.
+fn labels_from_file(path: &Path, request: Option<&str>) -> Result<Vec<String>, String> {
+    let value: Value = serde_json::from_slice(&read(path)?)
+        .map_err(|e| format!("{}: not JSON: {e}", named(path)))?;
+    let list = match (&value, request) {
+        (Value::Array(_), _) => value.clone(),
+        (Value::Object(map), None) if map.get("tasks").is_some_and(Value::is_array) => {
+            map.get("tasks").cloned().unwrap_or(Value::Null)
+        }
+        (Value::Object(map), Some(name)) => map.get(name).cloned().ok_or_else(|| {
+            format!(
+                "{}: no list named {name:?} (has: {})",
+                named(path),
+                map.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })?,
+        (Value::Object(map), None) => {
+            return Err(format!(
+                "{}: holds named lists; pick one with --request ({})",
+                named(path),
+                map.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        }
+        _ => return Err(format!("{}: must be a JSON list of labels or {{\"tasks\": [...]}}", named(path))),
+    };
+    serde_json::from_value(list)
+        .map_err(|e| format!("{}: the labels must be strings: {e}", named(path)))
+}
+
+fn level_of(parameters: &Value) -> Option<String> {
+    match parameters.get("level")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn run_preview(args: &PreviewArgs) -> Result<(), String> {
+    let mut labels = args.labels.clone();
+    if let Some(path) = &args.labels_file {
+        labels.extend(labels_from_file(path, args.request.as_deref())?);
+    }
+    if labels.is_empty() {
+        return Err("no labels: give --label (repeatable) or --labels PATH".into());
+    }
+    let now = match &args.now {
+        Some(text) => datestamps::parse_rfc3339(text)
+            .ok_or_else(|| format!("--now {text:?} is not an RFC 3339 time (e.g. 2025-12-01T00:00:00.000Z)"))?,
+        None => chrono::Utc::now().naive_utc(),
+    };
+    let parameters = match &args.parameters {
+        Some(path) => parse::parameters(&read(path)?, &named(path)).map_err(|e| e.to_string())?,
+        None => Value::Object(serde_json::Map::new()),
+    };
+    let mut maps = Vec::new();
+    for path in &args.existing {
+        maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
+    }
+    let existing = parse::merge_label_to_taskid(maps);
+    let answers = match &args.index {
+        Some(path) => parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?,
+        None => IndexAnswers::default(),
+    };
+    let graph = FullTaskGraph::parse(read(&args.graph)?)
+        .map_err(|e| format!("{}: {e}", named(&args.graph)))?;
+    let mode = match args.mode {
+        ModeArg::AddNewJobs => Mode::AddNewJobs {
+            action_task_id: args.action_task_id.clone(),
+        },
+        ModeArg::Decision => Mode::Decision {
+            do_not_optimize: parameters
+                .get("do_not_optimize")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default(),
+        },
+    };
+    let request = Request {
+        labels,
+        times: args.times.unwrap_or(1),
+        mode,
+        existing: &existing,
+        parameters: &parameters,
+        answers: &answers,
+        decision_task_id: args.decision_task_id.clone(),
+        trust_domain: args.trust_domain.clone(),
+        level: args
+            .level
+            .clone()
+            .or_else(|| level_of(&parameters))
+            .unwrap_or_else(|| "3".into()),
+        root_url: args.root_url.clone(),
+        proxy_url: Some(args.proxy_url.clone()).filter(|p| !p.is_empty()),
+        now,
+        with_task_graph: args.with_task_graph,
+    };
+    let preview = if args.deterministic_ids {
+        engine::preview(&graph, &request, &mut CounterIds::golden())
+    } else {
+        engine::preview(&graph, &request, &mut || slugid::nice())
+    }
+    .map_err(|e| e.to_string())?;
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    if args.json {
+        serde_json::to_writer(&mut out, &preview).map_err(|e| format!("cannot write: {e}"))?;
+        out.write_all(b"\n").map_err(|e| format!("cannot write: {e}"))?;
+    } else {
+        out.write_all(summary(&graph, &preview).as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("cannot write: {e}"))
+}
+
+/// The readable summary: counts, created tasks grouped by kind, reused dependencies with their
+/// source, removed tasks, warnings.
+fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
+    let mut s = String::new();
+    for (i, it) in preview.iterations.iter().enumerate() {
+        if preview.times > 1 {
+            let _ = writeln!(s, "== iteration {} of {} ==", i + 1, preview.times);
+        }
+        let _ = writeln!(
+            s,
+            "{} requested, {} in the closure: {} created, {} reused, {} removed",
+            preview.requested.len(),
+            preview.closure.len(),
+            it.created.len(),
+            it.reused.len(),
+            it.removed.len()
+        );
+        let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for label in it.created.keys() {
+            let kind = graph.get(label).map_or("?", |t| t.kind.as_str());
+            by_kind.entry(kind).or_default().push(label);
+        }
+        if !by_kind.is_empty() {
+            let _ = writeln!(s, "\nCreated:");
+        }
+        for (kind, labels) in by_kind {
+            let _ = writeln!(s, "  {kind} ({})", labels.len());
+            for label in labels {
+                let reason = it.reasons.get(label).map_or("", String::as_str);
+                let _ = writeln!(s, "    {label}  [{reason}]");
+            }
+        }
+        if !it.reused.is_empty() {
+            let _ = writeln!(s, "\nReused:");
+        }
+        for (label, reuse) in &it.reused {
+            let source = match &reuse.index_path {
+                Some(path) => format!("index {path}"),
+                None => reuse.source.clone(),
+            };
+            let _ = writeln!(s, "    {label}  {}  ({source})", reuse.task_id);
+        }
+        if !it.removed.is_empty() {
+            let _ = writeln!(s, "\nRemoved:");
+        }
+        for (label, reason) in &it.removed {
+            let _ = writeln!(s, "    {label}  ({reason})");
+        }
+    }
+    if !preview.warnings.is_empty() {
+        let _ = writeln!(s, "\nWarnings:");
+    }
+    for w in &preview.warnings {
+        let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
+    }
+    s
+}
+
+fn run_gen(args: &GenArgs) -> Result<(), String> {
+    let push = crate::synth::generate(&crate::synth::Config {
+        tasks: args.tasks,
+        seed: args.seed,
+    });
+    push.write_to(&args.out)
+        .map_err(|e| format!("cannot write into {}: {e}", args.out.display()))
+}

@@ -28,8 +28,8 @@ fn strptime_pattern() -> &'static Regex {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN.get_or_init(|| {
         constant_regex(concat!(
-            r"(?i)^(\d\d\d\d)-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])",
-            r"T(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)\.([0-9]{1,6})Z$"
+            r"^(\d\d\d\d)-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])",
+            r"[Tt](2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)\.([0-9]{1,6})[Zz]$"
         ))
     })
 }
@@ -128,21 +128,17 @@ mod tests {
     #[test]
     fn quirks_match_upstream() {
         let cases = [
-            ("1 day", Ok("2025-01-02T00:00:00.000Z")),
-            ("-1 day", Ok("2025-01-02T00:00:00.000Z")),
-            ("1 year 1 second", Ok("2026-01-01T00:00:00.000Z")),
-            ("10d", Ok("2025-01-11T00:00:00.000Z")),
-            ("3 mo", Ok("2025-04-01T00:00:00.000Z")),
-            ("90 min", Ok("2025-01-01T01:30:00.000Z")),
-            ("1d2h", Ok("2025-01-02T00:00:00.000Z")),
-            ("  7   days", Ok("2025-01-08T00:00:00.000Z")),
+            ("1 day", "2025-01-02T00:00:00.000Z"),
+            ("-1 day", "2025-01-02T00:00:00.000Z"),
+            ("1 year 1 second", "2026-01-01T00:00:00.000Z"),
+            ("10d", "2025-01-11T00:00:00.000Z"),
+            ("3 mo", "2025-04-01T00:00:00.000Z"),
+            ("90 min", "2025-01-01T01:30:00.000Z"),
+            ("1d2h", "2025-01-02T00:00:00.000Z"),
+            ("  7   days", "2025-01-08T00:00:00.000Z"),
         ];
         for (input, want) in cases {
-            assert_eq!(
-                json_time_from_now(input, now()).as_deref(),
-                want.map_err(|e: &str| e),
-                "{input}"
-            );
+            assert_eq!(json_time_from_now(input, now()).as_deref(), Ok(want), "{input}");
         }
         assert!(json_time_from_now("2 weeks", now())
             .unwrap_err()

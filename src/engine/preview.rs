@@ -116,7 +116,11 @@ pub struct Iteration {
     pub reasons: BTreeMap<String, String>,
     /// Label → path from a requested label down to it, for every task that is not requested.
     pub why: BTreeMap<String, Vec<String>>,
+    /// Label → taskIds of the extra copies `attributes.task_duplicates` asks for.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub duplicates: BTreeMap<String, Vec<String>>,
     /// The action's `label-to-taskid.json` artifact.
+    #[serde(rename = "labelToTaskId")]
     pub label_to_taskid: BTreeMap<String, String>,
     /// The action's `task-graph.json` artifact, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,6 +234,7 @@ pub fn preview(
             tasks: BTreeMap::new(),
             reasons: BTreeMap::new(),
             why: BTreeMap::new(),
+            duplicates: BTreeMap::new(),
             label_to_taskid: subgraph.label_to_taskid,
             task_graph: subgraph.task_graph,
         };
@@ -275,6 +280,11 @@ pub fn preview(
             iteration.created.insert(task.label.clone(), task.task_id.clone());
             for dup in &task.duplicates {
                 iteration.tasks.insert(dup.clone(), task.definition.clone());
+            }
+            if !task.duplicates.is_empty() {
+                iteration
+                    .duplicates
+                    .insert(task.label.clone(), task.duplicates.clone());
             }
             iteration.tasks.insert(task.task_id, task.definition);
         }

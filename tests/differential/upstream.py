@@ -1,0 +1,191 @@
+"""Run the real taskcluster-taskgraph `add-new-jobs` code path offline, for differential tests.
+
+This imports the installed `taskgraph` package (24.5.1, from PyPI) and calls its real
+`taskgraph.actions.util.create_tasks` (or, in decision mode, `optimize_task_graph` followed by
+`create.create_tasks`) with only the network edges replaced:
+
+* index/queue look-ups (`find_task_id[_batched]`, `status_task[_batched]`) answer from the
+  `--index` file; without one they find nothing;
+* `create.create_task` records the definition after the real `resolve_timestamps` with a
+  fixed `now`; `write_artifact` records the artifacts;
+* `slugid` hands out recognisable counter ids, so new taskIds can be mapped back to labels;
+* strategy names the package does not register are registered as the base "never" strategy
+  (the same treatment the Rust engine gives them, with a warning).
+
+`run()` returns the canonical form `compare.py` also builds from our CLI output.
+"""
+
+import copy
+import datetime
+import gzip
+import json
+import os
+import re
+import types
+
+MINTED = re.compile(r"UpStReAmNeW[0-9]{9}Xx")
+
+
+def _open(path):
+    return gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)
+
+
+def run(case):
+    """case: dict with graph, existing (list), labels, parameters, index, now, times,
+    decision_task_id, action_task_id, trust_domain, root_url, proxy_url, mode."""
+    os.environ["TASKCLUSTER_ROOT_URL"] = case["root_url"]
+    if case.get("proxy_url"):
+        os.environ["TASKCLUSTER_PROXY_URL"] = case["proxy_url"]
+    else:
+        os.environ.pop("TASKCLUSTER_PROXY_URL", None)
+    mode = case.get("mode", "add-new-jobs")
+    os.environ["TASK_ID"] = case["action_task_id"] if mode == "add-new-jobs" else case["decision_task_id"]
+
+    import taskgraph.actions.util as au
+    import taskgraph.create as tcreate
+    import taskgraph.optimize.base as ob
+    import taskgraph.optimize.strategies as ostrat
+    import taskgraph.util.taskcluster as tc
+    from taskgraph.taskgraph import TaskGraph
+
+    answers = {"index": {}, "statuses": {}}
+    if case.get("index"):
+        with open(case["index"]) as f:
+            answers.update(json.load(f))
+    index, statuses = answers.get("index") or {}, answers.get("statuses") or {}
+
+    def find_task_id(path, *a, **k):
+        if path in index:
+            return index[path]
+        raise KeyError(path)
+
+    stubs = {
+        "find_task_id": find_task_id,
+        "find_task_id_batched": lambda paths, *a, **k: {p: index[p] for p in paths if p in index},
+        "status_task": lambda tid, *a, **k: statuses.get(tid),
+        "status_task_batched": lambda ids, *a, **k: {i: statuses[i] for i in ids if i in statuses},
+    }
+    for mod in (tc, ob, ostrat):
+        for name, fn in stubs.items():
+            if hasattr(mod, name):
+                setattr(mod, name, fn)
+
+    counter = [0]
+
+    def minted():
+        counter[0] += 1
+        return f"UpStReAmNeW{counter[0]:09d}Xx"
+
+    ob.slugid = minted
+    tcreate.slugid = minted
+
+    now = datetime.datetime.strptime(case["now"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc
+    )
+    tcreate.current_json_time = lambda datetime_format=False: now if datetime_format else case["now"]
+
+    class FrozenDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return now if tz is not None else now.replace(tzinfo=None)
+
+    ob.datetime = types.SimpleNamespace(datetime=FrozenDatetime, timezone=datetime.timezone)
+
+    submitted = []
+    resolve = tcreate.resolve_timestamps
+    tcreate.create_task = lambda session, task_id, label, task_def: submitted.append(
+        (task_id, label, resolve(now, task_def))
+    )
+    tcreate.get_session = lambda *a, **k: None
+    artifacts = {}
+    au.write_artifact = lambda name, data: artifacts.__setitem__(name, copy.deepcopy(data))
+
+    with _open(case["graph"]) as f:
+        raw = json.load(f)
+    _, full = TaskGraph.from_json(raw)
+    del raw
+    label_to_taskid = {}
+    for path in case.get("existing") or []:
+        with _open(path) as f:
+            label_to_taskid.update(json.load(f))
+    params = {}
+    if case.get("parameters"):
+        import yaml
+
+        with open(case["parameters"]) as f:
+            params = yaml.safe_load(f) or {}
+    params.setdefault("files_changed", [])
+    params["level"] = str(case.get("level") or params.get("level") or "3")
+
+    for task in full.tasks.values():
+        if task.optimization:
+            name = next(iter(task.optimization))
+            if name not in ob.registry:
+                ob.registry[name] = ob.OptimizationStrategy()
+                ob.registry[name].description = f"{name} (unknown: never)"
+
+    graph_config = {"trust-domain": case["trust_domain"]}
+    labels = case["labels"]
+    for label in labels:  # add_new_jobs_action's own check
+        if label not in full.tasks:
+            return {"error": f"{label} was not found in the task-graph"}
+    try:
+        iterations = []
+        for i in range(case.get("times", 1)):
+            submitted.clear()
+            if mode == "add-new-jobs":
+                l2t = au.create_tasks(graph_config, labels, full, label_to_taskid, params,
+                                      case["decision_task_id"], str(i))
+                l2t = artifacts.get(f"label-to-taskid-{i}.json", l2t)
+            else:
+                target = full.graph.transitive_closure(set(labels))
+                ttg = TaskGraph({l: full[l] for l in target.nodes}, target)
+                optimized, l2t = ob.optimize_task_graph(
+                    ttg, set(labels), params, set(params.get("do_not_optimize") or []),
+                    case["decision_task_id"], existing_tasks=label_to_taskid)
+                l2t = dict(l2t)
+                tcreate.create_tasks(graph_config, optimized, l2t, params, case["decision_task_id"])
+            closure = full.graph.transitive_closure(set(labels)).nodes
+            iterations.append(canonical(closure, l2t, submitted, case))
+    except Exception as e:  # noqa: BLE001 - reported as data, compared with our error
+        return {"error": f"{type(e).__name__}: {e}"}
+    return {"iterations": iterations}
+
+
+def canonical(closure, l2t, submitted, case):
+    """{scheduled, replaced, removed, tasks}; new ids → <new:LABEL>, decision/action ids named."""
+    by_label = {}
+    for task_id, label, definition in submitted:
+        by_label.setdefault(label, (task_id, definition))  # the first is the graph's task
+    new_ids = {tid: label for label, (tid, _) in by_label.items()}
+    for tid, label, _ in submitted:
+        new_ids.setdefault(tid, label)  # task_duplicates copies
+    subst = {tid: f"<new:{label}>" for tid, label in new_ids.items()}
+    subst[case["decision_task_id"]] = "<decision>"
+    subst[case["action_task_id"]] = "<action>"
+    replaced = {l: l2t[l] for l in sorted(closure) if l in l2t and l not in by_label}
+    return {
+        "scheduled": sorted(by_label),
+        "replaced": replaced,
+        "removed": sorted(set(closure) - set(by_label) - set(replaced)),
+        "tasks": {label: canon_def(d, subst) for label, (_, d) in sorted(by_label.items())},
+        "copies": sorted(label for tid, label, _ in submitted if tid != by_label[label][0]),
+    }
+
+
+def canon_def(definition, subst):
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(subst, key=len, reverse=True)))
+
+    def canon(v):
+        if isinstance(v, str):
+            return pattern.sub(lambda m: subst[m.group(0)], v)
+        if isinstance(v, list):
+            return [canon(x) for x in v]
+        if isinstance(v, dict):
+            return {canon(k): canon(x) for k, x in v.items()}
+        return v
+
+    out = canon(definition)
+    if isinstance(out.get("dependencies"), list):
+        out["dependencies"] = sorted(out["dependencies"])
+    return out
