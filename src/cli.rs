@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
+use crate::engine::model::Source;
 use crate::engine::{self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request};
 
 const DEFAULT_DECISION: &str = "DecisionTaskId00000000A";
@@ -100,6 +101,9 @@ struct PreviewArgs {
     /// Also output each iteration's task-graph.json artifact.
     #[arg(long)]
     with_task_graph: bool,
+    /// Print how long reading, parsing, previewing and writing took, to stderr.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -132,6 +136,17 @@ pub fn main() -> ExitCode {
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Maps a file into memory (read-only), falling back to reading it.
+fn map_file(path: &Path) -> Result<Source, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // SAFETY: the map is read-only and private to this short-lived process; like every tool
+    // that maps its input, we assume nobody truncates the file while we read it.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => Ok(Source::Shared(Box::new(map))),
+        Err(_) => read(path).map(Source::Owned),
+    }
 }
 
 fn named(path: &Path) -> String {
@@ -176,6 +191,8 @@ fn level_of(parameters: &Value) -> Option<String> {
 }
 
 fn run_preview(args: &PreviewArgs) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let mut marks: Vec<(&str, std::time::Duration)> = Vec::new();
     let mut labels = args.labels.clone();
     if let Some(path) = &args.labels_file {
         labels.extend(labels_from_file(path, args.request.as_deref())?);
@@ -201,8 +218,12 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         Some(path) => parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?,
         None => IndexAnswers::default(),
     };
-    let graph = FullTaskGraph::parse(read(&args.graph)?)
+    let graph_source = map_file(&args.graph)?;
+    marks.push(("read inputs", started.elapsed()));
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let graph = FullTaskGraph::parse_source(graph_source, threads)
         .map_err(|e| format!("{}: {e}", named(&args.graph)))?;
+    marks.push(("parse graph", started.elapsed()));
     let mode = match args.mode {
         ModeArg::AddNewJobs => Mode::AddNewJobs {
             action_task_id: args.action_task_id.clone(),
@@ -239,6 +260,7 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         engine::preview(&graph, &request, &mut || slugid::nice())
     }
     .map_err(|e| e.to_string())?;
+    marks.push(("preview", started.elapsed()));
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -249,7 +271,27 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         out.write_all(summary(&graph, &preview).as_bytes())
             .map_err(|e| format!("cannot write: {e}"))?;
     }
-    out.flush().map_err(|e| format!("cannot write: {e}"))
+    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    marks.push(("write output", started.elapsed()));
+    if args.timings {
+        let mut last = std::time::Duration::ZERO;
+        let parts: Vec<String> = marks
+            .iter()
+            .map(|(name, at)| {
+                let part = format!("{name} {:.1} ms", (*at - last).as_secs_f64() * 1e3);
+                last = *at;
+                part
+            })
+            .collect();
+        eprintln!(
+            "timings: {}; total {:.1} ms ({} tasks, {} edges)",
+            parts.join(", "),
+            last.as_secs_f64() * 1e3,
+            graph.len(),
+            graph.edge_count()
+        );
+    }
+    Ok(())
 }
 
 /// The readable summary: counts, created tasks grouped by kind, reused dependencies with their

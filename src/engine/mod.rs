@@ -20,6 +20,7 @@ pub mod optimize;
 pub mod parse;
 pub mod preview;
 pub mod references;
+pub mod scan;
 pub mod runnable;
 pub mod select;
 

@@ -56,10 +56,36 @@ pub struct TaskNode {
     pub(crate) attributes: Range<usize>,
 }
 
+/// The text a graph was parsed from: owned bytes, or any shared byte container (the CLI
+/// passes a memory-mapped file).
+pub enum Source {
+    Owned(Vec<u8>),
+    Shared(Box<dyn AsRef<[u8]> + Send + Sync>),
+}
+
+impl Source {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Source::Owned(v) => v,
+            Source::Shared(b) => (**b).as_ref(),
+        }
+    }
+
+    fn get(&self, range: Range<usize>) -> Option<&[u8]> {
+        self.bytes().get(range)
+    }
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Source({} bytes)", self.bytes().len())
+    }
+}
+
 /// A parsed `full-task-graph.json`. Immutable once built; previews borrow it.
 #[derive(Debug)]
 pub struct FullTaskGraph {
-    pub(crate) source: Vec<u8>,
+    pub(crate) source: Source,
     pub(crate) tasks: Vec<TaskNode>,
     pub(crate) by_label: HashMap<String, TaskIdx>,
     /// Hard dependency edges (dependent → dependency); the weight is the index of the entry in
@@ -71,7 +97,13 @@ pub struct FullTaskGraph {
 impl FullTaskGraph {
     /// Parses `full-task-graph.json` text, plain or gzip-compressed.
     pub fn parse(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
-        super::parse::full_task_graph(bytes)
+        super::parse::full_task_graph(Source::Owned(bytes), 1)
+    }
+
+    /// Like [`FullTaskGraph::parse`], but scans a large pretty-printed graph on up to
+    /// `threads` threads (ignored on wasm32) and accepts any byte container.
+    pub fn parse_source(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
+        super::parse::full_task_graph(source, threads)
     }
 
     /// Number of tasks.

@@ -7,22 +7,20 @@
 //! `Task.from_json` indexes directly (`kind`, `label`, `attributes`, `task`, `optimization`,
 //! `dependencies`); a missing or mistyped one is an [`Error::BadField`] naming label and field.
 
-use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read as _;
 use std::ops::Range;
 
 use petgraph::graph::{DiGraph, NodeIndex};
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer as _;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::error::Error;
-use super::model::{Dependency, FullTaskGraph, Optimization, TaskIdx, TaskNode};
+use super::model::{Dependency, FullTaskGraph, Optimization, Source, TaskIdx, TaskNode};
 use super::preview::Warning;
+use super::scan;
 
 /// `label → taskId`, merged from the decision and later runs.
 pub type LabelToTaskId = BTreeMap<String, String>;
@@ -45,8 +43,24 @@ pub fn maybe_gunzip(bytes: Vec<u8>, what: &str) -> Result<Vec<u8>, Error> {
     if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8));
-    flate2::read::MultiGzDecoder::new(bytes.as_slice())
+    gunzip(&bytes, what)
+}
+
+/// Decompresses gzip data (several members are allowed).
+fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
+    // The gzip trailer holds the uncompressed size modulo 2^32: reserve it up front, so a
+    // 350 MB graph is not copied again and again while the buffer doubles.
+    let isize_hint = bytes
+        .get(bytes.len().saturating_sub(4)..)
+        .and_then(|t| <[u8; 4]>::try_from(t).ok())
+        .map_or(0, |t| u32::from_le_bytes(t) as usize);
+    let capacity = if isize_hint >= bytes.len() {
+        isize_hint.saturating_add(1)
+    } else {
+        bytes.len().saturating_mul(8)
+    };
+    let mut out = Vec::with_capacity(capacity);
+    flate2::read::MultiGzDecoder::new(bytes)
         .read_to_end(&mut out)
         .map_err(|e| Error::Syntax {
             what: what.to_string(),
@@ -56,33 +70,214 @@ pub fn maybe_gunzip(bytes: Vec<u8>, what: &str) -> Result<Vec<u8>, Error> {
 }
 
 /// Parses `full-task-graph.json` (see the module docs).
-pub(crate) fn full_task_graph(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
-    let source = maybe_gunzip(bytes, "full-task-graph")?;
-    let field_error = RefCell::new(None);
-    let raw_entries = {
-        let mut de = serde_json::Deserializer::from_slice(&source);
-        let base = source.as_ptr() as usize;
-        let result = de
-            .deserialize_map(GraphVisitor {
-                base,
-                len: source.len(),
-                field_error: &field_error,
-            })
-            .and_then(|v| de.end().map(|()| v));
-        match result {
-            Ok(entries) => entries,
-            Err(e) => {
-                if let Some(err) = field_error.into_inner() {
-                    return Err(err);
-                }
-                return Err(Error::Syntax {
-                    what: "full-task-graph".into(),
-                    message: e.to_string(),
-                });
+pub(crate) fn full_task_graph(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
+    let source = if source.bytes().starts_with(&GZIP_MAGIC) {
+        Source::Owned(gunzip(source.bytes(), "full-task-graph")?)
+    } else {
+        source
+    };
+    let raw_entries = scan_entries(source.bytes(), threads).map_err(|e| match e {
+        ScanFailure::Field(err) => err,
+        ScanFailure::Syntax(e) => {
+            let (line, column) = scan::line_column(source.bytes(), e.offset);
+            Error::Syntax {
+                what: "full-task-graph".into(),
+                message: format!("{} at line {line} column {column}", e.message),
             }
         }
-    };
+    })?;
     build_graph(source, raw_entries)
+}
+
+enum ScanFailure {
+    Syntax(scan::ScanError),
+    Field(Error),
+}
+
+impl From<scan::ScanError> for ScanFailure {
+    fn from(e: scan::ScanError) -> Self {
+        ScanFailure::Syntax(e)
+    }
+}
+
+/// Walks the top-level object and each entry's keys (see [`scan`]).
+///
+/// A big pretty-printed graph is cut into `threads` parts at lines that start a top-level key
+/// (a raw newline is never inside a JSON string, and upstream writes the graph with indent 2).
+/// Each part is scanned on its own thread; a part is only trusted if the part before it ended
+/// exactly at its start, otherwise the whole text is scanned sequentially. The result is the
+/// same either way.
+fn scan_entries(source: &[u8], threads: usize) -> Result<Vec<RawEntry>, ScanFailure> {
+    let mut s = scan::Scanner::new(source);
+    if s.peek() != Some(b'{') {
+        let found = match s.peek() {
+            None => "an empty file".to_string(),
+            Some(b'[') => "an array".to_string(),
+            Some(b) => format!("{:?}", char::from(b)),
+        };
+        return Err(ScanFailure::Field(Error::Syntax {
+            what: "full-task-graph".into(),
+            message: format!("must be a JSON object of label → task entry, found {found}"),
+        }));
+    }
+    s.expect(b'{', "'{'")?;
+    if s.peek() == Some(b'}') {
+        s.expect(b'}', "'}'")?;
+        s.end()?;
+        return Ok(Vec::new());
+    }
+    let start = s.pos();
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(entries) = scan_parallel(source, start, threads)? {
+        return Ok(entries);
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = threads;
+    let mut s = scan::Scanner::at(source, start);
+    let mut entries = Vec::new();
+    scan_part(&mut s, source, None, &mut entries)?;
+    Ok(entries)
+}
+
+/// How a part of the top-level object ended.
+#[derive(Debug, PartialEq, Eq)]
+enum PartEnd {
+    /// At `stop`, the start of the next part's first key.
+    AtStop,
+    /// At the closing `}` of the graph (and the end of the text).
+    Closed,
+    /// Past `stop` without landing on it: the cut was not at an entry.
+    Overshot,
+}
+
+/// Scans entries from the current position (a key) until the object closes or `stop`.
+fn scan_part(
+    s: &mut scan::Scanner<'_>,
+    source: &[u8],
+    stop: Option<usize>,
+    entries: &mut Vec<RawEntry>,
+) -> Result<PartEnd, ScanFailure> {
+    loop {
+        let key = s.key()?;
+        let mut fields = EntryFields::default();
+        match s.peek() {
+            Some(b'{') => {}
+            Some(_) => {
+                let range = s.skip_value()?;
+                let text = source.get(range).unwrap_or(b"");
+                return Err(ScanFailure::Field(bad(
+                    &key,
+                    "(entry)",
+                    format!("must be an object, found {}", json_type(text)),
+                )));
+            }
+            None => {
+                s.skip_value()?;
+            }
+        }
+        s.expect(b'{', "'{'")?;
+        if s.peek() == Some(b'}') {
+            s.expect(b'}', "'}'")?;
+        } else {
+            loop {
+                let field = s.key()?;
+                let range = s.skip_value()?;
+                let slot = match field.as_str() {
+                    "kind" => &mut fields.kind,
+                    "label" => &mut fields.label,
+                    "attributes" => &mut fields.attributes,
+                    "task" => &mut fields.task,
+                    "optimization" => &mut fields.optimization,
+                    "dependencies" => &mut fields.dependencies,
+                    "soft_dependencies" => &mut fields.soft_dependencies,
+                    "if_dependencies" => &mut fields.if_dependencies,
+                    "description" => &mut fields.description,
+                    _ => &mut fields.ignored,
+                };
+                *slot = Some(range);
+                if s.object_end()? {
+                    break;
+                }
+            }
+        }
+        entries.push(parse_entry(&key, &fields, source).map_err(ScanFailure::Field)?);
+        if s.object_end()? {
+            s.end()?;
+            return Ok(PartEnd::Closed);
+        }
+        if let Some(stop) = stop {
+            s.skip_ws();
+            if s.pos() == stop {
+                return Ok(PartEnd::AtStop);
+            }
+            if s.pos() > stop {
+                return Ok(PartEnd::Overshot);
+            }
+        }
+    }
+}
+
+/// The parallel path of [`scan_entries`]; `None` when the text cannot be cut.
+#[cfg(not(target_arch = "wasm32"))]
+fn scan_parallel(
+    source: &[u8],
+    start: usize,
+    threads: usize,
+) -> Result<Option<Vec<RawEntry>>, ScanFailure> {
+    const MIN_PART: usize = 16 << 20;
+    let parts = threads.clamp(1, 16).min(source.len() / MIN_PART);
+    if parts < 2 {
+        return Ok(None);
+    }
+    let finder = memchr::memmem::Finder::new(b"\n  \"");
+    let mut cuts = vec![start];
+    for i in 1..parts {
+        let from = (source.len() / parts * i).max(cuts.last().copied().unwrap_or(start) + 1);
+        let Some(found) = source.get(from..).and_then(|rest| finder.find(rest)) else {
+            break;
+        };
+        cuts.push(from + found + 3);
+    }
+    if cuts.len() < 2 {
+        return Ok(None);
+    }
+    let results: Vec<Result<(PartEnd, Vec<RawEntry>), ScanFailure>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .iter()
+            .enumerate()
+            .map(|(i, &from)| {
+                let stop = cuts.get(i + 1).copied();
+                scope.spawn(move || {
+                    let mut s = scan::Scanner::at(source, from);
+                    let mut entries = Vec::new();
+                    scan_part(&mut s, source, stop, &mut entries).map(|end| (end, entries))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ScanFailure::Syntax(scan::ScanError {
+                        offset: 0,
+                        message: "a scanning thread failed".into(),
+                    }))
+                })
+            })
+            .collect()
+    });
+    let last = results.len().saturating_sub(1);
+    let mut all = Vec::new();
+    for (i, result) in results.into_iter().enumerate() {
+        // A part's error is real: every earlier part ended exactly where it began.
+        let (end, entries) = result?;
+        let expected = if i == last { PartEnd::Closed } else { PartEnd::AtStop };
+        if end != expected {
+            return Ok(None);
+        }
+        all.extend(entries);
+    }
+    Ok(Some(all))
 }
 
 /// One entry as parsed, before dependency labels are resolved.
@@ -100,7 +295,7 @@ struct RawEntry {
     optimization_raw: Range<usize>,
 }
 
-fn build_graph(source: Vec<u8>, raw_entries: Vec<RawEntry>) -> Result<FullTaskGraph, Error> {
+fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGraph, Error> {
     let mut by_label: HashMap<String, TaskIdx> = HashMap::with_capacity(raw_entries.len());
     let mut tasks: Vec<TaskNode> = Vec::with_capacity(raw_entries.len());
     let mut warnings = Vec::new();
@@ -191,51 +386,6 @@ fn build_graph(source: Vec<u8>, raw_entries: Vec<RawEntry>) -> Result<FullTaskGr
     })
 }
 
-struct GraphVisitor<'e> {
-    base: usize,
-    len: usize,
-    field_error: &'e RefCell<Option<Error>>,
-}
-
-impl<'de> Visitor<'de> for GraphVisitor<'_> {
-    type Value = Vec<RawEntry>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object of label → task entry")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(1024));
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let fields: EntryFields<'de> = match map.next_value() {
-                Ok(fields) => fields,
-                Err(e) => {
-                    *self.field_error.borrow_mut() =
-                        Some(bad(&key, "(entry)", format!("could not be read: {e}")));
-                    return Err(e);
-                }
-            };
-            let entry = parse_entry(&key, fields, self.base, self.len).map_err(|err| {
-                *self.field_error.borrow_mut() = Some(err);
-                de::Error::custom("bad task entry")
-            })?;
-            entries.push(entry);
-        }
-        Ok(entries)
-    }
-}
-
-fn range_of(raw: &RawValue, base: usize, len: usize) -> Range<usize> {
-    let text = raw.get();
-    let start = (text.as_ptr() as usize).wrapping_sub(base);
-    let end = start.wrapping_add(text.len());
-    if start <= len && end <= len && start <= end {
-        start..end
-    } else {
-        0..0
-    }
-}
-
 fn bad(label: &str, field: &str, problem: impl Into<String>) -> Error {
     Error::BadField {
         label: label.to_string(),
@@ -245,8 +395,8 @@ fn bad(label: &str, field: &str, problem: impl Into<String>) -> Error {
 }
 
 /// What kind of JSON value a raw slice holds, for error messages.
-fn json_type(text: &str) -> &'static str {
-    match text.trim_start().as_bytes().first() {
+fn json_type(text: &[u8]) -> &'static str {
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => "an object",
         Some(b'[') => "an array",
         Some(b'"') => "a string",
@@ -256,42 +406,52 @@ fn json_type(text: &str) -> &'static str {
     }
 }
 
-fn parse_entry(
-    key: &str,
-    fields: EntryFields<'_>,
-    base: usize,
-    len: usize,
-) -> Result<RawEntry, Error> {
-    fn required<'r>(key: &str, v: Option<&'r RawValue>, field: &str) -> Result<&'r RawValue, Error> {
-        v.ok_or_else(|| bad(key, field, "is missing"))
-    }
-    let as_string = |v: &RawValue, field: &str| -> Result<String, Error> {
-        serde_json::from_str::<String>(v.get())
-            .map_err(|_| bad(key, field, format!("must be a string, found {}", json_type(v.get()))))
+fn parse_entry(key: &str, fields: &EntryFields, source: &[u8]) -> Result<RawEntry, Error> {
+    let text = |range: &Range<usize>, field: &str| -> Result<&str, Error> {
+        let bytes = source.get(range.clone()).unwrap_or(b"");
+        std::str::from_utf8(bytes).map_err(|_| bad(key, field, "is not valid UTF-8"))
     };
-    let kind = as_string(required(key, fields.kind, "kind")?, "kind")?;
-    let label = as_string(required(key, fields.label, "label")?, "label")?;
-    let attributes = required(key, fields.attributes, "attributes")?;
-    if json_type(attributes.get()) != "an object" {
+    let required = |range: &Option<Range<usize>>, field: &str| -> Result<Range<usize>, Error> {
+        range.clone().ok_or_else(|| bad(key, field, "is missing"))
+    };
+    let as_string = |range: &Range<usize>, field: &str| -> Result<String, Error> {
+        let t = text(range, field)?;
+        serde_json::from_str::<String>(t).map_err(|_| {
+            bad(key, field, format!("must be a string, found {}", json_type(t.as_bytes())))
+        })
+    };
+    let kind = as_string(&required(&fields.kind, "kind")?, "kind")?;
+    let label = as_string(&required(&fields.label, "label")?, "label")?;
+    let attributes = required(&fields.attributes, "attributes")?;
+    let attributes_text = source.get(attributes.clone()).unwrap_or(b"");
+    if json_type(attributes_text) != "an object" {
         return Err(bad(
             key,
             "attributes",
-            format!("must be an object, found {}", json_type(attributes.get())),
+            format!("must be an object, found {}", json_type(attributes_text)),
         ));
     }
-    let task = required(key, fields.task, "task")?;
-    if json_type(task.get()) != "an object" {
+    let task = required(&fields.task, "task")?;
+    let task_text = source.get(task.clone()).unwrap_or(b"");
+    if json_type(task_text) != "an object" {
         return Err(bad(
             key,
             "task",
-            format!("must be an object, found {}", json_type(task.get())),
+            format!("must be an object, found {}", json_type(task_text)),
         ));
     }
-    let optimization_field = required(key, fields.optimization, "optimization")?;
-    let optimization = parse_optimization(key, optimization_field)?;
-    let dependencies = parse_dependencies(key, required(key, fields.dependencies, "dependencies")?)?;
-    let soft_dependencies = label_list(key, "soft_dependencies", fields.soft_dependencies)?;
-    let if_dependencies = label_list(key, "if_dependencies", fields.if_dependencies)?;
+    let optimization_raw = required(&fields.optimization, "optimization")?;
+    let optimization = parse_optimization(key, text(&optimization_raw, "optimization")?)?;
+    let dependencies_range = required(&fields.dependencies, "dependencies")?;
+    let dependencies = parse_dependencies(key, text(&dependencies_range, "dependencies")?)?;
+    let soft_dependencies = match &fields.soft_dependencies {
+        Some(r) => label_list(key, "soft_dependencies", text(r, "soft_dependencies")?)?,
+        None => Vec::new(),
+    };
+    let if_dependencies = match &fields.if_dependencies {
+        Some(r) => label_list(key, "if_dependencies", text(r, "if_dependencies")?)?,
+        None => Vec::new(),
+    };
     Ok(RawEntry {
         key: key.to_string(),
         label,
@@ -300,51 +460,34 @@ fn parse_entry(
         soft_dependencies,
         if_dependencies,
         optimization,
-        task: range_of(task, base, len),
-        attributes: range_of(attributes, base, len),
-        description: fields.description.map(|d| range_of(d, base, len)),
-        optimization_raw: range_of(optimization_field, base, len),
+        task,
+        attributes,
+        description: fields.description.clone(),
+        optimization_raw,
     })
 }
 
-/// The keys of an entry, each still raw. Unknown keys are skipped.
-#[derive(serde::Deserialize)]
-struct EntryFields<'a> {
-    #[serde(borrow, default, deserialize_with = "present")]
-    kind: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    label: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    attributes: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    task: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    optimization: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    dependencies: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    soft_dependencies: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    if_dependencies: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    description: Option<&'a RawValue>,
+/// The byte ranges of an entry's values, by key. Unknown keys are skipped.
+#[derive(Default)]
+struct EntryFields {
+    kind: Option<Range<usize>>,
+    label: Option<Range<usize>>,
+    attributes: Option<Range<usize>>,
+    task: Option<Range<usize>>,
+    optimization: Option<Range<usize>>,
+    dependencies: Option<Range<usize>>,
+    soft_dependencies: Option<Range<usize>>,
+    if_dependencies: Option<Range<usize>>,
+    description: Option<Range<usize>>,
+    ignored: Option<Range<usize>>,
 }
 
-/// A key that is present (even as `null`) is `Some`; serde's `Option` would turn `null` into
-/// `None`, and upstream distinguishes a missing key from a `null` one.
-fn present<'de, D>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    <&'de RawValue as serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
-}
-
-fn parse_optimization(key: &str, raw: &RawValue) -> Result<Optimization, Error> {
-    match json_type(raw.get()) {
+fn parse_optimization(key: &str, raw: &str) -> Result<Optimization, Error> {
+    match json_type(raw.as_bytes()) {
         "null" => Ok(Optimization::None),
         "an object" => {
             // Upstream takes `list(optimization.items())[0]`: the first key in document order.
-            let first = FirstEntry::parse(raw.get())
+            let first = FirstEntry::parse(raw)
                 .map_err(|e| bad(key, "optimization", format!("could not be read: {e}")))?;
             Ok(match first {
                 None => Optimization::None,
@@ -352,7 +495,7 @@ fn parse_optimization(key: &str, raw: &RawValue) -> Result<Optimization, Error> 
             })
         }
         // Upstream treats any falsy value as "never" and crashes on other types.
-        "a boolean" if raw.get().trim() == "false" => Ok(Optimization::None),
+        "a boolean" if raw.trim() == "false" => Ok(Optimization::None),
         other => Err(bad(
             key,
             "optimization",
@@ -393,18 +536,18 @@ impl<'de> Visitor<'de> for FirstEntryVisitor {
     }
 }
 
-fn parse_dependencies(key: &str, raw: &RawValue) -> Result<Vec<(String, String)>, Error> {
-    if json_type(raw.get()) != "an object" {
+fn parse_dependencies(key: &str, raw: &str) -> Result<Vec<(String, String)>, Error> {
+    if json_type(raw.as_bytes()) != "an object" {
         return Err(bad(
             key,
             "dependencies",
             format!(
                 "must be an object of edge name → label, found {}",
-                json_type(raw.get())
+                json_type(raw.as_bytes())
             ),
         ));
     }
-    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let mut de = serde_json::Deserializer::from_str(raw);
     de.deserialize_map(PairsVisitor).map_err(|e| {
         bad(
             key,
@@ -438,18 +581,18 @@ impl<'de> Visitor<'de> for PairsVisitor {
     }
 }
 
-fn label_list(key: &str, field: &str, raw: Option<&RawValue>) -> Result<Vec<String>, Error> {
-    let Some(raw) = raw else {
-        return Ok(Vec::new());
-    };
-    if json_type(raw.get()) == "null" {
+fn label_list(key: &str, field: &str, raw: &str) -> Result<Vec<String>, Error> {
+    if json_type(raw.as_bytes()) == "null" {
         return Ok(Vec::new());
     }
-    serde_json::from_str::<Vec<String>>(raw.get()).map_err(|_| {
+    serde_json::from_str::<Vec<String>>(raw).map_err(|e| {
         bad(
             key,
             field,
-            format!("must be a list of label strings, found {}", json_type(raw.get())),
+            format!(
+                "must be a list of label strings, found {} ({e})",
+                json_type(raw.as_bytes())
+            ),
         )
     })
 }

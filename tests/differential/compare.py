@@ -119,7 +119,7 @@ def run_ours(binary, case, workdir):
            "--now", case["now"], "--decision-task-id", case["decision_task_id"],
            "--action-task-id", case["action_task_id"], "--trust-domain", case["trust_domain"],
            "--root-url", case["root_url"], "--proxy-url", case["proxy_url"] or "",
-           "--times", str(case["times"]), "--mode", case["mode"]]
+           "--times", str(case["times"]), "--mode", case["mode"], "--deterministic-ids"]
     for path in case["existing"]:
         cmd += ["--existing", path]
     if case.get("parameters"):
@@ -145,6 +145,7 @@ def run_ours(binary, case, workdir):
                 copies.append(label)
         subst[case["decision_task_id"]] = "<decision>"
         subst[case["action_task_id"]] = "<action>"
+        canon = upstream.canonicalizer(subst, r"NewTaskId[0-9]{13}")
         closure = set(out["closure"])
         l2t = it["labelToTaskId"]
         replaced = {l: l2t[l] for l in sorted(closure) if l in l2t and l not in created}
@@ -152,7 +153,7 @@ def run_ours(binary, case, workdir):
             "scheduled": sorted(created),
             "replaced": replaced,
             "removed": sorted(closure - set(created) - set(replaced)),
-            "tasks": {label: upstream.canon_def(it["tasks"][tid], subst) for label, tid in sorted(created.items())},
+            "tasks": {label: canon(it["tasks"][tid]) for label, tid in sorted(created.items())},
             "copies": sorted(copies),
         })
     return {"iterations": iterations, "warnings": out.get("warnings", [])}

@@ -164,28 +164,36 @@ def canonical(closure, l2t, submitted, case):
     subst[case["decision_task_id"]] = "<decision>"
     subst[case["action_task_id"]] = "<action>"
     replaced = {l: l2t[l] for l in sorted(closure) if l in l2t and l not in by_label}
+    canon = canonicalizer(subst, MINTED.pattern)
     return {
         "scheduled": sorted(by_label),
         "replaced": replaced,
         "removed": sorted(set(closure) - set(by_label) - set(replaced)),
-        "tasks": {label: canon_def(d, subst) for label, (_, d) in sorted(by_label.items())},
+        "tasks": {label: canon(d) for label, (_, d) in sorted(by_label.items())},
         "copies": sorted(label for tid, label, _ in submitted if tid != by_label[label][0]),
     }
 
 
-def canon_def(definition, subst):
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(subst, key=len, reverse=True)))
+def canonicalizer(subst, new_id_pattern):
+    """A function that rewrites the ids of `subst` inside a definition and sorts its
+    dependencies. New ids are found by their shape (`new_id_pattern`), the decision and action
+    ids literally."""
+    fixed = [k for k in subst if not re.fullmatch(new_id_pattern, k)]
+    pattern = re.compile("|".join([new_id_pattern] + [re.escape(k) for k in fixed]))
 
     def canon(v):
         if isinstance(v, str):
-            return pattern.sub(lambda m: subst[m.group(0)], v)
+            return pattern.sub(lambda m: subst.get(m.group(0), m.group(0)), v)
         if isinstance(v, list):
             return [canon(x) for x in v]
         if isinstance(v, dict):
             return {canon(k): canon(x) for k, x in v.items()}
         return v
 
-    out = canon(definition)
-    if isinstance(out.get("dependencies"), list):
-        out["dependencies"] = sorted(out["dependencies"])
-    return out
+    def canon_def(definition):
+        out = canon(definition)
+        if isinstance(out.get("dependencies"), list):
+            out["dependencies"] = sorted(out["dependencies"])
+        return out
+
+    return canon_def
