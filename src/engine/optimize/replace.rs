@@ -153,7 +153,10 @@ pub fn replace_tasks(target: &TargetGraph<'_>, input: &ReplaceInput<'_>) -> Resu
             other => set(
                 &mut kept_reasons,
                 slot,
-                format!("not in label-to-taskid and {} cannot replace it", other.name()),
+                format!(
+                    "not in label-to-taskid, and its strategy ({}) cannot reuse a task",
+                    other.name()
+                ),
             ),
         }
     }
