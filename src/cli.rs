@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use crate::engine::model::Source;
-use crate::engine::{self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request};
+use crate::engine::{
+    self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request,
+};
 
 const DEFAULT_DECISION: &str = "DecisionTaskId00000000A";
 const DEFAULT_ACTION: &str = "ActionTaskId0000000000A";
@@ -34,6 +36,8 @@ struct Cli {
 enum Command {
     /// Preview the tasks an add-new-jobs action would create, reuse and remove.
     Preview(PreviewArgs),
+    /// Time loading a graph and previewing on it, repeatedly (same options as `preview`).
+    Bench(BenchArgs),
     /// Write a synthetic gecko-shaped push (full-task-graph.json.gz, label-to-taskid.json,
     /// parameters.yml, requests.json, index.json) into a folder.
     GenGraph(GenArgs),
@@ -107,6 +111,15 @@ struct PreviewArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct BenchArgs {
+    #[command(flatten)]
+    preview: PreviewArgs,
+    /// How many previews to time on the loaded graph.
+    #[arg(long, default_value_t = 20)]
+    repeat: usize,
+}
+
+#[derive(clap::Args, Debug)]
 struct GenArgs {
     /// Number of tasks.
     #[arg(long, default_value_t = 1000)]
@@ -123,6 +136,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Preview(args) => run_preview(&args),
+        Command::Bench(args) => run_bench(&args),
         Command::GenGraph(args) => run_gen(&args),
     };
     match result {
@@ -140,7 +154,8 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 /// Maps a file into memory (read-only), falling back to reading it.
 fn map_file(path: &Path) -> Result<Source, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     // SAFETY: the map is read-only and private to this short-lived process; like every tool
     // that maps its input, we assume nobody truncates the file while we read it.
     match unsafe { memmap2::Mmap::map(&file) } {
@@ -176,7 +191,12 @@ fn labels_from_file(path: &Path, request: Option<&str>) -> Result<Vec<String>, S
                 map.keys().cloned().collect::<Vec<_>>().join(", ")
             ))
         }
-        _ => return Err(format!("{}: must be a JSON list of labels or {{\"tasks\": [...]}}", named(path))),
+        _ => {
+            return Err(format!(
+                "{}: must be a JSON list of labels or {{\"tasks\": [...]}}",
+                named(path)
+            ))
+        }
     };
     serde_json::from_value(list)
         .map_err(|e| format!("{}: the labels must be strings: {e}", named(path)))
@@ -190,19 +210,27 @@ fn level_of(parameters: &Value) -> Option<String> {
     }
 }
 
-fn run_preview(args: &PreviewArgs) -> Result<(), String> {
-    let started = std::time::Instant::now();
-    let mut marks: Vec<(&str, std::time::Duration)> = Vec::new();
+/// Everything `preview` reads, loaded.
+struct Inputs {
+    labels: Vec<String>,
+    now: chrono::NaiveDateTime,
+    parameters: Value,
+    existing: parse::LabelToTaskId,
+    answers: IndexAnswers,
+}
+
+fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     let mut labels = args.labels.clone();
     if let Some(path) = &args.labels_file {
         labels.extend(labels_from_file(path, args.request.as_deref())?);
     }
-    if labels.is_empty() {
+    if args.labels.is_empty() && args.labels_file.is_none() {
         return Err("no labels: give --label (repeatable) or --labels PATH".into());
     }
     let now = match &args.now {
-        Some(text) => datestamps::parse_rfc3339(text)
-            .ok_or_else(|| format!("--now {text:?} is not an RFC 3339 time (e.g. 2025-12-01T00:00:00.000Z)"))?,
+        Some(text) => datestamps::parse_rfc3339(text).ok_or_else(|| {
+            format!("--now {text:?} is not an RFC 3339 time (e.g. 2025-12-01T00:00:00.000Z)")
+        })?,
         None => chrono::Utc::now().naive_utc(),
     };
     let parameters = match &args.parameters {
@@ -215,15 +243,32 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
     }
     let existing = parse::merge_label_to_taskid(maps);
     let answers = match &args.index {
-        Some(path) => parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?,
+        Some(path) => {
+            parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?
+        }
         None => IndexAnswers::default(),
     };
-    let graph_source = map_file(&args.graph)?;
-    marks.push(("read inputs", started.elapsed()));
+    Ok(Inputs {
+        labels,
+        now,
+        parameters,
+        existing,
+        answers,
+    })
+}
+
+fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
+    let source = map_file(path)?;
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let graph = FullTaskGraph::parse_source(graph_source, threads)
-        .map_err(|e| format!("{}: {e}", named(&args.graph)))?;
-    marks.push(("parse graph", started.elapsed()));
+    FullTaskGraph::parse_source(source, threads).map_err(|e| format!("{}: {e}", named(path)))
+}
+
+fn compute(
+    args: &PreviewArgs,
+    inputs: &Inputs,
+    graph: &FullTaskGraph,
+) -> Result<engine::Preview, String> {
+    let parameters = &inputs.parameters;
     let mode = match args.mode {
         ModeArg::AddNewJobs => Mode::AddNewJobs {
             action_task_id: args.action_task_id.clone(),
@@ -236,37 +281,48 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         },
     };
     let request = Request {
-        labels,
+        labels: inputs.labels.clone(),
         times: args.times.unwrap_or(1),
         mode,
-        existing: &existing,
-        parameters: &parameters,
-        answers: &answers,
+        existing: &inputs.existing,
+        parameters,
+        answers: &inputs.answers,
         decision_task_id: args.decision_task_id.clone(),
         trust_domain: args.trust_domain.clone(),
         level: args
             .level
             .clone()
-            .or_else(|| level_of(&parameters))
+            .or_else(|| level_of(parameters))
             .unwrap_or_else(|| "3".into()),
         root_url: args.root_url.clone(),
         proxy_url: Some(args.proxy_url.clone()).filter(|p| !p.is_empty()),
-        now,
+        now: inputs.now,
         with_task_graph: args.with_task_graph,
+        threads: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     };
-    let preview = if args.deterministic_ids {
-        engine::preview(&graph, &request, &mut CounterIds::golden())
+    if args.deterministic_ids {
+        engine::preview(graph, &request, &mut CounterIds::golden())
     } else {
-        engine::preview(&graph, &request, &mut || slugid::nice())
+        engine::preview(graph, &request, &mut || slugid::nice())
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+fn run_preview(args: &PreviewArgs) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let mut marks: Vec<(&str, std::time::Duration)> = Vec::new();
+    let inputs = load_inputs(args)?;
+    let graph = load_graph(&args.graph)?;
+    marks.push(("load", started.elapsed()));
+    let preview = compute(args, &inputs, &graph)?;
     marks.push(("preview", started.elapsed()));
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     if args.json {
         serde_json::to_writer(&mut out, &preview).map_err(|e| format!("cannot write: {e}"))?;
-        out.write_all(b"\n").map_err(|e| format!("cannot write: {e}"))?;
+        out.write_all(b"\n")
+            .map_err(|e| format!("cannot write: {e}"))?;
     } else {
         out.write_all(summary(&graph, &preview).as_bytes())
             .map_err(|e| format!("cannot write: {e}"))?;
@@ -350,6 +406,36 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
         let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
     }
     s
+}
+
+fn run_bench(args: &BenchArgs) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let inputs = load_inputs(&args.preview)?;
+    let graph = load_graph(&args.preview.graph)?;
+    let load = started.elapsed();
+    let mut times = Vec::with_capacity(args.repeat);
+    let mut created = 0;
+    for _ in 0..args.repeat.max(1) {
+        let t = std::time::Instant::now();
+        let preview = compute(&args.preview, &inputs, &graph)?;
+        times.push(t.elapsed());
+        created = preview.iterations.first().map_or(0, |i| i.created.len());
+    }
+    times.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{} tasks, {} edges; load {:.1} ms; preview of {} labels ({} created): min {:.3} ms, median {:.3} ms, max {:.3} ms over {} runs",
+        graph.len(),
+        graph.edge_count(),
+        ms(load),
+        inputs.labels.len(),
+        created,
+        ms(times.first().copied().unwrap_or_default()),
+        ms(times.get(times.len() / 2).copied().unwrap_or_default()),
+        ms(times.last().copied().unwrap_or_default()),
+        times.len()
+    );
+    Ok(())
 }
 
 fn run_gen(args: &GenArgs) -> Result<(), String> {

@@ -63,9 +63,13 @@ impl Rng {
     fn task_id(&mut self) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut id = String::with_capacity(22);
-        id.push(char::from(ALPHABET.get(self.below(32)).copied().unwrap_or(b'A')));
+        id.push(char::from(
+            ALPHABET.get(self.below(32)).copied().unwrap_or(b'A'),
+        ));
         for _ in 1..22 {
-            id.push(char::from(ALPHABET.get(self.below(64)).copied().unwrap_or(b'A')));
+            id.push(char::from(
+                ALPHABET.get(self.below(64)).copied().unwrap_or(b'A'),
+            ));
         }
         id
     }
@@ -92,7 +96,18 @@ const SUITES: &[(&str, usize)] = &[
     ("raptor-speedometer", 1),
     ("raptor-tp6", 12),
 ];
-const OSES: &[&str] = &["linux64", "linux64-asan", "macosx1015-64", "windows11-64", "windows11-32", "android-hw-a55", "linux64-tsan", "linux64-ccov", "macosx1400-aarch64", "windows11-64-ccov"];
+const OSES: &[&str] = &[
+    "linux64",
+    "linux64-asan",
+    "macosx1015-64",
+    "windows11-64",
+    "windows11-32",
+    "android-hw-a55",
+    "linux64-tsan",
+    "linux64-ccov",
+    "macosx1400-aarch64",
+    "windows11-64-ccov",
+];
 
 /// Generates a push of about `config.tasks` tasks.
 pub fn generate(config: &Config) -> Push {
@@ -107,30 +122,73 @@ pub fn generate(config: &Config) -> Push {
     let n_images = (n / 2500).clamp(4, 24);
     let n_fetches = (n / 250).clamp(6, 200);
     let n_toolchains = (n / 250).clamp(6, 200);
-    let images: Vec<String> = (0..n_images).map(|i| format!("docker-image-img{i}")).collect();
+    let images: Vec<String> = (0..n_images)
+        .map(|i| format!("docker-image-img{i}"))
+        .collect();
     for (i, label) in images.iter().enumerate() {
-        let deps = if i > 0 { vec![("parent".to_string(), images[0].clone())] } else { vec![] };
+        let deps = if i > 0 {
+            vec![("parent".to_string(), images[0].clone())]
+        } else {
+            vec![]
+        };
         let opt = cached("docker-images.v2", label, &mut rng);
-        g.insert(label.clone(), entry(&mut rng, label, "docker-image", &deps, opt, &[], &[], Role::Image));
+        g.insert(
+            label.clone(),
+            entry(
+                &mut rng,
+                label,
+                "docker-image",
+                &deps,
+                opt,
+                &[],
+                &[],
+                Role::Image,
+            ),
+        );
     }
-    let fetches: Vec<String> = (0..n_fetches).map(|i| format!("fetch-source-{i}")).collect();
+    let fetches: Vec<String> = (0..n_fetches)
+        .map(|i| format!("fetch-source-{i}"))
+        .collect();
     for label in &fetches {
         let deps = vec![("docker-image".to_string(), images[0].clone())];
-        g.insert(label.clone(), { let opt = cached("fetches.v1", label, &mut rng); entry(&mut rng, label, "fetch", &deps, opt, &[], &[], Role::Fetch) });
+        g.insert(label.clone(), {
+            let opt = cached("fetches.v1", label, &mut rng);
+            entry(&mut rng, label, "fetch", &deps, opt, &[], &[], Role::Fetch)
+        });
     }
-    let toolchains: Vec<String> = (0..n_toolchains).map(|i| format!("toolchain-linux64-tool{i}")).collect();
+    let toolchains: Vec<String> = (0..n_toolchains)
+        .map(|i| format!("toolchain-linux64-tool{i}"))
+        .collect();
     for (i, label) in toolchains.iter().enumerate() {
-        let mut deps = vec![("docker-image".to_string(), rng.pick(&images).cloned().unwrap_or_default())];
+        let mut deps = vec![(
+            "docker-image".to_string(),
+            rng.pick(&images).cloned().unwrap_or_default(),
+        )];
         for k in 0..2 {
             if let Some(f) = rng.pick(&fetches) {
                 deps.push((format!("fetch-{k}"), f.clone()));
             }
         }
         if i > 3 {
-            deps.push(("toolchain-base".to_string(), toolchains[rng.below(3)].clone()));
+            deps.push((
+                "toolchain-base".to_string(),
+                toolchains[rng.below(3)].clone(),
+            ));
         }
         dedupe(&mut deps);
-        g.insert(label.clone(), { let opt = cached("toolchains.v3", label, &mut rng); entry(&mut rng, label, "toolchain", &deps, opt, &[], &[], Role::Toolchain) });
+        g.insert(label.clone(), {
+            let opt = cached("toolchains.v3", label, &mut rng);
+            entry(
+                &mut rng,
+                label,
+                "toolchain",
+                &deps,
+                opt,
+                &[],
+                &[],
+                Role::Toolchain,
+            )
+        });
     }
 
     // Builds and signing per platform and build type; the rest are test chunks.
@@ -142,7 +200,11 @@ pub fn generate(config: &Config) -> Push {
     'outer: for round in 0.. {
         for os in OSES {
             for bt in ["opt", "debug", "shippable"] {
-                let platform = if round == 0 { (*os).to_string() } else { format!("{os}-v{round}") };
+                let platform = if round == 0 {
+                    (*os).to_string()
+                } else {
+                    format!("{os}-v{round}")
+                };
                 variants.push((platform, bt));
                 if variants.len() >= variants_needed {
                     break 'outer;
@@ -168,11 +230,32 @@ pub fn generate(config: &Config) -> Push {
             }
         }
         dedupe(&mut deps);
-        g.insert(build.clone(), entry(&mut rng, &build, "build", &deps, Value::Null, &[], &[], Role::Build));
+        g.insert(
+            build.clone(),
+            entry(
+                &mut rng,
+                &build,
+                "build",
+                &deps,
+                Value::Null,
+                &[],
+                &[],
+                Role::Build,
+            ),
+        );
         let signing = format!("signing-{platform}/{bt}");
         g.insert(
             signing.clone(),
-            entry(&mut rng, &signing, "build-signing", &[("build".into(), build.clone())], Value::Null, &[], std::slice::from_ref(&build), Role::Signing),
+            entry(
+                &mut rng,
+                &signing,
+                "build-signing",
+                &[("build".into(), build.clone())],
+                Value::Null,
+                &[],
+                std::slice::from_ref(&build),
+                Role::Signing,
+            ),
         );
         budget = budget.saturating_sub(2);
         for (suite, chunks) in SUITES {
@@ -184,7 +267,10 @@ pub fn generate(config: &Config) -> Push {
                 let label = format!("test-{platform}/{bt}-{suite}-{chunk}");
                 let mut deps = vec![
                     ("build".to_string(), build.clone()),
-                    ("docker-image".to_string(), rng.pick(&images).cloned().unwrap_or_default()),
+                    (
+                        "docker-image".to_string(),
+                        rng.pick(&images).cloned().unwrap_or_default(),
+                    ),
                 ];
                 for k in 0..2 {
                     if let Some(t) = rng.pick(&toolchains) {
@@ -207,8 +293,24 @@ pub fn generate(config: &Config) -> Push {
                     1 => json!({"skip-unless-schedules": [suite]}),
                     _ => Value::Null,
                 };
-                let soft = if chunk == 1 && rng.below(4) == 0 { vec![signing.clone()] } else { vec![] };
-                g.insert(label.clone(), entry(&mut rng, &label, "test", &deps, optimization, &soft, &[], Role::Test));
+                let soft = if chunk == 1 && rng.below(4) == 0 {
+                    vec![signing.clone()]
+                } else {
+                    vec![]
+                };
+                g.insert(
+                    label.clone(),
+                    entry(
+                        &mut rng,
+                        &label,
+                        "test",
+                        &deps,
+                        optimization,
+                        &soft,
+                        &[],
+                        Role::Test,
+                    ),
+                );
                 tests_by_suite.entry(suite).or_default().push(label.clone());
                 if *bt == "debug" {
                     debug_tests.push(label.clone());
@@ -230,7 +332,9 @@ pub fn generate(config: &Config) -> Push {
         }
     }
     for (label, _) in g.iter() {
-        let ran = (label.starts_with("build-") || label.starts_with("signing-") || label.starts_with("test-"))
+        let ran = (label.starts_with("build-")
+            || label.starts_with("signing-")
+            || label.starts_with("test-"))
             && !label.contains("/debug");
         if ran && rng.below(25) != 0 {
             l2t.insert(label.clone(), rng.task_id());
@@ -238,7 +342,12 @@ pub fn generate(config: &Config) -> Push {
     }
     // Index answers for the cached tasks: hits, failed tasks, tasks that expire too early.
     for label in images.iter().chain(&fetches).chain(&toolchains) {
-        let Some(paths) = g.get(label).and_then(|e| e["optimization"]["index-search"].as_array()) else { continue };
+        let Some(paths) = g
+            .get(label)
+            .and_then(|e| e["optimization"]["index-search"].as_array())
+        else {
+            continue;
+        };
         for (k, path) in paths.iter().enumerate() {
             let Some(path) = path.as_str() else { continue };
             if rng.below(3) == 0 {
@@ -253,7 +362,10 @@ pub fn generate(config: &Config) -> Push {
                 _ => ("completed", "2026-06-01T00:00:00.000Z"),
             };
             index.insert(path.to_string(), Value::String(id.clone()));
-            statuses.insert(id, json!({"state": state, "expires": expires, "taskId": "", "runs": []}));
+            statuses.insert(
+                id,
+                json!({"state": state, "expires": expires, "taskId": "", "runs": []}),
+            );
         }
     }
 
@@ -268,7 +380,10 @@ pub fn generate(config: &Config) -> Push {
         all_tests.iter().step_by(step).take(50).cloned().collect(),
     );
     if let Some(suite_tests) = tests_by_suite.get("mochitest-browser-chrome") {
-        requests.insert("all-mochitest-browser-chrome".to_string(), suite_tests.clone());
+        requests.insert(
+            "all-mochitest-browser-chrome".to_string(),
+            suite_tests.clone(),
+        );
     }
     if let Some(t) = debug_tests.iter().find(|t| {
         g.get(*t)
@@ -282,7 +397,12 @@ pub fn generate(config: &Config) -> Push {
         .filter(|t| {
             g.get(*t)
                 .and_then(|e| e["dependencies"].as_object())
-                .is_some_and(|d| d.values().any(|v| v.as_str().is_some_and(|s| s.starts_with("toolchain-") && !l2t.contains_key(s))))
+                .is_some_and(|d| {
+                    d.values().any(|v| {
+                        v.as_str()
+                            .is_some_and(|s| s.starts_with("toolchain-") && !l2t.contains_key(s))
+                    })
+                })
         })
         .take(20)
         .cloned()
@@ -344,8 +464,17 @@ fn entry(
     if_deps: &[String],
     role: Role,
 ) -> Value {
-    let dependencies: Map<String, Value> = deps.iter().map(|(n, l)| (n.clone(), Value::String(l.clone()))).collect();
-    let platform = label.split_once('-').map_or("misc", |(_, r)| r).split('/').next().unwrap_or("misc").to_string();
+    let dependencies: Map<String, Value> = deps
+        .iter()
+        .map(|(n, l)| (n.clone(), Value::String(l.clone())))
+        .collect();
+    let platform = label
+        .split_once('-')
+        .map_or("misc", |(_, r)| r)
+        .split('/')
+        .next()
+        .unwrap_or("misc")
+        .to_string();
     let fetch_edges: Vec<&str> = deps
         .iter()
         .filter(|(n, _)| n.starts_with("toolchain") || n.starts_with("fetch"))
@@ -355,34 +484,56 @@ fn entry(
         "[{}]",
         fetch_edges
             .iter()
-            .map(|e| format!("{{\"artifact\":\"public/build/{e}.tar.zst\",\"extract\":true,\"task\":\"<{e}>\"}}"))
+            .map(|e| format!(
+                "{{\"artifact\":\"public/build/{e}.tar.zst\",\"extract\":true,\"task\":\"<{e}>\"}}"
+            ))
             .collect::<Vec<_>>()
             .join(",")
     );
     let mut env = Map::new();
     env.insert("MOZ_AUTOMATION".into(), json!("1"));
     env.insert("MOZ_SCM_LEVEL".into(), json!("3"));
-    env.insert("GECKO_HEAD_REPOSITORY".into(), json!("https://hg.mozilla.org/integration/autoland"));
+    env.insert(
+        "GECKO_HEAD_REPOSITORY".into(),
+        json!("https://hg.mozilla.org/integration/autoland"),
+    );
     env.insert("GECKO_HEAD_REV".into(), json!("b".repeat(40)));
     if !fetch_edges.is_empty() {
         env.insert("MOZ_FETCHES".into(), json!({"task-reference": moz_fetches}));
         env.insert("MOZ_FETCHES_DIR".into(), json!("/builds/worker/fetches"));
     }
     if deps.iter().any(|(n, _)| n == "build") {
-        env.insert("GECKO_INSTALLER_URL".into(), json!({"artifact-reference": "<build/public/build/target.tar.bz2>"}));
+        env.insert(
+            "GECKO_INSTALLER_URL".into(),
+            json!({"artifact-reference": "<build/public/build/target.tar.bz2>"}),
+        );
         env.insert("SYMBOLS_URL".into(), json!({"artifact-reference": "<build/private/build/target.crashreporter-symbols-full.tar.zst>"}));
-        env.insert("BUILD_TASK".into(), json!({"task-reference": "build=<build> self=<self> literal <<>x>"}));
+        env.insert(
+            "BUILD_TASK".into(),
+            json!({"task-reference": "build=<build> self=<self> literal <<>x>"}),
+        );
     }
     if role == Role::Image {
-        env.insert("CONTEXT_TASK_ID".into(), json!({"task-reference": "<decision>"}));
+        env.insert(
+            "CONTEXT_TASK_ID".into(),
+            json!({"task-reference": "<decision>"}),
+        );
     }
     for i in 0..34 {
         env.insert(
             format!("MOZHARNESS_OPTION_{i:02}"),
-            json!(format!("--setting-{i}={:x}-{}-{}", rng.next(), kind, "x".repeat(40 + rng.below(30)))),
+            json!(format!(
+                "--setting-{i}={:x}-{}-{}",
+                rng.next(),
+                kind,
+                "x".repeat(40 + rng.below(30))
+            )),
         );
     }
-    let image_edge = deps.iter().find(|(n, _)| n == "docker-image").map(|(n, _)| n.clone());
+    let image_edge = deps
+        .iter()
+        .find(|(n, _)| n == "docker-image")
+        .map(|(n, _)| n.clone());
     let image = match &image_edge {
         Some(edge) => json!({"path": "public/image.tar.zst", "taskId": {"task-reference": format!("<{edge}>")}, "type": "task-image"}),
         None => json!("mozillareleases/image_builder:5.0.0@sha256:e510a9a9b80385f71c112d61b2f2053da625aff2b6d430411ac42e424c58953f"),
@@ -447,7 +598,10 @@ fn entry(
     let mut attributes = json!({"build_platform": platform, "build_type": "opt", "run_on_projects": ["autoland", "mozilla-central"], "retrigger": role == Role::Test});
     if matches!(role, Role::Image | Role::Fetch | Role::Toolchain) {
         if let Value::Object(a) = &mut attributes {
-            a.insert("cached_task".into(), json!({"type": kind, "name": label, "digest": format!("{:016x}", rng.next())}));
+            a.insert(
+                "cached_task".into(),
+                json!({"type": kind, "name": label, "digest": format!("{:016x}", rng.next())}),
+            );
         }
     }
     json!({
@@ -469,13 +623,25 @@ impl Push {
     pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let file = std::fs::File::create(dir.join("full-task-graph.json.gz"))?;
-        let mut gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
+        let mut gz = flate2::write::GzEncoder::new(
+            std::io::BufWriter::new(file),
+            flate2::Compression::fast(),
+        );
         serde_json::to_writer_pretty(&mut gz, &self.full_task_graph)?;
         gz.finish()?.flush()?;
-        std::fs::write(dir.join("label-to-taskid.json"), serde_json::to_vec_pretty(&self.label_to_taskid)?)?;
+        std::fs::write(
+            dir.join("label-to-taskid.json"),
+            serde_json::to_vec_pretty(&self.label_to_taskid)?,
+        )?;
         std::fs::write(dir.join("parameters.yml"), &self.parameters_yaml)?;
-        std::fs::write(dir.join("requests.json"), serde_json::to_vec_pretty(&self.requests)?)?;
-        std::fs::write(dir.join("index.json"), serde_json::to_vec_pretty(&self.index)?)?;
+        std::fs::write(
+            dir.join("requests.json"),
+            serde_json::to_vec_pretty(&self.requests)?,
+        )?;
+        std::fs::write(
+            dir.join("index.json"),
+            serde_json::to_vec_pretty(&self.index)?,
+        )?;
         Ok(())
     }
 

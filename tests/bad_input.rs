@@ -6,11 +6,14 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use taskgraph_preview::engine::{self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request};
+use taskgraph_preview::engine::{
+    self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request,
+};
 
 fn example_graph_text() -> String {
     fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/examples/ex1-add-new-jobs-basic/input/full-task-graph.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/examples/ex1-add-new-jobs-basic/input/full-task-graph.json"),
     )
     .unwrap()
 }
@@ -33,7 +36,10 @@ fn check_parse_error(name: &str, text: &[u8], kind: &str, fragment: &str) {
         Ok(_) => panic!("{name}: parsed, expected a {kind} error"),
         Err(e) => {
             assert_eq!(e.kind(), kind, "{name}: {e}");
-            assert!(e.to_string().contains(fragment), "{name}: {e:?} lacks {fragment:?}");
+            assert!(
+                e.to_string().contains(fragment),
+                "{name}: {e:?} lacks {fragment:?}"
+            );
         }
     }
 }
@@ -44,13 +50,43 @@ fn malformed_graph_files() {
     let truncated = &good.as_bytes()[..good.len() / 2];
     let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         ("empty", b"".to_vec(), "syntax", "empty file"),
-        ("not json", b"hello world".to_vec(), "syntax", "must be a JSON object"),
-        ("top-level array", b"[1, 2]".to_vec(), "syntax", "found an array"),
+        (
+            "not json",
+            b"hello world".to_vec(),
+            "syntax",
+            "must be a JSON object",
+        ),
+        (
+            "top-level array",
+            b"[1, 2]".to_vec(),
+            "syntax",
+            "found an array",
+        ),
         ("truncated", truncated.to_vec(), "syntax", "truncated"),
-        ("trailing garbage", format!("{good} x").into_bytes(), "syntax", "trailing characters"),
-        ("bad gzip", vec![0x1f, 0x8b, 8, 0, 1, 2, 3], "syntax", "bad gzip data"),
-        ("entry not object", br#"{"a": [1]}"#.to_vec(), "bad-field", "must be an object, found an array"),
-        ("missing key quote", br#"{a: {}}"#.to_vec(), "syntax", "expected a key string"),
+        (
+            "trailing garbage",
+            format!("{good} x").into_bytes(),
+            "syntax",
+            "trailing characters",
+        ),
+        (
+            "bad gzip",
+            vec![0x1f, 0x8b, 8, 0, 1, 2, 3],
+            "syntax",
+            "bad gzip data",
+        ),
+        (
+            "entry not object",
+            br#"{"a": [1]}"#.to_vec(),
+            "bad-field",
+            "must be an object, found an array",
+        ),
+        (
+            "missing key quote",
+            br#"{a: {}}"#.to_vec(),
+            "syntax",
+            "expected a key string",
+        ),
     ];
     for (name, text, kind, fragment) in cases {
         check_parse_error(name, &text, kind, fragment);
@@ -59,22 +95,50 @@ fn malformed_graph_files() {
 
 #[test]
 fn missing_and_mistyped_fields_name_label_and_field() {
-    let fields = ["kind", "label", "attributes", "task", "optimization", "dependencies"];
+    let fields = [
+        "kind",
+        "label",
+        "attributes",
+        "task",
+        "optimization",
+        "dependencies",
+    ];
     for field in fields {
         let mut e = entry("my-task", json!({}), basic_task());
         e.as_object_mut().unwrap().remove(field);
         let text = serde_json::to_vec(&json!({"my-task": e})).unwrap();
-        check_parse_error(field, &text, "bad-field", &format!("task \"my-task\": field \"{field}\" is missing"));
+        check_parse_error(
+            field,
+            &text,
+            "bad-field",
+            &format!("task \"my-task\": field \"{field}\" is missing"),
+        );
     }
     let mistyped: Vec<(&str, Value, &str)> = vec![
         ("kind", json!(3), "must be a string, found a number"),
         ("attributes", json!([]), "must be an object, found an array"),
         ("task", json!("x"), "must be an object, found a string"),
         ("optimization", json!("never"), "must be null or an object"),
-        ("dependencies", json!(["a"]), "must be an object of edge name"),
-        ("dependencies", json!({"build": 7}), "must map edge names to label strings"),
-        ("soft_dependencies", json!("a"), "must be a list of label strings"),
-        ("if_dependencies", json!([1]), "must be a list of label strings"),
+        (
+            "dependencies",
+            json!(["a"]),
+            "must be an object of edge name",
+        ),
+        (
+            "dependencies",
+            json!({"build": 7}),
+            "must map edge names to label strings",
+        ),
+        (
+            "soft_dependencies",
+            json!("a"),
+            "must be a list of label strings",
+        ),
+        (
+            "if_dependencies",
+            json!([1]),
+            "must be a list of label strings",
+        ),
     ];
     for (field, value, fragment) in mistyped {
         let mut e = entry("my-task", json!({}), basic_task());
@@ -98,13 +162,20 @@ fn truncation_anywhere_never_panics() {
     for _ in 0..300 {
         let mut copy = bytes.to_vec();
         for _ in 0..4 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let pos = (state >> 33) as usize % copy.len();
             copy[pos] = (state >> 13) as u8;
         }
         if let Ok(graph) = FullTaskGraph::parse(copy) {
             let labels: Vec<String> = graph.labels_unsorted().map(str::to_string).collect();
-            let _ = preview(&graph, &labels, &Default::default(), &IndexAnswers::default());
+            let _ = preview(
+                &graph,
+                &labels,
+                &Default::default(),
+                &IndexAnswers::default(),
+            );
         }
     }
 }
@@ -118,7 +189,9 @@ fn request<'a>(
     Request {
         labels: labels.to_vec(),
         times: 1,
-        mode: Mode::AddNewJobs { action_task_id: "ActionTask".into() },
+        mode: Mode::AddNewJobs {
+            action_task_id: "ActionTask".into(),
+        },
         existing,
         parameters: params,
         answers,
@@ -129,6 +202,7 @@ fn request<'a>(
         proxy_url: Some("http://taskcluster".into()),
         now: datestamps::parse_rfc3339("2025-01-01T00:00:00.000Z").unwrap(),
         with_task_graph: false,
+        threads: 1,
     }
 }
 
@@ -139,7 +213,11 @@ fn preview(
     answers: &IndexAnswers,
 ) -> Result<engine::Preview, engine::Error> {
     let params = json!({"level": "3"});
-    engine::preview(graph, &request(labels, existing, &params, answers), &mut CounterIds::golden())
+    engine::preview(
+        graph,
+        &request(labels, existing, &params, answers),
+        &mut CounterIds::golden(),
+    )
 }
 
 fn graph_of(entries: Value) -> FullTaskGraph {
@@ -147,13 +225,23 @@ fn graph_of(entries: Value) -> FullTaskGraph {
 }
 
 #[track_caller]
-fn check_preview_error(name: &str, graph: &FullTaskGraph, labels: &[&str], answers: &IndexAnswers, kind: &str, fragment: &str) {
+fn check_preview_error(
+    name: &str,
+    graph: &FullTaskGraph,
+    labels: &[&str],
+    answers: &IndexAnswers,
+    kind: &str,
+    fragment: &str,
+) {
     let labels: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
     match preview(graph, &labels, &Default::default(), answers) {
         Ok(_) => panic!("{name}: previewed, expected a {kind} error"),
         Err(e) => {
             assert_eq!(e.kind(), kind, "{name}: {e}");
-            assert!(e.to_string().contains(fragment), "{name}: {e} lacks {fragment:?}");
+            assert!(
+                e.to_string().contains(fragment),
+                "{name}: {e} lacks {fragment:?}"
+            );
         }
     }
 }
@@ -168,39 +256,95 @@ fn preview_errors_name_what_is_wrong() {
         "d": entry("d", json!({}), basic_task()),
         "e": entry("e", json!({"self": "e"}), basic_task()),
     }));
-    check_preview_error("cycle", &cycle, &["a"], &none, "dependency-cycle", "\"a\", \"b\", \"c\"");
-    check_preview_error("self loop", &cycle, &["e"], &none, "dependency-cycle", "\"e\"");
+    check_preview_error(
+        "cycle",
+        &cycle,
+        &["a"],
+        &none,
+        "dependency-cycle",
+        "\"a\", \"b\", \"c\"",
+    );
+    check_preview_error(
+        "self loop",
+        &cycle,
+        &["e"],
+        &none,
+        "dependency-cycle",
+        "\"e\"",
+    );
     // A cycle outside the closure is no concern of this preview (upstream agrees).
     let labels = vec!["d".to_string()];
     assert!(preview(&cycle, &labels, &Default::default(), &none).is_ok());
 
-    check_preview_error("unknown labels", &cycle, &["zz", "d", "yy"], &none, "unknown-labels", "\"yy\", \"zz\" were not found");
+    check_preview_error(
+        "unknown labels",
+        &cycle,
+        &["zz", "d", "yy"],
+        &none,
+        "unknown-labels",
+        "\"yy\", \"zz\" were not found",
+    );
 
     let dropped = graph_of(json!({
         "t": entry("t", json!({"build": "not-in-graph"}),
                    json!({"deadline": "x", "payload": {"b": {"task-reference": "<build>"}}})),
     }));
-    check_preview_error("reference to dropped dependency", &dropped, &["t"], &none, "unknown-reference", "task \"t\" has no dependency named \"build\"");
+    check_preview_error(
+        "reference to dropped dependency",
+        &dropped,
+        &["t"],
+        &none,
+        "unknown-reference",
+        "task \"t\" has no dependency named \"build\"",
+    );
 
     let bad_stamp = graph_of(json!({
         "t": entry("t", json!({}), json!({"deadline": {"relative-datestamp": "2 weeks"}})),
     }));
-    check_preview_error("bad datestamp", &bad_stamp, &["t"], &none, "bad-datestamp", "weeks is not a valid time measure");
+    check_preview_error(
+        "bad datestamp",
+        &bad_stamp,
+        &["t"],
+        &none,
+        "bad-datestamp",
+        "weeks is not a valid time measure",
+    );
     let bad_number = graph_of(json!({
         "t": entry("t", json!({}), json!({"expires": {"relative-datestamp": "1.5 days"}})),
     }));
-    check_preview_error("fractional datestamp", &bad_number, &["t"], &none, "bad-datestamp", "invalid literal for int()");
+    check_preview_error(
+        "fractional datestamp",
+        &bad_number,
+        &["t"],
+        &none,
+        "bad-datestamp",
+        "invalid literal for int()",
+    );
 
     let broken_task = FullTaskGraph::parse(
         br#"{"t": {"kind": "k", "label": "t", "attributes": {}, "dependencies": {}, "optimization": null, "task": {"a": tru}}}"#.to_vec(),
     )
     .unwrap();
-    check_preview_error("invalid JSON inside a task", &broken_task, &["t"], &none, "bad-field", "task \"t\": field \"task\" is not valid JSON");
+    check_preview_error(
+        "invalid JSON inside a task",
+        &broken_task,
+        &["t"],
+        &none,
+        "bad-field",
+        "task \"t\": field \"task\" is not valid JSON",
+    );
 
     let not_a_list = graph_of(json!({
         "t": entry("t", json!({}), json!({"dependencies": "oops"})),
     }));
-    check_preview_error("dependencies not a list", &not_a_list, &["t"], &none, "bad-field", "field \"task.dependencies\" must be a list");
+    check_preview_error(
+        "dependencies not a list",
+        &not_a_list,
+        &["t"],
+        &none,
+        "bad-field",
+        "field \"task.dependencies\" must be a list",
+    );
 
     // An index hit whose expiry lacks the fractional seconds upstream's strptime requires.
     let cached = graph_of(json!({
@@ -210,9 +354,20 @@ fn preview_errors_name_what_is_wrong() {
     }));
     let answers = IndexAnswers {
         index: [("p.img".to_string(), "ImgTask".to_string())].into(),
-        statuses: [("ImgTask".to_string(), json!({"state": "completed", "expires": "2026-01-01T00:00:00Z"}))].into(),
+        statuses: [(
+            "ImgTask".to_string(),
+            json!({"state": "completed", "expires": "2026-01-01T00:00:00Z"}),
+        )]
+        .into(),
     };
-    check_preview_error("expires without fraction", &cached, &["t"], &answers, "bad-timestamp", "\"2026-01-01T00:00:00Z\" does not match format");
+    check_preview_error(
+        "expires without fraction",
+        &cached,
+        &["t"],
+        &answers,
+        "bad-timestamp",
+        "\"2026-01-01T00:00:00Z\" does not match format",
+    );
 
     let labels = vec!["t".to_string()];
     for times in [0, 101] {
@@ -234,16 +389,29 @@ fn side_files_name_the_file_and_label() {
         "decision/label-to-taskid.json: label \"a\" must map to a taskId string, found a number"
     );
     let err = parse::label_to_taskid(b"{\"a\": \"x\"", "l2t.json").unwrap_err();
-    assert!(err.to_string().starts_with("l2t.json: EOF while parsing"), "{err}");
+    assert!(
+        err.to_string().starts_with("l2t.json: EOF while parsing"),
+        "{err}"
+    );
     let err = parse::label_to_taskid(b"[]", "l2t.json").unwrap_err();
-    assert!(err.to_string().contains("must be an object of label → taskId, found an array"));
+    assert!(err
+        .to_string()
+        .contains("must be an object of label → taskId, found an array"));
 
     let err = parse::parameters(b"level: [unclosed", "parameters.yml").unwrap_err();
     assert!(err.to_string().starts_with("parameters.yml: "), "{err}");
     let err = parse::parameters(b"- a\n- b\n", "parameters.yml").unwrap_err();
-    assert!(err.to_string().contains("must be a mapping, found an array"));
-    assert_eq!(parse::parameters(b"level: '1'\n", "p").unwrap()["level"], "1");
+    assert!(err
+        .to_string()
+        .contains("must be a mapping, found an array"));
+    assert_eq!(
+        parse::parameters(b"level: '1'\n", "p").unwrap()["level"],
+        "1"
+    );
 
     let err = parse::index_answers(br#"{"index": {"p": 3}}"#, "index.json").unwrap_err();
-    assert!(err.to_string().starts_with("index.json: invalid type"), "{err}");
+    assert!(
+        err.to_string().starts_with("index.json: invalid type"),
+        "{err}"
+    );
 }

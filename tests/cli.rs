@@ -7,15 +7,23 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 fn ex1(rel: &str) -> String {
-    data("examples/ex1-add-new-jobs-basic/input").join(rel).display().to_string()
+    data("examples/ex1-add-new-jobs-basic/input")
+        .join(rel)
+        .display()
+        .to_string()
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taskgraph-preview")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn preview_ex1(extra: &[&str]) -> Output {
@@ -23,10 +31,23 @@ fn preview_ex1(extra: &[&str]) -> Output {
     let existing = ex1("label-to-taskid.json");
     let params = ex1("parameters.json");
     let mut args = vec![
-        "preview", "--graph", &graph, "--existing", &existing, "--parameters", &params,
-        "--now", "2025-01-01T00:00:00.000Z", "--decision-task-id", "DecisionTask0000000001",
-        "--action-task-id", "ActionTask000000000001", "--trust-domain", "example",
-        "--root-url", "https://tc.example.com",
+        "preview",
+        "--graph",
+        &graph,
+        "--existing",
+        &existing,
+        "--parameters",
+        &params,
+        "--now",
+        "2025-01-01T00:00:00.000Z",
+        "--decision-task-id",
+        "DecisionTask0000000001",
+        "--action-task-id",
+        "ActionTask000000000001",
+        "--trust-domain",
+        "example",
+        "--root-url",
+        "https://tc.example.com",
     ];
     args.extend_from_slice(extra);
     run(&args)
@@ -34,15 +55,36 @@ fn preview_ex1(extra: &[&str]) -> Output {
 
 #[test]
 fn json_output_follows_the_contract() {
-    let out = preview_ex1(&["--label", "test-linux64/opt-mochitest-2", "--json", "--deterministic-ids"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = preview_ex1(&[
+        "--label",
+        "test-linux64/opt-mochitest-2",
+        "--json",
+        "--deterministic-ids",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["requested"], serde_json::json!(["test-linux64/opt-mochitest-2"]));
+    assert_eq!(
+        v["requested"],
+        serde_json::json!(["test-linux64/opt-mochitest-2"])
+    );
     assert_eq!(v["times"], 1);
     let it = &v["iterations"][0];
-    assert_eq!(it["created"]["test-linux64/opt-mochitest-2"], "NewTaskId0000000000001");
-    assert_eq!(it["reused"]["build-linux64/opt"]["taskId"], "BuildOptDecision000001");
-    assert_eq!(it["reused"]["build-linux64/opt"]["source"], "existing-tasks");
+    assert_eq!(
+        it["created"]["test-linux64/opt-mochitest-2"],
+        "NewTaskId0000000000001"
+    );
+    assert_eq!(
+        it["reused"]["build-linux64/opt"]["taskId"],
+        "BuildOptDecision000001"
+    );
+    assert_eq!(
+        it["reused"]["build-linux64/opt"]["source"],
+        "existing-tasks"
+    );
     assert_eq!(it["reused"]["build-linux64/opt"]["indexPath"], Value::Null);
     assert_eq!(it["removed"], serde_json::json!({}));
     let def = &it["tasks"]["NewTaskId0000000000001"];
@@ -56,9 +98,15 @@ fn readable_summary_groups_by_kind_and_names_sources() {
     let out = preview_ex1(&["--label", "test-linux64/debug-mochitest-1"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("1 requested, 4 in the closure: 2 created, 2 reused, 0 removed"), "{text}");
+    assert!(
+        text.starts_with("1 requested, 4 in the closure: 2 created, 2 reused, 0 removed"),
+        "{text}"
+    );
     assert!(text.contains("  build (1)\n    build-linux64/debug  [not in label-to-taskid, and its strategy (never) cannot reuse a task]"), "{text}");
-    assert!(text.contains("docker-image-linux  DockerImgFromIndex0001  (existing-tasks)"), "{text}");
+    assert!(
+        text.contains("docker-image-linux  DockerImgFromIndex0001  (existing-tasks)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -68,7 +116,11 @@ fn labels_file_forms() {
     let list = dir.join("list.json");
     std::fs::write(&list, r#"["test-linux64/opt-mochitest-2"]"#).unwrap();
     let input = dir.join("input.json");
-    std::fs::write(&input, r#"{"tasks": ["test-linux64/opt-mochitest-2"], "times": 2}"#).unwrap();
+    std::fs::write(
+        &input,
+        r#"{"tasks": ["test-linux64/opt-mochitest-2"], "times": 2}"#,
+    )
+    .unwrap();
     let named = dir.join("named.json");
     std::fs::write(&named, r#"{"one": ["test-linux64/opt-mochitest-2"]}"#).unwrap();
     for (file, extra) in [(&list, None), (&input, None), (&named, Some("one"))] {
@@ -78,7 +130,11 @@ fn labels_file_forms() {
             args.extend(["--request", name]);
         }
         let out = preview_ex1(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let f = named.display().to_string();
     let out = preview_ex1(&["--labels", &f]);
@@ -88,24 +144,55 @@ fn labels_file_forms() {
 
 #[track_caller]
 fn assert_fails(out: &Output, fragment: &str) {
-    assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains(fragment), "{err:?} lacks {fragment:?}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(out.stdout.is_empty(), "nothing is printed on stdout when failing");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is printed on stdout when failing"
+    );
 }
 
 #[test]
 fn errors_name_what_is_at_fault() {
-    assert_fails(&preview_ex1(&["--label", "nope", "--label", "also-nope"]), "\"also-nope\", \"nope\" were not found in the task-graph");
+    assert_fails(
+        &preview_ex1(&["--label", "nope", "--label", "also-nope"]),
+        "\"also-nope\", \"nope\" were not found in the task-graph",
+    );
     assert_fails(&preview_ex1(&[]), "no labels");
     let graph = ex1("full-task-graph.json");
-    assert_fails(&run(&["preview", "--graph", &graph, "--label", "test-linux64/opt-mochitest-2", "--now", "yesterday"]), "--now \"yesterday\"");
-    assert_fails(&preview_ex1(&["--label", "test-linux64/opt-mochitest-2", "--times", "0"]), "times must be between 1 and 100");
+    assert_fails(
+        &run(&[
+            "preview",
+            "--graph",
+            &graph,
+            "--label",
+            "test-linux64/opt-mochitest-2",
+            "--now",
+            "yesterday",
+        ]),
+        "--now \"yesterday\"",
+    );
+    assert_fails(
+        &preview_ex1(&["--label", "test-linux64/opt-mochitest-2", "--times", "0"]),
+        "times must be between 1 and 100",
+    );
     let missing = data("does-not-exist.json").display().to_string();
-    assert_fails(&preview_ex1(&["--label", "x", "--index", &missing]), "does-not-exist.json");
+    assert_fails(
+        &preview_ex1(&["--label", "x", "--index", &missing]),
+        "does-not-exist.json",
+    );
     let bad_graph = data("examples/errors.json").display().to_string();
     let out = run(&["preview", "--graph", &bad_graph, "--label", "x"]);
-    assert_fails(&out, "errors.json: task \"add_new_jobs_unknown_label\": field \"kind\" is missing");
+    assert_fails(
+        &out,
+        "errors.json: task \"add_new_jobs_unknown_label\": field \"kind\" is missing",
+    );
 }

@@ -32,7 +32,8 @@ struct Run {
 fn run_example(name: &str) -> Run {
     let dir = examples().join(name);
     let sc = load(&dir.join("input/scenario.json"));
-    let graph = FullTaskGraph::parse(fs::read(dir.join("input/full-task-graph.json")).unwrap()).unwrap();
+    let graph =
+        FullTaskGraph::parse(fs::read(dir.join("input/full-task-graph.json")).unwrap()).unwrap();
     let params = load(&dir.join("input/parameters.json"));
     let answers = IndexAnswers {
         index: serde_json::from_value(sc["index"].clone()).unwrap(),
@@ -76,12 +77,16 @@ fn run_example(name: &str) -> Run {
         parameters: &params,
         answers: &answers,
         decision_task_id: sc["decision_task_id"].as_str().unwrap().to_string(),
-        trust_domain: sc["graph_config"]["trust-domain"].as_str().unwrap().to_string(),
+        trust_domain: sc["graph_config"]["trust-domain"]
+            .as_str()
+            .unwrap()
+            .to_string(),
         level: params["level"].as_str().unwrap().to_string(),
         root_url: sc["root_url"].as_str().unwrap().to_string(),
         proxy_url: sc["proxy_url"].as_str().map(str::to_string),
         now: datestamps::parse_rfc3339(sc["now"].as_str().unwrap()).unwrap(),
         with_task_graph: true,
+        threads: 1,
     };
     let preview = engine::preview(&graph, &request, &mut CounterIds::golden())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -118,7 +123,11 @@ fn created_tasks(run: &Run) -> Value {
 fn check_example(name: &str) {
     let run = run_example(name);
     let out = examples().join(name).join("output");
-    assert_json_eq(&created_tasks(&run), &load(&out.join("created-tasks.json")), "created-tasks.json");
+    assert_json_eq(
+        &created_tasks(&run),
+        &load(&out.join("created-tasks.json")),
+        "created-tasks.json",
+    );
     assert_json_eq(
         &serde_json::to_value(runnable::runnable_jobs(&run.graph)).unwrap(),
         &load(&out.join("runnable-jobs.json")),
@@ -136,11 +145,22 @@ fn check_example(name: &str) {
     for (got, want) in run.preview.iterations.iter().zip(want_iterations) {
         let kept: BTreeMap<_, _> = got.created.clone();
         assert_json_eq(&serde_json::to_value(kept).unwrap(), &want["kept"], "kept");
-        let replaced: BTreeMap<String, String> =
-            got.reused.iter().map(|(l, r)| (l.clone(), r.task_id.clone())).collect();
-        assert_json_eq(&serde_json::to_value(replaced).unwrap(), &want["replaced"], "replaced");
+        let replaced: BTreeMap<String, String> = got
+            .reused
+            .iter()
+            .map(|(l, r)| (l.clone(), r.task_id.clone()))
+            .collect();
+        assert_json_eq(
+            &serde_json::to_value(replaced).unwrap(),
+            &want["replaced"],
+            "replaced",
+        );
         let removed: Vec<&String> = got.removed.keys().collect();
-        assert_json_eq(&serde_json::to_value(&removed).unwrap(), &want["removed_final"], "removed");
+        assert_json_eq(
+            &serde_json::to_value(&removed).unwrap(),
+            &want["removed_final"],
+            "removed",
+        );
     }
 
     let artifacts = out.join("artifacts");
@@ -152,14 +172,30 @@ fn check_example(name: &str) {
             let l2t = serde_json::to_value(&it.label_to_taskid).unwrap();
             let tg = serde_json::to_value(it.task_graph.as_ref().unwrap()).unwrap();
             if times > 1 {
-                assert_json_eq(&l2t, &load(&artifacts.join(format!("label-to-taskid-{i}.json"))), "label-to-taskid-N");
-                assert_json_eq(&tg, &load(&artifacts.join(format!("task-graph-{i}.json"))), "task-graph-N");
+                assert_json_eq(
+                    &l2t,
+                    &load(&artifacts.join(format!("label-to-taskid-{i}.json"))),
+                    "label-to-taskid-N",
+                );
+                assert_json_eq(
+                    &tg,
+                    &load(&artifacts.join(format!("task-graph-{i}.json"))),
+                    "task-graph-N",
+                );
             }
             merged_l2t.extend(l2t.as_object().unwrap().clone());
             merged_tg.extend(tg.as_object().unwrap().clone());
         }
-        assert_json_eq(&Value::Object(merged_l2t), &load(&artifacts.join("label-to-taskid.json")), "label-to-taskid.json");
-        assert_json_eq(&Value::Object(merged_tg), &load(&artifacts.join("task-graph.json")), "task-graph.json");
+        assert_json_eq(
+            &Value::Object(merged_l2t),
+            &load(&artifacts.join("label-to-taskid.json")),
+            "label-to-taskid.json",
+        );
+        assert_json_eq(
+            &Value::Object(merged_tg),
+            &load(&artifacts.join("task-graph.json")),
+            "task-graph.json",
+        );
     } else {
         let it = &run.preview.iterations[0];
         assert_json_eq(
@@ -203,8 +239,11 @@ fn ex3_times_2_index_and_rerun() {
         reuse.index_path.as_deref(),
         Some("example.cache.level-2.toolchains.v3.linux64-clang.hash.2222bbbb")
     );
-    assert!(run.preview.warnings.iter().any(|w| w.kind == "built-per-iteration"
-        && w.labels == ["build-linux64/debug"]));
+    assert!(run
+        .preview
+        .warnings
+        .iter()
+        .any(|w| w.kind == "built-per-iteration" && w.labels == ["build-linux64/debug"]));
 }
 
 #[test]
@@ -227,7 +266,10 @@ fn ex5_realistic_taskgraph_ci() {
     check_example("ex5-realistic-taskgraph-ci");
     let run = run_example("ex5-realistic-taskgraph-ci");
     let it = &run.preview.iterations[0];
-    assert_eq!(it.reused["docker-image-fetch"].task_id, "FetchImgPriorAction01");
+    assert_eq!(
+        it.reused["docker-image-fetch"].task_id,
+        "FetchImgPriorAction01"
+    );
     assert_eq!(
         it.why["fetch-codecov-uploader"],
         ["codecov-upload", "fetch-codecov-uploader"]
@@ -265,7 +307,10 @@ fn errors() -> Value {
 }
 
 fn small_graph() -> FullTaskGraph {
-    FullTaskGraph::parse(fs::read(examples().join("ex1-add-new-jobs-basic/input/full-task-graph.json")).unwrap()).unwrap()
+    FullTaskGraph::parse(
+        fs::read(examples().join("ex1-add-new-jobs-basic/input/full-task-graph.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -277,7 +322,9 @@ fn errors_unknown_label() {
     let request = Request {
         labels: vec!["no-such-task".into()],
         times: 1,
-        mode: Mode::AddNewJobs { action_task_id: "A".into() },
+        mode: Mode::AddNewJobs {
+            action_task_id: "A".into(),
+        },
         existing: &existing,
         parameters: &params,
         answers: &answers,
@@ -288,11 +335,18 @@ fn errors_unknown_label() {
         proxy_url: None,
         now: datestamps::parse_rfc3339("2025-01-01T00:00:00.000Z").unwrap(),
         with_task_graph: false,
+        threads: 1,
     };
     let err = engine::preview(&graph, &request, &mut CounterIds::golden()).unwrap_err();
-    let want = errors()["add_new_jobs_unknown_label"]["message"].as_str().unwrap().to_string();
+    let want = errors()["add_new_jobs_unknown_label"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Upstream: `no-such-task was not found in the task-graph`; we quote the label.
-    assert_eq!(err.to_string(), want.replace("no-such-task", "\"no-such-task\""));
+    assert_eq!(
+        err.to_string(),
+        want.replace("no-such-task", "\"no-such-task\"")
+    );
 }
 
 #[test]
@@ -315,9 +369,15 @@ fn errors_removed_dependency_wording() {
         .collect();
     edges.sort();
     let err = engine::Error::RemovedDependency { edges };
-    let mut want_edges: Vec<&str> = want.trim_start_matches("Optimization error: ").split(", ").collect();
+    let mut want_edges: Vec<&str> = want
+        .trim_start_matches("Optimization error: ")
+        .split(", ")
+        .collect();
     want_edges.sort();
-    assert_eq!(err.to_string(), format!("optimization error: {}", want_edges.join(", ")));
+    assert_eq!(
+        err.to_string(),
+        format!("optimization error: {}", want_edges.join(", "))
+    );
 }
 
 #[test]
@@ -331,16 +391,25 @@ fn errors_references() {
         proxy_url: None,
     };
     let e = errors();
-    let err = ctx.resolve(json!({"a": {"task-reference": "<nope>"}})).unwrap_err();
+    let err = ctx
+        .resolve(json!({"a": {"task-reference": "<nope>"}}))
+        .unwrap_err();
     // Upstream: KeyError("task 'some-label' has no dependency named 'nope'").
-    let want = e["task_reference_unknown_dependency"]["message"].as_str().unwrap();
+    let want = e["task_reference_unknown_dependency"]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(format!("\"{}\"", err.to_string().replace('"', "'")), want);
+    let err = ctx
+        .resolve(json!({"a": {"artifact-reference": "<self/public/x>"}}))
+        .unwrap_err();
     assert_eq!(
-        format!("\"{}\"", err.to_string().replace('"', "'")),
-        want
+        err.to_string(),
+        "task \"some-label\" can't reference artifacts of self"
     );
-    let err = ctx.resolve(json!({"a": {"artifact-reference": "<self/public/x>"}})).unwrap_err();
-    assert_eq!(err.to_string(), "task \"some-label\" can't reference artifacts of self");
-    assert!(e["artifact_reference_self"]["message"].as_str().unwrap().contains("can't reference artifacts of self"));
+    assert!(e["artifact_reference_self"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("can't reference artifacts of self"));
 }
 
 #[test]
@@ -348,17 +417,27 @@ fn errors_relative_datestamps() {
     let e = errors();
     let now = datestamps::parse_rfc3339("2025-01-01T00:00:00.000Z").unwrap();
     for (key, value) in e.as_object().unwrap() {
-        let Some(input) = key.strip_prefix("relative_datestamp[").and_then(|k| k.strip_suffix(']')) else {
+        let Some(input) = key
+            .strip_prefix("relative_datestamp[")
+            .and_then(|k| k.strip_suffix(']'))
+        else {
             continue;
         };
         let got = datestamps::json_time_from_now(input, now);
         match value["raised"].as_str() {
-            None => assert_eq!(got.as_deref().ok(), e[format!("{key}_value")].as_str(), "{key}"),
+            None => assert_eq!(
+                got.as_deref().ok(),
+                e[format!("{key}_value")].as_str(),
+                "{key}"
+            ),
             Some(_) => {
                 let message = value["message"].as_str().unwrap();
                 let err = got.unwrap_err();
                 let core = message.split(':').next().unwrap().replace('\'', "\"");
-                assert!(err.contains(&core) || err.contains(message), "{key}: {err} vs {message}");
+                assert!(
+                    err.contains(&core) || err.contains(message),
+                    "{key}: {err} vs {message}"
+                );
             }
         }
     }

@@ -7,9 +7,16 @@ use taskgraph_preview::synth;
 
 #[test]
 fn parallel_and_sequential_scans_agree() {
-    let push = synth::generate(&synth::Config { tasks: 5000, seed: 3 });
+    let push = synth::generate(&synth::Config {
+        tasks: 5000,
+        seed: 3,
+    });
     let text = push.graph_json();
-    assert!(text.len() > 33 << 20, "the graph must be big enough to be cut ({} bytes)", text.len());
+    assert!(
+        text.len() > 33 << 20,
+        "the graph must be big enough to be cut ({} bytes)",
+        text.len()
+    );
     let one = FullTaskGraph::parse_source(Source::Owned(text.clone()), 1).unwrap();
     let four = FullTaskGraph::parse_source(Source::Owned(text), 4).unwrap();
     assert_eq!(one.len(), push.full_task_graph.len());
@@ -19,7 +26,10 @@ fn parallel_and_sequential_scans_agree() {
     let b: Vec<&str> = four.labels_unsorted().collect();
     assert_eq!(a, b);
     for label in a.iter().step_by(97) {
-        assert_eq!(one.task_definition(label).unwrap(), four.task_definition(label).unwrap());
+        assert_eq!(
+            one.task_definition(label).unwrap(),
+            four.task_definition(label).unwrap()
+        );
         let (x, y) = (one.get(label).unwrap(), four.get(label).unwrap());
         assert_eq!(x.dependencies, y.dependencies);
         assert_eq!(x.optimization, y.optimization);
@@ -28,7 +38,10 @@ fn parallel_and_sequential_scans_agree() {
 
 #[test]
 fn a_compact_graph_is_scanned_sequentially_with_the_same_result() {
-    let push = synth::generate(&synth::Config { tasks: 300, seed: 5 });
+    let push = synth::generate(&synth::Config {
+        tasks: 300,
+        seed: 5,
+    });
     let compact = serde_json::to_vec(&push.full_task_graph).unwrap();
     let pretty = push.graph_json();
     let a = FullTaskGraph::parse_source(Source::Owned(compact), 2).unwrap();

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use taskgraph_preview::engine::{self, datestamps, CounterIds, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Request};
+use taskgraph_preview::engine::{
+    self, datestamps, CounterIds, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Request,
+};
 
 #[derive(Debug, Clone)]
 struct Dag {
@@ -24,32 +26,47 @@ struct Dag {
 fn dag() -> impl Strategy<Value = Dag> {
     (2usize..30).prop_flat_map(|n| {
         (
-            proptest::collection::vec(proptest::collection::vec(any::<prop::sample::Index>(), 0..4), n),
-            proptest::collection::vec(proptest::collection::vec(any::<prop::sample::Index>(), 0..2), n),
+            proptest::collection::vec(
+                proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+                n,
+            ),
+            proptest::collection::vec(
+                proptest::collection::vec(any::<prop::sample::Index>(), 0..2),
+                n,
+            ),
             proptest::collection::vec(0u8..6, n),
             proptest::collection::vec(any::<bool>(), n),
             proptest::collection::vec(0u8..4, n),
             proptest::collection::vec(any::<prop::sample::Index>(), 1..4),
             any::<bool>(),
         )
-            .prop_map(move |(deps, soft, strategy, existing, indexed, requested, decision_mode)| Dag {
-                deps: deps
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, ds)| {
-                        let mut v: Vec<usize> = if i == 0 { vec![] } else { ds.iter().map(|d| d.index(i)).collect() };
-                        v.sort();
-                        v.dedup();
-                        v
-                    })
-                    .collect(),
-                soft: soft.into_iter().map(|s| s.iter().map(|d| d.index(n)).collect()).collect(),
-                strategy,
-                existing,
-                indexed,
-                requested: requested.iter().map(|r| r.index(n)).collect(),
-                decision_mode,
-            })
+            .prop_map(
+                move |(deps, soft, strategy, existing, indexed, requested, decision_mode)| Dag {
+                    deps: deps
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, ds)| {
+                            let mut v: Vec<usize> = if i == 0 {
+                                vec![]
+                            } else {
+                                ds.iter().map(|d| d.index(i)).collect()
+                            };
+                            v.sort();
+                            v.dedup();
+                            v
+                        })
+                        .collect(),
+                    soft: soft
+                        .into_iter()
+                        .map(|s| s.iter().map(|d| d.index(n)).collect())
+                        .collect(),
+                    strategy,
+                    existing,
+                    indexed,
+                    requested: requested.iter().map(|r| r.index(n)).collect(),
+                    decision_mode,
+                },
+            )
     })
 }
 
@@ -61,8 +78,10 @@ fn build(d: &Dag) -> (FullTaskGraph, LabelToTaskId, IndexAnswers) {
     let mut graph = serde_json::Map::new();
     let mut answers = IndexAnswers::default();
     for (i, deps) in d.deps.iter().enumerate() {
-        let dependencies: serde_json::Map<String, Value> =
-            deps.iter().map(|&j| (format!("edge-{j}"), json!(label(j)))).collect();
+        let dependencies: serde_json::Map<String, Value> = deps
+            .iter()
+            .map(|&j| (format!("edge-{j}"), json!(label(j))))
+            .collect();
         let optimization = match d.strategy[i] {
             0 | 1 => Value::Null,
             2 => json!({"index-search": [format!("idx.{i}.a"), format!("idx.{i}.b")]}),
@@ -70,10 +89,19 @@ fn build(d: &Dag) -> (FullTaskGraph, LabelToTaskId, IndexAnswers) {
             4 => json!({"always": null}),
             _ => json!({"project-strategy": 1}),
         };
-        let if_deps: Vec<String> = if d.strategy[i] == 1 { deps.iter().take(1).map(|&j| label(j)).collect() } else { vec![] };
+        let if_deps: Vec<String> = if d.strategy[i] == 1 {
+            deps.iter().take(1).map(|&j| label(j)).collect()
+        } else {
+            vec![]
+        };
         let refs: serde_json::Map<String, Value> = deps
             .iter()
-            .map(|&j| (format!("DEP_{j}"), json!({"task-reference": format!("<edge-{j}>/<self>")})))
+            .map(|&j| {
+                (
+                    format!("DEP_{j}"),
+                    json!({"task-reference": format!("<edge-{j}>/<self>")}),
+                )
+            })
             .collect();
         graph.insert(
             label(i),
@@ -88,29 +116,48 @@ fn build(d: &Dag) -> (FullTaskGraph, LabelToTaskId, IndexAnswers) {
         if d.strategy[i] == 2 && d.indexed[i] > 0 {
             let id = format!("Indexed{i:03}");
             answers.index.insert(format!("idx.{i}.b"), id.clone());
-            let expires = if d.indexed[i] == 1 { "2025-01-01T05:00:00.000Z" } else { "2026-01-01T00:00:00.000Z" };
-            let state = if d.indexed[i] == 3 { "failed" } else { "completed" };
-            answers.statuses.insert(id, json!({"state": state, "expires": expires}));
+            let expires = if d.indexed[i] == 1 {
+                "2025-01-01T05:00:00.000Z"
+            } else {
+                "2026-01-01T00:00:00.000Z"
+            };
+            let state = if d.indexed[i] == 3 {
+                "failed"
+            } else {
+                "completed"
+            };
+            answers
+                .statuses
+                .insert(id, json!({"state": state, "expires": expires}));
         }
     }
     let existing = (0..d.deps.len())
         .filter(|&i| d.existing[i])
         .map(|i| (label(i), format!("Existing{i:03}")))
         .collect();
-    (FullTaskGraph::parse(serde_json::to_vec(&graph).unwrap()).unwrap(), existing, answers)
+    (
+        FullTaskGraph::parse(serde_json::to_vec(&graph).unwrap()).unwrap(),
+        existing,
+        answers,
+    )
 }
 
 fn run(d: &Dag) -> (Result<engine::Preview, engine::Error>, String) {
     let (graph, existing, answers) = build(d);
-    let params = json!({"level": "3", "files_changed": ["src/a.rs"], "base_rev": "x", "head_rev": "y"});
+    let params =
+        json!({"level": "3", "files_changed": ["src/a.rs"], "base_rev": "x", "head_rev": "y"});
     let labels: Vec<String> = d.requested.iter().map(|&i| label(i)).collect();
     let request = Request {
         labels,
         times: 1,
         mode: if d.decision_mode {
-            Mode::Decision { do_not_optimize: vec![] }
+            Mode::Decision {
+                do_not_optimize: vec![],
+            }
         } else {
-            Mode::AddNewJobs { action_task_id: "ActionTask".into() }
+            Mode::AddNewJobs {
+                action_task_id: "ActionTask".into(),
+            }
         },
         existing: &existing,
         parameters: &params,
@@ -122,6 +169,7 @@ fn run(d: &Dag) -> (Result<engine::Preview, engine::Error>, String) {
         proxy_url: None,
         now: datestamps::parse_rfc3339("2025-01-01T00:00:00.000Z").unwrap(),
         with_task_graph: true,
+        threads: 1,
     };
     let result = engine::preview(&graph, &request, &mut CounterIds::golden());
     let text = match &result {

@@ -19,24 +19,45 @@ fn sources(sub: &str) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(sub), &mut files);
     files.sort();
-    files.into_iter().map(|p| {
-        let text = fs::read_to_string(&p).unwrap();
-        (p, text)
-    }).collect()
+    files
+        .into_iter()
+        .map(|p| {
+            let text = fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
 }
 
 #[test]
 fn every_source_file_has_a_module_doc() {
     for (path, text) in sources("src") {
-        assert!(text.starts_with("//!"), "{} must start with a //! paragraph saying what it is for", path.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} must start with a //! paragraph saying what it is for",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn engine_is_pure() {
     let forbidden = [
-        "web_sys", "js_sys", "wasm_bindgen", "yew", "gloo", "std::fs", "std::net", "std::env",
-        "SystemTime", "Instant::now", "Utc::now", "Local::now", "rand::", "slugid", "println!", "eprintln!",
+        "web_sys",
+        "js_sys",
+        "wasm_bindgen",
+        "yew",
+        "gloo",
+        "std::fs",
+        "std::net",
+        "std::env",
+        "SystemTime",
+        "Instant::now",
+        "Utc::now",
+        "Local::now",
+        "rand::",
+        "slugid",
+        "println!",
+        "eprintln!",
         "std::process",
     ];
     for (path, text) in sources("src/engine") {
@@ -45,7 +66,12 @@ fn engine_is_pure() {
                 continue;
             }
             for word in forbidden {
-                assert!(!line.contains(word), "{}:{}: the engine must not use {word}: {line}", path.display(), n + 1);
+                assert!(
+                    !line.contains(word),
+                    "{}:{}: the engine must not use {word}: {line}",
+                    path.display(),
+                    n + 1
+                );
             }
         }
     }
@@ -61,7 +87,12 @@ fn engine_does_not_unwrap_on_input() {
             if l.starts_with("//") {
                 continue;
             }
-            assert!(!l.contains(".unwrap()") && !l.contains("panic!("), "{}:{}: {line}", path.display(), n + 1);
+            assert!(
+                !l.contains(".unwrap()") && !l.contains("panic!("),
+                "{}:{}: {line}",
+                path.display(),
+                n + 1
+            );
         }
     }
 }

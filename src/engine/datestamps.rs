@@ -17,9 +17,7 @@ use super::constant_regex;
 /// `((?:\d+)?\.?\d+) *([a-z]+)`, searched (not anchored), as upstream.
 fn datestamp_pattern() -> &'static Regex {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
-    PATTERN.get_or_init(|| {
-        constant_regex(r"((?:\d+)?\.?\d+) *([a-z]+)")
-    })
+    PATTERN.get_or_init(|| constant_regex(r"((?:\d+)?\.?\d+) *([a-z]+)"))
 }
 
 /// Python `strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")`: the same per-field patterns, matched
@@ -56,15 +54,46 @@ pub fn relative_duration(input: &str) -> Result<Duration, String> {
             ))
         }
     };
-    if !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "invalid literal for int() with base 10: {number:?} in {input:?}"
-        ));
-    }
     let out_of_range = || format!("{input:?} is out of range (date value out of range)");
-    let count: i64 = number.parse().map_err(|_| out_of_range())?;
-    let seconds = count.checked_mul(seconds_per_unit).ok_or_else(out_of_range)?;
+    let count = python_int(number)
+        .ok_or_else(|| format!("invalid literal for int() with base 10: {number:?} in {input:?}"))?
+        .ok_or_else(out_of_range)?;
+    let seconds = count
+        .checked_mul(seconds_per_unit)
+        .ok_or_else(out_of_range)?;
     Duration::try_seconds(seconds).ok_or_else(out_of_range)
+}
+
+/// Python's `int(text)` for a string of decimal digits, any script (`int("٣")` is 3):
+/// `None` if it is not an integer, `Some(None)` if it overflows.
+fn python_int(text: &str) -> Option<Option<i64>> {
+    static DIGIT: OnceLock<Regex> = OnceLock::new();
+    let digit = DIGIT.get_or_init(|| constant_regex(r"^\d$"));
+    let is_digit = |c: char| digit.is_match(c.encode_utf8(&mut [0; 4]));
+    let mut total: Option<i64> = Some(0);
+    let mut any = false;
+    for c in text.chars() {
+        let value = if c.is_ascii_digit() {
+            i64::from(u32::from(c) - u32::from('0'))
+        } else if is_digit(c) {
+            // Unicode lays decimal digits out in runs of ten, from zero to nine.
+            let mut start = u32::from(c);
+            while let Some(prev) = start.checked_sub(1).and_then(char::from_u32) {
+                if !is_digit(prev) {
+                    break;
+                }
+                start -= 1;
+            }
+            i64::from((u32::from(c) - start) % 10)
+        } else {
+            return None;
+        };
+        any = true;
+        total = total
+            .and_then(|t| t.checked_mul(10))
+            .and_then(|t| t.checked_add(value));
+    }
+    any.then_some(total)
 }
 
 /// `json_time_from_now(input, now)`: `now + value_of(input)`, printed with milliseconds.
@@ -138,7 +167,11 @@ mod tests {
             ("  7   days", "2025-01-08T00:00:00.000Z"),
         ];
         for (input, want) in cases {
-            assert_eq!(json_time_from_now(input, now()).as_deref(), Ok(want), "{input}");
+            assert_eq!(
+                json_time_from_now(input, now()).as_deref(),
+                Ok(want),
+                "{input}"
+            );
         }
         assert!(json_time_from_now("2 weeks", now())
             .unwrap_err()
@@ -149,6 +182,14 @@ mod tests {
         assert!(json_time_from_now("1 Day", now())
             .unwrap_err()
             .contains("is invalid string"));
+        assert_eq!(
+            json_time_from_now("٣ days", now()).as_deref(),
+            Ok("2025-01-04T00:00:00.000Z")
+        );
+        assert_eq!(
+            json_time_from_now("２ hours", now()).as_deref(),
+            Ok("2025-01-01T02:00:00.000Z")
+        );
         assert!(json_time_from_now("99999999999999 years", now())
             .unwrap_err()
             .contains("out of range"));
@@ -165,7 +206,9 @@ mod tests {
         assert!(strptime("2025-01-01T00:00:00Z").is_none());
         assert!(strptime("2025-02-30T00:00:00.000Z").is_none());
         assert_eq!(
-            strptime("2025-1-2T3:04:05.5Z").map(format_json_time).as_deref(),
+            strptime("2025-1-2T3:04:05.5Z")
+                .map(format_json_time)
+                .as_deref(),
             Some("2025-01-02T03:04:05.500Z")
         );
         assert!(strptime("2025-01-01t00:00:00.000z").is_some());

@@ -15,7 +15,11 @@ pub enum Error {
 
     /// An entry of `full-task-graph.json` has a missing or mistyped field.
     #[error("task {label:?}: field {field:?} {problem}")]
-    BadField { label: String, field: String, problem: String },
+    BadField {
+        label: String,
+        field: String,
+        problem: String,
+    },
 
     /// Requested labels that the graph does not have (upstream: `<label> was not found in the
     /// task-graph`).
@@ -28,7 +32,9 @@ pub enum Error {
 
     /// A kept task depends on a removed one (upstream: `Optimization error: ...`).
     #[error("optimization error: {}", .edges.iter().map(|(l, r, n)| format!("{l} depends on {r} as {n} but it has been removed")).collect::<Vec<_>>().join(", "))]
-    RemovedDependency { edges: Vec<(String, String, String)> },
+    RemovedDependency {
+        edges: Vec<(String, String, String)>,
+    },
 
     /// `task-reference`/`artifact-reference` names a dependency the task does not have.
     #[error("task {label:?} has no dependency named {name:?}")]
@@ -40,7 +46,11 @@ pub enum Error {
 
     /// A reference wrapper whose value is neither a string nor an object.
     #[error("task {label:?}: {wrapper:?} must hold a string or an object, not {found}")]
-    BadReference { label: String, wrapper: String, found: String },
+    BadReference {
+        label: String,
+        wrapper: String,
+        found: String,
+    },
 
     /// A `relative-datestamp` (or another timestamp) that upstream cannot parse.
     #[error("task {label:?}: {message}")]
@@ -102,5 +112,9 @@ fn quote_labels(labels: &[String]) -> String {
 }
 
 fn join_labels(labels: &[String]) -> String {
-    labels.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")
+    labels
+        .iter()
+        .map(|l| format!("{l:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

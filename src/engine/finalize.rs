@@ -2,7 +2,8 @@
 //! of tasks with no dependency inside the new graph, `taskGroupId`, `schedulerId`, resolved
 //! `relative-datestamp`s, and `attributes.task_duplicates - 1` extra copies.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
 use serde_json::Value;
@@ -32,71 +33,135 @@ pub struct CreateSettings<'a> {
     pub now: NaiveDateTime,
 }
 
-/// Prepares every kept task for creation.
-pub fn create_tasks(
+/// Resolved `relative-datestamp` strings, shared by the tasks of one preview (upstream caches
+/// `value_of` too).
+pub type DatestampMemo = Mutex<HashMap<String, Result<String, String>>>;
+
+/// Prepares one kept task for creation. `in_graph` holds the taskIds of every task the graph
+/// creates. Returns the task and how many copies of it `task_duplicates` asks for in all.
+pub fn finish(
     target: &TargetGraph<'_>,
-    kept: Vec<KeptTask>,
+    task: KeptTask,
     settings: &CreateSettings<'_>,
-    ids: &mut dyn TaskIdSource,
-) -> Result<Vec<CreatedTask>, Error> {
-    let in_graph: HashSet<String> = kept.iter().map(|k| k.task_id.clone()).collect();
-    let mut created = Vec::with_capacity(kept.len());
-    let mut duplicate_counts = Vec::with_capacity(kept.len());
-    for task in kept {
-        let label = target.label(task.local);
-        let mut definition = task.definition;
-        let deps = dependencies_list(&mut definition, label)?;
-        let has_in_graph = deps
-            .iter()
-            .any(|d| d.as_str().is_some_and(|id| in_graph.contains(id)));
-        if !has_in_graph {
-            deps.push(Value::String(settings.decision_task_id.to_string()));
-        }
-        if let Value::Object(map) = &mut definition {
-            map.insert(
-                "taskGroupId".into(),
-                Value::String(settings.decision_task_id.to_string()),
-            );
-            map.insert(
-                "schedulerId".into(),
-                Value::String(settings.scheduler_id.to_string()),
-            );
-        }
-        let definition = resolve_timestamps(definition, settings.now, label)?;
-        duplicate_counts.push(task_duplicates(target, task.local));
-        created.push(CreatedTask {
+    in_graph: &HashSet<&str>,
+    memo: &DatestampMemo,
+) -> Result<(CreatedTask, u64), Error> {
+    let label = target.label(task.local);
+    let mut definition = task.definition;
+    let deps = dependencies_list(&mut definition, label)?;
+    let has_in_graph = deps
+        .iter()
+        .any(|d| d.as_str().is_some_and(|id| in_graph.contains(id)));
+    if !has_in_graph {
+        deps.push(Value::String(settings.decision_task_id.to_string()));
+    }
+    if let Value::Object(map) = &mut definition {
+        map.insert(
+            "taskGroupId".into(),
+            Value::String(settings.decision_task_id.to_string()),
+        );
+        map.insert(
+            "schedulerId".into(),
+            Value::String(settings.scheduler_id.to_string()),
+        );
+    }
+    let definition = resolve_timestamps_cached(definition, settings.now, label, memo)?;
+    let count = task_duplicates(target, task.local)?;
+    Ok((
+        CreatedTask {
             label: label.to_string(),
             task_id: task.task_id,
             definition,
             duplicates: Vec::new(),
-        });
-    }
-    // Extra copies get their ids after every task of the graph has one, as upstream's
-    // `slugid()` calls happen during submission.
-    for (task, count) in created.iter_mut().zip(duplicate_counts) {
-        for _ in 1..count {
+        },
+        count,
+    ))
+}
+
+/// Gives the extra copies their ids, after every task of the graph has one (upstream's
+/// `slugid()` calls for them happen during submission).
+pub fn assign_duplicates(created: &mut [(CreatedTask, u64)], ids: &mut dyn TaskIdSource) {
+    for (task, count) in created.iter_mut() {
+        for _ in 1..*count {
             task.duplicates.push(ids.next_task_id());
         }
     }
-    Ok(created)
 }
 
-/// `attributes.get("task_duplicates", 1)`.
-fn task_duplicates(target: &TargetGraph<'_>, local: u32) -> u64 {
-    target
-        .graph
-        .parse_attributes(target.global(local))
-        .and_then(|a| a.get("task_duplicates").and_then(Value::as_u64))
-        .unwrap_or(1)
-        .min(1000)
+/// `attributes.get("task_duplicates", 1)`, used as `range(1, n)`: an integer (or boolean);
+/// anything else makes upstream's `range` raise.
+fn task_duplicates(target: &TargetGraph<'_>, local: u32) -> Result<u64, Error> {
+    // Almost no task has the attribute: look for the word before parsing anything.
+    let text = target.graph.attributes_text(target.global(local));
+    if memchr::memmem::find(text, b"task_duplicates").is_none() {
+        return Ok(1);
+    }
+    let attributes = target.graph.parse_attributes(target.global(local));
+    let Some(value) = attributes.as_ref().and_then(|a| a.get("task_duplicates")) else {
+        return Ok(1);
+    };
+    match value {
+        Value::Bool(b) => Ok(u64::from(*b)),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.as_u64().unwrap_or(0).clamp(1, 1000)),
+        other => Err(Error::BadField {
+            label: target.label(local).to_string(),
+            field: "attributes.task_duplicates".into(),
+            problem: format!(
+                "must be an integer, found {}",
+                crate::engine::parse::value_type(other)
+            ),
+        }),
+    }
+}
+
+/// [`resolve_timestamps`] with a memo of already resolved strings.
+fn resolve_timestamps_cached(
+    mut definition: Value,
+    now: NaiveDateTime,
+    label: &str,
+    memo: &DatestampMemo,
+) -> Result<Value, Error> {
+    recurse(
+        &mut definition,
+        &[RELATIVE_DATESTAMP],
+        label,
+        &mut |_, text| {
+            let cached = memo.lock().ok().and_then(|m| m.get(text).cloned());
+            let resolved = match cached {
+                Some(r) => r,
+                None => {
+                    let r = json_time_from_now(text, now);
+                    if let Ok(mut m) = memo.lock() {
+                        m.insert(text.to_string(), r.clone());
+                    }
+                    r
+                }
+            };
+            resolved.map_err(|message| Error::BadDatestamp {
+                label: label.to_string(),
+                message,
+            })
+        },
+    )?;
+    Ok(definition)
 }
 
 /// `resolve_timestamps(now, task_def)`.
-pub fn resolve_timestamps(definition: Value, now: NaiveDateTime, label: &str) -> Result<Value, Error> {
-    recurse(definition, &[RELATIVE_DATESTAMP], label, &mut |_, text| {
-        json_time_from_now(text, now).map_err(|message| Error::BadDatestamp {
-            label: label.to_string(),
-            message,
-        })
-    })
+pub fn resolve_timestamps(
+    mut definition: Value,
+    now: NaiveDateTime,
+    label: &str,
+) -> Result<Value, Error> {
+    recurse(
+        &mut definition,
+        &[RELATIVE_DATESTAMP],
+        label,
+        &mut |_, text| {
+            json_time_from_now(text, now).map_err(|message| Error::BadDatestamp {
+                label: label.to_string(),
+                message,
+            })
+        },
+    )?;
+    Ok(definition)
 }

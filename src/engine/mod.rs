@@ -17,11 +17,12 @@ pub mod finalize;
 pub mod ids;
 pub mod model;
 pub mod optimize;
+pub mod par;
 pub mod parse;
 pub mod preview;
 pub mod references;
-pub mod scan;
 pub mod runnable;
+pub mod scan;
 pub mod select;
 
 pub use error::Error;

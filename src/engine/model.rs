@@ -48,6 +48,8 @@ pub struct TaskNode {
     pub optimization: Optimization,
     /// The `task` definition, as a byte range of the source text.
     pub(crate) task: Range<usize>,
+    /// `task.deadline`, as a byte range of the source text (`None` if the task has none).
+    pub(crate) deadline: Option<Range<usize>>,
     /// `optimization`, as a byte range of the source text.
     pub(crate) optimization_raw: Range<usize>,
     /// `description`, as a byte range of the source text (optional upstream).
@@ -190,6 +192,12 @@ impl FullTaskGraph {
         })
     }
 
+    /// The raw text of a task's `task.deadline`, if it has one.
+    pub(crate) fn deadline_text(&self, idx: TaskIdx) -> Option<&[u8]> {
+        let range = self.node(idx)?.deadline.clone()?;
+        self.source.get(range)
+    }
+
     /// A task's `optimization` exactly as written.
     pub(crate) fn raw_optimization(&self, idx: TaskIdx) -> Option<Value> {
         let range = self.node(idx)?.optimization_raw.clone();
@@ -206,6 +214,12 @@ impl FullTaskGraph {
     pub fn attributes(&self, label: &str) -> Option<Value> {
         let idx = self.index_of(label)?;
         self.parse_attributes(idx)
+    }
+
+    pub(crate) fn attributes_text(&self, idx: TaskIdx) -> &[u8] {
+        self.node(idx)
+            .and_then(|n| self.source.get(n.attributes.clone()))
+            .unwrap_or(b"{}")
     }
 
     pub(crate) fn parse_attributes(&self, idx: TaskIdx) -> Option<Value> {

@@ -181,7 +181,30 @@ fn scan_part(
         } else {
             loop {
                 let field = s.key()?;
-                let range = s.skip_value()?;
+                let range = if field == "task" && s.peek() == Some(b'{') {
+                    // Walk the definition's top-level keys to note where `deadline` is: the
+                    // replace phase needs the deadlines of many tasks it never creates.
+                    let start = s.pos();
+                    fields.task_deadline = None;
+                    s.expect(b'{', "'{'")?;
+                    if s.peek() == Some(b'}') {
+                        s.expect(b'}', "'}'")?;
+                    } else {
+                        loop {
+                            let is_deadline = s.key_is("deadline")?;
+                            let value = s.skip_value()?;
+                            if is_deadline {
+                                fields.task_deadline = Some(value);
+                            }
+                            if s.object_end()? {
+                                break;
+                            }
+                        }
+                    }
+                    start..s.pos()
+                } else {
+                    s.skip_value()?
+                };
                 let slot = match field.as_str() {
                     "kind" => &mut fields.kind,
                     "label" => &mut fields.label,
@@ -271,7 +294,11 @@ fn scan_parallel(
     for (i, result) in results.into_iter().enumerate() {
         // A part's error is real: every earlier part ended exactly where it began.
         let (end, entries) = result?;
-        let expected = if i == last { PartEnd::Closed } else { PartEnd::AtStop };
+        let expected = if i == last {
+            PartEnd::Closed
+        } else {
+            PartEnd::AtStop
+        };
         if end != expected {
             return Ok(None);
         }
@@ -293,6 +320,7 @@ struct RawEntry {
     attributes: Range<usize>,
     description: Option<Range<usize>>,
     optimization_raw: Range<usize>,
+    deadline: Option<Range<usize>>,
 }
 
 fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGraph, Error> {
@@ -322,6 +350,7 @@ fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGra
             task: raw.task,
             description: raw.description,
             optimization_raw: raw.optimization_raw,
+            deadline: raw.deadline,
             attributes: raw.attributes,
         };
         // Like Python's json.load, a repeated key keeps its first position and its last value.
@@ -417,7 +446,11 @@ fn parse_entry(key: &str, fields: &EntryFields, source: &[u8]) -> Result<RawEntr
     let as_string = |range: &Range<usize>, field: &str| -> Result<String, Error> {
         let t = text(range, field)?;
         serde_json::from_str::<String>(t).map_err(|_| {
-            bad(key, field, format!("must be a string, found {}", json_type(t.as_bytes())))
+            bad(
+                key,
+                field,
+                format!("must be a string, found {}", json_type(t.as_bytes())),
+            )
         })
     };
     let kind = as_string(&required(&fields.kind, "kind")?, "kind")?;
@@ -464,6 +497,7 @@ fn parse_entry(key: &str, fields: &EntryFields, source: &[u8]) -> Result<RawEntr
         attributes,
         description: fields.description.clone(),
         optimization_raw,
+        deadline: fields.task_deadline.clone(),
     })
 }
 
@@ -480,6 +514,7 @@ struct EntryFields {
     if_dependencies: Option<Range<usize>>,
     description: Option<Range<usize>>,
     ignored: Option<Range<usize>>,
+    task_deadline: Option<Range<usize>>,
 }
 
 fn parse_optimization(key: &str, raw: &str) -> Result<Optimization, Error> {
@@ -607,7 +642,10 @@ pub fn label_to_taskid(bytes: &[u8], what: &str) -> Result<LabelToTaskId, Error>
     let Value::Object(map) = value else {
         return Err(Error::Syntax {
             what: what.to_string(),
-            message: format!("must be an object of label → taskId, found {}", value_type(&value)),
+            message: format!(
+                "must be an object of label → taskId, found {}",
+                value_type(&value)
+            ),
         });
     };
     let mut out = LabelToTaskId::new();

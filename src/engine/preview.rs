@@ -6,21 +6,22 @@
 //! its reason, every added dependency a path to a requested label, and soft problems become
 //! [`Warning`]s.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::error::Error;
-use super::finalize::{create_tasks, CreateSettings};
+use super::finalize::{assign_duplicates, finish, CreateSettings, DatestampMemo};
 use super::ids::TaskIdSource;
 use super::model::FullTaskGraph;
+use super::optimize::index_search_paths;
 use super::optimize::remove::remove_tasks;
 use super::optimize::replace::{replace_tasks, ReplaceInput, Source};
 use super::optimize::strategies::{is_falsy, Strategy};
-use super::optimize::subgraph::{get_subgraph, Stamp, SubgraphInput};
-use super::optimize::index_search_paths;
+use super::optimize::subgraph::{build_definition, get_subgraph, Stamp, SubgraphInput};
+use super::par;
 use super::parse::{IndexAnswers, LabelToTaskId};
 use super::select::{target_graph, Local, TargetGraph};
 
@@ -62,6 +63,9 @@ pub struct Request<'a> {
     pub now: NaiveDateTime,
     /// Also build the `task-graph.json` artifact of each iteration.
     pub with_task_graph: bool,
+    /// Threads to build many task definitions with (ignored on wasm32; 1 = in order). The
+    /// result is the same for any value.
+    pub threads: usize,
 }
 
 /// A problem worth a sheriff's attention that does not stop the preview.
@@ -153,11 +157,6 @@ pub fn preview(
             message: format!("times must be between 1 and 100, not {}", request.times),
         });
     }
-    if request.labels.is_empty() {
-        return Err(Error::BadRequest {
-            message: "no labels requested".into(),
-        });
-    }
     let target = target_graph(graph, &request.labels)?;
     let n = target.len();
     let mut requested = vec![false; n];
@@ -186,7 +185,10 @@ pub fn preview(
         }
     };
 
-    let removal = remove_tasks(&target, &requested, &do_not_optimize, request.parameters);
+    let removal = remove_tasks(&target, &requested, &do_not_optimize, request.parameters)?;
+    // Upstream's index prefetch runs before the replace phase and fails on arguments it
+    // cannot iterate, even for tasks later reused from label-to-taskid.
+    let index_paths = index_search_paths(&target, &do_not_optimize)?;
     let replace_input = ReplaceInput {
         do_not_optimize: &do_not_optimize,
         removed: &removal.removed,
@@ -200,32 +202,43 @@ pub fn preview(
     let mut iterations = Vec::with_capacity(request.times as usize);
     for _ in 0..request.times {
         let replacing = replace_tasks(&target, &replace_input)?;
-        // Replace-with-nothing never happens with the built-in strategies, so the removed set
-        // after the replace phase is the one of the remove phase.
-        let removed = &removal.removed;
-        let subgraph = get_subgraph(
-            &target,
-            &SubgraphInput {
-                removed,
-                replaced: &replacing.replaced,
-                stamp: &stamp,
-                decision_task_id: &request.decision_task_id,
-                root_url: &request.root_url,
-                proxy_url: request.proxy_url.as_deref().filter(|p| !p.is_empty()),
-                with_task_graph: request.with_task_graph,
-            },
-            ids,
-        )?;
-        let created_tasks = create_tasks(
-            &target,
-            subgraph.kept,
-            &CreateSettings {
-                decision_task_id: &request.decision_task_id,
-                scheduler_id: &scheduler_id,
-                now: request.now,
-            },
-            ids,
-        )?;
+        let subgraph_input = SubgraphInput {
+            // Replace-with-nothing never happens with the built-in strategies, so the removed
+            // set after the replace phase is the one of the remove phase.
+            removed: &removal.removed,
+            replaced: &replacing.replaced,
+            stamp: &stamp,
+            decision_task_id: &request.decision_task_id,
+            root_url: &request.root_url,
+            proxy_url: request.proxy_url.as_deref().filter(|p| !p.is_empty()),
+            with_task_graph: request.with_task_graph,
+        };
+        let subgraph = get_subgraph(&target, &subgraph_input, ids)?;
+        // Each kept task's definition is built and finished on its own (in parallel where
+        // threads are available): parse, stamp, resolve references, add dependencies, then
+        // what `create.create_tasks` adds.
+        let new_ids: Vec<String> = subgraph.jobs.iter().map(|j| j.task_id.clone()).collect();
+        let in_graph: HashSet<&str> = new_ids.iter().map(String::as_str).collect();
+        let settings = CreateSettings {
+            decision_task_id: &request.decision_task_id,
+            scheduler_id: &scheduler_id,
+            now: request.now,
+        };
+        let memo = DatestampMemo::default();
+        let finished = par::map(subgraph.jobs, request.threads, |job| {
+            let (kept, entry) = build_definition(&target, &subgraph_input, job)?;
+            finish(&target, kept, &settings, &in_graph, &memo).map(|done| (done, entry))
+        });
+        let mut created_tasks = Vec::with_capacity(finished.len());
+        let mut task_graph = request.with_task_graph.then(BTreeMap::new);
+        for result in finished {
+            let (done, entry) = result?;
+            if let (Some(task_graph), Some(entry)) = (task_graph.as_mut(), entry) {
+                task_graph.insert(done.0.task_id.clone(), entry);
+            }
+            created_tasks.push(done);
+        }
+        assign_duplicates(&mut created_tasks, ids);
 
         let mut iteration = Iteration {
             created: BTreeMap::new(),
@@ -236,7 +249,7 @@ pub fn preview(
             why: BTreeMap::new(),
             duplicates: BTreeMap::new(),
             label_to_taskid: subgraph.label_to_taskid,
-            task_graph: subgraph.task_graph,
+            task_graph,
         };
         for local in 0..n as Local {
             let label = target.label(local).to_string();
@@ -263,7 +276,11 @@ pub fn preview(
                 let reason = if requested.get(slot).copied().unwrap_or(false) {
                     "requested".to_string()
                 } else {
-                    replacing.kept_reasons.get(slot).cloned().unwrap_or_default()
+                    replacing
+                        .kept_reasons
+                        .get(slot)
+                        .cloned()
+                        .unwrap_or_default()
                 };
                 iteration.reasons.insert(label.clone(), reason);
             }
@@ -276,8 +293,10 @@ pub fn preview(
                 }
             }
         }
-        for task in created_tasks {
-            iteration.created.insert(task.label.clone(), task.task_id.clone());
+        for (task, _) in created_tasks {
+            iteration
+                .created
+                .insert(task.label.clone(), task.task_id.clone());
             for dup in &task.duplicates {
                 iteration.tasks.insert(dup.clone(), task.definition.clone());
             }
@@ -300,8 +319,10 @@ pub fn preview(
     Ok(Preview {
         requested: requested_labels,
         times: request.times,
-        closure: (0..n as Local).map(|l| target.label(l).to_string()).collect(),
-        index_paths: index_search_paths(&target, &do_not_optimize),
+        closure: (0..n as Local)
+            .map(|l| target.label(l).to_string())
+            .collect(),
+        index_paths,
         iterations,
         warnings,
     })
@@ -355,7 +376,9 @@ fn closure_warnings(target: &TargetGraph<'_>) -> Vec<Warning> {
     let mut warnings = Vec::new();
     let mut unknown_strategies: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for &idx in &target.nodes {
-        let Some(task) = target.graph.node(idx) else { continue };
+        let Some(task) = target.graph.node(idx) else {
+            continue;
+        };
         let missing: Vec<String> = task
             .dependencies
             .iter()
@@ -395,19 +418,16 @@ fn result_warnings(
 ) -> Vec<Warning> {
     let mut warnings = Vec::new();
     // Latest deadline among the created dependents of each reused task.
-    let deadline_of = |label: &str| -> Option<String> {
+    let deadline_of = |label: &str| -> Option<&str> {
         let id = iteration.created.get(label)?;
-        iteration
-            .tasks
-            .get(id)?
-            .get("deadline")?
-            .as_str()
-            .map(str::to_string)
+        iteration.tasks.get(id)?.get("deadline")?.as_str()
     };
     let mut failed = Vec::new();
     let mut expiring = Vec::new();
     for (label, reuse) in &iteration.reused {
-        let Some(status) = request.answers.statuses.get(&reuse.task_id) else { continue };
+        let Some(status) = request.answers.statuses.get(&reuse.task_id) else {
+            continue;
+        };
         if is_falsy(status) {
             continue;
         }
@@ -415,7 +435,9 @@ fn result_warnings(
         if state == "failed" || state == "exception" {
             failed.push(format!("{label} ({}: {state})", reuse.task_id));
         }
-        let Some(local) = target.local_of(label) else { continue };
+        let Some(local) = target.local_of(label) else {
+            continue;
+        };
         let latest = target
             .dependents
             .get(local as usize)
@@ -432,7 +454,10 @@ fn result_warnings(
             );
             if let (Some(a), Some(b)) = (a, b) {
                 if a < b {
-                    expiring.push(format!("{label} ({} expires {expires}, needed until {latest})", reuse.task_id));
+                    expiring.push(format!(
+                        "{label} ({} expires {expires}, needed until {latest})",
+                        reuse.task_id
+                    ));
                 }
             }
         }
@@ -489,10 +514,13 @@ fn result_warnings(
     let mut duplicated = BTreeSet::new();
     let mut many_routes = BTreeSet::new();
     for (label, id) in &iteration.created {
-        let Some(def) = iteration.tasks.get(id) else { continue };
+        let Some(def) = iteration.tasks.get(id) else {
+            continue;
+        };
         if let Some(deps) = def.get("dependencies").and_then(Value::as_array) {
-            let distinct: BTreeSet<String> = deps.iter().map(Value::to_string).collect();
-            if distinct.len() != deps.len() {
+            let mut ids: Vec<&str> = deps.iter().filter_map(Value::as_str).collect();
+            ids.sort_unstable();
+            if ids.windows(2).any(|w| w.first() == w.get(1)) {
                 duplicated.insert(label.clone());
             }
         }

@@ -6,12 +6,8 @@
 //! *keys* are substituted and its values walked; otherwise the value (which must be a string)
 //! is substituted. Strings outside wrappers are never touched.
 
-use std::sync::OnceLock;
-
-use regex::{Captures, Regex};
 use serde_json::{Map, Value};
 
-use super::constant_regex;
 use super::error::Error;
 use super::parse::value_type;
 
@@ -20,56 +16,66 @@ pub const TASK_REFERENCE: &str = "task-reference";
 pub const ARTIFACT_REFERENCE: &str = "artifact-reference";
 pub const RELATIVE_DATESTAMP: &str = "relative-datestamp";
 
-/// Walks `value`, replacing every one-key wrapper object whose key is in `wrappers` by
-/// `substitute(wrapper, text)`. `label` names the task in errors.
+/// Walks `value` in place, replacing every one-key wrapper object whose key is in `wrappers`
+/// by `substitute(wrapper, text)`. `label` names the task in errors.
 pub fn recurse<F>(
-    value: Value,
+    value: &mut Value,
     wrappers: &[&str],
     label: &str,
     substitute: &mut F,
-) -> Result<Value, Error>
+) -> Result<(), Error>
 where
     F: FnMut(&str, &str) -> Result<String, Error>,
 {
     match value {
         Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some((key, _)) = map.iter().next() {
-                    if let Some(&wrapper) = wrappers.iter().find(|w| **w == key.as_str()) {
-                        let Some((_, inner)) = map.into_iter().next() else {
-                            return Ok(Value::Null);
-                        };
-                        return match inner {
-                            Value::Object(inner) => {
-                                let mut out = Map::with_capacity(inner.len());
-                                for (k, v) in inner {
-                                    let k = substitute(wrapper, &k)?;
-                                    out.insert(k, recurse(v, wrappers, label, substitute)?);
-                                }
-                                Ok(Value::Object(out))
-                            }
-                            Value::String(text) => Ok(Value::String(substitute(wrapper, &text)?)),
-                            other => Err(Error::BadReference {
-                                label: label.to_string(),
-                                wrapper: wrapper.to_string(),
-                                found: value_type(&other).to_string(),
-                            }),
-                        };
-                    }
+            let wrapper = if map.len() == 1 {
+                map.keys()
+                    .next()
+                    .and_then(|key| wrappers.iter().find(|w| **w == key.as_str()))
+                    .copied()
+            } else {
+                None
+            };
+            let Some(wrapper) = wrapper else {
+                for v in map.values_mut() {
+                    recurse(v, wrappers, label, substitute)?;
                 }
-            }
-            let mut out = Map::with_capacity(map.len());
-            for (k, v) in map {
-                out.insert(k, recurse(v, wrappers, label, substitute)?);
-            }
-            Ok(Value::Object(out))
+                return Ok(());
+            };
+            let inner = map
+                .values_mut()
+                .next()
+                .map(std::mem::take)
+                .unwrap_or(Value::Null);
+            *value = match inner {
+                Value::Object(inner) => {
+                    let mut out = Map::new();
+                    for (k, mut v) in inner {
+                        let k = substitute(wrapper, &k)?;
+                        recurse(&mut v, wrappers, label, substitute)?;
+                        out.insert(k, v);
+                    }
+                    Value::Object(out)
+                }
+                Value::String(text) => Value::String(substitute(wrapper, &text)?),
+                other => {
+                    return Err(Error::BadReference {
+                        label: label.to_string(),
+                        wrapper: wrapper.to_string(),
+                        found: value_type(&other).to_string(),
+                    })
+                }
+            };
+            Ok(())
         }
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| recurse(v, wrappers, label, substitute))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        other => Ok(other),
+        Value::Array(items) => {
+            for v in items {
+                recurse(v, wrappers, label, substitute)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -98,11 +104,9 @@ impl ReferenceContext<'_> {
             .map(|(_, id)| *id)
     }
 
+    /// Substitutes every match of upstream's `<([^>]+)>`.
     fn task_reference(&self, text: &str) -> Result<String, Error> {
-        static PATTERN: OnceLock<Regex> = OnceLock::new();
-        let pattern = PATTERN.get_or_init(|| constant_regex("<([^>]+)>"));
-        replace_all(pattern, text, |caps| {
-            let key = caps.get(1).map_or("", |m| m.as_str());
+        replace_matches(text, task_reference_match, |key, _| {
             if key == "self" {
                 return Ok(self.task_id.to_string());
             }
@@ -122,12 +126,9 @@ impl ReferenceContext<'_> {
         })
     }
 
+    /// Substitutes every match of upstream's `<([^/]+)/([^>]+)>`.
     fn artifact_reference(&self, text: &str) -> Result<String, Error> {
-        static PATTERN: OnceLock<Regex> = OnceLock::new();
-        let pattern = PATTERN.get_or_init(|| constant_regex("<([^/]+)/([^>]+)>"));
-        replace_all(pattern, text, |caps| {
-            let dependency = caps.get(1).map_or("", |m| m.as_str());
-            let artifact = caps.get(2).map_or("", |m| m.as_str());
+        replace_matches(text, artifact_reference_match, |dependency, artifact| {
             let task_id = match dependency {
                 "self" => {
                     return Err(Error::SelfArtifactReference {
@@ -152,9 +153,9 @@ impl ReferenceContext<'_> {
     }
 
     /// Resolves every `task-reference` and `artifact-reference` in a task definition.
-    pub fn resolve(&self, definition: Value) -> Result<Value, Error> {
+    pub fn resolve(&self, mut definition: Value) -> Result<Value, Error> {
         recurse(
-            definition,
+            &mut definition,
             &[TASK_REFERENCE, ARTIFACT_REFERENCE],
             self.label,
             &mut |wrapper, text| {
@@ -164,7 +165,8 @@ impl ReferenceContext<'_> {
                     self.artifact_reference(text)
                 }
             },
-        )
+        )?;
+        Ok(definition)
     }
 }
 
@@ -177,20 +179,70 @@ pub fn artifact_url(root_url: &str, task_id: &str, path: &str) -> String {
     )
 }
 
-/// `Regex::replace_all` with a fallible replacement; the first error wins.
-fn replace_all<F>(pattern: &Regex, text: &str, mut replacement: F) -> Result<String, Error>
-where
-    F: FnMut(&Captures<'_>) -> Result<String, Error>,
-{
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for caps in pattern.captures_iter(text) {
-        let Some(whole) = caps.get(0) else { continue };
-        out.push_str(text.get(last..whole.start()).unwrap_or(""));
-        out.push_str(&replacement(&caps)?);
-        last = whole.end();
+/// A match of a reference pattern starting at a `<`: its end and its two groups.
+type Match<'t> = (usize, &'t str, &'t str);
+
+/// `<([^>]+)>` tried at `start` (a `<`): the group runs to the first `>`, and must not be empty.
+fn task_reference_match(text: &str, start: usize) -> Option<Match<'_>> {
+    let rest = text.get(start + 1..)?;
+    let close = rest.find('>')?;
+    if close == 0 {
+        return None;
     }
-    out.push_str(text.get(last..).unwrap_or(""));
+    Some((start + 1 + close + 1, rest.get(..close)?, ""))
+}
+
+/// `<([^/]+)/([^>]+)>` tried at `start`: the first group runs to the first `/`, the second from
+/// there to the first `>`; neither may be empty. Greedy matching cannot backtrack into a
+/// different split, because neither group may contain its own terminator.
+fn artifact_reference_match(text: &str, start: usize) -> Option<Match<'_>> {
+    let rest = text.get(start + 1..)?;
+    let slash = rest.find('/')?;
+    if slash == 0 {
+        return None;
+    }
+    let after = rest.get(slash + 1..)?;
+    let close = after.find('>')?;
+    if close == 0 {
+        return None;
+    }
+    Some((
+        start + 1 + slash + 1 + close + 1,
+        rest.get(..slash)?,
+        after.get(..close)?,
+    ))
+}
+
+/// `re.sub` with a fallible replacement: scans for `<`, tries the pattern there, and on a
+/// match substitutes and continues after it (leftmost-first, non-overlapping).
+fn replace_matches<'t, M, F>(
+    text: &'t str,
+    try_match: M,
+    mut replacement: F,
+) -> Result<String, Error>
+where
+    M: Fn(&'t str, usize) -> Option<Match<'t>>,
+    F: FnMut(&'t str, &'t str) -> Result<String, Error>,
+{
+    if !text.contains('<') {
+        return Ok(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(offset) = text.get(at..).and_then(|rest| rest.find('<')) {
+        let start = at + offset;
+        match try_match(text, start) {
+            Some((end, first, second)) => {
+                out.push_str(text.get(copied..start).unwrap_or(""));
+                out.push_str(&replacement(first, second)?);
+                copied = end;
+                at = end;
+            }
+            None => at = start + 1,
+        }
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
     Ok(out)
 }
 
@@ -252,6 +304,60 @@ mod tests {
                 "<build> <build/>",
             ])
         );
+    }
+
+    /// The hand-written matchers find exactly what upstream's regular expressions find.
+    #[test]
+    fn matchers_agree_with_the_regular_expressions() {
+        let task = regex::Regex::new("<([^>]+)>").unwrap();
+        let artifact = regex::Regex::new("<([^/]+)/([^>]+)>").unwrap();
+        let samples = [
+            "",
+            "<",
+            ">",
+            "<>",
+            "<<>",
+            "<<>>",
+            "<a>",
+            "x<a>y<b>z",
+            "<a<b>",
+            "<a/b>",
+            "<a//b>",
+            "</b>",
+            "<a/>",
+            "<a/b",
+            "<<>/x>",
+            "<a/b><c/d>",
+            "a<b/c<d>e",
+            "<x>/<y>",
+            "<é/ü>",
+            "<<a>/b>",
+            "<a/b/c>",
+            "<a>b/c>",
+            "<a/</b>",
+            "<>a/b>",
+        ];
+        let id = |a: &str, b: &str| Ok(format!("[{a}|{b}]"));
+        for s in samples {
+            let want_t = task
+                .replace_all(s, |c: &regex::Captures<'_>| format!("[{}|]", &c[1]))
+                .to_string();
+            let want_a = artifact
+                .replace_all(s, |c: &regex::Captures<'_>| {
+                    format!("[{}|{}]", &c[1], &c[2])
+                })
+                .to_string();
+            assert_eq!(
+                replace_matches(s, task_reference_match, id).unwrap(),
+                want_t,
+                "task {s:?}"
+            );
+            assert_eq!(
+                replace_matches(s, artifact_reference_match, id).unwrap(),
+                want_a,
+                "artifact {s:?}"
+            );
+        }
     }
 
     #[test]

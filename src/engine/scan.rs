@@ -65,7 +65,9 @@ impl<'a> Scanner<'a> {
                 Ok(())
             }
             Some(b) => self.error(format!("expected {what}, found {:?}", char::from(b))),
-            None => self.error(format!("expected {what}, found the end of the input (truncated?)")),
+            None => self.error(format!(
+                "expected {what}, found the end of the input (truncated?)"
+            )),
         }
     }
 
@@ -90,13 +92,16 @@ impl<'a> Scanner<'a> {
         if self.peek() != Some(b'"') {
             return match self.peek() {
                 Some(b) => self.error(format!("expected a key string, found {:?}", char::from(b))),
-                None => self.error("expected a key string, found the end of the input (truncated?)"),
+                None => {
+                    self.error("expected a key string, found the end of the input (truncated?)")
+                }
             };
         }
         let range = self.skip_string()?;
         let raw = self.buf.get(range.clone()).unwrap_or(b"");
         let key = if raw.contains(&b'\\') {
-            serde_json::from_slice::<String>(raw).or_else(|e| self.error(format!("bad key string: {e}")))?
+            serde_json::from_slice::<String>(raw)
+                .or_else(|e| self.error(format!("bad key string: {e}")))?
         } else {
             let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or(b"");
             match std::str::from_utf8(inner) {
@@ -106,6 +111,22 @@ impl<'a> Scanner<'a> {
         };
         self.expect(b':', "':' after a key")?;
         Ok(key)
+    }
+
+    /// An object key compared with `expected` without allocating; consumes the `:`.
+    pub fn key_is(&mut self, expected: &str) -> Result<bool, ScanError> {
+        if self.peek() != Some(b'"') {
+            return self.key().map(|k| k == expected);
+        }
+        let range = self.skip_string()?;
+        let raw = self.buf.get(range).unwrap_or(b"");
+        let matches = if raw.contains(&b'\\') {
+            serde_json::from_slice::<String>(raw).is_ok_and(|k| k == expected)
+        } else {
+            raw.get(1..raw.len().saturating_sub(1)) == Some(expected.as_bytes())
+        };
+        self.expect(b':', "':' after a key")?;
+        Ok(matches)
     }
 
     /// Skips one value (after whitespace) and returns its byte range.
@@ -191,7 +212,10 @@ impl<'a> Scanner<'a> {
     pub fn end(&mut self) -> Result<(), ScanError> {
         match self.peek() {
             None => Ok(()),
-            Some(b) => self.error(format!("trailing characters after the graph, starting with {:?}", char::from(b))),
+            Some(b) => self.error(format!(
+                "trailing characters after the graph, starting with {:?}",
+                char::from(b)
+            )),
         }
     }
 }
@@ -226,7 +250,10 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("a".to_string(), r#"{"x": "}{\"", "y": [1, {"z": "]"}]}"#.to_string()),
+                (
+                    "a".to_string(),
+                    r#"{"x": "}{\"", "y": [1, {"z": "]"}]}"#.to_string()
+                ),
                 ("b".to_string(), r#"[ "[" , 2 ]"#.to_string()),
                 ("c".to_string(), "-1.5e3".to_string()),
                 ("d".to_string(), "null".to_string()),

@@ -12,6 +12,7 @@ pub mod subgraph;
 
 use std::collections::BTreeSet;
 
+use super::error::Error;
 use super::select::TargetGraph;
 use strategies::{index_paths, Strategy};
 
@@ -20,16 +21,18 @@ use strategies::{index_paths, Strategy};
 pub fn index_search_paths(
     target: &TargetGraph<'_>,
     do_not_optimize: &[bool],
-) -> Vec<String> {
+) -> Result<Vec<String>, Error> {
     let mut paths = BTreeSet::new();
     for (local, &idx) in target.nodes.iter().enumerate() {
         if do_not_optimize.get(local).copied().unwrap_or(false) {
             continue;
         }
-        let Some(task) = target.graph.node(idx) else { continue };
+        let Some(task) = target.graph.node(idx) else {
+            continue;
+        };
         if let Strategy::IndexSearch(arg) = Strategy::of(&task.optimization) {
-            paths.extend(index_paths(arg));
+            paths.extend(index_paths(arg, &task.label)?);
         }
     }
-    paths.into_iter().collect()
+    Ok(paths.into_iter().collect())
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::strategies::{PathMatcher, Strategy};
+use crate::engine::error::Error;
 use crate::engine::select::{Local, TargetGraph};
 
 /// What the remove phase decided for each task of the target graph.
@@ -29,7 +30,7 @@ pub fn remove_tasks(
     requested: &[bool],
     do_not_optimize: &[bool],
     params: &Value,
-) -> Removal {
+) -> Result<Removal, Error> {
     let n = target.len();
     let mut removed = vec![false; n];
     let mut reasons = vec![String::new(); n];
@@ -42,9 +43,8 @@ pub fn remove_tasks(
             .node(target.global(l))
             .map_or(&[], |t| t.if_dependencies.as_slice())
     };
-    let dependents = |l: Local| -> &[Local] {
-        target.dependents.get(l as usize).map_or(&[], Vec::as_slice)
-    };
+    let dependents =
+        |l: Local| -> &[Local] { target.dependents.get(l as usize).map_or(&[], Vec::as_slice) };
 
     // Dependents before dependencies: the reverse of the postorder.
     for &label in target.postorder.iter().rev() {
@@ -59,29 +59,28 @@ pub fn remove_tasks(
             })
             .collect();
 
-        let keep = |reason: &str,
-                    reasons: &mut Vec<String>,
-                    prune_candidates: &mut BTreeSet<Local>| {
-            if let Some(r) = reasons.get_mut(label as usize) {
-                *r = format!("kept: {reason}");
-            }
-            let mut queue = prune_deps.clone();
-            while let Some(l) = queue.pop() {
-                if !prune_candidates.contains(&l) {
-                    continue;
+        let keep =
+            |reason: &str, reasons: &mut Vec<String>, prune_candidates: &mut BTreeSet<Local>| {
+                if let Some(r) = reasons.get_mut(label as usize) {
+                    *r = format!("kept: {reason}");
                 }
-                if if_deps(l).is_empty() {
-                    continue;
+                let mut queue = prune_deps.clone();
+                while let Some(l) = queue.pop() {
+                    if !prune_candidates.contains(&l) {
+                        continue;
+                    }
+                    if if_deps(l).is_empty() {
+                        continue;
+                    }
+                    prune_candidates.remove(&l);
+                    queue.extend(
+                        dependents(l)
+                            .iter()
+                            .copied()
+                            .filter(|r| prune_candidates.contains(r)),
+                    );
                 }
-                prune_candidates.remove(&l);
-                queue.extend(
-                    dependents(l)
-                        .iter()
-                        .copied()
-                        .filter(|r| prune_candidates.contains(r)),
-                );
-            }
-        };
+            };
         let remove = |reason: &str,
                       reasons: &mut Vec<String>,
                       removed: &mut Vec<bool>,
@@ -122,7 +121,7 @@ pub fn remove_tasks(
             .graph
             .node(target.global(label))
             .map_or(Strategy::Never, |t| Strategy::of(&t.optimization));
-        if strategy.should_remove(params, &mut matcher) {
+        if strategy.should_remove(params, &mut matcher, label_text)? {
             remove(
                 strategy.name(),
                 &mut reasons,
@@ -159,5 +158,5 @@ pub fn remove_tasks(
             *r = "if-dependencies pruning".to_string();
         }
     }
-    Removal { removed, reasons }
+    Ok(Removal { removed, reasons })
 }

@@ -52,7 +52,10 @@ pub struct ReplaceInput<'a> {
 }
 
 /// Runs the replace phase.
-pub fn replace_tasks(target: &TargetGraph<'_>, input: &ReplaceInput<'_>) -> Result<Replacing, Error> {
+pub fn replace_tasks(
+    target: &TargetGraph<'_>,
+    input: &ReplaceInput<'_>,
+) -> Result<Replacing, Error> {
     let n = target.len();
     let mut replaced: Vec<Option<Replacement>> = vec![None; n];
     let mut kept_reasons = vec![String::new(); n];
@@ -123,7 +126,10 @@ pub fn replace_tasks(target: &TargetGraph<'_>, input: &ReplaceInput<'_>) -> Resu
                     Deadline::Text(t) => Some(t.as_str()),
                     Deadline::Other(v) => {
                         return Err(Error::BadTimestamp {
-                            what: format!("deadline of the dependents of {:?}", target.label(label)),
+                            what: format!(
+                                "deadline of the dependents of {:?}",
+                                target.label(label)
+                            ),
                             value: v.clone(),
                         })
                     }
@@ -138,7 +144,11 @@ pub fn replace_tasks(target: &TargetGraph<'_>, input: &ReplaceInput<'_>) -> Resu
                         }
                     }
                     IndexOutcome::Hit { task_id: _, path } => {
-                        set(&mut kept_reasons, slot, format!("index-search: {path}: empty taskId"));
+                        set(
+                            &mut kept_reasons,
+                            slot,
+                            format!("index-search: {path}: empty taskId"),
+                        );
                     }
                     IndexOutcome::Miss { skipped } => {
                         let why = if skipped.is_empty() {
@@ -197,33 +207,43 @@ impl Deadline {
 }
 
 /// Resolves `task["deadline"]` of a dependent with `now`.
-fn dependent_deadline(target: &TargetGraph<'_>, d: Local, now: NaiveDateTime) -> Result<Deadline, Error> {
-    #[derive(serde::Deserialize)]
-    struct DeadlineOnly {
-        deadline: Option<Value>,
-    }
+fn dependent_deadline(
+    target: &TargetGraph<'_>,
+    d: Local,
+    now: NaiveDateTime,
+) -> Result<Deadline, Error> {
     let label = target.label(d);
-    let text = target.graph.task_text(target.global(d));
-    let parsed: DeadlineOnly = serde_json::from_slice(text).map_err(|e| Error::BadField {
-        label: label.to_string(),
-        field: "task".into(),
-        problem: format!("is not valid JSON: {e}"),
-    })?;
-    let Some(value) = parsed.deadline else {
+    let value = match target.graph.deadline_text(target.global(d)) {
+        Some(raw) => Some(
+            serde_json::from_slice::<Value>(raw).map_err(|e| Error::BadField {
+                label: label.to_string(),
+                field: "task.deadline".into(),
+                problem: format!("is not valid JSON: {e}"),
+            })?,
+        ),
+        None => None,
+    };
+    let Some(value) = value else {
         return Err(Error::BadField {
             label: label.to_string(),
             field: "task.deadline".into(),
             problem: "is missing (upstream needs it to compare index-search expiry)".into(),
         });
     };
-    let resolved = recurse(value, &[RELATIVE_DATESTAMP], label, &mut |_, text| {
-        crate::engine::datestamps::json_time_from_now(text, now).map_err(|message| {
-            Error::BadDatestamp {
-                label: label.to_string(),
-                message,
-            }
-        })
-    })?;
+    let mut resolved = value;
+    recurse(
+        &mut resolved,
+        &[RELATIVE_DATESTAMP],
+        label,
+        &mut |_, text| {
+            crate::engine::datestamps::json_time_from_now(text, now).map_err(|message| {
+                Error::BadDatestamp {
+                    label: label.to_string(),
+                    message,
+                }
+            })
+        },
+    )?;
     Ok(match resolved {
         Value::String(s) => Deadline::Text(s),
         other => Deadline::Other(other.to_string()),

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::engine::datestamps::strptime;
 use crate::engine::error::Error;
 use crate::engine::model::Optimization;
-use crate::engine::parse::IndexAnswers;
+use crate::engine::parse::{value_type, IndexAnswers};
 
 /// A resolved strategy with its argument.
 #[derive(Debug, Clone, Copy)]
@@ -53,29 +53,79 @@ impl<'a> Strategy<'a> {
     }
 
     /// `should_remove_task`.
-    pub fn should_remove(&self, params: &Value, matcher: &mut PathMatcher) -> bool {
+    pub fn should_remove(
+        &self,
+        params: &Value,
+        matcher: &mut PathMatcher,
+        label: &str,
+    ) -> Result<bool, Error> {
         match self {
-            Strategy::Always => true,
-            Strategy::SkipUnlessChanged(patterns) => skip_unless_changed(params, patterns, matcher),
-            Strategy::Never | Strategy::IndexSearch(_) | Strategy::Unknown(_) => false,
+            Strategy::Always => Ok(true),
+            Strategy::SkipUnlessChanged(patterns) => {
+                skip_unless_changed(params, patterns, matcher, label)
+            }
+            Strategy::Never | Strategy::IndexSearch(_) | Strategy::Unknown(_) => Ok(false),
         }
     }
 }
 
-/// The index paths of an `index-search` argument, in order. Upstream iterates the argument,
-/// so a bare string is iterated character by character.
-pub fn index_paths(arg: &Value) -> Vec<String> {
+/// One element of a strategy argument iterated the way Python iterates it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Text(String),
+    /// A hashable non-string (number, boolean, null): never equal to an index path.
+    Other(Value),
+}
+
+/// Iterates a strategy argument like Python's `for x in arg`: a list gives its elements, a
+/// string its characters, an object its keys. Anything else is not iterable (`TypeError`
+/// upstream), reported as an error naming the task.
+pub fn iterate(arg: &Value, label: &str, strategy: &str) -> Result<Vec<Item>, Error> {
     match arg {
-        Value::Array(items) => items
+        Value::Array(items) => Ok(items
             .iter()
             .map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
+                Value::String(s) => Item::Text(s.clone()),
+                other => Item::Other(other.clone()),
             })
-            .collect(),
-        Value::String(s) => s.chars().map(String::from).collect(),
-        _ => Vec::new(),
+            .collect()),
+        Value::String(s) => Ok(s.chars().map(|c| Item::Text(c.to_string())).collect()),
+        Value::Object(map) => Ok(map.keys().map(|k| Item::Text(k.clone())).collect()),
+        other => Err(Error::BadField {
+            label: label.to_string(),
+            field: format!("optimization.{strategy}"),
+            problem: format!(
+                "must be a list, found {} (upstream: not iterable)",
+                value_type(other)
+            ),
+        }),
     }
+}
+
+/// The index paths of an `index-search` argument as upstream's prefetch collects them
+/// (`indexes.update(arg)`): `null` is skipped there, other non-iterables and unhashable
+/// elements (lists, objects) raise.
+pub fn index_paths(arg: &Value, label: &str) -> Result<Vec<String>, Error> {
+    if arg.is_null() {
+        return Ok(Vec::new());
+    }
+    if let Value::Array(items) = arg {
+        if items.iter().any(|v| v.is_array() || v.is_object()) {
+            return Err(Error::BadField {
+                label: label.to_string(),
+                field: "optimization.index-search".into(),
+                problem: "must be a list of index path strings (found a nested list or object)"
+                    .into(),
+            });
+        }
+    }
+    Ok(iterate(arg, label, "index-search")?
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Text(s) => Some(s),
+            Item::Other(_) => None,
+        })
+        .collect())
 }
 
 /// What `IndexSearch.should_replace_task` decided.
@@ -96,7 +146,17 @@ pub fn index_search(
     label: &str,
 ) -> Result<IndexOutcome, Error> {
     let mut skipped = Vec::new();
-    for path in index_paths(arg) {
+    for item in iterate(arg, label, "index-search")? {
+        let Item::Text(path) = item else {
+            skipped.push(format!(
+                "{}: not an index path",
+                match item {
+                    Item::Other(v) => v.to_string(),
+                    Item::Text(t) => t,
+                }
+            ));
+            continue;
+        };
         let Some(task_id) = answers.index.get(&path) else {
             skipped.push(format!("{path}: not indexed"));
             continue;
@@ -138,7 +198,9 @@ pub fn index_search(
                 value: deadline.to_string(),
             })?;
             if expires_at < deadline_at {
-                skipped.push(format!("{path}: {task_id} expires {expires_text}, before {deadline}"));
+                skipped.push(format!(
+                    "{path}: {task_id} expires {expires_text}, before {deadline}"
+                ));
                 continue;
             }
         }
@@ -162,26 +224,45 @@ pub fn is_falsy(value: &Value) -> bool {
     }
 }
 
-fn skip_unless_changed(params: &Value, patterns: &Value, matcher: &mut PathMatcher) -> bool {
+/// `SkipUnlessChanged.should_remove_task`: remove unless a changed file matches a pattern.
+/// Patterns are iterated like upstream (`for pattern in patterns: for path in files_changed`),
+/// so a bad pattern only fails when it is reached.
+fn skip_unless_changed(
+    params: &Value,
+    patterns: &Value,
+    matcher: &mut PathMatcher,
+    label: &str,
+) -> Result<bool, Error> {
     // No commit delta (cron, actions): never skip.
     let base_rev = params.get("base_rev");
     if base_rev.is_some_and(|b| !is_falsy(b)) && params.get("head_rev") == base_rev {
-        return false;
+        return Ok(false);
     }
     let files: Vec<&str> = params
         .get("files_changed")
         .and_then(Value::as_array)
         .map(|files| files.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let patterns: Vec<&str> = match patterns {
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        Value::String(s) => vec![s.as_str()],
-        _ => Vec::new(),
-    };
-    let changed = patterns
-        .iter()
-        .any(|pattern| files.iter().any(|path| matcher.matches(path, pattern)));
-    !changed
+    for pattern in iterate(patterns, label, "skip-unless-changed")? {
+        for path in &files {
+            let matched = match &pattern {
+                Item::Text(p) => matcher.matches(path, p),
+                // `match()` starts with `if not pattern: return True`.
+                Item::Other(v) if is_falsy(v) => true,
+                Item::Other(v) => {
+                    return Err(Error::BadField {
+                        label: label.to_string(),
+                        field: "optimization.skip-unless-changed".into(),
+                        problem: format!("patterns must be strings, found {v}"),
+                    })
+                }
+            };
+            if matched {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// Upstream `util/path.match`: compiles each glob once.
@@ -226,9 +307,7 @@ fn glob_to_regex(pattern: &str) -> String {
             && (at_start && !after_slash || after_slash)
         {
             pieces.push(Piece::Text(chars[text_start..i].iter().collect()));
-            pieces.push(Piece::AnyDirs {
-                slash: after_slash,
-            });
+            pieces.push(Piece::AnyDirs { slash: after_slash });
             i = star_at + 3;
             text_start = i;
             continue;

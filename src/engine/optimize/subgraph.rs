@@ -51,15 +51,23 @@ pub struct KeptTask {
     pub named_dependencies: Vec<(String, String)>,
 }
 
-/// The result of `get_subgraph`.
+/// A kept task whose definition is still to be built (see [`build_definition`]).
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub local: Local,
+    pub task_id: String,
+    /// Edge name (or soft-dependency label) → taskId, in upstream's dict order.
+    pub named: Vec<(String, String)>,
+}
+
+/// The result of `get_subgraph`: the kept tasks with their ids and named dependencies, in
+/// label order. Their definitions are built per task by [`build_definition`], so the caller
+/// can build many in parallel.
 #[derive(Debug, Clone)]
 pub struct Subgraph {
-    /// Kept tasks in label order.
-    pub kept: Vec<KeptTask>,
+    pub jobs: Vec<Job>,
     /// The action's `label-to-taskid.json`: replaced (even if removed) and kept tasks.
     pub label_to_taskid: BTreeMap<String, String>,
-    /// `task-graph.json`, keyed by taskId, when asked for.
-    pub task_graph: Option<BTreeMap<String, Value>>,
 }
 
 /// Runs `get_subgraph`.
@@ -116,65 +124,93 @@ pub fn get_subgraph(
         task_ids.get(l as usize).and_then(Option::as_deref)
     };
 
-    // 3. Definitions of kept tasks.
-    let mut kept = Vec::new();
-    let mut task_graph = input.with_task_graph.then(BTreeMap::new);
+    // 3. Named dependencies of kept tasks (their definitions are built by the caller).
+    let mut jobs = Vec::new();
     for local in 0..n as Local {
-        let Some(task_id) = kept_id(local) else { continue };
-        let label = target.label(local);
-        let global = target.global(local);
+        let Some(task_id) = kept_id(local) else {
+            continue;
+        };
         let mut named: Vec<(String, String)> = Vec::new();
         for edge in target.edges.get(local as usize).into_iter().flatten() {
             if let Some(id) = task_ids.get(edge.to as usize).and_then(Option::as_deref) {
                 put(&mut named, edge.name, id);
             }
         }
-        if let Some(node) = target.graph.node(global) {
+        if let Some(node) = target.graph.node(target.global(local)) {
             for soft in &node.soft_dependencies {
                 if let Some(id) = target.local_of(soft).and_then(kept_id) {
                     put(&mut named, soft, id);
                 }
             }
         }
-
-        let mut definition = target.graph.parse_task(global)?;
-        stamp(&mut definition, input.stamp, input.decision_task_id, label)?;
-        let pairs: Vec<(&str, &str)> = named
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let context = ReferenceContext {
-            label,
-            task_id,
-            decision_task_id: input.decision_task_id,
-            dependencies: &pairs,
-            root_url: input.root_url,
-            proxy_url: input.proxy_url,
-        };
-        let mut definition = context.resolve(definition)?;
-        let mut sorted_ids: Vec<&str> = named.iter().map(|(_, id)| id.as_str()).collect();
-        sorted_ids.sort_unstable();
-        let deps = dependencies_list(&mut definition, label)?;
-        deps.extend(sorted_ids.into_iter().map(|id| Value::String(id.to_string())));
-
-        if let Some(task_graph) = task_graph.as_mut() {
-            task_graph.insert(
-                task_id.to_string(),
-                task_graph_entry(target, local, task_id, &named, &definition)?,
-            );
-        }
-        kept.push(KeptTask {
+        jobs.push(Job {
             local,
             task_id: task_id.to_string(),
-            definition,
-            named_dependencies: named,
+            named,
         });
     }
     Ok(Subgraph {
-        kept,
+        jobs,
         label_to_taskid,
-        task_graph,
     })
+}
+
+/// Parses, stamps and resolves one kept task's definition, and appends its dependency ids;
+/// also returns its `task-graph.json` entry when asked for.
+pub fn build_definition(
+    target: &TargetGraph<'_>,
+    input: &SubgraphInput<'_>,
+    job: Job,
+) -> Result<(KeptTask, Option<Value>), Error> {
+    let Job {
+        local,
+        task_id,
+        named,
+    } = job;
+    let label = target.label(local);
+    let mut definition = target.graph.parse_task(target.global(local))?;
+    stamp(&mut definition, input.stamp, input.decision_task_id, label)?;
+    let pairs: Vec<(&str, &str)> = named
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let context = ReferenceContext {
+        label,
+        task_id: &task_id,
+        decision_task_id: input.decision_task_id,
+        dependencies: &pairs,
+        root_url: input.root_url,
+        proxy_url: input.proxy_url,
+    };
+    let mut definition = context.resolve(definition)?;
+    let mut sorted_ids: Vec<&str> = named.iter().map(|(_, id)| id.as_str()).collect();
+    sorted_ids.sort_unstable();
+    let deps = dependencies_list(&mut definition, label)?;
+    deps.extend(
+        sorted_ids
+            .into_iter()
+            .map(|id| Value::String(id.to_string())),
+    );
+    let entry = if input.with_task_graph {
+        Some(task_graph_entry(
+            target,
+            local,
+            &task_id,
+            &named,
+            &definition,
+        )?)
+    } else {
+        None
+    };
+    Ok((
+        KeptTask {
+            local,
+            task_id,
+            definition,
+            named_dependencies: named,
+        },
+        entry,
+    ))
 }
 
 /// Inserts or overwrites a named dependency, keeping first-insertion order (a Python dict).
@@ -213,7 +249,12 @@ pub(crate) fn dependencies_list<'v>(
 }
 
 /// `update_parent` and `update_dependencies` of upstream's `create_tasks`.
-fn stamp(definition: &mut Value, stamp: &Stamp, decision_task_id: &str, label: &str) -> Result<(), Error> {
+fn stamp(
+    definition: &mut Value,
+    stamp: &Stamp,
+    decision_task_id: &str,
+    label: &str,
+) -> Result<(), Error> {
     let Stamp::Action { action_task_id } = stamp else {
         return Ok(());
     };
@@ -236,7 +277,10 @@ fn stamp(definition: &mut Value, stamp: &Stamp, decision_task_id: &str, label: &
         });
     };
     extra.insert("parent".into(), Value::String(action_task_id.clone()));
-    if !decision_task_id.is_empty() && decision_task_id != action_task_id && !action_task_id.is_empty() {
+    if !decision_task_id.is_empty()
+        && decision_task_id != action_task_id
+        && !action_task_id.is_empty()
+    {
         dependencies_list(definition, label)?.push(Value::String(action_task_id.clone()));
     }
     Ok(())
@@ -256,7 +300,9 @@ fn task_graph_entry(
     let Some(node) = graph.node(global) else {
         return Ok(Value::Null);
     };
-    let mut attributes = graph.parse_attributes(global).unwrap_or(Value::Object(Map::new()));
+    let mut attributes = graph
+        .parse_attributes(global)
+        .unwrap_or(Value::Object(Map::new()));
     if let Value::Object(a) = &mut attributes {
         a.insert("kind".into(), Value::String(node.kind.clone()));
     }
