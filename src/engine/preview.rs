@@ -450,7 +450,7 @@ fn result_warnings(
         {
             let (a, b) = (
                 super::datestamps::strptime(expires),
-                super::datestamps::strptime(&latest),
+                super::datestamps::strptime(latest),
             );
             if let (Some(a), Some(b)) = (a, b) {
                 if a < b {

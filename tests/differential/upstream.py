@@ -202,3 +202,37 @@ def canonicalizer(subst, new_id_pattern):
         return out
 
     return canon_def
+
+
+def main():
+    """Command line for timing upstream on the same files as our CLI (see `make bench-e2e`)."""
+    import argparse
+    import sys
+    import time
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--graph", required=True)
+    ap.add_argument("--existing", action="append", default=[])
+    ap.add_argument("--labels", required=True, help="a JSON list of labels")
+    ap.add_argument("--parameters")
+    ap.add_argument("--index")
+    ap.add_argument("--now", default="2025-12-01T00:00:00.000Z")
+    ap.add_argument("--times", type=int, default=1)
+    ap.add_argument("--mode", default="add-new-jobs", choices=["add-new-jobs", "decision"])
+    args = ap.parse_args()
+    with open(args.labels) as f:
+        labels = json.load(f)
+    started = time.perf_counter()
+    result = run({
+        "graph": args.graph, "existing": args.existing, "labels": labels,
+        "parameters": args.parameters, "index": args.index, "now": args.now, "times": args.times,
+        "decision_task_id": "DecisionTaskId00000000A", "action_task_id": "ActionTaskId0000000000A",
+        "trust_domain": "gecko", "root_url": "https://firefox-ci-tc.services.mozilla.com",
+        "proxy_url": "http://taskcluster", "mode": args.mode,
+    })
+    json.dump(result, sys.stdout, sort_keys=True)
+    print(f"upstream run: {time.perf_counter() - started:.2f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -304,7 +304,6 @@ fn glob_to_regex(pattern: &str) -> String {
             && chars.get(star_at) == Some(&'*')
             && chars.get(star_at + 1) == Some(&'*')
             && chars.get(star_at + 2) == Some(&'/')
-            && (at_start && !after_slash || after_slash)
         {
             pieces.push(Piece::Text(chars[text_start..i].iter().collect()));
             pieces.push(Piece::AnyDirs { slash: after_slash });
