@@ -11,15 +11,15 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 TASKGRAPH_VERSION := 24.5.1
 CLI := target/release/taskgraph-preview
-SAMPLE := tests/data/real/taskgraph
+SAMPLE := tests/data/real/application-services
 
 .PHONY: demo setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean
 
 demo: build
-	@echo "== add-new-jobs preview of every test task of taskgraph's own CI (bundled sample push) =="
+	@echo "== add-new-jobs: the beetmover tasks of application-services, on its real decision graph =="
 	$(CLI) preview --graph $(SAMPLE)/full-task-graph.json.gz --existing $(SAMPLE)/label-to-taskid.json \
-	  --parameters $(SAMPLE)/parameters.yml --labels $(SAMPLE)/requests.json --request kind-test-all \
-	  --trust-domain taskgraph --root-url https://firefox-ci-tc.services.mozilla.com
+	  --parameters $(SAMPLE)/parameters.yml --labels $(SAMPLE)/requests.json --request kind-beetmover-missing \
+	  --trust-domain app-services --root-url https://firefox-ci-tc.services.mozilla.com
 
 setup: setup-rust setup-python
 

@@ -62,7 +62,8 @@ struct PreviewArgs {
     /// A label to add; repeatable.
     #[arg(long = "label", value_name = "LABEL")]
     labels: Vec<String>,
-    /// A JSON list of labels, an action input {"tasks": [...]}, or named lists (with --request).
+    /// A JSON list of labels, an action input {"tasks": [...], "times": N}, or named lists
+    /// (with --request).
     #[arg(long = "labels", value_name = "PATH")]
     labels_file: Option<PathBuf>,
     /// Which named list of --labels to use.
@@ -169,9 +170,26 @@ fn named(path: &Path) -> String {
 }
 
 /// The labels of `--labels`: a list, `{"tasks": [...]}`, or named lists picked by `--request`.
-fn labels_from_file(path: &Path, request: Option<&str>) -> Result<Vec<String>, String> {
+/// The labels of `--labels`, and the `times` of an action input that has one.
+fn labels_from_file(
+    path: &Path,
+    request: Option<&str>,
+) -> Result<(Vec<String>, Option<u32>), String> {
     let value: Value = serde_json::from_slice(&read(path)?)
         .map_err(|e| format!("{}: not JSON: {e}", named(path)))?;
+    let times = match value.get("times") {
+        None => None,
+        Some(t) => Some(
+            t.as_u64()
+                .and_then(|t| u32::try_from(t).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "{}: \"times\" must be an integer from 1 to 100, not {t}",
+                        named(path)
+                    )
+                })?,
+        ),
+    };
     let list = match (&value, request) {
         (Value::Array(_), _) => value.clone(),
         (Value::Object(map), None) if map.get("tasks").is_some_and(Value::is_array) => {
@@ -198,8 +216,9 @@ fn labels_from_file(path: &Path, request: Option<&str>) -> Result<Vec<String>, S
             ))
         }
     };
-    serde_json::from_value(list)
-        .map_err(|e| format!("{}: the labels must be strings: {e}", named(path)))
+    let labels = serde_json::from_value(list)
+        .map_err(|e| format!("{}: the labels must be strings: {e}", named(path)))?;
+    Ok((labels, times))
 }
 
 fn level_of(parameters: &Value) -> Option<String> {
@@ -213,6 +232,8 @@ fn level_of(parameters: &Value) -> Option<String> {
 /// Everything `preview` reads, loaded.
 struct Inputs {
     labels: Vec<String>,
+    /// `times` of an action input given with `--labels`.
+    times: Option<u32>,
     now: chrono::NaiveDateTime,
     parameters: Value,
     existing: parse::LabelToTaskId,
@@ -221,8 +242,11 @@ struct Inputs {
 
 fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     let mut labels = args.labels.clone();
+    let mut times = None;
     if let Some(path) = &args.labels_file {
-        labels.extend(labels_from_file(path, args.request.as_deref())?);
+        let (more, file_times) = labels_from_file(path, args.request.as_deref())?;
+        labels.extend(more);
+        times = file_times;
     }
     if args.labels.is_empty() && args.labels_file.is_none() {
         return Err("no labels: give --label (repeatable) or --labels PATH".into());
@@ -250,6 +274,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     };
     Ok(Inputs {
         labels,
+        times,
         now,
         parameters,
         existing,
@@ -282,7 +307,7 @@ fn compute(
     };
     let request = Request {
         labels: inputs.labels.clone(),
-        times: args.times.unwrap_or(1),
+        times: args.times.or(inputs.times).unwrap_or(1),
         mode,
         existing: &inputs.existing,
         parameters,
@@ -380,6 +405,9 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
             for label in labels {
                 let reason = it.reasons.get(label).map_or("", String::as_str);
                 let _ = writeln!(s, "    {label}  [{reason}]");
+                if let Some(path) = it.why.get(label) {
+                    let _ = writeln!(s, "      needed by: {}", path.join(" → "));
+                }
             }
         }
         if !it.reused.is_empty() {
