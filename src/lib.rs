@@ -6,6 +6,8 @@
 //! * [`engine`]: the pure core. It parses `full-task-graph.json` and friends and reproduces
 //!   taskcluster-taskgraph 24.5.1's `create_tasks` → `optimize_task_graph` → `get_subgraph` →
 //!   `create.create_tasks`. No I/O, clock, randomness or web crates.
+//! * `taskcluster` and `actions` (feature `taskcluster`): Taskcluster URLs, Hawk signing,
+//!   and `actions.json` rendering with JSON-e. Pure as well.
 //! * `synth` (feature `synth`): a deterministic generator of gecko-shaped graphs for benchmarks
 //!   and differential tests.
 //! * `cli` (feature `cli`): the native command line, the only layer here that reads files and
@@ -15,6 +17,12 @@ pub mod engine;
 
 #[cfg(feature = "synth")]
 pub mod synth;
+
+#[cfg(feature = "taskcluster")]
+pub mod actions;
+
+#[cfg(feature = "taskcluster")]
+pub mod taskcluster;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -1,0 +1,276 @@
+//! `actions.json`: picking an action, validating the user's input against its schema, and
+//! rendering what to send, as Treeherder and the Taskcluster actions spec do.
+//!
+//! * Only version 1 is accepted; actions of unknown kinds are ignored; the **first** action of
+//!   a name wins (in array order).
+//! * Context: `[]` is a task-group action (no task selected); otherwise the selected task's
+//!   tags must include every tag of at least one tag-set.
+//! * JSON-e context: `variables`, then `{taskGroupId, taskId, input}` on top (Treeherder's
+//!   lodash `defaults` lets the built-ins win); legacy `task` actions also get `task` and
+//!   `ownTaskId`.
+//! * `hook` actions render `hookPayload` for `hooks.triggerHook`; `task` actions render `task`
+//!   for `queue.createTask`.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// What can go wrong with `actions.json` or an action's input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error("actions.json: {message}")]
+    Malformed { message: String },
+    #[error("actions.json has version {version}; only version 1 is supported")]
+    UnsupportedVersion { version: String },
+    #[error("actions.json has no action named {name:?} for this context (has: {available})")]
+    NotFound { name: String, available: String },
+    #[error("the input of action {name:?} does not match its schema: {problems}")]
+    InvalidInput { name: String, problems: String },
+    #[error("action {name:?} has an invalid schema: {message}")]
+    BadSchema { name: String, message: String },
+    #[error("rendering action {name:?} with JSON-e failed: {message}")]
+    Render { name: String, message: String },
+}
+
+/// One action of `actions.json`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Action {
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: String,
+    #[serde(default)]
+    pub context: Vec<Value>,
+    #[serde(default)]
+    pub schema: Option<Value>,
+    #[serde(rename = "hookGroupId", default)]
+    pub hook_group_id: Option<String>,
+    #[serde(rename = "hookId", default)]
+    pub hook_id: Option<String>,
+    #[serde(rename = "hookPayload", default)]
+    pub hook_payload: Option<Value>,
+    #[serde(default)]
+    pub task: Option<Value>,
+    #[serde(default)]
+    pub extra: Option<Value>,
+}
+
+/// A parsed `actions.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionsJson {
+    pub variables: Map<String, Value>,
+    /// Usable actions: known kinds, first of each name, in file order.
+    pub actions: Vec<Action>,
+}
+
+/// The request that triggers an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// `hooks.triggerHook(hookGroupId, hookId, payload)`.
+    Hook {
+        hook_group_id: String,
+        hook_id: String,
+        payload: Value,
+    },
+    /// `queue.createTask(taskId, task)` for legacy `task` actions.
+    Task { task_id: String, task: Value },
+}
+
+impl Trigger {
+    /// The call as a JSON object (for exports and dry runs).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Trigger::Hook {
+                hook_group_id,
+                hook_id,
+                payload,
+            } => {
+                json!({"method": "hooks.triggerHook", "hookGroupId": hook_group_id, "hookId": hook_id, "payload": payload})
+            }
+            Trigger::Task { task_id, task } => {
+                json!({"method": "queue.createTask", "taskId": task_id, "task": task})
+            }
+        }
+    }
+}
+
+/// Parses `actions.json`.
+pub fn parse(bytes: &[u8]) -> Result<ActionsJson, ActionError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ActionError::Malformed {
+        message: e.to_string(),
+    })?;
+    match value.get("version") {
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
+        Some(other) => {
+            return Err(ActionError::UnsupportedVersion {
+                version: other.to_string(),
+            })
+        }
+        None => {
+            return Err(ActionError::UnsupportedVersion {
+                version: "(missing)".into(),
+            })
+        }
+    }
+    let variables = match value.get("variables") {
+        Some(Value::Object(map)) => map.clone(),
+        None | Some(Value::Null) => Map::new(),
+        Some(_) => {
+            return Err(ActionError::Malformed {
+                message: "\"variables\" must be an object".into(),
+            })
+        }
+    };
+    let Some(Value::Array(entries)) = value.get("actions") else {
+        return Err(ActionError::Malformed {
+            message: "\"actions\" must be a list".into(),
+        });
+    };
+    let mut actions: Vec<Action> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let action: Action =
+            serde_json::from_value(entry.clone()).map_err(|e| ActionError::Malformed {
+                message: format!("action #{i}: {e}"),
+            })?;
+        if action.kind != "hook" && action.kind != "task" {
+            continue;
+        }
+        if actions.iter().any(|a| a.name == action.name) {
+            continue;
+        }
+        actions.push(action);
+    }
+    Ok(ActionsJson { variables, actions })
+}
+
+impl Action {
+    /// Whether the action applies: `[]` for a task-group action (no task), else the task's
+    /// tags must contain one of the tag-sets.
+    pub fn matches(&self, task_tags: Option<&Map<String, Value>>) -> bool {
+        match task_tags {
+            None => self.context.is_empty(),
+            Some(tags) => self.context.iter().any(|set| {
+                set.as_object()
+                    .is_some_and(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)))
+            }),
+        }
+    }
+
+    /// Validates `input` against the action's schema (no schema: anything goes).
+    pub fn validate(&self, input: &Value) -> Result<(), ActionError> {
+        let Some(schema) = &self.schema else {
+            return Ok(());
+        };
+        let validator = jsonschema::validator_for(schema).map_err(|e| ActionError::BadSchema {
+            name: self.name.clone(),
+            message: e.to_string(),
+        })?;
+        let problems: Vec<String> = validator
+            .iter_errors(input)
+            .map(|e| {
+                let at = e.instance_path.to_string();
+                if at.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("at {at}: {e}")
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ActionError::InvalidInput {
+                name: self.name.clone(),
+                problems: problems.join("; "),
+            })
+        }
+    }
+}
+
+impl ActionsJson {
+    /// The first usable action of this name for the context.
+    pub fn find(
+        &self,
+        name: &str,
+        task_tags: Option<&Map<String, Value>>,
+    ) -> Result<&Action, ActionError> {
+        self.actions
+            .iter()
+            .find(|a| a.name == name && a.matches(task_tags))
+            .ok_or_else(|| ActionError::NotFound {
+                name: name.to_string(),
+                available: self
+                    .actions
+                    .iter()
+                    .filter(|a| a.matches(task_tags))
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Validates `input` and renders the trigger request. `task` and `own_task_id` are only
+    /// used by legacy `task` actions (the selected task's definition and a fresh slugid).
+    pub fn render(
+        &self,
+        action: &Action,
+        decision_task_id: &str,
+        task_id: Option<&str>,
+        input: &Value,
+        task: Option<&Value>,
+        own_task_id: &str,
+    ) -> Result<Trigger, ActionError> {
+        action.validate(input)?;
+        let mut context = self.variables.clone();
+        context.insert(
+            "taskGroupId".into(),
+            Value::String(decision_task_id.to_string()),
+        );
+        context.insert(
+            "taskId".into(),
+            task_id.map_or(Value::Null, |t| Value::String(t.to_string())),
+        );
+        context.insert("input".into(), input.clone());
+        let render_error = |message: String| ActionError::Render {
+            name: action.name.clone(),
+            message,
+        };
+        match action.kind.as_str() {
+            "hook" => {
+                let (Some(group), Some(hook), Some(template)) =
+                    (&action.hook_group_id, &action.hook_id, &action.hook_payload)
+                else {
+                    return Err(ActionError::Malformed {
+                        message: format!(
+                            "hook action {:?} lacks hookGroupId, hookId or hookPayload",
+                            action.name
+                        ),
+                    });
+                };
+                let payload = json_e::render(template, &Value::Object(context))
+                    .map_err(|e| render_error(e.to_string()))?;
+                Ok(Trigger::Hook {
+                    hook_group_id: group.clone(),
+                    hook_id: hook.clone(),
+                    payload,
+                })
+            }
+            _ => {
+                let Some(template) = &action.task else {
+                    return Err(ActionError::Malformed {
+                        message: format!("task action {:?} lacks a task template", action.name),
+                    });
+                };
+                context.insert("task".into(), task.cloned().unwrap_or(Value::Null));
+                context.insert("ownTaskId".into(), Value::String(own_task_id.to_string()));
+                let rendered = json_e::render(template, &Value::Object(context))
+                    .map_err(|e| render_error(e.to_string()))?;
+                Ok(Trigger::Task {
+                    task_id: own_task_id.to_string(),
+                    task: rendered,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Taskcluster conventions the preview needs, independent of how requests are sent: API URLs
+//! built from a root URL the way Taskcluster's own clients build them, the index namespaces
+//! an action task searches for earlier runs, the trust domain and level encoded in a
+//! `schedulerId`, and Hawk request signing ([`hawk`]).
+//!
+//! Nothing here performs I/O; a transport (browser `fetch`, a native HTTP client) sends what
+//! these functions describe.
+
+pub mod hawk;
+
+/// `<root>/api/<service>/<version>/<path>`, as `taskcluster-urls` builds it (trailing slashes
+/// of the root and leading slashes of the path dropped).
+pub fn api_url(root_url: &str, service: &str, version: &str, path: &str) -> String {
+    format!(
+        "{}/api/{service}/{version}/{}",
+        root_url.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// The latest run's artifact: `queue.getLatestArtifact`.
+pub fn latest_artifact_url(root_url: &str, task_id: &str, name: &str) -> String {
+    api_url(
+        root_url,
+        "queue",
+        "v1",
+        &format!("task/{task_id}/artifacts/{name}"),
+    )
+}
+
+/// One run's artifact: `queue.getArtifact` (decision tasks get retried; use the run that
+/// produced the artifacts).
+pub fn run_artifact_url(root_url: &str, task_id: &str, run_id: u32, name: &str) -> String {
+    api_url(
+        root_url,
+        "queue",
+        "v1",
+        &format!("task/{task_id}/runs/{run_id}/artifacts/{name}"),
+    )
+}
+
+/// `queue.task`: a task's definition.
+pub fn task_url(root_url: &str, task_id: &str) -> String {
+    api_url(root_url, "queue", "v1", &format!("task/{task_id}"))
+}
+
+/// `queue.status`.
+pub fn status_url(root_url: &str, task_id: &str) -> String {
+    api_url(root_url, "queue", "v1", &format!("task/{task_id}/status"))
+}
+
+/// `queue.statuses` (POST `{"taskIds": [...]}`).
+pub fn statuses_url(root_url: &str) -> String {
+    api_url(root_url, "queue", "v1", "tasks/status")
+}
+
+/// `queue.listTaskGroup`, with an optional continuation token.
+pub fn list_task_group_url(
+    root_url: &str,
+    task_group_id: &str,
+    continuation: Option<&str>,
+) -> String {
+    let mut url = api_url(
+        root_url,
+        "queue",
+        "v1",
+        &format!("task-group/{task_group_id}/list"),
+    );
+    if let Some(token) = continuation {
+        url.push_str("?continuationToken=");
+        url.push_str(&percent_encode(token));
+    }
+    url
+}
+
+/// `index.findTask`.
+pub fn find_task_url(root_url: &str, index_path: &str) -> String {
+    api_url(root_url, "index", "v1", &format!("task/{index_path}"))
+}
+
+/// `index.findTasksAtIndex` (POST `{"indexes": [...]}`).
+pub fn find_tasks_at_index_url(root_url: &str) -> String {
+    api_url(root_url, "index", "v1", "tasks/indexes")
+}
+
+/// `index.listTasks` of a namespace, with an optional continuation token.
+pub fn list_tasks_url(root_url: &str, namespace: &str, continuation: Option<&str>) -> String {
+    let mut url = api_url(root_url, "index", "v1", &format!("tasks/{namespace}"));
+    if let Some(token) = continuation {
+        url.push_str("?continuationToken=");
+        url.push_str(&percent_encode(token));
+    }
+    url
+}
+
+/// `hooks.triggerHook` (POST the payload).
+pub fn trigger_hook_url(root_url: &str, hook_group_id: &str, hook_id: &str) -> String {
+    api_url(
+        root_url,
+        "hooks",
+        "v1",
+        &format!(
+            "hooks/{}/{}/trigger",
+            percent_encode(hook_group_id),
+            percent_encode(hook_id)
+        ),
+    )
+}
+
+/// `queue.createTask` (PUT the definition).
+pub fn create_task_url(root_url: &str, task_id: &str) -> String {
+    api_url(root_url, "queue", "v1", &format!("task/{task_id}"))
+}
+
+/// Percent-encodes everything but unreserved characters (as `encodeURIComponent` does, which
+/// Taskcluster's clients use for URL parameters).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The trust domain and level of a decision task, from its `schedulerId`
+/// (`<trust-domain>-level-<N>`, as `create.create_tasks` writes it).
+pub fn parse_scheduler_id(scheduler_id: &str) -> Option<(String, String)> {
+    let (trust_domain, level) = scheduler_id.rsplit_once("-level-")?;
+    if trust_domain.is_empty() || level.is_empty() || !level.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((trust_domain.to_string(), level.to_string()))
+}
+
+/// The index namespaces whose tasks' `label-to-taskid.json` an action merges over the
+/// decision's (upstream `fetch_graph_and_labels`): earlier actions by pushlog id and by
+/// revision, and cron tasks by revision.
+pub fn prior_run_namespaces(
+    trust_domain: &str,
+    project: &str,
+    pushlog_id: &str,
+    head_rev: &str,
+) -> PriorRunNamespaces {
+    PriorRunNamespaces {
+        actions: vec![
+            format!("{trust_domain}.v2.{project}.pushlog-id.{pushlog_id}.actions"),
+            format!("{trust_domain}.v2.{project}.revision.{head_rev}.actions"),
+        ],
+        cron: format!("{trust_domain}.v2.{project}.revision.{head_rev}.cron"),
+    }
+}
+
+/// See [`prior_run_namespaces`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorRunNamespaces {
+    pub actions: Vec<String>,
+    pub cron: String,
+}
+
+/// Where upstream's `find_decision_task` looks for the decision task of a push.
+pub fn decision_index_path(
+    trust_domain: &str,
+    project: &str,
+    repository_type: &str,
+    pushlog_id: &str,
+    head_rev: &str,
+) -> String {
+    if repository_type == "git" {
+        format!("{trust_domain}.v2.{project}.revision.{head_rev}.taskgraph.decision")
+    } else {
+        format!("{trust_domain}.v2.{project}.pushlog-id.{pushlog_id}.decision")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_follow_taskcluster_conventions() {
+        let root = "https://tc.example.com/";
+        assert_eq!(
+            latest_artifact_url(root, "abc", "public/full-task-graph.json"),
+            "https://tc.example.com/api/queue/v1/task/abc/artifacts/public/full-task-graph.json"
+        );
+        assert_eq!(
+            run_artifact_url(root, "abc", 1, "public/label-to-taskid.json"),
+            "https://tc.example.com/api/queue/v1/task/abc/runs/1/artifacts/public/label-to-taskid.json"
+        );
+        assert_eq!(
+            trigger_hook_url(root, "project-taskgraph", "in-tree-action-3-generic/4611924a21"),
+            "https://tc.example.com/api/hooks/v1/hooks/project-taskgraph/in-tree-action-3-generic%2F4611924a21/trigger"
+        );
+        assert_eq!(
+            list_tasks_url(root, "gecko.v2.autoland.revision.abc.actions", Some("a b/c")),
+            "https://tc.example.com/api/index/v1/tasks/gecko.v2.autoland.revision.abc.actions?continuationToken=a%20b%2Fc"
+        );
+        assert_eq!(
+            find_tasks_at_index_url(root),
+            "https://tc.example.com/api/index/v1/tasks/indexes"
+        );
+        assert_eq!(
+            statuses_url(root),
+            "https://tc.example.com/api/queue/v1/tasks/status"
+        );
+    }
+
+    #[test]
+    fn scheduler_ids() {
+        assert_eq!(
+            parse_scheduler_id("gecko-level-3"),
+            Some(("gecko".into(), "3".into()))
+        );
+        assert_eq!(
+            parse_scheduler_id("app-services-level-1"),
+            Some(("app-services".into(), "1".into()))
+        );
+        assert_eq!(parse_scheduler_id("taskcluster-github"), None);
+        assert_eq!(parse_scheduler_id("x-level-"), None);
+    }
+
+    #[test]
+    fn namespaces_match_upstream() {
+        let ns = prior_run_namespaces("example", "example-repo", "4242", "abcdef");
+        assert_eq!(
+            ns.actions,
+            [
+                "example.v2.example-repo.pushlog-id.4242.actions",
+                "example.v2.example-repo.revision.abcdef.actions"
+            ]
+        );
+        assert_eq!(ns.cron, "example.v2.example-repo.revision.abcdef.cron");
+        assert_eq!(
+            decision_index_path("gecko", "autoland", "hg", "7", "abc"),
+            "gecko.v2.autoland.pushlog-id.7.decision"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! `actions.json` rendering against the golden trigger call made by the real tools (ex6), and
+//! the selection and validation rules.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::{json, Value};
+use taskgraph_preview::actions::{self, ActionError, Trigger};
+
+fn ex6(rel: &str) -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/examples/ex6-actions-json-render")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+#[test]
+fn add_new_jobs_renders_the_golden_trigger_hook_call() {
+    let actions_json = actions::parse(&ex6("input/actions.json")).unwrap();
+    let scenario: Value = serde_json::from_slice(&ex6("input/scenario.json")).unwrap();
+    let want: Value = serde_json::from_slice(&ex6("output/trigger-hook-call.json")).unwrap();
+    let action = actions_json.find("add-new-jobs", None).unwrap();
+    let trigger = actions_json
+        .render(
+            action,
+            scenario["decision_task_id"].as_str().unwrap(),
+            None,
+            &scenario["action_input"],
+            None,
+            "unused",
+        )
+        .unwrap();
+    let Trigger::Hook {
+        hook_group_id,
+        hook_id,
+        payload,
+    } = trigger
+    else {
+        panic!("add-new-jobs is a hook action");
+    };
+    assert_eq!(hook_group_id, want["hookGroupId"]);
+    assert_eq!(hook_id, want["hookId"]);
+    assert_eq!(payload, want["payload"]);
+}
+
+#[test]
+fn selection_and_validation_rules() {
+    let text = json!({
+        "version": 1,
+        "variables": {"taskGroupId": "from-variables", "extra": "v"},
+        "actions": [
+            {"name": "retrigger", "kind": "hook", "context": [{"kind": "test"}], "hookGroupId": "g", "hookId": "first",
+             "hookPayload": {"tid": {"$eval": "taskId"}}},
+            {"name": "retrigger", "kind": "hook", "context": [{}], "hookGroupId": "g", "hookId": "second", "hookPayload": {}},
+            {"name": "weird", "kind": "magic"},
+            {"name": "add-new-jobs", "kind": "hook", "context": [], "hookGroupId": "g", "hookId": "h",
+             "schema": {"type": "object", "properties": {"tasks": {"type": "array", "items": {"type": "string"}},
+                        "times": {"type": "integer", "minimum": 1, "maximum": 100}}},
+             "hookPayload": {"group": {"$eval": "taskGroupId"}, "v": {"$eval": "extra"}, "input": {"$eval": "input"}}},
+            {"name": "legacy", "kind": "task", "context": [], "task": {"taskGroupId": {"$eval": "taskGroupId"}, "id": {"$eval": "ownTaskId"}}}
+        ]
+    });
+    let parsed = actions::parse(text.to_string().as_bytes()).unwrap();
+    let names: Vec<&str> = parsed.actions.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["retrigger", "add-new-jobs", "legacy"],
+        "unknown kinds skipped, first of a name wins"
+    );
+
+    // The first retrigger needs kind=test; a build task does not match it, and the second
+    // entry of the same name was dropped, so nothing matches.
+    let build_tags = json!({"kind": "build"});
+    assert!(matches!(
+        parsed.find("retrigger", build_tags.as_object()),
+        Err(ActionError::NotFound { .. })
+    ));
+    let test_tags = json!({"kind": "test", "os": "linux"});
+    assert_eq!(
+        parsed
+            .find("retrigger", test_tags.as_object())
+            .unwrap()
+            .hook_id
+            .as_deref(),
+        Some("first")
+    );
+    assert!(
+        parsed.find("retrigger", None).is_err(),
+        "task actions are not task-group actions"
+    );
+
+    let action = parsed.find("add-new-jobs", None).unwrap();
+    let trigger = parsed
+        .render(
+            action,
+            "Decision",
+            None,
+            &json!({"tasks": ["a"]}),
+            None,
+            "x",
+        )
+        .unwrap();
+    assert_eq!(
+        trigger.to_json(),
+        json!({"method": "hooks.triggerHook", "hookGroupId": "g", "hookId": "h",
+               "payload": {"group": "Decision", "v": "v", "input": {"tasks": ["a"]}}}),
+        "built-ins win over variables"
+    );
+    let err = parsed
+        .render(
+            action,
+            "Decision",
+            None,
+            &json!({"tasks": ["a"], "times": 0}),
+            None,
+            "x",
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its schema") && err.to_string().contains("/times"),
+        "{err}"
+    );
+    let err = parsed
+        .render(action, "Decision", None, &json!({"tasks": "a"}), None, "x")
+        .unwrap_err();
+    assert!(err.to_string().contains("/tasks"), "{err}");
+
+    let legacy = parsed.find("legacy", None).unwrap();
+    let trigger = parsed
+        .render(legacy, "Decision", None, &json!({}), None, "OwnId")
+        .unwrap();
+    assert_eq!(
+        trigger,
+        Trigger::Task {
+            task_id: "OwnId".into(),
+            task: json!({"taskGroupId": "Decision", "id": "OwnId"})
+        }
+    );
+
+    for (bad, want) in [
+        (json!({"version": 2, "actions": []}), "only version 1"),
+        (json!({"actions": []}), "only version 1"),
+        (json!({"version": 1, "actions": {}}), "must be a list"),
+    ] {
+        let err = actions::parse(bad.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
