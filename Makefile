@@ -13,13 +13,18 @@ TASKGRAPH_VERSION := 24.5.1
 CLI := target/release/taskgraph-preview
 SAMPLE := tests/data/real/application-services
 
-.PHONY: demo setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean
+.PHONY: demo standin setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean
 
 demo: build
 	@echo "== add-new-jobs: the beetmover tasks of application-services, on its real decision graph =="
 	$(CLI) preview --graph $(SAMPLE)/full-task-graph.json.gz --existing $(SAMPLE)/label-to-taskid.json \
 	  --parameters $(SAMPLE)/parameters.yml --labels $(SAMPLE)/requests.json --request kind-beetmover-missing \
 	  --trust-domain app-services --root-url https://firefox-ci-tc.services.mozilla.com
+
+# The stand-in Taskcluster serving a folder laid out as in src/standin.rs; then e.g.
+#   target/release/taskgraph-preview preview --root-url http://127.0.0.1:8010 --decision-task-id ID --label L
+standin: setup-rust
+	cargo run --release --features standin --bin standin -- --dir $(DIR) --listen 127.0.0.1:8010
 
 setup: setup-rust setup-python
 
@@ -47,10 +52,10 @@ test: setup check unit wasm differential
 check:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features cli -- -D warnings
+	cargo clippy --all-targets --features cli,standin -- -D warnings
 
 unit:
-	cargo test --features cli
+	cargo test --features cli,standin
 
 # The engine alone, then with the Taskcluster layer (RUSTFLAGS replaces .cargo/config.toml's
 # target flags, so the getrandom backend is repeated here).

@@ -17,6 +17,8 @@ use crate::engine::model::Source;
 use crate::engine::{
     self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request,
 };
+use crate::taskcluster::client::{NativeTransport, RetryPolicy};
+use crate::taskcluster::loader;
 
 const DEFAULT_DECISION: &str = "DecisionTaskId00000000A";
 const DEFAULT_ACTION: &str = "ActionTaskId0000000000A";
@@ -53,9 +55,10 @@ enum ModeArg {
 
 #[derive(clap::Args, Debug)]
 struct PreviewArgs {
-    /// The decision's full-task-graph.json (plain or .gz).
+    /// The decision's full-task-graph.json (plain or .gz). Without it, the push of
+    /// --decision-task-id is loaded from --root-url (artifacts, earlier actions, index).
     #[arg(long, value_name = "PATH")]
-    graph: PathBuf,
+    graph: Option<PathBuf>,
     /// A label-to-taskid.json; repeat for the decision and later runs (later ones win).
     #[arg(long, value_name = "PATH")]
     existing: Vec<PathBuf>,
@@ -81,13 +84,15 @@ struct PreviewArgs {
     /// The creation time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
-    #[arg(long, default_value = DEFAULT_DECISION)]
-    decision_task_id: String,
+    /// The decision task (default for files: a placeholder; required to load over HTTP).
+    #[arg(long)]
+    decision_task_id: Option<String>,
     #[arg(long, default_value = DEFAULT_ACTION)]
     action_task_id: String,
-    #[arg(long, default_value = "gecko")]
-    trust_domain: String,
-    /// Default: the parameters' level, else 3.
+    /// Default: from the decision task's schedulerId over HTTP, else "gecko".
+    #[arg(long)]
+    trust_domain: Option<String>,
+    /// Default: the decision's schedulerId over HTTP, else the parameters' level, else 3.
     #[arg(long)]
     level: Option<String>,
     #[arg(long, default_value = "https://firefox-ci-tc.services.mozilla.com")]
@@ -229,8 +234,14 @@ fn level_of(parameters: &Value) -> Option<String> {
     }
 }
 
-/// Everything `preview` reads, loaded.
+/// Everything `preview` reads, loaded (from files or over HTTP).
 struct Inputs {
+    graph: FullTaskGraph,
+    decision_task_id: String,
+    trust_domain: String,
+    level: String,
+    /// Problems found while loading (prior runs without a map, ...).
+    load_warnings: Vec<engine::Warning>,
     labels: Vec<String>,
     /// `times` of an action input given with `--labels`.
     times: Option<u32>,
@@ -257,22 +268,98 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         })?,
         None => chrono::Utc::now().naive_utc(),
     };
-    let parameters = match &args.parameters {
-        Some(path) => parse::parameters(&read(path)?, &named(path)).map_err(|e| e.to_string())?,
-        None => Value::Object(serde_json::Map::new()),
+    let mut parameters = match &args.parameters {
+        Some(path) => {
+            Some(parse::parameters(&read(path)?, &named(path)).map_err(|e| e.to_string())?)
+        }
+        None => None,
     };
     let mut maps = Vec::new();
+    let mut load_warnings = Vec::new();
+    let (graph, decision_task_id, remote) = match (&args.graph, &args.decision_task_id) {
+        (Some(path), decision) => (
+            load_graph(path)?,
+            decision
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DECISION.to_string()),
+            None,
+        ),
+        (None, Some(decision)) => {
+            let transport = NativeTransport::new(std::time::Duration::from_secs(120));
+            let push = pollster::block_on(loader::load_push(
+                &transport,
+                &args.root_url,
+                decision,
+                RetryPolicy::default(),
+            ))
+            .map_err(|e| e.to_string())?;
+            let threads =
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            let graph = FullTaskGraph::parse_source(Source::Owned(push.full_task_graph), threads)
+                .map_err(|e| format!("full-task-graph.json of {decision}: {e}"))?;
+            maps.push(push.label_to_taskid);
+            load_warnings.extend(push.warnings);
+            if parameters.is_none() {
+                parameters = Some(push.parameters);
+            }
+            (
+                graph,
+                decision.clone(),
+                Some((push.trust_domain, push.level, transport)),
+            )
+        }
+        (None, None) => {
+            return Err(
+                "give --graph PATH, or --decision-task-id ID to load the push from --root-url"
+                    .into(),
+            )
+        }
+    };
+    let parameters = parameters.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     for path in &args.existing {
         maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
     }
     let existing = parse::merge_label_to_taskid(maps);
-    let answers = match &args.index {
-        Some(path) => {
+    let answers = match (&args.index, &remote) {
+        (Some(path), _) => {
             parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?
         }
-        None => IndexAnswers::default(),
+        (None, Some((_, _, transport))) => {
+            let paths = engine::preview::index_search_paths_for(
+                &graph,
+                &labels,
+                &mode_of(args, &parameters),
+            )
+            .map_err(|e| e.to_string())?;
+            pollster::block_on(loader::index_answers(
+                transport,
+                &args.root_url,
+                &paths,
+                RetryPolicy::default(),
+            ))
+            .map_err(|e| e.to_string())?
+        }
+        (None, None) => IndexAnswers::default(),
+    };
+    let (remote_domain, remote_level) = match &remote {
+        Some((domain, level, _)) => (Some(domain.clone()), Some(level.clone())),
+        None => (None, None),
     };
     Ok(Inputs {
+        trust_domain: args
+            .trust_domain
+            .clone()
+            .or(remote_domain)
+            .unwrap_or_else(|| "gecko".into()),
+        level: args
+            .level
+            .clone()
+            .or(remote_level)
+            .or_else(|| level_of(&parameters))
+            .unwrap_or_else(|| "3".into()),
+        graph,
+        decision_task_id,
+        load_warnings,
         labels,
         times,
         now,
@@ -282,19 +369,8 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     })
 }
 
-fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
-    let source = map_file(path)?;
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    FullTaskGraph::parse_source(source, threads).map_err(|e| format!("{}: {e}", named(path)))
-}
-
-fn compute(
-    args: &PreviewArgs,
-    inputs: &Inputs,
-    graph: &FullTaskGraph,
-) -> Result<engine::Preview, String> {
-    let parameters = &inputs.parameters;
-    let mode = match args.mode {
+fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
+    match args.mode {
         ModeArg::AddNewJobs => Mode::AddNewJobs {
             action_task_id: args.action_task_id.clone(),
         },
@@ -304,7 +380,18 @@ fn compute(
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
                 .unwrap_or_default(),
         },
-    };
+    }
+}
+
+fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
+    let source = map_file(path)?;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    FullTaskGraph::parse_source(source, threads).map_err(|e| format!("{}: {e}", named(path)))
+}
+
+fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, String> {
+    let parameters = &inputs.parameters;
+    let mode = mode_of(args, parameters);
     let request = Request {
         labels: inputs.labels.clone(),
         times: args.times.or(inputs.times).unwrap_or(1),
@@ -312,34 +399,35 @@ fn compute(
         existing: &inputs.existing,
         parameters,
         answers: &inputs.answers,
-        decision_task_id: args.decision_task_id.clone(),
-        trust_domain: args.trust_domain.clone(),
-        level: args
-            .level
-            .clone()
-            .or_else(|| level_of(parameters))
-            .unwrap_or_else(|| "3".into()),
+        decision_task_id: inputs.decision_task_id.clone(),
+        trust_domain: inputs.trust_domain.clone(),
+        level: inputs.level.clone(),
         root_url: args.root_url.clone(),
         proxy_url: Some(args.proxy_url.clone()).filter(|p| !p.is_empty()),
         now: inputs.now,
         with_task_graph: args.with_task_graph,
         threads: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     };
-    if args.deterministic_ids {
+    let graph = &inputs.graph;
+    let mut preview = if args.deterministic_ids {
         engine::preview(graph, &request, &mut CounterIds::golden())
     } else {
         engine::preview(graph, &request, &mut || slugid::nice())
     }
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    preview
+        .warnings
+        .extend(inputs.load_warnings.iter().cloned());
+    Ok(preview)
 }
 
 fn run_preview(args: &PreviewArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut marks: Vec<(&str, std::time::Duration)> = Vec::new();
     let inputs = load_inputs(args)?;
-    let graph = load_graph(&args.graph)?;
+    let graph = &inputs.graph;
     marks.push(("load", started.elapsed()));
-    let preview = compute(args, &inputs, &graph)?;
+    let preview = compute(args, &inputs)?;
     marks.push(("preview", started.elapsed()));
 
     let stdout = std::io::stdout();
@@ -349,7 +437,7 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         out.write_all(b"\n")
             .map_err(|e| format!("cannot write: {e}"))?;
     } else {
-        out.write_all(summary(&graph, &preview).as_bytes())
+        out.write_all(summary(graph, &preview).as_bytes())
             .map_err(|e| format!("cannot write: {e}"))?;
     }
     out.flush().map_err(|e| format!("cannot write: {e}"))?;
@@ -439,13 +527,13 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
 fn run_bench(args: &BenchArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let inputs = load_inputs(&args.preview)?;
-    let graph = load_graph(&args.preview.graph)?;
+    let graph = &inputs.graph;
     let load = started.elapsed();
     let mut times = Vec::with_capacity(args.repeat);
     let mut created = 0;
     for _ in 0..args.repeat.max(1) {
         let t = std::time::Instant::now();
-        let preview = compute(&args.preview, &inputs, &graph)?;
+        let preview = compute(&args.preview, &inputs)?;
         times.push(t.elapsed());
         created = preview.iterations.first().map_or(0, |i| i.created.len());
     }

@@ -24,5 +24,8 @@ pub mod actions;
 #[cfg(feature = "taskcluster")]
 pub mod taskcluster;
 
+#[cfg(feature = "standin")]
+pub mod standin;
+
 #[cfg(feature = "cli")]
 pub mod cli;

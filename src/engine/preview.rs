@@ -328,6 +328,31 @@ pub fn preview(
     })
 }
 
+/// The index paths a preview of `labels` would look up (what a caller with network access
+/// fetches answers for): those of the `index-search` tasks of the closure that may be
+/// optimized.
+pub fn index_search_paths_for(
+    graph: &FullTaskGraph,
+    labels: &[String],
+    mode: &Mode,
+) -> Result<Vec<String>, Error> {
+    let target = target_graph(graph, labels)?;
+    let mut do_not_optimize = vec![false; target.len()];
+    let protected: Vec<&String> = match mode {
+        Mode::AddNewJobs { .. } => labels.iter().collect(),
+        Mode::Decision { do_not_optimize } => do_not_optimize.iter().collect(),
+    };
+    for label in protected {
+        if let Some(slot) = target
+            .local_of(label)
+            .and_then(|l| do_not_optimize.get_mut(l as usize))
+        {
+            *slot = true;
+        }
+    }
+    index_search_paths(&target, &do_not_optimize)
+}
+
 /// For every task, a shortest path from a requested task down to it (breadth-first from the
 /// requested tasks in label order).
 fn why_paths(target: &TargetGraph<'_>, requested: &[bool]) -> Vec<Vec<Local>> {

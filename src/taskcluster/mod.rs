@@ -6,7 +6,9 @@
 //! Nothing here performs I/O; a transport (browser `fetch`, a native HTTP client) sends what
 //! these functions describe.
 
+pub mod client;
 pub mod hawk;
+pub mod loader;
 
 /// `<root>/api/<service>/<version>/<path>`, as `taskcluster-urls` builds it (trailing slashes
 /// of the root and leading slashes of the path dropped).

@@ -1,0 +1,65 @@
+//! The stand-in Taskcluster server (feature `standin`); all logic lives in
+//! `taskgraph_preview::standin`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use taskgraph_preview::standin::{serve, Config, Faults};
+
+/// Serve pushes from a folder on the real Taskcluster REST paths.
+#[derive(Parser, Debug)]
+#[command(name = "standin", version)]
+struct Args {
+    /// The folder to serve (see the module docs of `standin` for its layout).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Address to listen on; port 0 picks a free one (printed on the first line).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: String,
+    /// Append every triggerHook/createTask call to this file, one JSON object per line.
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Answer 500 to the first N requests.
+    #[arg(long, default_value_t = 0)]
+    fail_first: u64,
+    /// Delay every answer by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
+    /// Cut artifacts whose name contains this in half.
+    #[arg(long)]
+    truncate: Option<String>,
+    /// Answer 404 for artifacts whose name contains this (an expired push).
+    #[arg(long)]
+    expire: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let server = match tiny_http::Server::http(&args.listen) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    println!("listening on http://{address}");
+    let config = Config {
+        dir: args.dir,
+        record: args.record,
+        faults: Faults {
+            fail_first: args.fail_first,
+            delay: Duration::from_millis(args.delay_ms),
+            truncate: args.truncate,
+            expire: args.expire,
+        },
+    };
+    serve(&server, &config);
+    ExitCode::SUCCESS
+}

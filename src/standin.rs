@@ -1,0 +1,378 @@
+//! A stand-in Taskcluster deployment for the demo and the tests: it serves pushes from a
+//! folder, verifies Hawk signatures of the calls that need credentials, records them, and can
+//! inject faults. It speaks the real REST paths, so nothing in the clients knows it is not
+//! Taskcluster.
+//!
+//! Folder layout:
+//!
+//! ```text
+//! tasks/<taskId>/task.json              queue.task
+//! tasks/<taskId>/status.json            the `status` of queue.status (default: one completed run)
+//! tasks/<taskId>/artifacts/<name>       queue.getArtifact / getLatestArtifact (any run)
+//! index.json                            {"<index path>": "<taskId>"}: findTask, listTasks, findTasksAtIndex
+//! credentials.json                      {"<clientId>": "<accessToken>"} accepted for trigger/create
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::taskcluster::hawk;
+
+/// Faults to inject, for tests of the clients' error handling.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Answer 500 to the first N requests.
+    pub fail_first: u64,
+    /// Wait this long before every answer.
+    pub delay: Duration,
+    /// Artifacts whose name contains this arrive cut in half.
+    pub truncate: Option<String>,
+    /// Artifacts whose name contains this answer 404 (an expired push).
+    pub expire: Option<String>,
+}
+
+/// The server's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub dir: PathBuf,
+    /// JSON lines of every triggerHook/createTask call are appended here.
+    pub record: Option<PathBuf>,
+    pub faults: Faults,
+}
+
+/// Serves forever on `server`.
+pub fn serve(server: &tiny_http::Server, config: &Config) {
+    let counter = AtomicU64::new(0);
+    for request in server.incoming_requests() {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        handle(request, config, n);
+    }
+}
+
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+    content_type: &'static str,
+}
+
+fn json_reply(status: u16, value: &Value) -> Reply {
+    Reply {
+        status,
+        body: value.to_string().into_bytes(),
+        content_type: "application/json",
+    }
+}
+
+fn error(status: u16, message: &str) -> Reply {
+    json_reply(
+        status,
+        &json!({"code": status.to_string(), "message": message}),
+    )
+}
+
+fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
+    let mut body = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut body);
+    if !config.faults.delay.is_zero() {
+        std::thread::sleep(config.faults.delay);
+    }
+    let method = request.method().as_str().to_string();
+    let url = request.url().to_string();
+    let header = |name: &'static str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    let host = header("Host").unwrap_or_default();
+    let authorization = header("Authorization");
+    let content_type = header("Content-Type").unwrap_or_else(|| "application/json".into());
+    let reply = if n < config.faults.fail_first {
+        error(500, "injected failure")
+    } else {
+        route(
+            config,
+            &method,
+            &url,
+            &body,
+            &host,
+            authorization.as_deref(),
+            &content_type,
+        )
+    };
+    let truncate = config
+        .faults
+        .truncate
+        .as_ref()
+        .is_some_and(|t| url.contains("/artifacts/") && url.contains(t.as_str()));
+    let mut reply = reply;
+    if truncate && reply.status == 200 {
+        // A download cut short on the way: only the first half arrives.
+        let half = reply.body.len() / 2;
+        reply.body.truncate(half);
+    }
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
+        response = response.with_header(h);
+    }
+    if let Ok(h) = tiny_http::Header::from_bytes("Access-Control-Allow-Origin", "*") {
+        response = response.with_header(h);
+    }
+    let _ = request.respond(response);
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn index(config: &Config) -> BTreeMap<String, String> {
+    read_json(&config.dir.join("index.json"))
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+fn status_of(config: &Config, task_id: &str) -> Option<Value> {
+    let dir = config.dir.join("tasks").join(task_id);
+    if !dir.is_dir() {
+        return None;
+    }
+    Some(read_json(&dir.join("status.json")).unwrap_or_else(|| {
+        json!({"taskId": task_id, "state": "completed", "expires": "3000-01-01T00:00:00.000Z",
+               "runs": [{"runId": 0, "state": "completed"}]})
+    }))
+}
+
+fn index_entry(path: &str, task_id: &str) -> Value {
+    json!({"namespace": path, "taskId": task_id, "rank": 0, "data": {}, "expires": "3000-01-01T00:00:00.000Z"})
+}
+
+fn route(
+    config: &Config,
+    method: &str,
+    url: &str,
+    body: &[u8],
+    host: &str,
+    authorization: Option<&str>,
+    content_type: &str,
+) -> Reply {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let token = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("continuationToken="))
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or(0);
+    match (method, segments.as_slice()) {
+        ("GET", ["api", "queue", "v1", "task", id]) => {
+            match read_json(&config.dir.join("tasks").join(id).join("task.json")) {
+                Some(task) => json_reply(200, &task),
+                None => error(404, &format!("task {id} not found")),
+            }
+        }
+        ("GET", ["api", "queue", "v1", "task", id, "status"]) => match status_of(config, id) {
+            Some(status) => json_reply(200, &json!({"status": status})),
+            None => error(404, &format!("task {id} not found")),
+        },
+        ("GET", ["api", "queue", "v1", "task", id, "artifacts", name @ ..])
+        | ("GET", ["api", "queue", "v1", "task", id, "runs", _, "artifacts", name @ ..]) => {
+            artifact(config, id, &name.join("/"))
+        }
+        ("POST", ["api", "queue", "v1", "tasks", "status"]) => {
+            let ids: Vec<String> = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| serde_json::from_value(v.get("taskIds")?.clone()).ok())
+                .unwrap_or_default();
+            let statuses: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| status_of(config, id).map(|s| json!({"taskId": id, "status": s})))
+                .collect();
+            json_reply(200, &json!({"statuses": statuses}))
+        }
+        ("GET", ["api", "index", "v1", "task", index_path]) => match index(config).get(*index_path)
+        {
+            Some(id) => json_reply(200, &index_entry(index_path, id)),
+            None => error(404, &format!("index path {index_path} not found")),
+        },
+        ("GET", ["api", "index", "v1", "tasks", namespace]) => {
+            let prefix = format!("{namespace}.");
+            let children: Vec<Value> = index(config)
+                .iter()
+                .filter(|(p, _)| {
+                    p.strip_prefix(&prefix)
+                        .is_some_and(|rest| !rest.contains('.'))
+                })
+                .map(|(p, id)| index_entry(p, id))
+                .collect();
+            const PAGE: usize = 2;
+            let page: Vec<Value> = children.iter().skip(token).take(PAGE).cloned().collect();
+            let mut reply = json!({"namespace": namespace, "tasks": page});
+            if token + PAGE < children.len() {
+                reply["continuationToken"] = json!((token + PAGE).to_string());
+            }
+            json_reply(200, &reply)
+        }
+        ("POST", ["api", "index", "v1", "tasks", "indexes"]) => {
+            let wanted: Vec<String> = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| serde_json::from_value(v.get("indexes")?.clone()).ok())
+                .unwrap_or_default();
+            let index = index(config);
+            let tasks: Vec<Value> = wanted
+                .iter()
+                .filter_map(|p| index.get(p).map(|id| index_entry(p, id)))
+                .collect();
+            json_reply(200, &json!({"tasks": tasks}))
+        }
+        ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
+            let mut tasks = Vec::new();
+            if let Ok(entries) = std::fs::read_dir(config.dir.join("tasks")) {
+                for entry in entries.flatten() {
+                    let id = entry.file_name().to_string_lossy().into_owned();
+                    let Some(task) = read_json(&entry.path().join("task.json")) else {
+                        continue;
+                    };
+                    if task.get("taskGroupId").and_then(Value::as_str) == Some(group) {
+                        tasks.push(json!({"task": task, "status": status_of(config, &id)}));
+                    }
+                }
+            }
+            json_reply(200, &json!({"taskGroupId": group, "tasks": tasks}))
+        }
+        ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
+            let full_url = format!("http://{host}{url}");
+            signed_call(
+                config,
+                authorization,
+                method,
+                &full_url,
+                body,
+                content_type,
+                |client| {
+                    let new_task = format!("StandinAction{:09}", body.len());
+                    let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                    (
+                        json!({"call": "triggerHook", "clientId": client, "hookGroupId": decode(group), "hookId": decode(hook), "payload": payload}),
+                        json!({"status": {"taskId": new_task, "state": "pending"}}),
+                    )
+                },
+            )
+        }
+        ("PUT", ["api", "queue", "v1", "task", id]) => {
+            let full_url = format!("http://{host}{url}");
+            signed_call(
+                config,
+                authorization,
+                method,
+                &full_url,
+                body,
+                content_type,
+                |client| {
+                    let task: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                    (
+                        json!({"call": "createTask", "clientId": client, "taskId": id, "task": task}),
+                        json!({"status": {"taskId": id, "state": "pending"}}),
+                    )
+                },
+            )
+        }
+        _ => error(404, &format!("no such endpoint: {method} {path}")),
+    }
+}
+
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn artifact(config: &Config, task_id: &str, name: &str) -> Reply {
+    if config
+        .faults
+        .expire
+        .as_ref()
+        .is_some_and(|e| name.contains(e.as_str()))
+    {
+        return error(404, &format!("artifact {name} of {task_id} has expired"));
+    }
+    match std::fs::read(
+        config
+            .dir
+            .join("tasks")
+            .join(task_id)
+            .join("artifacts")
+            .join(name),
+    ) {
+        Ok(body) => Reply {
+            status: 200,
+            body,
+            content_type: if name.ends_with(".json") {
+                "application/json"
+            } else {
+                "application/octet-stream"
+            },
+        },
+        Err(_) => error(404, &format!("artifact {name} of {task_id} not found")),
+    }
+}
+
+/// Verifies the Hawk signature against `credentials.json`, records the call, answers.
+fn signed_call(
+    config: &Config,
+    authorization: Option<&str>,
+    method: &str,
+    url: &str,
+    body: &[u8],
+    content_type: &str,
+    make: impl FnOnce(&str) -> (Value, Value),
+) -> Reply {
+    let credentials: BTreeMap<String, String> = read_json(&config.dir.join("credentials.json"))
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let Some(authorization) = authorization else {
+        return error(401, "this call needs Taskcluster credentials (Hawk)");
+    };
+    let client = match hawk::verify(
+        authorization,
+        method,
+        url,
+        Some((content_type, body)),
+        |id| credentials.get(id).cloned(),
+    ) {
+        Ok(client) => client,
+        Err(e) => return error(401, &e.to_string()),
+    };
+    let (record, answer) = make(&client);
+    if let Some(path) = &config.record {
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "{record}");
+        }
+    }
+    json_reply(200, &answer)
+}

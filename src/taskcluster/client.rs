@@ -1,0 +1,197 @@
+//! Sending Taskcluster requests: a small async [`Transport`] trait (so the same loading code
+//! runs in the browser on `fetch` and natively), retries with backoff for transient failures,
+//! and errors that name the URL and status.
+
+use std::time::Duration;
+
+/// An HTTP request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl HttpRequest {
+    pub fn get(url: String) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post_json(url: String, body: &serde_json::Value) -> HttpRequest {
+        HttpRequest {
+            method: "POST".into(),
+            url,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: Some(body.to_string().into_bytes()),
+        }
+    }
+}
+
+/// An HTTP response (redirects followed, content encoding undone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("cannot reach {url}: {message}")]
+    Network { url: String, message: String },
+    #[error("{url} answered {status}{}", if .message.is_empty() { String::new() } else { format!(": {}", .message) })]
+    Status {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{url} is gone (404): the push's artifacts have probably expired")]
+    Expired { url: String },
+    #[error("{url} returned something unreadable: {message}")]
+    Body { url: String, message: String },
+}
+
+impl FetchError {
+    /// Worth trying again: network errors and 5xx.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, FetchError::Network { .. })
+            || matches!(self, FetchError::Status { status, .. } if *status >= 500)
+    }
+}
+
+/// Sends one request. Implementations: a native blocking client ([`NativeTransport`], feature
+/// `native-http`) and, in the page, the browser's `fetch`.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError>;
+
+    /// Waits between retries (a timer in the browser, a sleep natively).
+    async fn pause(&self, duration: Duration);
+}
+
+/// How often and how patiently to retry transient failures.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            first_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Sends `request`, retrying network errors and 5xx with exponential backoff; turns error
+/// statuses into [`FetchError`]s that name the URL (404 on an artifact is `Expired`).
+pub async fn fetch<T: Transport>(
+    transport: &T,
+    request: &HttpRequest,
+    retry: RetryPolicy,
+) -> Result<Vec<u8>, FetchError> {
+    let mut delay = retry.first_delay;
+    let mut attempt = 1;
+    loop {
+        let result = transport
+            .send(request)
+            .await
+            .and_then(|response| match response.status {
+                200..=299 => Ok(response.body),
+                404 if request.url.contains("/artifacts/") => Err(FetchError::Expired {
+                    url: request.url.clone(),
+                }),
+                status => Err(FetchError::Status {
+                    url: request.url.clone(),
+                    status,
+                    message: error_message(&response.body),
+                }),
+            });
+        match result {
+            Err(e) if e.is_transient() && attempt < retry.attempts.max(1) => {
+                transport.pause(delay).await;
+                delay = delay.saturating_mul(2);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The `message` of a Taskcluster error body, if any (never the whole body).
+fn error_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(|m| m.lines().next().unwrap_or("").to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// A blocking native client behind the async trait (the CLI runs it with `pollster`).
+#[cfg(feature = "native-http")]
+pub struct NativeTransport {
+    agent: ureq::Agent,
+}
+
+#[cfg(feature = "native-http")]
+impl NativeTransport {
+    pub fn new(timeout: Duration) -> NativeTransport {
+        NativeTransport {
+            agent: ureq::AgentBuilder::new()
+                .timeout(timeout)
+                .redirects(5)
+                .build(),
+        }
+    }
+}
+
+#[cfg(feature = "native-http")]
+impl Transport for NativeTransport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
+        use std::io::Read as _;
+        let mut call = self.agent.request(&request.method, &request.url);
+        for (name, value) in &request.headers {
+            call = call.set(name, value);
+        }
+        let result = match &request.body {
+            Some(body) => call.send_bytes(body),
+            None => call.call(),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => {
+                return Err(FetchError::Network {
+                    url: request.url.clone(),
+                    message: t.to_string(),
+                })
+            }
+        };
+        let status = response.status();
+        let mut body = Vec::new();
+        response
+            .into_reader()
+            .take(2 << 30)
+            .read_to_end(&mut body)
+            .map_err(|e| FetchError::Body {
+                url: request.url.clone(),
+                message: format!("the body was cut short ({e})"),
+            })?;
+        Ok(HttpResponse { status, body })
+    }
+
+    async fn pause(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}

@@ -1,0 +1,278 @@
+//! Loading a push over HTTP, the way an action task sees it: the decision task's definition
+//! (trust domain and level from its `schedulerId`), the artifacts of the run that produced
+//! them, and the `label-to-taskid.json` of every earlier action and cron task of the push,
+//! merged newest last; then index and status answers for the `index-search` paths a preview
+//! needs.
+
+use serde_json::{json, Value};
+
+use super::client::{fetch, FetchError, HttpRequest, RetryPolicy, Transport};
+use super::{
+    find_tasks_at_index_url, list_tasks_url, parse_scheduler_id, prior_run_namespaces,
+    run_artifact_url, statuses_url, task_url,
+};
+use crate::engine::{parse, IndexAnswers, LabelToTaskId, Warning};
+
+/// Everything loaded for one push.
+#[derive(Debug)]
+pub struct Push {
+    pub decision_task_id: String,
+    pub run_id: u32,
+    pub trust_domain: String,
+    pub level: String,
+    pub full_task_graph: Vec<u8>,
+    pub parameters: Value,
+    /// The decision's map, then earlier runs', merged (later wins).
+    pub label_to_taskid: LabelToTaskId,
+    /// The tasks whose `label-to-taskid.json` was merged, in merge order.
+    pub merged_from: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Why a push could not be loaded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{what}: {message}")]
+    Invalid { what: String, message: String },
+}
+
+fn invalid(what: impl Into<String>, message: impl Into<String>) -> LoadError {
+    LoadError::Invalid {
+        what: what.into(),
+        message: message.into(),
+    }
+}
+
+async fn get_json<T: Transport>(
+    t: &T,
+    url: String,
+    retry: RetryPolicy,
+) -> Result<Value, LoadError> {
+    let body = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
+    serde_json::from_slice(&body).map_err(|e| invalid(url, format!("not JSON: {e}")))
+}
+
+/// The run whose artifacts to use: the last completed run, else the last run.
+fn artifact_run(status: &Value) -> u32 {
+    let runs = status.pointer("/status/runs").and_then(Value::as_array);
+    let completed = runs.and_then(|runs| {
+        runs.iter()
+            .rev()
+            .find(|r| r.get("state").and_then(Value::as_str) == Some("completed"))
+    });
+    let run = completed.or_else(|| runs.and_then(|r| r.last()));
+    run.and_then(|r| r.get("runId"))
+        .and_then(Value::as_u64)
+        .map_or(0, |r| u32::try_from(r).unwrap_or(0))
+}
+
+/// Loads the push of `decision_task_id` from the deployment at `root_url`.
+pub async fn load_push<T: Transport>(
+    t: &T,
+    root_url: &str,
+    decision_task_id: &str,
+    retry: RetryPolicy,
+) -> Result<Push, LoadError> {
+    let task = get_json(t, task_url(root_url, decision_task_id), retry).await?;
+    let scheduler_id = task
+        .get("schedulerId")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let (trust_domain, level) = parse_scheduler_id(scheduler_id).ok_or_else(|| {
+        invalid(
+            task_url(root_url, decision_task_id),
+            format!("schedulerId {scheduler_id:?} is not <trust-domain>-level-<N>; is this a decision task?"),
+        )
+    })?;
+    let status = get_json(t, super::status_url(root_url, decision_task_id), retry).await?;
+    let run_id = artifact_run(&status);
+    let artifact = |name: &str| run_artifact_url(root_url, decision_task_id, run_id, name);
+
+    let full_task_graph = fetch(
+        t,
+        &HttpRequest::get(artifact("public/full-task-graph.json")),
+        retry,
+    )
+    .await?;
+    let parameters_url = artifact("public/parameters.yml");
+    let parameters_text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
+    let parameters = parse::parameters(&parameters_text, &parameters_url)
+        .map_err(|e| invalid(parameters_url, e.to_string()))?;
+    let l2t_url = artifact("public/label-to-taskid.json");
+    let l2t_text = fetch(t, &HttpRequest::get(l2t_url.clone()), retry).await?;
+    let mut label_to_taskid =
+        parse::label_to_taskid(&l2t_text, &l2t_url).map_err(|e| invalid(l2t_url, e.to_string()))?;
+
+    let param = |k: &str| match parameters.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let namespaces = prior_run_namespaces(
+        &trust_domain,
+        &param("project"),
+        &param("pushlog_id"),
+        &param("head_rev"),
+    );
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for namespace in namespaces
+        .actions
+        .iter()
+        .chain(std::iter::once(&namespaces.cron))
+    {
+        let mut token: Option<String> = None;
+        loop {
+            let page = get_json(
+                t,
+                list_tasks_url(root_url, namespace, token.as_deref()),
+                retry,
+            )
+            .await;
+            let page = match page {
+                Ok(p) => p,
+                // A namespace nobody indexed into yet.
+                Err(LoadError::Fetch(FetchError::Status { status: 404, .. })) => break,
+                Err(e) => return Err(e),
+            };
+            for entry in page
+                .get("tasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = entry.get("taskId").and_then(Value::as_str) {
+                    let expires = entry
+                        .get("expires")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    if id != decision_task_id && !listed.iter().any(|(_, l)| l == id) {
+                        listed.push((expires, id.to_string()));
+                    }
+                }
+            }
+            token = page
+                .get("continuationToken")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    // Upstream applies them in completion order (no defined winner); newest last here, by
+    // expiry, which every action task sets to creation + 1 year.
+    listed.sort();
+    let mut merged_from = Vec::new();
+    let mut warnings = Vec::new();
+    for (_, id) in listed {
+        let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
+        match fetch(t, &HttpRequest::get(url.clone()), retry).await {
+            Ok(text) => {
+                let map = parse::label_to_taskid(&text, &url).map_err(|e| invalid(url.clone(), e.to_string()))?;
+                if !map.is_empty() {
+                    label_to_taskid.extend(map);
+                    merged_from.push(id);
+                }
+            }
+            Err(FetchError::Expired { .. }) => warnings.push(Warning {
+                kind: "prior-run-without-map".into(),
+                labels: vec![],
+                message: format!("task {id} of this push has no label-to-taskid.json (not an add-new-jobs style action?); skipped"),
+            }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Push {
+        decision_task_id: decision_task_id.to_string(),
+        run_id,
+        trust_domain,
+        level,
+        full_task_graph,
+        parameters,
+        label_to_taskid,
+        merged_from,
+        warnings,
+    })
+}
+
+/// Answers for `index-search`: `index.findTasksAtIndex` for `paths` (in batches, following
+/// continuation tokens), then `queue.statuses` for the tasks found.
+pub async fn index_answers<T: Transport>(
+    t: &T,
+    root_url: &str,
+    paths: &[String],
+    retry: RetryPolicy,
+) -> Result<IndexAnswers, LoadError> {
+    let mut answers = IndexAnswers::default();
+    for batch in paths.chunks(500) {
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = json!({"indexes": batch});
+            let mut url = find_tasks_at_index_url(root_url);
+            if let Some(t) = &token {
+                url.push_str("?continuationToken=");
+                url.push_str(&super::percent_encode(t));
+            }
+            if let Some(map) = body.as_object_mut() {
+                map.retain(|_, v| !v.is_null());
+            }
+            let reply = fetch(t, &HttpRequest::post_json(url.clone(), &body), retry).await?;
+            let reply: Value = serde_json::from_slice(&reply)
+                .map_err(|e| invalid(url.clone(), format!("not JSON: {e}")))?;
+            for task in reply
+                .get("tasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(ns), Some(id)) = (
+                    task.get("namespace").and_then(Value::as_str),
+                    task.get("taskId").and_then(Value::as_str),
+                ) {
+                    answers.index.insert(ns.to_string(), id.to_string());
+                }
+            }
+            token = reply
+                .get("continuationToken")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    let ids: Vec<String> = {
+        let mut ids: Vec<String> = answers.index.values().cloned().collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    for batch in ids.chunks(500) {
+        let url = statuses_url(root_url);
+        let reply = fetch(
+            t,
+            &HttpRequest::post_json(url.clone(), &json!({"taskIds": batch})),
+            retry,
+        )
+        .await?;
+        let reply: Value = serde_json::from_slice(&reply)
+            .map_err(|e| invalid(url.clone(), format!("not JSON: {e}")))?;
+        for entry in reply
+            .get("statuses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(id), Some(status)) = (
+                entry.get("taskId").and_then(Value::as_str),
+                entry.get("status"),
+            ) {
+                answers.statuses.insert(id.to_string(), status.clone());
+            }
+        }
+    }
+    Ok(answers)
+}

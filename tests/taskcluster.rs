@@ -1,0 +1,401 @@
+//! The Taskcluster layer against the stand-in server, started by each test on a free port:
+//! loading a push over HTTP (decision artifacts, trust domain and level from the schedulerId,
+//! earlier actions merged, a listed task without a map skipped), index-search answers through
+//! real HTTP, retries on 500s, clear errors for expired and truncated artifacts, and Hawk
+//! signatures checked by the server.
+
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::{json, Value};
+use taskgraph_preview::taskcluster::client::{fetch, HttpRequest, NativeTransport, RetryPolicy};
+use taskgraph_preview::taskcluster::hawk::{self, Credentials};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// A running stand-in; killed when dropped.
+struct Standin {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl Drop for Standin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn put(dir: &Path, rel: &str, bytes: &[u8]) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+/// Serves example `ex` as a push: its decision task, artifacts, earlier actions and index.
+fn start(name: &str, ex: &str, decision: &str, trust_domain: &str, extra_args: &[&str]) -> Standin {
+    let dir = std::env::temp_dir().join(format!("tgp-standin-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let input = data(&format!("examples/{ex}/input"));
+    let scenario: Value =
+        serde_json::from_slice(&fs::read(input.join("scenario.json")).unwrap()).unwrap();
+    let params: Value =
+        serde_json::from_slice(&fs::read(input.join("parameters.json")).unwrap()).unwrap();
+    let t = format!("tasks/{decision}");
+    put(
+        &dir,
+        &format!("{t}/task.json"),
+        json!({"schedulerId": format!("{trust_domain}-level-3"), "taskGroupId": decision})
+            .to_string()
+            .as_bytes(),
+    );
+    put(
+        &dir,
+        &format!("{t}/status.json"),
+        json!({"taskId": decision, "state": "completed", "runs": [
+        {"runId": 0, "state": "exception"}, {"runId": 1, "state": "completed"}]})
+        .to_string()
+        .as_bytes(),
+    );
+    put(
+        &dir,
+        &format!("{t}/artifacts/public/full-task-graph.json"),
+        &fs::read(input.join("full-task-graph.json")).unwrap(),
+    );
+    put(
+        &dir,
+        &format!("{t}/artifacts/public/label-to-taskid.json"),
+        &fs::read(input.join("label-to-taskid.json")).unwrap(),
+    );
+    // parameters.yml: JSON is YAML.
+    put(
+        &dir,
+        &format!("{t}/artifacts/public/parameters.yml"),
+        params.to_string().as_bytes(),
+    );
+    let mut index = serde_json::Map::new();
+    let ns = format!(
+        "{trust_domain}.v2.{}.revision.{}.actions",
+        params["project"].as_str().unwrap(),
+        params["head_rev"].as_str().unwrap()
+    );
+    for (id, map) in scenario["prior_actions"].as_object().unwrap() {
+        put(
+            &dir,
+            &format!("tasks/{id}/task.json"),
+            json!({"taskGroupId": decision}).to_string().as_bytes(),
+        );
+        put(
+            &dir,
+            &format!("tasks/{id}/artifacts/public/label-to-taskid.json"),
+            map.to_string().as_bytes(),
+        );
+        index.insert(format!("{ns}.{id}"), json!(id));
+    }
+    // A cancel-style action of the push with no label-to-taskid.json: skipped with a warning.
+    put(&dir, "tasks/CancelAction0000000001/task.json", b"{}");
+    index.insert(
+        format!("{ns}.CancelAction0000000001"),
+        json!("CancelAction0000000001"),
+    );
+    for (path, id) in scenario["index"].as_object().unwrap() {
+        index.insert(path.clone(), id.clone());
+        let status = &scenario["statuses"][id.as_str().unwrap()];
+        put(
+            &dir,
+            &format!("tasks/{}/status.json", id.as_str().unwrap()),
+            status.to_string().as_bytes(),
+        );
+    }
+    put(
+        &dir,
+        "index.json",
+        Value::Object(index).to_string().as_bytes(),
+    );
+    put(&dir, "credentials.json", br#"{"sheriff": "s3cret-token"}"#);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_standin"))
+        .args([
+            "--dir",
+            dir.to_str().unwrap(),
+            "--record",
+            dir.join("calls.jsonl").to_str().unwrap(),
+        ])
+        .args(extra_args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    Standin { child, url, dir }
+}
+
+fn preview(standin: &Standin, decision: &str, labels: &[&str]) -> Output {
+    let mut args = vec![
+        "preview",
+        "--root-url",
+        &standin.url,
+        "--decision-task-id",
+        decision,
+        "--json",
+        "--deterministic-ids",
+        "--now",
+        "2025-01-01T00:00:00.000Z",
+        "--action-task-id",
+        "ActionTask000000000001",
+        "--proxy-url",
+        "http://taskcluster",
+    ];
+    for l in labels {
+        args.extend(["--label", l]);
+    }
+    Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+        .args(&args)
+        .output()
+        .unwrap()
+}
+
+fn created_tasks(out: &Output, root_url: &str) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let it = &v["iterations"][0];
+    let mut rows: Vec<Value> = it["created"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(label, id)| {
+            // Artifact URLs name the root URL the preview was asked for; the golden files used
+            // https://tc.example.com.
+            let task: Value = serde_json::from_str(
+                &it["tasks"][id.as_str().unwrap()]
+                    .to_string()
+                    .replace(root_url, "https://tc.example.com"),
+            )
+            .unwrap();
+            json!({"label": label, "taskId": id, "task": task})
+        })
+        .collect();
+    rows.sort_by(|a, b| a["label"].as_str().cmp(&b["label"].as_str()));
+    Value::Array(rows)
+}
+
+#[test]
+fn a_push_loaded_over_http_previews_like_the_golden_example() {
+    let standin = start(
+        "ex5",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
+    let want: Value = serde_json::from_slice(
+        &fs::read(data(
+            "examples/ex5-realistic-taskgraph-ci/output/created-tasks.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(created_tasks(&out, &standin.url), want);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The prior action's map supplied the fetch image; the cancel action was skipped.
+    assert_eq!(
+        v["iterations"][0]["reused"]["docker-image-fetch"]["taskId"],
+        "FetchImgPriorAction01"
+    );
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["kind"] == "prior-run-without-map"
+            && w["message"]
+                .as_str()
+                .unwrap()
+                .contains("CancelAction0000000001")));
+}
+
+#[test]
+fn index_search_answers_come_over_http() {
+    let standin = start(
+        "ex3",
+        "ex3-times-2-index-and-rerun",
+        "DecisionTask0000000001",
+        "example",
+        &[],
+    );
+    let out = preview(
+        &standin,
+        "DecisionTask0000000001",
+        &[
+            "test-linux64/debug-mochitest-1",
+            "test-linux64/opt-mochitest-1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reuse = &v["iterations"][0]["reused"]["toolchain-linux64-clang"];
+    assert_eq!(
+        reuse["taskId"], "ToolchainIdxOk00000001",
+        "the failed level-3 hit is passed over"
+    );
+    assert_eq!(reuse["source"], "index-search");
+    assert_eq!(
+        reuse["indexPath"],
+        "example.cache.level-2.toolchains.v3.linux64-clang.hash.2222bbbb"
+    );
+}
+
+#[test]
+fn transient_failures_are_retried() {
+    let standin = start(
+        "retry",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--fail-first", "3"],
+    );
+    let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn expired_and_truncated_artifacts_are_clear_errors() {
+    let standin = start(
+        "expired",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--expire", "full-task-graph"],
+    );
+    let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/runs/1/artifacts/public/full-task-graph.json is gone (404)")
+            && err.contains("expired"),
+        "{err}"
+    );
+
+    let standin = start(
+        "truncated",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--truncate", "full-task-graph"],
+    );
+    let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("full-task-graph.json") && !err.contains("panicked"),
+        "{err}"
+    );
+
+    let standin = start(
+        "unknown",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let out = preview(&standin, "NoSuchDecision00000001", &["codecov-upload"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/api/queue/v1/task/NoSuchDecision00000001 answered 404"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_standin_checks_hawk_signatures_and_records_calls() {
+    let standin = start(
+        "hawk",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let url = format!(
+        "{}/api/hooks/v1/hooks/project-taskgraph/in-tree-action-3-generic%2F4611924a21/trigger",
+        standin.url
+    );
+    let body = json!({"user": {"input": {"tasks": ["codecov-upload"]}}}).to_string();
+    let sign = |token: &str| {
+        let creds = Credentials {
+            client_id: "sheriff".into(),
+            access_token: token.into(),
+            certificate: None,
+        };
+        hawk::authorization(
+            &creds,
+            &hawk::Request {
+                method: "POST",
+                url: &url,
+                payload: Some(("application/json", body.as_bytes())),
+                timestamp: 1_700_000_000,
+                nonce: "abc",
+            },
+            None,
+        )
+        .unwrap()
+    };
+    let transport = NativeTransport::new(std::time::Duration::from_secs(10));
+    let request = |auth: String| HttpRequest {
+        method: "POST".into(),
+        url: url.clone(),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Authorization".into(), auth),
+        ],
+        body: Some(body.clone().into_bytes()),
+    };
+    let no_retry = RetryPolicy {
+        attempts: 1,
+        first_delay: std::time::Duration::ZERO,
+    };
+    let err = pollster::block_on(fetch(&transport, &request(sign("wrong")), no_retry)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("answered 401: hawk signature does not match"),
+        "{err}"
+    );
+    let ok =
+        pollster::block_on(fetch(&transport, &request(sign("s3cret-token")), no_retry)).unwrap();
+    assert!(String::from_utf8_lossy(&ok).contains("\"pending\""));
+    let calls = fs::read_to_string(standin.dir.join("calls.jsonl")).unwrap();
+    let recorded: Vec<Value> = calls
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recorded.len(), 1, "only the signed call is recorded");
+    assert_eq!(recorded[0]["hookId"], "in-tree-action-3-generic/4611924a21");
+    assert_eq!(recorded[0]["clientId"], "sheriff");
+    assert_eq!(
+        recorded[0]["payload"]["user"]["input"]["tasks"][0],
+        "codecov-upload"
+    );
+}
