@@ -163,6 +163,13 @@ fn route(
 ) -> Reply {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let signed = Signed {
+        authorization,
+        method,
+        url: format!("http://{host}{url}"),
+        body,
+        content_type,
+    };
     let token = query
         .split('&')
         .find_map(|kv| kv.strip_prefix("continuationToken="))
@@ -245,42 +252,22 @@ fn route(
             json_reply(200, &json!({"taskGroupId": group, "tasks": tasks}))
         }
         ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
-            let full_url = format!("http://{host}{url}");
-            signed_call(
-                config,
-                authorization,
-                method,
-                &full_url,
-                body,
-                content_type,
-                |client| {
-                    let new_task = format!("StandinAction{:09}", body.len());
-                    let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                    (
-                        json!({"call": "triggerHook", "clientId": client, "hookGroupId": decode(group), "hookId": decode(hook), "payload": payload}),
-                        json!({"status": {"taskId": new_task, "state": "pending"}}),
-                    )
-                },
-            )
+            signed_call(config, &signed, |client| {
+                let new_task = format!("StandinAction{:09}", body.len());
+                let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                (
+                    json!({"call": "triggerHook", "clientId": client, "hookGroupId": decode(group), "hookId": decode(hook), "payload": payload}),
+                    json!({"status": {"taskId": new_task, "state": "pending"}}),
+                )
+            })
         }
-        ("PUT", ["api", "queue", "v1", "task", id]) => {
-            let full_url = format!("http://{host}{url}");
-            signed_call(
-                config,
-                authorization,
-                method,
-                &full_url,
-                body,
-                content_type,
-                |client| {
-                    let task: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                    (
-                        json!({"call": "createTask", "clientId": client, "taskId": id, "task": task}),
-                        json!({"status": {"taskId": id, "state": "pending"}}),
-                    )
-                },
+        ("PUT", ["api", "queue", "v1", "task", id]) => signed_call(config, &signed, |client| {
+            let task: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            (
+                json!({"call": "createTask", "clientId": client, "taskId": id, "task": task}),
+                json!({"status": {"taskId": id, "state": "pending"}}),
             )
-        }
+        }),
         _ => error(404, &format!("no such endpoint: {method} {path}")),
     }
 }
@@ -338,16 +325,28 @@ fn artifact(config: &Config, task_id: &str, name: &str) -> Reply {
     }
 }
 
+/// A request that must carry a Hawk signature, with the URL as the client signed it.
+struct Signed<'a> {
+    authorization: Option<&'a str>,
+    method: &'a str,
+    url: String,
+    body: &'a [u8],
+    content_type: &'a str,
+}
+
 /// Verifies the Hawk signature against `credentials.json`, records the call, answers.
 fn signed_call(
     config: &Config,
-    authorization: Option<&str>,
-    method: &str,
-    url: &str,
-    body: &[u8],
-    content_type: &str,
+    signed: &Signed<'_>,
     make: impl FnOnce(&str) -> (Value, Value),
 ) -> Reply {
+    let Signed {
+        authorization,
+        method,
+        url,
+        body,
+        content_type,
+    } = signed;
     let credentials: BTreeMap<String, String> = read_json(&config.dir.join("credentials.json"))
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
