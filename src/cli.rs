@@ -38,6 +38,10 @@ struct Cli {
 enum Command {
     /// Preview the tasks an add-new-jobs action would create, reuse and remove.
     Preview(PreviewArgs),
+    /// Preview, then render the decision's add-new-jobs action; with --yes, trigger it with
+    /// the credentials in $TASKCLUSTER_CLIENT_ID/$TASKCLUSTER_ACCESS_TOKEN
+    /// (/$TASKCLUSTER_CERTIFICATE), and with --follow, compare what it created with the preview.
+    Trigger(TriggerArgs),
     /// Time loading a graph and previewing on it, repeatedly (same options as `preview`).
     Bench(BenchArgs),
     /// Write a synthetic gecko-shaped push (full-task-graph.json.gz, label-to-taskid.json,
@@ -117,6 +121,24 @@ struct PreviewArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct TriggerArgs {
+    #[command(flatten)]
+    preview: PreviewArgs,
+    /// Really send the trigger (otherwise only print what would be sent).
+    #[arg(long)]
+    yes: bool,
+    /// Print the exact HTTP request that would be sent, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// After triggering, wait for the action task and compare what it created with the preview.
+    #[arg(long)]
+    follow: bool,
+    /// Seconds between status polls when following.
+    #[arg(long, default_value_t = 15)]
+    poll_seconds: u64,
+}
+
+#[derive(clap::Args, Debug)]
 struct BenchArgs {
     #[command(flatten)]
     preview: PreviewArgs,
@@ -143,6 +165,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Preview(args) => run_preview(&args),
         Command::Bench(args) => run_bench(&args),
+        Command::Trigger(args) => run_trigger(&args),
         Command::GenGraph(args) => run_gen(&args),
     };
     match result {
@@ -238,6 +261,8 @@ fn level_of(parameters: &Value) -> Option<String> {
 struct Inputs {
     graph: FullTaskGraph,
     decision_task_id: String,
+    /// The decision run whose artifacts were used (over HTTP).
+    run_id: u32,
     trust_domain: String,
     level: String,
     /// Problems found while loading (prior runs without a map, ...).
@@ -276,6 +301,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     };
     let mut maps = Vec::new();
     let mut load_warnings = Vec::new();
+    let mut run_id = 0;
     let (graph, decision_task_id, remote) = match (&args.graph, &args.decision_task_id) {
         (Some(path), decision) => (
             load_graph(path)?,
@@ -302,6 +328,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
             if parameters.is_none() {
                 parameters = Some(push.parameters);
             }
+            run_id = push.run_id;
             (
                 graph,
                 decision.clone(),
@@ -359,6 +386,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
             .unwrap_or_else(|| "3".into()),
         graph,
         decision_task_id,
+        run_id,
         load_warnings,
         labels,
         times,
@@ -522,6 +550,119 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
         let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
     }
     s
+}
+
+fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
+    use crate::taskcluster::trigger;
+    if args.preview.graph.is_some() {
+        return Err(
+            "trigger loads the push over HTTP: give --root-url and --decision-task-id, not --graph"
+                .into(),
+        );
+    }
+    let inputs = load_inputs(&args.preview)?;
+    let preview = compute(&args.preview, &inputs)?;
+    print!("{}", summary(&inputs.graph, &preview));
+    let root_url = &args.preview.root_url;
+    let transport = NativeTransport::new(std::time::Duration::from_secs(120));
+    let actions = pollster::block_on(trigger::load_actions(
+        &transport,
+        root_url,
+        &inputs.decision_task_id,
+        inputs.run_id,
+        RetryPolicy::default(),
+    ))
+    .map_err(|e| e.to_string())?;
+    let action = actions
+        .find("add-new-jobs", None)
+        .map_err(|e| e.to_string())?;
+    // Treeherder sends only the labels; `times` only when asked for.
+    let mut input = serde_json::json!({ "tasks": inputs.labels });
+    if let Some(times) = args.preview.times.or(inputs.times) {
+        input["times"] = serde_json::json!(times);
+    }
+    let rendered = actions
+        .render(
+            action,
+            &inputs.decision_task_id,
+            None,
+            &input,
+            None,
+            &slugid::nice(),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut request = trigger::request(root_url, &rendered);
+    if args.dry_run || !args.yes {
+        println!("\n{} {}", request.method, request.url);
+        for (name, value) in &request.headers {
+            println!("{name}: {value}");
+        }
+        println!("Authorization: Hawk ... (signed with your credentials when sent)\n");
+        let body: Value = serde_json::from_slice(request.body.as_deref().unwrap_or(b"null"))
+            .unwrap_or(Value::Null);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+        println!("\nnot sent: add --yes to trigger {:?}", action.name);
+        return Ok(());
+    }
+    let credentials = credentials_from_env()?;
+    let now = chrono::Utc::now().timestamp();
+    trigger::sign(
+        &mut request,
+        root_url,
+        &credentials,
+        u64::try_from(now).unwrap_or(0),
+        &slugid::nice(),
+    )
+    .map_err(|e| e.to_string())?;
+    let action_task_id =
+        pollster::block_on(trigger::send(&transport, &request)).map_err(|e| e.to_string())?;
+    println!(
+        "\ntriggered {:?}: action task {action_task_id}",
+        action.name
+    );
+    if !args.follow {
+        return Ok(());
+    }
+    let Some(iteration) = preview.iterations.last() else {
+        return Ok(());
+    };
+    let comparison = pollster::block_on(trigger::follow(
+        &transport,
+        root_url,
+        &action_task_id,
+        iteration,
+        std::time::Duration::from_secs(args.poll_seconds),
+        std::time::Duration::from_secs(3600),
+    ))
+    .map_err(|e| e.to_string())?;
+    if comparison.differences.is_empty() {
+        println!("preview matched: action task {action_task_id} ({}) created and reused exactly what was previewed", comparison.state);
+    } else {
+        println!(
+            "preview differs from action task {action_task_id} ({}):",
+            comparison.state
+        );
+        for d in &comparison.differences {
+            println!("  - {d}");
+        }
+    }
+    Ok(())
+}
+
+/// The user's credentials from the environment variables Taskcluster's tools use.
+fn credentials_from_env() -> Result<crate::taskcluster::hawk::Credentials, String> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (get("TASKCLUSTER_CLIENT_ID"), get("TASKCLUSTER_ACCESS_TOKEN")) {
+        (Some(client_id), Some(access_token)) => Ok(crate::taskcluster::hawk::Credentials {
+            client_id,
+            access_token,
+            certificate: get("TASKCLUSTER_CERTIFICATE"),
+        }),
+        _ => Err("triggering needs credentials: set TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (and TASKCLUSTER_CERTIFICATE for temporary ones)".into()),
+    }
 }
 
 fn run_bench(args: &BenchArgs) -> Result<(), String> {

@@ -11,6 +11,7 @@
 //! tasks/<taskId>/artifacts/<name>       queue.getArtifact / getLatestArtifact (any run)
 //! index.json                            {"<index path>": "<taskId>"}: findTask, listTasks, findTasksAtIndex
 //! credentials.json                      {"<clientId>": "<accessToken>"} accepted for trigger/create
+//! next-action-task-id                   the taskId triggerHook answers (default: a made-up one)
 //! ```
 
 use std::collections::BTreeMap;
@@ -34,6 +35,8 @@ pub struct Faults {
     pub truncate: Option<String>,
     /// Artifacts whose name contains this answer 404 (an expired push).
     pub expire: Option<String>,
+    /// Requests whose URL contains this always answer 500.
+    pub fail_matching: Option<String>,
 }
 
 /// The server's configuration.
@@ -42,6 +45,8 @@ pub struct Config {
     pub dir: PathBuf,
     /// JSON lines of every triggerHook/createTask call are appended here.
     pub record: Option<PathBuf>,
+    /// Every request's method and path are appended here, one per line.
+    pub log: Option<PathBuf>,
     pub faults: Faults,
 }
 
@@ -93,7 +98,21 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
     let host = header("Host").unwrap_or_default();
     let authorization = header("Authorization");
     let content_type = header("Content-Type").unwrap_or_else(|| "application/json".into());
-    let reply = if n < config.faults.fail_first {
+    if let Some(log) = &config.log {
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            let _ = writeln!(file, "{method} {url}");
+        }
+    }
+    let failing = config
+        .faults
+        .fail_matching
+        .as_ref()
+        .is_some_and(|m| url.contains(m.as_str()));
+    let reply = if n < config.faults.fail_first || failing {
         error(500, "injected failure")
     } else {
         route(
@@ -253,7 +272,10 @@ fn route(
         }
         ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
             signed_call(config, &signed, |client| {
-                let new_task = format!("StandinAction{:09}", body.len());
+                // The action task the hook creates: preset by a test, or a fresh name.
+                let new_task = std::fs::read_to_string(config.dir.join("next-action-task-id"))
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_else(|_| format!("StandinAction{:09}", body.len()));
                 let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
                 (
                     json!({"call": "triggerHook", "clientId": client, "hookGroupId": decode(group), "hookId": decode(hook), "payload": payload}),

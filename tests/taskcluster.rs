@@ -121,6 +121,12 @@ fn start(name: &str, ex: &str, decision: &str, trust_domain: &str, extra_args: &
         Value::Object(index).to_string().as_bytes(),
     );
     put(&dir, "credentials.json", br#"{"sheriff": "s3cret-token"}"#);
+    // The actions.json of taskgraph's own repository (ex6), for the taskgraph push (ex5).
+    put(
+        &dir,
+        &format!("{t}/artifacts/public/actions.json"),
+        &fs::read(data("examples/ex6-actions-json-render/input/actions.json")).unwrap(),
+    );
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_standin"))
         .args([
@@ -398,4 +404,183 @@ fn the_standin_checks_hawk_signatures_and_records_calls() {
         recorded[0]["payload"]["user"]["input"]["tasks"][0],
         "codecov-upload"
     );
+}
+
+fn trigger(standin: &Standin, labels: &[&str], extra: &[&str], credentials: bool) -> Output {
+    let mut args = vec![
+        "trigger",
+        "--root-url",
+        &standin.url,
+        "--decision-task-id",
+        "DecisionTaskTg00000001",
+        "--now",
+        "2025-01-01T00:00:00.000Z",
+        "--poll-seconds",
+        "0",
+    ];
+    for l in labels {
+        args.extend(["--label", l]);
+    }
+    args.extend_from_slice(extra);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"));
+    cmd.args(&args)
+        .env_remove("TASKCLUSTER_CLIENT_ID")
+        .env_remove("TASKCLUSTER_ACCESS_TOKEN")
+        .env_remove("TASKCLUSTER_CERTIFICATE");
+    if credentials {
+        cmd.env("TASKCLUSTER_CLIENT_ID", "sheriff")
+            .env("TASKCLUSTER_ACCESS_TOKEN", "s3cret-token");
+    }
+    cmd.output().unwrap()
+}
+
+fn trigger_lines(standin: &Standin) -> usize {
+    fs::read_to_string(standin.dir.join("requests.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("POST ") && l.ends_with("/trigger"))
+        .count()
+}
+
+#[test]
+fn dry_run_prints_the_golden_trigger_request_and_sends_nothing() {
+    let standin = start(
+        "dry",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let out = trigger(
+        &standin,
+        &["codecov-upload", "test-unit-py311"],
+        &["--dry-run"],
+        true,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want_url = format!("POST {}/api/hooks/v1/hooks/project-taskgraph/in-tree-action-3-generic%2F4611924a21/trigger", standin.url);
+    assert!(text.contains(&want_url), "{text}");
+    let start_at = text.find("\n{\n").unwrap() + 1;
+    let end_at = text.rfind("\n}\n").unwrap() + 2;
+    let body: Value = serde_json::from_str(&text[start_at..end_at]).unwrap();
+    let golden: Value = serde_json::from_slice(
+        &fs::read(data(
+            "examples/ex6-actions-json-render/output/trigger-hook-call.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(body, golden["payload"]);
+    assert!(text.contains("not sent: add --yes"));
+    assert!(
+        !standin.dir.join("calls.jsonl").exists(),
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn trigger_sends_once_and_follow_compares_with_reality() {
+    let standin = start_logged("trigger", &[]);
+    put(
+        &standin.dir,
+        "next-action-task-id",
+        b"ActionTaskFromHook0001",
+    );
+    put(
+        &standin.dir,
+        "tasks/ActionTaskFromHook0001/status.json",
+        br#"{"state": "completed", "runs": [{"runId": 0, "state": "completed"}]}"#,
+    );
+    let actual = fs::read(data(
+        "examples/ex5-realistic-taskgraph-ci/output/artifacts/label-to-taskid.json",
+    ))
+    .unwrap();
+    put(
+        &standin.dir,
+        "tasks/ActionTaskFromHook0001/artifacts/public/label-to-taskid.json",
+        &actual,
+    );
+
+    let out = trigger(&standin, &["codecov-upload"], &["--yes", "--follow"], true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("triggered \"add-new-jobs\": action task ActionTaskFromHook0001"),
+        "{text}"
+    );
+    assert!(
+        text.contains("preview matched: action task ActionTaskFromHook0001 (completed)"),
+        "{text}"
+    );
+    assert_eq!(trigger_lines(&standin), 1, "exactly one trigger call");
+    let calls = fs::read_to_string(standin.dir.join("calls.jsonl")).unwrap();
+    let call: Value = serde_json::from_str(calls.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        call["payload"]["user"]["input"],
+        json!({"tasks": ["codecov-upload"]})
+    );
+    assert_eq!(call["clientId"], "sheriff");
+
+    // Reality differs: the action rebuilt the fetch image the preview reused.
+    let mut different: Value = serde_json::from_slice(&actual).unwrap();
+    different["docker-image-fetch"] = json!("RebuiltByTheAction001");
+    put(
+        &standin.dir,
+        "tasks/ActionTaskFromHook0001/artifacts/public/label-to-taskid.json",
+        different.to_string().as_bytes(),
+    );
+    let out = trigger(&standin, &["codecov-upload"], &["--yes", "--follow"], true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("preview differs from action task ActionTaskFromHook0001"),
+        "{text}"
+    );
+    assert!(text.contains("docker-image-fetch: previewed as reusing FetchImgPriorAction01 (existing-tasks), but the action used RebuiltByTheAction001"), "{text}");
+}
+
+#[test]
+fn a_failed_trigger_is_not_retried_and_credentials_are_required() {
+    let standin = start_logged("fail", &["--fail-matching", "/trigger"]);
+    let out = trigger(&standin, &["codecov-upload"], &["--yes"], true);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the trigger was not accepted") && err.contains("answered 500"),
+        "{err}"
+    );
+    assert_eq!(trigger_lines(&standin), 1, "a trigger is never sent twice");
+
+    let standin = start_logged("nocreds", &[]);
+    let out = trigger(&standin, &["codecov-upload"], &["--yes"], false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("set TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN"));
+    assert_eq!(trigger_lines(&standin), 0);
+}
+
+/// The ex5 push with a request log in its folder.
+fn start_logged(name: &str, extra: &[&str]) -> Standin {
+    let log = std::env::temp_dir().join(format!("tgp-standin-{name}-{}.log", std::process::id()));
+    let _ = fs::remove_file(&log);
+    let mut args: Vec<&str> = vec!["--log", log.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let standin = start(
+        name,
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &args,
+    );
+    // Keep the log where `trigger_lines` reads it.
+    let _ = std::os::unix::fs::symlink(&log, standin.dir.join("requests.log"));
+    standin
 }

@@ -33,6 +33,12 @@ struct Args {
     /// Answer 404 for artifacts whose name contains this (an expired push).
     #[arg(long)]
     expire: Option<String>,
+    /// Answer 500 to every request whose URL contains this.
+    #[arg(long)]
+    fail_matching: Option<String>,
+    /// Append every request's method and path to this file.
+    #[arg(long)]
+    log: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -53,11 +59,13 @@ fn main() -> ExitCode {
     let config = Config {
         dir: args.dir,
         record: args.record,
+        log: args.log,
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),
             truncate: args.truncate,
             expire: args.expire,
+            fail_matching: args.fail_matching,
         },
     };
     serve(&server, &config);

@@ -9,6 +9,7 @@
 pub mod client;
 pub mod hawk;
 pub mod loader;
+pub mod trigger;
 
 /// `<root>/api/<service>/<version>/<path>`, as `taskcluster-urls` builds it (trailing slashes
 /// of the root and leading slashes of the path dropped).

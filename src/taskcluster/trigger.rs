@@ -1,0 +1,222 @@
+//! Triggering an action and following it: the decision's `actions.json` over HTTP, the
+//! signed request for a rendered [`Trigger`], sending it exactly once, then polling the action
+//! task and comparing what it really created with the preview.
+//!
+//! Credentials are only ever attached to requests for the configured root URL, and a trigger is
+//! never retried automatically: a 5xx after the hooks service accepted the call would otherwise
+//! fire the action twice.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::client::{fetch, FetchError, HttpRequest, RetryPolicy, Transport};
+use super::hawk::{self, Credentials, HawkError};
+use super::loader::LoadError;
+use super::{create_task_url, latest_artifact_url, run_artifact_url, status_url, trigger_hook_url};
+use crate::actions::{self, ActionsJson, Trigger};
+use crate::engine::Iteration;
+
+/// Loads and parses the decision's `public/actions.json`.
+pub async fn load_actions<T: Transport>(
+    t: &T,
+    root_url: &str,
+    decision_task_id: &str,
+    run_id: u32,
+    retry: RetryPolicy,
+) -> Result<ActionsJson, LoadError> {
+    let url = run_artifact_url(root_url, decision_task_id, run_id, "public/actions.json");
+    let body = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
+    actions::parse(&body).map_err(|e| LoadError::Invalid {
+        what: url,
+        message: e.to_string(),
+    })
+}
+
+/// The HTTP request for a trigger, unsigned.
+pub fn request(root_url: &str, trigger: &Trigger) -> HttpRequest {
+    match trigger {
+        Trigger::Hook {
+            hook_group_id,
+            hook_id,
+            payload,
+        } => HttpRequest::post_json(trigger_hook_url(root_url, hook_group_id, hook_id), payload),
+        Trigger::Task { task_id, task } => HttpRequest {
+            method: "PUT".into(),
+            ..HttpRequest::post_json(create_task_url(root_url, task_id), task)
+        },
+    }
+}
+
+/// Why a trigger was not sent or not accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TriggerError {
+    #[error("refusing to send credentials to {url}: it is not under the root URL {root_url}")]
+    ForeignUrl { url: String, root_url: String },
+    #[error(transparent)]
+    Hawk(#[from] HawkError),
+    #[error("the trigger was not accepted: {0}")]
+    Rejected(FetchError),
+    #[error("the trigger was accepted but the answer has no taskId: {body}")]
+    NoTaskId { body: String },
+}
+
+/// Signs `request` for `root_url` with the user's credentials.
+pub fn sign(
+    request: &mut HttpRequest,
+    root_url: &str,
+    credentials: &Credentials,
+    timestamp: u64,
+    nonce: &str,
+) -> Result<(), TriggerError> {
+    let root = root_url.trim_end_matches('/');
+    if !request.url.starts_with(&format!("{root}/")) {
+        return Err(TriggerError::ForeignUrl {
+            url: request.url.clone(),
+            root_url: root_url.to_string(),
+        });
+    }
+    let content_type = request
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map_or("application/json", |(_, v)| v.as_str())
+        .to_string();
+    let ext = hawk::taskcluster_ext(credentials)?;
+    let header = hawk::authorization(
+        credentials,
+        &hawk::Request {
+            method: &request.method,
+            url: &request.url,
+            payload: request.body.as_deref().map(|b| (content_type.as_str(), b)),
+            timestamp,
+            nonce,
+        },
+        ext.as_deref(),
+    )?;
+    request.headers.push(("Authorization".into(), header));
+    Ok(())
+}
+
+/// Sends a signed trigger once (no retry) and returns the taskId of the created action task.
+pub async fn send<T: Transport>(t: &T, request: &HttpRequest) -> Result<String, TriggerError> {
+    let once = RetryPolicy {
+        attempts: 1,
+        first_delay: Duration::ZERO,
+    };
+    let body = fetch(t, request, once)
+        .await
+        .map_err(TriggerError::Rejected)?;
+    let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    value
+        .pointer("/status/taskId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| TriggerError::NoTaskId {
+            body: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        })
+}
+
+/// What the action task really did, compared with the preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub action_task_id: String,
+    pub state: String,
+    /// Empty when the action created and reused exactly what the preview said.
+    pub differences: Vec<String>,
+}
+
+/// Compares an action's `label-to-taskid.json` with a preview iteration: the same labels are
+/// created (with new ids) and reused (with the same ids), and nothing else appears.
+pub fn compare(
+    iteration: &Iteration,
+    actual: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut differences = Vec::new();
+    for label in iteration.created.keys() {
+        match actual.get(label) {
+            None => differences.push(format!(
+                "{label}: previewed as created, but the action did not schedule it"
+            )),
+            Some(id) if iteration.reused.values().any(|r| &r.task_id == id) => differences.push(
+                format!("{label}: previewed as created, but the action reused {id}"),
+            ),
+            Some(_) => {}
+        }
+    }
+    for (label, reuse) in &iteration.reused {
+        match actual.get(label) {
+            None => differences.push(format!(
+                "{label}: previewed as reusing {}, but the action has no entry",
+                reuse.task_id
+            )),
+            Some(id) if id != &reuse.task_id => differences.push(format!(
+                "{label}: previewed as reusing {} ({}), but the action used {id}",
+                reuse.task_id, reuse.source
+            )),
+            Some(_) => {}
+        }
+    }
+    for label in actual.keys() {
+        if !iteration.created.contains_key(label) && !iteration.reused.contains_key(label) {
+            differences.push(format!(
+                "{label}: in the action's label-to-taskid.json but not in the preview"
+            ));
+        }
+    }
+    differences
+}
+
+/// Polls the action task until it is resolved (or `max_wait` passes), then compares its
+/// `label-to-taskid.json` with the preview.
+pub async fn follow<T: Transport>(
+    t: &T,
+    root_url: &str,
+    action_task_id: &str,
+    iteration: &Iteration,
+    poll: Duration,
+    max_wait: Duration,
+) -> Result<Comparison, LoadError> {
+    let retry = RetryPolicy::default();
+    let mut waited = Duration::ZERO;
+    let state = loop {
+        let body = fetch(
+            t,
+            &HttpRequest::get(status_url(root_url, action_task_id)),
+            retry,
+        )
+        .await?;
+        let status: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let state = status
+            .pointer("/status/state")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string();
+        if matches!(state.as_str(), "completed" | "failed" | "exception") || waited >= max_wait {
+            break state;
+        }
+        t.pause(poll).await;
+        waited += poll;
+    };
+    if state != "completed" {
+        return Ok(Comparison {
+            action_task_id: action_task_id.to_string(),
+            differences: vec![format!(
+                "the action task is {state}; it created nothing to compare (see its log)"
+            )],
+            state,
+        });
+    }
+    let url = latest_artifact_url(root_url, action_task_id, "public/label-to-taskid.json");
+    let body = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
+    let actual =
+        crate::engine::parse::label_to_taskid(&body, &url).map_err(|e| LoadError::Invalid {
+            what: url,
+            message: e.to_string(),
+        })?;
+    Ok(Comparison {
+        action_task_id: action_task_id.to_string(),
+        differences: compare(iteration, &actual),
+        state,
+    })
+}
