@@ -115,6 +115,9 @@ struct PreviewArgs {
     /// Also output each iteration's task-graph.json artifact.
     #[arg(long)]
     with_task_graph: bool,
+    /// Give up on an HTTP request after this many seconds (over HTTP only).
+    #[arg(long, default_value_t = 120)]
+    timeout_seconds: u64,
     /// Print how long reading, parsing, previewing and writing took, to stderr.
     #[arg(long)]
     timings: bool,
@@ -311,7 +314,8 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
             None,
         ),
         (None, Some(decision)) => {
-            let transport = NativeTransport::new(std::time::Duration::from_secs(120));
+            let transport =
+                NativeTransport::new(std::time::Duration::from_secs(args.timeout_seconds));
             let push = pollster::block_on(loader::load_push(
                 &transport,
                 &args.root_url,
@@ -564,7 +568,8 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
     let preview = compute(&args.preview, &inputs)?;
     print!("{}", summary(&inputs.graph, &preview));
     let root_url = &args.preview.root_url;
-    let transport = NativeTransport::new(std::time::Duration::from_secs(120));
+    let transport =
+        NativeTransport::new(std::time::Duration::from_secs(args.preview.timeout_seconds));
     let actions = pollster::block_on(trigger::load_actions(
         &transport,
         root_url,

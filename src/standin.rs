@@ -258,17 +258,27 @@ fn route(
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let mut tasks = Vec::new();
             if let Ok(entries) = std::fs::read_dir(config.dir.join("tasks")) {
-                for entry in entries.flatten() {
+                let mut entries: Vec<_> = entries.flatten().collect();
+                entries.sort_by_key(std::fs::DirEntry::file_name);
+                for entry in entries {
                     let id = entry.file_name().to_string_lossy().into_owned();
                     let Some(task) = read_json(&entry.path().join("task.json")) else {
                         continue;
                     };
                     if task.get("taskGroupId").and_then(Value::as_str) == Some(group) {
-                        tasks.push(json!({"task": task, "status": status_of(config, &id)}));
+                        let mut status = status_of(config, &id).unwrap_or(Value::Null);
+                        status["taskId"] = json!(id);
+                        tasks.push(json!({"task": task, "status": status}));
                     }
                 }
             }
-            json_reply(200, &json!({"taskGroupId": group, "tasks": tasks}))
+            const PAGE: usize = 2;
+            let page: Vec<Value> = tasks.iter().skip(token).take(PAGE).cloned().collect();
+            let mut reply = json!({"taskGroupId": group, "tasks": page});
+            if token + PAGE < tasks.len() {
+                reply["continuationToken"] = json!((token + PAGE).to_string());
+            }
+            json_reply(200, &reply)
         }
         ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
             signed_call(config, &signed, |client| {

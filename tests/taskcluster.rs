@@ -584,3 +584,73 @@ fn start_logged(name: &str, extra: &[&str]) -> Standin {
     let _ = std::os::unix::fs::symlink(&log, standin.dir.join("requests.log"));
     standin
 }
+
+#[test]
+fn timeouts_name_the_url_and_the_task_group_lists_existing_jobs() {
+    let standin = start(
+        "slow",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--delay-ms", "1500"],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+        .args([
+            "preview",
+            "--root-url",
+            &standin.url,
+            "--decision-task-id",
+            "DecisionTaskTg00000001",
+            "--label",
+            "codecov-upload",
+            "--timeout-seconds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot reach") && err.contains("/api/queue/v1/task/DecisionTaskTg00000001"),
+        "{err}"
+    );
+    drop(standin);
+
+    let standin = start(
+        "group",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    for (i, state) in ["completed", "failed", "running"].iter().enumerate() {
+        put(&standin.dir, &format!("tasks/Job{i}/task.json"), json!({"taskGroupId": "DecisionTaskTg00000001", "tags": {"label": format!("test-{i}")}}).to_string().as_bytes());
+        put(
+            &standin.dir,
+            &format!("tasks/Job{i}/status.json"),
+            json!({"state": state}).to_string().as_bytes(),
+        );
+    }
+    let transport = NativeTransport::new(std::time::Duration::from_secs(10));
+    let group = pollster::block_on(taskgraph_preview::taskcluster::loader::task_group(
+        &transport,
+        &standin.url,
+        "DecisionTaskTg00000001",
+        RetryPolicy::default(),
+    ))
+    .unwrap();
+    let jobs: Vec<(String, String, String)> = group
+        .into_iter()
+        .map(|t| (t.task_id, t.label, t.state))
+        .collect();
+    // Five tasks over three continuation pages: the decision task, the earlier action, three jobs.
+    assert_eq!(jobs.len(), 5, "{jobs:?}");
+    assert!(
+        jobs.contains(&("Job1".into(), "test-1".into(), "failed".into())),
+        "{jobs:?}"
+    );
+    assert!(
+        jobs.contains(&("Job2".into(), "test-2".into(), "running".into())),
+        "{jobs:?}"
+    );
+}

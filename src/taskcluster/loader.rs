@@ -276,3 +276,72 @@ pub async fn index_answers<T: Transport>(
     }
     Ok(answers)
 }
+
+/// One task of the push's task group, as the grid needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupTask {
+    pub task_id: String,
+    /// `tags.label` or `metadata.name`.
+    pub label: String,
+    pub state: String,
+}
+
+/// The decision's task group (`queue.listTaskGroup`, following continuation tokens): the
+/// existing jobs of the push and their states.
+pub async fn task_group<T: Transport>(
+    t: &T,
+    root_url: &str,
+    task_group_id: &str,
+    retry: RetryPolicy,
+) -> Result<Vec<GroupTask>, LoadError> {
+    let mut tasks = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = get_json(
+            t,
+            super::list_task_group_url(root_url, task_group_id, token.as_deref()),
+            retry,
+        )
+        .await?;
+        for entry in page
+            .get("tasks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let task = entry.get("task");
+            let label = task
+                .and_then(|t| {
+                    t.pointer("/tags/label")
+                        .or_else(|| t.pointer("/metadata/name"))
+                })
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let status = entry.get("status");
+            let task_id = status
+                .and_then(|s| s.get("taskId"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let state = status
+                .and_then(|s| s.get("state"))
+                .and_then(Value::as_str)
+                .unwrap_or("unscheduled")
+                .to_string();
+            tasks.push(GroupTask {
+                task_id,
+                label,
+                state,
+            });
+        }
+        token = page
+            .get("continuationToken")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(tasks)
+}
