@@ -13,7 +13,7 @@ TASKGRAPH_VERSION := 24.5.1
 CLI := target/release/taskgraph-preview
 SAMPLE := tests/data/real/application-services
 
-.PHONY: demo standin setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean
+.PHONY: demo serve setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean
 
 demo: build
 	@echo "== add-new-jobs: the beetmover tasks of application-services, on its real decision graph =="
@@ -21,10 +21,13 @@ demo: build
 	  --parameters $(SAMPLE)/parameters.yml --labels $(SAMPLE)/requests.json --request kind-beetmover-missing \
 	  --trust-domain app-services --root-url https://firefox-ci-tc.services.mozilla.com
 
-# The stand-in Taskcluster serving a folder laid out as in src/standin.rs; then e.g.
-#   target/release/taskgraph-preview preview --root-url http://127.0.0.1:8010 --decision-task-id ID --label L
-standin: setup-rust
-	cargo run --release --features standin --bin standin -- --dir $(DIR) --listen 127.0.0.1:8010
+# The stand-in Taskcluster with the bundled sample pushes (a real application-services graph
+# and a generated 50k-task gecko push) on http://127.0.0.1:8010; in another shell, e.g.
+#   target/release/taskgraph-preview preview --root-url http://127.0.0.1:8010 \
+#     --decision-task-id GeckoSyntheticDecision --label test-linux64/opt-mochitest-plain-1
+serve: build
+	cargo build --release --features standin --bin standin
+	target/release/standin --dir target/sample-pushes --sample --listen 127.0.0.1:8010 --record target/sample-pushes/calls.jsonl
 
 setup: setup-rust setup-python
 

@@ -407,3 +407,167 @@ fn signed_call(
     }
     json_reply(200, &answer)
 }
+
+/// The pushes `standin --sample` serves.
+pub const SAMPLE_REAL: &str = "AppServicesDecision001";
+pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
+
+/// A push to lay out in a stand-in folder.
+pub struct PushFiles<'a> {
+    pub decision_task_id: &'a str,
+    pub scheduler_id: &'a str,
+    pub full_task_graph: &'a [u8],
+    pub label_to_taskid: &'a [u8],
+    pub parameters: &'a Value,
+    /// `{"index": {...}, "statuses": {...}}` answers to serve.
+    pub index: Option<&'a Value>,
+}
+
+/// Writes a push into a stand-in folder: the decision task, its artifacts (including an
+/// `actions.json` with an `add-new-jobs` hook action built like taskgraph's), index entries and
+/// task statuses.
+pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
+    let write = |rel: &str, bytes: &[u8]| -> std::io::Result<()> {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    };
+    let id = push.decision_task_id;
+    let (trust_domain, level) = crate::taskcluster::parse_scheduler_id(push.scheduler_id)
+        .unwrap_or_else(|| ("gecko".into(), "3".into()));
+    write(
+        &format!("tasks/{id}/task.json"),
+        json!({"schedulerId": push.scheduler_id, "taskGroupId": id, "tags": {"kind": "decision-task"},
+               "metadata": {"name": "Decision Task"}}).to_string().as_bytes(),
+    )?;
+    let artifacts = format!("tasks/{id}/artifacts/public");
+    write(
+        &format!("{artifacts}/full-task-graph.json"),
+        push.full_task_graph,
+    )?;
+    write(
+        &format!("{artifacts}/label-to-taskid.json"),
+        push.label_to_taskid,
+    )?;
+    write(
+        &format!("{artifacts}/parameters.yml"),
+        push.parameters.to_string().as_bytes(),
+    )?;
+    let p = |k: &str| {
+        push.parameters.get(k).map_or(String::new(), |v| {
+            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+        })
+    };
+    let actions = json!({
+        "version": 1,
+        "variables": {},
+        "actions": [{
+            "name": "add-new-jobs", "title": "Add new jobs", "kind": "hook", "context": [],
+            "description": "Add new jobs using task labels.",
+            "schema": {"type": "object", "properties": {
+                "tasks": {"type": "array", "description": "An array of task labels", "items": {"type": "string"}},
+                "times": {"type": "integer", "default": 1, "minimum": 1, "maximum": 100}}},
+            "hookGroupId": format!("project-{trust_domain}"),
+            "hookId": format!("in-tree-action-{level}-generic/0123456789"),
+            "hookPayload": {
+                "decision": {
+                    "action": {"name": "add-new-jobs", "title": "Add new jobs", "description": "Add new jobs using task labels.",
+                               "taskGroupId": id, "cb_name": "add-new-jobs", "symbol": "add-new"},
+                    "repository": {"url": p("head_repository"), "project": p("project"), "level": level, "base_url": p("base_repository")},
+                    "push": {"owner": "mozilla-taskcluster-maintenance@mozilla.com", "pushlog_id": p("pushlog_id"), "revision": p("head_rev"), "base_revision": p("base_rev")}
+                },
+                "user": {"input": {"$eval": "input"}, "taskId": {"$eval": "taskId"}, "taskGroupId": {"$eval": "taskGroupId"}}
+            },
+            "extra": {"actionPerm": "generic"}
+        }]
+    });
+    write(
+        &format!("{artifacts}/actions.json"),
+        actions.to_string().as_bytes(),
+    )?;
+    let mut index = read_json(&dir.join("index.json"))
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    if let Some(answers) = push.index {
+        for (path, task) in answers
+            .get("index")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            index.insert(path.clone(), task.clone());
+        }
+        for (task, status) in answers
+            .get("statuses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            write(
+                &format!("tasks/{task}/status.json"),
+                status.to_string().as_bytes(),
+            )?;
+        }
+    }
+    write("index.json", Value::Object(index).to_string().as_bytes())?;
+    if !dir.join("credentials.json").exists() {
+        write(
+            "credentials.json",
+            br#"{"demo-sheriff": "demo-access-token"}"#,
+        )?;
+    }
+    Ok(())
+}
+
+/// Lays out the bundled sample pushes (if `dir` has none yet): application-services' real
+/// decision graph, and a generated Firefox-sized one (50,000 tasks).
+pub fn write_samples(dir: &Path) -> std::io::Result<()> {
+    if dir.join("tasks").join(SAMPLE_REAL).is_dir()
+        && dir.join("tasks").join(SAMPLE_GENERATED).is_dir()
+    {
+        return Ok(());
+    }
+    let parameters: Value = serde_yaml::from_slice(include_bytes!(
+        "../tests/data/real/application-services/parameters.yml"
+    ))
+    .unwrap_or(Value::Null);
+    write_push(
+        dir,
+        &PushFiles {
+            decision_task_id: SAMPLE_REAL,
+            scheduler_id: "app-services-level-3",
+            full_task_graph: include_bytes!(
+                "../tests/data/real/application-services/full-task-graph.json.gz"
+            ),
+            label_to_taskid: include_bytes!(
+                "../tests/data/real/application-services/label-to-taskid.json"
+            ),
+            parameters: &parameters,
+            index: None,
+        },
+    )?;
+    let generated = crate::synth::generate(&crate::synth::Config {
+        tasks: 50_000,
+        seed: 1,
+    });
+    let mut graph = Vec::new();
+    {
+        let mut gz = flate2::write::GzEncoder::new(&mut graph, flate2::Compression::fast());
+        serde_json::to_writer(&mut gz, &generated.full_task_graph)?;
+        gz.finish()?;
+    }
+    let parameters: Value = serde_yaml::from_str(&generated.parameters_yaml).unwrap_or(Value::Null);
+    write_push(
+        dir,
+        &PushFiles {
+            decision_task_id: SAMPLE_GENERATED,
+            scheduler_id: "gecko-level-3",
+            full_task_graph: &graph,
+            label_to_taskid: &serde_json::to_vec(&generated.label_to_taskid).unwrap_or_default(),
+            parameters: &parameters,
+            index: Some(&generated.index),
+        },
+    )
+}

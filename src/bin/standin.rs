@@ -15,6 +15,10 @@ struct Args {
     /// The folder to serve (see the module docs of `standin` for its layout).
     #[arg(long)]
     dir: PathBuf,
+    /// First lay out the bundled sample pushes in --dir (application-services' real graph as
+    /// AppServicesDecision001, a generated 50,000-task gecko push as GeckoSyntheticDecision).
+    #[arg(long)]
+    sample: bool,
     /// Address to listen on; port 0 picks a free one (printed on the first line).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: String,
@@ -43,6 +47,15 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.sample {
+        if let Err(e) = taskgraph_preview::standin::write_samples(&args.dir) {
+            eprintln!(
+                "error: cannot write the sample pushes into {}: {e}",
+                args.dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     let server = match tiny_http::Server::http(&args.listen) {
         Ok(s) => s,
         Err(e) => {
@@ -56,6 +69,8 @@ fn main() -> ExitCode {
         .map(|a| a.to_string())
         .unwrap_or_default();
     println!("listening on http://{address}");
+    // The first line is read by tests and scripts to learn the port.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     let config = Config {
         dir: args.dir,
         record: args.record,
