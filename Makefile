@@ -60,11 +60,11 @@ check:
 unit:
 	cargo test --features cli,standin
 
-# The engine alone, then with the Taskcluster layer (RUSTFLAGS replaces .cargo/config.toml's
+# The engine alone, then with the Taskcluster layer and its browser transport (RUSTFLAGS replaces .cargo/config.toml's
 # target flags, so the getrandom backend is repeated here).
 wasm: setup-rust
 	RUSTFLAGS='-D warnings --cfg getrandom_backend="wasm_js"' cargo build --lib --target wasm32-unknown-unknown --release
-	RUSTFLAGS='-D warnings --cfg getrandom_backend="wasm_js"' cargo build --lib --features taskcluster --target wasm32-unknown-unknown --release
+	RUSTFLAGS='-D warnings --cfg getrandom_backend="wasm_js"' cargo build --lib --features taskcluster,web --target wasm32-unknown-unknown --release
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)

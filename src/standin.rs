@@ -47,6 +47,8 @@ pub struct Config {
     pub record: Option<PathBuf>,
     /// Every request's method and path are appended here, one per line.
     pub log: Option<PathBuf>,
+    /// Static files (the built page) served for paths outside `/api/`.
+    pub www: Option<PathBuf>,
     pub faults: Faults,
 }
 
@@ -300,7 +302,46 @@ fn route(
                 json!({"status": {"taskId": id, "state": "pending"}}),
             )
         }),
+        ("GET", _) if !path.starts_with("/api/") => static_file(config, path),
         _ => error(404, &format!("no such endpoint: {method} {path}")),
+    }
+}
+
+/// A file of the built page (`index.html` for `/`); never outside the folder.
+fn static_file(config: &Config, path: &str) -> Reply {
+    let Some(root) = &config.www else {
+        return error(
+            404,
+            "no page is served here (start the stand-in with --www DIR)",
+        );
+    };
+    let rel = decode(path.trim_start_matches('/'));
+    if rel
+        .split('/')
+        .any(|part| part == ".." || part.starts_with('.'))
+    {
+        return error(404, "no such file");
+    }
+    let rel = if rel.is_empty() {
+        "index.html".to_string()
+    } else {
+        rel
+    };
+    match std::fs::read(root.join(&rel)) {
+        Ok(body) => Reply {
+            status: 200,
+            body,
+            content_type: match rel.rsplit('.').next() {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript",
+                Some("wasm") => "application/wasm",
+                Some("css") => "text/css",
+                Some("json") => "application/json",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            },
+        },
+        Err(_) => error(404, &format!("no such file: {rel}")),
     }
 }
 

@@ -654,3 +654,42 @@ fn timeouts_name_the_url_and_the_task_group_lists_existing_jobs() {
         "{jobs:?}"
     );
 }
+
+#[test]
+fn the_standin_serves_static_files_but_nothing_outside_its_folder() {
+    let www = std::env::temp_dir().join(format!("tgp-www-{}", std::process::id()));
+    fs::create_dir_all(&www).unwrap();
+    fs::write(www.join("index.html"), "<h1>preview</h1>").unwrap();
+    let standin = start(
+        "www",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--www", www.to_str().unwrap()],
+    );
+    let transport = NativeTransport::new(std::time::Duration::from_secs(10));
+    let once = RetryPolicy {
+        attempts: 1,
+        first_delay: std::time::Duration::ZERO,
+    };
+    let page = pollster::block_on(fetch(
+        &transport,
+        &HttpRequest::get(format!("{}/", standin.url)),
+        once,
+    ))
+    .unwrap();
+    assert_eq!(page, b"<h1>preview</h1>");
+    let escape = pollster::block_on(fetch(
+        &transport,
+        &HttpRequest::get(format!("{}/%2e%2e/etc/passwd", standin.url)),
+        once,
+    ));
+    assert!(
+        matches!(
+            escape,
+            Err(taskgraph_preview::taskcluster::client::FetchError::Status { status: 404, .. })
+        ),
+        "{escape:?}"
+    );
+    let _ = fs::remove_dir_all(&www);
+}

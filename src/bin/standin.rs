@@ -43,6 +43,9 @@ struct Args {
     /// Append every request's method and path to this file.
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Serve the built page (static files) from this folder for paths outside /api/.
+    #[arg(long)]
+    www: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         dir: args.dir,
         record: args.record,
         log: args.log,
+        www: args.www,
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),
