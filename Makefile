@@ -10,7 +10,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 TASKGRAPH_VERSION := 24.5.1
-CLI := target/release/taskgraph-preview
+CLI := $(or $(CARGO_TARGET_DIR),target)/release/taskgraph-preview
 SAMPLE := tests/data/real/application-services
 
 .PHONY: demo serve setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean

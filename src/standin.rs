@@ -9,7 +9,8 @@
 //! tasks/<taskId>/task.json              queue.task
 //! tasks/<taskId>/status.json            the `status` of queue.status (default: one completed run)
 //! tasks/<taskId>/artifacts/<name>       queue.getArtifact / getLatestArtifact (any run)
-//! index.json                            {"<index path>": "<taskId>"}: findTask, listTasks, findTasksAtIndex
+//! index.json                            {"<index path>": "<taskId>" | {"taskId", "expires"}}:
+//!                                       findTask, listTasks, findTasksAtIndex
 //! credentials.json                      {"<clientId>": "<accessToken>"} accepted for trigger/create
 //! next-action-task-id                   the taskId triggerHook answers (default: a made-up one)
 //! ```
@@ -152,10 +153,27 @@ fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
-fn index(config: &Config) -> BTreeMap<String, String> {
-    read_json(&config.dir.join("index.json"))
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
+/// `index.json`: path → taskId, or path → `{"taskId", "expires"}`.
+fn index_entries(config: &Config) -> BTreeMap<String, (String, String)> {
+    const FAR: &str = "3000-01-01T00:00:00.000Z";
+    let Some(Value::Object(map)) = read_json(&config.dir.join("index.json")) else {
+        return BTreeMap::new();
+    };
+    map.into_iter()
+        .filter_map(|(path, v)| match v {
+            Value::String(id) => Some((path, (id, FAR.to_string()))),
+            Value::Object(o) => {
+                let id = o.get("taskId")?.as_str()?.to_string();
+                let expires = o
+                    .get("expires")
+                    .and_then(Value::as_str)
+                    .unwrap_or(FAR)
+                    .to_string();
+                Some((path, (id, expires)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn status_of(config: &Config, task_id: &str) -> Option<Value> {
@@ -169,8 +187,8 @@ fn status_of(config: &Config, task_id: &str) -> Option<Value> {
     }))
 }
 
-fn index_entry(path: &str, task_id: &str) -> Value {
-    json!({"namespace": path, "taskId": task_id, "rank": 0, "data": {}, "expires": "3000-01-01T00:00:00.000Z"})
+fn index_entry(path: &str, task_id: &str, expires: &str) -> Value {
+    json!({"namespace": path, "taskId": task_id, "rank": 0, "data": {}, "expires": expires})
 }
 
 fn route(
@@ -222,20 +240,21 @@ fn route(
                 .collect();
             json_reply(200, &json!({"statuses": statuses}))
         }
-        ("GET", ["api", "index", "v1", "task", index_path]) => match index(config).get(*index_path)
-        {
-            Some(id) => json_reply(200, &index_entry(index_path, id)),
-            None => error(404, &format!("index path {index_path} not found")),
-        },
+        ("GET", ["api", "index", "v1", "task", index_path]) => {
+            match index_entries(config).get(*index_path) {
+                Some((id, expires)) => json_reply(200, &index_entry(index_path, id, expires)),
+                None => error(404, &format!("index path {index_path} not found")),
+            }
+        }
         ("GET", ["api", "index", "v1", "tasks", namespace]) => {
             let prefix = format!("{namespace}.");
-            let children: Vec<Value> = index(config)
+            let children: Vec<Value> = index_entries(config)
                 .iter()
                 .filter(|(p, _)| {
                     p.strip_prefix(&prefix)
                         .is_some_and(|rest| !rest.contains('.'))
                 })
-                .map(|(p, id)| index_entry(p, id))
+                .map(|(p, (id, expires))| index_entry(p, id, expires))
                 .collect();
             const PAGE: usize = 2;
             let page: Vec<Value> = children.iter().skip(token).take(PAGE).cloned().collect();
@@ -250,10 +269,14 @@ fn route(
                 .ok()
                 .and_then(|v| serde_json::from_value(v.get("indexes")?.clone()).ok())
                 .unwrap_or_default();
-            let index = index(config);
+            let index = index_entries(config);
             let tasks: Vec<Value> = wanted
                 .iter()
-                .filter_map(|p| index.get(p).map(|id| index_entry(p, id)))
+                .filter_map(|p| {
+                    index
+                        .get(p)
+                        .map(|(id, expires)| index_entry(p, id, expires))
+                })
                 .collect();
             json_reply(200, &json!({"tasks": tasks}))
         }

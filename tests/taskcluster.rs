@@ -693,3 +693,56 @@ fn the_standin_serves_static_files_but_nothing_outside_its_folder() {
     );
     let _ = fs::remove_dir_all(&www);
 }
+
+#[test]
+fn the_newest_earlier_action_wins() {
+    let standin = start(
+        "newest",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let ns = "taskgraph.v2.taskgraph.revision.d675cf0bff4b743f8848dd07f5aebaa1d11411af.actions";
+    // The example's own earlier action is the oldest of the three.
+    let mut index: Value =
+        serde_json::from_slice(&fs::read(standin.dir.join("index.json")).unwrap()).unwrap();
+    index[format!("{ns}.PriorActionTask0000001")] =
+        json!({"taskId": "PriorActionTask0000001", "expires": "2025-06-01T00:00:00.000Z"});
+    put(&standin.dir, "index.json", index.to_string().as_bytes());
+    // Listed in path order AAA, ZZZ; created (expires) in the other order: AAA is the newer.
+    for (id, image, expires) in [
+        (
+            "AAANewerAction0000001",
+            "FromNewerAction000001",
+            "2027-01-01T00:00:00.000Z",
+        ),
+        (
+            "ZZZOlderAction0000001",
+            "FromOlderAction000001",
+            "2026-01-01T00:00:00.000Z",
+        ),
+    ] {
+        put(&standin.dir, &format!("tasks/{id}/task.json"), b"{}");
+        put(
+            &standin.dir,
+            &format!("tasks/{id}/artifacts/public/label-to-taskid.json"),
+            json!({"docker-image-fetch": image}).to_string().as_bytes(),
+        );
+        let mut index: Value =
+            serde_json::from_slice(&fs::read(standin.dir.join("index.json")).unwrap()).unwrap();
+        index[format!("{ns}.{id}")] = json!({"taskId": id, "expires": expires});
+        put(&standin.dir, "index.json", index.to_string().as_bytes());
+    }
+    let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["iterations"][0]["reused"]["docker-image-fetch"]["taskId"],
+        "FromNewerAction000001"
+    );
+}
