@@ -148,20 +148,9 @@ fn resolve_timestamps_cached(
 
 /// `resolve_timestamps(now, task_def)`.
 pub fn resolve_timestamps(
-    mut definition: Value,
+    definition: Value,
     now: NaiveDateTime,
     label: &str,
 ) -> Result<Value, Error> {
-    recurse(
-        &mut definition,
-        &[RELATIVE_DATESTAMP],
-        label,
-        &mut |_, text| {
-            json_time_from_now(text, now).map_err(|message| Error::BadDatestamp {
-                label: label.to_string(),
-                message,
-            })
-        },
-    )?;
-    Ok(definition)
+    resolve_timestamps_cached(definition, now, label, &DatestampMemo::default())
 }

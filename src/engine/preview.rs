@@ -200,8 +200,10 @@ pub fn preview(
     let why = why_paths(&target, &requested);
     let mut warnings = closure_warnings(&target);
     let mut iterations = Vec::with_capacity(request.times as usize);
+    // Every iteration starts from the same original map, so the phases decide the same way
+    // each time; only the new taskIds differ.
+    let replacing = replace_tasks(&target, &replace_input)?;
     for _ in 0..request.times {
-        let replacing = replace_tasks(&target, &replace_input)?;
         let subgraph_input = SubgraphInput {
             // Replace-with-nothing never happens with the built-in strategies, so the removed
             // set after the replace phase is the one of the remove phase.

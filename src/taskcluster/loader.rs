@@ -50,8 +50,35 @@ async fn get_json<T: Transport>(
     url: String,
     retry: RetryPolicy,
 ) -> Result<Value, LoadError> {
-    let body = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
-    serde_json::from_slice(&body).map_err(|e| invalid(url, format!("not JSON: {e}")))
+    send_json(t, &HttpRequest::get(url), retry).await
+}
+
+/// Sends a request and parses the JSON answer.
+async fn send_json<T: Transport>(
+    t: &T,
+    request: &HttpRequest,
+    retry: RetryPolicy,
+) -> Result<Value, LoadError> {
+    let body = fetch(t, request, retry).await?;
+    serde_json::from_slice(&body)
+        .map_err(|e| invalid(request.url.clone(), format!("not JSON: {e}")))
+}
+
+/// The objects of an answer's list field (`tasks`, `statuses`, ...).
+fn items<'v>(reply: &'v Value, field: &str) -> impl Iterator<Item = &'v Value> {
+    reply
+        .get(field)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// An answer's continuation token, if there are more pages.
+fn continuation(reply: &Value) -> Option<String> {
+    reply
+        .get("continuationToken")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// The run whose artifacts to use: the last completed run, else the last run.
@@ -136,12 +163,7 @@ pub async fn load_push<T: Transport>(
                 Err(LoadError::Fetch(FetchError::Status { status: 404, .. })) => break,
                 Err(e) => return Err(e),
             };
-            for entry in page
-                .get("tasks")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for entry in items(&page, "tasks") {
                 if let Some(id) = entry.get("taskId").and_then(Value::as_str) {
                     let expires = entry
                         .get("expires")
@@ -153,10 +175,7 @@ pub async fn load_push<T: Transport>(
                     }
                 }
             }
-            token = page
-                .get("continuationToken")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            token = continuation(&page);
             if token.is_none() {
                 break;
             }
@@ -210,24 +229,14 @@ pub async fn index_answers<T: Transport>(
     for batch in paths.chunks(500) {
         let mut token: Option<String> = None;
         loop {
-            let mut body = json!({"indexes": batch});
             let mut url = find_tasks_at_index_url(root_url);
             if let Some(t) = &token {
                 url.push_str("?continuationToken=");
                 url.push_str(&super::percent_encode(t));
             }
-            if let Some(map) = body.as_object_mut() {
-                map.retain(|_, v| !v.is_null());
-            }
-            let reply = fetch(t, &HttpRequest::post_json(url.clone(), &body), retry).await?;
-            let reply: Value = serde_json::from_slice(&reply)
-                .map_err(|e| invalid(url.clone(), format!("not JSON: {e}")))?;
-            for task in reply
-                .get("tasks")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            let request = HttpRequest::post_json(url, &json!({"indexes": batch}));
+            let reply = send_json(t, &request, retry).await?;
+            for task in items(&reply, "tasks") {
                 if let (Some(ns), Some(id)) = (
                     task.get("namespace").and_then(Value::as_str),
                     task.get("taskId").and_then(Value::as_str),
@@ -235,10 +244,7 @@ pub async fn index_answers<T: Transport>(
                     answers.index.insert(ns.to_string(), id.to_string());
                 }
             }
-            token = reply
-                .get("continuationToken")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            token = continuation(&reply);
             if token.is_none() {
                 break;
             }
@@ -251,21 +257,9 @@ pub async fn index_answers<T: Transport>(
         ids
     };
     for batch in ids.chunks(500) {
-        let url = statuses_url(root_url);
-        let reply = fetch(
-            t,
-            &HttpRequest::post_json(url.clone(), &json!({"taskIds": batch})),
-            retry,
-        )
-        .await?;
-        let reply: Value = serde_json::from_slice(&reply)
-            .map_err(|e| invalid(url.clone(), format!("not JSON: {e}")))?;
-        for entry in reply
-            .get("statuses")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        let request = HttpRequest::post_json(statuses_url(root_url), &json!({"taskIds": batch}));
+        let reply = send_json(t, &request, retry).await?;
+        for entry in items(&reply, "statuses") {
             if let (Some(id), Some(status)) = (
                 entry.get("taskId").and_then(Value::as_str),
                 entry.get("status"),
@@ -303,12 +297,7 @@ pub async fn task_group<T: Transport>(
             retry,
         )
         .await?;
-        for entry in page
-            .get("tasks")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for entry in items(&page, "tasks") {
             let task = entry.get("task");
             let label = task
                 .and_then(|t| {
@@ -335,10 +324,7 @@ pub async fn task_group<T: Transport>(
                 state,
             });
         }
-        token = page
-            .get("continuationToken")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        token = continuation(&page);
         if token.is_none() {
             break;
         }

@@ -13,7 +13,6 @@ use serde_json::Value;
 use super::strategies::{index_search, IndexOutcome, Strategy};
 use crate::engine::error::Error;
 use crate::engine::parse::{IndexAnswers, LabelToTaskId};
-use crate::engine::references::{recurse, RELATIVE_DATESTAMP};
 use crate::engine::select::{Local, TargetGraph};
 
 /// Where a replacement taskId came from.
@@ -230,20 +229,7 @@ fn dependent_deadline(
             problem: "is missing (upstream needs it to compare index-search expiry)".into(),
         });
     };
-    let mut resolved = value;
-    recurse(
-        &mut resolved,
-        &[RELATIVE_DATESTAMP],
-        label,
-        &mut |_, text| {
-            crate::engine::datestamps::json_time_from_now(text, now).map_err(|message| {
-                Error::BadDatestamp {
-                    label: label.to_string(),
-                    message,
-                }
-            })
-        },
-    )?;
+    let resolved = crate::engine::finalize::resolve_timestamps(value, now, label)?;
     Ok(match resolved {
         Value::String(s) => Deadline::Text(s),
         other => Deadline::Other(other.to_string()),
