@@ -519,14 +519,14 @@ fn entry(
             json!({"task-reference": "<decision>"}),
         );
     }
-    for i in 0..34 {
+    // Harness options: mostly shared text, some per-task values (real graphs compress well).
+    for i in 0..24 {
         env.insert(
             format!("MOZHARNESS_OPTION_{i:02}"),
             json!(format!(
-                "--setting-{i}={:x}-{}-{}",
-                rng.next(),
-                kind,
-                "x".repeat(40 + rng.below(30))
+                "--setting-{i}={}-{kind}-{platform}-{}",
+                rng.below(64),
+                "opt".repeat(8 + rng.below(6))
             )),
         );
     }

@@ -31,6 +31,8 @@ pub enum Optimization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dependency {
     pub name: String,
+    /// The label as written, kept only when it is not in the graph (otherwise it is the
+    /// target's label; see [`FullTaskGraph::dependency_label`]), to save memory on big graphs.
     pub label: String,
     /// `None` when the label is not in the graph: upstream drops the edge silently.
     pub target: Option<TaskIdx>,
@@ -136,6 +138,14 @@ impl FullTaskGraph {
     /// Problems found while loading (dependencies on unknown labels, ...).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// The label a dependency entry names, resolved or not.
+    pub fn dependency_label<'a>(&'a self, dependency: &'a Dependency) -> &'a str {
+        match dependency.target {
+            Some(target) => self.label(target),
+            None => &dependency.label,
+        }
     }
 
     pub(crate) fn index_of(&self, label: &str) -> Option<TaskIdx> {

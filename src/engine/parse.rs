@@ -72,7 +72,10 @@ fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
 /// Parses `full-task-graph.json` (see the module docs).
 pub(crate) fn full_task_graph(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
     let source = if source.bytes().starts_with(&GZIP_MAGIC) {
-        Source::Owned(gunzip(source.bytes(), "full-task-graph")?)
+        let text = gunzip(source.bytes(), "full-task-graph")?;
+        // Release the compressed input (a mapped file in the CLI) before scanning.
+        drop(source);
+        Source::Owned(text)
     } else {
         source
     };
@@ -384,6 +387,8 @@ fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGra
                         NodeIndex::new(target as usize),
                         u32::try_from(pos).unwrap_or(u32::MAX),
                     );
+                    // The target's own label says the same: free the copy.
+                    dep.label = String::new();
                 }
                 None => unknown
                     .entry(task.label.clone())

@@ -308,7 +308,10 @@ fn task_graph_entry(
     }
     let mut dependencies = Map::new();
     for dep in &node.dependencies {
-        dependencies.insert(dep.name.clone(), Value::String(dep.label.clone()));
+        dependencies.insert(
+            dep.name.clone(),
+            Value::String(graph.dependency_label(dep).to_string()),
+        );
     }
     for (name, id) in named {
         dependencies.insert(name.clone(), Value::String(id.clone()));
