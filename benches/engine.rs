@@ -15,6 +15,9 @@ use taskgraph_preview::engine::{
 };
 use taskgraph_preview::synth;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn sizes() -> Vec<usize> {
     std::env::var("BENCH_SIZES")
         .ok()

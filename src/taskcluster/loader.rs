@@ -143,7 +143,8 @@ pub async fn load_push<T: Transport>(
         &param("pushlog_id"),
         &param("head_rev"),
     );
-    let mut listed: Vec<(String, String)> = Vec::new();
+    // (expires, taskId, listed under the cron namespace)
+    let mut listed: Vec<(String, String, bool)> = Vec::new();
     for namespace in namespaces
         .actions
         .iter()
@@ -170,8 +171,8 @@ pub async fn load_push<T: Transport>(
                         .and_then(Value::as_str)
                         .unwrap_or("")
                         .to_string();
-                    if id != decision_task_id && !listed.iter().any(|(_, l)| l == id) {
-                        listed.push((expires, id.to_string()));
+                    if id != decision_task_id && !listed.iter().any(|(_, l, _)| l == id) {
+                        listed.push((expires, id.to_string(), *namespace == namespaces.cron));
                     }
                 }
             }
@@ -186,12 +187,14 @@ pub async fn load_push<T: Transport>(
     listed.sort();
     let mut merged_from = Vec::new();
     let mut warnings = Vec::new();
-    for (_, id) in listed {
+    for (_, id, is_cron) in listed {
         let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
         match fetch(t, &HttpRequest::get(url.clone()), retry).await {
             Ok(text) => {
                 let map = parse::label_to_taskid(&text, &url).map_err(|e| invalid(url.clone(), e.to_string()))?;
-                if !map.is_empty() {
+                // Upstream merges an action's map only when both maps are non-empty, and a
+                // cron task's map always.
+                if is_cron || (!map.is_empty() && !label_to_taskid.is_empty()) {
                     label_to_taskid.extend(map);
                     merged_from.push(id);
                 }
