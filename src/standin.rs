@@ -102,13 +102,7 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
     let authorization = header("Authorization");
     let content_type = header("Content-Type").unwrap_or_else(|| "application/json".into());
     if let Some(log) = &config.log {
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-        {
-            let _ = writeln!(file, "{method} {url}");
-        }
+        append_line(log, &format!("{method} {url}"));
     }
     let failing = config
         .faults
@@ -147,6 +141,18 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
         response = response.with_header(h);
     }
     let _ = request.respond(response);
+}
+
+/// Appends one line to a record or log file (a test harness reads them; a failed write only
+/// loses the record, never the answer).
+fn append_line(path: &Path, line: &str) {
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(file, "{line}");
+    }
 }
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -461,13 +467,7 @@ fn signed_call(
     };
     let (record, answer) = make(&client);
     if let Some(path) = &config.record {
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = writeln!(file, "{record}");
-        }
+        append_line(path, &record.to_string());
     }
     json_reply(200, &answer)
 }

@@ -194,7 +194,7 @@ fn scan_part(
                         s.expect(b'}', "'}'")?;
                     } else {
                         loop {
-                            let is_deadline = s.key_is("deadline")?;
+                            let is_deadline = s.key()? == "deadline";
                             let value = s.skip_value()?;
                             if is_deadline {
                                 fields.task_deadline = Some(value);
@@ -208,7 +208,7 @@ fn scan_part(
                 } else {
                     s.skip_value()?
                 };
-                let slot = match field.as_str() {
+                let slot = match &*field {
                     "kind" => &mut fields.kind,
                     "label" => &mut fields.label,
                     "attributes" => &mut fields.attributes,

@@ -159,30 +159,13 @@ pub fn preview(
     }
     let target = target_graph(graph, &request.labels)?;
     let n = target.len();
-    let mut requested = vec![false; n];
-    for label in &request.labels {
-        if let Some(l) = target.local_of(label) {
-            if let Some(slot) = requested.get_mut(l as usize) {
-                *slot = true;
-            }
-        }
-    }
-    let (do_not_optimize, stamp) = match &request.mode {
-        Mode::AddNewJobs { action_task_id } => (
-            requested.clone(),
-            Stamp::Action {
-                action_task_id: action_task_id.clone(),
-            },
-        ),
-        Mode::Decision { do_not_optimize } => {
-            let mut dno = vec![false; n];
-            for label in do_not_optimize {
-                if let Some(slot) = target.local_of(label).and_then(|l| dno.get_mut(l as usize)) {
-                    *slot = true;
-                }
-            }
-            (dno, Stamp::Decision)
-        }
+    let requested = marked(&target, &request.labels);
+    let do_not_optimize = do_not_optimize(&target, &request.labels, &request.mode);
+    let stamp = match &request.mode {
+        Mode::AddNewJobs { action_task_id } => Stamp::Action {
+            action_task_id: action_task_id.clone(),
+        },
+        Mode::Decision { .. } => Stamp::Decision,
     };
 
     let removal = remove_tasks(&target, &requested, &do_not_optimize, request.parameters)?;
@@ -339,20 +322,30 @@ pub fn index_search_paths_for(
     mode: &Mode,
 ) -> Result<Vec<String>, Error> {
     let target = target_graph(graph, labels)?;
-    let mut do_not_optimize = vec![false; target.len()];
-    let protected: Vec<&String> = match mode {
-        Mode::AddNewJobs { .. } => labels.iter().collect(),
-        Mode::Decision { do_not_optimize } => do_not_optimize.iter().collect(),
-    };
-    for label in protected {
+    let do_not_optimize = do_not_optimize(&target, labels, mode);
+    index_search_paths(&target, &do_not_optimize)
+}
+
+/// A flag per task of the target graph: set for the given labels that are in it.
+fn marked(target: &TargetGraph<'_>, labels: &[String]) -> Vec<bool> {
+    let mut flags = vec![false; target.len()];
+    for label in labels {
         if let Some(slot) = target
             .local_of(label)
-            .and_then(|l| do_not_optimize.get_mut(l as usize))
+            .and_then(|l| flags.get_mut(l as usize))
         {
             *slot = true;
         }
     }
-    index_search_paths(&target, &do_not_optimize)
+    flags
+}
+
+/// `do_not_optimize`: the requested labels for an action, the parameters' list for a decision.
+fn do_not_optimize(target: &TargetGraph<'_>, labels: &[String], mode: &Mode) -> Vec<bool> {
+    match mode {
+        Mode::AddNewJobs { .. } => marked(target, labels),
+        Mode::Decision { do_not_optimize } => marked(target, do_not_optimize),
+    }
 }
 
 /// For every task, a shortest path from a requested task down to it (breadth-first from the

@@ -7,6 +7,7 @@
 //! which validates them. Skipped values are validated when they are parsed, i.e. when a task
 //! is created, and an error then names the task and field.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use memchr::{memchr2, memchr3};
@@ -88,7 +89,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object key: returns its decoded text and consumes the following `:`.
-    pub fn key(&mut self) -> Result<String, ScanError> {
+    pub fn key(&mut self) -> Result<Cow<'a, str>, ScanError> {
         if self.peek() != Some(b'"') {
             return match self.peek() {
                 Some(b) => self.error(format!("expected a key string, found {:?}", char::from(b))),
@@ -98,35 +99,23 @@ impl<'a> Scanner<'a> {
             };
         }
         let range = self.skip_string()?;
-        let raw = self.buf.get(range.clone()).unwrap_or(b"");
+        let buf: &'a [u8] = self.buf;
+        let raw = buf.get(range).unwrap_or(b"");
+        // Borrowed unless the key has escapes: no allocation per key on the load path.
         let key = if raw.contains(&b'\\') {
-            serde_json::from_slice::<String>(raw)
-                .or_else(|e| self.error(format!("bad key string: {e}")))?
+            Cow::Owned(
+                serde_json::from_slice::<String>(raw)
+                    .or_else(|e| self.error(format!("bad key string: {e}")))?,
+            )
         } else {
             let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or(b"");
             match std::str::from_utf8(inner) {
-                Ok(s) => s.to_string(),
+                Ok(s) => Cow::Borrowed(s),
                 Err(_) => return self.error("key is not valid UTF-8"),
             }
         };
         self.expect(b':', "':' after a key")?;
         Ok(key)
-    }
-
-    /// An object key compared with `expected` without allocating; consumes the `:`.
-    pub fn key_is(&mut self, expected: &str) -> Result<bool, ScanError> {
-        if self.peek() != Some(b'"') {
-            return self.key().map(|k| k == expected);
-        }
-        let range = self.skip_string()?;
-        let raw = self.buf.get(range).unwrap_or(b"");
-        let matches = if raw.contains(&b'\\') {
-            serde_json::from_slice::<String>(raw).is_ok_and(|k| k == expected)
-        } else {
-            raw.get(1..raw.len().saturating_sub(1)) == Some(expected.as_bytes())
-        };
-        self.expect(b':', "':' after a key")?;
-        Ok(matches)
     }
 
     /// Skips one value (after whitespace) and returns its byte range.
@@ -241,7 +230,10 @@ mod tests {
         loop {
             let key = s.key().unwrap();
             let r = s.skip_value().unwrap();
-            seen.push((key, String::from_utf8(text[r].to_vec()).unwrap()));
+            seen.push((
+                key.into_owned(),
+                String::from_utf8(text[r].to_vec()).unwrap(),
+            ));
             if s.object_end().unwrap() {
                 break;
             }
