@@ -321,6 +321,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 &args.root_url,
                 decision,
                 RetryPolicy::default(),
+                &report_progress,
             ))
             .map_err(|e| e.to_string())?;
             let threads =
@@ -399,6 +400,14 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         existing,
         answers,
     })
+}
+
+/// Tells a person at a terminal what is being fetched (scripts reading stderr see nothing).
+fn report_progress(step: &str) {
+    use std::io::IsTerminal as _;
+    if std::io::stderr().is_terminal() {
+        eprintln!("loading {step}");
+    }
 }
 
 fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {

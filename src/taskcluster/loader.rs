@@ -95,13 +95,16 @@ fn artifact_run(status: &Value) -> u32 {
         .map_or(0, |r| u32::try_from(r).unwrap_or(0))
 }
 
-/// Loads the push of `decision_task_id` from the deployment at `root_url`.
+/// Loads the push of `decision_task_id` from the deployment at `root_url`. `progress` is told
+/// about each step before it starts (the graph alone can take a while to download).
 pub async fn load_push<T: Transport>(
     t: &T,
     root_url: &str,
     decision_task_id: &str,
     retry: RetryPolicy,
+    progress: &dyn Fn(&str),
 ) -> Result<Push, LoadError> {
+    progress(&format!("decision task {decision_task_id}"));
     let task = get_json(t, task_url(root_url, decision_task_id), retry).await?;
     let scheduler_id = task
         .get("schedulerId")
@@ -117,12 +120,9 @@ pub async fn load_push<T: Transport>(
     let run_id = artifact_run(&status);
     let artifact = |name: &str| run_artifact_url(root_url, decision_task_id, run_id, name);
 
-    let full_task_graph = fetch(
-        t,
-        &HttpRequest::get(artifact("public/full-task-graph.json")),
-        retry,
-    )
-    .await?;
+    let graph_url = artifact("public/full-task-graph.json");
+    progress(&graph_url);
+    let full_task_graph = fetch(t, &HttpRequest::get(graph_url), retry).await?;
     let parameters_url = artifact("public/parameters.yml");
     let parameters_text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
     let parameters = parse::parameters(&parameters_text, &parameters_url)
@@ -185,6 +185,12 @@ pub async fn load_push<T: Transport>(
     // Upstream applies them in completion order (no defined winner); newest last here, by
     // expiry, which every action task sets to creation + 1 year.
     listed.sort();
+    if !listed.is_empty() {
+        progress(&format!(
+            "label-to-taskid.json of {} earlier actions and cron tasks",
+            listed.len()
+        ));
+    }
     let mut merged_from = Vec::new();
     let mut warnings = Vec::new();
     for (_, id, is_cron) in listed {
