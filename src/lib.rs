@@ -27,5 +27,20 @@ pub mod taskcluster;
 #[cfg(feature = "standin")]
 pub mod standin;
 
+#[cfg(feature = "taskcluster")]
+pub mod session;
+
+#[cfg(feature = "view")]
+pub mod view;
+
+#[cfg(feature = "layout")]
+pub mod layout;
+
+#[cfg(all(feature = "js-api", target_arch = "wasm32"))]
+pub mod js_api;
+
+#[cfg(feature = "ui")]
+pub mod ui;
+
 #[cfg(feature = "cli")]
 pub mod cli;

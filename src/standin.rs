@@ -286,6 +286,27 @@ fn route(
                 .collect();
             json_reply(200, &json!({"tasks": tasks}))
         }
+        ("GET", ["api", "queue", "v1", "task-group", group, "list"])
+            if config
+                .dir
+                .join("tasks")
+                .join(group)
+                .join("group.json")
+                .is_file() =>
+        {
+            // A sample push's existing jobs, listed 1,000 per page.
+            let tasks: Vec<Value> =
+                read_json(&config.dir.join("tasks").join(group).join("group.json"))
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default();
+            const PAGE: usize = 1000;
+            let page: Vec<Value> = tasks.iter().skip(token).take(PAGE).cloned().collect();
+            let mut reply = json!({"taskGroupId": group, "tasks": page});
+            if token + PAGE < tasks.len() {
+                reply["continuationToken"] = json!((token + PAGE).to_string());
+            }
+            json_reply(200, &reply)
+        }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let mut tasks = Vec::new();
             if let Ok(entries) = std::fs::read_dir(config.dir.join("tasks")) {
@@ -472,7 +493,9 @@ fn signed_call(
     json_reply(200, &answer)
 }
 
-/// The pushes `standin --sample` serves.
+/// The pushes `standin --sample` serves: NSS's real push (every task reports to Treeherder;
+/// the page's default), application-services' real push, a generated 50k-task gecko push.
+pub const SAMPLE_NSS: &str = "NssSampleDecision00001";
 pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
 
@@ -485,6 +508,24 @@ pub struct PushFiles<'a> {
     pub parameters: &'a Value,
     /// `{"index": {...}, "statuses": {...}}` answers to serve.
     pub index: Option<&'a Value>,
+    /// Also list the existing tasks in the task group (`tasks/<decision>/group.json`), with
+    /// states drawn deterministically from their labels, so the grid has real-looking jobs.
+    pub group: bool,
+}
+
+/// A plausible state for an existing sample task: mostly completed, some failed, a few still
+/// running or pending (from a hash of the label, so every run shows the same push).
+fn sample_state(label: &str) -> &'static str {
+    let hash = label.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    match hash % 100 {
+        0..=4 => "failed",
+        5 => "exception",
+        6..=8 => "running",
+        9..=10 => "pending",
+        _ => "completed",
+    }
 }
 
 /// Writes a push into a stand-in folder: the decision task, its artifacts (including an
@@ -576,6 +617,21 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
         }
     }
     write("index.json", Value::Object(index).to_string().as_bytes())?;
+    if push.group {
+        let map: BTreeMap<String, String> =
+            serde_json::from_slice(push.label_to_taskid).unwrap_or_default();
+        let group: Vec<Value> = map
+            .iter()
+            .map(|(label, task_id)| {
+                json!({"task": {"taskGroupId": id, "tags": {"label": label}, "metadata": {"name": label}},
+                       "status": {"taskId": task_id, "state": sample_state(label)}})
+            })
+            .collect();
+        write(
+            &format!("tasks/{id}/group.json"),
+            Value::Array(group).to_string().as_bytes(),
+        )?;
+    }
     if !dir.join("credentials.json").exists() {
         write(
             "credentials.json",
@@ -588,11 +644,38 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
 /// Lays out the bundled sample pushes (if `dir` has none yet): application-services' real
 /// decision graph, and a generated Firefox-sized one (50,000 tasks).
 pub fn write_samples(dir: &Path) -> std::io::Result<()> {
-    if dir.join("tasks").join(SAMPLE_REAL).is_dir()
-        && dir.join("tasks").join(SAMPLE_GENERATED).is_dir()
+    if [SAMPLE_NSS, SAMPLE_REAL, SAMPLE_GENERATED]
+        .iter()
+        .all(|id| dir.join("tasks").join(id).join("group.json").is_file())
     {
         return Ok(());
     }
+    let parameters: Value =
+        serde_yaml::from_slice(include_bytes!("../tests/data/real/nss/parameters.yml"))
+            .unwrap_or(Value::Null);
+    // Like a try push, this decision scheduled only part of the graph: nothing on linux32 and
+    // no `-make` test variants. Those are the jobs a sheriff can add (linux32 ones need builds).
+    let scheduled: BTreeMap<String, String> = serde_json::from_slice::<BTreeMap<String, String>>(
+        include_bytes!("../tests/data/real/nss/label-to-taskid.json"),
+    )
+    .unwrap_or_default()
+    .into_iter()
+    .filter(|(label, _)| {
+        !label.contains("linux32") && !(label.starts_with("test-") && label.contains("-make"))
+    })
+    .collect();
+    write_push(
+        dir,
+        &PushFiles {
+            decision_task_id: SAMPLE_NSS,
+            scheduler_id: "nss-level-3",
+            full_task_graph: include_bytes!("../tests/data/real/nss/full-task-graph.json.gz"),
+            label_to_taskid: &serde_json::to_vec(&scheduled).unwrap_or_default(),
+            parameters: &parameters,
+            index: None,
+            group: true,
+        },
+    )?;
     let parameters: Value = serde_yaml::from_slice(include_bytes!(
         "../tests/data/real/application-services/parameters.yml"
     ))
@@ -610,6 +693,7 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             ),
             parameters: &parameters,
             index: None,
+            group: true,
         },
     )?;
     let generated = crate::synth::generate(&crate::synth::Config {
@@ -632,6 +716,7 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             label_to_taskid: &serde_json::to_vec(&generated.label_to_taskid).unwrap_or_default(),
             parameters: &parameters,
             index: Some(&generated.index),
+            group: true,
         },
     )
 }

@@ -66,7 +66,7 @@ impl FetchError {
 }
 
 /// Sends one request. Implementations: a native blocking client ([`NativeTransport`], feature
-/// `native-http`) and, in the page, the browser's `fetch`.
+/// `native-http`) and, in the worker, the browser's `fetch` (`js_api::JsTransport`).
 #[allow(async_fn_in_trait)]
 pub trait Transport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError>;
@@ -194,54 +194,4 @@ impl Transport for NativeTransport {
     async fn pause(&self, duration: Duration) {
         std::thread::sleep(duration);
     }
-}
-
-/// The browser's `fetch` behind the same trait (feature `web`): the page and the JS API load
-/// pushes with exactly the code the CLI uses.
-#[cfg(feature = "web")]
-pub struct BrowserTransport;
-
-#[cfg(feature = "web")]
-impl Transport for BrowserTransport {
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
-        use gloo_net::http::{Method, RequestBuilder};
-        let method = match request.method.as_str() {
-            "POST" => Method::POST,
-            "PUT" => Method::PUT,
-            _ => Method::GET,
-        };
-        let mut builder = RequestBuilder::new(&request.url).method(method);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let network = |e: gloo_net::Error| FetchError::Network {
-            url: request.url.clone(),
-            message: e.to_string(),
-        };
-        let sent = match &request.body {
-            Some(body) => {
-                let array = js_sys_body(body);
-                builder.body(array).map_err(network)?.send().await
-            }
-            None => builder.send().await,
-        };
-        let response = sent.map_err(network)?;
-        let status = response.status();
-        let body = response.binary().await.map_err(|e| FetchError::Body {
-            url: request.url.clone(),
-            message: e.to_string(),
-        })?;
-        Ok(HttpResponse { status, body })
-    }
-
-    async fn pause(&self, duration: Duration) {
-        let ms = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
-        gloo_timers::future::TimeoutFuture::new(ms).await;
-    }
-}
-
-/// A request body for `fetch`: the bytes as a string (our bodies are JSON text).
-#[cfg(feature = "web")]
-fn js_sys_body(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).into_owned()
 }

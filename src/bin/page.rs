@@ -1,0 +1,5 @@
+//! The page's entry point (Trunk builds it: see `index.html`).
+
+fn main() {
+    yew::Renderer::<taskgraph_preview::ui::App>::new().render();
+}

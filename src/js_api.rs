@@ -1,0 +1,616 @@
+//! The raw WebAssembly API (feature `js-api`, wasm32 only): a thin `#[wasm_bindgen]` facade
+//! over [`Session`], run by the Web Worker in `www/src/worker.js`. Hosts never import it: the
+//! package's `www/src/index.js` is the public API, so this boundary can change freely.
+//!
+//! * Results cross as JSON strings (measured faster than serde-wasm-bindgen objects for big
+//!   previews; `www/bench/boundary.mjs` measures both, `previewObject` exists for that).
+//! * Errors cross as plain objects `{kind, message, labels}`.
+//! * HTTP goes through a `host` object the worker passes in: `fetch(method, url, headers,
+//!   body) → Promise<{status, body: Uint8Array}>` (streamed there, with progress),
+//!   `sleep(ms) → Promise`, and `progress(step)`. No taskgraph logic lives here.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::actions;
+use crate::engine::{self, parse, CounterIds, FullTaskGraph, IndexAnswers, Preview};
+use crate::session::{self, Context, Session, SessionError};
+use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse, Transport};
+use crate::taskcluster::{hawk, trigger};
+
+/// A flat error for JavaScript: `{kind, message, labels}`.
+struct ApiError {
+    kind: String,
+    message: String,
+    labels: Vec<String>,
+}
+
+impl ApiError {
+    fn new(kind: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind: kind.into(),
+            message: message.into(),
+            labels: Vec::new(),
+        }
+    }
+
+    fn into_js(self) -> JsValue {
+        let object = js_sys::Object::new();
+        let labels: js_sys::Array = self.labels.iter().map(|l| JsValue::from_str(l)).collect();
+        let _ = js_sys::Reflect::set(&object, &"kind".into(), &self.kind.into());
+        let _ = js_sys::Reflect::set(&object, &"message".into(), &self.message.into());
+        let _ = js_sys::Reflect::set(&object, &"labels".into(), &labels);
+        object.into()
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> ApiError {
+        ApiError {
+            kind: e.kind().into(),
+            labels: e.labels(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<engine::Error> for ApiError {
+    fn from(e: engine::Error) -> ApiError {
+        ApiError {
+            kind: e.kind().into(),
+            labels: e.labels(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn js_err(e: impl Into<ApiError>) -> JsValue {
+    e.into().into_js()
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| ApiError::new("internal", e.to_string()).into_js())
+}
+
+fn bad_request(message: impl Into<String>) -> JsValue {
+    ApiError::new("bad-request", message).into_js()
+}
+
+/// HTTP through the worker's `host.fetch`.
+struct JsTransport {
+    host: JsValue,
+}
+
+impl JsTransport {
+    fn function(&self, name: &str) -> Result<js_sys::Function, String> {
+        js_sys::Reflect::get(&self.host, &name.into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .ok_or_else(|| format!("the worker's host object has no {name}()"))
+    }
+
+    fn progress(&self, step: &str) {
+        if let Ok(f) = self.function("progress") {
+            let _ = f.call1(&JsValue::NULL, &step.into());
+        }
+    }
+}
+
+fn describe(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Transport for JsTransport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
+        let network = |message: String| FetchError::Network {
+            url: request.url.clone(),
+            message,
+        };
+        let fetch = self.function("fetch").map_err(network)?;
+        let headers: js_sys::Array = request
+            .headers
+            .iter()
+            .map(|(k, v)| -> JsValue {
+                let pair = js_sys::Array::new();
+                pair.push(&k.into());
+                pair.push(&v.into());
+                pair.into()
+            })
+            .collect();
+        let body: JsValue = match &request.body {
+            Some(b) => String::from_utf8_lossy(b).into_owned().into(),
+            None => JsValue::UNDEFINED,
+        };
+        let args = js_sys::Array::of4(
+            &request.method.as_str().into(),
+            &request.url.as_str().into(),
+            &headers,
+            &body,
+        );
+        let promise = fetch
+            .apply(&JsValue::NULL, &args)
+            .map_err(|e| network(describe(&e)))?;
+        let reply = JsFuture::from(js_sys::Promise::from(promise))
+            .await
+            .map_err(|e| network(describe(&e)))?;
+        let status = js_sys::Reflect::get(&reply, &"status".into())
+            .ok()
+            .and_then(|s| s.as_f64())
+            .map_or(0, |s| s as u16);
+        let body = js_sys::Reflect::get(&reply, &"body".into())
+            .ok()
+            .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+            .map(|b| b.to_vec())
+            .ok_or_else(|| FetchError::Body {
+                url: request.url.clone(),
+                message: "no body".into(),
+            })?;
+        Ok(HttpResponse { status, body })
+    }
+
+    async fn pause(&self, duration: Duration) {
+        let ms = duration.as_millis() as f64;
+        if let Ok(sleep) = self.function("sleep") {
+            if let Ok(promise) = sleep.call1(&JsValue::NULL, &ms.into()) {
+                let _ = JsFuture::from(js_sys::Promise::from(promise)).await;
+            }
+        }
+    }
+}
+
+/// A fresh "nice" slugid (a v4 UUID whose first bit is clear, URL-safe base64).
+fn nice_slugid() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: fall back to the clock so ids still differ between calls.
+        let now = js_sys::Date::now().to_bits().to_le_bytes();
+        bytes[..8].copy_from_slice(&now);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes[0] &= 0x7f;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn now_utc() -> chrono::NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+/// What a host passes next to the graph bytes (all optional).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Inputs {
+    /// One map or a list of maps, merged in order (later wins).
+    #[serde(default)]
+    label_to_taskid: Option<Value>,
+    /// The decision's parameters: an object, or the text of `parameters.yml`.
+    #[serde(default)]
+    parameters: Option<Value>,
+    /// `{index: {path: taskId}, statuses: {taskId: status}}`.
+    #[serde(default)]
+    index: Option<IndexAnswers>,
+    #[serde(default)]
+    decision_task_id: Option<String>,
+    #[serde(default)]
+    trust_domain: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+    #[serde(default)]
+    root_url: Option<String>,
+    /// The decision's `actions.json`, for `triggerRequest`.
+    #[serde(default)]
+    actions: Option<Value>,
+}
+
+/// One preview request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PreviewRequest {
+    labels: Vec<String>,
+    #[serde(default = "one")]
+    times: u32,
+    /// RFC 3339; default: now.
+    #[serde(default)]
+    now: Option<String>,
+    /// Ids `NewTaskId0000000000001`, ... as the golden examples and `--deterministic-ids`.
+    #[serde(default)]
+    deterministic_ids: bool,
+    /// Include every created task's definition (`iterations[].tasks`); default true.
+    #[serde(default = "yes")]
+    definitions: bool,
+    /// Add `kinds: {label: kind}` for the closure (not in the CLI's output); default false.
+    #[serde(default)]
+    with_kinds: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The engine behind the worker: one loaded push at a time.
+#[wasm_bindgen]
+pub struct Previewer {
+    session: Rc<RefCell<Option<Session>>>,
+    last: Rc<RefCell<Option<Preview>>>,
+}
+
+impl Default for Previewer {
+    fn default() -> Self {
+        Previewer::new()
+    }
+}
+
+fn with_session<R>(
+    cell: &RefCell<Option<Session>>,
+    f: impl FnOnce(&Session) -> Result<R, JsValue>,
+) -> Result<R, JsValue> {
+    match cell.borrow().as_ref() {
+        Some(session) => f(session),
+        None => Err(ApiError::new("not-loaded", "no push is loaded: call load first").into_js()),
+    }
+}
+
+fn parse_request(request: &str) -> Result<PreviewRequest, JsValue> {
+    serde_json::from_str(request).map_err(|e| bad_request(format!("preview request: {e}")))
+}
+
+fn compute(session: &Session, request: &PreviewRequest) -> Result<Preview, JsValue> {
+    let now = match &request.now {
+        Some(text) => engine::datestamps::parse_rfc3339(text).ok_or_else(|| {
+            bad_request(format!(
+                "now {text:?} is not an RFC 3339 time (e.g. 2025-12-01T00:00:00.000Z)"
+            ))
+        })?,
+        None => now_utc(),
+    };
+    let result = if request.deterministic_ids {
+        session.preview(
+            &request.labels,
+            request.times,
+            now,
+            &mut CounterIds::golden(),
+        )
+    } else {
+        session.preview(&request.labels, request.times, now, &mut nice_slugid)
+    };
+    result.map_err(js_err)
+}
+
+/// The preview as JSON text: the CLI's `--json` shape, trimmed or extended as asked.
+fn preview_json(
+    session: &Session,
+    preview: &Preview,
+    request: &PreviewRequest,
+) -> Result<String, JsValue> {
+    if request.definitions && !request.with_kinds {
+        return to_json(preview);
+    }
+    let mut value = serde_json::to_value(preview)
+        .map_err(|e| ApiError::new("internal", e.to_string()).into_js())?;
+    if !request.definitions {
+        if let Some(Value::Array(iterations)) = value.get_mut("iterations") {
+            for iteration in iterations {
+                if let Some(object) = iteration.as_object_mut() {
+                    object.remove("tasks");
+                }
+            }
+        }
+    }
+    if request.with_kinds {
+        let kinds: serde_json::Map<String, Value> = preview
+            .closure
+            .iter()
+            .filter_map(|label| {
+                let kind = session.graph.get(label)?.kind.clone();
+                Some((label.clone(), Value::String(kind)))
+            })
+            .collect();
+        value["kinds"] = Value::Object(kinds);
+    }
+    to_json(&value)
+}
+
+#[wasm_bindgen]
+impl Previewer {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Previewer {
+        Previewer {
+            session: Rc::new(RefCell::new(None)),
+            last: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// Loads a push from bytes in memory: `full-task-graph.json` (plain or gzip) and the
+    /// inputs of [`Inputs`] as JSON text. Returns the summary (JSON).
+    #[wasm_bindgen(js_name = loadInputs)]
+    pub fn load_inputs(&self, graph: Vec<u8>, inputs: &str) -> Result<String, JsValue> {
+        let inputs: Inputs = if inputs.trim().is_empty() {
+            Inputs::default()
+        } else {
+            serde_json::from_str(inputs).map_err(|e| bad_request(format!("load inputs: {e}")))?
+        };
+        let maps = match inputs.label_to_taskid {
+            None => Vec::new(),
+            Some(Value::Array(maps)) => maps,
+            Some(map) => vec![map],
+        };
+        let existing = session::existing_from_maps(&maps).map_err(js_err)?;
+        let parameters = match inputs.parameters {
+            None => Value::Object(serde_json::Map::new()),
+            Some(Value::String(text)) => {
+                parse::parameters(text.as_bytes(), "parameters").map_err(js_err)?
+            }
+            Some(object @ Value::Object(_)) => object,
+            Some(_) => return Err(bad_request("parameters must be an object or YAML text")),
+        };
+        let actions = match inputs.actions {
+            None => None,
+            Some(value) => Some(
+                actions::parse(value.to_string().as_bytes())
+                    .map_err(|e| ApiError::new("action", format!("actions: {e}")).into_js())?,
+            ),
+        };
+        let level = inputs
+            .level
+            .or_else(|| match parameters.get("level") {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "3".into());
+        let graph = FullTaskGraph::parse(graph)
+            .map_err(|e| js_err(SessionError::Engine(e, "fullTaskGraph".into())))?;
+        let session = Session::from_parts(
+            graph,
+            Context {
+                decision_task_id: inputs
+                    .decision_task_id
+                    .unwrap_or_else(|| "DecisionTaskId00000000A".into()),
+                run_id: 0,
+                trust_domain: inputs.trust_domain.unwrap_or_else(|| "gecko".into()),
+                level,
+                root_url: inputs
+                    .root_url
+                    .unwrap_or_else(|| "https://firefox-ci-tc.services.mozilla.com".into()),
+            },
+            existing,
+            parameters,
+            inputs.index.unwrap_or_default(),
+            actions,
+        );
+        let summary = to_json(&session.summary());
+        *self.session.borrow_mut() = Some(session);
+        *self.last.borrow_mut() = None;
+        summary
+    }
+
+    /// Loads the push of `decision_task_id` from `root_url` over `host.fetch`, the way its
+    /// action task will see it. Resolves to the summary (JSON).
+    #[wasm_bindgen(js_name = loadPush)]
+    pub fn load_push(
+        &self,
+        root_url: String,
+        decision_task_id: String,
+        host: JsValue,
+    ) -> js_sys::Promise {
+        let cell = self.session.clone();
+        let last = self.last.clone();
+        future_to_promise(async move {
+            let transport = JsTransport { host };
+            let progress = |step: &str| transport.progress(step);
+            let session = Session::load(&transport, &root_url, &decision_task_id, &progress)
+                .await
+                .map_err(js_err)?;
+            let summary = to_json(&session.summary())?;
+            *cell.borrow_mut() = Some(session);
+            *last.borrow_mut() = None;
+            Ok(summary.into())
+        })
+    }
+
+    /// The summary of the loaded push (JSON).
+    pub fn summary(&self) -> Result<String, JsValue> {
+        with_session(&self.session, |s| to_json(&s.summary()))
+    }
+
+    /// The grid: every job that reports to Treeherder (JSON list of `GridJob`).
+    pub fn jobs(&self) -> Result<String, JsValue> {
+        with_session(&self.session, |s| to_json(&s.jobs()))
+    }
+
+    /// Previews a request `{labels, times?, now?, deterministicIds?, definitions?}`, fetching
+    /// the index answers it needs first (pushes loaded over HTTP). Resolves to the preview
+    /// (JSON, the CLI's `--json` shape).
+    pub fn preview(&self, request: String, host: JsValue) -> js_sys::Promise {
+        let cell = self.session.clone();
+        let last = self.last.clone();
+        future_to_promise(async move {
+            let request = parse_request(&request)?;
+            let transport = JsTransport { host };
+            // Never hold the session across an await: fetch first, then record.
+            let missing = with_session(&cell, |s| {
+                s.missing_index_paths(&request.labels).map_err(js_err)
+            })?;
+            if !missing.is_empty() {
+                let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
+                let answers = crate::taskcluster::loader::index_answers(
+                    &transport,
+                    &root_url,
+                    &missing,
+                    Default::default(),
+                )
+                .await
+                .map_err(|e| js_err(SessionError::from(e)))?;
+                if let Some(session) = cell.borrow_mut().as_mut() {
+                    session.add_answers(missing, answers);
+                }
+            }
+            let (preview, json) = with_session(&cell, |s| {
+                let preview = compute(s, &request)?;
+                let json = preview_json(s, &preview, &request)?;
+                Ok((preview, json))
+            })?;
+            *last.borrow_mut() = Some(preview);
+            Ok(json.into())
+        })
+    }
+
+    /// The same preview as a JS object built by serde-wasm-bindgen (no index fetching), only
+    /// to measure the boundary against JSON text (`www/bench/boundary.mjs`).
+    #[wasm_bindgen(js_name = previewObject)]
+    pub fn preview_object(&self, request: &str) -> Result<JsValue, JsValue> {
+        let request = parse_request(request)?;
+        let preview = with_session(&self.session, |s| compute(s, &request))?;
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        serde::Serialize::serialize(&preview, &serializer)
+            .map_err(|e| ApiError::new("internal", e.to_string()).into_js())
+    }
+
+    /// The dependency-graph view of the last preview (JSON `GraphView`), at most `limit` tasks.
+    #[wasm_bindgen(js_name = graphView)]
+    pub fn graph_view(&self, limit: usize) -> Result<String, JsValue> {
+        let last = self.last.borrow();
+        let preview = last
+            .as_ref()
+            .ok_or_else(|| ApiError::new("not-previewed", "no preview yet").into_js())?;
+        with_session(&self.session, |s| {
+            to_json(&crate::layout::closure_view(&s.graph, preview, limit))
+        })
+    }
+
+    /// The `add-new-jobs` call for `{labels, times?}`, rendered from `actions.json` and not
+    /// signed: `{method, url, headers, body, trigger}` (JSON).
+    #[wasm_bindgen(js_name = triggerRequest)]
+    pub fn trigger_request(&self, request: &str) -> Result<String, JsValue> {
+        let request = parse_request(request)?;
+        with_session(&self.session, |s| {
+            let (rendered, http) = s
+                .trigger_request(&request.labels, request.times, &nice_slugid())
+                .map_err(js_err)?;
+            to_json(&request_json(&http, &rendered))
+        })
+    }
+
+    /// Signs the `add-new-jobs` call for `{labels, times?}` with `credentials` (`{clientId,
+    /// accessToken, certificate?}`) and sends it once, never retried. Resolves to the action
+    /// task's id.
+    pub fn trigger(&self, request: String, credentials: String, host: JsValue) -> js_sys::Promise {
+        let cell = self.session.clone();
+        future_to_promise(async move {
+            let request = parse_request(&request)?;
+            let credentials: Credentials = serde_json::from_str(&credentials)
+                .map_err(|e| bad_request(format!("credentials: {e}")))?;
+            if credentials.client_id.is_empty() || credentials.access_token.is_empty() {
+                return Err(bad_request(
+                    "credentials: clientId and accessToken are required",
+                ));
+            }
+            let (mut http, root_url) = with_session(&cell, |s| {
+                let (_, http) = s
+                    .trigger_request(&request.labels, request.times, &nice_slugid())
+                    .map_err(js_err)?;
+                Ok((http, s.context.root_url.clone()))
+            })?;
+            let credentials = hawk::Credentials {
+                client_id: credentials.client_id,
+                access_token: credentials.access_token,
+                certificate: credentials.certificate.filter(|c| !c.is_empty()),
+            };
+            let timestamp = (js_sys::Date::now() / 1000.0) as u64;
+            trigger::sign(
+                &mut http,
+                &root_url,
+                &credentials,
+                timestamp,
+                &nice_slugid(),
+            )
+            .map_err(|e| js_err(SessionError::from(e)))?;
+            let transport = JsTransport { host };
+            let task_id = trigger::send(&transport, &http)
+                .await
+                .map_err(|e| js_err(SessionError::from(e)))?;
+            Ok(task_id.into())
+        })
+    }
+
+    /// Polls the action task until it resolves (at most `max_wait_ms`), then compares its
+    /// `label-to-taskid.json` with the last preview: `{actionTaskId, state, differences}`.
+    pub fn follow(
+        &self,
+        action_task_id: String,
+        poll_ms: u32,
+        max_wait_ms: u32,
+        host: JsValue,
+    ) -> js_sys::Promise {
+        let cell = self.session.clone();
+        let last = self.last.clone();
+        future_to_promise(async move {
+            let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
+            let iteration = last
+                .borrow()
+                .as_ref()
+                .and_then(|p| p.iterations.last().cloned())
+                .ok_or_else(|| ApiError::new("not-previewed", "no preview to compare").into_js())?;
+            let transport = JsTransport { host };
+            let comparison = trigger::follow(
+                &transport,
+                &root_url,
+                &action_task_id,
+                &iteration,
+                Duration::from_millis(poll_ms.into()),
+                Duration::from_millis(max_wait_ms.into()),
+            )
+            .await
+            .map_err(|e| js_err(SessionError::from(e)))?;
+            let json = serde_json::json!({
+                "actionTaskId": comparison.action_task_id,
+                "state": comparison.state,
+                "differences": comparison.differences,
+            });
+            Ok(json.to_string().into())
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Credentials {
+    client_id: String,
+    access_token: String,
+    #[serde(default)]
+    certificate: Option<String>,
+}
+
+fn request_json(http: &HttpRequest, rendered: &actions::Trigger) -> Value {
+    let body: Value = http
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .unwrap_or(Value::Null);
+    serde_json::json!({
+        "method": http.method,
+        "url": http.url,
+        "headers": http.headers.iter().map(|(k, v)| serde_json::json!([k, v])).collect::<Vec<_>>(),
+        "body": body,
+        "trigger": rendered.to_json(),
+    })
+}

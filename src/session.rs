@@ -1,0 +1,427 @@
+//! One loaded push, ready for many previews: what the page's worker and the JavaScript API
+//! keep between clicks. It holds the parsed graph and everything a preview reads (merged
+//! `label-to-taskid.json`, parameters, the index answers asked so far, trust domain and level),
+//! plus what the grid and the trigger need (the task group's states, `actions.json`).
+//!
+//! Loading goes through the Taskcluster layer's [`Transport`], so the same code runs on the
+//! browser's `fetch` (in the worker) and natively (in tests, against the stand-in).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::actions::{ActionError, ActionsJson, Trigger};
+use crate::engine::{
+    self, parse, runnable, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview, Request,
+    TaskIdSource, Warning,
+};
+use crate::taskcluster::client::{HttpRequest, RetryPolicy, Transport};
+use crate::taskcluster::loader::{self, LoadError};
+use crate::taskcluster::trigger;
+
+/// The action task id stamped into previewed definitions before the real one exists (the
+/// CLI's default too).
+pub const PLACEHOLDER_ACTION_TASK_ID: &str = "ActionTaskId0000000000A";
+
+/// Where a push came from and how its action task will see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Context {
+    pub decision_task_id: String,
+    /// The decision run whose artifacts were used.
+    pub run_id: u32,
+    pub trust_domain: String,
+    pub level: String,
+    pub root_url: String,
+}
+
+/// A push, loaded.
+#[derive(Debug)]
+pub struct Session {
+    pub graph: FullTaskGraph,
+    pub context: Context,
+    pub existing: LabelToTaskId,
+    pub parameters: Value,
+    /// Index and status answers fetched so far (remote pushes) or given (files).
+    pub answers: IndexAnswers,
+    /// Index paths already asked for, found or not.
+    asked: BTreeSet<String>,
+    /// Whether index answers can be fetched (a push loaded over HTTP).
+    pub remote: bool,
+    pub actions: Option<ActionsJson>,
+    /// Label → (taskId, Taskcluster state) of the jobs already in the task group.
+    pub group: BTreeMap<String, (String, String)>,
+    /// Earlier actions and cron tasks whose maps were merged.
+    pub merged_from: Vec<String>,
+    /// Problems found while loading.
+    pub warnings: Vec<Warning>,
+}
+
+/// One job of the push's grid: a task that reports to Treeherder, with its metadata and, if
+/// it already exists, its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GridJob {
+    pub label: String,
+    pub kind: String,
+    pub symbol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_symbol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    pub platform: String,
+    /// The build option (`opt`, `debug`, ...): the first true key of `collection`.
+    pub option: String,
+    pub tier: u64,
+    /// Treeherder's status name: `runnable` for jobs that can be added, else the state of the
+    /// existing task (`success`, `testfailed`, `busted`, `exception`, `running`, `pending`,
+    /// `unscheduled`, or `unknown` when only its taskId is known).
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+}
+
+/// A short description of a loaded push, for the page's header and the JS API's `load`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    #[serde(flatten)]
+    pub context: Context,
+    pub tasks: usize,
+    pub edges: usize,
+    pub existing: usize,
+    pub project: String,
+    pub revision: String,
+    pub owner: String,
+    pub pushlog_id: String,
+    pub merged_from: Vec<String>,
+    pub has_add_new_jobs: bool,
+    pub warnings: Vec<Warning>,
+}
+
+impl Session {
+    /// A session over inputs already in memory (files, or a host's own downloads).
+    pub fn from_parts(
+        graph: FullTaskGraph,
+        context: Context,
+        existing: LabelToTaskId,
+        parameters: Value,
+        answers: IndexAnswers,
+        actions: Option<ActionsJson>,
+    ) -> Session {
+        let mut warnings = graph.warnings().to_vec();
+        warnings.sort_by(|a, b| a.labels.cmp(&b.labels));
+        Session {
+            graph,
+            context,
+            existing,
+            parameters,
+            answers,
+            asked: BTreeSet::new(),
+            remote: false,
+            actions,
+            group: BTreeMap::new(),
+            merged_from: Vec::new(),
+            warnings,
+        }
+    }
+
+    /// Loads the push of `decision_task_id` the way its action task will see it (see
+    /// [`loader::load_push`]), plus its `actions.json` and task group. A push without
+    /// `actions.json` or whose task group cannot be listed still loads, with a warning.
+    pub async fn load<T: Transport>(
+        t: &T,
+        root_url: &str,
+        decision_task_id: &str,
+        progress: &dyn Fn(&str),
+    ) -> Result<Session, SessionError> {
+        let retry = RetryPolicy::default();
+        let push = loader::load_push(t, root_url, decision_task_id, retry, progress).await?;
+        progress("actions.json and the task group");
+        let mut warnings = push.warnings;
+        let actions =
+            match trigger::load_actions(t, root_url, decision_task_id, push.run_id, retry).await {
+                Ok(actions) => Some(actions),
+                Err(e) => {
+                    warnings.push(Warning {
+                        kind: "no-actions".into(),
+                        labels: vec![],
+                        message: format!("this push cannot be triggered from here: {e}"),
+                    });
+                    None
+                }
+            };
+        let group = match loader::task_group(t, root_url, decision_task_id, retry).await {
+            Ok(tasks) => tasks
+                .into_iter()
+                .map(|task| (task.label, (task.task_id, task.state)))
+                .collect(),
+            Err(e) => {
+                warnings.push(Warning {
+                    kind: "no-task-group".into(),
+                    labels: vec![],
+                    message: format!("the states of existing jobs are unknown: {e}"),
+                });
+                BTreeMap::new()
+            }
+        };
+        progress("parsing full-task-graph.json");
+        let graph = FullTaskGraph::parse(push.full_task_graph).map_err(|e| {
+            SessionError::Engine(e, format!("full-task-graph.json of {decision_task_id}"))
+        })?;
+        let mut session = Session::from_parts(
+            graph,
+            Context {
+                decision_task_id: push.decision_task_id,
+                run_id: push.run_id,
+                trust_domain: push.trust_domain,
+                level: push.level,
+                root_url: root_url.to_string(),
+            },
+            push.label_to_taskid,
+            push.parameters,
+            IndexAnswers::default(),
+            actions,
+        );
+        session.remote = true;
+        session.group = group;
+        session.merged_from = push.merged_from;
+        session.warnings.extend(warnings);
+        Ok(session)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let param = |k: &str| match self.parameters.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        Summary {
+            context: self.context.clone(),
+            tasks: self.graph.len(),
+            edges: self.graph.edge_count(),
+            existing: self.existing.len(),
+            project: param("project"),
+            revision: param("head_rev"),
+            owner: param("owner"),
+            pushlog_id: param("pushlog_id"),
+            merged_from: self.merged_from.clone(),
+            has_add_new_jobs: self
+                .actions
+                .as_ref()
+                .is_some_and(|a| a.find("add-new-jobs", None).is_ok()),
+            warnings: self.warnings.clone(),
+        }
+    }
+
+    /// The grid: every task that reports to Treeherder, runnable or with its state.
+    pub fn jobs(&self) -> Vec<GridJob> {
+        runnable::treeherder_jobs(&self.graph)
+            .into_iter()
+            .map(|job| {
+                let existing = self
+                    .group
+                    .get(&job.label)
+                    .map(|(id, state)| (id.clone(), treeherder_state(state, &job.kind)))
+                    .or_else(|| {
+                        self.existing
+                            .get(&job.label)
+                            .map(|id| (id.clone(), "unknown".to_string()))
+                    });
+                let (task_id, state) = match existing {
+                    Some((id, state)) => (Some(id), state),
+                    None => (None, "runnable".to_string()),
+                };
+                GridJob {
+                    label: job.label,
+                    kind: job.kind,
+                    symbol: job.symbol,
+                    group_symbol: job.group_symbol,
+                    group_name: job.group_name,
+                    platform: job.platform,
+                    option: job.option,
+                    tier: job.tier,
+                    state,
+                    task_id,
+                }
+            })
+            .collect()
+    }
+
+    /// The `index-search` paths a preview of `labels` needs that were not asked for yet (only
+    /// for pushes loaded over HTTP; file inputs bring their answers).
+    pub fn missing_index_paths(&self, labels: &[String]) -> Result<Vec<String>, engine::Error> {
+        if !self.remote {
+            return Ok(Vec::new());
+        }
+        let paths = engine::preview::index_search_paths_for(&self.graph, labels, &self.mode())?;
+        Ok(paths
+            .into_iter()
+            .filter(|p| !self.asked.contains(p))
+            .collect())
+    }
+
+    /// Records the answers for `paths` (found or not).
+    pub fn add_answers(&mut self, paths: Vec<String>, answers: IndexAnswers) {
+        self.answers.index.extend(answers.index);
+        self.answers.statuses.extend(answers.statuses);
+        self.asked.extend(paths);
+    }
+
+    /// Fetches the index answers a preview of `labels` still needs.
+    pub async fn fetch_answers<T: Transport>(
+        &mut self,
+        t: &T,
+        labels: &[String],
+    ) -> Result<(), SessionError> {
+        let paths = self
+            .missing_index_paths(labels)
+            .map_err(|e| SessionError::Engine(e, "request".into()))?;
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let answers =
+            loader::index_answers(t, &self.context.root_url, &paths, RetryPolicy::default())
+                .await?;
+        self.add_answers(paths, answers);
+        Ok(())
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::AddNewJobs {
+            action_task_id: PLACEHOLDER_ACTION_TASK_ID.into(),
+        }
+    }
+
+    /// The preview of adding `labels` `times` times, as the action task would compute it at
+    /// `now`.
+    pub fn preview(
+        &self,
+        labels: &[String],
+        times: u32,
+        now: NaiveDateTime,
+        ids: &mut dyn TaskIdSource,
+    ) -> Result<Preview, engine::Error> {
+        let request = Request {
+            labels: labels.to_vec(),
+            times,
+            mode: self.mode(),
+            existing: &self.existing,
+            parameters: &self.parameters,
+            answers: &self.answers,
+            decision_task_id: self.context.decision_task_id.clone(),
+            trust_domain: self.context.trust_domain.clone(),
+            level: self.context.level.clone(),
+            root_url: self.context.root_url.clone(),
+            proxy_url: Some("http://taskcluster".into()),
+            now,
+            with_task_graph: false,
+            threads: 1,
+        };
+        let mut preview = engine::preview(&self.graph, &request, ids)?;
+        preview.warnings.extend(self.warnings.iter().cloned());
+        Ok(preview)
+    }
+
+    /// The `add-new-jobs` call Treeherder would make for `labels` (`times` only when not 1),
+    /// rendered from the decision's `actions.json`, unsigned. `own_task_id` is the fresh slugid
+    /// legacy `task` actions need.
+    pub fn trigger_request(
+        &self,
+        labels: &[String],
+        times: u32,
+        own_task_id: &str,
+    ) -> Result<(Trigger, HttpRequest), SessionError> {
+        let actions = self.actions.as_ref().ok_or_else(|| {
+            SessionError::Action(ActionError::Malformed {
+                message: format!(
+                    "decision task {} has no usable public/actions.json",
+                    self.context.decision_task_id
+                ),
+            })
+        })?;
+        let action = actions.find("add-new-jobs", None)?;
+        let mut input = json!({ "tasks": labels });
+        if times != 1 {
+            input["times"] = json!(times);
+        }
+        let rendered = actions.render(
+            action,
+            &self.context.decision_task_id,
+            None,
+            &input,
+            None,
+            own_task_id,
+        )?;
+        let request = trigger::request(&self.context.root_url, &rendered);
+        Ok((rendered, request))
+    }
+}
+
+/// Treeherder's status name for a Taskcluster task state.
+pub fn treeherder_state(state: &str, kind: &str) -> String {
+    match state {
+        "completed" => "success",
+        "failed" if kind.starts_with("test") || kind.contains("test") => "testfailed",
+        "failed" => "busted",
+        "exception" => "exception",
+        "running" => "running",
+        "pending" => "pending",
+        "unscheduled" => "unscheduled",
+        _ => "unknown",
+    }
+    .to_string()
+}
+
+/// Why a session operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{1}: {0}")]
+    Engine(engine::Error, String),
+    #[error(transparent)]
+    Action(#[from] ActionError),
+    #[error(transparent)]
+    Trigger(#[from] trigger::TriggerError),
+}
+
+impl SessionError {
+    /// A stable kebab-case name, for the JS boundary.
+    pub fn kind(&self) -> &'static str {
+        use crate::taskcluster::client::FetchError;
+        match self {
+            SessionError::Load(LoadError::Fetch(FetchError::Expired { .. })) => "expired",
+            SessionError::Load(LoadError::Fetch(FetchError::Network { .. })) => "network",
+            SessionError::Load(LoadError::Fetch(FetchError::Status { .. })) => "http-status",
+            SessionError::Load(LoadError::Fetch(FetchError::Body { .. })) => "bad-body",
+            SessionError::Load(LoadError::Invalid { .. }) => "invalid-artifact",
+            SessionError::Engine(e, _) => e.kind(),
+            SessionError::Action(_) => "action",
+            SessionError::Trigger(_) => "trigger",
+        }
+    }
+
+    /// The labels the error is about.
+    pub fn labels(&self) -> Vec<String> {
+        match self {
+            SessionError::Engine(e, _) => e.labels(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Parses the JSON inputs a host hands over next to the graph (see the JS API's `load`).
+pub fn existing_from_maps(maps: &[Value]) -> Result<LabelToTaskId, engine::Error> {
+    let mut parsed = Vec::with_capacity(maps.len());
+    for (i, map) in maps.iter().enumerate() {
+        let text = map.to_string();
+        parsed.push(parse::label_to_taskid(
+            text.as_bytes(),
+            &format!("labelToTaskid[{i}]"),
+        )?);
+    }
+    Ok(parse::merge_label_to_taskid(parsed))
+}

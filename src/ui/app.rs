@@ -1,0 +1,830 @@
+//! The page's state and its one reducer (`App::update`): loading a push through the worker,
+//! the grid's filter and expansion, the selection (kept in the URL), live previews, the graph
+//! view, and the trigger flow. Child components only render and send messages back.
+
+use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
+
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::dialogs::{SearchDialog, TriggerDialog, TriggerState};
+use super::engine::Engine;
+use super::graph::GraphPanel;
+use super::grid::Grid;
+use super::model::{ApiError, Comparison, GraphView, Preview, Progress, Summary};
+use super::navbar::Navbar;
+use super::preview_panel::PreviewPanel;
+use crate::view::{self, Filter, Job, Row, UrlState};
+
+/// The sample push the page opens with no parameters (served by the stand-in).
+pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
+/// Graph views stay readable up to this many tasks.
+const GRAPH_LIMIT: usize = 150;
+
+pub enum Msg {
+    FormRoot(String),
+    FormDecision(String),
+    Load,
+    Progress(Progress),
+    Loaded(Result<String, ApiError>),
+    JobsLoaded(Result<String, ApiError>),
+    ToggleRunnable,
+    FilterText(String),
+    ToggleTier(u64),
+    ToggleGroup(String),
+    ToggleExpandAll,
+    ToggleJob(String),
+    /// `[All]` on a group: select these labels, or deselect them if all are selected.
+    ToggleMany(Vec<String>),
+    ClearSelection,
+    SetTimes(u32),
+    Previewed(u32, Result<String, ApiError>),
+    GraphLoaded(u32, Result<String, ApiError>),
+    Focus(String),
+    OpenSearch,
+    CloseSearch,
+    SearchQuery(String),
+    SearchSelect,
+    OpenTrigger,
+    CloseTrigger,
+    Credential(&'static str, String),
+    RequestRendered(Result<String, ApiError>),
+    ConfirmTrigger,
+    Triggered(Result<String, ApiError>),
+    Followed(Result<String, ApiError>),
+    DismissError(usize),
+    Export(&'static str),
+    Exported(&'static str, Result<String, ApiError>),
+    ShowMoreRows,
+    Key(web_sys::KeyboardEvent),
+}
+
+/// Where the push is in its life on this page.
+#[derive(Clone, PartialEq)]
+pub enum Phase {
+    Idle,
+    Loading(Progress),
+    Ready,
+    Failed,
+}
+
+pub struct App {
+    engine: Option<Engine>,
+    url: UrlState,
+    form_root: String,
+    form_decision: String,
+    phase: Phase,
+    summary: Option<Rc<Summary>>,
+    jobs: Rc<Vec<Job>>,
+    rows: Rc<Vec<Row>>,
+    filter: Filter,
+    expanded: Rc<HashSet<String>>,
+    expand_all: bool,
+    selected: Rc<BTreeSet<String>>,
+    preview: Option<Rc<Preview>>,
+    preview_seq: u32,
+    previewing: bool,
+    preview_error: Option<ApiError>,
+    graph: Option<Rc<GraphView>>,
+    focus: Option<String>,
+    errors: Vec<String>,
+    search_open: bool,
+    search_query: String,
+    search_hits: Rc<Vec<usize>>,
+    trigger: Option<TriggerState>,
+    credentials: (String, String, String),
+    status: Option<Html>,
+    visible_rows: usize,
+    _keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
+}
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn session_get(key: &str) -> String {
+    window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .unwrap_or_default()
+}
+
+fn session_set(key: &str, value: &str) {
+    if let Some(storage) = window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Saves `text` as a file download.
+fn download(name: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let document = window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+fn format_mb(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1_000_000.0)
+}
+
+impl App {
+    fn labels(&self) -> Vec<String> {
+        self.selected.iter().cloned().collect()
+    }
+
+    fn sync_url(&mut self) {
+        self.url.selected = self.labels();
+        self.url.runnable = self.filter.runnable;
+        let query = self.url.to_query();
+        if let Some(history) = window().and_then(|w| w.history().ok()) {
+            let path = window()
+                .and_then(|w| w.location().pathname().ok())
+                .unwrap_or_else(|| "/".into());
+            let _ =
+                history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{query}")));
+        }
+    }
+
+    fn rebuild_rows(&mut self) {
+        self.rows = Rc::new(view::rows(&self.jobs, &self.filter));
+        self.visible_rows = 40;
+    }
+
+    fn request_preview(&mut self, ctx: &Context<Self>) {
+        self.sync_url();
+        self.preview_seq += 1;
+        let seq = self.preview_seq;
+        if self.selected.is_empty() {
+            self.preview = None;
+            self.graph = None;
+            self.previewing = false;
+            self.preview_error = None;
+            return;
+        }
+        let Some(engine) = &self.engine else { return };
+        self.previewing = true;
+        let args = json!({"labels": self.labels(), "times": self.url.times, "definitions": false, "withKinds": true});
+        engine.call(
+            "preview",
+            &args,
+            None,
+            ctx.link().callback(move |r| Msg::Previewed(seq, r)),
+        );
+    }
+
+    fn load(&mut self, ctx: &Context<Self>) {
+        let root = self.form_root.trim().trim_end_matches('/').to_string();
+        let decision = self.form_decision.trim().to_string();
+        if root.is_empty() || decision.is_empty() {
+            self.errors
+                .push("Give a Taskcluster root URL and a decision taskId.".into());
+            return;
+        }
+        self.url.root_url = Some(root.clone());
+        self.url.decision_task_id = Some(decision.clone());
+        self.phase = Phase::Loading(Progress {
+            step: format!("decision task {decision}"),
+            ..Progress::default()
+        });
+        self.summary = None;
+        self.jobs = Rc::default();
+        self.rows = Rc::default();
+        self.preview = None;
+        self.graph = None;
+        let Some(engine) = &self.engine else { return };
+        engine.call(
+            "load",
+            &json!({"rootUrl": root, "decisionTaskId": decision}),
+            Some(ctx.link().callback(Msg::Progress)),
+            ctx.link().callback(Msg::Loaded),
+        );
+        self.sync_url();
+    }
+
+    fn runnable_in_view(&self) -> usize {
+        self.jobs.iter().filter(|j| j.is_runnable()).count()
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let query = window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let url = UrlState::parse(&query);
+        let origin = window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        let mut errors = Vec::new();
+        let engine = match Engine::start("src/worker.js") {
+            Ok(engine) => Some(engine),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let keys = {
+            let link = ctx.link().clone();
+            let closure = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
+                move |event: web_sys::KeyboardEvent| link.send_message(Msg::Key(event)),
+            );
+            if let Some(document) = window().and_then(|w| w.document()) {
+                let _ = document
+                    .add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref());
+            }
+            Some(closure)
+        };
+        let mut filter = Filter::treeherder_default();
+        filter.runnable = url.runnable || !url.selected.is_empty();
+        let mut app = App {
+            engine,
+            form_root: url.root_url.clone().unwrap_or(origin),
+            form_decision: url
+                .decision_task_id
+                .clone()
+                .unwrap_or_else(|| SAMPLE_DECISION.into()),
+            selected: Rc::new(url.selected.iter().cloned().collect()),
+            search_query: url.search.clone(),
+            url,
+            phase: Phase::Idle,
+            summary: None,
+            jobs: Rc::default(),
+            rows: Rc::default(),
+            filter,
+            expanded: Rc::default(),
+            expand_all: false,
+            preview: None,
+            preview_seq: 0,
+            previewing: false,
+            preview_error: None,
+            graph: None,
+            focus: None,
+            errors,
+            search_open: false,
+            search_hits: Rc::default(),
+            trigger: None,
+            credentials: (
+                session_get("tgp-client-id"),
+                session_get("tgp-access-token"),
+                session_get("tgp-certificate"),
+            ),
+            status: None,
+            visible_rows: 40,
+            _keys: keys,
+        };
+        app.load(ctx);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::FormRoot(v) => self.form_root = v,
+            Msg::FormDecision(v) => self.form_decision = v,
+            Msg::Load => {
+                self.selected = Rc::default();
+                self.load(ctx);
+            }
+            Msg::Progress(p) => {
+                if matches!(self.phase, Phase::Loading(_)) {
+                    self.phase = Phase::Loading(p);
+                }
+            }
+            Msg::Loaded(Ok(text)) => match serde_json::from_str::<Summary>(&text) {
+                Ok(summary) => {
+                    self.summary = Some(Rc::new(summary));
+                    self.phase = Phase::Loading(Progress {
+                        step: "building the job grid".into(),
+                        ..Progress::default()
+                    });
+                    if let Some(engine) = &self.engine {
+                        engine.call(
+                            "jobs",
+                            &json!({}),
+                            None,
+                            ctx.link().callback(Msg::JobsLoaded),
+                        );
+                    }
+                }
+                Err(e) => {
+                    self.phase = Phase::Failed;
+                    self.errors.push(format!("unreadable push summary: {e}"));
+                }
+            },
+            Msg::Loaded(Err(e)) | Msg::JobsLoaded(Err(e)) => {
+                self.phase = Phase::Failed;
+                self.errors.push(format!(
+                    "Could not load the push: {} [{}]. Check the root URL and decision taskId; an expired push cannot be previewed.",
+                    e.message, e.kind
+                ));
+            }
+            Msg::JobsLoaded(Ok(text)) => match serde_json::from_str::<Vec<Job>>(&text) {
+                Ok(jobs) => {
+                    let known: HashSet<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
+                    let unknown: Vec<String> = self
+                        .selected
+                        .iter()
+                        .filter(|l| !known.contains(l.as_str()))
+                        .cloned()
+                        .collect();
+                    if !unknown.is_empty() {
+                        self.errors.push(format!(
+                            "Not in this push's grid, kept in the selection: {}",
+                            unknown.join(", ")
+                        ));
+                    }
+                    self.jobs = Rc::new(jobs);
+                    self.rebuild_rows();
+                    if !self.search_query.is_empty() {
+                        self.search_hits = Rc::new(view::search(&self.jobs, &self.search_query));
+                    }
+                    self.phase = Phase::Ready;
+                    self.request_preview(ctx);
+                }
+                Err(e) => {
+                    self.phase = Phase::Failed;
+                    self.errors.push(format!("unreadable job list: {e}"));
+                }
+            },
+            Msg::ToggleRunnable => {
+                self.filter.runnable = !self.filter.runnable;
+                self.rebuild_rows();
+                self.sync_url();
+            }
+            Msg::FilterText(text) => {
+                self.filter.text = text;
+                self.rebuild_rows();
+            }
+            Msg::ToggleTier(tier) => {
+                let mut tiers = self.filter.tiers.clone();
+                if !tiers.remove(&tier) {
+                    tiers.insert(tier);
+                }
+                // At least one tier stays selected, as in Treeherder.
+                if !tiers.is_empty() {
+                    self.filter.tiers = tiers;
+                    self.rebuild_rows();
+                }
+            }
+            Msg::ToggleGroup(key) => {
+                let mut expanded = (*self.expanded).clone();
+                if !expanded.remove(&key) {
+                    expanded.insert(key);
+                }
+                self.expanded = Rc::new(expanded);
+            }
+            Msg::ToggleExpandAll => self.expand_all = !self.expand_all,
+            Msg::ToggleJob(label) => {
+                let mut selected = (*self.selected).clone();
+                if !selected.remove(&label) {
+                    selected.insert(label);
+                }
+                self.selected = Rc::new(selected);
+                self.request_preview(ctx);
+            }
+            Msg::ToggleMany(labels) => {
+                let mut selected = (*self.selected).clone();
+                if labels.iter().all(|l| selected.contains(l)) {
+                    for l in &labels {
+                        selected.remove(l);
+                    }
+                } else {
+                    selected.extend(labels);
+                }
+                self.selected = Rc::new(selected);
+                self.request_preview(ctx);
+            }
+            Msg::ClearSelection => {
+                self.selected = Rc::default();
+                self.request_preview(ctx);
+            }
+            Msg::SetTimes(times) => {
+                self.url.times = times.clamp(1, 100);
+                self.request_preview(ctx);
+            }
+            Msg::Previewed(seq, result) => {
+                if seq != self.preview_seq {
+                    return false;
+                }
+                self.previewing = false;
+                match result.and_then(|text| {
+                    serde_json::from_str::<Preview>(&text).map_err(|e| ApiError {
+                        kind: "internal".into(),
+                        message: e.to_string(),
+                        labels: vec![],
+                    })
+                }) {
+                    Ok(preview) => {
+                        self.preview = Some(Rc::new(preview));
+                        self.preview_error = None;
+                        if let Some(engine) = &self.engine {
+                            engine.call(
+                                "graphView",
+                                &json!({"limit": GRAPH_LIMIT}),
+                                None,
+                                ctx.link().callback(move |r| Msg::GraphLoaded(seq, r)),
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        self.preview = None;
+                        self.graph = None;
+                        self.preview_error = Some(e);
+                    }
+                }
+            }
+            Msg::GraphLoaded(seq, result) => {
+                if seq != self.preview_seq {
+                    return false;
+                }
+                match result.map(|t| serde_json::from_str::<GraphView>(&t)) {
+                    Ok(Ok(graph)) => self.graph = Some(Rc::new(graph)),
+                    Ok(Err(e)) => self.errors.push(format!("unreadable graph view: {e}")),
+                    Err(e) => self.errors.push(format!("graph view: {}", e.message)),
+                }
+            }
+            Msg::Focus(label) => self.focus = Some(label),
+            Msg::OpenSearch => self.search_open = true,
+            Msg::CloseSearch => self.search_open = false,
+            Msg::SearchQuery(query) => {
+                self.search_hits = Rc::new(view::search(&self.jobs, &query));
+                self.search_query = query.clone();
+                self.url.search = query;
+                self.sync_url();
+            }
+            Msg::SearchSelect => {
+                let labels: Vec<String> = self
+                    .search_hits
+                    .iter()
+                    .map(|&i| self.jobs[i].label.clone())
+                    .collect();
+                let mut selected = (*self.selected).clone();
+                selected.extend(labels);
+                self.selected = Rc::new(selected);
+                self.search_open = false;
+                self.filter.runnable = true;
+                self.rebuild_rows();
+                self.request_preview(ctx);
+            }
+            Msg::OpenTrigger => {
+                if self.selected.is_empty() {
+                    return false;
+                }
+                self.trigger = Some(TriggerState::default());
+                if let Some(engine) = &self.engine {
+                    engine.call(
+                        "triggerRequest",
+                        &json!({"labels": self.labels(), "times": self.url.times}),
+                        None,
+                        ctx.link().callback(Msg::RequestRendered),
+                    );
+                }
+            }
+            Msg::CloseTrigger => self.trigger = None,
+            Msg::Credential(which, value) => {
+                match which {
+                    "clientId" => self.credentials.0 = value,
+                    "accessToken" => self.credentials.1 = value,
+                    _ => self.credentials.2 = value,
+                }
+                if let Some(t) = &mut self.trigger {
+                    t.error = None;
+                }
+            }
+            Msg::RequestRendered(result) => {
+                if let Some(t) = &mut self.trigger {
+                    match result {
+                        Ok(text) => t.request = Some(text),
+                        Err(e) => t.error = Some(format!("{} [{}]", e.message, e.kind)),
+                    }
+                }
+            }
+            Msg::ConfirmTrigger => {
+                let (id, token, cert) = self.credentials.clone();
+                let Some(t) = &mut self.trigger else {
+                    return false;
+                };
+                if id.trim().is_empty() || token.trim().is_empty() {
+                    t.error = Some("Enter your Taskcluster clientId and accessToken.".into());
+                    return true;
+                }
+                session_set("tgp-client-id", &id);
+                session_set("tgp-access-token", &token);
+                session_set("tgp-certificate", &cert);
+                t.sending = true;
+                let mut credentials = json!({"clientId": id.trim(), "accessToken": token.trim()});
+                if !cert.trim().is_empty() {
+                    credentials["certificate"] = json!(cert.trim());
+                }
+                if let Some(engine) = &self.engine {
+                    engine.call(
+                        "trigger",
+                        &json!({"request": {"labels": self.labels(), "times": self.url.times}, "credentials": credentials}),
+                        None,
+                        ctx.link().callback(Msg::Triggered),
+                    );
+                }
+            }
+            Msg::Triggered(Ok(action_task_id)) => {
+                self.trigger = None;
+                let root = self.url.root_url.clone().unwrap_or_default();
+                self.status = Some(html! {
+                    <span class="status-following" data-action-task-id={action_task_id.clone()}>
+                        {"Action task "}
+                        <a href={format!("{root}/tasks/{action_task_id}")} target="_blank">{action_task_id.clone()}</a>
+                        {" triggered; following it to compare with the preview…"}
+                    </span>
+                });
+                if let Some(engine) = &self.engine {
+                    engine.call(
+                        "follow",
+                        &json!({"actionTaskId": action_task_id, "pollMs": 1000, "maxWaitMs": 1_800_000}),
+                        None,
+                        ctx.link().callback(Msg::Followed),
+                    );
+                }
+            }
+            Msg::Triggered(Err(e)) => {
+                if let Some(t) = &mut self.trigger {
+                    t.sending = false;
+                }
+                let hint = if e.message.contains("401") {
+                    " Check your clientId and accessToken."
+                } else {
+                    " Nothing was created; you can try again."
+                };
+                self.errors.push(format!(
+                    "The trigger failed: {} [{}].{hint}",
+                    e.message, e.kind
+                ));
+                self.trigger = None;
+            }
+            Msg::Followed(result) => {
+                self.status = Some(
+                    match result.map(|t| serde_json::from_str::<Comparison>(&t)) {
+                        Ok(Ok(c)) if c.differences.is_empty() => html! {
+                            <span class="status-matched">{format!("Preview matched: action task {} ({}) created and reused exactly what was previewed.", c.action_task_id, c.state)}</span>
+                        },
+                        Ok(Ok(c)) => html! {
+                            <span class="status-differs">
+                                {format!("Action task {} ({}) differs from the preview:", c.action_task_id, c.state)}
+                                <ul>{for c.differences.iter().map(|d| html! {<li>{d}</li>})}</ul>
+                            </span>
+                        },
+                        Ok(Err(e)) => {
+                            html! {<span class="status-differs">{format!("unreadable comparison: {e}")}</span>}
+                        }
+                        Err(e) => {
+                            html! {<span class="status-differs">{format!("Could not follow the action task: {} [{}]", e.message, e.kind)}</span>}
+                        }
+                    },
+                );
+            }
+            Msg::DismissError(i) => {
+                if i < self.errors.len() {
+                    self.errors.remove(i);
+                }
+            }
+            Msg::Export(what) => {
+                let Some(engine) = &self.engine else {
+                    return false;
+                };
+                let args = json!({"labels": self.labels(), "times": self.url.times});
+                let op = if what == "preview" {
+                    "preview"
+                } else {
+                    "triggerRequest"
+                };
+                engine.call(
+                    op,
+                    &args,
+                    None,
+                    ctx.link().callback(move |r| Msg::Exported(what, r)),
+                );
+            }
+            Msg::Exported(what, result) => {
+                let name = if what == "preview" {
+                    "preview.json"
+                } else {
+                    "trigger-request.json"
+                };
+                match result
+                    .map_err(|e| e.message)
+                    .and_then(|text| download(name, &text))
+                {
+                    Ok(()) => {}
+                    Err(e) => self.errors.push(format!("Export of {name} failed: {e}")),
+                }
+                return false;
+            }
+            Msg::ShowMoreRows => {
+                if self.visible_rows >= self.rows.len() {
+                    return false;
+                }
+                self.visible_rows += 40;
+            }
+            Msg::Key(event) => return self.key(ctx, &event),
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let loading = match &self.phase {
+            Phase::Loading(p) => {
+                let (value, max, text) = match (p.loaded, p.total) {
+                    (Some(l), Some(t)) if t > 0.0 => (
+                        l,
+                        t,
+                        format!(
+                            "{} — {} of {}",
+                            p.step.rsplit('/').next().unwrap_or(&p.step),
+                            format_mb(l),
+                            format_mb(t)
+                        ),
+                    ),
+                    _ => (0.0, 0.0, format!("Loading {}…", p.step)),
+                };
+                html! {
+                    <div class="loading" role="status">
+                        if max > 0.0 {
+                            <progress id="load-progress" value={value.to_string()} max={max.to_string()}
+                                data-loaded={value.to_string()} data-total={max.to_string()}></progress>
+                        } else {
+                            <progress id="load-progress"></progress>
+                        }
+                        <span class="loading-text">{text}</span>
+                    </div>
+                }
+            }
+            _ => html! {},
+        };
+        let errors = self.errors.iter().enumerate().map(|(i, e)| {
+            html! {
+                <div class="error-banner" role="alert">
+                    <span>{e}</span>
+                    <button class="dismiss" title="Dismiss" onclick={link.callback(move |_| Msg::DismissError(i))}>{"×"}</button>
+                </div>
+            }
+        });
+        let on_root = link.callback(|e: InputEvent| {
+            Msg::FormRoot(e.target_unchecked_into::<HtmlInputElement>().value())
+        });
+        let on_decision = link.callback(|e: InputEvent| {
+            Msg::FormDecision(e.target_unchecked_into::<HtmlInputElement>().value())
+        });
+        let on_submit = link.callback(|e: SubmitEvent| {
+            e.prevent_default();
+            Msg::Load
+        });
+        let count = self.selected.len();
+        let push_header = self.summary.as_ref().map(|s| {
+            let revision: String = s.revision.chars().take(12).collect();
+            html! {
+                <div class="push-bar">
+                    <span class="push-title">
+                        <span class="push-project">{&s.project}</span>
+                        {" "}<span class="revision">{revision}</span>
+                        {" · "}{&s.owner}{" · push "}{&s.pushlog_id}
+                        {" · decision "}<a href={format!("{}/tasks/{}", s.root_url, s.decision_task_id)} target="_blank">{&s.decision_task_id}</a>
+                        {format!(" · {} tasks in the graph, {} scheduled", s.tasks, s.existing)}
+                        if !s.merged_from.is_empty() {
+                            {format!(" · {} earlier action(s) merged", s.merged_from.len())}
+                        }
+                    </span>
+                    <span class="push-buttons">
+                        <button class={classes!("btn-push", self.filter.runnable.then_some("active"))} id="add-new-jobs"
+                            title="Show the jobs you can add (key a)" onclick={link.callback(|_| Msg::ToggleRunnable)}>
+                            { if self.filter.runnable { "Hide runnable jobs" } else { "Add new jobs" } }
+                        </button>
+                        <button class="btn-push" id="open-search" title="Pick jobs by searching (key /)" onclick={link.callback(|_| Msg::OpenSearch)}>{"Add new jobs (Search)"}</button>
+                        if count > 0 {
+                            <button class="btn-push trigger" id="trigger-button" onclick={link.callback(|_| Msg::OpenTrigger)}
+                                disabled={!s.has_add_new_jobs}
+                                title={ if s.has_add_new_jobs { "Review and trigger" } else { "This push has no add-new-jobs action" } }>
+                                {"Trigger "}<span class="badge" id="selected-count">{count}</span>{if count == 1 { " New Job" } else { " New Jobs" }}
+                            </button>
+                            <button class="btn-push" id="clear-selection" title="Clear the selection (key x)" onclick={link.callback(|_| Msg::ClearSelection)}>{"Clear"}</button>
+                        }
+                    </span>
+                </div>
+            }
+        });
+        let grid = if self.phase == Phase::Ready {
+            html! {
+                <Grid rows={self.rows.clone()} jobs={self.jobs.clone()} selected={self.selected.clone()}
+                    expanded={self.expanded.clone()} expand_all={self.expand_all || !self.filter.text.trim().is_empty()}
+                    visible_rows={self.visible_rows} runnable_mode={self.filter.runnable}
+                    on_toggle_job={link.callback(Msg::ToggleJob)}
+                    on_toggle_many={link.callback(Msg::ToggleMany)}
+                    on_toggle_group={link.callback(Msg::ToggleGroup)}
+                    on_more={link.callback(|_| Msg::ShowMoreRows)} />
+            }
+        } else {
+            html! {}
+        };
+        html! {
+            <div class="app">
+                <Navbar filter_text={self.filter.text.clone()} tiers={self.filter.tiers.clone()} expand_all={self.expand_all}
+                    runnable={self.runnable_in_view()} jobs={self.jobs.len()}
+                    on_filter={link.callback(Msg::FilterText)} on_tier={link.callback(Msg::ToggleTier)}
+                    on_expand_all={link.callback(|_| Msg::ToggleExpandAll)} />
+                <form class="load-form" onsubmit={on_submit}>
+                    <label>{"Root URL "}<input id="root-url" value={self.form_root.clone()} oninput={on_root} size="34" /></label>
+                    <label>{"Decision taskId "}<input id="decision-task-id" value={self.form_decision.clone()} oninput={on_decision} size="24" /></label>
+                    <button type="submit" id="load-button">{"Load push"}</button>
+                    <span class="hint">{"Keys: a add new jobs · / search · f filter · x clear · Esc close"}</span>
+                </form>
+                {for errors}
+                if let Some(status) = &self.status {
+                    <div class="status-line" id="status-line">{status.clone()}</div>
+                }
+                {loading}
+                {push_header.unwrap_or_default()}
+                <div class="main">
+                    <div class="grid-column">{grid}</div>
+                    <div class="preview-column">
+                        <PreviewPanel preview={self.preview.clone()} error={self.preview_error.clone()} busy={self.previewing}
+                            selected={self.selected.len()} times={self.url.times} focus={self.focus.clone()}
+                            root_url={self.url.root_url.clone().unwrap_or_default()}
+                            merged={self.summary.as_ref().is_some_and(|s| !s.merged_from.is_empty())}
+                            on_times={link.callback(Msg::SetTimes)} on_focus={link.callback(Msg::Focus)}
+                            on_export={link.callback(Msg::Export)} />
+                        if let Some(graph) = &self.graph {
+                            <GraphPanel graph={graph.clone()} focus={self.focus.clone()} on_focus={link.callback(Msg::Focus)} />
+                        }
+                    </div>
+                </div>
+                if self.search_open {
+                    <SearchDialog query={self.search_query.clone()} hits={self.search_hits.clone()} jobs={self.jobs.clone()}
+                        on_query={link.callback(Msg::SearchQuery)} on_select={link.callback(|_| Msg::SearchSelect)}
+                        on_close={link.callback(|_| Msg::CloseSearch)} />
+                }
+                if let (Some(state), Some(preview)) = (&self.trigger, &self.preview) {
+                    <TriggerDialog state={state.clone()} preview={preview.clone()} times={self.url.times}
+                        client_id={self.credentials.0.clone()} access_token={self.credentials.1.clone()} certificate={self.credentials.2.clone()}
+                        on_credential={link.callback(|(w, v)| Msg::Credential(w, v))}
+                        on_times={link.callback(Msg::SetTimes)}
+                        on_confirm={link.callback(|_| Msg::ConfirmTrigger)} on_close={link.callback(|_| Msg::CloseTrigger)} />
+                }
+            </div>
+        }
+    }
+}
+
+impl App {
+    /// Keyboard shortcuts that do not clash with Treeherder's (a, /, x are free there; f and
+    /// Esc mean the same).
+    fn key(&mut self, ctx: &Context<Self>, event: &web_sys::KeyboardEvent) -> bool {
+        let typing = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if event.key() == "Escape" {
+            self.search_open = false;
+            self.trigger = None;
+            return true;
+        }
+        if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+            return false;
+        }
+        match event.key().as_str() {
+            "a" => ctx.link().send_message(Msg::ToggleRunnable),
+            "/" => {
+                event.prevent_default();
+                ctx.link().send_message(Msg::OpenSearch);
+            }
+            "x" => ctx.link().send_message(Msg::ClearSelection),
+            "f" => {
+                event.prevent_default();
+                if let Some(input) = window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("quick-filter"))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = input.focus();
+                }
+            }
+            _ => return false,
+        }
+        false
+    }
+}

@@ -1,0 +1,152 @@
+//! The two dialogs: "Add new jobs (Search)" (fzf-style query over runnable labels and
+//! symbols; picks every match at once) and the trigger confirmation (counts, what will be
+//! created, `times`, credentials kept in session storage only, the exact request).
+
+use std::rc::Rc;
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::model::Preview;
+use crate::view::Job;
+
+#[derive(Properties, PartialEq)]
+pub struct SearchProps {
+    pub query: String,
+    pub hits: Rc<Vec<usize>>,
+    pub jobs: Rc<Vec<Job>>,
+    pub on_query: Callback<String>,
+    pub on_select: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(SearchDialog)]
+pub fn search_dialog(props: &SearchProps) -> Html {
+    let on_input = props
+        .on_query
+        .reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value());
+    let on_submit = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_select.emit(());
+        })
+    };
+    const SHOWN: usize = 200;
+    html! {
+        <div class="modal-backdrop">
+            <div class="modal" id="search-dialog" role="dialog" aria-label="Add New Jobs (Search)">
+                <h2>{"Add New Jobs (Search)"}</h2>
+                <form onsubmit={on_submit}>
+                    <input id="search-input" autofocus=true value={props.query.clone()} oninput={on_input}
+                        placeholder="'exact ^prefix suffix$ !not fuzzy — e.g. ^test-linux32 'gtest !debug" />
+                </form>
+                <p class="search-count" id="search-count" data-count={props.hits.len().to_string()}>
+                    {format!("{} runnable jobs match", props.hits.len())}
+                </p>
+                <ul class="search-hits">
+                    {for props.hits.iter().take(SHOWN).filter_map(|&i| props.jobs.get(i)).map(|j| html! {
+                        <li data-label={j.label.clone()}>{&j.label}<span class="symbol">{format!(" {}({})", j.group_symbol.as_deref().unwrap_or(""), j.symbol)}</span></li>
+                    })}
+                    if props.hits.len() > SHOWN {
+                        <li class="more">{format!("… and {} more", props.hits.len() - SHOWN)}</li>
+                    }
+                </ul>
+                <div class="modal-buttons">
+                    <button id="search-select" disabled={props.hits.is_empty()} onclick={props.on_select.reform(|_| ())}>
+                        {format!("Add all {} to the selection", props.hits.len())}
+                    </button>
+                    <button onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The trigger dialog's own state.
+#[derive(Clone, PartialEq, Default)]
+pub struct TriggerState {
+    /// The rendered request (JSON text).
+    pub request: Option<String>,
+    pub error: Option<String>,
+    pub sending: bool,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TriggerProps {
+    pub state: TriggerState,
+    pub preview: Rc<Preview>,
+    pub times: u32,
+    pub client_id: String,
+    pub access_token: String,
+    pub certificate: String,
+    pub on_credential: Callback<(&'static str, String)>,
+    pub on_times: Callback<u32>,
+    pub on_confirm: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(TriggerDialog)]
+pub fn trigger_dialog(props: &TriggerProps) -> Html {
+    let (created, reused, removed) = props.preview.counts();
+    let field = |which: &'static str| {
+        props.on_credential.reform(move |e: InputEvent| {
+            (which, e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_times = props.on_times.reform(|e: Event| {
+        e.target_unchecked_into::<HtmlInputElement>()
+            .value()
+            .parse()
+            .unwrap_or(1)
+    });
+    let labels: Vec<&String> = props
+        .preview
+        .last()
+        .map(|i| i.created.keys().collect())
+        .unwrap_or_default();
+    const SHOWN: usize = 60;
+    let pretty = props.state.request.as_ref().map(|text| {
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| text.clone())
+    });
+    html! {
+        <div class="modal-backdrop">
+            <div class="modal" id="trigger-dialog" role="dialog" aria-label="Trigger new jobs">
+                <h2>{format!("Trigger {} new job{}", props.preview.requested.len(), if props.preview.requested.len() == 1 { "" } else { "s" })}</h2>
+                <p class="confirm-counts" id="confirm-counts">
+                    {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
+                </p>
+                <details open={labels.len() <= 20}>
+                    <summary>{format!("Tasks to create ({})", labels.len())}</summary>
+                    <ul class="confirm-list">
+                        {for labels.iter().take(SHOWN).map(|l| html! {<li>{l.to_string()}</li>})}
+                        if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
+                    </ul>
+                </details>
+                <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
+                <fieldset class="credentials">
+                    <legend>{"Taskcluster credentials (kept in this tab's session storage only)"}</legend>
+                    <label>{"clientId "}<input id="client-id" autocomplete="username" value={props.client_id.clone()} oninput={field("clientId")} /></label>
+                    <label>{"accessToken "}<input id="access-token" type="password" autocomplete="current-password" value={props.access_token.clone()} oninput={field("accessToken")} /></label>
+                    <label>{"certificate (temporary credentials) "}<input id="certificate" value={props.certificate.clone()} oninput={field("certificate")} /></label>
+                </fieldset>
+                if let Some(request) = pretty {
+                    <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request">{request}</pre></details>
+                }
+                if let Some(error) = &props.state.error {
+                    <div class="error-banner" role="alert">{error}</div>
+                }
+                <div class="modal-buttons">
+                    <button id="confirm-trigger" class="trigger" disabled={props.state.sending || props.state.request.is_none()}
+                        onclick={props.on_confirm.reform(|_| ())}>
+                        { if props.state.sending { "Triggering…" } else { "Trigger" } }
+                    </button>
+                    <button onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
+                </div>
+            </div>
+        </div>
+    }
+}

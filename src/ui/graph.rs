@@ -1,0 +1,79 @@
+//! The dependency-graph view: the closure laid out in layers by the worker (`layout`), drawn
+//! as SVG, boxes coloured by decision; clicking a box shows why it is there.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::model::GraphView;
+
+#[derive(Properties, PartialEq)]
+pub struct GraphPanelProps {
+    pub graph: Rc<GraphView>,
+    pub focus: Option<String>,
+    pub on_focus: Callback<String>,
+}
+
+fn short(label: &str) -> String {
+    const MAX: usize = 32;
+    if label.chars().count() <= MAX {
+        label.to_string()
+    } else {
+        let tail: String = label
+            .chars()
+            .rev()
+            .take(MAX - 1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("…{tail}")
+    }
+}
+
+#[function_component(GraphPanel)]
+pub fn graph_panel(props: &GraphPanelProps) -> Html {
+    let g = &props.graph;
+    let (w, h) = (g.node_width, g.node_height);
+    let edges = g.edges.iter().filter_map(|&(from, to)| {
+        let (a, b) = (g.nodes.get(from)?, g.nodes.get(to)?);
+        Some(html! {
+            <line class="edge" x1={(a.x + w / 2.0).to_string()} y1={(a.y + h).to_string()}
+                x2={(b.x + w / 2.0).to_string()} y2={b.y.to_string()} />
+        })
+    });
+    let nodes = g.nodes.iter().map(|n| {
+        let on_focus = props.on_focus.clone();
+        let label = n.label.clone();
+        let focused = props.focus.as_deref() == Some(n.label.as_str());
+        html! {
+            <g class={classes!("node", format!("decision-{}", n.decision), focused.then_some("focused"))}
+                data-label={n.label.clone()} onclick={Callback::from(move |_| on_focus.emit(label.clone()))}>
+                <title>{format!("{} ({})", n.label, n.decision)}</title>
+                <rect x={n.x.to_string()} y={n.y.to_string()} width={w.to_string()} height={h.to_string()} rx="4" />
+                <text x={(n.x + 6.0).to_string()} y={(n.y + h / 2.0 + 4.0).to_string()}>{short(&n.label)}</text>
+            </g>
+        }
+    });
+    html! {
+        <div class="graph-panel" id="graph-panel">
+            <h3>{"Dependency graph"}
+                <span class="legend">
+                    <span class="decision-requested">{"picked"}</span>
+                    <span class="decision-created">{"create"}</span>
+                    <span class="decision-reused">{"reuse"}</span>
+                    <span class="decision-removed">{"removed"}</span>
+                </span>
+            </h3>
+            if g.omitted > 0 {
+                <p class="omitted">{format!("{} more tasks of the closure are not drawn (the list above has them all).", g.omitted)}</p>
+            }
+            <div class="graph-scroll">
+                <svg id="graph-svg" width={g.width.to_string()} height={g.height.to_string()}
+                    viewBox={format!("0 0 {} {}", g.width, g.height)} data-nodes={g.nodes.len().to_string()}>
+                    {for edges}{for nodes}
+                </svg>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,139 @@
+//! The data the page receives from the worker, as typed views (only the fields it shows).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// `Session::summary`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub decision_task_id: String,
+    pub root_url: String,
+    pub trust_domain: String,
+    pub level: String,
+    pub tasks: usize,
+    pub existing: usize,
+    pub project: String,
+    pub revision: String,
+    pub owner: String,
+    pub pushlog_id: String,
+    pub merged_from: Vec<String>,
+    pub has_add_new_jobs: bool,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Warning {
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reuse {
+    pub task_id: String,
+    pub source: String,
+    #[serde(default)]
+    pub index_path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Iteration {
+    pub created: BTreeMap<String, String>,
+    pub reused: BTreeMap<String, Reuse>,
+    pub removed: BTreeMap<String, String>,
+    #[serde(default)]
+    pub reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    pub why: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub duplicates: BTreeMap<String, Vec<String>>,
+}
+
+/// A preview without definitions (`definitions: false, withKinds: true`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub requested: Vec<String>,
+    pub times: u32,
+    pub closure: Vec<String>,
+    pub iterations: Vec<Iteration>,
+    pub warnings: Vec<Warning>,
+    #[serde(default)]
+    pub kinds: BTreeMap<String, String>,
+}
+
+impl Preview {
+    /// Created, reused and removed counts over all iterations (created tasks add up, as the
+    /// action creates them once per iteration).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let created = self.iterations.iter().map(|i| i.created.len()).sum();
+        let last = self.iterations.last();
+        (
+            created,
+            last.map_or(0, |i| i.reused.len()),
+            last.map_or(0, |i| i.removed.len()),
+        )
+    }
+
+    pub fn last(&self) -> Option<&Iteration> {
+        self.iterations.last()
+    }
+
+    pub fn kind_of<'a>(&'a self, label: &'a str) -> &'a str {
+        self.kinds
+            .get(label)
+            .map_or_else(|| label.split('-').next().unwrap_or(label), String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GraphNode {
+    pub label: String,
+    pub decision: String,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// `layout::GraphView`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct GraphView {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<(usize, usize)>,
+    pub width: f64,
+    pub height: f64,
+    pub node_width: f64,
+    pub node_height: f64,
+    pub omitted: usize,
+}
+
+/// `{actionTaskId, state, differences}` from `follow`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comparison {
+    pub action_task_id: String,
+    pub state: String,
+    pub differences: Vec<String>,
+}
+
+/// The worker's flat error.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApiError {
+    pub kind: String,
+    pub message: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+/// A progress report while loading.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Progress {
+    pub step: String,
+    #[serde(default)]
+    pub loaded: Option<f64>,
+    #[serde(default)]
+    pub total: Option<f64>,
+}

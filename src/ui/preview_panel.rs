@@ -1,0 +1,166 @@
+//! The preview panel: counts, created tasks grouped by kind, reused dependencies with their
+//! taskId and source, removed tasks, warnings, the "why" path of the focused task, `times`,
+//! and the exports.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::model::{ApiError, Preview};
+
+#[derive(Properties, PartialEq)]
+pub struct PreviewPanelProps {
+    pub preview: Option<Rc<Preview>>,
+    pub error: Option<ApiError>,
+    pub busy: bool,
+    pub selected: usize,
+    pub times: u32,
+    pub focus: Option<String>,
+    pub root_url: String,
+    /// Whether earlier actions' maps were merged (reuse may come from them).
+    pub merged: bool,
+    pub on_times: Callback<u32>,
+    pub on_focus: Callback<String>,
+    pub on_export: Callback<&'static str>,
+}
+
+fn source_text(source: &str, index_path: Option<&str>, merged: bool) -> String {
+    match (source, index_path) {
+        ("index-search", Some(path)) => format!("index cache: {path}"),
+        ("index-search", None) => "index cache".into(),
+        (_, _) if merged => "decision or earlier action".into(),
+        _ => "decision task".into(),
+    }
+}
+
+#[function_component(PreviewPanel)]
+pub fn preview_panel(props: &PreviewPanelProps) -> Html {
+    let on_times = props.on_times.reform(|e: Event| {
+        e.target_unchecked_into::<HtmlInputElement>()
+            .value()
+            .parse()
+            .unwrap_or(1)
+    });
+    let times = html! {
+        <label class="times">{"times "}
+            <input id="times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} />
+        </label>
+    };
+    if let Some(error) = &props.error {
+        return html! {
+            <div class="preview-panel" id="preview-panel">
+                <div class="preview-error" role="alert">
+                    <strong>{"This selection cannot be added: "}</strong>{&error.message}
+                    {format!(" [{}]", error.kind)}
+                    if !error.labels.is_empty() {
+                        <div class="labels">{error.labels.join(", ")}</div>
+                    }
+                </div>
+            </div>
+        };
+    }
+    let Some(preview) = &props.preview else {
+        return html! {
+            <div class="preview-panel" id="preview-panel">
+                <h2>{"Preview"}</h2>
+                <p class="empty">{ if props.busy { "Computing…" } else { "Pick runnable jobs (olive) to see what the action will create and reuse." } }</p>
+            </div>
+        };
+    };
+    let (created, reused, removed) = preview.counts();
+    let Some(last) = preview.last() else {
+        return html! {};
+    };
+    let focus_cb = |label: &str| {
+        let on_focus = props.on_focus.clone();
+        let label = label.to_string();
+        Callback::from(move |_: MouseEvent| on_focus.emit(label.clone()))
+    };
+    let mut by_kind: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for label in last.created.keys() {
+        by_kind
+            .entry(preview.kind_of(label))
+            .or_default()
+            .push(label);
+    }
+    let requested: std::collections::BTreeSet<&str> =
+        preview.requested.iter().map(String::as_str).collect();
+    let created_html = by_kind.iter().map(|(kind, labels)| {
+        html! {
+            <details class="kind-group" open={labels.len() <= 12} data-kind={kind.to_string()}>
+                <summary>{format!("{kind} ({})", labels.len())}</summary>
+                <ul>{for labels.iter().map(|label| html! {
+                    <li class={classes!("created", requested.contains(label.as_str()).then_some("requested"))}
+                        data-label={label.to_string()} onclick={focus_cb(label)}>
+                        {label.to_string()}
+                        if !requested.contains(label.as_str()) {
+                            <span class="reason">{last.reasons.get(*label).cloned().unwrap_or_default()}</span>
+                        }
+                    </li>
+                })}</ul>
+            </details>
+        }
+    });
+    let reused_html = last.reused.iter().map(|(label, reuse)| {
+        html! {
+            <li class="reused" data-label={label.clone()} onclick={focus_cb(label)}>
+                {label}{" → "}
+                <a href={format!("{}/tasks/{}", props.root_url, reuse.task_id)} target="_blank">{&reuse.task_id}</a>
+                <span class="source">{source_text(&reuse.source, reuse.index_path.as_deref(), props.merged)}</span>
+            </li>
+        }
+    });
+    let why = props.focus.as_ref().map(|label| {
+        let path = last.why.get(label);
+        html! {
+            <div class="why" id="why">
+                <strong>{format!("Why {label}? ")}</strong>
+                { match path {
+                    Some(path) => path.join(" → "),
+                    None if requested.contains(label.as_str()) => "you picked it.".to_string(),
+                    None => "not part of this preview.".to_string(),
+                } }
+            </div>
+        }
+    });
+    html! {
+        <div class={classes!("preview-panel", props.busy.then_some("busy"))} id="preview-panel">
+            <h2>{"Preview"}{times}</h2>
+            <div class="preview-counts" id="preview-counts" data-created={created.to_string()}
+                data-reused={reused.to_string()} data-removed={removed.to_string()}>
+                <span class="n-created">{format!("{created} to create")}</span>{" · "}
+                <span class="n-reused">{format!("{reused} reused")}</span>{" · "}
+                <span class="n-removed">{format!("{removed} removed")}</span>
+                <span class="detail">{format!(" ({} picked, {} dependencies{})", preview.requested.len(),
+                    last.created.len().saturating_sub(preview.requested.len()),
+                    if preview.times > 1 { format!(", × {} iterations", preview.times) } else { String::new() })}</span>
+            </div>
+            if !preview.warnings.is_empty() {
+                <ul class="warnings" id="warnings">{for preview.warnings.iter().map(|w| html! {
+                    <li class="warning" data-kind={w.kind.clone()}>{&w.message}</li>
+                })}</ul>
+            }
+            {why}
+            <h3>{"Will create"}</h3>
+            <div class="created-list">{for created_html}</div>
+            if reused > 0 {
+                <details class="reused-list" open={reused <= 30}>
+                    <summary>{format!("Reused ({reused})")}</summary>
+                    <ul>{for reused_html}</ul>
+                </details>
+            }
+            if removed > 0 {
+                <details class="removed-list">
+                    <summary>{format!("Removed ({removed})")}</summary>
+                    <ul>{for last.removed.iter().map(|(l, why)| html! {<li>{l}{": "}{why}</li>})}</ul>
+                </details>
+            }
+            <div class="exports">
+                <button id="export-preview" onclick={props.on_export.reform(|_| "preview")}>{"Export preview JSON"}</button>
+                <button id="export-request" onclick={props.on_export.reform(|_| "request")}>{"Export trigger request"}</button>
+            </div>
+        </div>
+    }
+}

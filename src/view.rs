@@ -1,0 +1,581 @@
+//! What the page shows, computed without a browser (feature `view`): the job grid in
+//! Treeherder's layout (platform rows, groups, natural order), the quick filter, the fzf-style
+//! job search, and the page's URL state. Pure and tested natively; `ui` only renders it.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+use serde::Deserialize;
+
+/// One job as the worker sends it (`Session::jobs`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub label: String,
+    pub kind: String,
+    pub symbol: String,
+    #[serde(default)]
+    pub group_symbol: Option<String>,
+    #[serde(default)]
+    pub group_name: Option<String>,
+    pub platform: String,
+    pub option: String,
+    pub tier: u64,
+    pub state: String,
+    #[serde(default)]
+    pub task_id: Option<String>,
+}
+
+impl Job {
+    pub fn is_runnable(&self) -> bool {
+        self.state == "runnable"
+    }
+}
+
+/// A platform row: platform + build option, with its groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub platform: String,
+    pub option: String,
+    /// Display name, e.g. "Linux x64 opt".
+    pub title: String,
+    pub groups: Vec<Group>,
+}
+
+/// A job group (`symbol` empty for ungrouped jobs of one tier).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub symbol: String,
+    pub name: String,
+    pub tier: u64,
+    /// Indices into the job list, in natural symbol order.
+    pub jobs: Vec<usize>,
+}
+
+/// Treeherder's names for common platforms (`thPlatformMap`); others are shown as they are.
+pub fn platform_name(platform: &str) -> String {
+    let known = [
+        ("linux", "Linux"),
+        ("linux32", "Linux"),
+        ("linux64", "Linux x64"),
+        ("linux64-asan", "Linux x64 asan"),
+        ("linux64-tsan", "Linux x64 tsan"),
+        ("linux64-ccov", "Linux x64 CCov"),
+        ("linux64-shippable", "Linux x64 Shippable"),
+        ("linux1804-64", "Linux 18.04 x64"),
+        ("linux2204-64-wayland", "Linux 22.04 x64 Wayland"),
+        ("linux2404-64", "Linux 24.04"),
+        ("linux2404-64-shippable", "Linux 24.04 Shippable"),
+        ("macosx1015-64", "OS X 10.15"),
+        ("macosx1100-64", "OS X 11"),
+        ("macosx1470-64", "macOS 14.70"),
+        ("macosx64", "OS X Cross Compiled"),
+        ("windows10-64", "Windows 10 x64"),
+        ("windows11-64-24h2", "Windows 11 x64 24H2"),
+        ("windows2012-64", "Windows 2012 x64"),
+        ("win64", "Windows x64"),
+        ("win32", "Windows x86"),
+        ("android-5-0-armv7", "Android 5.0 ARMv7"),
+        ("android-em-7-0-x86_64", "Android 7.0 x86-64"),
+        ("gecko-decision", "Gecko Decision Task"),
+        ("lint", "Linting"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == platform)
+        .map_or_else(|| platform.to_string(), |(_, v)| (*v).to_string())
+}
+
+/// Treeherder's build-option order.
+fn option_rank(option: &str) -> u32 {
+    match option {
+        "opt" => 1,
+        "pgo" => 2,
+        "asan" => 3,
+        "tsan" => 4,
+        "debug" => 5,
+        "cc" => 6,
+        "addon" => 7,
+        "all" => 8,
+        _ => 9,
+    }
+}
+
+/// "Natural" order: digit runs compare as numbers (`R2` before `R10`).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (&a[..da], &b[..db]);
+                let na = trim_zeros(na);
+                let nb = trim_zeros(nb);
+                let by_number = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+                if by_number != Ordering::Equal {
+                    return by_number;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&c| c == b'0').count();
+    &digits[zeros.min(digits.len().saturating_sub(1))..]
+}
+
+/// What the grid shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// The quick filter: every word must occur in the platform, option, group, label or symbol.
+    pub text: String,
+    /// Tiers shown (Treeherder's default: 1 and 2).
+    pub tiers: BTreeSet<u64>,
+    /// Show runnable jobs ("Add new jobs" mode).
+    pub runnable: bool,
+}
+
+impl Filter {
+    pub fn treeherder_default() -> Filter {
+        Filter {
+            text: String::new(),
+            tiers: [1, 2].into(),
+            runnable: false,
+        }
+    }
+
+    /// Whether `job` is shown.
+    pub fn shows(&self, job: &Job) -> bool {
+        if !self.tiers.contains(&job.tier.clamp(1, 3)) {
+            return false;
+        }
+        if job.is_runnable() && !self.runnable {
+            return false;
+        }
+        if self.text.trim().is_empty() {
+            return true;
+        }
+        let haystack = format!(
+            "{} {} {} {} {} {}",
+            platform_name(&job.platform),
+            job.platform,
+            job.option,
+            job.group_name.as_deref().unwrap_or(""),
+            job.label,
+            job.symbol
+        )
+        .to_lowercase();
+        self.text
+            .to_lowercase()
+            .split_whitespace()
+            .all(|word| haystack.contains(word))
+    }
+}
+
+/// Builds the grid rows of the jobs `filter` shows.
+pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
+    let mut by_row: BTreeMap<(String, String), BTreeMap<(String, u64), Vec<usize>>> =
+        BTreeMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if !filter.shows(job) {
+            continue;
+        }
+        let group = job.group_symbol.clone().unwrap_or_default();
+        // Ungrouped jobs of tier 2 and 3 form a group with an empty symbol per tier.
+        let tier = if group.is_empty() { job.tier } else { 0 };
+        by_row
+            .entry((job.platform.clone(), job.option.clone()))
+            .or_default()
+            .entry((group, tier))
+            .or_default()
+            .push(i);
+    }
+    let mut rows: Vec<Row> = by_row
+        .into_iter()
+        .map(|((platform, option), groups)| {
+            let mut groups: Vec<Group> = groups
+                .into_iter()
+                .map(|((symbol, _), mut members)| {
+                    members.sort_by(|&a, &b| natural_cmp(&jobs[a].symbol, &jobs[b].symbol));
+                    let first = &jobs[members[0]];
+                    Group {
+                        name: first.group_name.clone().unwrap_or_default(),
+                        tier: members.iter().map(|&i| jobs[i].tier).min().unwrap_or(1),
+                        symbol,
+                        jobs: members,
+                    }
+                })
+                .collect();
+            // Ungrouped tier-1 jobs first, then by symbol length plus tier, then symbol.
+            groups.sort_by(|a, b| {
+                let key = |g: &Group| (g.symbol.len() as u64 + g.tier, g.symbol.clone());
+                key(a).cmp(&key(b))
+            });
+            let name = platform_name(&platform);
+            let title = if option.is_empty()
+                || ["asan", "tsan", "ccov", "shippable"]
+                    .iter()
+                    .any(|s| name.to_lowercase().contains(s) && option == "opt")
+            {
+                name
+            } else {
+                format!("{name} {option}")
+            };
+            Row {
+                platform,
+                option,
+                title,
+                groups,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let key = |r: &Row| {
+            (
+                platform_name(&r.platform).to_lowercase(),
+                option_rank(&r.option),
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| a.option.cmp(&b.option))
+    });
+    rows
+}
+
+/// One term of an fzf-style query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    Fuzzy(String),
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Not(String),
+}
+
+fn terms(query: &str) -> Vec<Term> {
+    query
+        .split_whitespace()
+        .filter_map(|word| {
+            let word = word.to_lowercase();
+            let term = if let Some(rest) = word.strip_prefix('!') {
+                Term::Not(rest.trim_start_matches('\'').to_string())
+            } else if let Some(rest) = word.strip_prefix('\'') {
+                Term::Exact(rest.to_string())
+            } else if let Some(rest) = word.strip_prefix('^') {
+                Term::Prefix(rest.to_string())
+            } else if let Some(rest) = word.strip_suffix('$') {
+                Term::Suffix(rest.to_string())
+            } else {
+                Term::Fuzzy(word)
+            };
+            let empty = matches!(&term, Term::Fuzzy(s) | Term::Exact(s) | Term::Prefix(s) | Term::Suffix(s) | Term::Not(s) if s.is_empty());
+            (!empty).then_some(term)
+        })
+        .collect()
+}
+
+/// The jobs matching an fzf-style `query` over label and symbol, best first: words are ANDed;
+/// `'word` must occur exactly, `^word` starts the label, `word$` ends it, `!word` must not occur,
+/// other words match fuzzily (in order, gaps allowed). Only runnable jobs are searched.
+pub fn search(jobs: &[Job], query: &str) -> Vec<usize> {
+    let terms = terms(query);
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let matcher = SkimMatcherV2::default().ignore_case();
+    let mut hits: Vec<(i64, usize)> = Vec::new();
+    'jobs: for (i, job) in jobs.iter().enumerate() {
+        if !job.is_runnable() {
+            continue;
+        }
+        let label = job.label.to_lowercase();
+        let symbol = job.symbol.to_lowercase();
+        let group = job.group_symbol.as_deref().unwrap_or("").to_lowercase();
+        let text = format!("{label} {group}({symbol})");
+        let mut score = 0;
+        for term in &terms {
+            match term {
+                Term::Exact(s) if !text.contains(s.as_str()) => continue 'jobs,
+                Term::Prefix(s) if !label.starts_with(s.as_str()) => continue 'jobs,
+                Term::Suffix(s) if !label.ends_with(s.as_str()) => continue 'jobs,
+                Term::Not(s) if text.contains(s.as_str()) => continue 'jobs,
+                Term::Fuzzy(s) => {
+                    let best = [&label, &symbol]
+                        .iter()
+                        .filter_map(|h| matcher.fuzzy_match(h, s))
+                        .max();
+                    match best {
+                        Some(points) => score += points,
+                        None => continue 'jobs,
+                    }
+                }
+                _ => score += 1,
+            }
+        }
+        hits.push((score, i));
+    }
+    hits.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| jobs[a.1].label.cmp(&jobs[b.1].label))
+    });
+    hits.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The page's state in its URL, so a link reproduces the view.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UrlState {
+    pub root_url: Option<String>,
+    pub decision_task_id: Option<String>,
+    pub selected: Vec<String>,
+    pub search: String,
+    pub times: u32,
+    pub runnable: bool,
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl UrlState {
+    /// Reads `?rootUrl=…&decisionTaskId=…&select=a&select=b&search=…&times=N&runnable=1`.
+    pub fn parse(query: &str) -> UrlState {
+        let mut state = UrlState {
+            times: 1,
+            ..UrlState::default()
+        };
+        for pair in query.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(value);
+            match key {
+                "rootUrl" if !value.is_empty() => state.root_url = Some(value),
+                "decisionTaskId" if !value.is_empty() => state.decision_task_id = Some(value),
+                "select" if !value.is_empty() => state.selected.push(value),
+                "search" => state.search = value,
+                "times" => state.times = value.parse().unwrap_or(1).clamp(1, 100),
+                "runnable" => state.runnable = value == "1",
+                _ => {}
+            }
+        }
+        state
+    }
+
+    /// The query string (with `?`), parameters that hold their defaults left out.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(root) = &self.root_url {
+            parts.push(format!("rootUrl={}", percent_encode(root)));
+        }
+        if let Some(id) = &self.decision_task_id {
+            parts.push(format!("decisionTaskId={}", percent_encode(id)));
+        }
+        if self.runnable {
+            parts.push("runnable=1".into());
+        }
+        if self.times != 1 {
+            parts.push(format!("times={}", self.times));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("search={}", percent_encode(&self.search)));
+        }
+        for label in &self.selected {
+            parts.push(format!("select={}", percent_encode(label)));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(label: &str, symbol: &str, group: Option<&str>, platform: &str, option: &str) -> Job {
+        Job {
+            label: label.into(),
+            kind: "test".into(),
+            symbol: symbol.into(),
+            group_symbol: group.map(str::to_string),
+            group_name: group.map(|g| format!("{g} tests")),
+            platform: platform.into(),
+            option: option.into(),
+            tier: 1,
+            state: "runnable".into(),
+            task_id: None,
+        }
+    }
+
+    #[test]
+    fn natural_order_compares_numbers() {
+        let mut symbols = vec!["R10", "R2", "R1", "bc", "R02a"];
+        symbols.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(symbols, ["R1", "R2", "R02a", "R10", "bc"]);
+    }
+
+    #[test]
+    fn rows_group_jobs_like_treeherder() {
+        let mut jobs = vec![
+            job("test-linux64/opt-m-10", "10", Some("M"), "linux64", "opt"),
+            job("test-linux64/opt-m-2", "2", Some("M"), "linux64", "opt"),
+            job("build-linux64/opt", "B", None, "linux64", "opt"),
+            job("build-linux64/debug", "B", None, "linux64", "debug"),
+            job("build-win64/opt", "B", None, "win64", "opt"),
+        ];
+        jobs[4].tier = 3;
+        let filter = Filter {
+            runnable: true,
+            ..Filter::treeherder_default()
+        };
+        let rows = rows(&jobs, &filter);
+        let titles: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+        // Tier 3 is hidden by default.
+        assert_eq!(titles, ["Linux x64 opt", "Linux x64 debug"]);
+        let opt = &rows[0];
+        assert_eq!(opt.groups.len(), 2);
+        assert_eq!(opt.groups[0].symbol, "");
+        assert_eq!(opt.groups[1].symbol, "M");
+        let symbols: Vec<&str> = opt.groups[1]
+            .jobs
+            .iter()
+            .map(|&i| jobs[i].symbol.as_str())
+            .collect();
+        assert_eq!(symbols, ["2", "10"]);
+        // Runnable jobs only show in "Add new jobs" mode; the quick filter ANDs words.
+        assert!(super::rows(&jobs, &Filter::treeherder_default()).is_empty());
+        let filtered = Filter {
+            text: "x64 M 1".into(),
+            ..filter
+        };
+        let rows = super::rows(&jobs, &filtered);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].groups[0].jobs, [0]);
+    }
+
+    #[test]
+    fn search_follows_fzf_syntax() {
+        let jobs = vec![
+            job(
+                "test-linux64/opt-mochitest-1",
+                "1",
+                Some("M"),
+                "linux64",
+                "opt",
+            ),
+            job(
+                "test-linux64/debug-mochitest-1",
+                "1",
+                Some("M"),
+                "linux64",
+                "debug",
+            ),
+            job(
+                "test-windows10-64/opt-mochitest-1",
+                "1",
+                Some("M"),
+                "windows10-64",
+                "opt",
+            ),
+            job("test-linux64/opt-xpcshell-1", "X1", None, "linux64", "opt"),
+        ];
+        let labels = |q: &str| -> Vec<&str> {
+            let mut found: Vec<&str> = search(&jobs, q)
+                .into_iter()
+                .map(|i| jobs[i].label.as_str())
+                .collect();
+            found.sort();
+            found
+        };
+        assert_eq!(
+            labels("'linux64 mochi"),
+            [
+                "test-linux64/debug-mochitest-1",
+                "test-linux64/opt-mochitest-1"
+            ]
+        );
+        assert_eq!(
+            labels("^test-windows"),
+            ["test-windows10-64/opt-mochitest-1"]
+        );
+        assert_eq!(labels("xpcshell-1$"), ["test-linux64/opt-xpcshell-1"]);
+        assert_eq!(
+            labels("mochitest !debug !windows"),
+            ["test-linux64/opt-mochitest-1"]
+        );
+        // Fuzzy: letters in order, gaps allowed, best match first; symbols count too.
+        let best = |q: &str| search(&jobs, q).first().map(|&i| jobs[i].label.as_str());
+        assert_eq!(best("lnx xpcshel"), Some("test-linux64/opt-xpcshell-1"));
+        assert_eq!(labels("lnx xpc").len(), 2);
+        assert_eq!(best("x1"), Some("test-linux64/opt-xpcshell-1"));
+        assert!(labels("").is_empty());
+        assert!(labels("'nothing-like-this").is_empty());
+    }
+
+    #[test]
+    fn url_state_round_trips() {
+        let state = UrlState {
+            root_url: Some("http://127.0.0.1:8010".into()),
+            decision_task_id: Some("NssSampleDecision00001".into()),
+            selected: vec!["test-linux32/opt a&b".into(), "build-x".into()],
+            search: "'linux !debug".into(),
+            times: 3,
+            runnable: true,
+        };
+        let query = state.to_query();
+        assert!(!query.contains(' '));
+        assert_eq!(UrlState::parse(&query), state);
+        assert_eq!(UrlState::parse("").times, 1);
+        assert_eq!(UrlState::parse("?times=500").times, 100);
+    }
+}

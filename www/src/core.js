@@ -1,0 +1,119 @@
+// The engine side of the worker protocol: loads the WebAssembly build (../pkg/engine.js, made
+// by `make www`) and answers one operation at a time. worker.js runs it in a Web Worker;
+// index.js can also run it in-process ({ inline: true }, for Node and tests).
+//
+// Operations and their arguments (results are JSON text unless noted):
+//   load        { rootUrl, decisionTaskId }                    -> summary
+//               | { fullTaskGraph: Uint8Array|ArrayBuffer, labelToTaskid?, parameters?,
+//                   index?, decisionTaskId?, trustDomain?, level?, rootUrl?, actions? }
+//   jobs        {}                                             -> grid jobs
+//   preview     { labels, times?, now?, deterministicIds?, definitions? } -> preview
+//   graphView   { limit? }                                     -> graph view of the last preview
+//   triggerRequest { labels, times? }                          -> unsigned request
+//   trigger     { request: { labels, times? }, credentials }   -> action taskId (plain string)
+//   follow      { actionTaskId, pollMs?, maxWaitMs? }          -> comparison
+import init, { Previewer } from "../pkg/engine.js";
+
+// Downloads at least this big report progress as they stream in.
+const PROGRESS_MIN_BYTES = 256 * 1024;
+
+/** Reads a response body, reporting `{ step, loaded, total }` at most every 100 ms. */
+async function readBody(response, url, onProgress) {
+  const total = Number(response.headers.get("content-length")) || 0;
+  if (!response.body || total < PROGRESS_MIN_BYTES || response.headers.get("content-encoding")) {
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  const reader = response.body.getReader();
+  let buffer = new Uint8Array(total);
+  let loaded = 0;
+  let last = 0;
+  onProgress({ step: url, loaded, total });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.length > buffer.length) {
+      const bigger = new Uint8Array(Math.max(buffer.length * 2, loaded + value.length));
+      bigger.set(buffer.subarray(0, loaded));
+      buffer = bigger;
+    }
+    buffer.set(value, loaded);
+    loaded += value.length;
+    const now = Date.now();
+    if (now - last > 100) {
+      last = now;
+      onProgress({ step: url, loaded, total });
+    }
+  }
+  onProgress({ step: url, loaded, total: Math.max(total, loaded) });
+  return loaded === buffer.length ? buffer : buffer.slice(0, loaded);
+}
+
+/** The `host` object the Rust side calls for HTTP, timers and progress. */
+function makeHost(onProgress) {
+  return {
+    async fetch(method, url, headers, body) {
+      const response = await fetch(url, { method, headers, body, credentials: "omit" });
+      return { status: response.status, body: await readBody(response, url, onProgress) };
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    progress: (step) => onProgress({ step }),
+  };
+}
+
+function bytesOf(data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (typeof data === "string") return new TextEncoder().encode(data);
+  throw { kind: "bad-request", message: "fullTaskGraph must be a Uint8Array, an ArrayBuffer or a string", labels: [] };
+}
+
+/** Turns anything thrown into the flat `{ kind, message, labels }` error of the protocol. */
+export function flatError(error) {
+  if (error && typeof error === "object" && typeof error.kind === "string") {
+    return { kind: error.kind, message: String(error.message), labels: Array.from(error.labels || []) };
+  }
+  return { kind: "internal", message: String(error && error.message ? error.message : error), labels: [] };
+}
+
+/**
+ * Creates the engine. `wasm` is what the wasm-bindgen initialiser takes: a URL, a Response,
+ * bytes or a compiled WebAssembly.Module (default: ../pkg/engine_bg.wasm next to this file).
+ */
+export async function createCore(wasm) {
+  await init(wasm === undefined ? undefined : { module_or_path: wasm });
+  const previewer = new Previewer();
+  const ops = {
+    async load(args, onProgress) {
+      if (args && args.fullTaskGraph !== undefined) {
+        const { fullTaskGraph, ...inputs } = args;
+        return previewer.loadInputs(bytesOf(fullTaskGraph), JSON.stringify(inputs));
+      }
+      if (!args || !args.rootUrl || !args.decisionTaskId) {
+        throw { kind: "bad-request", message: "load needs { rootUrl, decisionTaskId } or { fullTaskGraph, ... }", labels: [] };
+      }
+      return previewer.loadPush(args.rootUrl, args.decisionTaskId, makeHost(onProgress));
+    },
+    jobs: () => previewer.jobs(),
+    summary: () => previewer.summary(),
+    preview: (args, onProgress) => previewer.preview(JSON.stringify(args), makeHost(onProgress)),
+    previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
+    graphView: (args) => previewer.graphView((args && args.limit) || 300),
+    triggerRequest: (args) => previewer.triggerRequest(JSON.stringify(args)),
+    trigger: (args, onProgress) =>
+      previewer.trigger(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),
+    follow: (args, onProgress) =>
+      previewer.follow(args.actionTaskId, args.pollMs || 2000, args.maxWaitMs || 3600000, makeHost(onProgress)),
+  };
+  return {
+    /** Runs one operation; rejects with a flat error. */
+    async run(op, args, onProgress = () => {}) {
+      const fn = ops[op];
+      if (!fn) throw { kind: "bad-request", message: `unknown operation ${JSON.stringify(op)}`, labels: [] };
+      try {
+        return await fn(args || {}, onProgress);
+      } catch (error) {
+        throw flatError(error);
+      }
+    },
+  };
+}

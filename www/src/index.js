@@ -1,0 +1,138 @@
+// taskgraph-preview's public JavaScript API: the only module a host imports. The engine (Rust,
+// compiled to WebAssembly) runs in a Web Worker; this wrapper turns the worker's messages into
+// promises and its JSON results into plain objects. See ../README.md for every function.
+
+/** An error from the engine or the network: `kind` is stable, `labels` names the tasks at fault. */
+export class PreviewError extends Error {
+  constructor({ kind, message, labels }) {
+    super(message);
+    this.name = "PreviewError";
+    this.kind = kind;
+    this.labels = labels || [];
+  }
+}
+
+const parse = (text) => (typeof text === "string" ? JSON.parse(text) : text);
+
+/** A channel to the engine in a worker: `call(op, args, onProgress, transfer)` → Promise. */
+function workerChannel(worker) {
+  let next = 1;
+  const pending = new Map();
+  const onMessage = (event) => {
+    const { id, progress, ok, result, error } = event.data || {};
+    const entry = pending.get(id);
+    if (!entry) return;
+    if (progress) {
+      entry.onProgress(progress);
+      return;
+    }
+    pending.delete(id);
+    if (ok) entry.resolve(result);
+    else entry.reject(new PreviewError(error));
+  };
+  const onError = (event) => {
+    const error = new PreviewError({ kind: "worker", message: `the engine's worker failed: ${event.message || event}` });
+    for (const entry of pending.values()) entry.reject(error);
+    pending.clear();
+  };
+  worker.addEventListener("message", onMessage);
+  worker.addEventListener("error", onError);
+  return {
+    call(op, args, onProgress = () => {}, transfer = []) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, onProgress });
+        worker.postMessage({ id, op, args }, transfer);
+      });
+    },
+    close() {
+      worker.removeEventListener("message", onMessage);
+      worker.removeEventListener("error", onError);
+      onError({ message: "disposed" });
+    },
+  };
+}
+
+/** A channel to the engine on this thread (Node, tests): same protocol, no worker. */
+function inlineChannel(wasm) {
+  const core = import("./core.js").then(({ createCore }) => createCore(wasm));
+  return {
+    async call(op, args, onProgress = () => {}) {
+      const engine = await core;
+      try {
+        return await engine.run(op, args, onProgress);
+      } catch (error) {
+        throw new PreviewError(error);
+      }
+    },
+    close() {},
+  };
+}
+
+/**
+ * Creates a previewer.
+ * @param {object} [options]
+ * @param {Worker} [options.worker] a worker already running ./worker.js (default: one is started)
+ * @param {string|URL} [options.workerUrl] where ./worker.js is served (default: next to this file)
+ * @param {boolean} [options.inline] run the engine on this thread instead (Node, tests)
+ * @param {*} [options.wasm] with `inline`: the .wasm bytes, URL or WebAssembly.Module
+ */
+export function createPreviewer(options = {}) {
+  let worker = null;
+  let channel;
+  if (options.inline) {
+    channel = inlineChannel(options.wasm);
+  } else {
+    worker = options.worker || new Worker(options.workerUrl || new URL("./worker.js", import.meta.url), { type: "module" });
+    channel = workerChannel(worker);
+  }
+  const owned = !options.worker && !options.inline;
+  return {
+    /**
+     * Loads a push: from Taskcluster ({ rootUrl, decisionTaskId }) or from inputs you already
+     * have ({ fullTaskGraph, labelToTaskid, parameters, ... }). Resolves to its summary.
+     */
+    async load(source, { onProgress } = {}) {
+      const transfer = [];
+      if (source && source.fullTaskGraph && !options.inline) {
+        const graph = source.fullTaskGraph;
+        if (graph instanceof ArrayBuffer) transfer.push(graph);
+        else if (ArrayBuffer.isView(graph) && graph.byteOffset === 0 && graph.byteLength === graph.buffer.byteLength) transfer.push(graph.buffer);
+      }
+      return parse(await channel.call("load", source, onProgress, transfer));
+    },
+    /** Every job of the push that reports to Treeherder, runnable or with its state. */
+    async runnableJobs() {
+      return parse(await channel.call("jobs", {}));
+    },
+    /** The summary of the loaded push. */
+    async summary() {
+      return parse(await channel.call("summary", {}));
+    },
+    /** The preview of adding `labels` (`times` times): the CLI's `--json` shape. */
+    async preview(request, { onProgress } = {}) {
+      return parse(await channel.call("preview", request, onProgress));
+    },
+    /** The last preview's dependency graph, laid out: { nodes, edges, width, height, omitted }. */
+    async graphView({ limit = 300 } = {}) {
+      return parse(await channel.call("graphView", { limit }));
+    },
+    /** The add-new-jobs call for `{ labels, times }`, rendered and unsigned. */
+    async triggerRequest(request) {
+      return parse(await channel.call("triggerRequest", request));
+    },
+    /** Signs and sends the add-new-jobs call once; resolves to the action task's id. */
+    async trigger(request, credentials) {
+      return channel.call("trigger", { request, credentials });
+    },
+    /** Follows the action task and compares what it created with the last preview. */
+    async follow(actionTaskId, { pollMs, maxWaitMs } = {}) {
+      return parse(await channel.call("follow", { actionTaskId, pollMs, maxWaitMs }));
+    },
+    /** Stops the worker (if this previewer started it). */
+    dispose() {
+      channel.close();
+      if (owned && worker) worker.terminate();
+    },
+  };
+}

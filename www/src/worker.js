@@ -1,0 +1,28 @@
+// The Web Worker that runs the engine, so the page never freezes. Protocol (one message per
+// request, answered in order of completion):
+//   in:  { id, op, args }                          (see core.js for the operations)
+//   out: { id, progress: { step, loaded?, total? } }  (any number, while working)
+//        { id, ok: true, result }                   (result: JSON text, or a plain string)
+//        { id, ok: false, error: { kind, message, labels } }
+// Operations run one after the other, in the order they arrive, except `follow` (which polls
+// an action task for minutes and must not hold up previews).
+import { createCore, flatError } from "./core.js";
+
+const wasmUrl = new URL(self.location.href).searchParams.get("wasm") || undefined;
+const core = createCore(wasmUrl);
+let queue = Promise.resolve();
+
+self.onmessage = (event) => {
+  const { id, op, args } = event.data || {};
+  const run = async () => {
+    try {
+      const engine = await core;
+      const result = await engine.run(op, args, (progress) => self.postMessage({ id, progress }));
+      self.postMessage({ id, ok: true, result });
+    } catch (error) {
+      self.postMessage({ id, ok: false, error: flatError(error) });
+    }
+  };
+  if (op === "follow") run();
+  else queue = queue.then(run);
+};
