@@ -1,8 +1,8 @@
 # One command runner for people and CI (.ci/run calls `make test`).
 #
-#   make demo    build the CLI and preview a bundled sample push (the main job)
+#   make demo    build the page and serve it with the bundled sample pushes (the main job)
 #   make test    set everything up, then run every check and test CI runs
-#   make bench   criterion benchmarks (1k/10k/50k synthetic graphs) and an end-to-end timing
+#   make bench   criterion benchmarks (1k/10k/50k synthetic graphs), end-to-end and JS API timings
 #
 # Every setup step is idempotent and skips what is already installed.
 
@@ -10,26 +10,33 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 TASKGRAPH_VERSION := 24.5.1
-CLI := $(or $(CARGO_TARGET_DIR),target)/release/taskgraph-preview
+TARGET := $(or $(CARGO_TARGET_DIR),target)
+CLI := $(TARGET)/release/taskgraph-preview
+STANDIN := $(TARGET)/release/standin
 SAMPLE := tests/data/real/application-services
+PORT ?= 8010
+# WebAssembly builds: one set of flags for every wasm32 build, so they share one cache.
+WASM_FLAGS := -D warnings --cfg getrandom_backend="wasm_js"
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print}' Cargo.lock)
+TRUNK_VERSION := 0.21.14
+TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python build test check unit wasm differential bench bench-e2e clean
+.PHONY: demo serve setup setup-rust setup-python setup-web build standin www page test check unit wasm js-tests browser-tests differential bench bench-e2e bench-js clean
 
-demo: build
-	@echo "== add-new-jobs: the beetmover tasks of application-services, on its real decision graph =="
-	$(CLI) preview --graph $(SAMPLE)/full-task-graph.json.gz --existing $(SAMPLE)/label-to-taskid.json \
-	  --parameters $(SAMPLE)/parameters.yml --labels $(SAMPLE)/requests.json --request kind-beetmover-missing \
-	  --trust-domain app-services --root-url https://firefox-ci-tc.services.mozilla.com
+# The page with the bundled sample pushes: a real NSS push (the default view), a real
+# application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
+demo: page standin
+	@echo "== open http://127.0.0.1:$(PORT)/ (sample push; React demo host: /demo/; 50k push: /?decisionTaskId=GeckoSyntheticDecision)"
+	@echo "== demo credentials for triggering: clientId demo-sheriff, accessToken demo-access-token"
+	$(STANDIN) --dir $(TARGET)/sample-pushes --sample --listen 127.0.0.1:$(PORT) --www dist --record $(TARGET)/sample-pushes/calls.jsonl
 
-# The stand-in Taskcluster with the bundled sample pushes (a real application-services graph
-# and a generated 50k-task gecko push) on http://127.0.0.1:8010; in another shell, e.g.
+# The stand-in alone (for the CLI), e.g. in another shell:
 #   target/release/taskgraph-preview preview --root-url http://127.0.0.1:8010 \
 #     --decision-task-id GeckoSyntheticDecision --label test-linux64/opt-mochitest-plain-1
-serve: build
-	cargo build --release --features standin --bin standin
-	target/release/standin --dir target/sample-pushes --sample --listen 127.0.0.1:8010 --record target/sample-pushes/calls.jsonl
+serve: build standin
+	$(STANDIN) --dir $(TARGET)/sample-pushes --sample --listen 127.0.0.1:$(PORT) --record $(TARGET)/sample-pushes/calls.jsonl
 
-setup: setup-rust setup-python
+setup: setup-rust setup-python setup-web
 
 setup-rust:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -43,35 +50,68 @@ $(VENV)/.taskgraph-$(TASKGRAPH_VERSION):
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check taskcluster-taskgraph==$(TASKGRAPH_VERSION)
 	touch $@
 
+# The browser toolchain: wasm-bindgen-cli (exactly Cargo.lock's version), Trunk, wasm-opt
+# (npm binaryen@132), Debian's Chromium, and the www/ package's npm dependencies.
+setup-web: setup-rust
+	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || cargo install --locked trunk --version $(TRUNK_VERSION)
+	@test -x $(TOOLS)/wasm-opt || { mkdir -p $(TARGET)/tools && cd $(TARGET)/tools \
+	  && npm install --no-save --no-audit --no-fund --loglevel=error binaryen@132; }
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@test www/node_modules/.package-lock.json -nt www/package-lock.json \
+	  || { cd www && npm ci --no-audit --no-fund --loglevel=error; }
+
 build: setup-rust
 	cargo build --release --features cli
+
+standin: setup-rust
+	cargo build --release --features standin --bin standin
+
+# The engine's WebAssembly build for the worker (www/pkg) and the React demo host's bundle.
+www: setup-web
+	RUSTFLAGS='$(WASM_FLAGS)' cargo rustc --lib --release --target wasm32-unknown-unknown --features js-api --crate-type cdylib
+	wasm-bindgen --target web --out-dir www/pkg --out-name engine $(TARGET)/wasm32-unknown-unknown/release/taskgraph_preview.wasm
+	cd www && npm run --silent build:demo
+
+# The page (index.html → dist/), with the worker, the engine and the demo host copied in.
+page: www
+	PATH="$(TOOLS):$$PATH" RUSTFLAGS='$(WASM_FLAGS)' trunk build --release
 
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust
 # tests (unit, golden, bad input, properties, CLI contract, tidy), then the differential test
 # against the real taskcluster-taskgraph.
-test: setup check unit wasm differential
+test: setup check unit wasm differential js-tests browser-tests
 	@echo "== all checks passed =="
 
 check:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features cli,standin -- -D warnings
+	cargo clippy --all-targets --features cli,standin,view,layout -- -D warnings
+	RUSTFLAGS='$(WASM_FLAGS)' cargo clippy --lib --bin page --target wasm32-unknown-unknown --release --features js-api,ui
 
 unit:
-	cargo test --features cli,standin
+	cargo test --features cli,standin,view,layout
 
-# The engine alone, then with the Taskcluster layer and its browser transport (RUSTFLAGS replaces .cargo/config.toml's
-# target flags, so the getrandom backend is repeated here).
-wasm: setup-rust
-	RUSTFLAGS='-D warnings --cfg getrandom_backend="wasm_js"' cargo build --lib --target wasm32-unknown-unknown --release
-	RUSTFLAGS='-D warnings --cfg getrandom_backend="wasm_js"' cargo build --lib --features taskcluster,web --target wasm32-unknown-unknown --release
+# The engine alone on wasm32 (it must build without any web crate), then the page, which
+# builds the worker's engine (JS API) too.
+wasm: setup-rust page
+	RUSTFLAGS='$(WASM_FLAGS)' cargo build --lib --target wasm32-unknown-unknown --release
+
+# The JS API on the WebAssembly build (node --test), against the CLI's output.
+js-tests: www build
+	cd www && node --test test/
+
+# Headless Chromium against the stand-in: the page and the React demo host.
+browser-tests: page build standin
+	cd www && node --test --test-concurrency=1 e2e/
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)
 
 bench: build
 	cargo bench --features synth
-	$(MAKE) bench-e2e
+	$(MAKE) bench-e2e bench-js
 
 # End to end on a generated 50k-task gecko-shaped push (~350 MB of JSON), ours then upstream's.
 bench-e2e: build setup-python
@@ -89,6 +129,12 @@ bench-e2e: build setup-python
 	  --graph target/bench-data/g50k/full-task-graph.json.gz --existing target/bench-data/g50k/label-to-taskid.json \
 	  --labels target/bench-data/one.json >/dev/null
 
+# Load and per-click times through the JS API (1k/10k/50k), and the wasm boundary (JSON text
+# against serde-wasm-bindgen objects).
+bench-js: www build
+	cd www && node bench/api.mjs && node bench/boundary.mjs
+
 clean:
 	cargo clean
+	rm -rf dist www/pkg www/node_modules
 	rm -rf $(VENV)

@@ -298,13 +298,19 @@ fn compute(session: &Session, request: &PreviewRequest) -> Result<Preview, JsVal
 /// The preview as JSON text: the CLI's `--json` shape, trimmed or extended as asked.
 fn preview_json(
     session: &Session,
-    preview: &Preview,
+    preview: &mut Preview,
     request: &PreviewRequest,
 ) -> Result<String, JsValue> {
     if request.definitions && !request.with_kinds {
         return to_json(preview);
     }
-    let mut value = serde_json::to_value(preview)
+    if !request.definitions {
+        // The kept preview only serves `follow` and `graphView`, which need no definitions.
+        for iteration in &mut preview.iterations {
+            iteration.tasks.clear();
+        }
+    }
+    let mut value = serde_json::to_value(&*preview)
         .map_err(|e| ApiError::new("internal", e.to_string()).into_js())?;
     if !request.definitions {
         if let Some(Value::Array(iterations)) = value.get_mut("iterations") {
@@ -465,8 +471,8 @@ impl Previewer {
                 }
             }
             let (preview, json) = with_session(&cell, |s| {
-                let preview = compute(s, &request)?;
-                let json = preview_json(s, &preview, &request)?;
+                let mut preview = compute(s, &request)?;
+                let json = preview_json(s, &mut preview, &request)?;
                 Ok((preview, json))
             })?;
             *last.borrow_mut() = Some(preview);

@@ -29,6 +29,7 @@ pub struct Node {
 
 /// The laid-out view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GraphView {
     pub nodes: Vec<Node>,
     /// `(dependent, dependency)` as indices into `nodes`.

@@ -55,8 +55,10 @@ pub struct Session {
     pub group: BTreeMap<String, (String, String)>,
     /// Earlier actions and cron tasks whose maps were merged.
     pub merged_from: Vec<String>,
-    /// Problems found while loading.
-    pub warnings: Vec<Warning>,
+    /// Problems found while loading (prior runs without a map, no `actions.json`, no task
+    /// group); every preview carries them. The graph's own warnings (dropped edges) are
+    /// reported by each preview for its own tasks.
+    pub load_warnings: Vec<Warning>,
 }
 
 /// One job of the push's grid: a task that reports to Treeherder, with its metadata and, if
@@ -98,6 +100,7 @@ pub struct Summary {
     pub pushlog_id: String,
     pub merged_from: Vec<String>,
     pub has_add_new_jobs: bool,
+    /// Problems found while loading, then the graph's (dependencies on unknown labels).
     pub warnings: Vec<Warning>,
 }
 
@@ -111,8 +114,6 @@ impl Session {
         answers: IndexAnswers,
         actions: Option<ActionsJson>,
     ) -> Session {
-        let mut warnings = graph.warnings().to_vec();
-        warnings.sort_by(|a, b| a.labels.cmp(&b.labels));
         Session {
             graph,
             context,
@@ -124,7 +125,7 @@ impl Session {
             actions,
             group: BTreeMap::new(),
             merged_from: Vec::new(),
-            warnings,
+            load_warnings: Vec::new(),
         }
     }
 
@@ -188,7 +189,7 @@ impl Session {
         session.remote = true;
         session.group = group;
         session.merged_from = push.merged_from;
-        session.warnings.extend(warnings);
+        session.load_warnings = warnings;
         Ok(session)
     }
 
@@ -212,7 +213,12 @@ impl Session {
                 .actions
                 .as_ref()
                 .is_some_and(|a| a.find("add-new-jobs", None).is_ok()),
-            warnings: self.warnings.clone(),
+            warnings: self
+                .load_warnings
+                .iter()
+                .chain(self.graph.warnings())
+                .cloned()
+                .collect(),
         }
     }
 
@@ -321,7 +327,7 @@ impl Session {
             threads: 1,
         };
         let mut preview = engine::preview(&self.graph, &request, ids)?;
-        preview.warnings.extend(self.warnings.iter().cloned());
+        preview.warnings.extend(self.load_warnings.iter().cloned());
         Ok(preview)
     }
 

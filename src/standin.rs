@@ -133,7 +133,11 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
         let half = reply.body.len() / 2;
         reply.body.truncate(half);
     }
-    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    // Always a Content-Length (as Taskcluster's artifact storage sends), never chunked: the
+    // page's download progress shows bytes of the total.
+    let mut response = tiny_http::Response::from_data(reply.body)
+        .with_status_code(reply.status)
+        .with_chunked_threshold(usize::MAX);
     if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
         response = response.with_header(h);
     }
@@ -294,12 +298,12 @@ fn route(
                 .join("group.json")
                 .is_file() =>
         {
-            // A sample push's existing jobs, listed 1,000 per page.
+            // A sample push's existing jobs, listed 5,000 per page.
             let tasks: Vec<Value> =
                 read_json(&config.dir.join("tasks").join(group).join("group.json"))
                     .and_then(|v| serde_json::from_value(v).ok())
                     .unwrap_or_default();
-            const PAGE: usize = 1000;
+            const PAGE: usize = 5000;
             let page: Vec<Value> = tasks.iter().skip(token).take(PAGE).cloned().collect();
             let mut reply = json!({"taskGroupId": group, "tasks": page});
             if token + PAGE < tasks.len() {
@@ -372,8 +376,9 @@ fn static_file(config: &Config, path: &str) -> Reply {
     {
         return error(404, "no such file");
     }
-    let rel = if rel.is_empty() {
-        "index.html".to_string()
+    // A folder's page: `/` and `/demo/` serve their index.html.
+    let rel = if rel.is_empty() || rel.ends_with('/') {
+        format!("{rel}index.html")
     } else {
         rel
     };
@@ -661,7 +666,8 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
     .unwrap_or_default()
     .into_iter()
     .filter(|(label, _)| {
-        !label.contains("linux32") && !(label.starts_with("test-") && label.contains("-make"))
+        let make_test = label.starts_with("test-") && label.contains("-make");
+        !label.contains("linux32") && !make_test
     })
     .collect();
     write_push(

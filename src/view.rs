@@ -188,10 +188,12 @@ impl Filter {
     }
 }
 
+/// Job indices by (group symbol, tier of an ungrouped job or 0).
+type GroupedJobs = BTreeMap<(String, u64), Vec<usize>>;
+
 /// Builds the grid rows of the jobs `filter` shows.
 pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
-    let mut by_row: BTreeMap<(String, String), BTreeMap<(String, u64), Vec<usize>>> =
-        BTreeMap::new();
+    let mut by_row: BTreeMap<(String, String), GroupedJobs> = BTreeMap::new();
     for (i, job) in jobs.iter().enumerate() {
         if !filter.shows(job) {
             continue;

@@ -32,6 +32,8 @@ pub enum Msg {
     Progress(Progress),
     Loaded(Result<String, ApiError>),
     JobsLoaded(Result<String, ApiError>),
+    /// Second half of taking the job list in (its own task, so neither half blocks long).
+    BuildRows,
     ToggleRunnable,
     FilterText(String),
     ToggleTier(u64),
@@ -352,18 +354,27 @@ impl Component for App {
                         ));
                     }
                     self.jobs = Rc::new(jobs);
-                    self.rebuild_rows();
-                    if !self.search_query.is_empty() {
-                        self.search_hits = Rc::new(view::search(&self.jobs, &self.search_query));
-                    }
-                    self.phase = Phase::Ready;
-                    self.request_preview(ctx);
+                    // Yield to the browser between parsing and grouping a big push's jobs.
+                    let link = ctx.link().clone();
+                    gloo_timers::callback::Timeout::new(0, move || {
+                        link.send_message(Msg::BuildRows)
+                    })
+                    .forget();
+                    return false;
                 }
                 Err(e) => {
                     self.phase = Phase::Failed;
                     self.errors.push(format!("unreadable job list: {e}"));
                 }
             },
+            Msg::BuildRows => {
+                self.rebuild_rows();
+                if !self.search_query.is_empty() {
+                    self.search_hits = Rc::new(view::search(&self.jobs, &self.search_query));
+                }
+                self.phase = Phase::Ready;
+                self.request_preview(ctx);
+            }
             Msg::ToggleRunnable => {
                 self.filter.runnable = !self.filter.runnable;
                 self.rebuild_rows();
@@ -659,6 +670,15 @@ impl Component for App {
                             p.step.rsplit('/').next().unwrap_or(&p.step),
                             format_mb(l),
                             format_mb(t)
+                        ),
+                    ),
+                    (Some(l), _) => (
+                        0.0,
+                        0.0,
+                        format!(
+                            "{} — {}",
+                            p.step.rsplit('/').next().unwrap_or(&p.step),
+                            format_mb(l)
                         ),
                     ),
                     _ => (0.0, 0.0, format!("Loading {}…", p.step)),

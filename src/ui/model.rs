@@ -100,6 +100,7 @@ pub struct GraphNode {
 
 /// `layout::GraphView`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GraphView {
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<(usize, usize)>,

@@ -19,12 +19,14 @@ const PROGRESS_MIN_BYTES = 256 * 1024;
 
 /** Reads a response body, reporting `{ step, loaded, total }` at most every 100 ms. */
 async function readBody(response, url, onProgress) {
-  const total = Number(response.headers.get("content-length")) || 0;
-  if (!response.body || total < PROGRESS_MIN_BYTES || response.headers.get("content-encoding")) {
+  // The total is unknown for chunked or re-encoded answers: report bytes so far only.
+  const encoded = Boolean(response.headers.get("content-encoding"));
+  const total = encoded ? 0 : Number(response.headers.get("content-length")) || 0;
+  if (!response.body || (total > 0 && total < PROGRESS_MIN_BYTES)) {
     return new Uint8Array(await response.arrayBuffer());
   }
   const reader = response.body.getReader();
-  let buffer = new Uint8Array(total);
+  let buffer = new Uint8Array(total || PROGRESS_MIN_BYTES);
   let loaded = 0;
   let last = 0;
   onProgress({ step: url, loaded, total });
@@ -44,7 +46,7 @@ async function readBody(response, url, onProgress) {
       onProgress({ step: url, loaded, total });
     }
   }
-  onProgress({ step: url, loaded, total: Math.max(total, loaded) });
+  onProgress({ step: url, loaded, total: loaded });
   return loaded === buffer.length ? buffer : buffer.slice(0, loaded);
 }
 

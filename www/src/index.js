@@ -123,6 +123,11 @@ export function createPreviewer(options = {}) {
     },
     /** Signs and sends the add-new-jobs call once; resolves to the action task's id. */
     async trigger(request, credentials) {
+      // Taskcluster clients hand temporary credentials' certificate over as an object or as
+      // JSON text; the engine takes the text.
+      if (credentials && credentials.certificate && typeof credentials.certificate === "object") {
+        credentials = { ...credentials, certificate: JSON.stringify(credentials.certificate) };
+      }
       return channel.call("trigger", { request, credentials });
     },
     /** Follows the action task and compares what it created with the last preview. */

@@ -1,0 +1,275 @@
+// The page (yew, dist/) in headless Chromium against the stand-in: loading with progress, the
+// grid, picking, [All], search, the preview against the CLI, the graph view, triggering, an
+// injected failure, and a responsive main thread while a 50,000-task push loads.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, watchLongTasks } from "./harness.mjs";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
+const NSS = "NssSampleDecision00001";
+const PICK = "test-bogo-linux32/debug";
+
+let standin;
+let browser;
+
+before(async () => {
+  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+  standin = await startStandin({ www: SITE });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  standin?.stop();
+});
+
+/** The CLI's preview of `labels` on a push served by `url`. */
+function cliPreview(url, decision, labels) {
+  const args = ["preview", "--root-url", url, "--decision-task-id", decision, "--json"];
+  for (const label of labels) args.push("--label", label);
+  return JSON.parse(execFileSync(CLI, args, { encoding: "utf8", maxBuffer: 1 << 28 }));
+}
+
+async function openPage(query = "", { width = 1500 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.addInitScript(() => {
+    // Whether a progress bar was ever shown while loading.
+    window.__progress = [];
+    new MutationObserver(() => {
+      const bar = document.getElementById("load-progress");
+      if (bar) window.__progress.push([Number(bar.getAttribute("data-loaded") || 0), Number(bar.getAttribute("data-total") || 0)]);
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(`${standin.url}/${query}`);
+  return { page, problems };
+}
+
+async function counts(page) {
+  const el = page.locator("#preview-counts");
+  return {
+    created: Number(await el.getAttribute("data-created")),
+    reused: Number(await el.getAttribute("data-reused")),
+    removed: Number(await el.getAttribute("data-removed")),
+  };
+}
+
+/** Waits until the counts show a preview of exactly `n` picked jobs. */
+async function waitForPreview(page, picked) {
+  await page.waitForFunction(
+    (n) => {
+      const detail = document.querySelector("#preview-counts .detail");
+      return detail && detail.textContent.includes(`(${n} picked`) && !document.querySelector(".preview-panel.busy");
+    },
+    picked,
+    { timeout: 30000 },
+  );
+}
+
+test("the sample push loads with a progress bar and renders a Treeherder-like grid", async () => {
+  const { page, problems } = await openPage();
+  await page.waitForSelector(".platform-row", { timeout: 30000 });
+  assert.ok((await page.evaluate(() => window.__progress.length)) > 0, "a progress bar was shown");
+  assert.equal(await page.inputValue("#decision-task-id"), NSS);
+  const rows = await page.locator(".platform-row").count();
+  assert.ok(rows >= 10, `${rows} platform rows`);
+  // Existing jobs carry their label and state; runnable ones appear in "Add new jobs" mode.
+  const existing = page.locator('[data-label="build-linux64/debug"]');
+  assert.equal(await existing.getAttribute("title"), `build-linux64/debug - ${await existing.getAttribute("data-state")}`);
+  assert.equal(await page.locator('.job-btn[data-state="runnable"]').count(), 0);
+  await page.click("#add-new-jobs");
+  await page.click("#expand-all");
+  const runnable = page.locator(`[data-label="${PICK}"]`);
+  assert.equal(await runnable.getAttribute("data-state"), "runnable");
+  assert.equal(await runnable.getAttribute("title"), `${PICK} - runnable (click to add)`);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "1-grid-add-new-jobs.png") });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("picking one test shows the CLI's counts, the why path and the graph", async () => {
+  const { page } = await openPage("?runnable=1");
+  await page.waitForSelector(".platform-row", { timeout: 30000 });
+  await page.click("#expand-all");
+  await page.click(`[data-label="${PICK}"]`);
+  await waitForPreview(page, 1);
+  const expected = cliPreview(standin.url, NSS, [PICK]).iterations[0];
+  assert.deepEqual(await counts(page), {
+    created: Object.keys(expected.created).length,
+    reused: Object.keys(expected.reused).length,
+    removed: Object.keys(expected.removed).length,
+  });
+  assert.equal(await page.locator("#selected-count").textContent(), "1");
+  assert.ok(page.url().includes(`select=${encodeURIComponent(PICK).replace(/%2F/g, "/")}`), page.url());
+  // Every created task is listed, grouped by kind; the build is there because of the test.
+  for (const label of Object.keys(expected.created)) {
+    assert.equal(await page.locator(`.created-list [data-label="${label}"]`).count(), 1, label);
+  }
+  await page.click('.created-list [data-label="build-linux32/debug"]');
+  assert.equal(await page.locator("#why").textContent(), `Why build-linux32/debug? ${expected.why["build-linux32/debug"].join(" → ")}`);
+  // The graph view draws the closure, coloured by decision.
+  await page.waitForSelector("#graph-svg");
+  const nodes = Number(await page.locator("#graph-svg").getAttribute("data-nodes"));
+  assert.equal(nodes, Object.keys(expected.created).length + Object.keys(expected.reused).length);
+  assert.equal(await page.locator(`#graph-svg .decision-requested[data-label="${PICK}"]`).count(), 1);
+  assert.equal(await page.locator('#graph-svg .decision-created[data-label="build-linux32/debug"]').count(), 1);
+  for (const label of Object.keys(expected.reused)) {
+    assert.equal(await page.locator(`#graph-svg .decision-reused[data-label="${label}"]`).count(), 1, label);
+  }
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "2-preview-and-graph.png"), fullPage: false });
+  // A reload of the URL reproduces the selection and its preview.
+  await page.reload();
+  await waitForPreview(page, 1);
+  assert.equal((await counts(page)).created, Object.keys(expected.created).length);
+  await page.close();
+});
+
+test("[All] and the fzf-style search pick the expected labels", async () => {
+  const { page } = await openPage("?runnable=1");
+  await page.waitForSelector(".platform-row", { timeout: 30000 });
+  // Linux (linux32) opt's SSL group: expand it, then [All].
+  const row = page.locator('.platform-row[data-platform="linux32"][data-option="opt"]');
+  const group = row.locator('.job-group[data-group="SSL"]');
+  await group.locator(".group-symbol").click();
+  const expected = await group.locator('.job-btn[data-state="runnable"]').evaluateAll((els) => els.map((e) => e.dataset.label).sort());
+  assert.ok(expected.length >= 2, `${expected.length} runnable SSL jobs`);
+  await group.locator(".select-all").click();
+  await waitForPreview(page, expected.length);
+  const selected = await page.locator(".job-btn.selected").evaluateAll((els) => els.map((e) => e.dataset.label).sort());
+  assert.deepEqual(selected, expected);
+  // [All] again deselects them.
+  await group.locator(".select-all").click();
+  await page.waitForSelector("#selected-count", { state: "detached" });
+
+  // Search: the linux32 cipher tests, no debug ones.
+  await page.keyboard.press("/");
+  await page.fill("#search-input", "^test-cipher 'linux32 !debug");
+  const count = Number(await page.locator("#search-count").getAttribute("data-count"));
+  const hits = await page.locator(".search-hits li[data-label]").evaluateAll((els) => els.map((e) => e.dataset.label).sort());
+  assert.equal(hits.length, count);
+  assert.ok(count >= 5, `${count} hits`);
+  for (const label of hits) {
+    assert.ok(label.startsWith("test-cipher") && label.includes("linux32") && !label.includes("debug"), label);
+  }
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "3-search.png") });
+  await page.click("#search-select");
+  await waitForPreview(page, count);
+  const picked = await page.locator(".job-btn.selected").evaluateAll((els) => els.map((e) => e.dataset.label).sort());
+  assert.deepEqual(picked, hits);
+  const expectedCounts = cliPreview(standin.url, NSS, hits).iterations[0];
+  assert.equal((await counts(page)).created, Object.keys(expectedCounts.created).length);
+  await page.close();
+});
+
+test("triggering records exactly the expected hook call and follows the action task", async () => {
+  // The action task the stand-in's hook will "create", already finished with what the CLI
+  // previews (the page's preview must match it).
+  const action = "PageActionTask00000001";
+  const preview = cliPreview(standin.url, NSS, [PICK]).iterations[0];
+  writeFileSync(join(SAMPLE_DIR, "next-action-task-id"), action);
+  mkdirSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public"), { recursive: true });
+  writeFileSync(join(SAMPLE_DIR, "tasks", action, "status.json"), JSON.stringify({ state: "completed", runs: [{ runId: 0, state: "completed" }] }));
+  writeFileSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public", "label-to-taskid.json"), JSON.stringify(preview.labelToTaskId));
+
+  const before = standin.calls().length;
+  const { page } = await openPage(`?select=${encodeURIComponent(PICK)}`);
+  await waitForPreview(page, 1);
+  await page.click("#trigger-button");
+  await page.waitForSelector("#trigger-request", { state: "attached" });
+  assert.equal(
+    await page.locator("#confirm-counts").textContent(),
+    `This will create ${Object.keys(preview.created).length} tasks, reuse ${Object.keys(preview.reused).length} and remove 0.`,
+  );
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", "demo-access-token");
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "4-trigger-dialog.png") });
+  await page.click("#confirm-trigger");
+  await page.waitForSelector(".status-matched", { timeout: 30000 });
+  assert.match(await page.locator("#status-line").textContent(), /Preview matched: action task PageActionTask00000001 \(completed\)/);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "5-preview-matched.png") });
+  const calls = standin.calls().slice(before);
+  assert.equal(calls.length, 1, "exactly one call");
+  assert.equal(calls[0].call, "triggerHook");
+  assert.equal(calls[0].clientId, "demo-sheriff");
+  assert.equal(calls[0].hookGroupId, "project-nss");
+  assert.equal(calls[0].hookId, "in-tree-action-3-generic/0123456789");
+  assert.deepEqual(calls[0].payload.user, { input: { tasks: [PICK] }, taskId: null, taskGroupId: NSS });
+  assert.equal(calls[0].payload.decision.action.taskGroupId, NSS);
+  // Credentials stay out of the URL.
+  assert.ok(!page.url().includes("demo-access-token"));
+  await page.close();
+});
+
+test("an injected 500 on the trigger shows a clear error and sends nothing twice", async () => {
+  const failing = await startStandin({ www: SITE, faults: ["--fail-matching", "/hooks/"] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`${failing.url}/?select=${encodeURIComponent(PICK)}`);
+    await waitForPreview(page, 1);
+    await page.click("#trigger-button");
+    await page.waitForSelector("#trigger-request", { state: "attached" });
+    await page.fill("#client-id", "demo-sheriff");
+    await page.fill("#access-token", "demo-access-token");
+    await page.click("#confirm-trigger");
+    const banner = page.locator(".error-banner", { hasText: "The trigger failed" });
+    await banner.waitFor({ timeout: 30000 });
+    const text = await banner.textContent();
+    assert.match(text, /answered 500/);
+    assert.match(text, /\/api\/hooks\/v1\/hooks\//);
+    assert.match(text, /Nothing was created; you can try again\./);
+    await page.screenshot({ path: join(ROOT, "target", "screenshots", "6-trigger-error.png") });
+    // The error stays until dismissed.
+    await page.waitForTimeout(500);
+    assert.equal(await banner.count(), 1);
+    await banner.locator(".dismiss").click();
+    assert.equal(await banner.count(), 0);
+    await page.close();
+  } finally {
+    failing.stop();
+  }
+});
+
+test("a push whose graph cannot be downloaded says which URL failed", async () => {
+  const failing = await startStandin({ www: SITE, faults: ["--fail-matching", "full-task-graph"] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${failing.url}/`);
+    const banner = page.locator(".error-banner", { hasText: "Could not load the push" });
+    await banner.waitFor({ timeout: 30000 });
+    assert.match(await banner.textContent(), /full-task-graph\.json answered 500/);
+    await page.close();
+  } finally {
+    failing.stop();
+  }
+});
+
+test("the main thread stays free while a 50,000-task push loads", async () => {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  await watchLongTasks(page);
+  await page.addInitScript(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const bar = document.getElementById("load-progress");
+      if (bar && bar.getAttribute("data-total")) window.__progress.push([Number(bar.getAttribute("data-loaded")), Number(bar.getAttribute("data-total"))]);
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(`${standin.url}/?decisionTaskId=GeckoSyntheticDecision`);
+  await page.waitForSelector(".platform-row", { timeout: 120000 });
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  const progress = await page.evaluate(() => window.__progress);
+  assert.ok(progress.some(([loaded, total]) => loaded > 0 && loaded < total && total > 10_000_000), `progress: ${JSON.stringify(progress.slice(0, 5))}`);
+  assert.ok(Math.max(0, ...longTasks) <= 200, `long tasks: ${longTasks}`);
+  // Picking a job on the big push previews it too.
+  await page.click("#add-new-jobs");
+  const first = page.locator('.job-btn[data-state="runnable"]').first();
+  await first.click();
+  await waitForPreview(page, 1);
+  assert.ok((await counts(page)).created >= 1);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "7-gecko-50k.png") });
+  await page.close();
+});

@@ -1,0 +1,304 @@
+// Types of taskgraph-preview's JavaScript API (src/index.js) and of the results it returns.
+// The result shapes mirror the Rust types they are serialised from: src/session.rs (Summary,
+// GridJob), src/engine/preview.rs (Preview, Iteration, Reuse, Warning), src/layout.rs
+// (GraphView), src/js_api.rs (requests, trigger request, comparison) and
+// src/taskcluster/trigger.rs (Comparison).
+
+/** Stable error kinds. Engine kinds come from `engine::Error::kind()`, loading kinds from
+ * `SessionError::kind()`; `worker` and `internal` come from the JavaScript side. */
+export type PreviewErrorKind =
+  | "syntax"
+  | "bad-field"
+  | "unknown-labels"
+  | "dependency-cycle"
+  | "removed-dependency"
+  | "unknown-reference"
+  | "self-artifact-reference"
+  | "bad-reference"
+  | "bad-datestamp"
+  | "bad-timestamp"
+  | "bad-request"
+  | "expired"
+  | "network"
+  | "http-status"
+  | "bad-body"
+  | "invalid-artifact"
+  | "action"
+  | "trigger"
+  | "not-loaded"
+  | "not-previewed"
+  | "worker"
+  | "internal"
+  | (string & {});
+
+/** Every rejection of the API is a PreviewError. */
+export declare class PreviewError extends Error {
+  constructor(init: { kind: string; message: string; labels?: string[] });
+  readonly name: "PreviewError";
+  /** Stable, kebab-case: switch on this, not on the message. */
+  kind: PreviewErrorKind;
+  /** The labels at fault (sorted), e.g. every unknown label of a request; else empty. */
+  labels: string[];
+}
+
+/** A problem worth a sheriff's attention that does not stop loading or the preview. */
+export interface Warning {
+  /** e.g. `unknown-dependency`, `unknown-strategy`, `reused-failed`, `reused-expires`,
+   * `times`, `duplicate-dependency`, `too-many-routes`, `no-actions`, `no-task-group`, ... */
+  kind: string;
+  labels: string[];
+  message: string;
+}
+
+/** Progress reports while loading or previewing. `step` is a URL being downloaded (with
+ * `loaded`/`total` bytes) or a short description ("parsing full-task-graph.json"). */
+export interface Progress {
+  step: string;
+  loaded?: number;
+  total?: number;
+}
+
+/** Load a push from Taskcluster, the way its action task will see it. */
+export interface RemoteSource {
+  rootUrl: string;
+  decisionTaskId: string;
+}
+
+/** Load a push from inputs already in memory. */
+export interface InputsSource {
+  /** `full-task-graph.json`, plain or gzip. An ArrayBuffer (or a Uint8Array that spans its
+   * whole buffer) is transferred to the worker, i.e. detached from the calling thread. */
+  fullTaskGraph: Uint8Array | ArrayBuffer | string;
+  /** One `label-to-taskid.json` map, or several merged in order (later ones win). */
+  labelToTaskid?: Record<string, string> | Array<Record<string, string>>;
+  /** The decision's parameters: an object, or the text of `parameters.yml`. */
+  parameters?: Record<string, unknown> | string;
+  /** Answers to the optimiser's index and queue queries. */
+  index?: { index?: Record<string, string>; statuses?: Record<string, unknown> };
+  /** Default `DecisionTaskId00000000A`. */
+  decisionTaskId?: string;
+  /** Default `gecko`. */
+  trustDomain?: string;
+  /** Default: the parameters' `level`, else `"3"`. */
+  level?: string;
+  /** Default `https://firefox-ci-tc.services.mozilla.com`. */
+  rootUrl?: string;
+  /** The decision's `actions.json`, needed by `triggerRequest`/`trigger`. */
+  actions?: unknown;
+}
+
+export type LoadSource = RemoteSource | InputsSource;
+
+/** A loaded push (from `load` and `summary`). */
+export interface Summary {
+  decisionTaskId: string;
+  /** The decision run whose artifacts were used. */
+  runId: number;
+  trustDomain: string;
+  level: string;
+  rootUrl: string;
+  /** Tasks in `full-task-graph.json`. */
+  tasks: number;
+  /** Dependency edges. */
+  edges: number;
+  /** Labels in the merged `label-to-taskid.json`. */
+  existing: number;
+  project: string;
+  /** `head_rev` of the parameters. */
+  revision: string;
+  owner: string;
+  pushlogId: string;
+  /** Earlier action and cron tasks whose `label-to-taskid.json` was merged. */
+  mergedFrom: string[];
+  /** Whether `actions.json` offers `add-new-jobs` (triggering is possible). */
+  hasAddNewJobs: boolean;
+  warnings: Warning[];
+}
+
+/** Treeherder's status names as the grid uses them. */
+export type JobState =
+  | "runnable"
+  | "success"
+  | "testfailed"
+  | "busted"
+  | "exception"
+  | "running"
+  | "pending"
+  | "unscheduled"
+  | "unknown";
+
+/** One job of the push's grid: a task that reports to Treeherder (`task.extra.treeherder`). */
+export interface GridJob {
+  label: string;
+  /** The task's kind (`build`, `test`, `docker-image`, ...). */
+  kind: string;
+  /** `extra.treeherder.symbol` (`?` when missing). */
+  symbol: string;
+  /** Absent when there is no group (taskgraph's `?` counts as none). */
+  groupSymbol?: string;
+  groupName?: string;
+  /** `extra.treeherder.machine.platform` (empty when missing). */
+  platform: string;
+  /** The first true key of `extra.treeherder.collection` (`opt`, `debug`, ...), else empty. */
+  option: string;
+  /** Default 1. */
+  tier: number;
+  /** `runnable` for jobs that can be added, else the state of the existing task (`unknown`
+   * when only its taskId is known from `label-to-taskid.json`). */
+  state: JobState;
+  /** The existing task, when there is one. */
+  taskId?: string;
+}
+
+export interface PreviewRequest {
+  /** The labels to add (`input.tasks`); duplicates are allowed. */
+  labels: string[];
+  /** `input.times`, 1 to 100 (default 1). */
+  times?: number;
+  /** The creation time, RFC 3339 (default: now). */
+  now?: string;
+  /** New taskIds `NewTaskId0000000000001`, ... instead of random slugids. */
+  deterministicIds?: boolean;
+  /** Include every created task's definition (`iterations[].tasks`); default true. Pass
+   * false for interactive previews: far less to build and copy. */
+  definitions?: boolean;
+}
+
+/** How a reused task was found. */
+export interface Reuse {
+  taskId: string;
+  /** `existing-tasks`: the decision's (or an earlier action's or cron task's)
+   * `label-to-taskid.json`; `index-search`: an index cache hit. */
+  source: "existing-tasks" | "index-search";
+  /** The index path of an `index-search` hit, else null. */
+  indexPath: string | null;
+}
+
+/** A task definition exactly as sent to `queue.createTask`. */
+export type TaskDefinition = Record<string, unknown>;
+
+/** The outcome of one `create_tasks` call (one per `times`). */
+export interface Iteration {
+  /** Label → new taskId. */
+  created: Record<string, string>;
+  /** Label → the task reused in its place. */
+  reused: Record<string, Reuse>;
+  /** Label → why it was removed. */
+  removed: Record<string, string>;
+  /** TaskId → definition (extra `task_duplicates` copies included). Absent when the request
+   * had `definitions: false`. */
+  tasks?: Record<string, TaskDefinition>;
+  /** Label → why it is created: `requested`, or why the dependency could not be reused. */
+  reasons: Record<string, string>;
+  /** Label → path from a requested label down to it (first element requested, last the
+   * label), for every task of the closure that is not requested and not removed. */
+  why: Record<string, string[]>;
+  /** Label → taskIds of the extra copies `attributes.task_duplicates` asks for; absent when
+   * there are none. */
+  duplicates?: Record<string, string[]>;
+  /** The action's `label-to-taskid.json` artifact. */
+  labelToTaskId: Record<string, string>;
+}
+
+/** The preview of one request: the CLI's `--json` output. */
+export interface Preview {
+  /** The requested labels, sorted and distinct. */
+  requested: string[];
+  times: number;
+  /** Every task of the closure, sorted. */
+  closure: string[];
+  /** The index paths the action task would look up (sorted). */
+  indexPaths: string[];
+  iterations: Iteration[];
+  warnings: Warning[];
+}
+
+/** One task of a graph view. */
+export interface GraphNode {
+  label: string;
+  decision: "requested" | "created" | "reused" | "removed";
+  /** Top-left corner, SVG units. */
+  x: number;
+  y: number;
+}
+
+/** The last preview's closure laid out in layers (requested jobs on top). */
+export interface GraphView {
+  nodes: GraphNode[];
+  /** `[dependent, dependency]` as indices into `nodes`. */
+  edges: Array<[number, number]>;
+  width: number;
+  height: number;
+  /** Box size (snake_case, as serialised by the engine). */
+  nodeWidth: number;
+  nodeHeight: number;
+  /** Tasks of the closure left out (the view is cut at `limit`). */
+  omitted: number;
+}
+
+/** The unsigned `add-new-jobs` call, rendered from the decision's `actions.json`. */
+export interface TriggerRequest {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body: unknown;
+  trigger:
+    | { method: "hooks.triggerHook"; hookGroupId: string; hookId: string; payload: unknown }
+    | { method: "queue.createTask"; taskId: string; task: TaskDefinition };
+}
+
+/** Taskcluster credentials; they are only ever sent to the push's root URL. */
+export interface Credentials {
+  clientId: string;
+  accessToken: string;
+  /** A temporary credential's certificate (JSON text). */
+  certificate?: string;
+}
+
+/** What the action task did, compared with the last preview. */
+export interface Comparison {
+  actionTaskId: string;
+  /** The action task's final Taskcluster state (`completed`, `failed`, `exception`, ...). */
+  state: string;
+  /** Empty when it created and reused exactly what the preview said. */
+  differences: string[];
+}
+
+export interface PreviewerOptions {
+  /** A worker already running `src/worker.js` (not terminated by `dispose`). */
+  worker?: Worker;
+  /** Where `src/worker.js` is served (default: next to `src/index.js`). Add `?wasm=URL` to
+   * load the engine from somewhere other than `../pkg/engine_bg.wasm` next to the worker. */
+  workerUrl?: string | URL;
+  /** Run the engine on the calling thread (Node, tests). */
+  inline?: boolean;
+  /** With `inline`: the `.wasm` bytes, its URL, a Response or a compiled module. */
+  wasm?: BufferSource | URL | string | Response | WebAssembly.Module;
+}
+
+export interface Previewer {
+  /** Loads a push (replacing any loaded one) and resolves to its summary. */
+  load(source: LoadSource, options?: { onProgress?: (progress: Progress) => void }): Promise<Summary>;
+  /** Every job of the push that reports to Treeherder, in label order. */
+  runnableJobs(): Promise<GridJob[]>;
+  /** The summary of the loaded push. */
+  summary(): Promise<Summary>;
+  /** Previews adding `labels` (`times` times). Pushes loaded from Taskcluster fetch the index
+   * answers the closure needs first (cached for later previews). */
+  preview(request: PreviewRequest, options?: { onProgress?: (progress: Progress) => void }): Promise<Preview>;
+  /** The last preview's closure, laid out, with at most `limit` tasks (default 300). */
+  graphView(options?: { limit?: number }): Promise<GraphView>;
+  /** The add-new-jobs call for `{labels, times}`, rendered and unsigned (nothing is sent). */
+  triggerRequest(request: { labels: string[]; times?: number }): Promise<TriggerRequest>;
+  /** Signs the add-new-jobs call with `credentials` and sends it once (never retried);
+   * resolves to the action task's id. */
+  trigger(request: { labels: string[]; times?: number }, credentials: Credentials): Promise<string>;
+  /** Polls the action task until it resolves (every `pollMs`, default 2000; at most
+   * `maxWaitMs`, default an hour) and compares its `label-to-taskid.json` with the last
+   * preview's last iteration. */
+  follow(actionTaskId: string, options?: { pollMs?: number; maxWaitMs?: number }): Promise<Comparison>;
+  /** Stops the worker if this previewer started it; pending calls reject with kind `worker`. */
+  dispose(): void;
+}
+
+export declare function createPreviewer(options?: PreviewerOptions): Previewer;

@@ -1,0 +1,51 @@
+// Types of taskgraph-preview/react.
+import type { ReactElement } from "react";
+import type { GridJob, Preview, PreviewError, Previewer } from "../index.js";
+
+export interface PreviewPanelProps {
+  /** From createPreviewer(), with a push already loaded. */
+  previewer: Previewer;
+  /** The selected labels (the action's `input.tasks`). */
+  labels: string[];
+  /** `input.times`, 1 to 100 (default 1). */
+  times?: number;
+  /** Called by the "Trigger N new jobs" button with the labels and the preview shown. */
+  onTrigger?: (labels: string[], preview: Preview) => void;
+  /** The grid jobs (runnableJobs()), used to group created tasks by their real kind. */
+  jobs?: GridJob[];
+  /** The creation time, RFC 3339 (default: now, per preview). */
+  now?: string;
+  /** NewTaskId0000000000001-style ids (tests). */
+  deterministicIds?: boolean;
+  /** Links reused taskIds to `<rootUrl>/tasks/<taskId>`. */
+  rootUrl?: string;
+  className?: string;
+}
+
+export interface PreviewCounts {
+  /** Tasks created over all `times` iterations, task_duplicates copies included. */
+  created: number;
+  /** Per iteration. */
+  reused: number;
+  removed: number;
+  /** Distinct requested labels. */
+  requested: number;
+  /** Created tasks per iteration that were not requested. */
+  dependencies: number;
+}
+
+export interface PreviewState {
+  status: "idle" | "busy" | "ready" | "error";
+  /** The last good preview (kept while a newer one is computed); null when idle or failed. */
+  preview: Preview | null;
+  error: PreviewError | null;
+}
+
+export declare function PreviewPanel(props: PreviewPanelProps): ReactElement;
+export default PreviewPanel;
+export declare function usePreview(
+  previewer: Previewer | null | undefined,
+  request: { labels: string[]; times?: number; now?: string; deterministicIds?: boolean },
+): PreviewState;
+export declare function previewCounts(preview: Preview | null | undefined): PreviewCounts;
+export declare function kindResolver(jobs?: GridJob[]): (label: string) => string;
