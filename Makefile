@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web build standin www page test check unit wasm js-tests browser-tests differential bench bench-e2e bench-js clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests differential bench bench-e2e bench-js clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -36,7 +36,11 @@ demo: page standin
 serve: build standin
 	$(STANDIN) --dir $(TARGET)/sample-pushes --sample --listen 127.0.0.1:$(PORT) --record $(TARGET)/sample-pushes/calls.jsonl
 
-setup: setup-rust setup-python setup-web
+setup: setup-rust setup-python setup-web setup-browser
+
+# Debian's Chromium for the browser tests (headless, driven by playwright-core).
+setup-browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 setup-rust:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -51,14 +55,13 @@ $(VENV)/.taskgraph-$(TASKGRAPH_VERSION):
 	touch $@
 
 # The browser toolchain: wasm-bindgen-cli (exactly Cargo.lock's version), Trunk, wasm-opt
-# (npm binaryen@132), Debian's Chromium, and the www/ package's npm dependencies.
+# (npm binaryen@132), and the www/ package's npm dependencies (playwright-core among them).
 setup-web: setup-rust
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
 	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)" || cargo install --locked trunk --version $(TRUNK_VERSION)
 	@test -x $(TOOLS)/wasm-opt || { mkdir -p $(TARGET)/tools && cd $(TARGET)/tools \
 	  && npm install --no-save --no-audit --no-fund --loglevel=error binaryen@132; }
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@test www/node_modules/.package-lock.json -nt www/package-lock.json \
 	  || { cd www && npm ci --no-audit --no-fund --loglevel=error; }
 
@@ -103,7 +106,7 @@ js-tests: www build
 	cd www && node --test test/
 
 # Headless Chromium against the stand-in: the page and the React demo host.
-browser-tests: page build standin
+browser-tests: setup-browser page build standin
 	cd www && node --test --test-concurrency=1 e2e/
 
 differential: build setup-python
