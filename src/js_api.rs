@@ -233,7 +233,9 @@ struct PreviewRequest {
     /// Include every created task's definition (`iterations[].tasks`); default true.
     #[serde(default = "yes")]
     definitions: bool,
-    /// Add `kinds: {label: kind}` for the closure (not in the CLI's output); default false.
+    /// Add, for display (not in the CLI's output), `kinds: {label: kind}` for the closure and
+    /// `reusedFrom: {label: taskId}`: the decision or earlier action whose map gave each task
+    /// reused from `existing-tasks`; default false.
     #[serde(default)]
     with_kinds: bool,
 }
@@ -331,6 +333,18 @@ fn preview_json(
             })
             .collect();
         value["kinds"] = Value::Object(kinds);
+        let reused_from: serde_json::Map<String, Value> = preview
+            .iterations
+            .last()
+            .into_iter()
+            .flat_map(|i| i.reused.iter())
+            .filter(|(_, r)| r.source == "existing-tasks")
+            .map(|(label, _)| {
+                let from = session.existing_source(label).to_string();
+                (label.clone(), Value::String(from))
+            })
+            .collect();
+        value["reusedFrom"] = Value::Object(reused_from);
     }
     to_json(&value)
 }

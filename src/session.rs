@@ -55,6 +55,9 @@ pub struct Session {
     pub group: BTreeMap<String, (String, String)>,
     /// Earlier actions and cron tasks whose maps were merged.
     pub merged_from: Vec<String>,
+    /// Label → the earlier action or cron task whose map gave its taskId (see
+    /// [`loader::Push::sources`]).
+    pub sources: BTreeMap<String, String>,
     /// Problems found while loading (prior runs without a map, no `actions.json`, no task
     /// group); every preview carries them. The graph's own warnings (dropped edges) are
     /// reported by each preview for its own tasks.
@@ -125,6 +128,7 @@ impl Session {
             actions,
             group: BTreeMap::new(),
             merged_from: Vec::new(),
+            sources: BTreeMap::new(),
             load_warnings: Vec::new(),
         }
     }
@@ -189,6 +193,7 @@ impl Session {
         session.remote = true;
         session.group = group;
         session.merged_from = push.merged_from;
+        session.sources = push.sources;
         session.load_warnings = warnings;
         Ok(session)
     }
@@ -254,6 +259,14 @@ impl Session {
                 }
             })
             .collect()
+    }
+
+    /// Where the existing taskId of `label` comes from: the decision task's id, or the
+    /// earlier action or cron task whose `label-to-taskid.json` gave it.
+    pub fn existing_source(&self, label: &str) -> &str {
+        self.sources
+            .get(label)
+            .map_or(self.context.decision_task_id.as_str(), String::as_str)
     }
 
     /// The `index-search` paths a preview of `labels` needs that were not asked for yet (only

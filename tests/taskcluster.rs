@@ -746,3 +746,82 @@ fn the_newest_earlier_action_wins() {
         "FromNewerAction000001"
     );
 }
+
+#[test]
+fn a_session_loads_a_push_once_and_previews_like_the_cli() {
+    use taskgraph_preview::engine::CounterIds;
+    use taskgraph_preview::session::Session;
+    let standin = start(
+        "session",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let transport = NativeTransport::new(std::time::Duration::from_secs(30));
+    let steps = std::cell::RefCell::new(Vec::new());
+    let progress = |step: &str| steps.borrow_mut().push(step.to_string());
+    let mut session = pollster::block_on(Session::load(
+        &transport,
+        &standin.url,
+        "DecisionTaskTg00000001",
+        &progress,
+    ))
+    .unwrap();
+    assert!(steps
+        .borrow()
+        .iter()
+        .any(|s| s.ends_with("public/full-task-graph.json")));
+    let summary = session.summary();
+    assert_eq!(summary.context.trust_domain, "taskgraph");
+    assert_eq!(summary.context.run_id, 1, "the completed run's artifacts");
+    assert_eq!(summary.merged_from, ["PriorActionTask0000001"]);
+    assert!(summary.has_add_new_jobs);
+    // The prior action's map gave the fetch image; everything else is the decision's.
+    assert_eq!(
+        session.existing_source("docker-image-fetch"),
+        "PriorActionTask0000001"
+    );
+    assert_eq!(
+        session.existing_source("docker-image-python"),
+        "DecisionTaskTg00000001"
+    );
+    // Jobs carry Treeherder metadata and, without a task group listing here, "unknown" for
+    // tasks the maps know.
+    let jobs = session.jobs();
+    assert!(!jobs.is_empty());
+    assert!(jobs.iter().all(|j| !j.symbol.is_empty() && j.tier >= 1));
+
+    let labels = vec!["codecov-upload".to_string()];
+    pollster::block_on(session.fetch_answers(&transport, &labels)).unwrap();
+    let now = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let ours = session
+        .preview(&labels, 1, now, &mut CounterIds::golden())
+        .unwrap();
+    let cli: Value = serde_json::from_slice(
+        &preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]).stdout,
+    )
+    .unwrap();
+    let ours = serde_json::to_value(&ours).unwrap();
+    for field in ["created", "reused", "removed", "reasons", "why"] {
+        assert_eq!(
+            ours["iterations"][0][field], cli["iterations"][0][field],
+            "{field}"
+        );
+    }
+    assert_eq!(ours["warnings"], cli["warnings"]);
+
+    // The add-new-jobs call Treeherder would make, unsigned.
+    let (_, request) = session
+        .trigger_request(&labels, 1, "OwnTaskId000000000001")
+        .unwrap();
+    assert_eq!(request.method, "POST");
+    assert!(request
+        .url
+        .starts_with(&format!("{}/api/hooks/v1/hooks/", standin.url)));
+    let body: Value = serde_json::from_slice(request.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["user"]["input"], json!({"tasks": ["codecov-upload"]}));
+}

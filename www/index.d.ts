@@ -162,6 +162,10 @@ export interface PreviewRequest {
   /** Include every created task's definition (`iterations[].tasks`); default true. Pass
    * false for interactive previews: far less to build and copy. */
   definitions?: boolean;
+  /** Also return `kinds` (label → kind, for the closure) and `reusedFrom` (label → the taskId
+   * of the decision or earlier action/cron task whose map gave each `existing-tasks` reuse), for
+   * display; not part of the CLI's output. Default false. */
+  withKinds?: boolean;
 }
 
 /** How a reused task was found. */
@@ -211,6 +215,11 @@ export interface Preview {
   indexPaths: string[];
   iterations: Iteration[];
   warnings: Warning[];
+  /** With `withKinds`: label → kind, for every task of the closure. */
+  kinds?: Record<string, string>;
+  /** With `withKinds`: label → taskId of the decision or earlier action/cron task whose
+   * `label-to-taskid.json` gave each task reused from `existing-tasks`. */
+  reusedFrom?: Record<string, string>;
 }
 
 /** One task of a graph view. */

@@ -26,6 +26,9 @@ pub struct Push {
     pub label_to_taskid: LabelToTaskId,
     /// The tasks whose `label-to-taskid.json` was merged, in merge order.
     pub merged_from: Vec<String>,
+    /// Label → the earlier action or cron task whose map gave its final taskId (labels whose
+    /// taskId comes from the decision's own map are not listed).
+    pub sources: std::collections::BTreeMap<String, String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -192,6 +195,7 @@ pub async fn load_push<T: Transport>(
         ));
     }
     let mut merged_from = Vec::new();
+    let mut sources = std::collections::BTreeMap::new();
     let mut warnings = Vec::new();
     for (_, id, is_cron) in listed {
         let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
@@ -201,6 +205,9 @@ pub async fn load_push<T: Transport>(
                 // Upstream merges an action's map only when both maps are non-empty, and a
                 // cron task's map always.
                 if is_cron || (!map.is_empty() && !label_to_taskid.is_empty()) {
+                    for label in map.keys() {
+                        sources.insert(label.clone(), id.clone());
+                    }
                     label_to_taskid.extend(map);
                     merged_from.push(id);
                 }
@@ -222,6 +229,7 @@ pub async fn load_push<T: Transport>(
         parameters,
         label_to_taskid,
         merged_from,
+        sources,
         warnings,
     })
 }

@@ -785,7 +785,7 @@ impl Component for App {
                         <PreviewPanel preview={self.preview.clone()} error={self.preview_error.clone()} busy={self.previewing}
                             selected={self.selected.len()} times={self.url.times} focus={self.focus.clone()}
                             root_url={self.url.root_url.clone().unwrap_or_default()}
-                            merged={self.summary.as_ref().is_some_and(|s| !s.merged_from.is_empty())}
+                            decision_task_id={self.summary.as_ref().map(|s| s.decision_task_id.clone()).unwrap_or_default()}
                             on_times={link.callback(Msg::SetTimes)} on_focus={link.callback(Msg::Focus)}
                             on_export={link.callback(Msg::Export)} />
                         if let Some(graph) = &self.graph {

@@ -64,6 +64,9 @@ pub struct Preview {
     pub warnings: Vec<Warning>,
     #[serde(default)]
     pub kinds: BTreeMap<String, String>,
+    /// Label → the decision or earlier action whose map gave a reused task.
+    #[serde(default, rename = "reusedFrom")]
+    pub reused_from: BTreeMap<String, String>,
 }
 
 impl Preview {

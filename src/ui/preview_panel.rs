@@ -19,21 +19,29 @@ pub struct PreviewPanelProps {
     pub times: u32,
     pub focus: Option<String>,
     pub root_url: String,
-    /// Whether earlier actions' maps were merged (reuse may come from them).
-    pub merged: bool,
+    pub decision_task_id: String,
     pub on_times: Callback<u32>,
     pub on_focus: Callback<String>,
     pub on_export: Callback<&'static str>,
 }
 
-fn source_text(source: &str, index_path: Option<&str>, merged: bool) -> String {
-    match (source, index_path) {
-        ("index-search", Some(path)) => format!("index cache: {path}"),
-        ("index-search", None) => "index cache".into(),
-        (_, _) if merged => "decision or earlier action".into(),
+/// Where a reused task comes from, in words.
+fn source_text(
+    source: &str,
+    index_path: Option<&str>,
+    from: Option<&str>,
+    decision: &str,
+) -> String {
+    match (source, index_path, from) {
+        ("index-search", Some(path), _) => format!("index cache: {path}"),
+        ("index-search", None, _) => "index cache".into(),
+        (_, _, Some(run)) if run != decision => format!("earlier action {run}"),
         _ => "decision task".into(),
     }
 }
+
+/// Lists longer than this show their first entries and a count (the export has them all).
+const LIST_LIMIT: usize = 200;
 
 #[function_component(PreviewPanel)]
 pub fn preview_panel(props: &PreviewPanelProps) -> Html {
@@ -91,7 +99,7 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
         html! {
             <details class="kind-group" open={labels.len() <= 12} data-kind={kind.to_string()}>
                 <summary>{format!("{kind} ({})", labels.len())}</summary>
-                <ul>{for labels.iter().map(|label| html! {
+                <ul>{for labels.iter().take(LIST_LIMIT).map(|label| html! {
                     <li class={classes!("created", requested.contains(label.as_str()).then_some("requested"))}
                         data-label={label.to_string()} onclick={focus_cb(label)}>
                         {label.to_string()}
@@ -99,16 +107,21 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                             <span class="reason">{last.reasons.get(*label).cloned().unwrap_or_default()}</span>
                         }
                     </li>
-                })}</ul>
+                })}
+                if labels.len() > LIST_LIMIT {
+                    <li class="more">{format!("… and {} more (export the preview for all)", labels.len() - LIST_LIMIT)}</li>
+                }
+                </ul>
             </details>
         }
     });
-    let reused_html = last.reused.iter().map(|(label, reuse)| {
+    let reused_html = last.reused.iter().take(LIST_LIMIT).map(|(label, reuse)| {
         html! {
             <li class="reused" data-label={label.clone()} onclick={focus_cb(label)}>
                 {label}{" → "}
                 <a href={format!("{}/tasks/{}", props.root_url, reuse.task_id)} target="_blank">{&reuse.task_id}</a>
-                <span class="source">{source_text(&reuse.source, reuse.index_path.as_deref(), props.merged)}</span>
+                <span class="source">{source_text(&reuse.source, reuse.index_path.as_deref(),
+                    preview.reused_from.get(label).map(String::as_str), &props.decision_task_id)}</span>
             </li>
         }
     });
@@ -148,7 +161,12 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
             if reused > 0 {
                 <details class="reused-list" open={reused <= 30}>
                     <summary>{format!("Reused ({reused})")}</summary>
-                    <ul>{for reused_html}</ul>
+                    <ul>
+                        {for reused_html}
+                        if reused > LIST_LIMIT {
+                            <li class="more">{format!("… and {} more", reused - LIST_LIMIT)}</li>
+                        }
+                    </ul>
                 </details>
             }
             if removed > 0 {

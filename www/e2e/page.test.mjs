@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, watchLongTasks } from "./harness.mjs";
 
@@ -271,5 +271,30 @@ test("the main thread stays free while a 50,000-task push loads", async () => {
   await waitForPreview(page, 1);
   assert.ok((await counts(page)).created >= 1);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "7-gecko-50k.png") });
+  await page.close();
+});
+
+test("the preview and the trigger request export as JSON files", async () => {
+  const { page } = await openPage(`?select=${encodeURIComponent(PICK)}`);
+  await waitForPreview(page, 1);
+  const read = async (button) => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+    const path = await download.path();
+    return { name: download.suggestedFilename(), json: JSON.parse(readFileSync(path, "utf8")) };
+  };
+  const exported = await read("#export-preview");
+  assert.equal(exported.name, "preview.json");
+  const expected = cliPreview(standin.url, NSS, [PICK]).iterations[0];
+  const [it] = exported.json.iterations;
+  assert.deepEqual(Object.keys(it.created).sort(), Object.keys(expected.created).sort());
+  assert.deepEqual(it.reused, expected.reused);
+  // The CLI's --json shape, definitions included.
+  assert.equal(Object.keys(it.tasks).length, Object.keys(it.created).length);
+  assert.equal(it.tasks[it.created[PICK]].metadata.name, PICK);
+  const request = await read("#export-request");
+  assert.equal(request.name, "trigger-request.json");
+  assert.equal(request.json.method, "POST");
+  assert.ok(request.json.url.startsWith(`${standin.url}/api/hooks/v1/hooks/project-nss/`), request.json.url);
+  assert.deepEqual(request.json.body.user.input, { tasks: [PICK] });
   await page.close();
 });
