@@ -457,6 +457,18 @@ impl Previewer {
         with_session(&self.session, |s| to_json(&s.jobs()))
     }
 
+    /// One page of the grid's jobs: `{total, jobs}` (JSON), so the page can take a big push's
+    /// jobs in several short tasks.
+    #[wasm_bindgen(js_name = jobsPage)]
+    pub fn jobs_page(&self, offset: usize, limit: usize) -> Result<String, JsValue> {
+        with_session(&self.session, |s| {
+            let jobs = s.jobs();
+            let page =
+                jobs.get(offset.min(jobs.len())..offset.saturating_add(limit).min(jobs.len()));
+            to_json(&serde_json::json!({"total": jobs.len(), "jobs": page.unwrap_or_default()}))
+        })
+    }
+
     /// Previews a request `{labels, times?, now?, deterministicIds?, definitions?}`, fetching
     /// the index answers it needs first (pushes loaded over HTTP). Resolves to the preview
     /// (JSON, the CLI's `--json` shape).

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{FullTaskGraph, Preview};
 
@@ -17,7 +17,7 @@ pub const NODE_HEIGHT: f64 = 26.0;
 const MARGIN: f64 = 20.0;
 
 /// One task of the view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub label: String,
     /// `requested`, `created`, `reused` or `removed`.
@@ -27,8 +27,8 @@ pub struct Node {
     pub y: f64,
 }
 
-/// The laid-out view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The laid-out view (the page reads it back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphView {
     pub nodes: Vec<Node>,

@@ -15,6 +15,8 @@
 
 pub mod engine;
 
+pub mod url;
+
 #[cfg(feature = "synth")]
 pub mod synth;
 

@@ -58,6 +58,8 @@ pub struct Session {
     /// Label → the earlier action or cron task whose map gave its taskId (see
     /// [`loader::Push::sources`]).
     pub sources: BTreeMap<String, String>,
+    /// The grid's jobs, built on first use (it parses every task definition once).
+    jobs: std::cell::OnceCell<Vec<GridJob>>,
     /// Problems found while loading (prior runs without a map, no `actions.json`, no task
     /// group); every preview carries them. The graph's own warnings (dropped edges) are
     /// reported by each preview for its own tasks.
@@ -129,6 +131,7 @@ impl Session {
             group: BTreeMap::new(),
             merged_from: Vec::new(),
             sources: BTreeMap::new(),
+            jobs: std::cell::OnceCell::new(),
             load_warnings: Vec::new(),
         }
     }
@@ -227,8 +230,13 @@ impl Session {
         }
     }
 
-    /// The grid: every task that reports to Treeherder, runnable or with its state.
-    pub fn jobs(&self) -> Vec<GridJob> {
+    /// The grid: every task that reports to Treeherder, runnable or with its state, in label
+    /// order.
+    pub fn jobs(&self) -> &[GridJob] {
+        self.jobs.get_or_init(|| self.build_jobs())
+    }
+
+    fn build_jobs(&self) -> Vec<GridJob> {
         runnable::treeherder_jobs(&self.graph)
             .into_iter()
             .map(|job| {

@@ -93,7 +93,7 @@ impl Warning {
 }
 
 /// How a reused task was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reuse {
     pub task_id: String,

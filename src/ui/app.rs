@@ -22,6 +22,8 @@ use crate::view::{self, Filter, Job, Row, UrlState};
 
 /// The sample push the page opens with no parameters (served by the stand-in).
 pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
+/// Jobs per message while the grid loads (each page is parsed in a short task).
+const JOBS_PAGE: usize = 4000;
 /// Graph views stay readable up to this many tasks.
 const GRAPH_LIMIT: usize = 150;
 
@@ -31,8 +33,9 @@ pub enum Msg {
     Load,
     Progress(Progress),
     Loaded(Result<String, ApiError>),
+    /// One page of the grid's jobs (a big push's jobs arrive in several short tasks).
     JobsLoaded(Result<String, ApiError>),
-    /// Second half of taking the job list in (its own task, so neither half blocks long).
+    /// Grouping the jobs into rows, in a task of its own.
     BuildRows,
     ToggleRunnable,
     FilterText(String),
@@ -74,6 +77,13 @@ pub enum Phase {
     Failed,
 }
 
+/// A page of `jobsPage`.
+#[derive(serde::Deserialize)]
+struct JobsPage {
+    total: usize,
+    jobs: Vec<Job>,
+}
+
 pub struct App {
     engine: Option<Engine>,
     url: UrlState,
@@ -82,6 +92,8 @@ pub struct App {
     phase: Phase,
     summary: Option<Rc<Summary>>,
     jobs: Rc<Vec<Job>>,
+    /// Jobs received so far while the grid loads.
+    loading_jobs: Vec<Job>,
     rows: Rc<Vec<Row>>,
     filter: Filter,
     expanded: Rc<HashSet<String>>,
@@ -219,6 +231,18 @@ impl App {
         self.sync_url();
     }
 
+    /// Asks for the next page of the grid's jobs.
+    fn request_jobs(&self, ctx: &Context<Self>) {
+        if let Some(engine) = &self.engine {
+            engine.call(
+                "jobsPage",
+                &json!({"offset": self.loading_jobs.len(), "limit": JOBS_PAGE}),
+                None,
+                ctx.link().callback(Msg::JobsLoaded),
+            );
+        }
+    }
+
     fn runnable_in_view(&self) -> usize {
         self.jobs.iter().filter(|j| j.is_runnable()).count()
     }
@@ -270,6 +294,7 @@ impl Component for App {
             phase: Phase::Idle,
             summary: None,
             jobs: Rc::default(),
+            loading_jobs: Vec::new(),
             rows: Rc::default(),
             filter,
             expanded: Rc::default(),
@@ -317,14 +342,8 @@ impl Component for App {
                         step: "building the job grid".into(),
                         ..Progress::default()
                     });
-                    if let Some(engine) = &self.engine {
-                        engine.call(
-                            "jobs",
-                            &json!({}),
-                            None,
-                            ctx.link().callback(Msg::JobsLoaded),
-                        );
-                    }
+                    self.loading_jobs = Vec::new();
+                    self.request_jobs(ctx);
                 }
                 Err(e) => {
                     self.phase = Phase::Failed;
@@ -338,8 +357,22 @@ impl Component for App {
                     e.message, e.kind
                 ));
             }
-            Msg::JobsLoaded(Ok(text)) => match serde_json::from_str::<Vec<Job>>(&text) {
-                Ok(jobs) => {
+            Msg::JobsLoaded(Ok(text)) => match serde_json::from_str::<JobsPage>(&text) {
+                Ok(page) => {
+                    self.loading_jobs.extend(page.jobs);
+                    let total = page.total;
+                    if self.loading_jobs.len() < total {
+                        self.phase = Phase::Loading(Progress {
+                            step: format!(
+                                "the job grid ({} of {total} jobs)",
+                                self.loading_jobs.len()
+                            ),
+                            ..Progress::default()
+                        });
+                        self.request_jobs(ctx);
+                        return true;
+                    }
+                    let jobs = std::mem::take(&mut self.loading_jobs);
                     let known: HashSet<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
                     let unknown: Vec<String> = self
                         .selected
@@ -354,7 +387,7 @@ impl Component for App {
                         ));
                     }
                     self.jobs = Rc::new(jobs);
-                    // Yield to the browser between parsing and grouping a big push's jobs.
+                    // Group in a task of its own.
                     let link = ctx.link().clone();
                     gloo_timers::callback::Timeout::new(0, move || {
                         link.send_message(Msg::BuildRows)

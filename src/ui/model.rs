@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use crate::engine::{Reuse, Warning};
+pub use crate::layout::GraphView;
+
 /// `Session::summary`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,22 +24,6 @@ pub struct Summary {
     pub merged_from: Vec<String>,
     pub has_add_new_jobs: bool,
     pub warnings: Vec<Warning>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Warning {
-    pub kind: String,
-    pub labels: Vec<String>,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reuse {
-    pub task_id: String,
-    pub source: String,
-    #[serde(default)]
-    pub index_path: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -91,27 +78,6 @@ impl Preview {
             .get(label)
             .map_or_else(|| label.split('-').next().unwrap_or(label), String::as_str)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct GraphNode {
-    pub label: String,
-    pub decision: String,
-    pub x: f64,
-    pub y: f64,
-}
-
-/// `layout::GraphView`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GraphView {
-    pub nodes: Vec<GraphNode>,
-    pub edges: Vec<(usize, usize)>,
-    pub width: f64,
-    pub height: f64,
-    pub node_width: f64,
-    pub node_height: f64,
-    pub omitted: usize,
 }
 
 /// `{actionTaskId, state, differences}` from `follow`.

@@ -7,6 +7,7 @@
 //               | { fullTaskGraph: Uint8Array|ArrayBuffer, labelToTaskid?, parameters?,
 //                   index?, decisionTaskId?, trustDomain?, level?, rootUrl?, actions? }
 //   jobs        {}                                             -> grid jobs
+//   jobsPage    { offset, limit }                              -> { total, jobs: grid jobs }
 //   preview     { labels, times?, now?, deterministicIds?, definitions? } -> preview
 //   graphView   { limit? }                                     -> graph view of the last preview
 //   triggerRequest { labels, times? }                          -> unsigned request
@@ -96,6 +97,7 @@ export async function createCore(wasm) {
       return previewer.loadPush(args.rootUrl, args.decisionTaskId, makeHost(onProgress));
     },
     jobs: () => previewer.jobs(),
+    jobsPage: (args) => previewer.jobsPage(args.offset || 0, args.limit || 5000),
     summary: () => previewer.summary(),
     preview: (args, onProgress) => previewer.preview(JSON.stringify(args), makeHost(onProgress)),
     previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
