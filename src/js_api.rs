@@ -233,9 +233,9 @@ struct PreviewRequest {
     /// Include every created task's definition (`iterations[].tasks`); default true.
     #[serde(default = "yes")]
     definitions: bool,
-    /// Add, for display (not in the CLI's output), `kinds: {label: kind}` for the closure and
-    /// `reusedFrom: {label: taskId}`: the decision or earlier action whose map gave each task
-    /// reused from `existing-tasks`; default false.
+    /// Add, for display (not in the CLI's output), `kinds: {label: kind}` for the closure,
+    /// `reusedFrom: {label: taskId}` (the decision or earlier action whose map gave each task
+    /// reused from `existing-tasks`) and `decisionTaskId`; default false.
     #[serde(default)]
     with_kinds: bool,
 }
@@ -345,6 +345,7 @@ fn preview_json(
             })
             .collect();
         value["reusedFrom"] = Value::Object(reused_from);
+        value["decisionTaskId"] = Value::String(session.context.decision_task_id.clone());
     }
     to_json(&value)
 }

@@ -220,6 +220,9 @@ export interface Preview {
   /** With `withKinds`: label → taskId of the decision or earlier action/cron task whose
    * `label-to-taskid.json` gave each task reused from `existing-tasks`. */
   reusedFrom?: Record<string, string>;
+  /** With `withKinds`: the decision task's id (`reusedFrom` values equal to it mean "the
+   * decision's own map"). */
+  decisionTaskId?: string;
 }
 
 /** One task of a graph view. */

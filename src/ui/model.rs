@@ -57,10 +57,16 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// Created, reused and removed counts over all iterations (created tasks add up, as the
-    /// action creates them once per iteration).
+    /// Created, reused and removed counts: created tasks add up over the iterations (the
+    /// action creates them once per iteration), with their `task_duplicates` copies; reused and
+    /// removed are the same in every iteration.
     pub fn counts(&self) -> (usize, usize, usize) {
-        let created = self.iterations.iter().map(|i| i.created.len()).sum();
+        // Extra `task_duplicates` copies are created too.
+        let created = self
+            .iterations
+            .iter()
+            .map(|i| i.created.len() + i.duplicates.values().map(Vec::len).sum::<usize>())
+            .sum();
         let last = self.iterations.last();
         (
             created,

@@ -98,11 +98,11 @@ test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is
   await page.locator(`.tgp-created [data-label="${build}"] button.tgp-label`).click();
   const path = await page.locator(`.tgp-created [data-label="${build}"] .tgp-why .tgp-why-label`).allInnerTexts();
   assert.deepEqual(path, two.preview.iterations[0].why[build]);
-  // Reused tasks show their taskId and where they come from.
+  // Reused tasks show their taskId and where they come from (this push merged no earlier action).
   const [reusedLabel, reuse] = Object.entries(two.preview.iterations[0].reused)[0];
   const reusedRow = page.locator(`.tgp-reused [data-label="${reusedLabel}"]`);
   assert.equal(await reusedRow.locator(".tgp-task-id").innerText(), reuse.taskId);
-  assert.equal(await reusedRow.locator(".tgp-tag").innerText(), "decision or earlier action");
+  assert.equal(await reusedRow.locator(".tgp-tag").innerText(), "decision task");
 
   // Unpicking the first leaves the second alone.
   await pick(page, first);

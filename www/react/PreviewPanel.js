@@ -80,7 +80,7 @@ export function usePreview(previewer, { labels, times = 1, now, deterministicIds
       setResult({ status: "idle", preview: null, error: null });
       return;
     }
-    const request = { labels: list, times, definitions: false };
+    const request = { labels: list, times, definitions: false, withKinds: true };
     if (now !== undefined) request.now = now;
     if (deterministicIds) request.deterministicIds = true;
     setResult((previous) => ({ ...previous, status: "busy" }));
@@ -112,6 +112,15 @@ const SOURCE_TEXT = {
   "existing-tasks": "decision or earlier action",
   "index-search": "index cache",
 };
+
+/** Where a reused task comes from: the index path, the decision, or the earlier action whose
+ * `label-to-taskid.json` gave it (`reusedFrom` and `decisionTaskId` of `withKinds` previews). */
+function sourceText(preview, label, reuse) {
+  if (reuse.source === "index-search") return reuse.indexPath ? `index cache: ${reuse.indexPath}` : "index cache";
+  const from = preview.reusedFrom && preview.reusedFrom[label];
+  if (from === undefined) return SOURCE_TEXT[reuse.source] || reuse.source;
+  return from === preview.decisionTaskId ? "decision task" : `earlier action ${from}`;
+}
 
 const ROW_LIMIT = 100;
 
@@ -209,7 +218,7 @@ export function PreviewPanel(props) {
     const requested = new Set(preview.requested);
     const byKind = new Map();
     for (const label of Object.keys(first.created)) {
-      const kind = kindOf(label);
+      const kind = (preview.kinds && preview.kinds[label]) || kindOf(label);
       if (!byKind.has(kind)) byKind.set(kind, []);
       byKind.get(kind).push(label);
     }
@@ -381,7 +390,7 @@ export function PreviewPanel(props) {
                 key: label,
                 label,
                 className: `tgp-reuse ${problem ? problem.cls : ""}`,
-                tags: h("span", { className: `tgp-tag tgp-tag-${reuse.source}`, title: problem ? problem.message : undefined }, SOURCE_TEXT[reuse.source] || reuse.source),
+                tags: h("span", { className: `tgp-tag tgp-tag-${reuse.source}`, title: problem ? problem.message : undefined }, sourceText(preview, label, reuse)),
                 detail: h(
                   "span",
                   { className: "tgp-reuse-detail", "data-source": reuse.source },
