@@ -96,6 +96,7 @@ test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is
   const build = Object.keys(two.preview.iterations[0].created).find((l) => l.startsWith("build-linux32"));
   assert.ok(build, "a linux32 build is created");
   await page.locator(`.tgp-created [data-label="${build}"] button.tgp-label`).click();
+  await page.screenshot({ path: new URL("../../target/screenshots/8-react-demo.png", import.meta.url).pathname });
   const path = await page.locator(`.tgp-created [data-label="${build}"] .tgp-why .tgp-why-label`).allInnerTexts();
   assert.deepEqual(path, two.preview.iterations[0].why[build]);
   // Reused tasks show their taskId and where they come from (this push merged no earlier action).
