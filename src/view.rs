@@ -26,6 +26,9 @@ pub struct Job {
     pub state: String,
     #[serde(default)]
     pub task_id: Option<String>,
+    /// The quick filter's text (see [`prepare`]); empty until prepared.
+    #[serde(skip)]
+    pub haystack: String,
 }
 
 impl Job {
@@ -160,31 +163,60 @@ impl Filter {
         }
     }
 
+    /// The quick filter's words, lowercased.
+    fn words(&self) -> Vec<String> {
+        self.text
+            .to_lowercase()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Whether `job` is shown.
     pub fn shows(&self, job: &Job) -> bool {
+        self.shows_with(job, &self.words())
+    }
+
+    fn shows_with(&self, job: &Job, words: &[String]) -> bool {
         if !self.tiers.contains(&job.tier.clamp(1, 3)) {
             return false;
         }
         if job.is_runnable() && !self.runnable {
             return false;
         }
-        if self.text.trim().is_empty() {
+        if words.is_empty() {
             return true;
         }
-        let haystack = format!(
-            "{} {} {} {} {} {}",
-            platform_name(&job.platform),
-            job.platform,
-            job.option,
-            job.group_name.as_deref().unwrap_or(""),
-            job.label,
-            job.symbol
-        )
-        .to_lowercase();
-        self.text
-            .to_lowercase()
-            .split_whitespace()
-            .all(|word| haystack.contains(word))
+        let computed;
+        let haystack = if job.haystack.is_empty() {
+            computed = haystack(job);
+            &computed
+        } else {
+            &job.haystack
+        };
+        words.iter().all(|word| haystack.contains(word.as_str()))
+    }
+}
+
+/// What the quick filter searches in a job: platform (both names), option, group name, label
+/// and symbol, lowercased.
+pub fn haystack(job: &Job) -> String {
+    format!(
+        "{} {} {} {} {} {}",
+        platform_name(&job.platform),
+        job.platform,
+        job.option,
+        job.group_name.as_deref().unwrap_or(""),
+        job.label,
+        job.symbol
+    )
+    .to_lowercase()
+}
+
+/// Fills each job's quick-filter text once, so filtering a big push stays fast.
+pub fn prepare(jobs: &mut [Job]) {
+    for job in jobs {
+        job.haystack = haystack(job);
     }
 }
 
@@ -194,8 +226,9 @@ type GroupedJobs = BTreeMap<(String, u64), Vec<usize>>;
 /// Builds the grid rows of the jobs `filter` shows.
 pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
     let mut by_row: BTreeMap<(String, String), GroupedJobs> = BTreeMap::new();
+    let words = filter.words();
     for (i, job) in jobs.iter().enumerate() {
-        if !filter.shows(job) {
+        if !filter.shows_with(job, &words) {
             continue;
         }
         let group = job.group_symbol.clone().unwrap_or_default();
@@ -429,6 +462,7 @@ mod tests {
             tier: 1,
             state: "runnable".into(),
             task_id: None,
+            haystack: String::new(),
         }
     }
 
@@ -476,6 +510,10 @@ mod tests {
         let rows = super::rows(&jobs, &filtered);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].groups[0].jobs, [0]);
+        // Prepared jobs filter the same.
+        let mut prepared = jobs.clone();
+        prepare(&mut prepared);
+        assert_eq!(super::rows(&prepared, &filtered), rows);
     }
 
     #[test]

@@ -22,6 +22,8 @@ use crate::view::{self, Filter, Job, Row, UrlState};
 
 /// The sample push the page opens with no parameters (served by the stand-in).
 pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
+/// The quick filter applies after this pause in typing.
+const FILTER_PAUSE_MS: u32 = 150;
 /// Jobs per message while the grid loads (each page is parsed in a short task).
 const JOBS_PAGE: usize = 4000;
 /// Graph views stay readable up to this many tasks.
@@ -38,7 +40,9 @@ pub enum Msg {
     /// Grouping the jobs into rows, in a task of its own.
     BuildRows,
     ToggleRunnable,
+    /// A keystroke in the quick filter (applied after a short pause in typing).
     FilterText(String),
+    ApplyFilter,
     ToggleTier(u64),
     ToggleGroup(String),
     ToggleExpandAll,
@@ -113,6 +117,9 @@ pub struct App {
     credentials: (String, String, String),
     status: Option<Html>,
     visible_rows: usize,
+    /// The quick filter's text as typed, and the timer that applies it.
+    filter_input: String,
+    filter_timer: Option<gloo_timers::callback::Timeout>,
     _keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
 }
 
@@ -177,7 +184,9 @@ impl App {
 
     fn rebuild_rows(&mut self) {
         self.rows = Rc::new(view::rows(&self.jobs, &self.filter));
-        self.visible_rows = 40;
+        // Expanded groups make long rows: start with fewer of them (more come on scrolling).
+        let expanded = self.expand_all || !self.filter.text.trim().is_empty();
+        self.visible_rows = if expanded { 12 } else { 40 };
     }
 
     fn request_preview(&mut self, ctx: &Context<Self>) {
@@ -316,6 +325,8 @@ impl Component for App {
             ),
             status: None,
             visible_rows: 40,
+            filter_input: String::new(),
+            filter_timer: None,
             _keys: keys,
         };
         app.load(ctx);
@@ -358,7 +369,8 @@ impl Component for App {
                 ));
             }
             Msg::JobsLoaded(Ok(text)) => match serde_json::from_str::<JobsPage>(&text) {
-                Ok(page) => {
+                Ok(mut page) => {
+                    view::prepare(&mut page.jobs);
                     self.loading_jobs.extend(page.jobs);
                     let total = page.total;
                     if self.loading_jobs.len() < total {
@@ -414,7 +426,18 @@ impl Component for App {
                 self.sync_url();
             }
             Msg::FilterText(text) => {
-                self.filter.text = text;
+                self.filter_input = text;
+                let link = ctx.link().clone();
+                // Replacing the timer cancels the previous one.
+                self.filter_timer = Some(gloo_timers::callback::Timeout::new(
+                    FILTER_PAUSE_MS,
+                    move || link.send_message(Msg::ApplyFilter),
+                ));
+                return false;
+            }
+            Msg::ApplyFilter => {
+                self.filter_timer = None;
+                self.filter.text = self.filter_input.clone();
                 self.rebuild_rows();
             }
             Msg::ToggleTier(tier) => {
@@ -796,7 +819,7 @@ impl Component for App {
         };
         html! {
             <div class="app">
-                <Navbar filter_text={self.filter.text.clone()} tiers={self.filter.tiers.clone()} expand_all={self.expand_all}
+                <Navbar filter_text={self.filter_input.clone()} tiers={self.filter.tiers.clone()} expand_all={self.expand_all}
                     runnable={self.runnable_in_view()} jobs={self.jobs.len()}
                     on_filter={link.callback(Msg::FilterText)} on_tier={link.callback(Msg::ToggleTier)}
                     on_expand_all={link.callback(|_| Msg::ToggleExpandAll)} />

@@ -34,8 +34,9 @@ pub fn search_dialog(props: &SearchProps) -> Html {
     };
     const SHOWN: usize = 200;
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" id="search-dialog" role="dialog" aria-label="Add New Jobs (Search)">
+        <div class="modal-backdrop" onclick={props.on_close.reform(|_| ())}>
+            <div class="modal" id="search-dialog" role="dialog" aria-label="Add New Jobs (Search)"
+                onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2>{"Add New Jobs (Search)"}</h2>
                 <form onsubmit={on_submit}>
                     <input id="search-input" autofocus=true value={props.query.clone()} oninput={on_input}
