@@ -298,3 +298,26 @@ test("the preview and the trigger request export as JSON files", async () => {
   assert.deepEqual(request.json.body.user.input, { tasks: [PICK] });
   await page.close();
 });
+
+test("the quick filter, tiers and keyboard shortcuts narrow the grid", async () => {
+  const { page } = await openPage();
+  await page.waitForSelector(".platform-row", { timeout: 30000 });
+  // `a` switches "Add new jobs" on (it is off by default, as in Treeherder).
+  assert.equal(await page.locator('.job-btn[data-state="runnable"]').count(), 0);
+  await page.keyboard.press("a");
+  await page.waitForSelector('.job-btn[data-state="runnable"]');
+  assert.ok(page.url().includes("runnable=1"));
+  // `f` focuses the filter; words are ANDed over platform, option, group, label and symbol.
+  await page.keyboard.press("f");
+  await page.keyboard.type("bogo linux32");
+  await page.waitForFunction(() => document.querySelectorAll(".platform-row").length > 0 && [...document.querySelectorAll(".job-btn")].every((b) => b.dataset.label.includes("bogo")));
+  const labels = await page.locator(".job-btn").evaluateAll((els) => els.map((e) => e.dataset.label));
+  assert.ok(labels.length >= 3, labels.join(" "));
+  for (const label of labels) assert.ok(label.includes("bogo") && label.includes("linux32"), label);
+  // Tier 1 off: NSS's jobs are all tier 1, so nothing is left (at least one tier stays on).
+  await page.click('.tier[data-tier="1"]');
+  await page.waitForSelector(".grid.empty");
+  await page.click('.tier[data-tier="2"]');
+  assert.deepEqual(await page.locator(".tier.on").evaluateAll((els) => els.map((e) => e.dataset.tier)), ["2"], "the last tier cannot be switched off");
+  await page.close();
+});
