@@ -44,7 +44,9 @@ async function readBody(response, url, onProgress) {
     const now = Date.now();
     if (now - last > 100) {
       last = now;
-      onProgress({ step: url, loaded, total });
+      // Cross-origin answers hide Content-Encoding: a body that outgrows its Content-Length
+      // was compressed on the wire, so its total is unknown.
+      onProgress({ step: url, loaded, total: loaded > total ? 0 : total });
     }
   }
   onProgress({ step: url, loaded, total: loaded });
