@@ -7,24 +7,45 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::model::FullTaskGraph;
+use super::scan::Scanner;
 
 /// The `extra.treeherder` object of every task that has one, with the task's label and kind.
-/// Parses each task definition, so it costs a full pass over the graph.
+/// Walks each definition's structure without building it and parses only the `treeherder`
+/// object, so a pass over a big graph costs little more than reading it.
 fn with_treeherder(
     graph: &FullTaskGraph,
 ) -> impl Iterator<Item = (&str, &str, Map<String, Value>)> {
-    #[derive(serde::Deserialize)]
-    struct Extra {
-        #[serde(default)]
-        extra: Option<Value>,
-    }
     graph.tasks.iter().enumerate().filter_map(|(idx, task)| {
-        let parsed = serde_json::from_slice::<Extra>(graph.task_text(idx as u32)).ok()?;
-        match parsed.extra?.get_mut("treeherder").map(Value::take) {
-            Some(Value::Object(th)) => Some((task.label.as_str(), task.kind.as_str(), th)),
+        let text = graph.task_text(idx as u32);
+        let extra = last_member(text, "extra")?;
+        let treeherder = last_member(extra, "treeherder")?;
+        match serde_json::from_slice::<Value>(treeherder).ok()? {
+            Value::Object(th) => Some((task.label.as_str(), task.kind.as_str(), th)),
             _ => None,
         }
     })
+}
+
+/// The text of `key`'s value in the JSON object `text` (the last one if the key repeats, as
+/// a JSON parser keeps it); `None` if `text` is not an object or has no such key.
+fn last_member<'a>(text: &'a [u8], key: &str) -> Option<&'a [u8]> {
+    let mut scanner = Scanner::new(text);
+    scanner.expect(b'{', "'{'").ok()?;
+    let mut found = None;
+    if scanner.peek() == Some(b'}') {
+        return None;
+    }
+    loop {
+        let name = scanner.key().ok()?;
+        let range = scanner.skip_value().ok()?;
+        if name == key {
+            found = Some(range);
+        }
+        if scanner.object_end().ok()? {
+            break;
+        }
+    }
+    text.get(found?)
 }
 
 fn machine_platform(th: &Map<String, Value>) -> Option<&Value> {
@@ -101,4 +122,49 @@ pub fn treeherder_jobs(graph: &FullTaskGraph) -> Vec<TreeherderJob> {
         .collect();
     jobs.sort_by(|a, b| a.label.cmp(&b.label));
     jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_member_walks_only_the_top_level() {
+        let text = br#"{"a": {"extra": 1}, "extra": {"treeherder": {"symbol": "x"}, "b": "}"}, "c": [1, {"extra": 2}]}"#;
+        let extra = last_member(text, "extra").unwrap();
+        assert_eq!(
+            last_member(extra, "treeherder").unwrap(),
+            br#"{"symbol": "x"}"#
+        );
+        // A repeated key: the last one wins, as when parsing.
+        assert_eq!(last_member(br#"{"k": 1, "k": [2]}"#, "k").unwrap(), b"[2]");
+        assert_eq!(last_member(br#"{"k\u0022": 1}"#, "k\""), Some(&b"1"[..]));
+        assert!(last_member(b"{}", "k").is_none());
+        assert!(last_member(b"[1]", "k").is_none());
+        assert!(last_member(br#"{"k": "#, "k").is_none());
+    }
+
+    /// The structural walk finds exactly what a full parse of each definition finds.
+    #[test]
+    fn treeherder_objects_equal_a_full_parse_on_real_graphs() {
+        for gz in [
+            &include_bytes!("../../tests/data/real/nss/full-task-graph.json.gz")[..],
+            &include_bytes!("../../tests/data/real/translations-en-cs/full-task-graph.json.gz")[..],
+            &include_bytes!("../../tests/data/real/reference-browser/full-task-graph.json.gz")[..],
+        ] {
+            let graph = FullTaskGraph::parse(gz.to_vec()).unwrap();
+            let fast: Vec<(String, Map<String, Value>)> = with_treeherder(&graph)
+                .map(|(label, _, th)| (label.to_string(), th))
+                .collect();
+            let full: Vec<(String, Map<String, Value>)> = (0..graph.len() as u32)
+                .filter_map(|idx| {
+                    let task: Value = serde_json::from_slice(graph.task_text(idx)).unwrap();
+                    let th = task.pointer("/extra/treeherder")?.as_object()?.clone();
+                    Some((graph.label(idx).to_string(), th))
+                })
+                .collect();
+            assert!(!full.is_empty());
+            assert_eq!(fast, full);
+        }
+    }
 }
