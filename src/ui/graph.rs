@@ -31,6 +31,9 @@ fn short(label: &str) -> String {
     }
 }
 
+/// Graphs up to this wide are scaled down to the panel; wider ones scroll.
+const FIT_WIDTH: f64 = 1400.0;
+
 #[function_component(GraphPanel)]
 pub fn graph_panel(props: &GraphPanelProps) -> Html {
     let g = &props.graph;
@@ -70,6 +73,7 @@ pub fn graph_panel(props: &GraphPanelProps) -> Html {
             }
             <div class="graph-scroll">
                 <svg id="graph-svg" width={g.width.to_string()} height={g.height.to_string()}
+                    class={classes!((g.width <= FIT_WIDTH).then_some("fit"))}
                     viewBox={format!("0 0 {} {}", g.width, g.height)} data-nodes={g.nodes.len().to_string()}>
                     {for edges}{for nodes}
                 </svg>
