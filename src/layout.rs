@@ -1,6 +1,7 @@
 //! The dependency-graph view of a preview: the closure's tasks, coloured by decision, laid out
-//! in layers (picked jobs on top, what they depend on below) by `rust-sugiyama` (ranking,
-//! crossing reduction, Brandes–Köpf coordinates). Pure: the page draws the result as SVG.
+//! in layers (picked jobs on the left, what they depend on to the right) by `rust-sugiyama`
+//! (ranking, crossing reduction, Brandes–Köpf coordinates). Pure: the page draws the result
+//! as SVG.
 //!
 //! Big closures are cut to a readable size: the picked jobs first, then their dependencies
 //! breadth-first, and the view says how many tasks it left out.
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{FullTaskGraph, Preview};
 
 /// Width and height of a node box, in SVG units.
-pub const NODE_WIDTH: f64 = 220.0;
+pub const NODE_WIDTH: f64 = 200.0;
 pub const NODE_HEIGHT: f64 = 26.0;
 const MARGIN: f64 = 20.0;
 
@@ -125,38 +126,63 @@ fn decisions(preview: &Preview) -> BTreeMap<&str, &'static str> {
     decisions
 }
 
-/// Top-left corners of `n` boxes with `edges`, the components side by side.
+/// Gap between a layer's boxes, and between layers.
+const ROW_GAP: f64 = 10.0;
+const LAYER_GAP: f64 = 40.0;
+/// How much of rust-sugiyama's spacing within a layer to keep.
+const COMPRESS: f64 = 0.6;
+
+/// Top-left corners of `n` boxes with `edges`, laid out left to right: layers are columns
+/// (picked jobs on the left), a layer's boxes are stacked, components one below the other.
+/// Wide closures (dozens of toolchains and fetches) then grow down the panel, not across it.
 fn positions(n: usize, edges: &[(usize, usize)]) -> HashMap<usize, (f64, f64)> {
+    // rust-sugiyama lays layers out top-down and spaces a layer's vertices by their width:
+    // give it the boxes' height as their width, and turn the result a quarter.
     let vertices: Vec<(u32, (f64, f64))> = (0..n)
-        .map(|i| (i as u32, (NODE_WIDTH, NODE_HEIGHT)))
+        .map(|i| (i as u32, (NODE_HEIGHT, NODE_WIDTH)))
         .collect();
     let edges: Vec<(u32, u32)> = edges.iter().map(|&(a, b)| (a as u32, b as u32)).collect();
     let config = rust_sugiyama::configure::Config {
-        vertex_spacing: NODE_WIDTH + 16.0,
+        vertex_spacing: NODE_HEIGHT + ROW_GAP,
+        // Every task as close to the picked jobs as its dependencies allow: picked jobs (no
+        // dependents in the closure) form the first layer.
+        ranking_type: rust_sugiyama::configure::RankingType::Up,
         transpose: n <= 150,
         ..Default::default()
     };
     let layouts = rust_sugiyama::from_vertices_and_edges(&vertices, &edges, &config);
     let mut positions = HashMap::new();
-    let mut offset = MARGIN;
+    let mut top = MARGIN;
     for (layout, _, _) in layouts {
+        // Layers: the distinct vertical coordinates, in order.
+        let mut levels: Vec<f64> = layout.iter().map(|(_, (_, y))| *y).collect();
+        levels.sort_by(f64::total_cmp);
+        levels.dedup_by(|a, b| (*a - *b).abs() < 1e-6);
         let min_x = layout
             .iter()
             .map(|(_, (x, _))| *x)
             .fold(f64::INFINITY, f64::min);
-        let min_y = layout
-            .iter()
-            .map(|(_, (_, y))| *y)
-            .fold(f64::INFINITY, f64::min);
-        let mut right: f64 = offset;
+        // Each layer's boxes in the computed order, at the computed offsets squeezed by
+        // COMPRESS (dummy vertices of long edges leave wide gaps), never closer than a row.
+        let mut by_layer: Vec<Vec<(f64, usize)>> = vec![Vec::new(); levels.len()];
         for (id, (x, y)) in layout {
-            // rust-sugiyama spaces layers by `vertex_spacing` too; squeeze rows to the box height.
-            let layer = ((y - min_y) / (NODE_WIDTH + 16.0)).round();
-            let px = offset + (x - min_x);
-            positions.insert(id, (px, MARGIN + layer * (NODE_HEIGHT * 2.5)));
-            right = right.max(px + NODE_WIDTH);
+            let layer = levels.partition_point(|l| *l < y - 1e-6);
+            if let Some(column) = by_layer.get_mut(layer) {
+                column.push(((x - min_x) * COMPRESS, id));
+            }
         }
-        offset = right + 40.0;
+        let mut bottom: f64 = top;
+        for (layer, column) in by_layer.iter_mut().enumerate() {
+            column.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut next = top;
+            for &(offset, id) in column.iter() {
+                let py = (top + offset).max(next);
+                positions.insert(id, (MARGIN + layer as f64 * (NODE_WIDTH + LAYER_GAP), py));
+                next = py + NODE_HEIGHT + ROW_GAP;
+                bottom = bottom.max(py + NODE_HEIGHT);
+            }
+        }
+        top = bottom + 2.0 * ROW_GAP;
     }
     positions
 }
@@ -220,9 +246,9 @@ mod tests {
         assert_eq!(by_label["test"].decision, "requested");
         assert_eq!(by_label["build"].decision, "created");
         assert_eq!(by_label["image"].decision, "reused");
-        // Each dependency sits on a lower layer than its dependents.
+        // Each dependency sits in a layer to the right of its dependents.
         for &(from, to) in &view.edges {
-            assert!(view.nodes[from].y < view.nodes[to].y, "{from} -> {to}");
+            assert!(view.nodes[from].x < view.nodes[to].x, "{from} -> {to}");
         }
         assert_eq!(view.edges.len(), 5);
         // No two boxes overlap.

@@ -54,6 +54,7 @@ pub enum Msg {
     Previewed(u32, Result<String, ApiError>),
     GraphLoaded(u32, Result<String, ApiError>),
     Focus(String),
+    GraphWide(bool),
     OpenSearch,
     CloseSearch,
     SearchQuery(String),
@@ -109,6 +110,7 @@ pub struct App {
     preview_error: Option<ApiError>,
     graph: Option<Rc<GraphView>>,
     focus: Option<String>,
+    graph_wide: bool,
     errors: Vec<String>,
     search_open: bool,
     search_query: String,
@@ -314,6 +316,7 @@ impl Component for App {
             preview_error: None,
             graph: None,
             focus: None,
+            graph_wide: false,
             errors,
             search_open: false,
             search_hits: Rc::default(),
@@ -529,6 +532,7 @@ impl Component for App {
                 }
             }
             Msg::Focus(label) => self.focus = Some(label),
+            Msg::GraphWide(wide) => self.graph_wide = wide,
             Msg::OpenSearch => self.search_open = true,
             Msg::CloseSearch => self.search_open = false,
             Msg::SearchQuery(query) => {
@@ -845,7 +849,8 @@ impl Component for App {
                             on_times={link.callback(Msg::SetTimes)} on_focus={link.callback(Msg::Focus)}
                             on_export={link.callback(Msg::Export)} />
                         if let Some(graph) = &self.graph {
-                            <GraphPanel graph={graph.clone()} focus={self.focus.clone()} on_focus={link.callback(Msg::Focus)} />
+                            <GraphPanel graph={graph.clone()} focus={self.focus.clone()} on_focus={link.callback(Msg::Focus)}
+                                wide={self.graph_wide} on_wide={link.callback(Msg::GraphWide)} />
                         }
                     </div>
                 </div>
@@ -877,6 +882,7 @@ impl App {
         if event.key() == "Escape" {
             self.search_open = false;
             self.trigger = None;
+            self.graph_wide = false;
             return true;
         }
         if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {

@@ -1,5 +1,6 @@
-//! The dependency-graph view: the closure laid out in layers by the worker (`layout`), drawn
-//! as SVG, boxes coloured by decision; clicking a box shows why it is there.
+//! The dependency-graph view: the closure laid out in layers by the worker (`layout`, picked
+//! jobs on the left), drawn as SVG, boxes coloured by decision; clicking a box shows why it is
+//! there.
 
 use std::rc::Rc;
 
@@ -12,6 +13,9 @@ pub struct GraphPanelProps {
     pub graph: Rc<GraphView>,
     pub focus: Option<String>,
     pub on_focus: Callback<String>,
+    /// Shown over the whole page (for graphs too big for the panel).
+    pub wide: bool,
+    pub on_wide: Callback<bool>,
 }
 
 fn short(label: &str) -> String {
@@ -41,8 +45,8 @@ pub fn graph_panel(props: &GraphPanelProps) -> Html {
     let edges = g.edges.iter().filter_map(|&(from, to)| {
         let (a, b) = (g.nodes.get(from)?, g.nodes.get(to)?);
         Some(html! {
-            <line class="edge" x1={(a.x + w / 2.0).to_string()} y1={(a.y + h).to_string()}
-                x2={(b.x + w / 2.0).to_string()} y2={b.y.to_string()} />
+            <line class="edge" x1={(a.x + w).to_string()} y1={(a.y + h / 2.0).to_string()}
+                x2={b.x.to_string()} y2={(b.y + h / 2.0).to_string()} />
         })
     });
     let nodes = g.nodes.iter().map(|n| {
@@ -58,8 +62,11 @@ pub fn graph_panel(props: &GraphPanelProps) -> Html {
             </g>
         }
     });
-    html! {
-        <div class="graph-panel" id="graph-panel">
+    let wide = props.wide;
+    let toggle = props.on_wide.reform(move |_: MouseEvent| !wide);
+    let fit = g.width <= FIT_WIDTH || wide;
+    let panel = html! {
+        <div class={classes!("graph-panel", wide.then_some("wide"))} id="graph-panel">
             <h3>{"Dependency graph"}
                 <span class="legend">
                     <span class="decision-requested">{"picked"}</span>
@@ -67,17 +74,30 @@ pub fn graph_panel(props: &GraphPanelProps) -> Html {
                     <span class="decision-reused">{"reuse"}</span>
                     <span class="decision-removed">{"removed"}</span>
                 </span>
+                <button class="graph-wide" id="graph-wide" title="Show the graph over the whole page (Esc closes)" onclick={toggle}>
+                    { if wide { "Close" } else { "⤢ Wide" } }
+                </button>
             </h3>
             if g.omitted > 0 {
-                <p class="omitted">{format!("{} more tasks of the closure are not drawn (the list above has them all).", g.omitted)}</p>
+                <p class="omitted">{format!("{} more tasks of the closure are not drawn (the list has them all).", g.omitted)}</p>
             }
             <div class="graph-scroll">
                 <svg id="graph-svg" width={g.width.to_string()} height={g.height.to_string()}
-                    class={classes!((g.width <= FIT_WIDTH).then_some("fit"))}
+                    class={classes!((fit && !wide).then_some("fit"))}
                     viewBox={format!("0 0 {} {}", g.width, g.height)} data-nodes={g.nodes.len().to_string()}>
                     {for edges}{for nodes}
                 </svg>
             </div>
         </div>
+    };
+    if wide {
+        let close = props.on_wide.reform(|_: MouseEvent| false);
+        html! {
+            <div class="modal-backdrop" onclick={close}>
+                <div class="modal graph-modal" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>{panel}</div>
+            </div>
+        }
+    } else {
+        panel
     }
 }

@@ -122,6 +122,11 @@ test("picking one test shows the CLI's counts, the why path and the graph", asyn
     assert.equal(await page.locator(`#graph-svg .decision-reused[data-label="${label}"]`).count(), 1, label);
   }
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "2-preview-and-graph.png"), fullPage: false });
+  // The graph opens over the whole page and Esc closes it.
+  await page.click("#graph-wide");
+  await page.waitForSelector(".graph-modal #graph-svg");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(".graph-modal", { state: "detached" });
   // A reload of the URL reproduces the selection and its preview.
   await page.reload();
   await waitForPreview(page, 1);
