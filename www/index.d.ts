@@ -234,7 +234,7 @@ export interface GraphNode {
   y: number;
 }
 
-/** The last preview's closure laid out in layers (requested jobs on top). */
+/** The last preview's closure laid out in layers, left to right (requested jobs first). */
 export interface GraphView {
   nodes: GraphNode[];
   /** `[dependent, dependency]` as indices into `nodes`. */
