@@ -10,6 +10,11 @@
 //!   and `actions.json` rendering with JSON-e. Pure as well.
 //! * `synth` (feature `synth`): a deterministic generator of gecko-shaped graphs for benchmarks
 //!   and differential tests.
+//! * `session` (feature `taskcluster`): one loaded push kept for many previews.
+//! * `view` and `layout` (features `view`, `layout`): what the page shows (grid rows, filters,
+//!   search, URL state) and the graph view's layout; pure.
+//! * `js_api` (feature `js-api`, wasm32): the `#[wasm_bindgen]` facade the Web Worker runs.
+//! * `ui` (feature `ui`): the yew page (`src/bin/page.rs`, built by Trunk).
 //! * `cli` (feature `cli`): the native command line, the only layer here that reads files and
 //!   the clock.
 
