@@ -197,6 +197,16 @@ fn status_of(config: &Config, task_id: &str) -> Option<Value> {
     }))
 }
 
+/// One page of a listing: `reply` plus `tasks` from `token` on, and a continuation token if
+/// more remain.
+fn paged(mut reply: Value, items: &[Value], token: usize, page: usize) -> Reply {
+    reply["tasks"] = Value::Array(items.iter().skip(token).take(page).cloned().collect());
+    if token + page < items.len() {
+        reply["continuationToken"] = json!((token + page).to_string());
+    }
+    json_reply(200, &reply)
+}
+
 fn index_entry(path: &str, task_id: &str, expires: &str) -> Value {
     json!({"namespace": path, "taskId": task_id, "rank": 0, "data": {}, "expires": expires})
 }
@@ -266,13 +276,7 @@ fn route(
                 })
                 .map(|(p, (id, expires))| index_entry(p, id, expires))
                 .collect();
-            const PAGE: usize = 2;
-            let page: Vec<Value> = children.iter().skip(token).take(PAGE).cloned().collect();
-            let mut reply = json!({"namespace": namespace, "tasks": page});
-            if token + PAGE < children.len() {
-                reply["continuationToken"] = json!((token + PAGE).to_string());
-            }
-            json_reply(200, &reply)
+            paged(json!({"namespace": namespace}), &children, token, 2)
         }
         ("POST", ["api", "index", "v1", "tasks", "indexes"]) => {
             let wanted: Vec<String> = serde_json::from_slice::<Value>(body)
@@ -303,13 +307,7 @@ fn route(
                 read_json(&config.dir.join("tasks").join(group).join("group.json"))
                     .and_then(|v| serde_json::from_value(v).ok())
                     .unwrap_or_default();
-            const PAGE: usize = 5000;
-            let page: Vec<Value> = tasks.iter().skip(token).take(PAGE).cloned().collect();
-            let mut reply = json!({"taskGroupId": group, "tasks": page});
-            if token + PAGE < tasks.len() {
-                reply["continuationToken"] = json!((token + PAGE).to_string());
-            }
-            json_reply(200, &reply)
+            paged(json!({"taskGroupId": group}), &tasks, token, 5000)
         }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let mut tasks = Vec::new();
@@ -328,13 +326,8 @@ fn route(
                     }
                 }
             }
-            const PAGE: usize = 2;
-            let page: Vec<Value> = tasks.iter().skip(token).take(PAGE).cloned().collect();
-            let mut reply = json!({"taskGroupId": group, "tasks": page});
-            if token + PAGE < tasks.len() {
-                reply["continuationToken"] = json!((token + PAGE).to_string());
-            }
-            json_reply(200, &reply)
+            // Small pages, so clients must follow continuation tokens.
+            paged(json!({"taskGroupId": group}), &tasks, token, 2)
         }
         ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
             signed_call(config, &signed, |client| {
