@@ -52,6 +52,8 @@ pub struct TaskNode {
     pub(crate) task: Range<usize>,
     /// `task.deadline`, as a byte range of the source text (`None` if the task has none).
     pub(crate) deadline: Option<Range<usize>>,
+    /// `task.extra`, as a byte range of the source text (`None` if the task has none).
+    pub(crate) extra: Option<Range<usize>>,
     /// `optimization`, as a byte range of the source text.
     pub(crate) optimization_raw: Range<usize>,
     /// `description`, as a byte range of the source text (optional upstream).
@@ -184,6 +186,12 @@ impl FullTaskGraph {
         self.node(idx)
             .and_then(|n| self.source.get(n.task.clone()))
             .unwrap_or(b"{}")
+    }
+
+    /// The raw text of a task's `task.extra`, if it has one.
+    pub(crate) fn extra_text(&self, idx: TaskIdx) -> Option<&[u8]> {
+        let range = self.node(idx)?.extra.clone()?;
+        self.source.get(range)
     }
 
     /// Parses a task's definition (only done for tasks that are created).

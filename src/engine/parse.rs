@@ -185,19 +185,23 @@ fn scan_part(
             loop {
                 let field = s.key()?;
                 let range = if field == "task" && s.peek() == Some(b'{') {
-                    // Walk the definition's top-level keys to note where `deadline` is: the
-                    // replace phase needs the deadlines of many tasks it never creates.
+                    // Walk the definition's top-level keys to note where `deadline` is (the
+                    // replace phase needs the deadlines of many tasks it never creates) and
+                    // `extra` (the grid reads `extra.treeherder` of every task).
                     let start = s.pos();
                     fields.task_deadline = None;
+                    fields.task_extra = None;
                     s.expect(b'{', "'{'")?;
                     if s.peek() == Some(b'}') {
                         s.expect(b'}', "'}'")?;
                     } else {
                         loop {
-                            let is_deadline = s.key()? == "deadline";
+                            let name = s.key()?;
                             let value = s.skip_value()?;
-                            if is_deadline {
-                                fields.task_deadline = Some(value);
+                            match &*name {
+                                "deadline" => fields.task_deadline = Some(value),
+                                "extra" => fields.task_extra = Some(value),
+                                _ => {}
                             }
                             if s.object_end()? {
                                 break;
@@ -324,6 +328,7 @@ struct RawEntry {
     description: Option<Range<usize>>,
     optimization_raw: Range<usize>,
     deadline: Option<Range<usize>>,
+    extra: Option<Range<usize>>,
 }
 
 fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGraph, Error> {
@@ -354,6 +359,7 @@ fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGra
             description: raw.description,
             optimization_raw: raw.optimization_raw,
             deadline: raw.deadline,
+            extra: raw.extra,
             attributes: raw.attributes,
         };
         // Like Python's json.load, a repeated key keeps its first position and its last value.
@@ -503,6 +509,7 @@ fn parse_entry(key: &str, fields: &EntryFields, source: &[u8]) -> Result<RawEntr
         description: fields.description.clone(),
         optimization_raw,
         deadline: fields.task_deadline.clone(),
+        extra: fields.task_extra.clone(),
     })
 }
 
@@ -520,6 +527,7 @@ struct EntryFields {
     description: Option<Range<usize>>,
     ignored: Option<Range<usize>>,
     task_deadline: Option<Range<usize>>,
+    task_extra: Option<Range<usize>>,
 }
 
 fn parse_optimization(key: &str, raw: &str) -> Result<Optimization, Error> {

@@ -10,14 +10,12 @@ use super::model::FullTaskGraph;
 use super::scan::Scanner;
 
 /// The `extra.treeherder` object of every task that has one, with the task's label and kind.
-/// Walks each definition's structure without building it and parses only the `treeherder`
-/// object, so a pass over a big graph costs little more than reading it.
+/// The parse noted where each definition's `extra` is; only its `treeherder` member is parsed.
 fn with_treeherder(
     graph: &FullTaskGraph,
 ) -> impl Iterator<Item = (&str, &str, Map<String, Value>)> {
     graph.tasks.iter().enumerate().filter_map(|(idx, task)| {
-        let text = graph.task_text(idx as u32);
-        let extra = last_member(text, "extra")?;
+        let extra = graph.extra_text(idx as u32)?;
         let treeherder = last_member(extra, "treeherder")?;
         match serde_json::from_slice::<Value>(treeherder).ok()? {
             Value::Object(th) => Some((task.label.as_str(), task.kind.as_str(), th)),
