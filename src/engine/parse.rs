@@ -178,58 +178,40 @@ fn scan_part(
                 s.skip_value()?;
             }
         }
-        s.expect(b'{', "'{'")?;
-        if s.peek() == Some(b'}') {
-            s.expect(b'}', "'}'")?;
-        } else {
-            loop {
-                let field = s.key()?;
-                let range = if field == "task" && s.peek() == Some(b'{') {
-                    // Walk the definition's top-level keys to note where `deadline` is (the
-                    // replace phase needs the deadlines of many tasks it never creates) and
-                    // `extra` (the grid reads `extra.treeherder` of every task).
-                    let start = s.pos();
-                    fields.task_deadline = None;
-                    fields.task_extra = None;
-                    s.expect(b'{', "'{'")?;
-                    if s.peek() == Some(b'}') {
-                        s.expect(b'}', "'}'")?;
-                    } else {
-                        loop {
-                            let name = s.key()?;
-                            let value = s.skip_value()?;
-                            match &*name {
-                                "deadline" => fields.task_deadline = Some(value),
-                                "extra" => fields.task_extra = Some(value),
-                                _ => {}
-                            }
-                            if s.object_end()? {
-                                break;
-                            }
-                        }
+        s.object(|s, field| {
+            let range = if field == "task" && s.peek() == Some(b'{') {
+                // Walk the definition's top-level keys to note where `deadline` is (the
+                // replace phase needs the deadlines of many tasks it never creates) and
+                // `extra` (the grid reads `extra.treeherder` of every task).
+                fields.task_deadline = None;
+                fields.task_extra = None;
+                s.object(|s, name| {
+                    let value = s.skip_value()?;
+                    match &*name {
+                        "deadline" => fields.task_deadline = Some(value),
+                        "extra" => fields.task_extra = Some(value),
+                        _ => {}
                     }
-                    start..s.pos()
-                } else {
-                    s.skip_value()?
-                };
-                let slot = match &*field {
-                    "kind" => &mut fields.kind,
-                    "label" => &mut fields.label,
-                    "attributes" => &mut fields.attributes,
-                    "task" => &mut fields.task,
-                    "optimization" => &mut fields.optimization,
-                    "dependencies" => &mut fields.dependencies,
-                    "soft_dependencies" => &mut fields.soft_dependencies,
-                    "if_dependencies" => &mut fields.if_dependencies,
-                    "description" => &mut fields.description,
-                    _ => &mut fields.ignored,
-                };
-                *slot = Some(range);
-                if s.object_end()? {
-                    break;
-                }
-            }
-        }
+                    Ok(())
+                })?
+            } else {
+                s.skip_value()?
+            };
+            let slot = match &*field {
+                "kind" => &mut fields.kind,
+                "label" => &mut fields.label,
+                "attributes" => &mut fields.attributes,
+                "task" => &mut fields.task,
+                "optimization" => &mut fields.optimization,
+                "dependencies" => &mut fields.dependencies,
+                "soft_dependencies" => &mut fields.soft_dependencies,
+                "if_dependencies" => &mut fields.if_dependencies,
+                "description" => &mut fields.description,
+                _ => &mut fields.ignored,
+            };
+            *slot = Some(range);
+            Ok(())
+        })?;
         entries.push(parse_entry(&key, &fields, source).map_err(ScanFailure::Field)?);
         if s.object_end()? {
             s.end()?;

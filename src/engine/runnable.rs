@@ -27,22 +27,16 @@ fn with_treeherder(
 /// The text of `key`'s value in the JSON object `text` (the last one if the key repeats, as
 /// a JSON parser keeps it); `None` if `text` is not an object or has no such key.
 fn last_member<'a>(text: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    let mut scanner = Scanner::new(text);
-    scanner.expect(b'{', "'{'").ok()?;
     let mut found = None;
-    if scanner.peek() == Some(b'}') {
-        return None;
-    }
-    loop {
-        let name = scanner.key().ok()?;
-        let range = scanner.skip_value().ok()?;
-        if name == key {
-            found = Some(range);
-        }
-        if scanner.object_end().ok()? {
-            break;
-        }
-    }
+    Scanner::new(text)
+        .object(|s, name| {
+            let value = s.skip_value()?;
+            if name == key {
+                found = Some(value);
+            }
+            Ok(())
+        })
+        .ok()?;
     text.get(found?)
 }
 

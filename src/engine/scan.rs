@@ -88,6 +88,28 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Walks an object (after whitespace): `member` gets each key with the scanner at its
+    /// value, which it must consume. Returns the object's byte range.
+    pub fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ScanError>,
+    ) -> Result<Range<usize>, ScanError> {
+        self.skip_ws();
+        let start = self.pos;
+        self.expect(b'{', "'{'")?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(start..self.pos);
+        }
+        loop {
+            let key = self.key()?;
+            member(self, key)?;
+            if self.object_end()? {
+                return Ok(start..self.pos);
+            }
+        }
+    }
+
     /// An object key: returns its decoded text and consumes the following `:`.
     pub fn key(&mut self) -> Result<Cow<'a, str>, ScanError> {
         if self.peek() != Some(b'"') {
