@@ -14,6 +14,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -197,7 +198,7 @@ fn now_utc() -> chrono::NaiveDateTime {
 struct Inputs {
     /// One map or a list of maps, merged in order (later wins).
     #[serde(default)]
-    label_to_taskid: Option<Value>,
+    label_to_taskid: Option<Box<RawValue>>,
     /// The decision's parameters: an object, or the text of `parameters.yml`.
     #[serde(default)]
     parameters: Option<Value>,
@@ -214,7 +215,7 @@ struct Inputs {
     root_url: Option<String>,
     /// The decision's `actions.json`, for `triggerRequest`.
     #[serde(default)]
-    actions: Option<Value>,
+    actions: Option<Box<RawValue>>,
 }
 
 /// One preview request.
@@ -369,10 +370,13 @@ impl Previewer {
         } else {
             serde_json::from_str(inputs).map_err(|e| bad_request(format!("load inputs: {e}")))?
         };
-        let maps = match inputs.label_to_taskid {
+        // The maps stay raw text until the engine's own parser reads them (named errors, no
+        // second pass): one map, or a list of maps merged in order.
+        let maps: Vec<Box<RawValue>> = match &inputs.label_to_taskid {
             None => Vec::new(),
-            Some(Value::Array(maps)) => maps,
-            Some(map) => vec![map],
+            Some(raw) if raw.get().trim_start().starts_with('[') => serde_json::from_str(raw.get())
+                .map_err(|e| bad_request(format!("labelToTaskid: {e}")))?,
+            Some(raw) => vec![raw.clone()],
         };
         let existing = session::existing_from_maps(&maps).map_err(js_err)?;
         let parameters = match inputs.parameters {
@@ -386,7 +390,7 @@ impl Previewer {
         let actions = match inputs.actions {
             None => None,
             Some(value) => Some(
-                actions::parse(value.to_string().as_bytes())
+                actions::parse(value.get().as_bytes())
                     .map_err(|e| ApiError::new("action", format!("actions: {e}")).into_js())?,
             ),
         };

@@ -440,13 +440,15 @@ impl SessionError {
     }
 }
 
-/// Parses the JSON inputs a host hands over next to the graph (see the JS API's `load`).
-pub fn existing_from_maps(maps: &[Value]) -> Result<LabelToTaskId, engine::Error> {
+/// Parses and merges (later wins) the `label-to-taskid.json` maps a host hands over next to
+/// the graph, as raw JSON text; errors name `labelToTaskid[i]`.
+pub fn existing_from_maps(
+    maps: &[Box<serde_json::value::RawValue>],
+) -> Result<LabelToTaskId, engine::Error> {
     let mut parsed = Vec::with_capacity(maps.len());
     for (i, map) in maps.iter().enumerate() {
-        let text = map.to_string();
         parsed.push(parse::label_to_taskid(
-            text.as_bytes(),
+            map.get().as_bytes(),
             &format!("labelToTaskid[{i}]"),
         )?);
     }
