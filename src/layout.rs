@@ -6,7 +6,7 @@
 //! Big closures are cut to a readable size: the picked jobs first, then their dependencies
 //! breadth-first, and the view says how many tasks it left out.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -63,11 +63,13 @@ pub fn closure_view(graph: &FullTaskGraph, preview: &Preview, limit: usize) -> G
         }
     }
     let mut edges = Vec::new();
+    // A task with two edges to the same dependency is drawn with one line.
+    let mut drawn = HashSet::new();
     for (from, label) in order.iter().enumerate() {
         if let Some(node) = graph.get(label) {
             for dep in &node.dependencies {
                 if let Some(&to) = seen.get(graph.dependency_label(dep)) {
-                    if to != from && !edges.contains(&(from, to)) {
+                    if to != from && drawn.insert((from, to)) {
                         edges.push((from, to));
                     }
                 }

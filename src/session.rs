@@ -391,7 +391,7 @@ impl Session {
 pub fn treeherder_state(state: &str, kind: &str) -> String {
     match state {
         "completed" => "success",
-        "failed" if kind.starts_with("test") || kind.contains("test") => "testfailed",
+        "failed" if kind.contains("test") => "testfailed",
         "failed" => "busted",
         "exception" => "exception",
         "running" => "running",

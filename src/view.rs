@@ -172,12 +172,8 @@ impl Filter {
             .collect()
     }
 
-    /// Whether `job` is shown.
-    pub fn shows(&self, job: &Job) -> bool {
-        self.shows_with(job, &self.words())
-    }
-
-    fn shows_with(&self, job: &Job, words: &[String]) -> bool {
+    /// Whether `job` is shown, given the filter's `words`.
+    fn shows(&self, job: &Job, words: &[String]) -> bool {
         if !self.tiers.contains(&job.tier.clamp(1, 3)) {
             return false;
         }
@@ -228,7 +224,7 @@ pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
     let mut by_row: BTreeMap<(String, String), GroupedJobs> = BTreeMap::new();
     let words = filter.words();
     for (i, job) in jobs.iter().enumerate() {
-        if !filter.shows_with(job, &words) {
+        if !filter.shows(job, &words) {
             continue;
         }
         let group = job.group_symbol.clone().unwrap_or_default();

@@ -97,6 +97,8 @@ pub struct App {
     phase: Phase,
     summary: Option<Rc<Summary>>,
     jobs: Rc<Vec<Job>>,
+    /// How many of `jobs` can be added (counted once per load, not per render).
+    runnable: usize,
     /// Jobs received so far while the grid loads.
     loading_jobs: Vec<Job>,
     rows: Rc<Vec<Row>>,
@@ -253,10 +255,6 @@ impl App {
             );
         }
     }
-
-    fn runnable_in_view(&self) -> usize {
-        self.jobs.iter().filter(|j| j.is_runnable()).count()
-    }
 }
 
 impl Component for App {
@@ -305,6 +303,7 @@ impl Component for App {
             phase: Phase::Idle,
             summary: None,
             jobs: Rc::default(),
+            runnable: 0,
             loading_jobs: Vec::new(),
             rows: Rc::default(),
             filter,
@@ -401,6 +400,7 @@ impl Component for App {
                             unknown.join(", ")
                         ));
                     }
+                    self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
                     self.jobs = Rc::new(jobs);
                     // Group in a task of its own.
                     let link = ctx.link().clone();
@@ -824,7 +824,7 @@ impl Component for App {
         html! {
             <div class="app">
                 <Navbar filter_text={self.filter_input.clone()} tiers={self.filter.tiers.clone()} expand_all={self.expand_all}
-                    runnable={self.runnable_in_view()} jobs={self.jobs.len()}
+                    runnable={self.runnable} jobs={self.jobs.len()}
                     on_filter={link.callback(Msg::FilterText)} on_tier={link.callback(Msg::ToggleTier)}
                     on_expand_all={link.callback(|_| Msg::ToggleExpandAll)} />
                 <form class="load-form" onsubmit={on_submit}>
