@@ -71,17 +71,9 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GridJob {
-    pub label: String,
-    pub kind: String,
-    pub symbol: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_symbol: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
-    pub platform: String,
-    /// The build option (`opt`, `debug`, ...): the first true key of `collection`.
-    pub option: String,
-    pub tier: u64,
+    /// Label, kind and Treeherder metadata.
+    #[serde(flatten)]
+    pub job: runnable::TreeherderJob,
     /// Treeherder's status name: `runnable` for jobs that can be added, else the state of the
     /// existing task (`success`, `testfailed`, `busted`, `exception`, `running`, `pending`,
     /// `unscheduled`, or `unknown` when only its taskId is known).
@@ -254,14 +246,7 @@ impl Session {
                     None => (None, "runnable".to_string()),
                 };
                 GridJob {
-                    label: job.label,
-                    kind: job.kind,
-                    symbol: job.symbol,
-                    group_symbol: job.group_symbol,
-                    group_name: job.group_name,
-                    platform: job.platform,
-                    option: job.option,
-                    tier: job.tier,
+                    job,
                     state,
                     task_id,
                 }

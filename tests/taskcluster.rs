@@ -790,7 +790,9 @@ fn a_session_loads_a_push_once_and_previews_like_the_cli() {
     // tasks the maps know.
     let jobs = session.jobs();
     assert!(!jobs.is_empty());
-    assert!(jobs.iter().all(|j| !j.symbol.is_empty() && j.tier >= 1));
+    assert!(jobs
+        .iter()
+        .all(|j| !j.job.symbol.is_empty() && j.job.tier >= 1));
 
     let labels = vec!["codecov-upload".to_string()];
     pollster::block_on(session.fetch_answers(&transport, &labels)).unwrap();

@@ -70,12 +70,15 @@ pub fn runnable_jobs(graph: &FullTaskGraph) -> BTreeMap<String, Value> {
 }
 
 /// A task that reports to Treeherder, as the grid shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TreeherderJob {
     pub label: String,
     pub kind: String,
     pub symbol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_symbol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     pub platform: String,
     /// The first true key of `collection` (`opt`, `debug`, ...), else empty.
