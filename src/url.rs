@@ -1,5 +1,20 @@
-//! Percent-decoding of URL parts: the page's query string (where `+` is a space) and the
-//! stand-in's request paths (where it is not). Invalid escapes stay as they are.
+//! Percent-encoding and decoding of URL parts: Taskcluster path segments and query values, the
+//! page's query string (where `+` is a space), the stand-in's request paths (where it is not).
+//! Invalid escapes stay as they are.
+
+/// Escapes every byte but ASCII letters, digits, `-_.~` and the bytes in `keep` (e.g. `/:` for
+/// readable query values).
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || keep.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); bytes that do not form
 /// UTF-8 become U+FFFD.
@@ -32,7 +47,14 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::{percent_decode, percent_encode};
+
+    #[test]
+    fn encoding_keeps_what_it_is_told() {
+        assert_eq!(percent_encode("a/b c:d~", b""), "a%2Fb%20c%3Ad~");
+        assert_eq!(percent_encode("a/b c:d~", b"/:"), "a/b%20c:d~");
+        assert_eq!(percent_decode(&percent_encode("✓ x+y", b""), true), "✓ x+y");
+    }
 
     #[test]
     fn escapes_and_plus() {

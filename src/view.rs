@@ -378,16 +378,9 @@ pub struct UrlState {
     pub runnable: bool,
 }
 
+/// Query values stay readable: `/` and `:` (URLs, labels) are not escaped.
 fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::url::percent_encode(text, b"/:")
 }
 
 impl UrlState {

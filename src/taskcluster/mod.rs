@@ -118,15 +118,7 @@ pub fn create_task_url(root_url: &str, task_id: &str) -> String {
 /// Percent-encodes everything but unreserved characters (as `encodeURIComponent` does, which
 /// Taskcluster's clients use for URL parameters).
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::url::percent_encode(text, b"")
 }
 
 /// The trust domain and level of a decision task, from its `schedulerId`
