@@ -620,13 +620,17 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether `dir` already holds the sample pushes.
+pub fn samples_present(dir: &Path) -> bool {
+    [SAMPLE_NSS, SAMPLE_REAL, SAMPLE_GENERATED]
+        .iter()
+        .all(|id| dir.join("tasks").join(id).join("group.json").is_file())
+}
+
 /// Lays out the bundled sample pushes (if `dir` has none yet): application-services' real
 /// decision graph, and a generated Firefox-sized one (50,000 tasks).
 pub fn write_samples(dir: &Path) -> std::io::Result<()> {
-    if [SAMPLE_NSS, SAMPLE_REAL, SAMPLE_GENERATED]
-        .iter()
-        .all(|id| dir.join("tasks").join(id).join("group.json").is_file())
-    {
+    if samples_present(dir) {
         return Ok(());
     }
     let parameters: Value =

@@ -51,6 +51,12 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.sample {
+        if !taskgraph_preview::standin::samples_present(&args.dir) {
+            eprintln!(
+                "laying out the sample pushes in {} (the 50,000-task one takes a few seconds, once)",
+                args.dir.display()
+            );
+        }
         if let Err(e) = taskgraph_preview::standin::write_samples(&args.dir) {
             eprintln!(
                 "error: cannot write the sample pushes into {}: {e}",
