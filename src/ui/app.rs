@@ -189,8 +189,12 @@ impl App {
     fn rebuild_rows(&mut self) {
         self.rows = Rc::new(view::rows(&self.jobs, &self.filter));
         // Expanded groups make long rows: start with fewer of them (more come on scrolling).
-        let expanded = self.expand_all || !self.filter.text.trim().is_empty();
-        self.visible_rows = if expanded { 12 } else { 40 };
+        self.visible_rows = if self.groups_expanded() { 12 } else { 40 };
+    }
+
+    /// Every group shows its jobs: the global toggle is on, or the quick filter narrows.
+    fn groups_expanded(&self) -> bool {
+        self.expand_all || !self.filter.text.trim().is_empty()
     }
 
     fn request_preview(&mut self, ctx: &Context<Self>) {
@@ -811,7 +815,7 @@ impl Component for App {
         let grid = if self.phase == Phase::Ready {
             html! {
                 <Grid rows={self.rows.clone()} jobs={self.jobs.clone()} selected={self.selected.clone()}
-                    expanded={self.expanded.clone()} expand_all={self.expand_all || !self.filter.text.trim().is_empty()}
+                    expanded={self.expanded.clone()} expand_all={self.groups_expanded()}
                     visible_rows={self.visible_rows} runnable_mode={self.filter.runnable}
                     on_toggle_job={link.callback(Msg::ToggleJob)}
                     on_toggle_many={link.callback(Msg::ToggleMany)}
