@@ -1,16 +1,12 @@
 //! The `taskgraph-preview preview` contract: JSON shape, readable summary, and errors that go
 //! to stderr with a non-zero exit and name the file, label or field at fault.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{data, stdout_json};
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(rel)
-}
 
 fn ex1(rel: &str) -> String {
     data("examples/ex1-add-new-jobs-basic/input")
@@ -61,12 +57,7 @@ fn json_output_follows_the_contract() {
         "--json",
         "--deterministic-ids",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(
         v["requested"],
         serde_json::json!(["test-linux64/opt-mochitest-2"])

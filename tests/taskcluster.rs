@@ -4,6 +4,9 @@
 //! real HTTP, retries on 500s, clear errors for expired and truncated artifacts, and Hawk
 //! signatures checked by the server.
 
+mod common;
+use common::{assert_success, data, stdout_json};
+
 use std::fs;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,12 +15,6 @@ use std::process::{Child, Command, Output, Stdio};
 use serde_json::{json, Value};
 use taskgraph_preview::taskcluster::client::{fetch, HttpRequest, NativeTransport, RetryPolicy};
 use taskgraph_preview::taskcluster::hawk::{self, Credentials};
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(rel)
-}
 
 /// A running stand-in; killed when dropped.
 struct Standin {
@@ -174,12 +171,7 @@ fn preview(standin: &Standin, decision: &str, labels: &[&str]) -> Output {
 }
 
 fn created_tasks(out: &Output, root_url: &str) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(out);
     let it = &v["iterations"][0];
     let mut rows: Vec<Value> = it["created"]
         .as_object()
@@ -253,12 +245,7 @@ fn index_search_answers_come_over_http() {
             "test-linux64/opt-mochitest-1",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     let reuse = &v["iterations"][0]["reused"]["toolchain-linux64-clang"];
     assert_eq!(
         reuse["taskId"], "ToolchainIdxOk00000001",
@@ -281,11 +268,7 @@ fn transient_failures_are_retried() {
         &["--fail-first", "3"],
     );
     let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -457,11 +440,7 @@ fn dry_run_prints_the_golden_trigger_request_and_sends_nothing() {
         &["--dry-run"],
         true,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let want_url = format!("POST {}/api/hooks/v1/hooks/project-taskgraph/in-tree-action-3-generic%2F4611924a21/trigger", standin.url);
     assert!(text.contains(&want_url), "{text}");
@@ -508,11 +487,7 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
 
     let out = trigger(&standin, &["codecov-upload"], &["--yes", "--follow"], true);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(
         text.contains("triggered \"add-new-jobs\": action task ActionTaskFromHook0001"),
         "{text}"
@@ -735,12 +710,7 @@ fn the_newest_earlier_action_wins() {
         put(&standin.dir, "index.json", index.to_string().as_bytes());
     }
     let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stdout_json(&out);
     assert_eq!(
         v["iterations"][0]["reused"]["docker-image-fetch"]["taskId"],
         "FromNewerAction000001"
