@@ -68,6 +68,7 @@ fn benches(c: &mut Criterion) {
                 mode: Mode::AddNewJobs {
                     action_task_id: "ActionTaskId0000000000A".into(),
                 },
+                flavour: taskgraph_preview::engine::Flavour::Taskgraph,
                 existing: &existing,
                 parameters: &params,
                 answers: &answers,

@@ -96,6 +96,10 @@ struct PreviewArgs {
     /// Default: from the decision task's schedulerId over HTTP, else "gecko".
     #[arg(long)]
     trust_domain: Option<String>,
+    /// Whose action code to reproduce: gecko (Firefox's gecko_taskgraph) or taskgraph.
+    /// Default: detected from the decision task (trust domain gecko or comm: gecko).
+    #[arg(long, value_parser = ["gecko", "taskgraph"])]
+    flavour: Option<String>,
     /// Default: the decision's schedulerId over HTTP, else the parameters' level, else 3.
     #[arg(long)]
     level: Option<String>,
@@ -268,6 +272,8 @@ struct Inputs {
     run_id: u32,
     trust_domain: String,
     level: String,
+    flavour: engine::Flavour,
+    flavour_reason: String,
     /// Problems found while loading (prior runs without a map, ...).
     load_warnings: Vec<engine::Warning>,
     labels: Vec<String>,
@@ -305,6 +311,8 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     let mut maps = Vec::new();
     let mut load_warnings = Vec::new();
     let mut run_id = 0;
+    let chosen_flavour = args.flavour.as_deref().and_then(engine::Flavour::parse);
+    let mut loaded_flavour = None;
     let (graph, decision_task_id, remote) = match (&args.graph, &args.decision_task_id) {
         (Some(path), decision) => (
             load_graph(path)?,
@@ -320,6 +328,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 &transport,
                 &args.root_url,
                 decision,
+                chosen_flavour,
                 RetryPolicy::default(),
                 &report_progress,
             ))
@@ -334,6 +343,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 parameters = Some(push.parameters);
             }
             run_id = push.run_id;
+            loaded_flavour = Some((push.flavour, push.flavour_reason.clone()));
             (
                 graph,
                 decision.clone(),
@@ -377,12 +387,17 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         Some((domain, level, _)) => (Some(domain.clone()), Some(level.clone())),
         None => (None, None),
     };
+    let trust_domain = args
+        .trust_domain
+        .clone()
+        .or(remote_domain)
+        .unwrap_or_else(|| "gecko".into());
+    let (flavour, flavour_reason) = loaded_flavour
+        .unwrap_or_else(|| crate::session::Context::flavour_for(&trust_domain, chosen_flavour));
     Ok(Inputs {
-        trust_domain: args
-            .trust_domain
-            .clone()
-            .or(remote_domain)
-            .unwrap_or_else(|| "gecko".into()),
+        trust_domain,
+        flavour,
+        flavour_reason,
         level: args
             .level
             .clone()
@@ -437,6 +452,7 @@ fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, Strin
         labels: inputs.labels.clone(),
         times: args.times.or(inputs.times).unwrap_or(1),
         mode,
+        flavour: inputs.flavour,
         existing: &inputs.existing,
         parameters,
         answers: &inputs.answers,
@@ -478,6 +494,11 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         out.write_all(b"\n")
             .map_err(|e| format!("cannot write: {e}"))?;
     } else {
+        let _ = writeln!(
+            out,
+            "flavour: {} ({})",
+            inputs.flavour, inputs.flavour_reason
+        );
         out.write_all(summary(graph, &preview).as_bytes())
             .map_err(|e| format!("cannot write: {e}"))?;
     }

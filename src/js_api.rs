@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::actions;
-use crate::engine::{self, parse, CounterIds, FullTaskGraph, IndexAnswers, Preview};
+use crate::engine::{self, parse, CounterIds, Flavour, FullTaskGraph, IndexAnswers, Preview};
 use crate::session::{self, Context, Session, SessionError};
 use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse, Transport};
 use crate::taskcluster::{hawk, trigger};
@@ -209,6 +209,9 @@ struct Inputs {
     decision_task_id: Option<String>,
     #[serde(default)]
     trust_domain: Option<String>,
+    /// `gecko` or `taskgraph`; default: from the trust domain (`gecko`, `comm`: gecko).
+    #[serde(default)]
+    flavour: Option<Flavour>,
     #[serde(default)]
     level: Option<String>,
     #[serde(default)]
@@ -404,6 +407,8 @@ impl Previewer {
             .unwrap_or_else(|| "3".into());
         let graph = FullTaskGraph::parse(graph)
             .map_err(|e| js_err(SessionError::Engine(e, "fullTaskGraph".into())))?;
+        let trust_domain = inputs.trust_domain.unwrap_or_else(|| "gecko".into());
+        let (flavour, flavour_reason) = Context::flavour_for(&trust_domain, inputs.flavour);
         let session = Session::from_parts(
             graph,
             Context {
@@ -411,11 +416,13 @@ impl Previewer {
                     .decision_task_id
                     .unwrap_or_else(|| "DecisionTaskId00000000A".into()),
                 run_id: 0,
-                trust_domain: inputs.trust_domain.unwrap_or_else(|| "gecko".into()),
+                trust_domain,
                 level,
                 root_url: inputs
                     .root_url
                     .unwrap_or_else(|| "https://firefox-ci-tc.services.mozilla.com".into()),
+                flavour,
+                flavour_reason,
             },
             existing,
             parameters,
@@ -429,22 +436,33 @@ impl Previewer {
     }
 
     /// Loads the push of `decision_task_id` from `root_url` over `host.fetch`, the way its
-    /// action task will see it. Resolves to the summary (JSON).
+    /// action task will see it. `flavour` (`gecko` or `taskgraph`) overrides the flavour
+    /// detected from the decision task. Resolves to the summary (JSON).
     #[wasm_bindgen(js_name = loadPush)]
     pub fn load_push(
         &self,
         root_url: String,
         decision_task_id: String,
         host: JsValue,
+        flavour: Option<String>,
     ) -> js_sys::Promise {
         let cell = self.session.clone();
         let last = self.last.clone();
         future_to_promise(async move {
+            let flavour = match flavour.as_deref() {
+                None | Some("") => None,
+                Some(name) => Some(Flavour::parse(name).ok_or_else(|| {
+                    bad_request(format!(
+                        "flavour must be \"gecko\" or \"taskgraph\", not {name:?}"
+                    ))
+                })?),
+            };
             let transport = JsTransport { host };
             let progress = |step: &str| transport.progress(step);
-            let session = Session::load(&transport, &root_url, &decision_task_id, &progress)
-                .await
-                .map_err(js_err)?;
+            let session =
+                Session::load(&transport, &root_url, &decision_task_id, flavour, &progress)
+                    .await
+                    .map_err(js_err)?;
             let summary = to_json(&session.summary())?;
             *cell.borrow_mut() = Some(session);
             *last.borrow_mut() = None;

@@ -218,6 +218,7 @@ mod tests {
             mode: Mode::AddNewJobs {
                 action_task_id: "A".into(),
             },
+            flavour: crate::engine::Flavour::Taskgraph,
             existing,
             parameters: &json!({}),
             answers: &IndexAnswers::default(),

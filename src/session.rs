@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use crate::actions::{ActionError, ActionsJson, Trigger};
 use crate::engine::{
-    self, parse, runnable, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview, Request,
-    TaskIdSource, Warning,
+    self, parse, runnable, Flavour, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview,
+    Request, TaskIdSource, Warning,
 };
 use crate::taskcluster::client::{HttpRequest, RetryPolicy, Transport};
 use crate::taskcluster::loader::{self, LoadError};
@@ -35,6 +35,21 @@ pub struct Context {
     pub trust_domain: String,
     pub level: String,
     pub root_url: String,
+    /// Whose action code runs the action (gecko_taskgraph's or taskgraph's).
+    pub flavour: Flavour,
+    /// Why: the evidence it was detected from, or "chosen by the user".
+    pub flavour_reason: String,
+}
+
+impl Context {
+    /// The flavour of a push given as files: the user's choice, else detected from the trust
+    /// domain.
+    pub fn flavour_for(trust_domain: &str, chosen: Option<Flavour>) -> (Flavour, String) {
+        match chosen {
+            Some(f) => (f, "chosen by the user".into()),
+            None => Flavour::detect(trust_domain, ""),
+        }
+    }
 }
 
 /// A push, loaded.
@@ -135,10 +150,12 @@ impl Session {
         t: &T,
         root_url: &str,
         decision_task_id: &str,
+        flavour: Option<Flavour>,
         progress: &dyn Fn(&str),
     ) -> Result<Session, SessionError> {
         let retry = RetryPolicy::default();
-        let push = loader::load_push(t, root_url, decision_task_id, retry, progress).await?;
+        let push =
+            loader::load_push(t, root_url, decision_task_id, flavour, retry, progress).await?;
         progress("actions.json and the task group");
         let mut warnings = push.warnings;
         let actions =
@@ -179,6 +196,8 @@ impl Session {
                 trust_domain: push.trust_domain,
                 level: push.level,
                 root_url: root_url.to_string(),
+                flavour: push.flavour,
+                flavour_reason: push.flavour_reason,
             },
             push.label_to_taskid,
             push.parameters,
@@ -320,6 +339,7 @@ impl Session {
             labels: labels.to_vec(),
             times,
             mode: self.mode(),
+            flavour: self.context.flavour,
             existing: &self.existing,
             parameters: &self.parameters,
             answers: &self.answers,

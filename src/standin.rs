@@ -50,6 +50,9 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// Static files (the built page) served for paths outside `/api/`.
     pub www: Option<PathBuf>,
+    /// The base URL of a separate artifact storage origin (see [`serve_storage`]): when set,
+    /// artifact requests answer `303 See Other` to it, as Taskcluster's queue redirects to S3.
+    pub storage: Option<String>,
     pub faults: Faults,
 }
 
@@ -66,14 +69,42 @@ struct Reply {
     status: u16,
     body: Vec<u8>,
     content_type: &'static str,
+    /// Extra headers (`Location`, `Content-Encoding`, the CORS preflight answer).
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn new(status: u16, body: Vec<u8>, content_type: &'static str) -> Reply {
+        Reply {
+            status,
+            body,
+            content_type,
+            headers: Vec::new(),
+        }
+    }
 }
 
 fn json_reply(status: u16, value: &Value) -> Reply {
-    Reply {
-        status,
-        body: value.to_string().into_bytes(),
-        content_type: "application/json",
-    }
+    Reply::new(status, value.to_string().into_bytes(), "application/json")
+}
+
+/// What Taskcluster's services answer to a CORS preflight (`OPTIONS`): any origin, the
+/// methods of the REST API, and the headers its clients send (`Authorization` for Hawk,
+/// `Content-Type` for JSON bodies).
+fn preflight() -> Reply {
+    let mut reply = Reply::new(200, Vec::new(), "text/plain");
+    reply.headers = vec![
+        (
+            "Access-Control-Allow-Methods",
+            "OPTIONS,GET,HEAD,POST,PUT,DELETE,TRACE,CONNECT".into(),
+        ),
+        (
+            "Access-Control-Allow-Headers",
+            "X-Requested-With,Content-Type,Authorization,Accept,Origin,Cache-Control".into(),
+        ),
+        ("Access-Control-Max-Age", "900".into()),
+    ];
+    reply
 }
 
 fn error(status: u16, message: &str) -> Reply {
@@ -122,29 +153,114 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
             &content_type,
         )
     };
-    let truncate = config
-        .faults
-        .truncate
-        .as_ref()
-        .is_some_and(|t| url.contains("/artifacts/") && url.contains(t.as_str()));
+    // With a storage origin, artifacts are cut there.
+    let truncate = config.storage.is_none()
+        && config
+            .faults
+            .truncate
+            .as_ref()
+            .is_some_and(|t| url.contains("/artifacts/") && url.contains(t.as_str()));
     let mut reply = reply;
     if truncate && reply.status == 200 {
         // A download cut short on the way: only the first half arrives.
         let half = reply.body.len() / 2;
         reply.body.truncate(half);
     }
-    // Always a Content-Length (as Taskcluster's artifact storage sends), never chunked: the
-    // page's download progress shows bytes of the total.
+    respond(request, reply);
+}
+
+/// Sends `reply` with a Content-Length (as Taskcluster's artifact storage sends), never
+/// chunked, so the page's download progress shows bytes of the total; every answer allows
+/// any origin, as Taskcluster's do.
+fn respond(request: tiny_http::Request, reply: Reply) {
     let mut response = tiny_http::Response::from_data(reply.body)
         .with_status_code(reply.status)
         .with_chunked_threshold(usize::MAX);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
-        response = response.with_header(h);
-    }
-    if let Ok(h) = tiny_http::Header::from_bytes("Access-Control-Allow-Origin", "*") {
-        response = response.with_header(h);
+    let headers = [
+        ("Content-Type", reply.content_type.to_string()),
+        ("Access-Control-Allow-Origin", "*".to_string()),
+    ];
+    for (name, value) in headers.into_iter().chain(reply.headers) {
+        if let Ok(h) = tiny_http::Header::from_bytes(name, value) {
+            response = response.with_header(h);
+        }
     }
     let _ = request.respond(response);
+}
+
+/// Serves forever on `server` as the artifact storage origin Taskcluster's queue redirects to
+/// (`GET /<taskId>/<artifact name>`): JSON and YAML artifacts with `Content-Encoding: gzip`,
+/// as taskgraph uploads them; cross-origin readable. Faults that cut artifacts apply here.
+pub fn serve_storage(server: &tiny_http::Server, config: &Config) {
+    for request in server.incoming_requests() {
+        if let Some(log) = &config.log {
+            append_line(
+                log,
+                &format!("STORAGE {} {}", request.method(), request.url()),
+            );
+        }
+        let reply = storage_reply(config, request.method().as_str(), request.url());
+        respond(request, reply);
+    }
+}
+
+fn storage_reply(config: &Config, method: &str, url: &str) -> Reply {
+    if method == "OPTIONS" {
+        return preflight();
+    }
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (method, [task_id, name @ ..]) = (method, segments.as_slice()) else {
+        return error(404, "no such object");
+    };
+    if method != "GET" {
+        return error(405, "storage objects are read with GET");
+    }
+    let Some(name) = artifact_name(name) else {
+        return error(404, "no such object");
+    };
+    let mut reply = artifact(config, task_id, &name);
+    if reply.status != 200 {
+        return reply;
+    }
+    if config
+        .faults
+        .truncate
+        .as_ref()
+        .is_some_and(|t| name.contains(t.as_str()))
+    {
+        let half = reply.body.len() / 2;
+        reply.body.truncate(half);
+    }
+    if name.ends_with(".json") || name.ends_with(".yml") {
+        if !reply.body.starts_with(&[0x1f, 0x8b]) {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            if gz.write_all(&reply.body).is_err() {
+                return error(500, "cannot compress");
+            }
+            match gz.finish() {
+                Ok(body) => reply.body = body,
+                Err(_) => return error(500, "cannot compress"),
+            }
+        }
+        reply.headers.push(("Content-Encoding", "gzip".into()));
+    }
+    reply
+}
+
+/// An artifact name from its URL segments: each decoded (clients send `public%2Fx.json` as
+/// well as `public/x.json`), never leaving the task's folder.
+fn artifact_name(segments: &[&str]) -> Option<String> {
+    let name = segments
+        .iter()
+        .map(|s| decode(s))
+        .collect::<Vec<_>>()
+        .join("/");
+    let safe = !name.is_empty()
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    safe.then_some(name)
 }
 
 /// Appends one line to a record or log file (a test harness reads them; a failed write only
@@ -245,9 +361,16 @@ fn route(
             Some(status) => json_reply(200, &json!({"status": status})),
             None => error(404, &format!("task {id} not found")),
         },
+        ("OPTIONS", _) => preflight(),
         ("GET", ["api", "queue", "v1", "task", id, "artifacts", name @ ..])
         | ("GET", ["api", "queue", "v1", "task", id, "runs", _, "artifacts", name @ ..]) => {
-            artifact(config, id, &name.join("/"))
+            match artifact_name(name) {
+                Some(name) => match &config.storage {
+                    Some(storage) => redirect_to_storage(config, storage, id, &name),
+                    None => artifact(config, id, &name),
+                },
+                None => error(404, "no such artifact"),
+            }
         }
         ("POST", ["api", "queue", "v1", "tasks", "status"]) => {
             let ids: Vec<String> = serde_json::from_slice::<Value>(body)
@@ -376,10 +499,10 @@ fn static_file(config: &Config, path: &str) -> Reply {
         rel
     };
     match std::fs::read(root.join(&rel)) {
-        Ok(body) => Reply {
-            status: 200,
+        Ok(body) => Reply::new(
+            200,
             body,
-            content_type: match rel.rsplit('.').next() {
+            match rel.rsplit('.').next() {
                 Some("html") => "text/html; charset=utf-8",
                 Some("js") => "text/javascript",
                 Some("wasm") => "application/wasm",
@@ -388,13 +511,31 @@ fn static_file(config: &Config, path: &str) -> Reply {
                 Some("svg") => "image/svg+xml",
                 _ => "application/octet-stream",
             },
-        },
+        ),
         Err(_) => error(404, &format!("no such file: {rel}")),
     }
 }
 
 fn decode(segment: &str) -> String {
     crate::url::percent_decode(segment, false)
+}
+
+/// `303 See Other` to the storage origin, as the queue answers for artifacts in S3; an
+/// artifact that does not exist (or has expired) answers 404 right here.
+fn redirect_to_storage(config: &Config, storage: &str, task_id: &str, name: &str) -> Reply {
+    let reply = artifact(config, task_id, name);
+    if reply.status != 200 {
+        return reply;
+    }
+    let location = format!(
+        "{}/{}/{}",
+        storage.trim_end_matches('/'),
+        crate::url::percent_encode(task_id, b""),
+        crate::url::percent_encode(name, b"/")
+    );
+    let mut redirect = json_reply(303, &json!({"storageType": "s3", "url": location}));
+    redirect.headers.push(("Location", location));
+    redirect
 }
 
 fn artifact(config: &Config, task_id: &str, name: &str) -> Reply {
@@ -414,15 +555,15 @@ fn artifact(config: &Config, task_id: &str, name: &str) -> Reply {
             .join("artifacts")
             .join(name),
     ) {
-        Ok(body) => Reply {
-            status: 200,
+        Ok(body) => Reply::new(
+            200,
             body,
-            content_type: if name.ends_with(".json") {
+            if name.ends_with(".json") {
                 "application/json"
             } else {
                 "application/octet-stream"
             },
-        },
+        ),
         Err(_) => error(404, &format!("artifact {name} of {task_id} not found")),
     }
 }

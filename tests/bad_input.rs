@@ -192,6 +192,7 @@ fn request<'a>(
         mode: Mode::AddNewJobs {
             action_task_id: "ActionTask".into(),
         },
+        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         existing,
         parameters: params,
         answers,

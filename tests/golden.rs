@@ -73,6 +73,7 @@ fn run_example(name: &str) -> Run {
         labels,
         times,
         mode,
+        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         existing: &existing,
         parameters: &params,
         answers: &answers,
@@ -325,6 +326,7 @@ fn errors_unknown_label() {
         mode: Mode::AddNewJobs {
             action_task_id: "A".into(),
         },
+        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         existing: &existing,
         parameters: &params,
         answers: &answers,

@@ -159,6 +159,7 @@ fn run(d: &Dag) -> (Result<engine::Preview, engine::Error>, String) {
                 action_task_id: "ActionTask".into(),
             }
         },
+        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         existing: &existing,
         parameters: &params,
         answers: &answers,

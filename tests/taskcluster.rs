@@ -735,6 +735,7 @@ fn a_session_loads_a_push_once_and_previews_like_the_cli() {
         &transport,
         &standin.url,
         "DecisionTaskTg00000001",
+        None,
         &progress,
     ))
     .unwrap();

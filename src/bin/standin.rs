@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use taskgraph_preview::standin::{serve, Config, Faults};
+use taskgraph_preview::standin::{serve, serve_storage, Config, Faults};
 
 /// Serve pushes from a folder on the real Taskcluster REST paths.
 #[derive(Parser, Debug)]
@@ -46,6 +46,22 @@ struct Args {
     /// Serve the built page (static files) from this folder for paths outside /api/.
     #[arg(long)]
     www: Option<PathBuf>,
+    /// Also serve artifacts from a storage origin on this address (port 0: a free one), as
+    /// Taskcluster does: the queue answers artifact requests with a 303 redirect there, and
+    /// JSON and YAML artifacts arrive with `Content-Encoding: gzip`.
+    #[arg(long)]
+    storage_listen: Option<String>,
+}
+
+fn listen(address: &str) -> Result<(tiny_http::Server, String), String> {
+    let server = tiny_http::Server::http(address)
+        .map_err(|e| format!("error: cannot listen on {address}: {e}"))?;
+    let bound = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    Ok((server, format!("http://{bound}")))
 }
 
 fn main() -> ExitCode {
@@ -65,26 +81,33 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let server = match tiny_http::Server::http(&args.listen) {
+    let (server, address) = match listen(&args.listen) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    let address = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    println!("listening on http://{address}");
-    // The first line is read by tests and scripts to learn the port.
+    let storage = match args.storage_listen.as_deref().map(listen).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The first line is read by tests and scripts to learn the port, the second (with
+    // --storage-listen) the storage origin.
+    println!("listening on {address}");
+    if let Some((_, storage_url)) = &storage {
+        println!("artifact storage on {storage_url}");
+    }
     let _ = std::io::Write::flush(&mut std::io::stdout());
     let config = Config {
         dir: args.dir,
         record: args.record,
         log: args.log,
         www: args.www,
+        storage: storage.as_ref().map(|(_, url)| url.clone()),
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),
@@ -93,6 +116,10 @@ fn main() -> ExitCode {
             fail_matching: args.fail_matching,
         },
     };
+    if let Some((storage_server, _)) = storage {
+        let storage_config = config.clone();
+        std::thread::spawn(move || serve_storage(&storage_server, &storage_config));
+    }
     serve(&server, &config);
     ExitCode::SUCCESS
 }

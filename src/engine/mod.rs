@@ -14,6 +14,7 @@
 pub mod datestamps;
 pub mod error;
 pub mod finalize;
+pub mod flavour;
 pub mod ids;
 pub mod model;
 pub mod optimize;
@@ -26,6 +27,7 @@ pub mod scan;
 pub mod select;
 
 pub use error::Error;
+pub use flavour::Flavour;
 pub use ids::{CounterIds, TaskIdSource};
 pub use model::FullTaskGraph;
 pub use parse::{IndexAnswers, LabelToTaskId};

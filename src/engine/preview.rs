@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::error::Error;
 use super::finalize::{assign_duplicates, finish, CreateSettings, DatestampMemo};
+use super::flavour::Flavour;
 use super::ids::TaskIdSource;
 use super::model::FullTaskGraph;
 use super::optimize::index_search_paths;
@@ -45,6 +46,8 @@ pub struct Request<'a> {
     /// `input.times` (1 to 100).
     pub times: u32,
     pub mode: Mode,
+    /// Whose action code runs: which strategy names the project registers.
+    pub flavour: Flavour,
     /// The merged `label-to-taskid.json` of the decision, earlier actions and cron tasks.
     pub existing: &'a LabelToTaskId,
     /// The decision's parameters.
@@ -181,7 +184,7 @@ pub fn preview(
     };
     let scheduler_id = format!("{}-level-{}", request.trust_domain, request.level);
     let why = why_paths(&target, &requested);
-    let mut warnings = closure_warnings(&target);
+    let mut warnings = closure_warnings(&target, request);
     let mut iterations = Vec::with_capacity(request.times as usize);
     // Every iteration starts from the same original map, so the phases decide the same way
     // each time; only the new taskIds differ.
@@ -391,10 +394,12 @@ fn why_paths(target: &TargetGraph<'_>, requested: &[bool]) -> Vec<Vec<Local>> {
         .collect()
 }
 
-/// Warnings about the closure itself: dropped dependencies and unknown strategies.
-fn closure_warnings(target: &TargetGraph<'_>) -> Vec<Warning> {
+/// Warnings about the closure itself: dropped dependencies, strategies the project does not
+/// register, and (in decision mode) the project's own strategies, which may remove tasks there.
+fn closure_warnings(target: &TargetGraph<'_>, request: &Request<'_>) -> Vec<Warning> {
     let mut warnings = Vec::new();
     let mut unknown_strategies: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut unevaluated: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for &idx in &target.nodes {
         let Some(task) = target.graph.node(idx) else {
             continue;
@@ -409,19 +414,46 @@ fn closure_warnings(target: &TargetGraph<'_>) -> Vec<Warning> {
             warnings.push(Warning::unknown_dependency(&task.label, &missing));
         }
         if let Strategy::Unknown(name) = Strategy::of(&task.optimization) {
-            unknown_strategies
-                .entry(name)
-                .or_default()
-                .push(task.label.clone());
+            let registered = request.flavour.registers(name);
+            if !registered {
+                unknown_strategies
+                    .entry(name)
+                    .or_default()
+                    .push(task.label.clone());
+            } else if matches!(request.mode, Mode::Decision { .. }) {
+                unevaluated
+                    .entry(name)
+                    .or_default()
+                    .push(task.label.clone());
+            }
         }
     }
-    for (name, labels) in unknown_strategies {
+    for (name, labels) in unevaluated {
         warnings.push(Warning {
-            kind: "unknown-strategy".into(),
+            kind: "unevaluated-strategy".into(),
             message: format!(
+                "{} strategy {name:?} is treated as \"never\"; in a decision it may remove tasks \
+                 (it never replaces one, so actions are not affected)",
+                request.flavour
+            ),
+            labels,
+        });
+    }
+    for (name, labels) in unknown_strategies {
+        let message = match request.flavour {
+            Flavour::Gecko => format!(
+                "optimization strategy {name:?} is registered by neither taskgraph nor gecko; \
+                 treated as \"never\" (if the tree registers it, the action could decide \
+                 differently)"
+            ),
+            Flavour::Taskgraph => format!(
                 "optimization strategy {name:?} is not a built-in one; treated as \"never\" \
                  (the project may register it, and then the action could decide differently)"
             ),
+        };
+        warnings.push(Warning {
+            kind: "unknown-strategy".into(),
+            message,
             labels,
         });
     }

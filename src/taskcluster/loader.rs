@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 
 use super::client::{fetch, FetchError, HttpRequest, RetryPolicy, Transport};
 use super::{
-    find_tasks_at_index_url, list_tasks_url, parse_scheduler_id, prior_run_namespaces,
-    run_artifact_url, statuses_url, task_url,
+    find_task_url, find_tasks_at_index_url, gecko_decision_index_path, list_tasks_url,
+    parse_scheduler_id, prior_run_namespaces, repo_param_prefix, run_artifact_url, statuses_url,
+    task_url,
 };
-use crate::engine::{parse, IndexAnswers, LabelToTaskId, Warning};
+use crate::engine::{parse, Flavour, IndexAnswers, LabelToTaskId, Warning};
 
 /// Everything loaded for one push.
 #[derive(Debug)]
@@ -20,6 +21,9 @@ pub struct Push {
     pub run_id: u32,
     pub trust_domain: String,
     pub level: String,
+    /// Whose action code will run, and why that was decided.
+    pub flavour: Flavour,
+    pub flavour_reason: String,
     pub full_task_graph: Vec<u8>,
     pub parameters: Value,
     /// The decision's map, then earlier runs', merged (later wins).
@@ -99,11 +103,13 @@ fn artifact_run(status: &Value) -> u32 {
 }
 
 /// Loads the push of `decision_task_id` from the deployment at `root_url`. `progress` is told
-/// about each step before it starts (the graph alone can take a while to download).
+/// about each step before it starts (the graph alone can take a while to download). The
+/// flavour is detected from the decision task unless `flavour` overrides it.
 pub async fn load_push<T: Transport>(
     t: &T,
     root_url: &str,
     decision_task_id: &str,
+    flavour: Option<Flavour>,
     retry: RetryPolicy,
     progress: &dyn Fn(&str),
 ) -> Result<Push, LoadError> {
@@ -119,6 +125,14 @@ pub async fn load_push<T: Transport>(
             format!("schedulerId {scheduler_id:?} is not <trust-domain>-level-<N>; is this a decision task?"),
         )
     })?;
+    let command = task
+        .pointer("/payload/command")
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let (flavour, flavour_reason) = match flavour {
+        Some(f) => (f, "chosen by the user".to_string()),
+        None => Flavour::detect(&trust_domain, &command),
+    };
     let status = get_json(t, super::status_url(root_url, decision_task_id), retry).await?;
     let run_id = artifact_run(&status);
     let artifact = |name: &str| run_artifact_url(root_url, decision_task_id, run_id, name);
@@ -140,12 +154,32 @@ pub async fn load_push<T: Transport>(
         Some(other) => other.to_string(),
         None => String::new(),
     };
+    let head_rev_param = format!("{}head_rev", repo_param_prefix(flavour, &trust_domain));
+    let mut warnings = Vec::new();
+    if parameters.get(&head_rev_param).is_none() {
+        warnings.push(Warning {
+            kind: "no-head-rev".into(),
+            labels: vec![],
+            message: format!(
+                "parameters.yml has no {head_rev_param:?}: earlier actions and cron tasks of \
+                 this push cannot be found (the action task would fail reading it)"
+            ),
+        });
+    }
+    let head_rev = param(&head_rev_param);
     let namespaces = prior_run_namespaces(
+        flavour,
         &trust_domain,
         &param("project"),
         &param("pushlog_id"),
-        &param("head_rev"),
+        &head_rev,
     );
+    if flavour == Flavour::Gecko {
+        let path = gecko_decision_index_path(&trust_domain, &param("project"), &head_rev);
+        if let Some(w) = indexed_decision(t, root_url, &path, decision_task_id, retry).await? {
+            warnings.push(w);
+        }
+    }
     // (expires, taskId, listed under the cron namespace)
     let mut listed: Vec<(String, String, bool)> = Vec::new();
     for namespace in namespaces
@@ -196,15 +230,20 @@ pub async fn load_push<T: Transport>(
     }
     let mut merged_from = Vec::new();
     let mut sources = std::collections::BTreeMap::new();
-    let mut warnings = Vec::new();
     for (_, id, is_cron) in listed {
         let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
         match fetch(t, &HttpRequest::get(url.clone()), retry).await {
             Ok(text) => {
                 let map = parse::label_to_taskid(&text, &url).map_err(|e| invalid(url.clone(), e.to_string()))?;
-                // Upstream merges an action's map only when both maps are non-empty, and a
-                // cron task's map always.
-                if is_cron || (!map.is_empty() && !label_to_taskid.is_empty()) {
+                // taskgraph merges an action's map only when both maps are non-empty, and a
+                // cron task's map always; gecko merges every map.
+                let merge = match flavour {
+                    Flavour::Gecko => true,
+                    Flavour::Taskgraph => {
+                        is_cron || (!map.is_empty() && !label_to_taskid.is_empty())
+                    }
+                };
+                if merge {
                     for label in map.keys() {
                         sources.insert(label.clone(), id.clone());
                     }
@@ -225,12 +264,53 @@ pub async fn load_push<T: Transport>(
         run_id,
         trust_domain,
         level,
+        flavour,
+        flavour_reason,
         full_task_graph,
         parameters,
         label_to_taskid,
         merged_from,
         sources,
         warnings,
+    })
+}
+
+/// gecko's `find_decision_task`: the action uses the decision task indexed for the push's
+/// revision, with no fallback. A warning when that is not the loaded one, or when there is
+/// none (the action would fail).
+async fn indexed_decision<T: Transport>(
+    t: &T,
+    root_url: &str,
+    path: &str,
+    decision_task_id: &str,
+    retry: RetryPolicy,
+) -> Result<Option<Warning>, LoadError> {
+    let found = match get_json(t, find_task_url(root_url, path), retry).await {
+        Ok(entry) => entry
+            .get("taskId")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        Err(LoadError::Fetch(FetchError::Status { status: 404, .. })) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(match found {
+        Some(id) if id == decision_task_id => None,
+        Some(id) => Some(Warning {
+            kind: "other-decision".into(),
+            labels: vec![],
+            message: format!(
+                "gecko's action reads the decision task indexed at {path}, which is {id}, not \
+                 {decision_task_id}: it will use that task's graph and label-to-taskid.json"
+            ),
+        }),
+        None => Some(Warning {
+            kind: "no-indexed-decision".into(),
+            labels: vec![],
+            message: format!(
+                "no decision task is indexed at {path}: gecko's action looks the decision up \
+                 there and would fail"
+            ),
+        }),
     })
 }
 

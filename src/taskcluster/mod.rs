@@ -11,6 +11,8 @@ pub mod hawk;
 pub mod loader;
 pub mod trigger;
 
+use crate::engine::Flavour;
+
 /// `<root>/api/<service>/<version>/<path>`, as `taskcluster-urls` builds it (trailing slashes
 /// of the root and leading slashes of the path dropped).
 pub fn api_url(root_url: &str, service: &str, version: &str, path: &str) -> String {
@@ -131,20 +133,43 @@ pub fn parse_scheduler_id(scheduler_id: &str) -> Option<(String, String)> {
     Some((trust_domain.to_string(), level.to_string()))
 }
 
+/// The prefix of the parameters that name the project's own repository (gecko's graph config
+/// `project-repo-param-prefix`): `comm_` for comm-central (its `comm_head_rev` is the push's
+/// revision; `head_rev` is Firefox's), empty everywhere else. The graph config is not an
+/// artifact, so it is known by trust domain.
+pub fn repo_param_prefix(flavour: Flavour, trust_domain: &str) -> &'static str {
+    match (flavour, trust_domain) {
+        (Flavour::Gecko, "comm") => "comm_",
+        _ => "",
+    }
+}
+
 /// The index namespaces whose tasks' `label-to-taskid.json` an action merges over the
-/// decision's (upstream `fetch_graph_and_labels`): earlier actions by pushlog id and by
-/// revision, and cron tasks by revision.
+/// decision's (`fetch_graph_and_labels`):
+///
+/// * taskgraph: earlier actions by pushlog id and by revision (`….revision.<rev>.actions`),
+///   and cron tasks by revision;
+/// * gecko: earlier actions under `….revision.<rev>.taskgraph.actions` and cron tasks under
+///   `….revision.<rev>.cron`, with the revision read through [`repo_param_prefix`]; no
+///   pushlog-id namespace.
 pub fn prior_run_namespaces(
+    flavour: Flavour,
     trust_domain: &str,
     project: &str,
     pushlog_id: &str,
     head_rev: &str,
 ) -> PriorRunNamespaces {
-    PriorRunNamespaces {
-        actions: vec![
+    let actions = match flavour {
+        Flavour::Taskgraph => vec![
             format!("{trust_domain}.v2.{project}.pushlog-id.{pushlog_id}.actions"),
             format!("{trust_domain}.v2.{project}.revision.{head_rev}.actions"),
         ],
+        Flavour::Gecko => vec![format!(
+            "{trust_domain}.v2.{project}.revision.{head_rev}.taskgraph.actions"
+        )],
+    };
+    PriorRunNamespaces {
+        actions,
         cron: format!("{trust_domain}.v2.{project}.revision.{head_rev}.cron"),
     }
 }
@@ -154,6 +179,12 @@ pub fn prior_run_namespaces(
 pub struct PriorRunNamespaces {
     pub actions: Vec<String>,
     pub cron: String,
+}
+
+/// Where gecko's `find_decision_task` looks for the push's decision task (an action on a
+/// gecko push uses the task found there, and fails if there is none).
+pub fn gecko_decision_index_path(trust_domain: &str, project: &str, head_rev: &str) -> String {
+    format!("{trust_domain}.v2.{project}.revision.{head_rev}.taskgraph.decision")
 }
 
 /// Where upstream's `find_decision_task` looks for the decision task of a push.
@@ -220,7 +251,13 @@ mod tests {
 
     #[test]
     fn namespaces_match_upstream() {
-        let ns = prior_run_namespaces("example", "example-repo", "4242", "abcdef");
+        let ns = prior_run_namespaces(
+            Flavour::Taskgraph,
+            "example",
+            "example-repo",
+            "4242",
+            "abcdef",
+        );
         assert_eq!(
             ns.actions,
             [
@@ -232,6 +269,19 @@ mod tests {
         assert_eq!(
             decision_index_path("gecko", "autoland", "hg", "7", "abc"),
             "gecko.v2.autoland.pushlog-id.7.decision"
+        );
+        let gecko = prior_run_namespaces(Flavour::Gecko, "gecko", "autoland", "7", "abc");
+        assert_eq!(
+            gecko.actions,
+            ["gecko.v2.autoland.revision.abc.taskgraph.actions"]
+        );
+        assert_eq!(gecko.cron, "gecko.v2.autoland.revision.abc.cron");
+        assert_eq!(repo_param_prefix(Flavour::Gecko, "comm"), "comm_");
+        assert_eq!(repo_param_prefix(Flavour::Gecko, "gecko"), "");
+        assert_eq!(repo_param_prefix(Flavour::Taskgraph, "comm"), "");
+        assert_eq!(
+            gecko_decision_index_path("comm", "comm-central", "def"),
+            "comm.v2.comm-central.revision.def.taskgraph.decision"
         );
     }
 }

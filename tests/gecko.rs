@@ -1,0 +1,462 @@
+//! Firefox pushes over HTTP: the loader finds earlier actions and cron tasks where
+//! gecko_taskgraph's `fetch_graph_and_labels` looks (`….revision.<rev>.taskgraph.actions`,
+//! `….revision.<rev>.cron`, comm-central's `comm_head_rev`), merges every map, skips a task
+//! whose map answers 404, warns when gecko's `find_decision_task` would not find the loaded
+//! decision, and knows gecko's strategy names; `--flavour taskgraph` switches all of that back.
+
+mod common;
+use common::{assert_success, stdout_json};
+
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+struct Standin {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl Drop for Standin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn put(dir: &Path, rel: &str, bytes: &[u8]) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+fn task(label: &str, kind: &str, deps: &[&str], optimization: Value) -> Value {
+    let dependencies: serde_json::Map<String, Value> =
+        deps.iter().map(|d| (d.to_string(), json!(d))).collect();
+    json!({
+        "attributes": {"kind": kind},
+        "dependencies": dependencies,
+        "description": label,
+        "if_dependencies": [],
+        "kind": kind,
+        "label": label,
+        "optimization": optimization,
+        "soft_dependencies": [],
+        "task": {
+            "created": {"relative-datestamp": "0 seconds"},
+            "deadline": {"relative-datestamp": "1 day"},
+            "expires": {"relative-datestamp": "1 year"},
+            "extra": {"treeherder": {"symbol": "T"}},
+            "metadata": {"name": label, "description": label, "owner": "dev@example.com",
+                         "source": "https://hg.mozilla.org/x"},
+            "payload": {"command": ["echo", label], "maxRunTime": 600},
+            "provisionerId": "gecko-3",
+            "routes": [],
+            "scopes": [],
+            "tags": {"kind": kind, "label": label},
+            "workerType": "b-linux"
+        }
+    })
+}
+
+/// A small Firefox-shaped push: docker image and toolchain (cached), a build, two test
+/// chunks with gecko's strategies. The decision created the image and the toolchain; an
+/// earlier add-new-jobs action created the build and the first chunk, a cron task the second.
+fn graph() -> Value {
+    let mut g = serde_json::Map::new();
+    for t in [
+        task(
+            "docker-image-ubuntu",
+            "docker-image",
+            &[],
+            json!({"index-search": ["gecko.cache.level-3.docker-images.v2.ubuntu.hash.abc"]}),
+        ),
+        task(
+            "toolchain-linux64-clang",
+            "toolchain",
+            &["docker-image-ubuntu"],
+            json!({"index-search": ["gecko.cache.level-3.toolchains.v3.linux64-clang.hash.def"]}),
+        ),
+        task(
+            "build-linux64/opt",
+            "build",
+            &["toolchain-linux64-clang"],
+            json!({"skip-unless-expanded": null}),
+        ),
+        task(
+            "test-linux64/opt-mochitest-1",
+            "test",
+            &["build-linux64/opt"],
+            json!({"skip-unless-schedules": ["mochitest"]}),
+        ),
+        task(
+            "test-linux64/opt-mochitest-2",
+            "test",
+            &["build-linux64/opt"],
+            json!({"bugbug-reduced-manifests-fallback": ["mochitest"]}),
+        ),
+        task(
+            "test-linux64/opt-xpcshell-1",
+            "test",
+            &["build-linux64/opt"],
+            json!({"test": ["xpcshell"]}),
+        ),
+    ] {
+        g.insert(t["label"].as_str().unwrap().to_string(), t);
+    }
+    Value::Object(g)
+}
+
+struct Push<'a> {
+    name: &'a str,
+    trust_domain: &'a str,
+    project: &'a str,
+    decision: &'a str,
+    /// Extra parameters (e.g. `comm_head_rev`).
+    parameters: Value,
+    decision_map: Value,
+    /// Index path → (taskId, label-to-taskid.json or None for a 404).
+    runs: Vec<(String, &'a str, Option<Value>)>,
+    /// Other index entries.
+    index: Vec<(String, &'a str)>,
+}
+
+fn start(push: &Push<'_>) -> Standin {
+    let dir = std::env::temp_dir().join(format!("tgp-gecko-{}-{}", push.name, std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let d = push.decision;
+    put(
+        &dir,
+        &format!("tasks/{d}/task.json"),
+        json!({"schedulerId": format!("{}-level-3", push.trust_domain), "taskGroupId": d,
+               "payload": {"command": ["run-task", "--", "bash", "-cx", "./mach taskgraph decision"]}})
+        .to_string()
+        .as_bytes(),
+    );
+    put(
+        &dir,
+        &format!("tasks/{d}/artifacts/public/full-task-graph.json"),
+        graph().to_string().as_bytes(),
+    );
+    put(
+        &dir,
+        &format!("tasks/{d}/artifacts/public/label-to-taskid.json"),
+        push.decision_map.to_string().as_bytes(),
+    );
+    let mut parameters = json!({"project": push.project, "head_rev": "GECKOREV", "pushlog_id": "77",
+                                "level": "3", "files_changed": []});
+    for (k, v) in push.parameters.as_object().unwrap() {
+        parameters[k] = v.clone();
+    }
+    put(
+        &dir,
+        &format!("tasks/{d}/artifacts/public/parameters.yml"),
+        parameters.to_string().as_bytes(),
+    );
+    let mut index = serde_json::Map::new();
+    for (path, id, map) in &push.runs {
+        put(
+            &dir,
+            &format!("tasks/{id}/task.json"),
+            json!({"taskGroupId": d}).to_string().as_bytes(),
+        );
+        if let Some(map) = map {
+            put(
+                &dir,
+                &format!("tasks/{id}/artifacts/public/label-to-taskid.json"),
+                map.to_string().as_bytes(),
+            );
+        }
+        index.insert(format!("{path}.{id}"), json!(id));
+    }
+    for (path, id) in &push.index {
+        index.insert(path.clone(), json!(id));
+    }
+    put(
+        &dir,
+        "index.json",
+        Value::Object(index).to_string().as_bytes(),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_standin"))
+        .args(["--dir", dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    Standin { child, url, dir }
+}
+
+fn preview(standin: &Standin, decision: &str, labels: &[&str], extra: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"));
+    cmd.args([
+        "preview",
+        "--root-url",
+        &standin.url,
+        "--decision-task-id",
+        decision,
+    ])
+    .args([
+        "--json",
+        "--deterministic-ids",
+        "--now",
+        "2025-01-01T00:00:00.000Z",
+    ])
+    .args(extra);
+    for l in labels {
+        cmd.args(["--label", l]);
+    }
+    cmd.output().unwrap()
+}
+
+fn warning_kinds(v: &Value) -> Vec<String> {
+    v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const REV: &str = "gecko.v2.autoland.revision.GECKOREV";
+
+fn autoland(name: &'static str) -> Push<'static> {
+    Push {
+        name,
+        trust_domain: "gecko",
+        project: "autoland",
+        decision: "GeckoDecision000000001",
+        parameters: json!({}),
+        decision_map: json!({"docker-image-ubuntu": "DockerFromDecision0001",
+                             "toolchain-linux64-clang": "ToolchainFromDecision1"}),
+        runs: vec![
+            // An earlier add-new-jobs action, indexed the gecko way.
+            (
+                format!("{REV}.taskgraph.actions"),
+                "EarlierAction000000001",
+                Some(json!({"build-linux64/opt": "BuildFromAction000001",
+                            "test-linux64/opt-mochitest-1": "TestFromAction0000001"})),
+            ),
+            // A cancel action: no map (404), skipped.
+            (
+                format!("{REV}.taskgraph.actions"),
+                "CancelAction0000000001",
+                None,
+            ),
+            // A cron task of the push.
+            (
+                format!("{REV}.cron"),
+                "CronTask00000000000001",
+                Some(
+                    json!({"test-linux64/opt-mochitest-2": "TestFromCron000000001",
+                            "toolchain-linux64-clang": "ToolchainFromCron0001"}),
+                ),
+            ),
+            // Where taskgraph (not gecko) looks for actions: ignored on a gecko push.
+            (
+                format!("{REV}.actions"),
+                "TaskgraphStyleAction01",
+                Some(json!({"toolchain-linux64-clang": "ToolchainFromTgAction1"})),
+            ),
+        ],
+        index: vec![(
+            format!("{REV}.taskgraph.decision"),
+            "GeckoDecision000000001",
+        )],
+    }
+}
+
+#[test]
+fn a_gecko_push_merges_earlier_actions_and_cron_tasks_the_gecko_way() {
+    let standin = start(&autoland("autoland"));
+    let out = preview(
+        &standin,
+        "GeckoDecision000000001",
+        &["test-linux64/opt-xpcshell-1"],
+        &[],
+    );
+    assert_success(&out);
+    let v = stdout_json(&out);
+    let it = &v["iterations"][0];
+    assert_eq!(
+        it["created"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["test-linux64/opt-xpcshell-1"]
+    );
+    assert_eq!(
+        it["reused"]["build-linux64/opt"]["taskId"],
+        "BuildFromAction000001"
+    );
+    assert_eq!(
+        it["reused"]["toolchain-linux64-clang"]["taskId"], "ToolchainFromCron0001",
+        "the cron task's map is merged over the decision's, and taskgraph's \
+         `revision.R.actions` namespace is not gecko's"
+    );
+    assert_eq!(
+        it["reused"]["docker-image-ubuntu"]["taskId"],
+        "DockerFromDecision0001"
+    );
+    let kinds = warning_kinds(&v);
+    assert!(
+        !kinds.contains(&"unknown-strategy".to_string()),
+        "gecko's strategy names are known: {kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"prior-run-without-map".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds.contains(&"no-indexed-decision".to_string()),
+        "{kinds:?}"
+    );
+
+    // The readable summary names the flavour and its evidence.
+    let text = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+        .args(["preview", "--root-url", &standin.url])
+        .args(["--decision-task-id", "GeckoDecision000000001"])
+        .args(["--label", "test-linux64/opt-xpcshell-1"])
+        .output()
+        .unwrap();
+    assert_success(&text);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.starts_with("flavour: gecko (trust domain \"gecko\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn flavour_taskgraph_overrides_detection() {
+    let standin = start(&autoland("override"));
+    let out = preview(
+        &standin,
+        "GeckoDecision000000001",
+        &["test-linux64/opt-xpcshell-1"],
+        &["--flavour", "taskgraph"],
+    );
+    assert_success(&out);
+    let v = stdout_json(&out);
+    let it = &v["iterations"][0];
+    // taskgraph looks under `revision.R.actions`: the toolchain comes from that action, and
+    // the build from the gecko-indexed action is not found.
+    assert_eq!(
+        it["reused"]["toolchain-linux64-clang"]["taskId"],
+        "ToolchainFromTgAction1"
+    );
+    assert!(it["created"].get("build-linux64/opt").is_some());
+    let unknown: Vec<&Value> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "unknown-strategy")
+        .collect();
+    assert!(
+        unknown
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("\"test\"")),
+        "{unknown:?}"
+    );
+
+    let bad = preview(
+        &standin,
+        "GeckoDecision000000001",
+        &["test-linux64/opt-xpcshell-1"],
+        &["--flavour", "firefox"],
+    );
+    assert_eq!(bad.status.code(), Some(2), "clap rejects the value");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--flavour"));
+}
+
+#[test]
+fn comm_reads_its_revision_through_the_param_prefix_and_merges_empty_decision_maps() {
+    let comm_rev = "comm.v2.comm-central.revision.COMMREV";
+    let push = Push {
+        name: "comm",
+        trust_domain: "comm",
+        project: "comm-central",
+        decision: "CommDecision0000000001",
+        parameters: json!({"comm_head_rev": "COMMREV"}),
+        // An empty decision map: taskgraph would not merge an action's map over it, gecko does.
+        decision_map: json!({}),
+        runs: vec![
+            (
+                format!("{comm_rev}.taskgraph.actions"),
+                "CommAction000000000001",
+                Some(json!({"build-linux64/opt": "CommBuild00000000001",
+                            "toolchain-linux64-clang": "CommToolchain0000001",
+                            "docker-image-ubuntu": "CommDocker0000000001"})),
+            ),
+            // Firefox's revision (head_rev) is not the push's on comm-central.
+            (
+                "comm.v2.comm-central.revision.GECKOREV.taskgraph.actions".to_string(),
+                "WrongRevAction00000001",
+                Some(json!({"build-linux64/opt": "WrongBuild0000000001"})),
+            ),
+        ],
+        // No decision indexed: gecko's find_decision_task would fail.
+        index: vec![],
+    };
+    let standin = start(&push);
+    let out = preview(
+        &standin,
+        "CommDecision0000000001",
+        &["test-linux64/opt-mochitest-1"],
+        &[],
+    );
+    assert_success(&out);
+    let v = stdout_json(&out);
+    let it = &v["iterations"][0];
+    assert_eq!(
+        it["reused"]["build-linux64/opt"]["taskId"],
+        "CommBuild00000000001"
+    );
+    assert_eq!(it["created"].as_object().unwrap().len(), 1);
+    let no_decision = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "no-indexed-decision")
+        .expect("a warning that the action would not find the decision");
+    assert!(no_decision["message"]
+        .as_str()
+        .unwrap()
+        .contains("comm.v2.comm-central.revision.COMMREV.taskgraph.decision"));
+}
+
+#[test]
+fn another_indexed_decision_is_named() {
+    let mut push = autoland("other-decision");
+    push.index = vec![(
+        format!("{REV}.taskgraph.decision"),
+        "NewerDecision000000001",
+    )];
+    let standin = start(&push);
+    let out = preview(
+        &standin,
+        "GeckoDecision000000001",
+        &["test-linux64/opt-xpcshell-1"],
+        &[],
+    );
+    assert_success(&out);
+    let v = stdout_json(&out);
+    let w = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "other-decision")
+        .expect("the decision the action will use is named");
+    assert!(w["message"]
+        .as_str()
+        .unwrap()
+        .contains("NewerDecision000000001"));
+}
