@@ -1,14 +1,17 @@
 //! A stand-in Taskcluster deployment for the demo and the tests: it serves pushes from a
 //! folder, verifies Hawk signatures of the calls that need credentials, records them, and can
 //! inject faults. It speaks the real REST paths, so nothing in the clients knows it is not
-//! Taskcluster.
+//! Taskcluster: the official Python client and upstream taskgraph's loader read it (tested in
+//! `tests/official_clients/`), and it answers CORS preflights like Taskcluster's services.
 //!
 //! Folder layout:
 //!
 //! ```text
 //! tasks/<taskId>/task.json              queue.task
 //! tasks/<taskId>/status.json            the `status` of queue.status (default: one completed run)
-//! tasks/<taskId>/artifacts/<name>       queue.getArtifact / getLatestArtifact (any run)
+//! tasks/<taskId>/artifacts/<name>       queue.getArtifact / getLatestArtifact (any run): as
+//!                                       Taskcluster does, a 303 to storage (`/storage/…` here,
+//!                                       or `--storage-listen`'s origin, gzip-encoded there)
 //! index.json                            {"<index path>": "<taskId>" | {"taskId", "expires"}}:
 //!                                       findTask, listTasks, findTasksAtIndex
 //! credentials.json                      {"<clientId>": "<accessToken>"} accepted for trigger/create
@@ -153,19 +156,6 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
             &content_type,
         )
     };
-    // With a storage origin, artifacts are cut there.
-    let truncate = config.storage.is_none()
-        && config
-            .faults
-            .truncate
-            .as_ref()
-            .is_some_and(|t| url.contains("/artifacts/") && url.contains(t.as_str()));
-    let mut reply = reply;
-    if truncate && reply.status == 200 {
-        // A download cut short on the way: only the first half arrives.
-        let half = reply.body.len() / 2;
-        reply.body.truncate(half);
-    }
     respond(request, reply);
 }
 
@@ -199,12 +189,14 @@ pub fn serve_storage(server: &tiny_http::Server, config: &Config) {
                 &format!("STORAGE {} {}", request.method(), request.url()),
             );
         }
-        let reply = storage_reply(config, request.method().as_str(), request.url());
+        let reply = storage_reply(config, request.method().as_str(), request.url(), true);
         respond(request, reply);
     }
 }
 
-fn storage_reply(config: &Config, method: &str, url: &str) -> Reply {
+/// An artifact from storage (`/<taskId>/<name>`), gzip-encoded (`gzip`, the storage origin)
+/// or as stored (the stand-in's own `/storage/` path).
+fn storage_reply(config: &Config, method: &str, url: &str, gzip: bool) -> Reply {
     if method == "OPTIONS" {
         return preflight();
     }
@@ -232,7 +224,7 @@ fn storage_reply(config: &Config, method: &str, url: &str) -> Reply {
         let half = reply.body.len() / 2;
         reply.body.truncate(half);
     }
-    if name.ends_with(".json") || name.ends_with(".yml") {
+    if gzip && (name.ends_with(".json") || name.ends_with(".yml")) {
         if !reply.body.starts_with(&[0x1f, 0x8b]) {
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             if gz.write_all(&reply.body).is_err() {
@@ -364,14 +356,23 @@ fn route(
         ("OPTIONS", _) => preflight(),
         ("GET", ["api", "queue", "v1", "task", id, "artifacts", name @ ..])
         | ("GET", ["api", "queue", "v1", "task", id, "runs", _, "artifacts", name @ ..]) => {
+            // As Taskcluster does for artifacts in S3: a redirect, to the storage origin or
+            // to this server's own `/storage/` path.
+            let storage = config
+                .storage
+                .clone()
+                .unwrap_or_else(|| format!("http://{host}/storage"));
             match artifact_name(name) {
-                Some(name) => match &config.storage {
-                    Some(storage) => redirect_to_storage(config, storage, id, &name),
-                    None => artifact(config, id, &name),
-                },
+                Some(name) => redirect_to_storage(config, &storage, id, &name),
                 None => error(404, "no such artifact"),
             }
         }
+        ("GET", ["storage", ..]) => storage_reply(
+            config,
+            method,
+            path.strip_prefix("/storage").unwrap_or(path),
+            false,
+        ),
         ("POST", ["api", "queue", "v1", "tasks", "status"]) => {
             let ids: Vec<String> = serde_json::from_slice::<Value>(body)
                 .ok()
@@ -618,6 +619,9 @@ fn signed_call(
 pub const SAMPLE_NSS: &str = "NssSampleDecision00001";
 pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
+/// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
+pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
+pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";
 
 /// A push to lay out in a stand-in folder.
 pub struct PushFiles<'a> {
@@ -631,6 +635,21 @@ pub struct PushFiles<'a> {
     /// Also list the existing tasks in the task group (`tasks/<decision>/group.json`), with
     /// states drawn deterministically from their labels, so the grid has real-looking jobs.
     pub group: bool,
+    /// Earlier action and cron tasks of the push, each with its own `label-to-taskid.json`.
+    pub earlier_runs: &'a [EarlierRun],
+    /// More index entries (path → taskId), e.g. where gecko looks the decision up.
+    pub index_entries: &'a [(String, String)],
+}
+
+/// An action or cron task that already ran on a sample push.
+#[derive(Debug, Clone)]
+pub struct EarlierRun {
+    pub task_id: String,
+    /// `action-callback` or `cron-task`.
+    pub kind: &'static str,
+    /// The index path it is listed under (its namespace plus its own taskId).
+    pub index_path: String,
+    pub label_to_taskid: BTreeMap<String, String>,
 }
 
 /// A plausible state for an existing sample task: mostly completed, some failed, a few still
@@ -736,10 +755,32 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
             )?;
         }
     }
+    for (path, task_id) in push.index_entries {
+        index.insert(path.clone(), json!(task_id));
+    }
+    for run in push.earlier_runs {
+        let task_id = &run.task_id;
+        write(
+            &format!("tasks/{task_id}/task.json"),
+            json!({"schedulerId": push.scheduler_id, "taskGroupId": id, "tags": {"kind": run.kind},
+                   "metadata": {"name": run.kind}})
+            .to_string()
+            .as_bytes(),
+        )?;
+        write(
+            &format!("tasks/{task_id}/artifacts/public/label-to-taskid.json"),
+            &serde_json::to_vec(&run.label_to_taskid).unwrap_or_default(),
+        )?;
+        index.insert(run.index_path.clone(), json!(task_id));
+    }
     write("index.json", Value::Object(index).to_string().as_bytes())?;
     if push.group {
-        let map: BTreeMap<String, String> =
+        let mut map: BTreeMap<String, String> =
             serde_json::from_slice(push.label_to_taskid).unwrap_or_default();
+        // Tasks of earlier runs are in the decision's task group too.
+        for run in push.earlier_runs {
+            map.extend(run.label_to_taskid.clone());
+        }
         let group: Vec<Value> = map
             .iter()
             .map(|(label, task_id)| {
@@ -766,6 +807,12 @@ pub fn samples_present(dir: &Path) -> bool {
     [SAMPLE_NSS, SAMPLE_REAL, SAMPLE_GENERATED]
         .iter()
         .all(|id| dir.join("tasks").join(id).join("group.json").is_file())
+        // Samples laid out before the Firefox-shaped history existed are laid out again.
+        && dir
+            .join("tasks")
+            .join(SAMPLE_GECKO_CRON)
+            .join("task.json")
+            .is_file()
 }
 
 /// Lays out the bundled sample pushes (if `dir` has none yet): application-services' real
@@ -799,6 +846,8 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             parameters: &parameters,
             index: None,
             group: true,
+            earlier_runs: &[],
+            index_entries: &[],
         },
     )?;
     let parameters: Value = serde_yaml::from_slice(include_bytes!(
@@ -819,6 +868,8 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             parameters: &parameters,
             index: None,
             group: true,
+            earlier_runs: &[],
+            index_entries: &[],
         },
     )?;
     let generated = crate::synth::generate(&crate::synth::Config {
@@ -832,6 +883,7 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
         gz.finish()?;
     }
     let parameters: Value = serde_yaml::from_str(&generated.parameters_yaml).unwrap_or(Value::Null);
+    let (earlier_runs, index_entries) = gecko_earlier_runs(&generated, &parameters);
     write_push(
         dir,
         &PushFiles {
@@ -842,6 +894,68 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             parameters: &parameters,
             index: Some(&generated.index),
             group: true,
+            earlier_runs: &earlier_runs,
+            index_entries: &index_entries,
         },
     )
+}
+
+/// The Firefox-shaped sample's history, indexed where gecko_taskgraph looks: the decision under
+/// `….revision.<rev>.taskgraph.decision`, an earlier add-new-jobs action (a debug test and the
+/// build it needed) under `….taskgraph.actions`, and a cron task (three toolchains the
+/// decision did not have) under `….cron`.
+fn gecko_earlier_runs(
+    push: &crate::synth::Push,
+    parameters: &Value,
+) -> (Vec<EarlierRun>, Vec<(String, String)>) {
+    let param = |k: &str| parameters.get(k).and_then(Value::as_str).unwrap_or("");
+    let revision = format!(
+        "gecko.v2.{}.revision.{}",
+        param("project"),
+        param("head_rev")
+    );
+    let mut action = BTreeMap::new();
+    for (i, test) in push
+        .requests
+        .get("test-needing-new-build")
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        action.insert(test.clone(), format!("EarlierActionTest{i:05}"));
+        if let Some(build) = push
+            .full_task_graph
+            .get(test)
+            .and_then(|t| t["dependencies"]["build"].as_str())
+        {
+            action.insert(build.to_string(), format!("EarlierActionBuild{i:04}"));
+        }
+    }
+    let cron: BTreeMap<String, String> = push
+        .full_task_graph
+        .keys()
+        .filter(|l| l.starts_with("toolchain-") && !push.label_to_taskid.contains_key(*l))
+        .take(3)
+        .enumerate()
+        .map(|(i, l)| (l.clone(), format!("CronToolchain{i:09}")))
+        .collect();
+    let runs = vec![
+        EarlierRun {
+            task_id: SAMPLE_GECKO_ACTION.into(),
+            kind: "action-callback",
+            index_path: format!("{revision}.taskgraph.actions.{SAMPLE_GECKO_ACTION}"),
+            label_to_taskid: action,
+        },
+        EarlierRun {
+            task_id: SAMPLE_GECKO_CRON.into(),
+            kind: "cron-task",
+            index_path: format!("{revision}.cron.{SAMPLE_GECKO_CRON}"),
+            label_to_taskid: cron,
+        },
+    ];
+    let decision = vec![(
+        format!("{revision}.taskgraph.decision"),
+        SAMPLE_GENERATED.to_string(),
+    )];
+    (runs, decision)
 }

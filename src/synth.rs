@@ -5,9 +5,11 @@
 //! platform, with about 4.6 edges and about 7 KB of JSON per task. Definitions use every
 //! construct the engine must resolve: `task-reference` strings and dict keys, `MOZ_FETCHES`
 //! JSON, public and private `artifact-reference`s, `<decision>`, `relative-datestamp`s, soft
-//! dependencies, `index-search`, `skip-unless-changed` and a project strategy upstream does not
-//! know. The push also has a decision `label-to-taskid.json`, index answers (hits, failed
-//! tasks, tasks that expire too early) and named requests.
+//! dependencies, `index-search`, `skip-unless-changed` and gecko's own strategies (`build`,
+//! `test`, `skip-unless-schedules`, `bugbug-*`, `platform-disperse`, `skip-unless-expanded`),
+//! which upstream taskgraph does not register. Performance suites include browsertime tests with
+//! their visual-metrics tasks. The push also has a decision `label-to-taskid.json`, index answers
+//! (hits, failed tasks, tasks that expire too early) and named requests.
 //!
 //! Randomness is a seeded splitmix64, so `(tasks, seed)` always gives the same bytes.
 
@@ -95,6 +97,7 @@ const SUITES: &[(&str, usize)] = &[
     ("talos-tp5o", 1),
     ("raptor-speedometer", 1),
     ("raptor-tp6", 12),
+    ("browsertime-tp6", 4),
 ];
 const OSES: &[&str] = &[
     "linux64",
@@ -230,6 +233,7 @@ pub fn generate(config: &Config) -> Push {
             }
         }
         dedupe(&mut deps);
+        let family = platform.split('-').next().unwrap_or("linux64");
         g.insert(
             build.clone(),
             entry(
@@ -237,7 +241,7 @@ pub fn generate(config: &Config) -> Push {
                 &build,
                 "build",
                 &deps,
-                Value::Null,
+                json!({"build": [family, "firefox"]}),
                 &[],
                 &[],
                 Role::Build,
@@ -251,7 +255,7 @@ pub fn generate(config: &Config) -> Push {
                 &signing,
                 "build-signing",
                 &[("build".into(), build.clone())],
-                Value::Null,
+                json!({"skip-unless-expanded": null}),
                 &[],
                 std::slice::from_ref(&build),
                 Role::Signing,
@@ -288,10 +292,14 @@ pub fn generate(config: &Config) -> Push {
                     deps.push(("missing".to_string(), format!("{label}-filtered-out")));
                 }
                 dedupe(&mut deps);
+                // Mostly gecko's `test` alias, as gecko's test transforms write it.
                 let optimization = match rng.below(20) {
                     0 => json!({"skip-unless-changed": ["dom/**", "testing/mochitest/**"]}),
                     1 => json!({"skip-unless-schedules": [suite]}),
-                    _ => Value::Null,
+                    2 => json!({"bugbug-reduced-manifests-fallback": [family, suite]}),
+                    3 => json!({"platform-disperse": null}),
+                    4 => Value::Null,
+                    _ => json!({"test": [family, suite]}),
                 };
                 let soft = if chunk == 1 && rng.below(4) == 0 {
                     vec![signing.clone()]
@@ -314,6 +322,25 @@ pub fn generate(config: &Config) -> Push {
                 tests_by_suite.entry(suite).or_default().push(label.clone());
                 if *bt == "debug" {
                     debug_tests.push(label.clone());
+                }
+                if suite.starts_with("browsertime") && budget > 0 {
+                    // gecko's visual-metrics task of a browsertime test runs on its results.
+                    budget -= 1;
+                    let vismet = format!("test-vismet-{platform}/{bt}-{suite}-{chunk}");
+                    g.insert(
+                        vismet.clone(),
+                        entry(
+                            &mut rng,
+                            &vismet,
+                            "visual-metrics-dep",
+                            &[("browsertime".to_string(), label.clone())],
+                            json!({"test": [family, "browsertime"]}),
+                            &[],
+                            &[],
+                            Role::Test,
+                        ),
+                    );
+                    all_tests.push(vismet);
                 }
                 all_tests.push(label);
             }

@@ -62,7 +62,13 @@ export interface Progress {
 export interface RemoteSource {
   rootUrl: string;
   decisionTaskId: string;
+  /** Whose action code to reproduce; default: detected from the decision task (Firefox and
+   * Thunderbird pushes, trust domain `gecko` or `comm`, run gecko_taskgraph's). */
+  flavour?: Flavour;
 }
+
+/** `gecko`: Firefox's gecko_taskgraph actions; `taskgraph`: taskcluster-taskgraph's. */
+export type Flavour = "gecko" | "taskgraph";
 
 /** Load a push from inputs already in memory. */
 export interface InputsSource {
@@ -79,6 +85,8 @@ export interface InputsSource {
   decisionTaskId?: string;
   /** Default `gecko`. */
   trustDomain?: string;
+  /** Default: from the trust domain (`gecko`, `comm`: gecko; else taskgraph). */
+  flavour?: Flavour;
   /** Default: the parameters' `level`, else `"3"`. */
   level?: string;
   /** Default `https://firefox-ci-tc.services.mozilla.com`. */
@@ -97,6 +105,10 @@ export interface Summary {
   trustDomain: string;
   level: string;
   rootUrl: string;
+  /** Whose action code the preview reproduces. */
+  flavour: Flavour;
+  /** Why: the evidence it was detected from, or "chosen by the user". */
+  flavourReason: string;
   /** Tasks in `full-task-graph.json`. */
   tasks: number;
   /** Dependency edges. */

@@ -791,8 +791,11 @@ impl Component for App {
                         {" · decision "}<a href={format!("{}/tasks/{}", s.root_url, s.decision_task_id)} target="_blank">{&s.decision_task_id}</a>
                         {format!(" · {} tasks in the graph, {} scheduled", s.tasks, s.existing)}
                         if !s.merged_from.is_empty() {
-                            {format!(" · {} earlier action(s) merged", s.merged_from.len())}
+                            {format!(" · {} earlier action(s) and cron task(s) merged", s.merged_from.len())}
                         }
+                        {" · "}<span class="flavour" id="flavour" title={format!("The preview reproduces {} actions: {}", s.flavour, s.flavour_reason)}>
+                            { if s.flavour == "gecko" { "gecko_taskgraph actions" } else { "taskgraph actions" } }
+                        </span>
                     </span>
                     <span class="push-buttons">
                         <button class={classes!("btn-push", self.filter.runnable.then_some("active"))} id="add-new-jobs"

@@ -15,6 +15,9 @@ pub struct Summary {
     pub root_url: String,
     pub trust_domain: String,
     pub level: String,
+    /// `gecko` or `taskgraph`: whose action code the preview reproduces, and why.
+    pub flavour: String,
+    pub flavour_reason: String,
     pub tasks: usize,
     pub existing: usize,
     pub project: String,

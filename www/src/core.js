@@ -3,9 +3,9 @@
 // index.js can also run it in-process ({ inline: true }, for Node and tests).
 //
 // Operations and their arguments (results are JSON text unless noted):
-//   load        { rootUrl, decisionTaskId }                    -> summary
+//   load        { rootUrl, decisionTaskId, flavour? }          -> summary
 //               | { fullTaskGraph: Uint8Array|ArrayBuffer, labelToTaskid?, parameters?,
-//                   index?, decisionTaskId?, trustDomain?, level?, rootUrl?, actions? }
+//                   index?, decisionTaskId?, trustDomain?, flavour?, level?, rootUrl?, actions? }
 //   jobs        {}                                             -> grid jobs
 //   jobsPage    { offset, limit }                              -> { total, jobs: grid jobs }
 //   preview     { labels, times?, now?, deterministicIds?, definitions? } -> preview
@@ -96,7 +96,7 @@ export async function createCore(wasm) {
       if (!args || !args.rootUrl || !args.decisionTaskId) {
         throw { kind: "bad-request", message: "load needs { rootUrl, decisionTaskId } or { fullTaskGraph, ... }", labels: [] };
       }
-      return previewer.loadPush(args.rootUrl, args.decisionTaskId, makeHost(onProgress));
+      return previewer.loadPush(args.rootUrl, args.decisionTaskId, makeHost(onProgress), args.flavour || undefined);
     },
     jobs: () => previewer.jobs(),
     jobsPage: (args) => previewer.jobsPage(args.offset || 0, args.limit || 5000),
