@@ -9,8 +9,11 @@ This imports the installed `taskgraph` package (24.5.1, from PyPI) and calls its
 * `create.create_task` records the definition after the real `resolve_timestamps` with a
   fixed `now`; `write_artifact` records the artifacts;
 * `slugid` hands out recognisable counter ids, so new taskIds can be mapped back to labels;
-* strategy names the package does not register are registered as the base "never" strategy
-  (the same treatment the Rust engine gives them, with a warning).
+* for gecko-flavoured cases, gecko_taskgraph's strategy names (read from the engine's
+  `GECKO_STRATEGIES` in src/engine/flavour.rs) are registered as never-replacing strategies, as
+  gecko registers them (none of gecko's strategies implements `should_replace_task`);
+* other strategy names the package does not register are registered as the base "never"
+  strategy (the same treatment the Rust engine gives them, with a warning).
 
 `run()` returns the canonical form `compare.py` also builds from our CLI output.
 """
@@ -24,6 +27,17 @@ import re
 import types
 
 MINTED = re.compile(r"UpStReAmNeW[0-9]{9}Xx")
+FLAVOUR_RS = os.path.join(os.path.dirname(__file__), "..", "..", "src", "engine", "flavour.rs")
+
+
+def gecko_strategies():
+    """The names in `GECKO_STRATEGIES` of src/engine/flavour.rs."""
+    with open(FLAVOUR_RS) as f:
+        text = f.read()
+    body = re.search(r"pub const GECKO_STRATEGIES: &\[&str\] = &\[(.*?)\];", text, re.S)
+    if not body:
+        raise RuntimeError(f"no GECKO_STRATEGIES in {FLAVOUR_RS}")
+    return re.findall(r'"([a-z0-9-]+)"', body.group(1))
 
 
 def _open(path):
@@ -122,6 +136,11 @@ def run(case):
     params.setdefault("files_changed", [])
     params["level"] = str(case.get("level") or params.get("level") or "3")
 
+    if case.get("flavour") == "gecko":
+        for name in gecko_strategies():
+            if name not in ob.registry:
+                ob.registry[name] = ob.OptimizationStrategy()
+                ob.registry[name].description = f"{name} (gecko: never replaces)"
     for task in full.tasks.values():
         if task.optimization:
             name = next(iter(task.optimization))
