@@ -90,7 +90,10 @@ fn readable_summary_groups_by_kind_and_names_sources() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("1 requested, 4 in the closure: 2 created, 2 reused, 0 removed"),
+        text.starts_with(
+            "flavour: taskgraph (trust domain \"example\": taskcluster-taskgraph)\n\
+             1 requested, 4 in the closure: 2 created, 2 reused, 0 removed"
+        ),
         "{text}"
     );
     assert!(text.contains("  build (1)\n    build-linux64/debug  [not in label-to-taskid, and its strategy (never) cannot reuse a task]"), "{text}");

@@ -107,7 +107,7 @@ impl Flavour {
         if matches!(trust_domain, "gecko" | "comm") {
             return (
                 Flavour::Gecko,
-                format!("trust domain {trust_domain:?} (Firefox's gecko_taskgraph)"),
+                format!("trust domain {trust_domain:?}: Firefox's gecko_taskgraph"),
             );
         }
         if decision_command.contains("mach") && decision_command.contains("taskgraph decision") {
@@ -118,7 +118,7 @@ impl Flavour {
         }
         (
             Flavour::Taskgraph,
-            format!("trust domain {trust_domain:?} (taskcluster-taskgraph)"),
+            format!("trust domain {trust_domain:?}: taskcluster-taskgraph"),
         )
     }
 }

@@ -91,10 +91,11 @@ before(async () => {
 after(() => synthDir && rmSync(synthDir, { recursive: true, force: true }));
 
 /** The synthetic push, loaded with its index answers; and the CLI's preview of a request. */
-async function synthetic() {
+async function synthetic(options = {}) {
   const read = (name) => readFileSync(join(synthDir, name));
   const previewer = createPreviewer({ inline: true, wasm: WASM });
   const summary = await previewer.load({
+    ...options,
     fullTaskGraph: read("full-task-graph.json.gz"),
     labelToTaskid: JSON.parse(read("label-to-taskid.json")),
     parameters: read("parameters.yml").toString("utf8"),
@@ -125,6 +126,27 @@ test("load: the NSS push's summary", () => {
   assert.equal(s.hasAddNewJobs, false);
   assert.deepEqual(s.mergedFrom, []);
   assert.ok(s.edges > 0);
+});
+
+test("flavour: detected from the trust domain, shown in the summary, and overridable", async () => {
+  assert.equal(nss.summary.flavour, "taskgraph");
+  assert.equal(nss.summary.flavourReason, 'trust domain "nss": taskcluster-taskgraph');
+  // The generated push is Firefox-shaped (trust domain gecko): gecko's strategy names are known.
+  const gecko = await synthetic();
+  assert.equal(gecko.summary.flavour, "gecko");
+  const labels = gecko.requests["fifty-tests-across-platforms"];
+  const ours = await gecko.previewer.preview({ labels, now: NOW, definitions: false });
+  assert.deepEqual(ours.warnings.filter((w) => w.kind === "unknown-strategy"), []);
+  // As a taskgraph push, the same names are unknown.
+  const plain = await synthetic({ flavour: "taskgraph" });
+  assert.equal(plain.summary.flavour, "taskgraph");
+  assert.equal(plain.summary.flavourReason, "chosen by the user");
+  const theirs = await plain.previewer.preview({ labels, now: NOW, definitions: false });
+  const unknown = theirs.warnings.filter((w) => w.kind === "unknown-strategy").map((w) => w.message);
+  assert.ok(unknown.some((m) => m.includes('"test"')), JSON.stringify(unknown));
+  // Everything but the warnings is the same: gecko's strategies never replace a task.
+  assert.deepEqual(theirs.iterations[0].reused, ours.iterations[0].reused);
+  await assert.rejects(synthetic({ flavour: "firefox" }), (e) => e.kind === "bad-request" || /flavour/.test(e.message));
 });
 
 test("load: application-services, and summary() repeats load's answer", async () => {
