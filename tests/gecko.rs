@@ -105,6 +105,18 @@ fn graph() -> Value {
             &["build-linux64/opt"],
             json!({"test": ["xpcshell"]}),
         ),
+        task(
+            "test-linux64-shippable/opt-browsertime-tp6-firefox-amazon-e10s",
+            "test",
+            &["build-linux64/opt"],
+            json!({"test": ["browsertime"]}),
+        ),
+        task(
+            "test-linux64-shippable/opt-browsertime-tp6-firefox-amazon-vismet",
+            "visual-metrics-dep",
+            &["test-linux64-shippable/opt-browsertime-tp6-firefox-amazon-e10s"],
+            json!({"test": ["browsertime"]}),
+        ),
     ] {
         g.insert(t["label"].as_str().unwrap().to_string(), t);
     }
@@ -459,4 +471,37 @@ fn another_indexed_decision_is_named() {
         .as_str()
         .unwrap()
         .contains("NewerDecision000000001"));
+}
+
+/// Older gecko revisions expanded a picked browsertime label to its downstream tasks and renamed
+/// `-vismet` labels (`get_downstream_browsertime_tasks`, `rename_browsertime_vismet_task`); the
+/// followed revision does neither, so a gecko preview adds exactly what was picked.
+#[test]
+fn browsertime_labels_are_not_expanded_by_current_gecko() {
+    let standin = start(&autoland("browsertime"));
+    let browsertime = "test-linux64-shippable/opt-browsertime-tp6-firefox-amazon-e10s";
+    let vismet = "test-linux64-shippable/opt-browsertime-tp6-firefox-amazon-vismet";
+    let out = preview(&standin, "GeckoDecision000000001", &[browsertime], &[]);
+    assert_success(&out);
+    let v = stdout_json(&out);
+    assert_eq!(v["requested"], json!([browsertime]));
+    assert_eq!(
+        v["iterations"][0]["created"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        [browsertime],
+        "the downstream vismet task is not added"
+    );
+    let out = preview(&standin, "GeckoDecision000000001", &[vismet], &[]);
+    assert_success(&out);
+    let v = stdout_json(&out);
+    let created: Vec<&String> = v["iterations"][0]["created"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    // The vismet label is not renamed to `…-e10s`: it is created with its dependency.
+    assert_eq!(created, [browsertime, vismet]);
 }

@@ -1,0 +1,89 @@
+// The page as in production: served from one origin, Taskcluster on a second, artifacts from a
+// third (the queue answers artifact requests with a 303 to storage, gzip-encoded there). The
+// browser sends CORS preflights for the JSON POSTs (index, statuses) and the signed trigger;
+// the page must preview exactly what the CLI does and trigger once.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser } from "./harness.mjs";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
+const NSS = "NssSampleDecision00001";
+const PICK = "test-bogo-linux32/debug";
+
+let site;
+let taskcluster;
+let browser;
+
+before(async () => {
+  // The page's origin serves the page only; Taskcluster is another stand-in, with its
+  // artifact storage on a third origin.
+  site = await startStandin({ www: SITE });
+  taskcluster = await startStandin({ www: SITE, faults: ["--storage-listen", "127.0.0.1:0"] });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  site?.stop();
+  taskcluster?.stop();
+});
+
+test("the page previews and triggers against a Taskcluster on another origin", async () => {
+  assert.notEqual(new URL(site.url).origin, new URL(taskcluster.url).origin);
+  const args = ["preview", "--root-url", taskcluster.url, "--decision-task-id", NSS, "--json", "--label", PICK];
+  const expected = JSON.parse(execFileSync(CLI, args, { encoding: "utf8", maxBuffer: 1 << 28 })).iterations[0];
+  // The action task the hook will "create", already done with what the CLI previews.
+  const action = "CrossOriginAction00001";
+  writeFileSync(join(SAMPLE_DIR, "next-action-task-id"), action);
+  mkdirSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public"), { recursive: true });
+  writeFileSync(join(SAMPLE_DIR, "tasks", action, "status.json"), JSON.stringify({ state: "completed", runs: [{ runId: 0, state: "completed" }] }));
+  writeFileSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public", "label-to-taskid.json"), JSON.stringify(expected.labelToTaskId));
+
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  const query = new URLSearchParams({ rootUrl: taskcluster.url, decisionTaskId: NSS, select: PICK });
+  await page.goto(`${site.url}/?${query}`);
+  const el = page.locator("#preview-counts");
+  await page.waitForFunction(
+    () => {
+      const detail = document.querySelector("#preview-counts .detail");
+      return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
+    },
+    null,
+    { timeout: 60000 },
+  );
+  assert.equal(Number(await el.getAttribute("data-created")), Object.keys(expected.created).length);
+  assert.equal(Number(await el.getAttribute("data-reused")), Object.keys(expected.reused).length);
+  assert.match(await page.locator("#flavour").textContent(), /taskgraph actions/);
+
+  await page.click("#trigger-button");
+  await page.waitForSelector("#trigger-request", { state: "attached" });
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", "demo-access-token");
+  await page.click("#confirm-trigger");
+  await page.waitForSelector(".status-matched", { timeout: 30000 });
+  assert.match(await page.locator("#status-line").textContent(), /Preview matched: action task CrossOriginAction00001/);
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  // One signed trigger reached Taskcluster; nothing went to the page's origin.
+  const calls = taskcluster.calls();
+  assert.equal(calls.length, 1, JSON.stringify(calls));
+  assert.equal(calls[0].call, "triggerHook");
+  assert.deepEqual(calls[0].payload.user.input, { tasks: [PICK] });
+  assert.deepEqual(site.calls(), []);
+  // The browser asked before the JSON POSTs and the signed trigger, and read artifacts from
+  // the storage origin.
+  const log = readFileSync(taskcluster.log, "utf8").split("\n");
+  const preflights = log.filter((l) => l.startsWith("OPTIONS "));
+  assert.ok(preflights.some((l) => l.includes("/api/index/v1/tasks/indexes") || l.includes("/api/queue/v1/tasks/status")), preflights.join("\n"));
+  assert.ok(preflights.some((l) => l.includes("/api/hooks/v1/hooks/")), preflights.join("\n"));
+  assert.ok(log.some((l) => l.startsWith("STORAGE GET /") && l.includes("full-task-graph.json")), "the graph came from storage");
+  const siteLog = readFileSync(site.log, "utf8");
+  assert.ok(!siteLog.includes("/api/"), "the page's origin served no API call");
+});
