@@ -914,30 +914,34 @@ fn gecko_earlier_runs(
         param("project"),
         param("head_rev")
     );
-    let mut action = BTreeMap::new();
-    for (i, test) in push
+    // Each run created what its request needed beyond the decision's tasks: the whole part of
+    // the closure that was not in the decision's map, as a real action's map lists it.
+    let tests: Vec<String> = push
         .requests
         .get("test-needing-new-build")
+        .cloned()
+        .unwrap_or_default();
+    let action: BTreeMap<String, String> = created_closure(push, &tests)
         .into_iter()
-        .flatten()
         .enumerate()
-    {
-        action.insert(test.clone(), format!("EarlierActionTest{i:05}"));
-        if let Some(build) = push
-            .full_task_graph
-            .get(test)
-            .and_then(|t| t["dependencies"]["build"].as_str())
-        {
-            action.insert(build.to_string(), format!("EarlierActionBuild{i:04}"));
-        }
-    }
-    let cron: BTreeMap<String, String> = push
+        .map(|(i, l)| (l, format!("EarlierAction{i:09}")))
+        .collect();
+    let toolchains: Vec<String> = push
         .full_task_graph
         .keys()
-        .filter(|l| l.starts_with("toolchain-") && !push.label_to_taskid.contains_key(*l))
+        .filter(|l| {
+            l.starts_with("toolchain-")
+                && !push.label_to_taskid.contains_key(*l)
+                && !action.contains_key(*l)
+        })
         .take(3)
+        .cloned()
+        .collect();
+    let cron: BTreeMap<String, String> = created_closure(push, &toolchains)
+        .into_iter()
+        .filter(|l| !action.contains_key(l))
         .enumerate()
-        .map(|(i, l)| (l.clone(), format!("CronToolchain{i:09}")))
+        .map(|(i, l)| (l, format!("CronTask{i:014}")))
         .collect();
     let runs = vec![
         EarlierRun {
@@ -958,4 +962,27 @@ fn gecko_earlier_runs(
         SAMPLE_GENERATED.to_string(),
     )];
     (runs, decision)
+}
+
+/// The labels of the closure of `roots` that the push's decision did not create, sorted.
+fn created_closure(push: &crate::synth::Push, roots: &[String]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue: Vec<String> = roots.to_vec();
+    while let Some(label) = queue.pop() {
+        if !seen.insert(label.clone()) {
+            continue;
+        }
+        let deps = push
+            .full_task_graph
+            .get(&label)
+            .and_then(|t| t["dependencies"].as_object());
+        for dep in deps.into_iter().flat_map(|d| d.values()) {
+            if let Some(dep) = dep.as_str() {
+                queue.push(dep.to_string());
+            }
+        }
+    }
+    seen.into_iter()
+        .filter(|l| !push.label_to_taskid.contains_key(l))
+        .collect()
 }
