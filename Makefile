@@ -79,6 +79,7 @@ www: setup-web
 
 # The page (index.html → dist/), with the worker, the engine and the demo host copied in.
 page: www
+	@cargo fetch --quiet  # Trunk builds offline: the page's crates must be downloaded first
 	PATH="$(TOOLS):$$PATH" RUSTFLAGS='$(WASM_FLAGS)' trunk build --release
 
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust

@@ -5,34 +5,13 @@
 //! decision, and knows gecko's strategy names; `--flavour taskgraph` switches all of that back.
 
 mod common;
-use common::{assert_success, stdout_json};
+use common::{assert_success, put, stdout_json, Standin};
 
 use std::fs;
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
-
-struct Standin {
-    child: Child,
-    url: String,
-    dir: PathBuf,
-}
-
-impl Drop for Standin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn put(dir: &Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, bytes).unwrap();
-}
 
 fn task(label: &str, kind: &str, deps: &[&str], optimization: Value) -> Value {
     let dependencies: serde_json::Map<String, Value> =

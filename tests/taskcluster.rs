@@ -5,37 +5,15 @@
 //! signatures checked by the server.
 
 mod common;
-use common::{assert_success, data, stdout_json};
+use common::{assert_success, data, put, stdout_json, Standin};
 
 use std::fs;
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
 use taskgraph_preview::taskcluster::client::{fetch, HttpRequest, NativeTransport, RetryPolicy};
 use taskgraph_preview::taskcluster::hawk::{self, Credentials};
-
-/// A running stand-in; killed when dropped.
-struct Standin {
-    child: Child,
-    url: String,
-    dir: PathBuf,
-}
-
-impl Drop for Standin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn put(dir: &Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, bytes).unwrap();
-}
 
 /// Serves example `ex` as a push: its decision task, artifacts, earlier actions and index.
 fn start(name: &str, ex: &str, decision: &str, trust_domain: &str, extra_args: &[&str]) -> Standin {

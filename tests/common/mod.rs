@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests that run the binaries.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, Output};
 
 use serde_json::Value;
 
@@ -28,4 +28,28 @@ pub fn assert_success(out: &Output) {
 pub fn stdout_json(out: &Output) -> Value {
     assert_success(out);
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A running stand-in Taskcluster; killed (and its folder removed) when dropped.
+#[allow(dead_code)]
+pub struct Standin {
+    pub child: Child,
+    pub url: String,
+    pub dir: PathBuf,
+}
+
+impl Drop for Standin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes `bytes` to `dir/rel`, creating folders.
+#[allow(dead_code)]
+pub fn put(dir: &Path, rel: &str, bytes: &[u8]) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
 }
