@@ -108,6 +108,18 @@ struct PreviewArgs {
     /// The Taskcluster proxy action tasks use for private artifacts ("" for none).
     #[arg(long, default_value = "http://taskcluster")]
     proxy_url: String,
+    /// Preview another action than add-new-jobs: retrigger, retrigger-multiple,
+    /// rebuild-cached-tasks (taskgraph's callbacks), or add-new-jobs itself.
+    #[arg(long, value_name = "NAME")]
+    action: Option<String>,
+    /// The action's input as JSON (e.g. '{"downstream": true, "times": 2}'); --label and
+    /// --times fill in add-new-jobs' tasks and the times of either.
+    #[arg(long, value_name = "JSON")]
+    input: Option<String>,
+    /// For a task action (retrigger): the taskId of the task (its label is looked up in the
+    /// merged label-to-taskid.json); or give its label with --label.
+    #[arg(long, value_name = "TASK_ID")]
+    task_id: Option<String>,
     /// Print the whole preview as one JSON object.
     #[arg(long)]
     json: bool,
@@ -274,6 +286,8 @@ struct Inputs {
     level: String,
     flavour: engine::Flavour,
     flavour_reason: String,
+    /// With --action: the calls and reruns the action task will make.
+    plan: Option<engine::callbacks::Plan>,
     /// Problems found while loading (prior runs without a map, ...).
     load_warnings: Vec<engine::Warning>,
     labels: Vec<String>,
@@ -293,7 +307,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         labels.extend(more);
         times = file_times;
     }
-    if args.labels.is_empty() && args.labels_file.is_none() {
+    if args.labels.is_empty() && args.labels_file.is_none() && args.action.is_none() {
         return Err("no labels: give --label (repeatable) or --labels PATH".into());
     }
     let now = match &args.now {
@@ -362,6 +376,23 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
     }
     let existing = parse::merge_label_to_taskid(maps);
+    let plan = match &args.action {
+        Some(action) => Some(action_plan(
+            args, action, &graph, &existing, &labels, times,
+        )?),
+        None => None,
+    };
+    // The labels whose closures the index answers are for: every call's, for an action.
+    let index_labels: Vec<String> = match &plan {
+        Some(plan) => plan
+            .calls
+            .iter()
+            .flat_map(|c| c.labels.iter().cloned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        None => labels.clone(),
+    };
     let answers = match (&args.index, &remote) {
         (Some(path), _) => {
             parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?
@@ -369,7 +400,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         (None, Some((_, _, transport))) => {
             let paths = engine::preview::index_search_paths_for(
                 &graph,
-                &labels,
+                &index_labels,
                 &mode_of(args, &parameters),
             )
             .map_err(|e| e.to_string())?;
@@ -398,6 +429,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         trust_domain,
         flavour,
         flavour_reason,
+        plan,
         level: args
             .level
             .clone()
@@ -445,16 +477,15 @@ fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
     FullTaskGraph::parse_source(source, threads).map_err(|e| format!("{}: {e}", named(path)))
 }
 
-fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, String> {
-    let parameters = &inputs.parameters;
-    let mode = mode_of(args, parameters);
-    let request = Request {
+/// The preview request `args` and `inputs` describe (an action replaces its labels and times).
+fn request_of<'a>(args: &PreviewArgs, inputs: &'a Inputs) -> Request<'a> {
+    Request {
         labels: inputs.labels.clone(),
         times: args.times.or(inputs.times).unwrap_or(1),
-        mode,
+        mode: mode_of(args, &inputs.parameters),
         flavour: inputs.flavour,
         existing: &inputs.existing,
-        parameters,
+        parameters: &inputs.parameters,
         answers: &inputs.answers,
         decision_task_id: inputs.decision_task_id.clone(),
         trust_domain: inputs.trust_domain.clone(),
@@ -464,7 +495,11 @@ fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, Strin
         now: inputs.now,
         with_task_graph: args.with_task_graph,
         threads: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-    };
+    }
+}
+
+fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, String> {
+    let request = request_of(args, inputs);
     let graph = &inputs.graph;
     let mut preview = if args.deterministic_ids {
         engine::preview(graph, &request, &mut CounterIds::golden())
@@ -478,7 +513,130 @@ fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, Strin
     Ok(preview)
 }
 
+/// `preview --action NAME`: every `create_tasks` call of the action and its reruns.
+fn run_action_preview(args: &PreviewArgs) -> Result<(), String> {
+    let inputs = load_inputs(args)?;
+    let Some(plan) = &inputs.plan else {
+        return Err("no action to preview".into());
+    };
+    let request = request_of(args, &inputs);
+    let graph = &inputs.graph;
+    let mut preview = if args.deterministic_ids {
+        engine::callbacks::preview_plan(graph, &request, plan, &mut CounterIds::golden())
+    } else {
+        engine::callbacks::preview_plan(graph, &request, plan, &mut || slugid::nice())
+    }
+    .map_err(|e| e.to_string())?;
+    preview
+        .warnings
+        .extend(inputs.load_warnings.iter().cloned());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let text = if args.json {
+        let mut text = serde_json::to_string(&preview).map_err(|e| format!("cannot write: {e}"))?;
+        text.push('\n');
+        text
+    } else {
+        action_summary(graph, &inputs, &preview)
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write: {e}"))
+}
+
+/// The readable summary of an action: reruns, then each call as `preview` prints one.
+fn action_summary(
+    graph: &FullTaskGraph,
+    inputs: &Inputs,
+    preview: &engine::callbacks::ActionPreview,
+) -> String {
+    let mut s = format!(
+        "flavour: {} ({})\naction {}: {} create_tasks call(s), {} rerun(s)\n",
+        inputs.flavour,
+        inputs.flavour_reason,
+        preview.action,
+        preview.calls.len(),
+        preview.reruns.len()
+    );
+    for rerun in &preview.reruns {
+        let _ = writeln!(s, "  rerun {}  {}", rerun.label, rerun.task_id);
+    }
+    for call in &preview.calls {
+        let suffix = if call.suffix.is_empty() {
+            "(none)"
+        } else {
+            &call.suffix
+        };
+        let _ = writeln!(s, "\n== call with suffix {suffix} ==");
+        let one = engine::Preview {
+            requested: call.requested.clone(),
+            times: 1,
+            closure: call.closure.clone(),
+            index_paths: Vec::new(),
+            iterations: vec![call.iteration.clone()],
+            warnings: Vec::new(),
+        };
+        s.push_str(&summary(graph, &one));
+    }
+    if !preview.warnings.is_empty() {
+        let _ = writeln!(s, "\nWarnings:");
+        for w in &preview.warnings {
+            let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
+        }
+    }
+    s
+}
+
+/// The plan of `--action`: its input from `--input`, completed by `--label`/`--labels` (the
+/// tasks of add-new-jobs, the task of retrigger) and `--times`.
+fn action_plan(
+    args: &PreviewArgs,
+    action: &str,
+    graph: &FullTaskGraph,
+    existing: &parse::LabelToTaskId,
+    labels: &[String],
+    file_times: Option<u32>,
+) -> Result<engine::callbacks::Plan, String> {
+    let mut input = match &args.input {
+        Some(text) => {
+            serde_json::from_str::<Value>(text).map_err(|e| format!("--input is not JSON: {e}"))?
+        }
+        None => Value::Object(serde_json::Map::new()),
+    };
+    if let Value::Object(map) = &mut input {
+        if action == "add-new-jobs" && !map.contains_key("tasks") {
+            map.insert("tasks".into(), serde_json::json!(labels));
+        }
+        if let Some(times) = args.times.or(file_times) {
+            map.entry("times").or_insert(serde_json::json!(times));
+        }
+    }
+    let task_label = match &args.task_id {
+        Some(id) => Some(
+            existing
+                .iter()
+                .find(|(_, t)| *t == id)
+                .map(|(l, _)| l.clone())
+                .ok_or_else(|| format!("--task-id {id}: no task of this push has that taskId"))?,
+        ),
+        None => labels.first().cloned(),
+    };
+    engine::callbacks::plan(
+        graph,
+        existing,
+        engine::callbacks::Target {
+            action,
+            input: &input,
+            task_label: task_label.as_deref(),
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn run_preview(args: &PreviewArgs) -> Result<(), String> {
+    if args.action.is_some() {
+        return run_action_preview(args);
+    }
     let started = std::time::Instant::now();
     let mut marks: Vec<(&str, std::time::Duration)> = Vec::new();
     let inputs = load_inputs(args)?;

@@ -11,6 +11,7 @@
 //! touches a web crate. `now` and a [`TaskIdSource`] are inputs, so the same request always
 //! gives the same preview, natively and in wasm32.
 
+pub mod callbacks;
 pub mod datestamps;
 pub mod error;
 pub mod finalize;

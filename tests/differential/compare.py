@@ -98,6 +98,45 @@ def generated_cases(binary, workdir, quick):
                                                        index=str(out / "index.json"), times=3, **common)
 
 
+def action_cases(quick):
+    """taskgraph's other callbacks that create tasks, on the real graphs: rebuild-cached-tasks,
+    retrigger (plain, times, downstream, force, refused), retrigger-multiple (clones and
+    reruns) and add-new-jobs through its callback."""
+    for d in sorted((DATA / "real").iterdir()):
+        graph = first_existing(d, "full-task-graph.json.gz", "full-task-graph.json")
+        existing = first_existing(d, "label-to-taskid.json")
+        if not existing:
+            continue
+        params = first_existing(d, "parameters.yml")
+        with upstream._open(graph) as f:
+            tasks = json.load(f)
+        l2t = json.loads(existing.read_text())
+        retriggerable = sorted(l for l, t in tasks.items() if (t.get("attributes") or {}).get("retrigger"))
+        others = sorted(l for l, t in tasks.items() if l in l2t and not (t.get("attributes") or {}).get("retrigger"))
+        # A task with dependents, for downstream.
+        depended = sorted({dep for t in tasks.values() for dep in (t.get("dependencies") or {}).values()})
+        common = dict(graph=str(graph), existing=[str(existing)], parameters=str(params) if params else None,
+                      labels=[], flavour="taskgraph")
+        name = f"action/{d.name}"
+        yield f"{name}/rebuild-cached-tasks", base_case(action="rebuild-cached-tasks", input={}, **common)
+        if retriggerable:
+            label = retriggerable[len(retriggerable) // 2]
+            yield f"{name}/retrigger", base_case(action="retrigger", input={}, task_label=label, **common)
+            yield f"{name}/retrigger-times-2", base_case(action="retrigger", input={"times": 2},
+                                                         task_label=label, **common)
+            requests = [{"tasks": retriggerable[:3], "times": 2}] + ([{"tasks": others[:2]}] if others else [])
+            yield f"{name}/retrigger-multiple", base_case(action="retrigger-multiple",
+                                                          input={"requests": requests}, **common)
+        if others:
+            yield f"{name}/retrigger-refused", base_case(action="retrigger", input={}, task_label=others[0], **common)
+        if depended and not quick:
+            label = depended[0]
+            yield f"{name}/retrigger-downstream-forced", base_case(
+                action="retrigger", input={"downstream": True, "force": True}, task_label=label, **common)
+        yield f"{name}/add-new-jobs-callback", base_case(
+            action="add-new-jobs", input={"tasks": sorted(tasks)[:2], "times": 2}, **common)
+
+
 def tricky_cases():
     d = DATA / "tricky"
     if not d.exists():
@@ -125,6 +164,11 @@ def run_ours(binary, case, workdir):
            "--flavour", case["flavour"]]
     for path in case["existing"]:
         cmd += ["--existing", path]
+    if case.get("action"):
+        cmd = [c for c in cmd if c not in ("--labels", str(labels_file))]
+        cmd += ["--action", case["action"], "--input", json.dumps(case["input"])]
+        if case.get("task_label"):
+            cmd += ["--label", case["task_label"]]
     if case.get("parameters"):
         cmd += ["--parameters", case["parameters"]]
     if case.get("index"):
@@ -137,29 +181,36 @@ def run_ours(binary, case, workdir):
             return {"crash": proc.stderr.strip()}
         return {"error": proc.stderr.strip()}
     out = json.loads(proc.stdout)
-    iterations = []
-    for it in out["iterations"]:
-        created = it["created"]
-        subst = {tid: f"<new:{label}>" for label, tid in created.items()}
-        copies = []
-        for label, ids in sorted((it.get("duplicates") or {}).items()):
-            for tid in ids:
-                subst[tid] = f"<new:{label}>"
-                copies.append(label)
-        subst[case["decision_task_id"]] = "<decision>"
-        subst[case["action_task_id"]] = "<action>"
-        canon = upstream.canonicalizer(subst, r"NewTaskId[0-9]{13}")
-        closure = set(out["closure"])
-        l2t = it["labelToTaskId"]
-        replaced = {l: l2t[l] for l in sorted(closure) if l in l2t and l not in created}
-        iterations.append({
-            "scheduled": sorted(created),
-            "replaced": replaced,
-            "removed": sorted(closure - set(created) - set(replaced)),
-            "tasks": {label: canon(it["tasks"][tid]) for label, tid in sorted(created.items())},
-            "copies": sorted(copies),
-        })
+    if case.get("action"):
+        calls = [{"suffix": c["suffix"], "requested": c["requested"], **canonical_iteration(c, c["closure"], case)}
+                 for c in out["calls"]]
+        return {"calls": calls, "reruns": out["reruns"], "warnings": out.get("warnings", [])}
+    iterations = [canonical_iteration(it, out["closure"], case) for it in out["iterations"]]
     return {"iterations": iterations, "warnings": out.get("warnings", [])}
+
+
+def canonical_iteration(it, closure, case):
+    """One create_tasks call of our output in the canonical form upstream.canonical builds."""
+    created = it["created"]
+    subst = {tid: f"<new:{label}>" for label, tid in created.items()}
+    copies = []
+    for label, ids in sorted((it.get("duplicates") or {}).items()):
+        for tid in ids:
+            subst[tid] = f"<new:{label}>"
+            copies.append(label)
+    subst[case["decision_task_id"]] = "<decision>"
+    subst[case["action_task_id"]] = "<action>"
+    canon = upstream.canonicalizer(subst, r"NewTaskId[0-9]{13}")
+    closure = set(closure)
+    l2t = it["labelToTaskId"]
+    replaced = {l: l2t[l] for l in sorted(closure) if l in l2t and l not in created}
+    return {
+        "scheduled": sorted(created),
+        "replaced": replaced,
+        "removed": sorted(closure - set(created) - set(replaced)),
+        "tasks": {label: canon(it["tasks"][tid]) for label, tid in sorted(created.items())},
+        "copies": sorted(copies),
+    }
 
 
 def first_difference(a, b, path="$"):
@@ -194,7 +245,8 @@ def main():
     failures, count = [], 0
     started = time.time()
     with tempfile.TemporaryDirectory() as workdir:
-        cases = list(real_cases(args.quick)) + list(generated_cases(binary, workdir, args.quick)) + list(tricky_cases())
+        cases = (list(real_cases(args.quick)) + list(generated_cases(binary, workdir, args.quick))
+                 + list(tricky_cases()) + list(action_cases(args.quick)))
         for name, case in cases:
             if args.only and args.only not in name:
                 continue
@@ -210,12 +262,20 @@ def main():
                     print(f"ok   {name}  (both fail: upstream {theirs['error'][:90]!r} / ours {ours['error'][:90]!r})")
                     continue
             else:
-                diff = first_difference(theirs["iterations"], ours["iterations"])
+                key = "calls" if case.get("action") else "iterations"
+                diff = first_difference(theirs[key], ours[key])
+                if not diff and case.get("action"):
+                    diff = first_difference(theirs["reruns"], ours["reruns"])
                 unknown = [w for w in ours["warnings"] if w["kind"] == "unknown-strategy"]
                 if not diff and case["flavour"] == "gecko" and unknown:
                     diff = f"gecko graph, yet unknown-strategy warnings: {unknown[0]['message']}"
                 if diff:
                     failures.append((name, diff))
+                elif case.get("action"):
+                    created = sum(len(c["scheduled"]) for c in ours["calls"])
+                    print(f"ok   {name}  ({len(ours['calls'])} calls, {created} created, "
+                          f"{len(ours['reruns'])} reruns, {len(ours['warnings'])} warnings)")
+                    continue
                 else:
                     it = ours["iterations"][0]
                     print(f"ok   {name}  ({len(it['scheduled'])} created, {len(it['replaced'])} reused, "

@@ -149,6 +149,8 @@ def run(case):
                 ob.registry[name].description = f"{name} (unknown: never)"
 
     graph_config = {"trust-domain": case["trust_domain"]}
+    if case.get("action"):
+        return run_callback(case, full, label_to_taskid, params, graph_config, submitted, artifacts)
     labels = case["labels"]
     for label in labels:  # add_new_jobs_action's own check
         if label not in full.tasks:
@@ -174,6 +176,56 @@ def run(case):
     except Exception as e:  # noqa: BLE001 - reported as data, compared with our error
         return {"error": f"{type(e).__name__}: {e}"}
     return {"iterations": iterations}
+
+
+def run_callback(case, full, label_to_taskid, params, graph_config, submitted, artifacts):
+    """Runs upstream's real callback of `case["action"]` (add-new-jobs, retrigger,
+    retrigger-multiple, rebuild-cached-tasks) with the push given as data: fetch_graph_and_labels
+    answers the graph and the merged map, the task's definition names `case["task_label"]`,
+    reruns are recorded. Every create_tasks call becomes one canonical iteration, with its
+    suffix."""
+    import taskgraph.actions.add_new_jobs as anj
+    import taskgraph.actions.rebuild_cached_tasks as rct
+    import taskgraph.actions.retrigger as rt
+    import taskgraph.actions.util as au
+
+    calls, reruns = [], []
+    real_create_tasks = au.create_tasks
+
+    def create_tasks(graph_config, to_run, full_task_graph, label_to_taskid, params,
+                     decision_task_id, suffix="", modifier=lambda t: t):
+        submitted.clear()
+        l2t = real_create_tasks(graph_config, to_run, full_task_graph, label_to_taskid, params,
+                                decision_task_id, suffix, modifier)
+        closure = full_task_graph.graph.transitive_closure(set(to_run)).nodes
+        calls.append({"suffix": str(suffix), "requested": sorted(set(to_run)),
+                      **canonical(closure, dict(l2t), submitted, case)})
+        return l2t
+
+    fetched = lambda *a, **k: (case["decision_task_id"], full, dict(label_to_taskid))  # noqa: E731
+    for mod in (anj, rct, rt):
+        mod.fetch_graph_and_labels = fetched
+        if hasattr(mod, "create_tasks"):
+            mod.create_tasks = create_tasks
+        if hasattr(mod, "combine_task_graph_files"):
+            mod.combine_task_graph_files = lambda suffixes: None
+    rt.taskcluster = types.SimpleNamespace(
+        get_task_definition=lambda task_id: {"metadata": {"name": case.get("task_label")}})
+    rt._rerun_task = lambda task_id, label: reruns.append({"label": label, "taskId": task_id})
+    callback = {
+        "add-new-jobs": anj.add_new_jobs_action,
+        "retrigger": rt.retrigger_action,
+        "retrigger-multiple": rt.retrigger_multiple,
+        "rebuild-cached-tasks": rct.rebuild_cached_tasks_action,
+    }[case["action"]]
+    try:
+        callback(params, graph_config, case["input"], case["decision_task_id"],
+                 "TaskOfTheAction0000001")
+    except SystemExit as e:
+        return {"error": f"SystemExit: {e}"}
+    except Exception as e:  # noqa: BLE001 - reported as data, compared with our error
+        return {"error": f"{type(e).__name__}: {e}"}
+    return {"calls": calls, "reruns": reruns}
 
 
 def canonical(closure, l2t, submitted, case):

@@ -1,0 +1,393 @@
+//! Action callbacks: which `create_tasks` calls an action task makes, and what it reruns
+//! instead, for taskcluster-taskgraph 24.5.1's callbacks that create tasks
+//! (`taskgraph/actions/add_new_jobs.py`, `retrigger.py`, `rebuild_cached_tasks.py`).
+//!
+//! A [`Plan`] is the list of calls (each with its suffix and its `to_run`) and of reruns; the
+//! preview of an action is one [`preview()`](super::preview()) per call, each on the original
+//! `label-to-taskid` map, as upstream does. Not to be confused with `crate::actions`, which reads
+//! `actions.json` and renders hooks.
+//!
+//! Actions that create no task (`rerun`, `cancel`, `cancel-all`) and `retrigger-decision`
+//! (a clone of a decision, action or cron task's own definition, outside the graph) are named
+//! by [`not_previewable`] instead of being shown with a made-up preview.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::Error;
+use super::ids::TaskIdSource;
+use super::model::FullTaskGraph;
+use super::optimize::strategies::is_falsy;
+use super::parse::LabelToTaskId;
+use super::preview::{Iteration, Request, Warning};
+
+/// The actions whose preview is computed here.
+pub const PREVIEWABLE: &[&str] = &[
+    "add-new-jobs",
+    "rebuild-cached-tasks",
+    "retrigger",
+    "retrigger-multiple",
+];
+
+/// Why an action has no preview, for the actions that create nothing previewable.
+pub fn not_previewable(action: &str) -> Option<&'static str> {
+    match action {
+        "rerun" => Some("rerun reruns the existing task (a new run of the same taskId); it creates no task"),
+        "cancel" => Some("cancel cancels the task; it creates no task"),
+        "cancel-all" => Some("cancel-all cancels every task of the group; it creates no task"),
+        "retrigger-decision" => Some(
+            "retriggering a decision, action or cron task clones its own definition; it is not in the graph",
+        ),
+        _ => None,
+    }
+}
+
+/// One `create_tasks` call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    /// The artifact suffix (`0`, `1-2`, or empty for none).
+    pub suffix: String,
+    /// `to_run`, sorted and distinct (upstream makes it a set).
+    pub labels: Vec<String>,
+}
+
+/// An existing task the action reruns instead of cloning (`_rerun_task`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rerun {
+    pub label: String,
+    pub task_id: String,
+}
+
+/// What an action task will do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub action: String,
+    pub calls: Vec<Call>,
+    pub reruns: Vec<Rerun>,
+}
+
+/// What the action targets: its input and, for task actions, the label of the task it was
+/// triggered on (upstream reads it from the task's `metadata.name`).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub action: &'a str,
+    pub input: &'a Value,
+    pub task_label: Option<&'a str>,
+}
+
+/// Computes the plan of `target` on `graph` with the merged `existing` map.
+pub fn plan(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    target: Target<'_>,
+) -> Result<Plan, Error> {
+    let input = target.input;
+    if !input.is_object() && !input.is_null() {
+        return Err(bad(format!(
+            "the input of {:?} must be an object",
+            target.action
+        )));
+    }
+    let (calls, reruns) = match target.action {
+        "add-new-jobs" => add_new_jobs(graph, input)?,
+        "retrigger" => retrigger(graph, existing, input, task_label(target)?)?,
+        "retrigger-multiple" => retrigger_multiple(graph, existing, input)?,
+        "rebuild-cached-tasks" => rebuild_cached_tasks(graph),
+        other => {
+            return Err(bad(match not_previewable(other) {
+                Some(why) => format!("{other:?} has no preview: {why}"),
+                None => format!(
+                    "{other:?} cannot be previewed (previewable: {})",
+                    PREVIEWABLE.join(", ")
+                ),
+            }))
+        }
+    };
+    Ok(Plan {
+        action: target.action.to_string(),
+        calls,
+        reruns,
+    })
+}
+
+fn bad(message: String) -> Error {
+    Error::BadRequest { message }
+}
+
+fn task_label<'a>(target: Target<'a>) -> Result<&'a str, Error> {
+    target.task_label.ok_or_else(|| {
+        bad(format!(
+            "{:?} is a task action: give the task it retriggers",
+            target.action
+        ))
+    })
+}
+
+/// `input[key]` as an integer in 1..=100 (default 1), as the schemas require.
+fn times(input: &Value, key: &str, what: &str) -> Result<u32, Error> {
+    match input.get(key) {
+        None | Some(Value::Null) => Ok(1),
+        Some(v) => v
+            .as_u64()
+            .filter(|t| (1..=100).contains(t))
+            .and_then(|t| u32::try_from(t).ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{what}: times must be an integer from 1 to 100, not {v}"
+                ))
+            }),
+    }
+}
+
+fn flag(input: &Value, key: &str) -> bool {
+    input.get(key).is_some_and(|v| !is_falsy(v))
+}
+
+/// A list of label strings at `input[key]`.
+fn labels(value: Option<&Value>, what: &str) -> Result<Vec<String>, Error> {
+    let Some(Value::Array(items)) = value else {
+        return Err(bad(format!("{what} must be a list of task labels")));
+    };
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad(format!("{what} must hold labels (strings), found {v}")))
+        })
+        .collect()
+}
+
+fn sorted(labels: impl IntoIterator<Item = String>) -> Vec<String> {
+    labels
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// `_should_retrigger`: the task's `attributes.retrigger`, truthy; a label not in the graph
+/// should not be retriggered.
+fn should_retrigger(graph: &FullTaskGraph, label: &str) -> bool {
+    graph
+        .attributes(label)
+        .and_then(|a| a.get("retrigger").cloned())
+        .is_some_and(|v| !is_falsy(&v))
+}
+
+/// `add_new_jobs_action`: `times` calls with suffixes `0`, `1`, …; every label must be in the
+/// graph (the first unknown one fails the action).
+fn add_new_jobs(graph: &FullTaskGraph, input: &Value) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
+    let to_run = labels(input.get("tasks"), "add-new-jobs: input.tasks")?;
+    if let Some(unknown) = to_run.iter().find(|l| graph.get(l).is_none()) {
+        return Err(bad(format!("{unknown} was not found in the task-graph")));
+    }
+    let times = times(input, "times", "add-new-jobs")?;
+    let to_run = sorted(to_run);
+    Ok((
+        (0..times)
+            .map(|i| Call {
+                suffix: i.to_string(),
+                labels: to_run.clone(),
+            })
+            .collect(),
+        Vec::new(),
+    ))
+}
+
+/// `retrigger_action`: the task, or with `downstream` every task that depends on it and
+/// exists, `times` times (suffixes `0`, `1`, …). Without `force`, a task whose
+/// `attributes.retrigger` is not set fails the action.
+fn retrigger(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    input: &Value,
+    label: &str,
+) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
+    if !flag(input, "force") && !should_retrigger(graph, label) {
+        return Err(bad(format!(
+            "{label:?} should not be retriggered (its attributes.retrigger is not set, or it is \
+             not in the graph); the action would fail: rerun it, or retrigger with force"
+        )));
+    }
+    let to_run = if flag(input, "downstream") {
+        let idx = graph.index_of(label).ok_or_else(|| Error::UnknownLabels {
+            labels: vec![label.to_string()],
+        })?;
+        let mut seen = BTreeSet::from([idx]);
+        let mut queue = vec![idx];
+        while let Some(node) = queue.pop() {
+            for dependent in graph.dependents_of(node) {
+                if seen.insert(dependent) {
+                    queue.push(dependent);
+                }
+            }
+        }
+        sorted(
+            seen.into_iter()
+                .map(|i| graph.label(i).to_string())
+                .filter(|l| existing.contains_key(l)),
+        )
+    } else {
+        vec![label.to_string()]
+    };
+    let times = times(input, "times", "retrigger")?;
+    Ok((
+        (0..times)
+            .map(|i| Call {
+                suffix: i.to_string(),
+                labels: to_run.clone(),
+            })
+            .collect(),
+        Vec::new(),
+    ))
+}
+
+/// `retrigger_multiple`: per request `i`, tasks whose `attributes.retrigger` is set are cloned
+/// `times` times (suffixes `i-0`, `i-1`, …); the others are rerun (their taskId must be in the
+/// map, else the action fails).
+fn retrigger_multiple(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    input: &Value,
+) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
+    let requests = match input.get("requests") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(r)) => r.clone(),
+        Some(other) => {
+            return Err(bad(format!(
+                "retrigger-multiple: input.requests must be a list, not {other}"
+            )))
+        }
+    };
+    let mut calls = Vec::new();
+    let mut reruns = Vec::new();
+    for (i, request) in requests.iter().enumerate() {
+        let what = format!("retrigger-multiple: requests[{i}]");
+        let times = times(request, "times", &what)?;
+        let tasks = labels(request.get("tasks"), &format!("{what}.tasks"))?;
+        let (clone, rerun): (Vec<String>, Vec<String>) =
+            tasks.into_iter().partition(|l| should_retrigger(graph, l));
+        for label in rerun {
+            let task_id = existing.get(&label).ok_or_else(|| {
+                bad(format!(
+                    "{what}: {label:?} would be rerun, but no task of this push has that label"
+                ))
+            })?;
+            reruns.push(Rerun {
+                label,
+                task_id: task_id.clone(),
+            });
+        }
+        let clone = sorted(clone);
+        for j in 0..times {
+            calls.push(Call {
+                suffix: format!("{i}-{j}"),
+                labels: clone.clone(),
+            });
+        }
+    }
+    Ok((calls, reruns))
+}
+
+/// `rebuild_cached_tasks_action`: one call (no suffix) with every task whose
+/// `attributes.cached_task` is set; none when there is no such task.
+fn rebuild_cached_tasks(graph: &FullTaskGraph) -> (Vec<Call>, Vec<Rerun>) {
+    let cached = sorted(
+        graph
+            .labels_unsorted()
+            .filter(|l| {
+                graph
+                    .attributes(l)
+                    .and_then(|a| a.get("cached_task").cloned())
+                    .is_some_and(|v| !is_falsy(&v))
+            })
+            .map(str::to_string),
+    );
+    let calls = if cached.is_empty() {
+        Vec::new()
+    } else {
+        vec![Call {
+            suffix: String::new(),
+            labels: cached,
+        }]
+    };
+    (calls, Vec::new())
+}
+
+/// One call's outcome: what upstream's `create_tasks` with this suffix would create.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallPreview {
+    pub suffix: String,
+    /// `to_run`, sorted.
+    pub requested: Vec<String>,
+    /// The closure of `to_run`, sorted.
+    pub closure: Vec<String>,
+    #[serde(flatten)]
+    pub iteration: Iteration,
+}
+
+/// The preview of an action: every call, the reruns, and the warnings of all calls (each
+/// once).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionPreview {
+    pub action: String,
+    pub reruns: Vec<Rerun>,
+    pub calls: Vec<CallPreview>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Previews every call of `plan` with the settings of `template` (its labels and `times` are
+/// replaced by each call's). Consecutive calls of the same labels are one multi-iteration
+/// preview, as they decide the same way.
+pub fn preview_plan(
+    graph: &FullTaskGraph,
+    template: &Request<'_>,
+    plan: &Plan,
+    ids: &mut dyn TaskIdSource,
+) -> Result<ActionPreview, Error> {
+    let mut calls = Vec::with_capacity(plan.calls.len());
+    let mut warnings: Vec<Warning> = Vec::new();
+    let mut start = 0;
+    while let Some(first) = plan.calls.get(start) {
+        let run = plan.calls[start..]
+            .iter()
+            .take_while(|c| c.labels == first.labels)
+            .take(100)
+            .count();
+        let request = Request {
+            labels: first.labels.clone(),
+            times: u32::try_from(run).unwrap_or(1),
+            ..template.clone()
+        };
+        let preview = super::preview(graph, &request, ids)?;
+        for (call, iteration) in plan.calls[start..start + run]
+            .iter()
+            .zip(preview.iterations)
+        {
+            calls.push(CallPreview {
+                suffix: call.suffix.clone(),
+                requested: preview.requested.clone(),
+                closure: preview.closure.clone(),
+                iteration,
+            });
+        }
+        for w in preview.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+        start += run;
+    }
+    Ok(ActionPreview {
+        action: plan.action.clone(),
+        reruns: plan.reruns.clone(),
+        calls,
+        warnings,
+    })
+}
