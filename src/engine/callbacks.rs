@@ -391,3 +391,230 @@ pub fn preview_plan(
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// docker-image ← build (retrigger) ← test-a (retrigger), test-b; `cached_task` on the image.
+    fn graph() -> FullTaskGraph {
+        let task = |label: &str, deps: Value, attributes: Value| {
+            json!({"label": label, "kind": "k", "attributes": attributes, "dependencies": deps,
+                   "optimization": null, "soft_dependencies": [], "if_dependencies": [],
+                   "task": {"metadata": {"name": label}, "deadline": {"relative-datestamp": "1 day"}}})
+        };
+        let g = json!({
+            "docker-image": task("docker-image", json!({}), json!({"cached_task": {"digest": "x"}})),
+            "build": task("build", json!({"image": "docker-image"}), json!({"retrigger": true})),
+            "test-a": task("test-a", json!({"build": "build"}), json!({"retrigger": "false"})),
+            "test-b": task("test-b", json!({"build": "build"}), json!({"retrigger": 0})),
+        });
+        FullTaskGraph::parse(g.to_string().into_bytes()).unwrap()
+    }
+
+    fn existing() -> LabelToTaskId {
+        [("build", "B"), ("test-a", "TA"), ("test-b", "TB")]
+            .into_iter()
+            .map(|(l, t)| (l.to_string(), t.to_string()))
+            .collect()
+    }
+
+    fn plan_of(action: &str, input: Value, task: Option<&str>) -> Result<Plan, Error> {
+        plan(
+            &graph(),
+            &existing(),
+            Target {
+                action,
+                input: &input,
+                task_label: task,
+            },
+        )
+    }
+
+    fn calls(plan: &Plan) -> Vec<(&str, Vec<&str>)> {
+        plan.calls
+            .iter()
+            .map(|c| {
+                (
+                    c.suffix.as_str(),
+                    c.labels.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn retrigger_downstream_takes_existing_dependents_times_times() {
+        let p = plan_of(
+            "retrigger",
+            json!({"downstream": true, "times": 2}),
+            Some("build"),
+        )
+        .unwrap();
+        let all = vec!["build", "test-a", "test-b"];
+        assert_eq!(calls(&p), [("0", all.clone()), ("1", all)]);
+        // The image is not in the map: downstream of it, only existing tasks are cloned.
+        let p = plan_of(
+            "retrigger",
+            json!({"downstream": true, "force": true}),
+            Some("docker-image"),
+        )
+        .unwrap();
+        assert_eq!(calls(&p), [("0", vec!["build", "test-a", "test-b"])]);
+    }
+
+    #[test]
+    fn retrigger_follows_python_truthiness_of_attributes_retrigger() {
+        // "false" is a non-empty string: truthy.
+        assert!(plan_of("retrigger", json!({}), Some("test-a")).is_ok());
+        let refused = plan_of("retrigger", json!({}), Some("test-b")).unwrap_err();
+        assert!(refused
+            .to_string()
+            .contains("\"test-b\" should not be retriggered"));
+        assert!(plan_of("retrigger", json!({"force": 1}), Some("test-b")).is_ok());
+        let no_task = plan_of("retrigger", json!({}), None).unwrap_err();
+        assert!(no_task.to_string().contains("task action"), "{no_task}");
+    }
+
+    #[test]
+    fn retrigger_multiple_clones_and_reruns() {
+        let p = plan_of(
+            "retrigger-multiple",
+            json!({"requests": [{"tasks": ["test-a", "test-b", "build"], "times": 2}, {"tasks": ["test-b"]}]}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            calls(&p),
+            [
+                ("0-0", vec!["build", "test-a"]),
+                ("0-1", vec!["build", "test-a"]),
+                ("1-0", vec![])
+            ]
+        );
+        assert_eq!(
+            p.reruns,
+            [
+                Rerun {
+                    label: "test-b".into(),
+                    task_id: "TB".into()
+                },
+                Rerun {
+                    label: "test-b".into(),
+                    task_id: "TB".into()
+                }
+            ]
+        );
+        // A task to rerun that no task of the push has fails the action (upstream KeyError).
+        let e = plan_of(
+            "retrigger-multiple",
+            json!({"requests": [{"tasks": ["docker-image"]}]}),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("requests[0]"), "{e}");
+        let e = plan_of(
+            "retrigger-multiple",
+            json!({"requests": [{"tasks": ["build"], "times": 101}]}),
+            None,
+        )
+        .unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("times must be an integer from 1 to 100"));
+    }
+
+    #[test]
+    fn rebuild_cached_tasks_and_add_new_jobs() {
+        let p = plan_of("rebuild-cached-tasks", json!({}), None).unwrap();
+        assert_eq!(calls(&p), [("", vec!["docker-image"])]);
+        let p = plan_of(
+            "add-new-jobs",
+            json!({"tasks": ["test-b", "test-a", "test-b"], "times": 3}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.calls.len(), 3);
+        assert_eq!(calls(&p)[2], ("2", vec!["test-a", "test-b"]));
+        let e = plan_of("add-new-jobs", json!({"tasks": ["nope"]}), None).unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("nope was not found in the task-graph"));
+    }
+
+    #[test]
+    fn actions_without_a_preview_say_why() {
+        let e = plan_of("rerun", json!({}), Some("build")).unwrap_err();
+        assert!(e.to_string().contains("creates no task"), "{e}");
+        let e = plan_of("backfill", json!({}), None).unwrap_err();
+        assert!(e.to_string().contains("cannot be previewed"), "{e}");
+        let e = plan_of("retrigger", json!([1]), Some("build")).unwrap_err();
+        assert!(e.to_string().contains("must be an object"), "{e}");
+    }
+
+    #[test]
+    fn a_plan_previews_call_by_call() {
+        let graph = graph();
+        let existing = existing();
+        let input = json!({"requests": [{"tasks": ["build"], "times": 2}, {"tasks": ["test-a"]}]});
+        let p = plan(
+            &graph,
+            &existing,
+            Target {
+                action: "retrigger-multiple",
+                input: &input,
+                task_label: None,
+            },
+        )
+        .unwrap();
+        let request = Request {
+            labels: vec![],
+            times: 1,
+            mode: super::super::Mode::AddNewJobs {
+                action_task_id: "A".into(),
+            },
+            flavour: super::super::Flavour::Taskgraph,
+            existing: &existing,
+            parameters: &json!({}),
+            answers: &super::super::IndexAnswers::default(),
+            decision_task_id: "D".into(),
+            trust_domain: "t".into(),
+            level: "3".into(),
+            root_url: "https://tc".into(),
+            proxy_url: None,
+            now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+            with_task_graph: false,
+            threads: 1,
+        };
+        let preview = preview_plan(
+            &graph,
+            &request,
+            &p,
+            &mut super::super::CounterIds::golden(),
+        )
+        .unwrap();
+        let suffixes: Vec<&str> = preview.calls.iter().map(|c| c.suffix.as_str()).collect();
+        assert_eq!(suffixes, ["0-0", "0-1", "1-0"]);
+        // Each call gets new ids; the image is not in the map, so it is created with the build.
+        let first: Vec<&String> = preview.calls[0].iteration.created.keys().collect();
+        assert_eq!(first, ["build", "docker-image"]);
+        assert_ne!(
+            preview.calls[0].iteration.created["build"],
+            preview.calls[1].iteration.created["build"]
+        );
+        // The build exists, but its image does not: it cannot be reused, so it is built again.
+        let third = &preview.calls[2].iteration;
+        assert_eq!(
+            third.created.keys().collect::<Vec<_>>(),
+            ["build", "docker-image", "test-a"]
+        );
+        assert_eq!(
+            third.reasons["build"],
+            "depends on docker-image, which is not reused"
+        );
+    }
+}
