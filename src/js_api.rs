@@ -275,19 +275,72 @@ fn with_session<R>(
     }
 }
 
+/// One action preview request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ActionRequest {
+    action: String,
+    #[serde(default)]
+    input: Value,
+    /// For task actions: the task's label, or its taskId (looked up in the merged map).
+    #[serde(default)]
+    task_label: Option<String>,
+    #[serde(default)]
+    task_id: Option<String>,
+    #[serde(default)]
+    now: Option<String>,
+    #[serde(default)]
+    deterministic_ids: bool,
+    /// Include every created task's definition; default true.
+    #[serde(default = "yes")]
+    definitions: bool,
+}
+
+/// The `now` of a request: RFC 3339, or the clock.
+fn now_of(text: Option<&str>) -> Result<chrono::NaiveDateTime, JsValue> {
+    match text {
+        Some(text) => engine::datestamps::parse_rfc3339(text).ok_or_else(|| {
+            bad_request(format!(
+                "now {text:?} is not an RFC 3339 time (e.g. 2025-12-01T00:00:00.000Z)"
+            ))
+        }),
+        None => Ok(now_utc()),
+    }
+}
+
+/// The plan of an action request on the loaded push.
+fn action_plan(
+    session: &Session,
+    request: &ActionRequest,
+) -> Result<engine::callbacks::Plan, JsValue> {
+    let task_label = match (&request.task_label, &request.task_id) {
+        (Some(label), _) => Some(label.clone()),
+        (None, Some(id)) => Some(
+            session
+                .existing
+                .iter()
+                .find(|(_, t)| *t == id)
+                .map(|(l, _)| l.clone())
+                .ok_or_else(|| bad_request(format!("taskId {id}: no task of this push")))?,
+        ),
+        (None, None) => None,
+    };
+    let input = if request.input.is_null() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        request.input.clone()
+    };
+    session
+        .plan(&request.action, &input, task_label.as_deref())
+        .map_err(js_err)
+}
+
 fn parse_request(request: &str) -> Result<PreviewRequest, JsValue> {
     serde_json::from_str(request).map_err(|e| bad_request(format!("preview request: {e}")))
 }
 
 fn compute(session: &Session, request: &PreviewRequest) -> Result<Preview, JsValue> {
-    let now = match &request.now {
-        Some(text) => engine::datestamps::parse_rfc3339(text).ok_or_else(|| {
-            bad_request(format!(
-                "now {text:?} is not an RFC 3339 time (e.g. 2025-12-01T00:00:00.000Z)"
-            ))
-        })?,
-        None => now_utc(),
-    };
+    let now = now_of(request.now.as_deref())?;
     let result = if request.deterministic_ids {
         session.preview(
             &request.labels,
@@ -525,6 +578,54 @@ impl Previewer {
                 Ok((preview, json))
             })?;
             *last.borrow_mut() = Some(preview);
+            Ok(json.into())
+        })
+    }
+
+    /// The preview of another action (`{action, input?, taskLabel? | taskId?, now?,
+    /// deterministicIds?, definitions?}`): every `create_tasks` call of its callback and the
+    /// tasks it reruns (JSON `ActionPreview`, the CLI's `preview --action --json` shape).
+    #[wasm_bindgen(js_name = previewAction)]
+    pub fn preview_action(&self, request: String, host: JsValue) -> js_sys::Promise {
+        let cell = self.session.clone();
+        future_to_promise(async move {
+            let request: ActionRequest = serde_json::from_str(&request)
+                .map_err(|e| bad_request(format!("action request: {e}")))?;
+            let transport = JsTransport { host };
+            let labels = with_session(&cell, |s| {
+                action_plan(s, &request).map(|plan| Session::plan_labels(&plan))
+            })?;
+            let missing = with_session(&cell, |s| s.missing_index_paths(&labels).map_err(js_err))?;
+            if !missing.is_empty() {
+                let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
+                let answers = crate::taskcluster::loader::index_answers(
+                    &transport,
+                    &root_url,
+                    &missing,
+                    Default::default(),
+                )
+                .await
+                .map_err(|e| js_err(SessionError::from(e)))?;
+                if let Some(session) = cell.borrow_mut().as_mut() {
+                    session.add_answers(missing, answers);
+                }
+            }
+            let json = with_session(&cell, |s| {
+                let plan = action_plan(s, &request)?;
+                let now = now_of(request.now.as_deref())?;
+                let mut preview = if request.deterministic_ids {
+                    s.preview_plan(&plan, now, &mut CounterIds::golden())
+                } else {
+                    s.preview_plan(&plan, now, &mut nice_slugid)
+                }
+                .map_err(js_err)?;
+                if !request.definitions {
+                    for call in &mut preview.calls {
+                        call.iteration.tasks.clear();
+                    }
+                }
+                to_json(&preview)
+            })?;
             Ok(json.into())
         })
     }

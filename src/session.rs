@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::actions::{ActionError, ActionsJson, Trigger};
+use crate::engine::callbacks::{self, ActionPreview, Plan};
 use crate::engine::{
     self, parse, runnable, Flavour, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview,
     Request, TaskIdSource, Warning,
@@ -326,16 +327,53 @@ impl Session {
         }
     }
 
-    /// The preview of adding `labels` `times` times, as the action task would compute it at
-    /// `now`.
-    pub fn preview(
+    /// The plan of an action on this push (`input`; `task_label` for task actions).
+    pub fn plan(
         &self,
-        labels: &[String],
-        times: u32,
+        action: &str,
+        input: &Value,
+        task_label: Option<&str>,
+    ) -> Result<Plan, engine::Error> {
+        callbacks::plan(
+            &self.graph,
+            &self.existing,
+            callbacks::Target {
+                action,
+                input,
+                task_label,
+            },
+        )
+    }
+
+    /// The labels every call of `plan` runs (what index answers are needed for).
+    pub fn plan_labels(plan: &Plan) -> Vec<String> {
+        plan.calls
+            .iter()
+            .flat_map(|c| c.labels.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The preview of every call of `plan`, as the action task would compute it at `now`.
+    pub fn preview_plan(
+        &self,
+        plan: &Plan,
         now: NaiveDateTime,
         ids: &mut dyn TaskIdSource,
-    ) -> Result<Preview, engine::Error> {
-        let request = Request {
+    ) -> Result<ActionPreview, engine::Error> {
+        let request = self.request(&[], 1, now);
+        let mut preview = callbacks::preview_plan(&self.graph, &request, plan, ids)?;
+        for w in &self.load_warnings {
+            if !preview.warnings.contains(w) {
+                preview.warnings.push(w.clone());
+            }
+        }
+        Ok(preview)
+    }
+
+    fn request(&self, labels: &[String], times: u32, now: NaiveDateTime) -> Request<'_> {
+        Request {
             labels: labels.to_vec(),
             times,
             mode: self.mode(),
@@ -351,7 +389,19 @@ impl Session {
             now,
             with_task_graph: false,
             threads: 1,
-        };
+        }
+    }
+
+    /// The preview of adding `labels` `times` times, as the action task would compute it at
+    /// `now`.
+    pub fn preview(
+        &self,
+        labels: &[String],
+        times: u32,
+        now: NaiveDateTime,
+        ids: &mut dyn TaskIdSource,
+    ) -> Result<Preview, engine::Error> {
+        let request = self.request(labels, times, now);
         let mut preview = engine::preview(&self.graph, &request, ids)?;
         preview.warnings.extend(self.load_warnings.iter().cloned());
         Ok(preview)

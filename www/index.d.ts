@@ -288,6 +288,41 @@ export interface Comparison {
   differences: string[];
 }
 
+/** An action to preview. */
+export interface ActionRequest {
+  /** `retrigger`, `retrigger-multiple`, `rebuild-cached-tasks` or `add-new-jobs`. */
+  action: string;
+  /** The action's input, as its schema in actions.json defines it (e.g. `{ downstream: true,
+   * times: 2 }` for retrigger, `{ requests: [{ tasks, times }] }` for retrigger-multiple). */
+  input?: Record<string, unknown>;
+  /** Task actions (retrigger): the task's label, or its taskId. */
+  taskLabel?: string;
+  taskId?: string;
+  now?: string;
+  deterministicIds?: boolean;
+  /** Include the created definitions (default true; `tasks` is empty without). */
+  definitions?: boolean;
+}
+
+/** One `create_tasks` call of an action. */
+export interface CallPreview extends Iteration {
+  /** The artifacts' suffix (`0`, `1-2`; empty for none). */
+  suffix: string;
+  /** `to_run`, sorted. */
+  requested: string[];
+  /** The closure of `to_run`, sorted. */
+  closure: string[];
+}
+
+/** What an action task will do: the CLI's `preview --action --json` shape. */
+export interface ActionPreview {
+  action: string;
+  /** Existing tasks it reruns instead of cloning (retrigger-multiple). */
+  reruns: Array<{ label: string; taskId: string }>;
+  calls: CallPreview[];
+  warnings: Warning[];
+}
+
 export interface PreviewerOptions {
   /** A worker already running `src/worker.js` (not terminated by `dispose`). */
   worker?: Worker;
@@ -310,6 +345,11 @@ export interface Previewer {
   /** Previews adding `labels` (`times` times). Pushes loaded from Taskcluster fetch the index
    * answers the closure needs first (cached for later previews). */
   preview(request: PreviewRequest, options?: { onProgress?: (progress: Progress) => void }): Promise<Preview>;
+  /** Previews another action than add-new-jobs (taskgraph's `retrigger`, `retrigger-multiple`,
+   * `rebuild-cached-tasks`, or `add-new-jobs` itself through its callback): every
+   * `create_tasks` call it makes, and the tasks it reruns instead. Actions that create no task
+   * (`rerun`, `cancel`, ...) are rejected with a `bad-request` saying so. */
+  previewAction(request: ActionRequest, options?: { onProgress?: (progress: Progress) => void }): Promise<ActionPreview>;
   /** The last preview's closure, laid out, with at most `limit` tasks (default 300). */
   graphView(options?: { limit?: number }): Promise<GraphView>;
   /** The add-new-jobs call for `{labels, times}`, rendered and unsigned (nothing is sent). */

@@ -9,6 +9,8 @@
 //   jobs        {}                                             -> grid jobs
 //   jobsPage    { offset, limit }                              -> { total, jobs: grid jobs }
 //   preview     { labels, times?, now?, deterministicIds?, definitions? } -> preview
+//   previewAction { action, input?, taskLabel?, taskId?, now?, deterministicIds?, definitions? }
+//                                                              -> action preview
 //   graphView   { limit? }                                     -> graph view of the last preview
 //   triggerRequest { labels, times? }                          -> unsigned request
 //   trigger     { request: { labels, times? }, credentials }   -> action taskId (plain string)
@@ -102,6 +104,7 @@ export async function createCore(wasm) {
     jobsPage: (args) => previewer.jobsPage(args.offset || 0, args.limit || 5000),
     summary: () => previewer.summary(),
     preview: (args, onProgress) => previewer.preview(JSON.stringify(args), makeHost(onProgress)),
+    previewAction: (args, onProgress) => previewer.previewAction(JSON.stringify(args), makeHost(onProgress)),
     previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
     graphView: (args) => previewer.graphView((args && args.limit) || 300),
     triggerRequest: (args) => previewer.triggerRequest(JSON.stringify(args)),

@@ -113,6 +113,11 @@ export function createPreviewer(options = {}) {
     async preview(request, { onProgress } = {}) {
       return parse(await channel.call("preview", request, onProgress));
     },
+    /** The preview of another action ({ action, input?, taskLabel?|taskId?, ... }): every
+     * create_tasks call of its callback and the tasks it reruns. */
+    async previewAction(request, { onProgress } = {}) {
+      return parse(await channel.call("previewAction", request, onProgress));
+    },
     /** The last preview's dependency graph, laid out: { nodes, edges, width, height, omitted }. */
     async graphView({ limit = 300 } = {}) {
       return parse(await channel.call("graphView", { limit }));

@@ -149,6 +149,40 @@ test("flavour: detected from the trust domain, shown in the summary, and overrid
   await assert.rejects(synthetic({ flavour: "firefox" }), (e) => e.kind === "bad-request" || /flavour/.test(e.message));
 });
 
+/** The CLI's `preview --action` of the NSS fixture. */
+function cliAction(args) {
+  const f = fixtures.nss;
+  const out = execFileSync(CLI, [
+    "preview", "--graph", join(f.dir, "full-task-graph.json.gz"), "--existing", join(f.dir, "label-to-taskid.json"),
+    "--parameters", join(f.dir, "parameters.yml"), "--trust-domain", "nss",
+    "--json", "--deterministic-ids", "--now", NOW, ...args,
+  ], { maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(out.toString("utf8"));
+}
+
+test("previewAction: retrigger with downstream, retrigger-multiple and rebuild-cached-tasks equal the CLI", async () => {
+  const { previewer } = nss;
+  const input = { downstream: true, times: 2, force: true };
+  const retrigger = await previewer.previewAction({ action: "retrigger", taskLabel: "build-linux64/debug", input, now: NOW, deterministicIds: true });
+  assert.deepEqual(retrigger, cliAction(["--action", "retrigger", "--label", "build-linux64/debug", "--input", JSON.stringify(input)]));
+  assert.deepEqual(retrigger.calls.map((c) => c.suffix), ["0", "1"]);
+  assert.ok(retrigger.calls[0].requested.includes("build-linux64/debug") && retrigger.calls[0].requested.length > 1);
+  // The same task named by its taskId.
+  const taskId = fixtures.nss.labelToTaskid["build-linux64/debug"];
+  const byId = await previewer.previewAction({ action: "retrigger", taskId, input, now: NOW, deterministicIds: true });
+  assert.deepEqual(byId, retrigger);
+  const rebuild = await previewer.previewAction({ action: "rebuild-cached-tasks", now: NOW, deterministicIds: true, definitions: false });
+  assert.equal(rebuild.calls.length, 1);
+  assert.equal(rebuild.calls[0].suffix, "");
+  assert.ok(rebuild.calls[0].requested.every((l) => l.startsWith("docker-image-") || l.startsWith("toolchain-") || l.startsWith("fetch-")), rebuild.calls[0].requested.join());
+  // Not retriggerable without force; actions that create nothing say so.
+  const refused = await rejection(previewer.previewAction({ action: "retrigger", taskLabel: "build-linux64/debug" }));
+  assert.equal(refused.kind, "bad-request");
+  assert.match(refused.message, /should not be retriggered/);
+  const rerun = await rejection(previewer.previewAction({ action: "rerun", taskLabel: "build-linux64/debug" }));
+  assert.match(rerun.message, /creates no task/);
+});
+
 test("load: application-services, and summary() repeats load's answer", async () => {
   const s = appServices.summary;
   assert.equal(s.tasks, 112);
