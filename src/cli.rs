@@ -286,8 +286,10 @@ struct Inputs {
     level: String,
     flavour: engine::Flavour,
     flavour_reason: String,
-    /// With --action: the calls and reruns the action task will make.
+    /// With --action: the calls and reruns the action task will make, and its input and task.
     plan: Option<engine::callbacks::Plan>,
+    action_input: Value,
+    task_label: Option<String>,
     /// Problems found while loading (prior runs without a map, ...).
     load_warnings: Vec<engine::Warning>,
     labels: Vec<String>,
@@ -376,11 +378,12 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
     }
     let existing = parse::merge_label_to_taskid(maps);
-    let plan = match &args.action {
-        Some(action) => Some(action_plan(
-            args, action, &graph, &existing, &labels, times,
-        )?),
-        None => None,
+    let (plan, action_input, task_label) = match &args.action {
+        Some(action) => {
+            let (plan, input, task) = action_plan(args, action, &graph, &existing, &labels, times)?;
+            (Some(plan), input, task)
+        }
+        None => (None, Value::Null, None),
     };
     // The labels whose closures the index answers are for: every call's, for an action.
     let index_labels: Vec<String> = match &plan {
@@ -430,6 +433,8 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         flavour,
         flavour_reason,
         plan,
+        action_input,
+        task_label,
         level: args
             .level
             .clone()
@@ -587,8 +592,9 @@ fn action_summary(
     s
 }
 
-/// The plan of `--action`: its input from `--input`, completed by `--label`/`--labels` (the
-/// tasks of add-new-jobs, the task of retrigger) and `--times`.
+/// The plan of `--action`, with the input and the task it was computed for: the input from
+/// `--input`, completed by `--label`/`--labels` (the tasks of add-new-jobs, the task of
+/// retrigger) and `--times` (for the actions whose input has it).
 fn action_plan(
     args: &PreviewArgs,
     action: &str,
@@ -596,7 +602,7 @@ fn action_plan(
     existing: &parse::LabelToTaskId,
     labels: &[String],
     file_times: Option<u32>,
-) -> Result<engine::callbacks::Plan, String> {
+) -> Result<(engine::callbacks::Plan, Value, Option<String>), String> {
     let mut input = match &args.input {
         Some(text) => {
             serde_json::from_str::<Value>(text).map_err(|e| format!("--input is not JSON: {e}"))?
@@ -608,7 +614,9 @@ fn action_plan(
             map.insert("tasks".into(), serde_json::json!(labels));
         }
         if let Some(times) = args.times.or(file_times) {
-            map.entry("times").or_insert(serde_json::json!(times));
+            if matches!(action, "add-new-jobs" | "retrigger") {
+                map.entry("times").or_insert(serde_json::json!(times));
+            }
         }
     }
     let task_label = match &args.task_id {
@@ -621,7 +629,7 @@ fn action_plan(
         ),
         None => labels.first().cloned(),
     };
-    engine::callbacks::plan(
+    let plan = engine::callbacks::plan(
         graph,
         existing,
         engine::callbacks::Target {
@@ -630,7 +638,8 @@ fn action_plan(
             task_label: task_label.as_deref(),
         },
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    Ok((plan, input, task_label))
 }
 
 fn run_preview(args: &PreviewArgs) -> Result<(), String> {
@@ -752,6 +761,9 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
                 .into(),
         );
     }
+    if args.preview.action.is_some() {
+        return run_action_trigger(args);
+    }
     let inputs = load_inputs(&args.preview)?;
     let preview = compute(&args.preview, &inputs)?;
     print!("{}", summary(&inputs.graph, &preview));
@@ -784,38 +796,10 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
             &slugid::nice(),
         )
         .map_err(|e| e.to_string())?;
-    let mut request = trigger::request(root_url, &rendered);
-    if args.dry_run || !args.yes {
-        println!("\n{} {}", request.method, request.url);
-        for (name, value) in &request.headers {
-            println!("{name}: {value}");
-        }
-        println!("Authorization: Hawk ... (signed with your credentials when sent)\n");
-        let body: Value = serde_json::from_slice(request.body.as_deref().unwrap_or(b"null"))
-            .unwrap_or(Value::Null);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&body).unwrap_or_default()
-        );
-        println!("\nnot sent: add --yes to trigger {:?}", action.name);
+    let request = trigger::request(root_url, &rendered);
+    let Some(action_task_id) = send_or_print(args, &transport, request, &action.name)? else {
         return Ok(());
-    }
-    let credentials = credentials_from_env()?;
-    let now = chrono::Utc::now().timestamp();
-    trigger::sign(
-        &mut request,
-        root_url,
-        &credentials,
-        u64::try_from(now).unwrap_or(0),
-        &slugid::nice(),
-    )
-    .map_err(|e| e.to_string())?;
-    let action_task_id =
-        pollster::block_on(trigger::send(&transport, &request)).map_err(|e| e.to_string())?;
-    println!(
-        "\ntriggered {:?}: action task {action_task_id}",
-        action.name
-    );
+    };
     if !args.follow {
         return Ok(());
     }
@@ -843,6 +827,126 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `trigger --action NAME`: previews the action, then renders the decision's action of that
+/// name for the task's context (its tags, fetched from the queue, pick the variant; `taskId` is
+/// the task for task actions) and sends it once with `--yes`.
+fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
+    use crate::taskcluster::trigger;
+    let inputs = load_inputs(&args.preview)?;
+    let Some(plan) = &inputs.plan else {
+        return Err("no action to trigger".into());
+    };
+    let request = request_of(&args.preview, &inputs);
+    let preview =
+        engine::callbacks::preview_plan(&inputs.graph, &request, plan, &mut || slugid::nice())
+            .map_err(|e| e.to_string())?;
+    print!("{}", action_summary(&inputs.graph, &inputs, &preview));
+    let root_url = &args.preview.root_url;
+    let transport =
+        NativeTransport::new(std::time::Duration::from_secs(args.preview.timeout_seconds));
+    let actions = pollster::block_on(trigger::load_actions(
+        &transport,
+        root_url,
+        &inputs.decision_task_id,
+        inputs.run_id,
+        RetryPolicy::default(),
+    ))
+    .map_err(|e| e.to_string())?;
+    // A task action needs the task: its id for the hook's context, its tags to pick the variant.
+    let task_id = match &inputs.task_label {
+        Some(label) if !matches!(plan.action.as_str(), "add-new-jobs" | "rebuild-cached-tasks" | "retrigger-multiple") => Some(
+            inputs
+                .existing
+                .get(label)
+                .cloned()
+                .ok_or_else(|| format!("{label:?}: no task of this push has that label, so there is no task to retrigger"))?,
+        ),
+        _ => None,
+    };
+    let task = match &task_id {
+        Some(id) => Some(
+            pollster::block_on(crate::taskcluster::client::fetch(
+                &transport,
+                &crate::taskcluster::client::HttpRequest::get(crate::taskcluster::task_url(
+                    root_url, id,
+                )),
+                RetryPolicy::default(),
+            ))
+            .map_err(|e| e.to_string())
+            .and_then(|body| {
+                serde_json::from_slice::<Value>(&body)
+                    .map_err(|e| format!("the definition of task {id} is not JSON: {e}"))
+            })?,
+        ),
+        None => None,
+    };
+    let tags = task.as_ref().map(|t| {
+        t.get("tags")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    });
+    let action = actions
+        .find(&plan.action, tags.as_ref())
+        .map_err(|e| e.to_string())?;
+    let rendered = actions
+        .render(
+            action,
+            &inputs.decision_task_id,
+            task_id.as_deref(),
+            &inputs.action_input,
+            task.as_ref(),
+            &slugid::nice(),
+        )
+        .map_err(|e| e.to_string())?;
+    let request = trigger::request(root_url, &rendered);
+    let sent = send_or_print(args, &transport, request, &action.name)?;
+    if let (Some(action_task_id), true) = (sent, args.follow) {
+        println!("--follow compares add-new-jobs only: follow {action_task_id} in Taskcluster");
+    }
+    Ok(())
+}
+
+/// Without `--yes` (or with `--dry-run`) prints the request and sends nothing; else signs it
+/// with the environment's credentials and sends it once. The action task's id, when sent.
+fn send_or_print(
+    args: &TriggerArgs,
+    transport: &NativeTransport,
+    mut request: crate::taskcluster::client::HttpRequest,
+    action_name: &str,
+) -> Result<Option<String>, String> {
+    use crate::taskcluster::trigger;
+    if args.dry_run || !args.yes {
+        println!("\n{} {}", request.method, request.url);
+        for (name, value) in &request.headers {
+            println!("{name}: {value}");
+        }
+        println!("Authorization: Hawk ... (signed with your credentials when sent)\n");
+        let body: Value = serde_json::from_slice(request.body.as_deref().unwrap_or(b"null"))
+            .unwrap_or(Value::Null);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+        println!("\nnot sent: add --yes to trigger {action_name:?}");
+        return Ok(None);
+    }
+    let credentials = credentials_from_env()?;
+    let now = chrono::Utc::now().timestamp();
+    trigger::sign(
+        &mut request,
+        &args.preview.root_url,
+        &credentials,
+        u64::try_from(now).unwrap_or(0),
+        &slugid::nice(),
+    )
+    .map_err(|e| e.to_string())?;
+    let action_task_id =
+        pollster::block_on(trigger::send(transport, &request)).map_err(|e| e.to_string())?;
+    println!("\ntriggered {action_name:?}: action task {action_task_id}");
+    Ok(Some(action_task_id))
 }
 
 /// The user's credentials from the environment variables Taskcluster's tools use.

@@ -699,6 +699,13 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
         &format!("{artifacts}/parameters.yml"),
         push.parameters.to_string().as_bytes(),
     )?;
+    // What Treeherder's "Add new jobs" fetches from the decision task.
+    let graph = crate::engine::FullTaskGraph::parse(push.full_task_graph.to_vec())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    write(
+        &format!("{artifacts}/runnable-jobs.json"),
+        &serde_json::to_vec(&crate::engine::runnable::runnable_jobs(&graph))?,
+    )?;
     let p = |k: &str| {
         push.parameters.get(k).map_or(String::new(), |v| {
             v.as_str().map_or_else(|| v.to_string(), str::to_string)

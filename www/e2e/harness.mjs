@@ -15,18 +15,19 @@ export const SAMPLE_DIR = join(TARGET, "e2e-sample");
 
 /**
  * Starts a stand-in. `www`: the folder served as the site (default: the page's `dist`);
- * `faults`: extra arguments (e.g. ["--fail-matching", "hooks"]).
+ * `faults`: extra arguments (e.g. ["--fail-matching", "hooks"]); `dir`: the stand-in's folder
+ * (default: the shared sample folder).
  * Resolves to { url, record, log, stop() }.
  */
-export async function startStandin({ www = join(ROOT, "dist"), faults = [] } = {}) {
+export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR } = {}) {
   if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release --features standin)`);
-  mkdirSync(SAMPLE_DIR, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "tgp-e2e-"));
   const record = join(scratch, "calls.jsonl");
   const log = join(scratch, "requests.log");
   const child = spawn(
     STANDIN,
-    ["--dir", SAMPLE_DIR, "--sample", "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log, ...faults],
+    ["--dir", dir, "--sample", "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log, ...faults],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolvePromise, reject) => {

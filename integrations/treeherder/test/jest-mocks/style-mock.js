@@ -1,0 +1,2 @@
+// Jest stub for imported style sheets (the vendored Treeherder subset lacks tests/jest/).
+module.exports = {};
