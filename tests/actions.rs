@@ -66,17 +66,33 @@ fn selection_and_validation_rules() {
     let names: Vec<&str> = parsed.actions.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(
         names,
-        ["retrigger", "add-new-jobs", "legacy"],
-        "unknown kinds skipped, first of a name wins"
+        ["retrigger", "retrigger", "add-new-jobs", "legacy"],
+        "unknown kinds skipped, every entry of a name kept"
     );
 
-    // The first retrigger needs kind=test; a build task does not match it, and the second
-    // entry of the same name was dropped, so nothing matches.
+    // As Treeherder does: the first entry of a name whose context matches. The first retrigger
+    // needs kind=test; a build task gets the second.
     let build_tags = json!({"kind": "build"});
-    assert!(matches!(
-        parsed.find("retrigger", build_tags.as_object()),
-        Err(ActionError::NotFound { .. })
-    ));
+    assert_eq!(
+        parsed
+            .find("retrigger", build_tags.as_object())
+            .unwrap()
+            .hook_id
+            .as_deref(),
+        Some("second")
+    );
+    let offered: Vec<&str> = parsed
+        .available(build_tags.as_object())
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(offered, ["retrigger"]);
+    let group: Vec<&str> = parsed
+        .available(None)
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(group, ["add-new-jobs", "legacy"]);
     let test_tags = json!({"kind": "test", "os": "linux"});
     assert_eq!(
         parsed

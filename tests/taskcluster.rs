@@ -776,3 +776,82 @@ fn a_session_loads_a_push_once_and_previews_like_the_cli() {
     let body: Value = serde_json::from_slice(request.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["user"]["input"], json!({"tasks": ["codecov-upload"]}));
 }
+
+/// The calls the stand-in recorded.
+fn recorded(standin: &Standin) -> Vec<Value> {
+    fs::read_to_string(standin.dir.join("calls.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn trigger_action_picks_the_variant_for_the_tasks_tags_and_sends_its_input() {
+    let standin = start(
+        "retrigger",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let l2t: Value = serde_json::from_slice(
+        &fs::read(data(
+            "examples/ex5-realistic-taskgraph-ci/input/label-to-taskid.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // The queue knows the tasks: one retriggerable (tags.retrigger "true"), one not.
+    let retriggerable = l2t["test-unit-py312"].as_str().unwrap();
+    let image = l2t["docker-image-python"].as_str().unwrap();
+    put(
+        &standin.dir,
+        &format!("tasks/{retriggerable}/task.json"),
+        json!({"tags": {"kind": "test", "retrigger": "true"}, "metadata": {"name": "test-unit-py312"}})
+            .to_string()
+            .as_bytes(),
+    );
+    put(
+        &standin.dir,
+        &format!("tasks/{image}/task.json"),
+        json!({"tags": {"kind": "docker-image"}, "metadata": {"name": "docker-image-python"}})
+            .to_string()
+            .as_bytes(),
+    );
+    let run = |label: &str, input: &str| {
+        trigger(
+            &standin,
+            &[label],
+            &["--action", "retrigger", "--input", input, "--yes"],
+            true,
+        )
+    };
+    let out = run("test-unit-py312", r#"{"times": 2}"#);
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("action retrigger: 2 create_tasks call(s)"),
+        "{text}"
+    );
+    // Without force the image cannot be retriggered: nothing is sent.
+    let refused = run("docker-image-python", "{}");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("should not be retriggered"));
+    let forced = run("docker-image-python", r#"{"force": true}"#);
+    assert_success(&forced);
+
+    let calls = recorded(&standin);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let (first, second) = (&calls[0]["payload"], &calls[1]["payload"]);
+    assert_eq!(first["decision"]["action"]["cb_name"], "retrigger");
+    assert_eq!(first["user"]["taskId"], retriggerable);
+    assert_eq!(first["user"]["input"], json!({"times": 2}));
+    // A task without tags.retrigger gets the "Retrigger (disabled)" variant, which takes force.
+    assert_eq!(
+        second["decision"]["action"]["cb_name"],
+        "retrigger-disabled"
+    );
+    assert_eq!(second["user"]["taskId"], image);
+    assert_eq!(second["user"]["input"], json!({"force": true}));
+}

@@ -136,9 +136,8 @@ pub fn parse(bytes: &[u8]) -> Result<ActionsJson, ActionError> {
         if action.kind != "hook" && action.kind != "task" {
             continue;
         }
-        if actions.iter().any(|a| a.name == action.name) {
-            continue;
-        }
+        // Several entries may share a name (taskgraph's retrigger has three, for different
+        // contexts): all are kept, and the first that matches a context is used.
         actions.push(action);
     }
     Ok(ActionsJson { variables, actions })
@@ -189,6 +188,16 @@ impl Action {
 }
 
 impl ActionsJson {
+    /// The actions a UI offers for the context (a task's tags, or none for the task group):
+    /// the first matching entry of each name, in actions.json's order.
+    pub fn available(&self, task_tags: Option<&Map<String, Value>>) -> Vec<&Action> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.actions
+            .iter()
+            .filter(|a| a.matches(task_tags) && seen.insert(a.name.as_str()))
+            .collect()
+    }
+
     /// The first usable action of this name for the context.
     pub fn find(
         &self,
@@ -201,9 +210,8 @@ impl ActionsJson {
             .ok_or_else(|| ActionError::NotFound {
                 name: name.to_string(),
                 available: self
-                    .actions
+                    .available(task_tags)
                     .iter()
-                    .filter(|a| a.matches(task_tags))
                     .map(|a| a.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
