@@ -335,6 +335,81 @@ fn action_plan(
         .map_err(js_err)
 }
 
+/// `{clientId, accessToken, certificate?}`, both required.
+fn parse_credentials(text: &str) -> Result<hawk::Credentials, JsValue> {
+    let credentials: Credentials =
+        serde_json::from_str(text).map_err(|e| bad_request(format!("credentials: {e}")))?;
+    if credentials.client_id.is_empty() || credentials.access_token.is_empty() {
+        return Err(bad_request(
+            "credentials: clientId and accessToken are required",
+        ));
+    }
+    Ok(hawk::Credentials {
+        client_id: credentials.client_id,
+        access_token: credentials.access_token,
+        certificate: credentials.certificate.filter(|c| !c.is_empty()),
+    })
+}
+
+/// Signs `http` for `root_url` and sends it once; the action task's id.
+async fn send_signed(
+    transport: &JsTransport,
+    http: &mut HttpRequest,
+    root_url: &str,
+    credentials: &hawk::Credentials,
+) -> Result<JsValue, JsValue> {
+    let timestamp = (js_sys::Date::now() / 1000.0) as u64;
+    trigger::sign(http, root_url, credentials, timestamp, &nice_slugid())
+        .map_err(|e| js_err(SessionError::from(e)))?;
+    let task_id = trigger::send(transport, http)
+        .await
+        .map_err(|e| js_err(SessionError::from(e)))?;
+    Ok(task_id.into())
+}
+
+/// The rendered, unsigned call of an action request: a task action's task is resolved (label
+/// or taskId) and its definition fetched for its tags.
+async fn action_http(
+    cell: &Rc<RefCell<Option<Session>>>,
+    request: &ActionRequest,
+    transport: &JsTransport,
+) -> Result<(crate::actions::Trigger, HttpRequest, String), JsValue> {
+    let (task_id, root_url) = with_session(cell, |s| {
+        let task_id = match (&request.task_id, &request.task_label) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(label)) => Some(s.task_id_of(label).ok_or_else(|| {
+                bad_request(format!("{label:?}: no task of this push has that label"))
+            })?),
+            (None, None) => None,
+        };
+        Ok((task_id, s.context.root_url.clone()))
+    })?;
+    let task = match &task_id {
+        Some(id) => Some(
+            session::task_definition(transport, &root_url, id)
+                .await
+                .map_err(js_err)?,
+        ),
+        None => None,
+    };
+    let input = if request.input.is_null() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        request.input.clone()
+    };
+    with_session(cell, |s| {
+        let (rendered, http) = s
+            .action_trigger_request(
+                &request.action,
+                &input,
+                task_id.as_deref().zip(task.as_ref()),
+                &nice_slugid(),
+            )
+            .map_err(js_err)?;
+        Ok((rendered, http, root_url.clone()))
+    })
+}
+
 fn parse_request(request: &str) -> Result<PreviewRequest, JsValue> {
     serde_json::from_str(request).map_err(|e| bad_request(format!("preview request: {e}")))
 }
@@ -673,38 +748,50 @@ impl Previewer {
         let cell = self.session.clone();
         future_to_promise(async move {
             let request = parse_request(&request)?;
-            let credentials: Credentials = serde_json::from_str(&credentials)
-                .map_err(|e| bad_request(format!("credentials: {e}")))?;
-            if credentials.client_id.is_empty() || credentials.access_token.is_empty() {
-                return Err(bad_request(
-                    "credentials: clientId and accessToken are required",
-                ));
-            }
+            let credentials = parse_credentials(&credentials)?;
             let (mut http, root_url) = with_session(&cell, |s| {
                 let (_, http) = s
                     .trigger_request(&request.labels, request.times, &nice_slugid())
                     .map_err(js_err)?;
                 Ok((http, s.context.root_url.clone()))
             })?;
-            let credentials = hawk::Credentials {
-                client_id: credentials.client_id,
-                access_token: credentials.access_token,
-                certificate: credentials.certificate.filter(|c| !c.is_empty()),
-            };
-            let timestamp = (js_sys::Date::now() / 1000.0) as u64;
-            trigger::sign(
-                &mut http,
-                &root_url,
-                &credentials,
-                timestamp,
-                &nice_slugid(),
-            )
-            .map_err(|e| js_err(SessionError::from(e)))?;
             let transport = JsTransport { host };
-            let task_id = trigger::send(&transport, &http)
-                .await
-                .map_err(|e| js_err(SessionError::from(e)))?;
-            Ok(task_id.into())
+            send_signed(&transport, &mut http, &root_url, &credentials).await
+        })
+    }
+
+    /// The call that triggers an action (`{action, input?, taskLabel? | taskId?}`), rendered
+    /// for the task's context (its definition is fetched for its tags) and not signed:
+    /// `{method, url, headers, body, trigger}` (JSON).
+    #[wasm_bindgen(js_name = actionTriggerRequest)]
+    pub fn action_trigger_request(&self, request: String, host: JsValue) -> js_sys::Promise {
+        let cell = self.session.clone();
+        future_to_promise(async move {
+            let request: ActionRequest = serde_json::from_str(&request)
+                .map_err(|e| bad_request(format!("action request: {e}")))?;
+            let transport = JsTransport { host };
+            let (rendered, http, _) = action_http(&cell, &request, &transport).await?;
+            Ok(to_json(&request_json(&http, &rendered))?.into())
+        })
+    }
+
+    /// Previews nothing: signs the call that triggers an action (as `actionTriggerRequest`)
+    /// with `credentials` and sends it once, never retried. Resolves to the action task's id.
+    #[wasm_bindgen(js_name = triggerAction)]
+    pub fn trigger_action(
+        &self,
+        request: String,
+        credentials: String,
+        host: JsValue,
+    ) -> js_sys::Promise {
+        let cell = self.session.clone();
+        future_to_promise(async move {
+            let request: ActionRequest = serde_json::from_str(&request)
+                .map_err(|e| bad_request(format!("action request: {e}")))?;
+            let credentials = parse_credentials(&credentials)?;
+            let transport = JsTransport { host };
+            let (_, mut http, root_url) = action_http(&cell, &request, &transport).await?;
+            send_signed(&transport, &mut http, &root_url, &credentials).await
         })
     }
 

@@ -416,6 +416,24 @@ impl Session {
         times: u32,
         own_task_id: &str,
     ) -> Result<(Trigger, HttpRequest), SessionError> {
+        let mut input = json!({ "tasks": labels });
+        if times != 1 {
+            input["times"] = json!(times);
+        }
+        self.action_trigger_request("add-new-jobs", &input, None, own_task_id)
+    }
+
+    /// The call that triggers `action` with `input`, for a task (its taskId and definition:
+    /// its tags pick the variant, as in Treeherder) or for the task group (`None`), rendered
+    /// from the decision's `actions.json` (input validated against the action's schema),
+    /// unsigned.
+    pub fn action_trigger_request(
+        &self,
+        action: &str,
+        input: &Value,
+        task: Option<(&str, &Value)>,
+        own_task_id: &str,
+    ) -> Result<(Trigger, HttpRequest), SessionError> {
         let actions = self.actions.as_ref().ok_or_else(|| {
             SessionError::Action(ActionError::Malformed {
                 message: format!(
@@ -424,22 +442,55 @@ impl Session {
                 ),
             })
         })?;
-        let action = actions.find("add-new-jobs", None)?;
-        let mut input = json!({ "tasks": labels });
-        if times != 1 {
-            input["times"] = json!(times);
-        }
+        let empty = serde_json::Map::new();
+        let tags = task.map(|(_, definition)| {
+            definition
+                .get("tags")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty)
+        });
+        let chosen = actions.find(action, tags)?;
         let rendered = actions.render(
-            action,
+            chosen,
             &self.context.decision_task_id,
-            None,
-            &input,
-            None,
+            task.map(|(id, _)| id),
+            input,
+            task.map(|(_, definition)| definition),
             own_task_id,
         )?;
         let request = trigger::request(&self.context.root_url, &rendered);
         Ok((rendered, request))
     }
+
+    /// The taskId of a task of this push, by label (the merged map, then the task group).
+    pub fn task_id_of(&self, label: &str) -> Option<String> {
+        self.existing
+            .get(label)
+            .cloned()
+            .or_else(|| self.group.get(label).map(|(id, _)| id.clone()))
+    }
+}
+
+/// A task's definition (`queue.task`), e.g. for its tags.
+pub async fn task_definition<T: Transport>(
+    t: &T,
+    root_url: &str,
+    task_id: &str,
+) -> Result<Value, SessionError> {
+    let url = crate::taskcluster::task_url(root_url, task_id);
+    let body = crate::taskcluster::client::fetch(
+        t,
+        &HttpRequest::get(url.clone()),
+        RetryPolicy::default(),
+    )
+    .await
+    .map_err(LoadError::from)?;
+    serde_json::from_slice(&body).map_err(|e| {
+        SessionError::Load(LoadError::Invalid {
+            what: url,
+            message: format!("not JSON: {e}"),
+        })
+    })
 }
 
 /// Treeherder's status name for a Taskcluster task state.

@@ -350,6 +350,12 @@ export interface Previewer {
    * `create_tasks` call it makes, and the tasks it reruns instead. Actions that create no task
    * (`rerun`, `cancel`, ...) are rejected with a `bad-request` saying so. */
   previewAction(request: ActionRequest, options?: { onProgress?: (progress: Progress) => void }): Promise<ActionPreview>;
+  /** The call that triggers another action, rendered for the task's context (its definition
+   * is fetched for its tags, which pick the action's variant) and unsigned (nothing is sent). */
+  actionTriggerRequest(request: ActionRequest): Promise<TriggerRequest>;
+  /** Signs another action's call with `credentials` and sends it once (never retried);
+   * resolves to the action task's id. Preview it first with `previewAction`. */
+  triggerAction(request: ActionRequest, credentials: Credentials): Promise<string>;
   /** The last preview's closure, laid out, with at most `limit` tasks (default 300). */
   graphView(options?: { limit?: number }): Promise<GraphView>;
   /** The add-new-jobs call for `{labels, times}`, rendered and unsigned (nothing is sent). */

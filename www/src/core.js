@@ -14,6 +14,9 @@
 //   graphView   { limit? }                                     -> graph view of the last preview
 //   triggerRequest { labels, times? }                          -> unsigned request
 //   trigger     { request: { labels, times? }, credentials }   -> action taskId (plain string)
+//   actionTriggerRequest { action, input?, taskLabel?, taskId? } -> unsigned request
+//   triggerAction { request: { action, input?, taskLabel?, taskId? }, credentials }
+//                                                              -> action taskId (plain string)
 //   follow      { actionTaskId, pollMs?, maxWaitMs? }          -> comparison
 import init, { Previewer } from "../pkg/engine.js";
 
@@ -108,6 +111,9 @@ export async function createCore(wasm) {
     previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
     graphView: (args) => previewer.graphView((args && args.limit) || 300),
     triggerRequest: (args) => previewer.triggerRequest(JSON.stringify(args)),
+    actionTriggerRequest: (args, onProgress) => previewer.actionTriggerRequest(JSON.stringify(args), makeHost(onProgress)),
+    triggerAction: (args, onProgress) =>
+      previewer.triggerAction(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),
     trigger: (args, onProgress) =>
       previewer.trigger(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),
     follow: (args, onProgress) =>

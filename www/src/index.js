@@ -69,6 +69,15 @@ function inlineChannel(wasm) {
   };
 }
 
+/** Taskcluster clients hand temporary credentials' certificate over as an object or as JSON
+ * text; the engine takes the text. */
+function certificateAsText(credentials) {
+  if (credentials && credentials.certificate && typeof credentials.certificate === "object") {
+    return { ...credentials, certificate: JSON.stringify(credentials.certificate) };
+  }
+  return credentials;
+}
+
 /**
  * Creates a previewer.
  * @param {object} [options]
@@ -128,12 +137,16 @@ export function createPreviewer(options = {}) {
     },
     /** Signs and sends the add-new-jobs call once; resolves to the action task's id. */
     async trigger(request, credentials) {
-      // Taskcluster clients hand temporary credentials' certificate over as an object or as
-      // JSON text; the engine takes the text.
-      if (credentials && credentials.certificate && typeof credentials.certificate === "object") {
-        credentials = { ...credentials, certificate: JSON.stringify(credentials.certificate) };
-      }
-      return channel.call("trigger", { request, credentials });
+      return channel.call("trigger", { request, credentials: certificateAsText(credentials) });
+    },
+    /** The call that triggers another action ({ action, input?, taskLabel?|taskId? }), rendered
+     * for the task's context and unsigned. */
+    async actionTriggerRequest(request) {
+      return parse(await channel.call("actionTriggerRequest", request));
+    },
+    /** Signs and sends another action's call once; resolves to the action task's id. */
+    async triggerAction(request, credentials) {
+      return channel.call("triggerAction", { request, credentials: certificateAsText(credentials) });
     },
     /** Follows the action task and compares what it created with the last preview. */
     async follow(actionTaskId, { pollMs, maxWaitMs } = {}) {

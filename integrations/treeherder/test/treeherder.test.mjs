@@ -1,0 +1,280 @@
+// The patched Treeherder (integrations/treeherder/build.mjs) in headless Chromium:
+// Treeherder's own frontend on its origin, its REST API answered in the browser from fixtures
+// of the NSS sample push (page.route, as Treeherder's tests/ui/integration/job-view/jobs_view.spec.js
+// does), and our stand-in as its Taskcluster. Add new jobs → pick runnable jobs → the hint and
+// the dialog show the CLI's counts; Cancel sends nothing; Confirm sends one triggerHook through
+// Treeherder's own PushModel.triggerNewJobs; without the engine (a CSP that forbids WebAssembly)
+// the plain confirm is back.
+//
+// Run: make treeherder-tests (builds Treeherder first). Without the vendored Treeherder
+// snapshot (../shared) the tests are skipped, saying so.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { extname, join, normalize } from "node:path";
+
+import { ROOT, startStandin, launchBrowser } from "../../../www/e2e/harness.mjs";
+import { BUILD, VENDOR, WORK, build } from "../build.mjs";
+import { NSS, REPO, treeherderFixtures } from "./fixtures.mjs";
+
+const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
+const CLI = join(TARGET, "release", "taskgraph-preview");
+const SITE = join(BUILD, ".build");
+const SHOTS = join(TARGET, "screenshots");
+// The stand-in's own folder: its sample pushes include runnable-jobs.json.
+const SAMPLE = join(WORK, "sample");
+const SKIP = existsSync(join(VENDOR, "package.json"))
+  ? false
+  : `the vendored Treeherder snapshot is not at ${VENDOR} (a checkout outside the team's workspace): skipped`;
+if (SKIP) console.log(`# SKIPPED: ${SKIP}`);
+
+// A job whose dependencies all ran (created 1, the rest reused), and a linux32 test whose
+// build and its toolchain dependencies must be created too.
+const LABELS = ["test-tools-linux64/opt-make", "test-bogo-linux32/debug"];
+
+// Treeherder's production CSP (treeherder/middleware.py), with the stand-in standing in for
+// the Taskcluster deployments in connect-src. It has no worker-src (so script-src 'self'
+// applies to the worker) and allows WebAssembly through 'unsafe-eval'.
+function treeherderCsp(standin, { wasm = true } = {}) {
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${wasm ? "'unsafe-eval' " : ""}'report-sample'`,
+    "style-src 'self' 'unsafe-inline' 'report-sample'",
+    "font-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${standin} https://treestatus.prod.lando.prod.cloudops.mozgcp.net https://bugzilla.mozilla.org`,
+    "frame-src 'self'",
+  ].join("; ");
+}
+
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml", ".woff2": "font/woff2", ".txt": "text/plain" };
+
+/** Treeherder's build, served like production: static assets, the SPA's index.html for its
+ * routes, the CSP header on every answer (`csp()` is read per request). */
+function serveTreeherder(csp) {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    let file = join(SITE, path);
+    if (path.startsWith("/api/")) {
+      res.writeHead(404).end("answered by page.route in the test");
+      return;
+    }
+    if (!file.startsWith(SITE) || !existsSync(file) || path === "/") file = join(SITE, "index.html");
+    else if (!extname(file)) file = join(SITE, "index.html");
+    res.writeHead(200, { "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Content-Security-Policy": csp() });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+let standin;
+let site;
+let browser;
+let fixtures;
+let wasmAllowed = true;
+
+before(async () => {
+  if (SKIP) return;
+  if (!existsSync(join(SITE, "index.html")) || process.env.TREEHERDER_REBUILD) build();
+  assert.ok(existsSync(CLI), `${CLI} is missing`);
+  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SAMPLE, { recursive: true });
+  standin = await startStandin({ www: SITE, dir: SAMPLE });
+  fixtures = treeherderFixtures(SAMPLE, standin.url);
+  site = await serveTreeherder(() => treeherderCsp(standin.url, { wasm: wasmAllowed }));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (site) site.server.close();
+  if (standin) standin.stop();
+});
+
+/** The CLI's counts for `labels` on the stand-in's push (what the dialog must show). */
+function cliCounts(labels) {
+  const args = ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json"];
+  for (const label of labels) args.push("--label", label);
+  const preview = JSON.parse(execFileSync(CLI, args, { maxBuffer: 64 * 1024 * 1024 }).toString("utf8"));
+  let created = 0;
+  for (const it of preview.iterations) {
+    created += Object.keys(it.created).length;
+    for (const copies of Object.values(it.duplicates || {})) created += copies.length;
+  }
+  const first = preview.iterations[0];
+  return { created, reused: Object.keys(first.reused).length, removed: Object.keys(first.removed).length, requested: preview.requested.length };
+}
+
+const json = (body) => ({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
+
+/** Treeherder's REST API from the fixtures, as its own jobs_view.spec.js answers it. */
+async function mockTreeherderApi(page, unknown) {
+  // Anything not answered below: an empty list, noted.
+  await page.route("**/api/**", (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin === standin.url) return route.fallback();
+    unknown.push(url.pathname);
+    return route.fulfill(json([]));
+  });
+  await page.route("**/api/repository/", (route) => route.fulfill(json(fixtures.repositories)));
+  await page.route(`**/api/project/${REPO}/push/**`, (route) => {
+    const url = new URL(route.request().url());
+    if (url.pathname.endsWith("/decisiontask/")) return route.fulfill(json(fixtures.decisionTasks));
+    if (url.searchParams.get("count") === "10") return route.fulfill(json(fixtures.pushList));
+    return route.fulfill(json({ results: [] }));
+  });
+  await page.route("**/api/jobs/**", (route) => route.fulfill(json(fixtures.jobs)));
+  await page.route("https://treestatus.prod.lando.prod.cloudops.mozgcp.net/**", (route) =>
+    route.fulfill(json({ result: { status: "open", reason: "", tree: REPO } })),
+  );
+  await page.route("https://bugzilla.mozilla.org/rest/bug**", (route) => route.fulfill(json({ bugs: [] })));
+  // The stand-in has no auth service: Taskcluster's expandScopes of the decision task's scopes
+  // (Treeherder checks them before triggering the hook) is answered here.
+  await page.route(`${standin.url}/api/auth/v1/scopes/expand`, (route) =>
+    route.fulfill(json({ scopes: ["in-tree:hook-action:project-nss/in-tree-action-3-generic/*"] })),
+  );
+}
+
+/** A page of Treeherder with the sheriff's Taskcluster credentials where Treeherder keeps them
+ * (localStorage `userCredentials`, keyed by root URL, as its TaskclusterCallback stores them). */
+async function openTreeherder(errors, unknown) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(e.message));
+  await mockTreeherderApi(page, unknown);
+  const expires = new Date(Date.now() + 3 * 86400_000).toISOString();
+  await page.addInitScript(
+    ({ rootUrl, expiresAt }) => {
+      localStorage.setItem(
+        "userCredentials",
+        JSON.stringify({ [rootUrl]: { credentials: { clientId: "demo-sheriff", accessToken: "demo-access-token" }, expires: expiresAt } }),
+      );
+    },
+    { rootUrl: standin.url, expiresAt: expires },
+  );
+  await page.goto(`${site.url}/jobs?repo=${REPO}`);
+  await page.getByTestId("push-header").first().waitFor({ timeout: 30_000 });
+  return { context, page };
+}
+
+async function addNewJobs(page) {
+  await page.getByTestId("push-action-menu-button").first().click();
+  await page.getByTitle("Add new jobs to this push", { exact: true }).click();
+  await page.locator("button.runnable-job-btn").first().waitFor({ timeout: 20_000 });
+}
+
+const runnableButton = (page, label) => page.locator(`button.runnable-job-btn[title^="${label} - "]`);
+
+async function dialogCounts(page, requested) {
+  const counts = page.locator(`.new-jobs-confirm .tgp-panel[data-status="ready"] .tgp-counts[data-requested="${requested}"]`);
+  await counts.waitFor({ timeout: 20_000 });
+  const read = async (name) => Number(await counts.getAttribute(`data-${name}`));
+  return { created: await read("created"), reused: await read("reused"), removed: await read("removed"), requested };
+}
+
+const triggerCalls = () => standin.calls().filter((c) => c.call === "triggerHook");
+
+test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm one triggerHook", { skip: SKIP }, async () => {
+  const errors = [];
+  const unknown = [];
+  const { context, page } = await openTreeherder(errors, unknown);
+  const before = triggerCalls().length;
+  const decisionJob = page.getByTestId("job-btn").filter({ hasText: /^D$/ });
+  assert.equal(await decisionJob.count(), 1, "the Decision Task's job is shown");
+
+  await addNewJobs(page);
+  for (const label of LABELS) assert.equal(fixtures.scheduled.has(label), false, `${label} is runnable`);
+
+  // While picking: the hint next to the Trigger button follows the selection.
+  await runnableButton(page, LABELS[0]).click();
+  const one = cliCounts(LABELS.slice(0, 1));
+  const hint = page.getByTestId("new-jobs-hint");
+  await page.locator(`[data-testid="new-jobs-hint"][data-created="${one.created}"]`).waitFor({ timeout: 20_000 });
+  assert.equal(Number(await hint.getAttribute("data-reused")), one.reused);
+  assert.match(await hint.textContent(), new RegExp(`will create ${one.created} · reuse ${one.reused}`));
+  await runnableButton(page, LABELS[1]).click();
+  const both = cliCounts(LABELS);
+  await page.locator(`[data-testid="new-jobs-hint"][data-created="${both.created}"]`).waitFor({ timeout: 20_000 });
+  assert.equal(Number(await hint.getAttribute("data-reused")), both.reused);
+  await page.locator(".push-header").first().screenshot({ path: join(SHOTS, "treeherder-hint.png") });
+
+  // Trigger → the dialog, with exactly the CLI's numbers.
+  await page.getByTitle("Trigger new jobs").click();
+  assert.deepEqual(await dialogCounts(page, LABELS.length), both);
+  assert.ok(both.created > LABELS.length, `dependencies are created too: ${JSON.stringify(both)}`);
+  await page.screenshot({ path: join(SHOTS, "treeherder-dialog.png") });
+
+  // Cancel: nothing is sent.
+  await page.locator(".new-jobs-confirm .modal-footer").getByRole("button", { name: "Cancel" }).click();
+  await page.locator(".new-jobs-confirm").waitFor({ state: "detached" });
+  await page.waitForTimeout(500);
+  assert.equal(triggerCalls().length, before, "Cancel sends nothing");
+
+  // Confirm: one triggerHook, through Treeherder's PushModel.triggerNewJobs, with the labels.
+  await page.getByTitle("Trigger new jobs").click();
+  await dialogCounts(page, LABELS.length);
+  await page.locator(".new-jobs-confirm .tgp-trigger").click();
+  await page.getByText("Request sent to trigger new jobs via actions.json").first().waitFor({ timeout: 20_000 });
+  await page.screenshot({ path: join(SHOTS, "treeherder-triggered.png") });
+  const calls = triggerCalls().slice(before);
+  assert.equal(calls.length, 1, `one triggerHook: ${JSON.stringify(calls)}`);
+  assert.equal(calls[0].clientId, "demo-sheriff");
+  assert.equal(calls[0].hookGroupId, "project-nss");
+  assert.deepEqual([...calls[0].payload.user.input.tasks].sort(), [...LABELS].sort());
+  assert.equal(calls[0].payload.user.taskGroupId, NSS);
+  assert.deepEqual(errors, []);
+  console.log(`# Treeherder API paths answered with []: ${[...new Set(unknown)].join(" ") || "none"}`);
+  await context.close();
+});
+
+test("Add new jobs (Search): the same dialog before submitting", { skip: SKIP }, async () => {
+  const errors = [];
+  const { context, page } = await openTreeherder(errors, []);
+  const before = triggerCalls().length;
+  await page.getByTestId("push-action-menu-button").first().click();
+  await page.getByTitle("Add new jobs to this push via a fuzzy search").click();
+  const search = page.locator(".fuzzy-modal input[type=search]");
+  await search.fill("test-bogo-linux32/debug");
+  await search.press("Enter");
+  await page.locator("#addJobsGroup select").selectOption({ label: LABELS[1] });
+  await page.locator(".fuzzy-modal").getByRole("button", { name: "Add selected" }).click();
+  await page.locator(".fuzzy-modal").getByRole("button", { name: /Trigger \(1\) Selected Jobs/ }).click();
+  assert.deepEqual(await dialogCounts(page, 1), cliCounts(LABELS.slice(1)));
+  await page.screenshot({ path: join(SHOTS, "treeherder-search-dialog.png") });
+  await page.locator(".new-jobs-confirm .modal-footer").getByRole("button", { name: "Cancel" }).click();
+  await page.locator(".new-jobs-confirm").waitFor({ state: "detached" });
+  await page.waitForTimeout(500);
+  assert.equal(triggerCalls().length, before, "Cancel sends nothing");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Without the engine (a CSP without 'unsafe-eval' or 'wasm-unsafe-eval'): the plain confirm", { skip: SKIP }, async () => {
+  wasmAllowed = false;
+  try {
+    const errors = [];
+    const { context, page } = await openTreeherder(errors, []);
+    const before = triggerCalls().length;
+    await addNewJobs(page);
+    await runnableButton(page, LABELS[0]).click();
+    const dialogs = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      dialog.dismiss();
+    });
+    await page.getByTitle("Trigger new jobs").click();
+    await page.waitForFunction(() => true, null, { timeout: 1000 });
+    for (let i = 0; i < 100 && dialogs.length === 0; i++) await page.waitForTimeout(100);
+    assert.deepEqual(dialogs, ['This will trigger all selected jobs. Click "OK" if you want to proceed.']);
+    assert.equal(await page.locator(".new-jobs-confirm").count(), 0);
+    assert.equal(await page.getByTestId("new-jobs-hint").count(), 0);
+    await page.waitForTimeout(300);
+    assert.equal(triggerCalls().length, before, "a dismissed confirm sends nothing");
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    wasmAllowed = true;
+  }
+});
