@@ -69,6 +69,7 @@ fn benches(c: &mut Criterion) {
                     action_task_id: "ActionTaskId0000000000A".into(),
                 },
                 flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+                modifier: Default::default(),
                 existing: &existing,
                 parameters: &params,
                 answers: &answers,

@@ -116,6 +116,10 @@ struct PreviewArgs {
     /// --times fill in add-new-jobs' tasks and the times of either.
     #[arg(long, value_name = "JSON")]
     input: Option<String>,
+    /// The decision's target-tasks.json, for actions that read it (gecko's run-missing-tests;
+    /// over HTTP it is fetched).
+    #[arg(long, value_name = "PATH")]
+    target_tasks: Option<PathBuf>,
     /// For a task action (retrigger): the taskId of the task (its label is looked up in the
     /// merged label-to-taskid.json); or give its label with --label.
     #[arg(long, value_name = "TASK_ID")]
@@ -378,9 +382,51 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
     }
     let existing = parse::merge_label_to_taskid(maps);
+    let (remote_domain, remote_level) = match &remote {
+        Some((domain, level, _)) => (Some(domain.clone()), Some(level.clone())),
+        None => (None, None),
+    };
+    let trust_domain = args
+        .trust_domain
+        .clone()
+        .or(remote_domain)
+        .unwrap_or_else(|| "gecko".into());
+    let (flavour, flavour_reason) = loaded_flavour
+        .unwrap_or_else(|| crate::session::Context::flavour_for(&trust_domain, chosen_flavour));
+    let target_tasks = match (&args.target_tasks, &remote, args.action.as_deref()) {
+        (Some(path), _, _) => Some(
+            serde_json::from_slice::<Vec<String>>(&read(path)?)
+                .map_err(|e| format!("{}: not a list of labels: {e}", named(path)))?,
+        ),
+        (None, Some((_, _, transport)), Some("run-missing-tests")) => {
+            let context = crate::session::Context {
+                decision_task_id: decision_task_id.clone(),
+                run_id,
+                trust_domain: trust_domain.clone(),
+                level: String::new(),
+                root_url: args.root_url.clone(),
+                flavour,
+                flavour_reason: String::new(),
+            };
+            Some(
+                pollster::block_on(crate::session::load_target_tasks(transport, &context))
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        _ => None,
+    };
     let (plan, action_input, task_label) = match &args.action {
         Some(action) => {
-            let (plan, input, task) = action_plan(args, action, &graph, &existing, &labels, times)?;
+            let (plan, input, task) = action_plan(
+                args,
+                action,
+                &graph,
+                &existing,
+                &labels,
+                times,
+                flavour,
+                target_tasks.as_deref(),
+            )?;
             (Some(plan), input, task)
         }
         None => (None, Value::Null, None),
@@ -417,17 +463,6 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         }
         (None, None) => IndexAnswers::default(),
     };
-    let (remote_domain, remote_level) = match &remote {
-        Some((domain, level, _)) => (Some(domain.clone()), Some(level.clone())),
-        None => (None, None),
-    };
-    let trust_domain = args
-        .trust_domain
-        .clone()
-        .or(remote_domain)
-        .unwrap_or_else(|| "gecko".into());
-    let (flavour, flavour_reason) = loaded_flavour
-        .unwrap_or_else(|| crate::session::Context::flavour_for(&trust_domain, chosen_flavour));
     Ok(Inputs {
         trust_domain,
         flavour,
@@ -489,6 +524,7 @@ fn request_of<'a>(args: &PreviewArgs, inputs: &'a Inputs) -> Request<'a> {
         times: args.times.or(inputs.times).unwrap_or(1),
         mode: mode_of(args, &inputs.parameters),
         flavour: inputs.flavour,
+        modifier: Default::default(),
         existing: &inputs.existing,
         parameters: &inputs.parameters,
         answers: &inputs.answers,
@@ -602,6 +638,8 @@ fn action_plan(
     existing: &parse::LabelToTaskId,
     labels: &[String],
     file_times: Option<u32>,
+    flavour: engine::Flavour,
+    target_tasks: Option<&[String]>,
 ) -> Result<(engine::callbacks::Plan, Value, Option<String>), String> {
     let mut input = match &args.input {
         Some(text) => {
@@ -636,6 +674,8 @@ fn action_plan(
             action,
             input: &input,
             task_label: task_label.as_deref(),
+            flavour,
+            target_tasks,
         },
     )
     .map_err(|e| e.to_string())?;

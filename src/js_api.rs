@@ -219,6 +219,9 @@ struct Inputs {
     /// The decision's `actions.json`, for `triggerRequest`.
     #[serde(default)]
     actions: Option<Box<RawValue>>,
+    /// The decision's `target-tasks.json`, for actions that read it (run-missing-tests).
+    #[serde(default)]
+    target_tasks: Option<Vec<String>>,
 }
 
 /// One preview request.
@@ -537,7 +540,7 @@ impl Previewer {
             .map_err(|e| js_err(SessionError::Engine(e, "fullTaskGraph".into())))?;
         let trust_domain = inputs.trust_domain.unwrap_or_else(|| "gecko".into());
         let (flavour, flavour_reason) = Context::flavour_for(&trust_domain, inputs.flavour);
-        let session = Session::from_parts(
+        let mut session = Session::from_parts(
             graph,
             Context {
                 decision_task_id: inputs
@@ -557,6 +560,7 @@ impl Previewer {
             inputs.index.unwrap_or_default(),
             actions,
         );
+        session.target_tasks = inputs.target_tasks;
         let summary = to_json(&session.summary());
         *self.session.borrow_mut() = Some(session);
         *self.last.borrow_mut() = None;
@@ -667,6 +671,18 @@ impl Previewer {
             let request: ActionRequest = serde_json::from_str(&request)
                 .map_err(|e| bad_request(format!("action request: {e}")))?;
             let transport = JsTransport { host };
+            let needs_targets = with_session(&cell, |s| {
+                Ok(request.action == "run-missing-tests" && s.target_tasks.is_none() && s.remote)
+            })?;
+            if needs_targets {
+                let context = with_session(&cell, |s| Ok(s.context.clone()))?;
+                let targets = session::load_target_tasks(&transport, &context)
+                    .await
+                    .map_err(js_err)?;
+                if let Some(session) = cell.borrow_mut().as_mut() {
+                    session.target_tasks = Some(targets);
+                }
+            }
             let labels = with_session(&cell, |s| {
                 action_plan(s, &request).map(|plan| Session::plan_labels(&plan))
             })?;
@@ -757,6 +773,82 @@ impl Previewer {
             })?;
             let transport = JsTransport { host };
             send_signed(&transport, &mut http, &root_url, &credentials).await
+        })
+    }
+
+    /// The actions a UI offers for a task (`{taskLabel? | taskId?}`; its definition is fetched
+    /// for its tags) or for the task group (`{}`): `[{name, title, description, cbName,
+    /// preview}]` (JSON), where `preview` is `null` when the action is previewable, else why not.
+    #[wasm_bindgen(js_name = actionsFor)]
+    pub fn actions_for(&self, request: String, host: JsValue) -> js_sys::Promise {
+        let cell = self.session.clone();
+        future_to_promise(async move {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            struct For {
+                #[serde(default)]
+                task_label: Option<String>,
+                #[serde(default)]
+                task_id: Option<String>,
+            }
+            let request: For = serde_json::from_str(&request)
+                .map_err(|e| bad_request(format!("actions request: {e}")))?;
+            let transport = JsTransport { host };
+            let (task_id, root_url) = with_session(&cell, |s| {
+                let id = match (&request.task_id, &request.task_label) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(label)) => Some(s.task_id_of(label).ok_or_else(|| {
+                        bad_request(format!("{label:?}: no task of this push has that label"))
+                    })?),
+                    (None, None) => None,
+                };
+                Ok((id, s.context.root_url.clone()))
+            })?;
+            let tags = match &task_id {
+                Some(id) => Some(
+                    session::task_definition(&transport, &root_url, id)
+                        .await
+                        .map_err(js_err)?
+                        .get("tags")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                None => None,
+            };
+            let listed = with_session(&cell, |s| {
+                let Some(actions) = &s.actions else {
+                    return Ok(Vec::new());
+                };
+                Ok(actions
+                    .available(tags.as_ref())
+                    .into_iter()
+                    .map(|a| {
+                        let cb_name = a
+                            .hook_payload
+                            .as_ref()
+                            .and_then(|p| p.pointer("/decision/action/cb_name"))
+                            .and_then(Value::as_str)
+                            .unwrap_or(&a.name)
+                            .to_string();
+                        let why = if engine::callbacks::PREVIEWABLE.contains(&a.name.as_str())
+                            && cb_name != "retrigger-decision"
+                        {
+                            Value::Null
+                        } else {
+                            Value::String(
+                                engine::callbacks::not_previewable(&cb_name)
+                                    .or_else(|| engine::callbacks::not_previewable(&a.name))
+                                    .unwrap_or("this action's preview is not built yet")
+                                    .to_string(),
+                            )
+                        };
+                        serde_json::json!({"name": a.name, "title": a.title,
+                            "description": a.description, "cbName": cb_name, "preview": why})
+                    })
+                    .collect::<Vec<_>>())
+            })?;
+            Ok(to_json(&listed)?.into())
         })
     }
 

@@ -219,6 +219,7 @@ mod tests {
                 action_task_id: "A".into(),
             },
             flavour: crate::engine::Flavour::Taskgraph,
+            modifier: Default::default(),
             existing,
             parameters: &json!({}),
             answers: &IndexAnswers::default(),

@@ -74,6 +74,8 @@ pub struct Session {
     /// Label → the earlier action or cron task whose map gave its taskId (see
     /// [`loader::Push::sources`]).
     pub sources: BTreeMap<String, String>,
+    /// The decision's `target-tasks.json`, once an action that reads it was asked for.
+    pub target_tasks: Option<Vec<String>>,
     /// The grid's jobs, built on first use (it parses every task definition once).
     jobs: std::cell::OnceCell<Vec<GridJob>>,
     /// Problems found while loading (prior runs without a map, no `actions.json`, no task
@@ -139,6 +141,7 @@ impl Session {
             group: BTreeMap::new(),
             merged_from: Vec::new(),
             sources: BTreeMap::new(),
+            target_tasks: None,
             jobs: std::cell::OnceCell::new(),
             load_warnings: Vec::new(),
         }
@@ -341,6 +344,8 @@ impl Session {
                 action,
                 input,
                 task_label,
+                flavour: self.context.flavour,
+                target_tasks: self.target_tasks.as_deref(),
             },
         )
     }
@@ -378,6 +383,7 @@ impl Session {
             times,
             mode: self.mode(),
             flavour: self.context.flavour,
+            modifier: Default::default(),
             existing: &self.existing,
             parameters: &self.parameters,
             answers: &self.answers,
@@ -469,6 +475,33 @@ impl Session {
             .cloned()
             .or_else(|| self.group.get(label).map(|(id, _)| id.clone()))
     }
+}
+
+/// The decision's `public/target-tasks.json` (the labels it targeted), from the run whose
+/// artifacts were used.
+pub async fn load_target_tasks<T: Transport>(
+    t: &T,
+    context: &Context,
+) -> Result<Vec<String>, SessionError> {
+    let url = crate::taskcluster::run_artifact_url(
+        &context.root_url,
+        &context.decision_task_id,
+        context.run_id,
+        "public/target-tasks.json",
+    );
+    let body = crate::taskcluster::client::fetch(
+        t,
+        &HttpRequest::get(url.clone()),
+        RetryPolicy::default(),
+    )
+    .await
+    .map_err(LoadError::from)?;
+    serde_json::from_slice(&body).map_err(|e| {
+        SessionError::Load(LoadError::Invalid {
+            what: url,
+            message: format!("not a list of labels: {e}"),
+        })
+    })
 }
 
 /// A task's definition (`queue.task`), e.g. for its tags.

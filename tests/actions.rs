@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use taskgraph_preview::actions::{self, ActionError, Trigger};
+use taskgraph_preview::actions::{self, Trigger};
 
 fn ex6(rel: &str) -> Vec<u8> {
     fs::read(

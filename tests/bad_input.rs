@@ -193,6 +193,7 @@ fn request<'a>(
             action_task_id: "ActionTask".into(),
         },
         flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+        modifier: Default::default(),
         existing,
         parameters: params,
         answers,

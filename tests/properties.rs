@@ -160,6 +160,7 @@ fn run(d: &Dag) -> (Result<engine::Preview, engine::Error>, String) {
             }
         },
         flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+        modifier: Default::default(),
         existing: &existing,
         parameters: &params,
         answers: &answers,

@@ -304,6 +304,17 @@ export interface ActionRequest {
   definitions?: boolean;
 }
 
+/** An action offered for a task or the task group. */
+export interface OfferedAction {
+  name: string;
+  title: string;
+  description: string;
+  /** The callback it runs (`retrigger`, `retrigger-disabled`, `retrigger-decision`, ...). */
+  cbName: string;
+  /** `null` when `previewAction` can preview it; else why it has no preview. */
+  preview: string | null;
+}
+
 /** One `create_tasks` call of an action. */
 export interface CallPreview extends Iteration {
   /** The artifacts' suffix (`0`, `1-2`; empty for none). */
@@ -350,6 +361,9 @@ export interface Previewer {
    * `create_tasks` call it makes, and the tasks it reruns instead. Actions that create no task
    * (`rerun`, `cancel`, ...) are rejected with a `bad-request` saying so. */
   previewAction(request: ActionRequest, options?: { onProgress?: (progress: Progress) => void }): Promise<ActionPreview>;
+  /** The actions Taskcluster's UI would offer for a task (its tags, fetched, pick them) or for
+   * the task group (no task): the first matching entry of each name in actions.json. */
+  actionsFor(request?: { taskLabel?: string; taskId?: string }): Promise<OfferedAction[]>;
   /** The call that triggers another action, rendered for the task's context (its definition
    * is fetched for its tags, which pick the action's variant) and unsigned (nothing is sent). */
   actionTriggerRequest(request: ActionRequest): Promise<TriggerRequest>;

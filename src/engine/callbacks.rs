@@ -1,6 +1,9 @@
 //! Action callbacks: which `create_tasks` calls an action task makes, and what it reruns
-//! instead, for taskcluster-taskgraph 24.5.1's callbacks that create tasks
-//! (`taskgraph/actions/add_new_jobs.py`, `retrigger.py`, `rebuild_cached_tasks.py`).
+//! instead, for the callbacks that create tasks: taskcluster-taskgraph 24.5.1's
+//! (`taskgraph/actions/add_new_jobs.py`, `retrigger.py`, `rebuild_cached_tasks.py`) and, for the
+//! gecko flavour, gecko_taskgraph's (`retrigger.py` @ `2e26d251`: one call whose modifier sets
+//! `task_duplicates` and `tags.action`; `run_missing_tests.py` @ `d8fac3b8`: the decision's
+//! test-kind target tasks; revisions in ARCHITECTURE.md).
 //!
 //! A [`Plan`] is the list of calls (each with its suffix and its `to_run`) and of reruns; the
 //! preview of an action is one [`preview()`](super::preview()) per call, each on the original
@@ -17,11 +20,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::Error;
+use super::flavour::Flavour;
 use super::ids::TaskIdSource;
 use super::model::FullTaskGraph;
 use super::optimize::strategies::is_falsy;
 use super::parse::LabelToTaskId;
-use super::preview::{Iteration, Request, Warning};
+use super::preview::{Iteration, Modifier, Request, Warning};
 
 /// The actions whose preview is computed here.
 pub const PREVIEWABLE: &[&str] = &[
@@ -29,6 +33,7 @@ pub const PREVIEWABLE: &[&str] = &[
     "rebuild-cached-tasks",
     "retrigger",
     "retrigger-multiple",
+    "run-missing-tests",
 ];
 
 /// Why an action has no preview, for the actions that create nothing previewable.
@@ -51,6 +56,18 @@ pub struct Call {
     pub suffix: String,
     /// `to_run`, sorted and distinct (upstream makes it a set).
     pub labels: Vec<String>,
+    /// The callback's modifier and action tag (none for taskgraph's callbacks).
+    pub modifier: Modifier,
+}
+
+impl Call {
+    fn plain(suffix: String, labels: Vec<String>) -> Call {
+        Call {
+            suffix,
+            labels,
+            modifier: Modifier::default(),
+        }
+    }
 }
 
 /// An existing task the action reruns instead of cloning (`_rerun_task`).
@@ -70,12 +87,16 @@ pub struct Plan {
 }
 
 /// What the action targets: its input and, for task actions, the label of the task it was
-/// triggered on (upstream reads it from the task's `metadata.name`).
+/// triggered on (upstream reads it from the task's `metadata.name`); whose callbacks run; and
+/// the decision's `target-tasks.json` for the actions that read it (gecko's
+/// run-missing-tests).
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub action: &'a str,
     pub input: &'a Value,
     pub task_label: Option<&'a str>,
+    pub flavour: Flavour,
+    pub target_tasks: Option<&'a [String]>,
 }
 
 /// Computes the plan of `target` on `graph` with the merged `existing` map.
@@ -91,11 +112,15 @@ pub fn plan(
             target.action
         )));
     }
+    let gecko = target.flavour == Flavour::Gecko;
     let (calls, reruns) = match target.action {
         "add-new-jobs" => add_new_jobs(graph, input)?,
+        "retrigger" if gecko => gecko_retrigger(graph, existing, input, task_label(target)?)?,
         "retrigger" => retrigger(graph, existing, input, task_label(target)?)?,
+        "retrigger-multiple" if gecko => gecko_retrigger_multiple(graph, existing, input)?,
         "retrigger-multiple" => retrigger_multiple(graph, existing, input)?,
         "rebuild-cached-tasks" => rebuild_cached_tasks(graph),
+        "run-missing-tests" if gecko => run_missing_tests(graph, target.target_tasks)?,
         other => {
             return Err(bad(match not_previewable(other) {
                 Some(why) => format!("{other:?} has no preview: {why}"),
@@ -189,10 +214,7 @@ fn add_new_jobs(graph: &FullTaskGraph, input: &Value) -> Result<(Vec<Call>, Vec<
     let to_run = sorted(to_run);
     Ok((
         (0..times)
-            .map(|i| Call {
-                suffix: i.to_string(),
-                labels: to_run.clone(),
-            })
+            .map(|i| Call::plain(i.to_string(), to_run.clone()))
             .collect(),
         Vec::new(),
     ))
@@ -237,13 +259,156 @@ fn retrigger(
     let times = times(input, "times", "retrigger")?;
     Ok((
         (0..times)
-            .map(|i| Call {
-                suffix: i.to_string(),
-                labels: to_run.clone(),
-            })
+            .map(|i| Call::plain(i.to_string(), to_run.clone()))
             .collect(),
         Vec::new(),
     ))
+}
+
+/// The retrigger gate (`_should_retrigger` unless `force`), then the labels to clone: the task,
+/// or with `downstream` the reverse closure limited to existing tasks
+/// (`get_tasks_with_downstream`).
+fn retrigger_labels(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    input: &Value,
+    label: &str,
+) -> Result<Vec<String>, Error> {
+    if !flag(input, "force") && !should_retrigger(graph, label) {
+        return Err(bad(format!(
+            "{label:?} should not be retriggered (its attributes.retrigger is not set, or it is \
+             not in the graph); the action would fail: rerun it, or retrigger with force"
+        )));
+    }
+    if !flag(input, "downstream") {
+        return Ok(vec![label.to_string()]);
+    }
+    let idx = graph.index_of(label).ok_or_else(|| Error::UnknownLabels {
+        labels: vec![label.to_string()],
+    })?;
+    let mut seen = BTreeSet::from([idx]);
+    let mut queue = vec![idx];
+    while let Some(node) = queue.pop() {
+        for dependent in graph.dependents_of(node) {
+            if seen.insert(dependent) {
+                queue.push(dependent);
+            }
+        }
+    }
+    Ok(sorted(
+        seen.into_iter()
+            .map(|i| graph.label(i).to_string())
+            .filter(|l| existing.contains_key(l)),
+    ))
+}
+
+/// gecko's `retrigger_action`: one call (no suffix) whose modifier sets `task_duplicates =
+/// times` on every task of the closure, with `tags.action = "retrigger-task"`.
+fn gecko_retrigger(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    input: &Value,
+    label: &str,
+) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
+    let to_run = retrigger_labels(graph, existing, input, label)?;
+    let times = times(input, "times", "retrigger")?;
+    Ok((
+        vec![Call {
+            suffix: String::new(),
+            labels: to_run,
+            modifier: Modifier {
+                all_duplicates: Some(u64::from(times)),
+                duplicates: Default::default(),
+                action_tag: Some("retrigger-task".into()),
+            },
+        }],
+        Vec::new(),
+    ))
+}
+
+/// gecko's `retrigger_multiple`: the tasks of every request whose `attributes.retrigger` is set
+/// are cloned in one call (no suffix); its modifier gives each of them the `times` of the last
+/// request naming it, and `tags.action = "retrigger-multiple-task"`. The others are rerun.
+fn gecko_retrigger_multiple(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    input: &Value,
+) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
+    let requests = requests_of(input)?;
+    let mut clone = Vec::new();
+    let mut duplicates = std::collections::BTreeMap::new();
+    let mut reruns = Vec::new();
+    for (i, request) in requests.iter().enumerate() {
+        let what = format!("retrigger-multiple: requests[{i}]");
+        let times = times(request, "times", &what)?;
+        for label in labels(request.get("tasks"), &format!("{what}.tasks"))? {
+            if should_retrigger(graph, &label) {
+                duplicates.insert(label.clone(), u64::from(times));
+                clone.push(label);
+            } else {
+                reruns.push(rerun_of(existing, &what, label)?);
+            }
+        }
+    }
+    Ok((
+        vec![Call {
+            suffix: String::new(),
+            labels: sorted(clone),
+            modifier: Modifier {
+                all_duplicates: None,
+                duplicates,
+                action_tag: Some("retrigger-multiple-task".into()),
+            },
+        }],
+        reruns,
+    ))
+}
+
+/// gecko's `run_missing_tests`: every label of the decision's `target-tasks.json` whose kind is
+/// `test`, in one call (suffix `all`), even those already scheduled.
+fn run_missing_tests(
+    graph: &FullTaskGraph,
+    target_tasks: Option<&[String]>,
+) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
+    let target_tasks = target_tasks.ok_or_else(|| {
+        bad("run-missing-tests reads the decision's public/target-tasks.json: give it".into())
+    })?;
+    let mut to_run = Vec::new();
+    for label in target_tasks {
+        let task = graph.get(label).ok_or_else(|| {
+            bad(format!(
+                "target-tasks.json names {label:?}, which is not in the graph (the action fails)"
+            ))
+        })?;
+        if task.kind == "test" {
+            to_run.push(label.clone());
+        }
+    }
+    Ok((vec![Call::plain("all".into(), sorted(to_run))], Vec::new()))
+}
+
+/// The existing task a label names, to rerun it.
+fn rerun_of(existing: &LabelToTaskId, what: &str, label: String) -> Result<Rerun, Error> {
+    let task_id = existing.get(&label).ok_or_else(|| {
+        bad(format!(
+            "{what}: {label:?} would be rerun, but no task of this push has that label"
+        ))
+    })?;
+    Ok(Rerun {
+        task_id: task_id.clone(),
+        label,
+    })
+}
+
+/// `input.requests` (absent: none).
+fn requests_of(input: &Value) -> Result<Vec<Value>, Error> {
+    match input.get("requests") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(r)) => Ok(r.clone()),
+        Some(other) => Err(bad(format!(
+            "retrigger-multiple: input.requests must be a list, not {other}"
+        ))),
+    }
 }
 
 /// `retrigger_multiple`: per request `i`, tasks whose `attributes.retrigger` is set are cloned
@@ -254,15 +419,7 @@ fn retrigger_multiple(
     existing: &LabelToTaskId,
     input: &Value,
 ) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let requests = match input.get("requests") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(r)) => r.clone(),
-        Some(other) => {
-            return Err(bad(format!(
-                "retrigger-multiple: input.requests must be a list, not {other}"
-            )))
-        }
-    };
+    let requests = requests_of(input)?;
     let mut calls = Vec::new();
     let mut reruns = Vec::new();
     for (i, request) in requests.iter().enumerate() {
@@ -272,22 +429,11 @@ fn retrigger_multiple(
         let (clone, rerun): (Vec<String>, Vec<String>) =
             tasks.into_iter().partition(|l| should_retrigger(graph, l));
         for label in rerun {
-            let task_id = existing.get(&label).ok_or_else(|| {
-                bad(format!(
-                    "{what}: {label:?} would be rerun, but no task of this push has that label"
-                ))
-            })?;
-            reruns.push(Rerun {
-                label,
-                task_id: task_id.clone(),
-            });
+            reruns.push(rerun_of(existing, &what, label)?);
         }
         let clone = sorted(clone);
         for j in 0..times {
-            calls.push(Call {
-                suffix: format!("{i}-{j}"),
-                labels: clone.clone(),
-            });
+            calls.push(Call::plain(format!("{i}-{j}"), clone.clone()));
         }
     }
     Ok((calls, reruns))
@@ -310,10 +456,7 @@ fn rebuild_cached_tasks(graph: &FullTaskGraph) -> (Vec<Call>, Vec<Rerun>) {
     let calls = if cached.is_empty() {
         Vec::new()
     } else {
-        vec![Call {
-            suffix: String::new(),
-            labels: cached,
-        }]
+        vec![Call::plain(String::new(), cached)]
     };
     (calls, Vec::new())
 }
@@ -357,12 +500,13 @@ pub fn preview_plan(
     while let Some(first) = plan.calls.get(start) {
         let run = plan.calls[start..]
             .iter()
-            .take_while(|c| c.labels == first.labels)
+            .take_while(|c| c.labels == first.labels && c.modifier == first.modifier)
             .take(100)
             .count();
         let request = Request {
             labels: first.labels.clone(),
             times: u32::try_from(run).unwrap_or(1),
+            modifier: first.modifier.clone(),
             ..template.clone()
         };
         let preview = super::preview(graph, &request, ids)?;
@@ -428,6 +572,8 @@ mod tests {
                 action,
                 input: &input,
                 task_label: task,
+                flavour: Flavour::Taskgraph,
+                target_tasks: None,
             },
         )
     }
@@ -565,6 +711,8 @@ mod tests {
                 action: "retrigger-multiple",
                 input: &input,
                 task_label: None,
+                flavour: Flavour::Taskgraph,
+                target_tasks: None,
             },
         )
         .unwrap();
@@ -575,6 +723,7 @@ mod tests {
                 action_task_id: "A".into(),
             },
             flavour: super::super::Flavour::Taskgraph,
+            modifier: Default::default(),
             existing: &existing,
             parameters: &json!({}),
             answers: &super::super::IndexAnswers::default(),
@@ -616,5 +765,139 @@ mod tests {
             third.reasons["build"],
             "depends on docker-image, which is not reused"
         );
+    }
+
+    fn gecko_plan(action: &str, input: Value, task: Option<&str>) -> Result<Plan, Error> {
+        plan(
+            &graph(),
+            &existing(),
+            Target {
+                action,
+                input: &input,
+                task_label: task,
+                flavour: Flavour::Gecko,
+                target_tasks: Some(&["test-a".to_string(), "build".to_string()]),
+            },
+        )
+    }
+
+    static NO_ANSWERS: std::sync::LazyLock<super::super::IndexAnswers> =
+        std::sync::LazyLock::new(Default::default);
+
+    fn template<'a>(existing: &'a LabelToTaskId, params: &'a Value) -> Request<'a> {
+        Request {
+            labels: vec![],
+            times: 1,
+            mode: super::super::Mode::AddNewJobs {
+                action_task_id: "A".into(),
+            },
+            flavour: Flavour::Gecko,
+            modifier: Modifier::default(),
+            existing,
+            parameters: params,
+            answers: &NO_ANSWERS,
+            decision_task_id: "D".into(),
+            trust_domain: "gecko".into(),
+            level: "3".into(),
+            root_url: "https://tc".into(),
+            proxy_url: None,
+            now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+            with_task_graph: false,
+            threads: 1,
+        }
+    }
+
+    /// gecko's retrigger (`retrigger.py` @ 2e26d251): one `create_tasks` call without suffix,
+    /// `modifier` setting `task_duplicates = times` on every task, `action_tag="retrigger-task"`.
+    #[test]
+    fn gecko_retrigger_is_one_call_with_duplicates_and_an_action_tag() {
+        let p = gecko_plan("retrigger", json!({"times": 3}), Some("build")).unwrap();
+        assert_eq!(calls(&p), [("", vec!["build"])]);
+        assert_eq!(p.calls[0].modifier.all_duplicates, Some(3));
+        assert_eq!(
+            p.calls[0].modifier.action_tag.as_deref(),
+            Some("retrigger-task")
+        );
+        let (g, e, params) = (graph(), existing(), json!({}));
+        let preview = preview_plan(
+            &g,
+            &template(&e, &params),
+            &p,
+            &mut super::super::CounterIds::golden(),
+        )
+        .unwrap();
+        let call = &preview.calls[0].iteration;
+        // The image is not in the map, so it is built too, and duplicated like the build.
+        assert_eq!(
+            call.created.keys().collect::<Vec<_>>(),
+            ["build", "docker-image"]
+        );
+        assert_eq!(call.duplicates["build"].len(), 2);
+        assert_eq!(call.duplicates["docker-image"].len(), 2);
+        for id in call.created.values() {
+            assert_eq!(call.tasks[id]["tags"]["action"], "retrigger-task");
+        }
+        // The gate is the same as taskgraph's.
+        assert!(gecko_plan("retrigger", json!({}), Some("test-b")).is_err());
+    }
+
+    /// gecko's retrigger-multiple: one call of every retriggerable task, each duplicated by the
+    /// `times` of the last request naming it; the rest rerun.
+    #[test]
+    fn gecko_retrigger_multiple_is_one_call() {
+        let p = gecko_plan(
+            "retrigger-multiple",
+            json!({"requests": [{"tasks": ["build", "test-b"], "times": 2}, {"tasks": ["test-a", "build"], "times": 4}]}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(calls(&p), [("", vec!["build", "test-a"])]);
+        let modifier = &p.calls[0].modifier;
+        assert_eq!(modifier.duplicates_of("build"), Some(4));
+        assert_eq!(modifier.duplicates_of("test-a"), Some(4));
+        assert_eq!(modifier.duplicates_of("docker-image"), None);
+        assert_eq!(
+            modifier.action_tag.as_deref(),
+            Some("retrigger-multiple-task")
+        );
+        assert_eq!(p.reruns.len(), 1);
+        assert_eq!(p.reruns[0].task_id, "TB");
+    }
+
+    /// gecko's run-missing-tests (`run_missing_tests.py` @ d8fac3b8): the test-kind labels of
+    /// target-tasks.json, in one call with suffix `all`.
+    #[test]
+    fn gecko_run_missing_tests_takes_the_test_kind_target_tasks() {
+        let task = |label: &str, kind: &str| {
+            json!({"label": label, "kind": kind, "attributes": {}, "dependencies": {},
+                   "optimization": null, "soft_dependencies": [], "if_dependencies": [],
+                   "task": {"deadline": {"relative-datestamp": "1 day"}}})
+        };
+        let g = FullTaskGraph::parse(
+            json!({"t1": task("t1", "test"), "b1": task("b1", "build"), "t2": task("t2", "test")})
+                .to_string()
+                .into_bytes(),
+        )
+        .unwrap();
+        let targets = vec!["t2".to_string(), "b1".to_string()];
+        let target = |tasks: Option<&'static [String]>| Target {
+            action: "run-missing-tests",
+            input: &Value::Null,
+            task_label: None,
+            flavour: Flavour::Gecko,
+            target_tasks: tasks,
+        };
+        let leaked: &'static [String] = Box::leak(targets.into_boxed_slice());
+        let p = plan(&g, &LabelToTaskId::default(), target(Some(leaked))).unwrap();
+        assert_eq!(calls(&p), [("all", vec!["t2"])]);
+        let missing = plan(&g, &LabelToTaskId::default(), target(None)).unwrap_err();
+        assert!(missing.to_string().contains("target-tasks.json"));
+        // taskgraph has no such action.
+        let mut tg = target(Some(leaked));
+        tg.flavour = Flavour::Taskgraph;
+        assert!(plan(&g, &LabelToTaskId::default(), tg).is_err());
     }
 }

@@ -12,6 +12,7 @@ use super::datestamps::json_time_from_now;
 use super::error::Error;
 use super::ids::TaskIdSource;
 use super::optimize::subgraph::{dependencies_list, KeptTask};
+use super::preview::Modifier;
 use super::references::{recurse, RELATIVE_DATESTAMP};
 use super::select::TargetGraph;
 
@@ -31,6 +32,8 @@ pub struct CreateSettings<'a> {
     /// `<trust-domain>-level-<level>`.
     pub scheduler_id: &'a str,
     pub now: NaiveDateTime,
+    /// The callback's modifier (`task_duplicates` it sets).
+    pub modifier: &'a Modifier,
 }
 
 /// Resolved `relative-datestamp` strings, shared by the tasks of one preview (upstream caches
@@ -66,7 +69,11 @@ pub fn finish(
         );
     }
     let definition = resolve_timestamps_cached(definition, settings.now, label, memo)?;
-    let count = task_duplicates(target, task.local)?;
+    let count = match settings.modifier.duplicates_of(label) {
+        // `range(1, n)`: 0 or less makes no copy.
+        Some(n) => n.clamp(1, 1000),
+        None => task_duplicates(target, task.local)?,
+    };
     Ok((
         CreatedTask {
             label: label.to_string(),

@@ -48,6 +48,9 @@ pub struct Request<'a> {
     pub mode: Mode,
     /// Whose action code runs: which strategy names the project registers.
     pub flavour: Flavour,
+    /// What the action callback's `modifier` and `action_tag` change in every task of the
+    /// closure (gecko's retrigger: `task_duplicates`, `tags.action`).
+    pub modifier: Modifier,
     /// The merged `label-to-taskid.json` of the decision, earlier actions and cron tasks.
     pub existing: &'a LabelToTaskId,
     /// The decision's parameters.
@@ -69,6 +72,30 @@ pub struct Request<'a> {
     /// Threads to build many task definitions with (ignored on wasm32; 1 = in order). The
     /// result is the same for any value.
     pub threads: usize,
+}
+
+/// The changes an action callback makes to the tasks of the closure before optimizing them:
+/// its `modifier` (only `attributes.task_duplicates` is ever set by one) and gecko's
+/// `action_tag`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Modifier {
+    /// `task_duplicates` for every task of the closure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_duplicates: Option<u64>,
+    /// `task_duplicates` by label (after `all_duplicates`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub duplicates: BTreeMap<String, u64>,
+    /// `tags.action`, set where a task has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_tag: Option<String>,
+}
+
+impl Modifier {
+    /// The `task_duplicates` this modifier gives `label`, if any.
+    pub fn duplicates_of(&self, label: &str) -> Option<u64> {
+        self.duplicates.get(label).copied().or(self.all_duplicates)
+    }
 }
 
 /// A problem worth a sheriff's attention that does not stop the preview.
@@ -167,6 +194,7 @@ pub fn preview(
     let stamp = match &request.mode {
         Mode::AddNewJobs { action_task_id } => Stamp::Action {
             action_task_id: action_task_id.clone(),
+            action_tag: request.modifier.action_tag.clone(),
         },
         Mode::Decision { .. } => Stamp::Decision,
     };
@@ -211,6 +239,7 @@ pub fn preview(
             decision_task_id: &request.decision_task_id,
             scheduler_id: &scheduler_id,
             now: request.now,
+            modifier: &request.modifier,
         };
         let memo = DatestampMemo::default();
         let finished = par::map(subgraph.jobs, request.threads, |job| {

@@ -14,6 +14,7 @@
 //   graphView   { limit? }                                     -> graph view of the last preview
 //   triggerRequest { labels, times? }                          -> unsigned request
 //   trigger     { request: { labels, times? }, credentials }   -> action taskId (plain string)
+//   actionsFor  { taskLabel?, taskId? }                        -> actions offered for the task or group
 //   actionTriggerRequest { action, input?, taskLabel?, taskId? } -> unsigned request
 //   triggerAction { request: { action, input?, taskLabel?, taskId? }, credentials }
 //                                                              -> action taskId (plain string)
@@ -111,6 +112,7 @@ export async function createCore(wasm) {
     previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
     graphView: (args) => previewer.graphView((args && args.limit) || 300),
     triggerRequest: (args) => previewer.triggerRequest(JSON.stringify(args)),
+    actionsFor: (args, onProgress) => previewer.actionsFor(JSON.stringify(args || {}), makeHost(onProgress)),
     actionTriggerRequest: (args, onProgress) => previewer.actionTriggerRequest(JSON.stringify(args), makeHost(onProgress)),
     triggerAction: (args, onProgress) =>
       previewer.triggerAction(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),

@@ -139,6 +139,10 @@ export function createPreviewer(options = {}) {
     async trigger(request, credentials) {
       return channel.call("trigger", { request, credentials: certificateAsText(credentials) });
     },
+    /** The actions offered for a task ({ taskLabel } or { taskId }) or the task group ({}). */
+    async actionsFor(request = {}) {
+      return parse(await channel.call("actionsFor", request));
+    },
     /** The call that triggers another action ({ action, input?, taskLabel?|taskId? }), rendered
      * for the task's context and unsigned. */
     async actionTriggerRequest(request) {

@@ -143,6 +143,11 @@ async function openTreeherder(errors, unknown) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e.message));
+  if (process.env.TH_DEBUG) {
+    page.on("console", (m) => console.log(`# console ${m.type()}: ${m.text().slice(0, 300)}`));
+    page.on("requestfailed", (r) => console.log(`# failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => !r.url().includes("/assets/") && console.log(`# ${r.status()} ${r.request().method()} ${r.url().slice(0, 160)}`));
+  }
   await mockTreeherderApi(page, unknown);
   const expires = new Date(Date.now() + 3 * 86400_000).toISOString();
   await page.addInitScript(

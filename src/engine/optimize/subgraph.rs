@@ -22,9 +22,13 @@ use crate::engine::select::{Local, TargetGraph};
 /// How the task definitions are stamped before optimisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stamp {
-    /// An action task (`create_tasks`): `extra.parent = action`, and the action taskId is
-    /// prepended to `dependencies` when it differs from the decision taskId.
-    Action { action_task_id: String },
+    /// An action task (`create_tasks`): `extra.parent = action`, gecko's `tags.action` when
+    /// the callback passes an `action_tag` (set only where there is none), and the action
+    /// taskId is appended to `dependencies` when it differs from the decision taskId.
+    Action {
+        action_task_id: String,
+        action_tag: Option<String>,
+    },
     /// A decision task: definitions are used as they are.
     Decision,
 }
@@ -248,14 +252,19 @@ pub(crate) fn dependencies_list<'v>(
     }
 }
 
-/// `update_parent` and `update_dependencies` of upstream's `create_tasks`.
+/// `update_parent`, gecko's `update_action_tag` and `update_dependencies` of `create_tasks`,
+/// in that order.
 fn stamp(
     definition: &mut Value,
     stamp: &Stamp,
     decision_task_id: &str,
     label: &str,
 ) -> Result<(), Error> {
-    let Stamp::Action { action_task_id } = stamp else {
+    let Stamp::Action {
+        action_task_id,
+        action_tag,
+    } = stamp
+    else {
         return Ok(());
     };
     let Value::Object(map) = definition else {
@@ -277,6 +286,21 @@ fn stamp(
         });
     };
     extra.insert("parent".into(), Value::String(action_task_id.clone()));
+    if let Some(tag) = action_tag {
+        let tags = map
+            .entry("tags")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let found = value_type(tags);
+        let Value::Object(tags) = tags else {
+            return Err(Error::BadField {
+                label: label.to_string(),
+                field: "task.tags".into(),
+                problem: format!("must be an object, found {found}"),
+            });
+        };
+        tags.entry("action")
+            .or_insert_with(|| Value::String(tag.clone()));
+    }
     if !decision_task_id.is_empty()
         && decision_task_id != action_task_id
         && !action_task_id.is_empty()
