@@ -11,11 +11,14 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::actions::{offered_list, ActionDialog, ActionField, ActionState, JobPanel};
 use super::dialogs::{SearchDialog, TriggerDialog, TriggerState};
 use super::engine::Engine;
 use super::graph::GraphPanel;
 use super::grid::Grid;
-use super::model::{ApiError, Comparison, GraphView, Preview, Progress, Summary};
+use super::model::{
+    ActionPreview, ApiError, Comparison, GraphView, Offered, Preview, Progress, Summary,
+};
 use super::navbar::Navbar;
 use super::preview_panel::PreviewPanel;
 use crate::view::{self, Filter, Job, Row, UrlState};
@@ -71,6 +74,20 @@ pub enum Msg {
     Exported(&'static str, Result<String, ApiError>),
     ShowMoreRows,
     Key(web_sys::KeyboardEvent),
+    /// An existing job was clicked: its details panel and the actions offered for it.
+    SelectJob(String),
+    CloseJob,
+    /// The push's task-group actions (`None`: close the menu).
+    GroupActions(bool),
+    /// `actionsFor` answered (for the job panel if `true`, else the push menu).
+    Offered(bool, Result<String, ApiError>),
+    /// Open the action dialog for an offered action (on the selected job for task actions).
+    OpenAction(Offered, bool),
+    ActionInput(ActionField),
+    ActionPreviewed(u32, Result<String, ApiError>),
+    ConfirmAction,
+    ActionTriggered(Result<String, ApiError>),
+    CloseAction,
 }
 
 /// Where the push is in its life on this page.
@@ -125,6 +142,14 @@ pub struct App {
     filter_input: String,
     filter_timer: Option<gloo_timers::callback::Timeout>,
     _keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
+    /// The existing job whose details panel is open.
+    job_panel: Option<String>,
+    /// The actions offered for it (`None` while loading) or why they are unknown.
+    job_actions: Option<Result<Rc<Vec<Offered>>, String>>,
+    /// The push's task-group actions menu, when open.
+    group_actions: Option<Option<Result<Rc<Vec<Offered>>, String>>>,
+    action: Option<ActionState>,
+    action_seq: u32,
 }
 
 fn window() -> Option<web_sys::Window> {
@@ -216,6 +241,24 @@ impl App {
             &args,
             None,
             ctx.link().callback(move |r| Msg::Previewed(seq, r)),
+        );
+    }
+
+    /// Previews the action dialog's action with its current input.
+    fn request_action_preview(&mut self, ctx: &Context<Self>) {
+        self.action_seq += 1;
+        let seq = self.action_seq;
+        let (Some(a), Some(engine)) = (&mut self.action, &self.engine) else {
+            return;
+        };
+        a.previewing = true;
+        let mut request = a.request();
+        request["definitions"] = json!(false);
+        engine.call(
+            "previewAction",
+            &request,
+            None,
+            ctx.link().callback(move |r| Msg::ActionPreviewed(seq, r)),
         );
     }
 
@@ -334,6 +377,11 @@ impl Component for App {
             filter_input: String::new(),
             filter_timer: None,
             _keys: keys,
+            job_panel: None,
+            job_actions: None,
+            group_actions: None,
+            action: None,
+            action_seq: 0,
         };
         app.load(ctx);
         app
@@ -583,6 +631,13 @@ impl Component for App {
                 if let Some(t) = &mut self.trigger {
                     t.error = None;
                 }
+                if let Some(a) = &mut self.action {
+                    if a.error.as_deref()
+                        == Some("Enter your Taskcluster clientId and accessToken.")
+                    {
+                        a.error = None;
+                    }
+                }
             }
             Msg::RequestRendered(result) => {
                 if let Some(t) = &mut self.trigger {
@@ -717,6 +772,137 @@ impl Component for App {
                 self.visible_rows += 40;
             }
             Msg::Key(event) => return self.key(ctx, &event),
+            Msg::SelectJob(label) => {
+                self.job_actions = None;
+                if let Some(engine) = &self.engine {
+                    engine.call(
+                        "actionsFor",
+                        &json!({"taskLabel": label}),
+                        None,
+                        ctx.link().callback(|r| Msg::Offered(true, r)),
+                    );
+                }
+                self.job_panel = Some(label);
+            }
+            Msg::CloseJob => {
+                self.job_panel = None;
+                self.job_actions = None;
+            }
+            Msg::GroupActions(open) => {
+                self.group_actions = open.then_some(None);
+                if let (true, Some(engine)) = (open, &self.engine) {
+                    engine.call(
+                        "actionsFor",
+                        &json!({}),
+                        None,
+                        ctx.link().callback(|r| Msg::Offered(false, r)),
+                    );
+                }
+            }
+            Msg::Offered(for_job, result) => {
+                let offered = result
+                    .map_err(|e| format!("{} [{}]", e.message, e.kind))
+                    .and_then(|text| {
+                        serde_json::from_str::<Vec<Offered>>(&text)
+                            .map_err(|e| format!("unreadable actions: {e}"))
+                    })
+                    // Add New Jobs has its own flow on this page.
+                    .map(|list| {
+                        Rc::new(
+                            list.into_iter()
+                                .filter(|a| a.name != "add-new-jobs")
+                                .collect::<Vec<_>>(),
+                        )
+                    });
+                if for_job {
+                    self.job_actions = Some(offered);
+                } else if self.group_actions.is_some() {
+                    self.group_actions = Some(Some(offered));
+                }
+            }
+            Msg::OpenAction(offered, on_job) => {
+                let task = if on_job { self.job_panel.clone() } else { None };
+                self.group_actions = None;
+                self.action = Some(ActionState::new(&offered, task));
+                self.request_action_preview(ctx);
+            }
+            Msg::ActionInput(field) => {
+                if let Some(a) = &mut self.action {
+                    match field {
+                        ActionField::Times(t) => a.times = t.clamp(1, 100),
+                        ActionField::Downstream(d) => a.downstream = d,
+                        ActionField::Force(f) => a.force = f,
+                    }
+                }
+                self.request_action_preview(ctx);
+            }
+            Msg::ActionPreviewed(seq, result) => {
+                if seq != self.action_seq {
+                    return false;
+                }
+                let Some(a) = &mut self.action else {
+                    return false;
+                };
+                a.previewing = false;
+                match result.map(|t| serde_json::from_str::<ActionPreview>(&t)) {
+                    Ok(Ok(p)) => {
+                        a.preview = Some(Rc::new(p));
+                        a.error = None;
+                    }
+                    Ok(Err(e)) => a.error = Some(format!("unreadable preview: {e}")),
+                    Err(e) => {
+                        a.preview = None;
+                        a.error = Some(format!("{} [{}]", e.message, e.kind));
+                    }
+                }
+            }
+            Msg::ConfirmAction => {
+                let (id, token, cert) = self.credentials.clone();
+                let Some(a) = &mut self.action else {
+                    return false;
+                };
+                if id.trim().is_empty() || token.trim().is_empty() {
+                    a.error = Some("Enter your Taskcluster clientId and accessToken.".into());
+                    return true;
+                }
+                session_set("tgp-client-id", &id);
+                session_set("tgp-access-token", &token);
+                session_set("tgp-certificate", &cert);
+                a.sending = true;
+                let mut credentials = json!({"clientId": id.trim(), "accessToken": token.trim()});
+                if !cert.trim().is_empty() {
+                    credentials["certificate"] = json!(cert.trim());
+                }
+                if let Some(engine) = &self.engine {
+                    engine.call(
+                        "triggerAction",
+                        &json!({"request": a.request(), "credentials": credentials}),
+                        None,
+                        ctx.link().callback(Msg::ActionTriggered),
+                    );
+                }
+            }
+            Msg::ActionTriggered(Ok(action_task_id)) => {
+                let title = self.action.take().map(|a| a.title).unwrap_or_default();
+                let root = self.url.root_url.clone().unwrap_or_default();
+                self.status = Some(html! {
+                    <span class="status-action-triggered" data-action-task-id={action_task_id.clone()}>
+                        {format!("{title}: action task ")}
+                        <a href={format!("{root}/tasks/{action_task_id}")} target="_blank">{action_task_id.clone()}</a>
+                        {" triggered."}
+                    </span>
+                });
+            }
+            Msg::ActionTriggered(Err(e)) => {
+                if let Some(a) = &mut self.action {
+                    a.sending = false;
+                    a.error = Some(format!(
+                        "The trigger failed: {} [{}]. Nothing was created; you can try again.",
+                        e.message, e.kind
+                    ));
+                }
+            }
+            Msg::CloseAction => self.action = None,
         }
         true
     }
@@ -803,6 +989,17 @@ impl Component for App {
                             { if self.filter.runnable { "Hide runnable jobs" } else { "Add new jobs" } }
                         </button>
                         <button class="btn-push" id="open-search" title="Pick jobs by searching (key /)" onclick={link.callback(|_| Msg::OpenSearch)}>{"Add new jobs (Search)"}</button>
+                        <span class="group-actions">
+                            <button class="btn-push" id="push-actions" title="The push's actions (Rebuild cached tasks, …)"
+                                onclick={link.callback({ let open = self.group_actions.is_none(); move |_| Msg::GroupActions(open) })}>{"Actions ▾"}</button>
+                            if let Some(offered) = &self.group_actions {
+                                <div class="group-actions-menu" id="push-actions-menu">
+                                    {offered_list(offered.as_ref().and_then(|o| o.as_ref().ok()).map(|o| &**o),
+                                        offered.as_ref().and_then(|o| o.as_ref().err()).map(String::as_str),
+                                        &link.callback(|a| Msg::OpenAction(a, false)), "group-actions")}
+                                </div>
+                            }
+                        </span>
                         if count > 0 {
                             <button class="btn-push trigger" id="trigger-button" onclick={link.callback(|_| Msg::OpenTrigger)}
                                 disabled={!s.has_add_new_jobs}
@@ -821,6 +1018,7 @@ impl Component for App {
                     expanded={self.expanded.clone()} expand_all={self.groups_expanded()}
                     visible_rows={self.visible_rows} runnable_mode={self.filter.runnable}
                     on_toggle_job={link.callback(Msg::ToggleJob)}
+                    on_select_job={link.callback(Msg::SelectJob)} selected_job={self.job_panel.clone()}
                     on_toggle_many={link.callback(Msg::ToggleMany)}
                     on_toggle_group={link.callback(Msg::ToggleGroup)}
                     on_more={link.callback(|_| Msg::ShowMoreRows)} />
@@ -838,7 +1036,7 @@ impl Component for App {
                     <label>{"Root URL "}<input id="root-url" value={self.form_root.clone()} oninput={on_root} size="34" /></label>
                     <label>{"Decision taskId "}<input id="decision-task-id" value={self.form_decision.clone()} oninput={on_decision} size="24" /></label>
                     <button type="submit" id="load-button">{"Load push"}</button>
-                    <span class="hint">{"Keys: a add new jobs · / search · f filter · x clear · Esc close"}</span>
+                    <span class="hint">{"Keys: a add new jobs · / search · f filter · x clear · r retrigger the selected job · Esc close"}</span>
                 </form>
                 {for errors}
                 if let Some(status) = &self.status {
@@ -866,6 +1064,19 @@ impl Component for App {
                         on_query={link.callback(Msg::SearchQuery)} on_select={link.callback(|_| Msg::SearchSelect)}
                         on_close={link.callback(|_| Msg::CloseSearch)} />
                 }
+                if let Some(job) = self.job_panel.as_ref().and_then(|l| self.jobs.iter().find(|j| &j.label == l)) {
+                    <JobPanel job={job.clone()} root_url={self.url.root_url.clone().unwrap_or_default()}
+                        offered={self.job_actions.as_ref().and_then(|a| a.as_ref().ok()).cloned()}
+                        error={self.job_actions.as_ref().and_then(|a| a.as_ref().err()).cloned()}
+                        on_action={link.callback(|a| Msg::OpenAction(a, true))} on_close={link.callback(|_| Msg::CloseJob)} />
+                }
+                if let Some(state) = &self.action {
+                    <ActionDialog state={state.clone()}
+                        client_id={self.credentials.0.clone()} access_token={self.credentials.1.clone()} certificate={self.credentials.2.clone()}
+                        on_credential={link.callback(|(w, v)| Msg::Credential(w, v))}
+                        on_field={link.callback(Msg::ActionInput)}
+                        on_confirm={link.callback(|_| Msg::ConfirmAction)} on_close={link.callback(|_| Msg::CloseAction)} />
+                }
                 if let (Some(state), Some(preview)) = (&self.trigger, &self.preview) {
                     <TriggerDialog state={state.clone()} preview={preview.clone()} times={self.url.times}
                         client_id={self.credentials.0.clone()} access_token={self.credentials.1.clone()} certificate={self.credentials.2.clone()}
@@ -890,6 +1101,10 @@ impl App {
             self.search_open = false;
             self.trigger = None;
             self.graph_wide = false;
+            if self.action.take().is_none() {
+                self.job_panel = None;
+            }
+            self.group_actions = None;
             return true;
         }
         if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
@@ -902,6 +1117,17 @@ impl App {
                 ctx.link().send_message(Msg::OpenSearch);
             }
             "x" => ctx.link().send_message(Msg::ClearSelection),
+            // Treeherder's retrigger key: the selected job's retrigger, previewed first.
+            "r" => {
+                let offered = self
+                    .job_actions
+                    .as_ref()
+                    .and_then(|a| a.as_ref().ok())
+                    .and_then(|list| list.iter().find(|a| a.name == "retrigger").cloned());
+                if let Some(offered) = offered {
+                    ctx.link().send_message(Msg::OpenAction(offered, true));
+                }
+            }
             "f" => {
                 event.prevent_default();
                 if let Some(input) = window()

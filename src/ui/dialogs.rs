@@ -64,6 +64,28 @@ pub fn search_dialog(props: &SearchProps) -> Html {
     }
 }
 
+/// The Taskcluster credentials fields (values kept by the page in session storage only).
+pub fn credentials_fieldset(
+    client_id: &str,
+    access_token: &str,
+    certificate: &str,
+    on_credential: &Callback<(&'static str, String)>,
+) -> Html {
+    let field = |which: &'static str| {
+        on_credential.reform(move |e: InputEvent| {
+            (which, e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    html! {
+        <fieldset class="credentials">
+            <legend>{"Taskcluster credentials (kept in this tab's session storage only)"}</legend>
+            <label>{"clientId "}<input id="client-id" autocomplete="username" value={client_id.to_string()} oninput={field("clientId")} /></label>
+            <label>{"accessToken "}<input id="access-token" type="password" autocomplete="current-password" value={access_token.to_string()} oninput={field("accessToken")} /></label>
+            <label>{"certificate (temporary credentials) "}<input id="certificate" value={certificate.to_string()} oninput={field("certificate")} /></label>
+        </fieldset>
+    }
+}
+
 /// The trigger dialog's own state.
 #[derive(Clone, PartialEq, Default)]
 pub struct TriggerState {
@@ -90,11 +112,6 @@ pub struct TriggerProps {
 #[function_component(TriggerDialog)]
 pub fn trigger_dialog(props: &TriggerProps) -> Html {
     let (created, reused, removed) = props.preview.counts();
-    let field = |which: &'static str| {
-        props.on_credential.reform(move |e: InputEvent| {
-            (which, e.target_unchecked_into::<HtmlInputElement>().value())
-        })
-    };
     let on_times = props.on_times.reform(|e: Event| {
         e.target_unchecked_into::<HtmlInputElement>()
             .value()
@@ -128,12 +145,7 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
                     </ul>
                 </details>
                 <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
-                <fieldset class="credentials">
-                    <legend>{"Taskcluster credentials (kept in this tab's session storage only)"}</legend>
-                    <label>{"clientId "}<input id="client-id" autocomplete="username" value={props.client_id.clone()} oninput={field("clientId")} /></label>
-                    <label>{"accessToken "}<input id="access-token" type="password" autocomplete="current-password" value={props.access_token.clone()} oninput={field("accessToken")} /></label>
-                    <label>{"certificate (temporary credentials) "}<input id="certificate" value={props.certificate.clone()} oninput={field("certificate")} /></label>
-                </fieldset>
+                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential)}
                 if let Some(request) = pretty {
                     <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request">{request}</pre></details>
                 }

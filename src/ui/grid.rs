@@ -20,22 +20,35 @@ pub struct GridProps {
     pub visible_rows: usize,
     pub runnable_mode: bool,
     pub on_toggle_job: Callback<String>,
+    /// An existing job was clicked (its details panel).
+    pub on_select_job: Callback<String>,
+    pub selected_job: Option<String>,
     pub on_toggle_many: Callback<Vec<String>>,
     pub on_toggle_group: Callback<String>,
     pub on_more: Callback<()>,
 }
 
-fn job_button(job: &Job, selected: bool, on_toggle: &Callback<String>) -> Html {
+fn job_button(
+    job: &Job,
+    selected: bool,
+    on_toggle: &Callback<String>,
+    on_select: &Callback<String>,
+) -> Html {
     let label = job.label.clone();
     let title = if job.is_runnable() {
         format!("{} - runnable (click to add)", job.label)
     } else {
-        format!("{} - {}", job.label, job.state)
+        format!(
+            "{} - {} (click for details and actions)",
+            job.label, job.state
+        )
     };
-    let onclick = job.is_runnable().then(|| {
-        let on_toggle = on_toggle.clone();
-        Callback::from(move |_: MouseEvent| on_toggle.emit(label.clone()))
-    });
+    let on_click = if job.is_runnable() {
+        on_toggle.clone()
+    } else {
+        on_select.clone()
+    };
+    let onclick = Callback::from(move |_: MouseEvent| on_click.emit(label.clone()));
     html! {
         <button class={classes!("job-btn", format!("state-{}", job.state), selected.then_some("selected"))}
             title={title} data-label={job.label.clone()} data-state={job.state.clone()} onclick={onclick}>
@@ -69,7 +82,7 @@ pub fn grid(props: &GridProps) -> Html {
             let expanded = props.expand_all || group.symbol.is_empty() || props.expanded.contains(&key);
             let members: Vec<&Job> = group.jobs.iter().filter_map(|&i| jobs.get(i)).collect();
             let content = if expanded {
-                html! { for members.iter().map(|j| job_button(j, props.selected.contains(&j.label), &props.on_toggle_job)) }
+                html! { for members.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), &props.on_toggle_job, &props.on_select_job)) }
             } else {
                 // Failures stay visible; other jobs fold into a count per state, except selected ones.
                 let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -86,7 +99,7 @@ pub fn grid(props: &GridProps) -> Html {
                 let group_key = key.clone();
                 html! {
                     <>
-                        {for shown.iter().map(|j| job_button(j, props.selected.contains(&j.label), &props.on_toggle_job))}
+                        {for shown.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), &props.on_toggle_job, &props.on_select_job))}
                         {for counts.into_iter().map(|(state, n)| {
                             let on_group = on_group.clone();
                             let k = group_key.clone();

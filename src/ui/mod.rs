@@ -2,6 +2,7 @@
 //! yew. The engine runs in a Web Worker (`www/src/worker.js`, the same one the JS API uses);
 //! `app` holds all state, the other modules are components that render it.
 
+pub mod actions;
 pub mod app;
 pub mod dialogs;
 pub mod engine;

@@ -116,3 +116,59 @@ pub struct Progress {
     #[serde(default)]
     pub total: Option<f64>,
 }
+
+/// An action offered for a task or the task group (`actionsFor`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Offered {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub cb_name: String,
+    /// `None` when previewable, else why not.
+    pub preview: Option<String>,
+}
+
+/// One `create_tasks` call of an action preview (without definitions).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallPreview {
+    pub suffix: String,
+    pub requested: Vec<String>,
+    #[serde(flatten)]
+    pub iteration: Iteration,
+}
+
+/// An existing task the action reruns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rerun {
+    pub label: String,
+    pub task_id: String,
+}
+
+/// `previewAction`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ActionPreview {
+    pub action: String,
+    pub reruns: Vec<Rerun>,
+    pub calls: Vec<CallPreview>,
+    pub warnings: Vec<Warning>,
+}
+
+impl ActionPreview {
+    /// Tasks created over all calls (with `task_duplicates` copies), and reused in the first.
+    pub fn counts(&self) -> (usize, usize) {
+        let created = self
+            .calls
+            .iter()
+            .map(|c| {
+                c.iteration.created.len()
+                    + c.iteration.duplicates.values().map(Vec::len).sum::<usize>()
+            })
+            .sum();
+        let reused = self.calls.first().map_or(0, |c| c.iteration.reused.len());
+        (created, reused)
+    }
+}

@@ -159,7 +159,7 @@ async function openTreeherder(errors, unknown) {
     },
     { rootUrl: standin.url, expiresAt: expires },
   );
-  await page.goto(`${site.url}/jobs?repo=${REPO}`);
+  await page.goto(`${site.url}/jobs?repo=${REPO}&group_state=expanded`);
   await page.getByTestId("push-header").first().waitFor({ timeout: 30_000 });
   return { context, page };
 }
@@ -167,6 +167,11 @@ async function openTreeherder(errors, unknown) {
 async function addNewJobs(page) {
   await page.getByTestId("push-action-menu-button").first().click();
   await page.getByTitle("Add new jobs to this push", { exact: true }).click();
+  if (process.env.TH_DEBUG) {
+    await page.waitForTimeout(3000);
+    console.log(`# runnable buttons: ${await page.locator("button.runnable-job-btn").count()}, job buttons: ${await page.getByTestId("job-btn").count()}`);
+    await page.screenshot({ path: "/tmp/th-debug.png" });
+  }
   await page.locator("button.runnable-job-btn").first().waitFor({ timeout: 20_000 });
 }
 
@@ -187,6 +192,7 @@ test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm 
   const { context, page } = await openTreeherder(errors, unknown);
   const before = triggerCalls().length;
   const decisionJob = page.getByTestId("job-btn").filter({ hasText: /^D$/ });
+  await decisionJob.first().waitFor({ timeout: 20_000 });
   assert.equal(await decisionJob.count(), 1, "the Decision Task's job is shown");
 
   await addNewJobs(page);

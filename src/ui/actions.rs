@@ -1,0 +1,281 @@
+//! Actions other than Add New Jobs: the job details panel (an existing job's symbol, label,
+//! state, taskId and the actions actions.json offers for it), the push's task-group actions,
+//! and the action dialog (the action's input, its preview: every `create_tasks` call, reused
+//! tasks, reruns, warnings; then the credentials and one trigger).
+
+use std::rc::Rc;
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::dialogs::credentials_fieldset;
+use super::model::{ActionPreview, Offered};
+use crate::view::Job;
+
+/// What the action dialog shows and sends.
+#[derive(Clone, PartialEq)]
+pub struct ActionState {
+    /// The action's name in actions.json (`retrigger`, `rebuild-cached-tasks`, ...).
+    pub name: String,
+    pub title: String,
+    /// The callback it runs (`retrigger-disabled` takes `force`).
+    pub cb_name: String,
+    /// The task it acts on (task actions), else the task group.
+    pub task_label: Option<String>,
+    pub times: u32,
+    pub downstream: bool,
+    pub force: bool,
+    pub preview: Option<Rc<ActionPreview>>,
+    pub previewing: bool,
+    pub error: Option<String>,
+    pub sending: bool,
+}
+
+impl ActionState {
+    pub fn new(offered: &Offered, task_label: Option<String>) -> ActionState {
+        ActionState {
+            name: offered.name.clone(),
+            title: offered.title.clone(),
+            cb_name: offered.cb_name.clone(),
+            task_label,
+            times: 1,
+            downstream: false,
+            force: false,
+            preview: None,
+            previewing: false,
+            error: None,
+            sending: false,
+        }
+    }
+
+    /// The action's input, as its schema in actions.json takes it.
+    pub fn input(&self) -> serde_json::Value {
+        let mut input = serde_json::Map::new();
+        if self.name == "retrigger" {
+            if self.times != 1 {
+                input.insert("times".into(), self.times.into());
+            }
+            if self.downstream {
+                input.insert("downstream".into(), true.into());
+            }
+            if self.force {
+                input.insert("force".into(), true.into());
+            }
+        }
+        serde_json::Value::Object(input)
+    }
+
+    /// The request for `previewAction` and `triggerAction`.
+    pub fn request(&self) -> serde_json::Value {
+        let mut request = serde_json::json!({"action": self.name, "input": self.input()});
+        if let Some(label) = &self.task_label {
+            request["taskLabel"] = label.clone().into();
+        }
+        request
+    }
+}
+
+/// An input of the action dialog changed.
+#[derive(Clone, PartialEq)]
+pub enum ActionField {
+    Times(u32),
+    Downstream(bool),
+    Force(bool),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct JobPanelProps {
+    pub job: Job,
+    pub root_url: String,
+    /// `None` while the offered actions load.
+    pub offered: Option<Rc<Vec<Offered>>>,
+    pub error: Option<String>,
+    pub on_action: Callback<Offered>,
+    pub on_close: Callback<()>,
+}
+
+/// The job details panel, as in Treeherder's: what the job is, and its actions.
+#[function_component(JobPanel)]
+pub fn job_panel(props: &JobPanelProps) -> Html {
+    let job = &props.job;
+    html! {
+        <aside class="job-panel" id="job-panel" data-label={job.label.clone()}>
+            <header>
+                <span class={classes!("job-btn", format!("state-{}", job.state))}>{&job.symbol}</span>
+                <strong class="job-label">{&job.label}</strong>
+                <button class="close" title="Close (Esc)" onclick={props.on_close.reform(|_| ())}>{"×"}</button>
+            </header>
+            <dl>
+                <dt>{"State"}</dt><dd id="job-state">{&job.state}</dd>
+                <dt>{"Kind"}</dt><dd>{&job.kind}</dd>
+                if let Some(task_id) = &job.task_id {
+                    <dt>{"Task"}</dt>
+                    <dd><a id="job-task-id" href={format!("{}/tasks/{task_id}", props.root_url)} target="_blank">{task_id}</a></dd>
+                }
+            </dl>
+            <h3>{"Actions"}</h3>
+            { offered_list(props.offered.as_deref(), props.error.as_deref(), &props.on_action, "job-actions") }
+        </aside>
+    }
+}
+
+/// The actions offered (buttons for previewable ones, the reason for the others).
+pub fn offered_list(
+    offered: Option<&Vec<Offered>>,
+    error: Option<&str>,
+    on_action: &Callback<Offered>,
+    id: &'static str,
+) -> Html {
+    if let Some(error) = error {
+        return html! { <p class="error-text">{error}</p> };
+    }
+    let Some(offered) = offered else {
+        return html! { <p class="loading">{"Loading the actions of actions.json…"}</p> };
+    };
+    if offered.is_empty() {
+        return html! { <p>{"actions.json offers no action here."}</p> };
+    }
+    html! {
+        <ul class="offered-actions" id={id}>
+            {for offered.iter().map(|a| {
+                let action = a.clone();
+                let on_action = on_action.clone();
+                match &a.preview {
+                    None => html! {
+                        <li><button class="action-btn" data-action={a.name.clone()} title={a.description.clone()}
+                            onclick={Callback::from(move |_| on_action.emit(action.clone()))}>{&a.title}</button></li>
+                    },
+                    Some(why) => html! {
+                        <li class="not-previewable" data-action={a.name.clone()}>
+                            <button disabled=true title={why.clone()}>{&a.title}</button>
+                            <span class="why">{format!(" no preview: {why}")}</span>
+                        </li>
+                    },
+                }
+            })}
+        </ul>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ActionDialogProps {
+    pub state: ActionState,
+    pub client_id: String,
+    pub access_token: String,
+    pub certificate: String,
+    pub on_credential: Callback<(&'static str, String)>,
+    pub on_field: Callback<ActionField>,
+    pub on_confirm: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+/// The action dialog: input, preview, credentials, trigger.
+#[function_component(ActionDialog)]
+pub fn action_dialog(props: &ActionDialogProps) -> Html {
+    let state = &props.state;
+    let on_times = props.on_field.reform(|e: Event| {
+        ActionField::Times(
+            e.target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .parse()
+                .unwrap_or(1),
+        )
+    });
+    let on_downstream = props.on_field.reform(|e: Event| {
+        ActionField::Downstream(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let on_force = props.on_field.reform(|e: Event| {
+        ActionField::Force(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let heading = match &state.task_label {
+        Some(label) => format!("{}: {label}", state.title),
+        None => format!("{} (the whole push)", state.title),
+    };
+    html! {
+        <div class="modal-backdrop">
+            <div class="modal" id="action-dialog" role="dialog" aria-label={state.title.clone()} data-action={state.name.clone()}>
+                <h2>{heading}</h2>
+                if state.name == "retrigger" {
+                    <div class="action-inputs">
+                        <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times} /></label>
+                        <label><input id="action-downstream" type="checkbox" checked={state.downstream} onchange={on_downstream} />{" with the tasks that depend on it (downstream)"}</label>
+                        if state.cb_name == "retrigger-disabled" {
+                            <label><input id="action-force" type="checkbox" checked={state.force} onchange={on_force} />{" force (this task should normally be rerun, not retriggered)"}</label>
+                        }
+                    </div>
+                }
+                { action_preview(state) }
+                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential)}
+                if let Some(error) = &state.error {
+                    <div class="error-banner" role="alert" id="action-error">{error}</div>
+                }
+                <div class="modal-buttons">
+                    <button id="confirm-action" class="trigger" disabled={state.sending || state.preview.is_none() || state.previewing}
+                        onclick={props.on_confirm.reform(|_| ())}>
+                        { if state.sending { "Triggering…".to_string() } else { format!("Trigger {}", state.title) } }
+                    </button>
+                    <button id="cancel-action" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The preview of the action: counts, then each call's created tasks, the reused ones, reruns.
+fn action_preview(state: &ActionState) -> Html {
+    let Some(preview) = &state.preview else {
+        return html! { <p class="loading" id="action-counts">{ if state.previewing { "Previewing…" } else { "" } }</p> };
+    };
+    let (created, reused) = preview.counts();
+    const SHOWN: usize = 40;
+    html! {
+        <div class={classes!("action-preview", state.previewing.then_some("busy"))}>
+            <p class="confirm-counts" id="action-counts" data-created={created.to_string()} data-reused={reused.to_string()}
+                data-calls={preview.calls.len().to_string()} data-reruns={preview.reruns.len().to_string()}>
+                {format!("This will create {created} task{} in {} create_tasks call{}, reuse {reused}",
+                    if created == 1 { "" } else { "s" }, preview.calls.len(), if preview.calls.len() == 1 { "" } else { "s" })}
+                if !preview.reruns.is_empty() { {format!(" and rerun {}", preview.reruns.len())} }
+                {"."}
+            </p>
+            {for preview.calls.iter().map(|call| {
+                let labels: Vec<&String> = call.iteration.created.keys().collect();
+                let copies: usize = call.iteration.duplicates.values().map(Vec::len).sum();
+                let suffix = if call.suffix.is_empty() { String::new() } else { format!(" (suffix {})", call.suffix) };
+                html! {
+                    <details class="action-call" open={labels.len() <= 12} data-suffix={call.suffix.clone()}>
+                        <summary>{format!("Creates {}{}{suffix}", labels.len(), if copies > 0 { format!(" + {copies} copies") } else { String::new() })}</summary>
+                        <ul class="confirm-list">
+                            {for labels.iter().take(SHOWN).map(|l| {
+                                let reason = call.iteration.reasons.get(*l).cloned().unwrap_or_default();
+                                html! { <li data-label={l.to_string()}>{l.to_string()}<span class="reason">{format!("  {reason}")}</span></li> }
+                            })}
+                            if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
+                        </ul>
+                    </details>
+                }
+            })}
+            if let Some(first) = preview.calls.first() {
+                if !first.iteration.reused.is_empty() {
+                    <details class="action-reused">
+                        <summary>{format!("Reuses {}", first.iteration.reused.len())}</summary>
+                        <ul class="confirm-list">
+                            {for first.iteration.reused.iter().take(SHOWN).map(|(l, r)| html! {
+                                <li>{format!("{l}  {} ({})", r.task_id, r.index_path.clone().unwrap_or_else(|| r.source.clone()))}</li>
+                            })}
+                        </ul>
+                    </details>
+                }
+            }
+            if !preview.reruns.is_empty() {
+                <ul class="reruns" id="action-reruns">
+                    {for preview.reruns.iter().map(|r| html! { <li>{format!("rerun {} ({}) if it failed", r.label, r.task_id)}</li> })}
+                </ul>
+            }
+            if !preview.warnings.is_empty() {
+                <ul class="warnings">
+                    {for preview.warnings.iter().map(|w| html! { <li class="warning">{format!("[{}] {}", w.kind, w.message)}</li> })}
+                </ul>
+            }
+        </div>
+    }
+}
