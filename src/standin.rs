@@ -294,6 +294,28 @@ fn index_entries(config: &Config) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
+/// A sample push's existing task, from its task group's listing (`group.json`): its
+/// definition as the sample knows it (task group, tags, name).
+fn group_task(config: &Config, task_id: &str) -> Option<Value> {
+    let entries = std::fs::read_dir(config.dir.join("tasks")).ok()?;
+    for entry in entries.flatten() {
+        let path = entry.path().join("group.json");
+        if !path.is_file() {
+            continue;
+        }
+        let Some(Value::Array(tasks)) = read_json(&path) else {
+            continue;
+        };
+        if let Some(found) = tasks
+            .into_iter()
+            .find(|t| t.pointer("/status/taskId").and_then(Value::as_str) == Some(task_id))
+        {
+            return found.get("task").cloned();
+        }
+    }
+    None
+}
+
 fn status_of(config: &Config, task_id: &str) -> Option<Value> {
     let dir = config.dir.join("tasks").join(task_id);
     if !dir.is_dir() {
@@ -344,7 +366,9 @@ fn route(
         .unwrap_or(0);
     match (method, segments.as_slice()) {
         ("GET", ["api", "queue", "v1", "task", id]) => {
-            match read_json(&config.dir.join("tasks").join(id).join("task.json")) {
+            match read_json(&config.dir.join("tasks").join(id).join("task.json"))
+                .or_else(|| group_task(config, id))
+            {
                 Some(task) => json_reply(200, &task),
                 None => error(404, &format!("task {id} not found")),
             }
@@ -619,6 +643,9 @@ fn signed_call(
 pub const SAMPLE_NSS: &str = "NssSampleDecision00001";
 pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
+/// The version of the sample layout (bumped when what `write_samples` writes changes).
+const SAMPLE_LAYOUT: &str =
+    "3: unique ids, actions.json of taskgraph, tags in group.json, gecko history";
 /// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
 pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
 pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";
@@ -711,29 +738,7 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
             v.as_str().map_or_else(|| v.to_string(), str::to_string)
         })
     };
-    let actions = json!({
-        "version": 1,
-        "variables": {},
-        "actions": [{
-            "name": "add-new-jobs", "title": "Add new jobs", "kind": "hook", "context": [],
-            "description": "Add new jobs using task labels.",
-            "schema": {"type": "object", "properties": {
-                "tasks": {"type": "array", "description": "An array of task labels", "items": {"type": "string"}},
-                "times": {"type": "integer", "default": 1, "minimum": 1, "maximum": 100}}},
-            "hookGroupId": format!("project-{trust_domain}"),
-            "hookId": format!("in-tree-action-{level}-generic/0123456789"),
-            "hookPayload": {
-                "decision": {
-                    "action": {"name": "add-new-jobs", "title": "Add new jobs", "description": "Add new jobs using task labels.",
-                               "taskGroupId": id, "cb_name": "add-new-jobs", "symbol": "add-new"},
-                    "repository": {"url": p("head_repository"), "project": p("project"), "level": level, "base_url": p("base_repository")},
-                    "push": {"owner": "mozilla-taskcluster-maintenance@mozilla.com", "pushlog_id": p("pushlog_id"), "revision": p("head_rev"), "base_revision": p("base_rev")}
-                },
-                "user": {"input": {"$eval": "input"}, "taskId": {"$eval": "taskId"}, "taskGroupId": {"$eval": "taskGroupId"}}
-            },
-            "extra": {"actionPerm": "generic"}
-        }]
-    });
+    let actions = sample_actions(id, &trust_domain, &level, &p);
     write(
         &format!("{artifacts}/actions.json"),
         actions.to_string().as_bytes(),
@@ -788,10 +793,17 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
         for run in push.earlier_runs {
             map.extend(run.label_to_taskid.clone());
         }
+        // Each task's real tags (actions.json picks actions by them), from its definition.
+        let graph = crate::engine::FullTaskGraph::parse(push.full_task_graph.to_vec()).ok();
         let group: Vec<Value> = map
             .iter()
             .map(|(label, task_id)| {
-                json!({"task": {"taskGroupId": id, "tags": {"label": label}, "metadata": {"name": label}},
+                let tags = graph
+                    .as_ref()
+                    .and_then(|g| g.task_definition(label).ok())
+                    .and_then(|d| d.get("tags").cloned())
+                    .unwrap_or_else(|| json!({"label": label}));
+                json!({"task": {"taskGroupId": id, "tags": tags, "metadata": {"name": label}},
                        "status": {"taskId": task_id, "state": sample_state(label)}})
             })
             .collect();
@@ -809,17 +821,56 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A sample push's `actions.json`: taskgraph's own actions (the rendered file of
+/// taskgraph's repository in `tests/data/examples/ex6-actions-json-render`: retrigger in its
+/// three variants, add-new-jobs, rerun, cancel, cancel-all, rebuild-cached-tasks,
+/// retrigger-multiple), with this push's hooks, decision and repository.
+fn sample_actions(
+    decision: &str,
+    trust_domain: &str,
+    level: &str,
+    param: &dyn Fn(&str) -> String,
+) -> Value {
+    let mut actions: Value = serde_json::from_slice(include_bytes!(
+        "../tests/data/examples/ex6-actions-json-render/input/actions.json"
+    ))
+    .unwrap_or(Value::Null);
+    let entries = actions
+        .get_mut("actions")
+        .and_then(Value::as_array_mut)
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|mut action| {
+            let perm = action
+                .pointer("/extra/actionPerm")
+                .and_then(Value::as_str)
+                .unwrap_or("generic")
+                .to_string();
+            action["hookGroupId"] = json!(format!("project-{trust_domain}"));
+            action["hookId"] = json!(format!("in-tree-action-{level}-{perm}/0123456789"));
+            if let Some(decision_payload) = action.pointer_mut("/hookPayload/decision") {
+                decision_payload["action"]["taskGroupId"] = json!(decision);
+                decision_payload["repository"] = json!({"url": param("head_repository"),
+                    "project": param("project"), "level": level, "base_url": param("base_repository")});
+                decision_payload["push"] = json!({"owner": "mozilla-taskcluster-maintenance@mozilla.com",
+                    "pushlog_id": param("pushlog_id"), "revision": param("head_rev"), "base_revision": param("base_rev")});
+            }
+            action
+        })
+        .collect();
+    actions["actions"] = Value::Array(entries);
+    actions
+}
+
 /// Whether `dir` already holds the sample pushes.
 pub fn samples_present(dir: &Path) -> bool {
     [SAMPLE_NSS, SAMPLE_REAL, SAMPLE_GENERATED]
         .iter()
         .all(|id| dir.join("tasks").join(id).join("group.json").is_file())
-        // Samples laid out before the Firefox-shaped history existed are laid out again.
-        && dir
-            .join("tasks")
-            .join(SAMPLE_GECKO_CRON)
-            .join("task.json")
-            .is_file()
+        // Samples laid out by an older stand-in are laid out again.
+        && std::fs::read_to_string(dir.join("sample-layout")).ok().as_deref() == Some(SAMPLE_LAYOUT)
 }
 
 /// Lays out the bundled sample pushes (if `dir` has none yet): application-services' real
@@ -869,8 +920,9 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             full_task_graph: include_bytes!(
                 "../tests/data/real/application-services/full-task-graph.json.gz"
             ),
-            label_to_taskid: include_bytes!(
-                "../tests/data/real/application-services/label-to-taskid.json"
+            label_to_taskid: &unique_task_ids(
+                include_bytes!("../tests/data/real/application-services/label-to-taskid.json"),
+                &scheduled,
             ),
             parameters: &parameters,
             index: None,
@@ -904,7 +956,29 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             earlier_runs: &earlier_runs,
             index_entries: &index_entries,
         },
-    )
+    )?;
+    std::fs::write(dir.join("sample-layout"), SAMPLE_LAYOUT)
+}
+
+/// `map` (a label-to-taskid.json) with every taskId that `taken` also uses changed (the two
+/// real fixtures share some), so the stand-in's `queue.task` knows which task an id is.
+fn unique_task_ids(map: &[u8], taken: &BTreeMap<String, String>) -> Vec<u8> {
+    let used: std::collections::BTreeSet<&String> = taken.values().collect();
+    let map: BTreeMap<String, String> = serde_json::from_slice(map).unwrap_or_default();
+    let map: BTreeMap<String, String> = map
+        .into_iter()
+        .map(|(label, id)| {
+            let id = if used.contains(&id) {
+                // The same length and alphabet, a different last character.
+                let (head, last) = id.split_at(id.len().saturating_sub(1));
+                format!("{head}{}", if last == "Z" { "Y" } else { "Z" })
+            } else {
+                id
+            };
+            (label, id)
+        })
+        .collect();
+    serde_json::to_vec(&map).unwrap_or_default()
 }
 
 /// The Firefox-shaped sample's history, indexed where gecko_taskgraph looks: the decision under

@@ -623,6 +623,13 @@ fn entry(
         "workerType": if role == Role::Test { "t-linux-large" } else { "b-linux-gcp" },
     });
     let mut attributes = json!({"build_platform": platform, "build_type": "opt", "run_on_projects": ["autoland", "mozilla-central"], "retrigger": role == Role::Test});
+    let mut task = task;
+    if role == Role::Test {
+        // As taskgraph's task transforms tag a retriggerable task (actions match on it).
+        if let Some(tags) = task.get_mut("tags").and_then(Value::as_object_mut) {
+            tags.insert("retrigger".into(), json!("true"));
+        }
+    }
     if matches!(role, Role::Image | Role::Fetch | Role::Toolchain) {
         if let Value::Object(a) = &mut attributes {
             a.insert(
