@@ -1,0 +1,125 @@
+// Actions other than Add New Jobs on the page, against the stand-in: an existing job's details
+// panel offers the actions actions.json has for it; Retrigger (with downstream) previews every
+// create_tasks call exactly like the CLI's `preview --action`, then triggers once; the push's
+// Actions menu previews Rebuild Cached Tasks; Cancel sends nothing.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, startStandin, launchBrowser } from "./harness.mjs";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
+const NSS = "NssSampleDecision00001";
+const JOB = "build-linux64/debug";
+
+let standin;
+let browser;
+
+before(async () => {
+  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+  standin = await startStandin({ www: SITE });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  standin?.stop();
+});
+
+/** The CLI's `preview --action` on the stand-in's NSS push. */
+function cliAction(args) {
+  const all = ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", ...args];
+  return JSON.parse(execFileSync(CLI, all, { encoding: "utf8", maxBuffer: 1 << 28 }));
+}
+
+/** Created tasks over all calls (with copies) and reused in the first, as the page counts. */
+function counts(preview) {
+  const created = preview.calls.reduce((n, c) => n + Object.keys(c.created).length + Object.values(c.duplicates || {}).flat().length, 0);
+  const reused = preview.calls.length ? Object.keys(preview.calls[0].reused).length : 0;
+  return { created, reused, calls: preview.calls.length };
+}
+
+async function dialogCounts(page) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector("#action-counts[data-created]");
+    return el && !document.querySelector(".action-preview.busy");
+  }, null, { timeout: 30000 });
+  const el = page.locator("#action-counts");
+  return {
+    created: Number(await el.getAttribute("data-created")),
+    reused: Number(await el.getAttribute("data-reused")),
+    calls: Number(await el.getAttribute("data-calls")),
+  };
+}
+
+test("retrigger with downstream from a job's details panel, previewed like the CLI, sent once", async () => {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
+  const job = page.locator(`.job-btn[data-label="${JOB}"]`).first();
+  await job.waitFor({ timeout: 60000 });
+  await job.click();
+  await page.locator("#job-panel").waitFor();
+  assert.equal(await page.locator("#job-panel").getAttribute("data-label"), JOB);
+  // The task's tags (no retrigger tag on NSS builds) select "Retrigger (disabled)", with force.
+  const retrigger = page.locator('#job-actions .action-btn[data-action="retrigger"]');
+  await retrigger.waitFor({ timeout: 30000 });
+  assert.equal(await retrigger.textContent(), "Retrigger (disabled)");
+  // Actions that create nothing are named, not previewed.
+  assert.ok(await page.locator('#job-actions .not-previewable[data-action="cancel"]').count());
+  await retrigger.click();
+  await page.locator("#action-dialog").waitFor();
+  // Without force the action would fail: the dialog says so and cannot trigger.
+  await page.locator("#action-error").waitFor();
+  assert.match(await page.locator("#action-error").textContent(), /should not be retriggered/);
+  assert.ok(await page.locator("#confirm-action").isDisabled());
+  await page.check("#action-force");
+  await page.check("#action-downstream");
+  await page.fill("#action-times", "2");
+  await page.locator("#action-times").dispatchEvent("change");
+  const expected = counts(cliAction(["--action", "retrigger", "--label", JOB, "--input", JSON.stringify({ times: 2, downstream: true, force: true })]));
+  await page.waitForFunction((n) => Number(document.querySelector("#action-counts")?.getAttribute("data-calls")) === n, expected.calls, { timeout: 30000 });
+  assert.deepEqual(await dialogCounts(page), expected);
+  assert.ok(expected.created > 2, `downstream tasks are cloned too: ${JSON.stringify(expected)}`);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "9-retrigger-downstream.png") });
+
+  const before = standin.calls().length;
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", "demo-access-token");
+  await page.click("#confirm-action");
+  await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
+  const calls = standin.calls().slice(before);
+  assert.equal(calls.length, 1, JSON.stringify(calls));
+  assert.equal(calls[0].call, "triggerHook");
+  assert.equal(calls[0].payload.decision.action.cb_name, "retrigger-disabled");
+  assert.deepEqual(calls[0].payload.user.input, { times: 2, downstream: true, force: true });
+  assert.equal(typeof calls[0].payload.user.taskId, "string");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("rebuild cached tasks from the push's Actions menu; Cancel sends nothing", async () => {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
+  await page.locator("#push-actions").waitFor({ timeout: 60000 });
+  await page.click("#push-actions");
+  const rebuild = page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]');
+  await rebuild.waitFor({ timeout: 30000 });
+  // Task actions are not offered for the push.
+  assert.equal(await page.locator('#group-actions [data-action="retrigger"]').count(), 0);
+  await rebuild.click();
+  const expected = counts(cliAction(["--action", "rebuild-cached-tasks"]));
+  assert.deepEqual(await dialogCounts(page), expected);
+  assert.equal(expected.calls, 1);
+  const listed = await page.locator(".action-call li[data-label]").evaluateAll((els) => els.map((e) => e.getAttribute("data-label")));
+  assert.ok(listed.length > 0 && listed.every((l) => l.startsWith("docker-image-")), listed.join());
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "10-rebuild-cached-tasks.png") });
+  const before = standin.calls().length;
+  await page.click("#cancel-action");
+  assert.equal(await page.locator("#action-dialog").count(), 0);
+  assert.equal(standin.calls().length, before, "Cancel sends nothing");
+  await page.close();
+});
