@@ -57,10 +57,11 @@ export function kindResolver(jobs) {
  * Returns `{ status: "idle"|"busy"|"ready"|"error", preview, error }` (the last good preview
  * stays available while a newer one is computed).
  */
-export function usePreview(previewer, { labels, times = 1, now, deterministicIds = false }) {
+export function usePreview(previewer, { labels, times = 1, now, deterministicIds = false, action }) {
   const [result, setResult] = useState({ status: "idle", preview: null, error: null });
   const flow = useRef({ seq: 0, inFlight: false, queued: null, mounted: true });
   const key = JSON.stringify(labels || []);
+  const actionKey = action ? JSON.stringify(action) : "";
 
   useEffect(() => {
     const state = flow.current;
@@ -75,12 +76,13 @@ export function usePreview(previewer, { labels, times = 1, now, deterministicIds
     const state = flow.current;
     const seq = ++state.seq;
     const list = JSON.parse(key);
-    if (!previewer || list.length === 0) {
+    const chosen = actionKey ? JSON.parse(actionKey) : null;
+    if (!previewer || (list.length === 0 && !chosen)) {
       state.queued = null;
       setResult({ status: "idle", preview: null, error: null });
       return;
     }
-    const request = { labels: list, times, definitions: false, withKinds: true };
+    const request = chosen ? { ...chosen, definitions: false } : { labels: list, times, definitions: false, withKinds: true };
     if (now !== undefined) request.now = now;
     if (deterministicIds) request.deterministicIds = true;
     setResult((previous) => ({ ...previous, status: "busy" }));
@@ -91,7 +93,7 @@ export function usePreview(previewer, { labels, times = 1, now, deterministicIds
       }
       state.inFlight = true;
       try {
-        const preview = await previewer.preview(runRequest);
+        const preview = chosen ? actionAsPreview(await previewer.previewAction(runRequest)) : await previewer.preview(runRequest);
         if (state.mounted && runSeq === state.seq) setResult({ status: "ready", preview, error: null });
       } catch (error) {
         if (state.mounted && runSeq === state.seq) setResult({ status: "error", preview: null, error });
@@ -103,9 +105,24 @@ export function usePreview(previewer, { labels, times = 1, now, deterministicIds
       }
     };
     run(seq, request);
-  }, [previewer, key, times, now, deterministicIds]);
+  }, [previewer, key, times, now, deterministicIds, actionKey]);
 
   return result;
+}
+
+/** An action's preview in the shape the panel shows: one iteration per `create_tasks` call,
+ * the requested labels and closures of all calls, and the action's reruns. */
+export function actionAsPreview(actionPreview) {
+  const union = (key) => [...new Set(actionPreview.calls.flatMap((c) => c[key]))].sort();
+  return {
+    requested: union("requested"),
+    times: actionPreview.calls.length,
+    closure: union("closure"),
+    iterations: actionPreview.calls,
+    warnings: actionPreview.warnings,
+    action: actionPreview.action,
+    reruns: actionPreview.reruns,
+  };
 }
 
 const SOURCE_TEXT = {
@@ -198,8 +215,8 @@ const REUSE_PROBLEMS = { "reused-failed": "tgp-reused-failed", "reused-expires-e
  * `rootUrl` (links taskIds to the Taskcluster UI), `className`.
  */
 export function PreviewPanel(props) {
-  const { previewer, labels = [], times = 1, onTrigger, jobs, now, deterministicIds = false, rootUrl, className } = props;
-  const { status, preview, error } = usePreview(previewer, { labels, times, now, deterministicIds });
+  const { previewer, labels = [], times = 1, onTrigger, jobs, now, deterministicIds = false, rootUrl, className, action } = props;
+  const { status, preview, error } = usePreview(previewer, { labels, times, now, deterministicIds, action });
   const [openWhy, setOpenWhy] = useState(() => new Set());
   const toggleWhy = useCallback((label) => {
     setOpenWhy((previous) => {

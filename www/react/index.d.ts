@@ -1,6 +1,6 @@
 // Types of taskgraph-preview/react.
 import type { ReactElement } from "react";
-import type { GridJob, Preview, PreviewError, Previewer } from "../index.js";
+import type { ActionPreview, ActionRequest, GridJob, Preview, PreviewError, Previewer } from "../index.js";
 
 export interface PreviewPanelProps {
   /** From createPreviewer(), with a push already loaded. */
@@ -17,6 +17,9 @@ export interface PreviewPanelProps {
   now?: string;
   /** NewTaskId0000000000001-style ids (tests). */
   deterministicIds?: boolean;
+  /** Preview another action instead of adding `labels` (e.g. `{ action: "retrigger", taskLabel,
+   * input: { downstream: true } }`): each `create_tasks` call is shown as an iteration. */
+  action?: ActionRequest;
   /** Links reused taskIds to `<rootUrl>/tasks/<taskId>`. */
   rootUrl?: string;
   className?: string;
@@ -45,7 +48,9 @@ export declare function PreviewPanel(props: PreviewPanelProps): ReactElement;
 export default PreviewPanel;
 export declare function usePreview(
   previewer: Previewer | null | undefined,
-  request: { labels: string[]; times?: number; now?: string; deterministicIds?: boolean },
+  request: { labels: string[]; times?: number; now?: string; deterministicIds?: boolean; action?: ActionRequest },
 ): PreviewState;
+/** An action's preview as the panel shows it: one iteration per `create_tasks` call. */
+export declare function actionAsPreview(preview: ActionPreview): Preview & { action: string; reruns: ActionPreview["reruns"] };
 export declare function previewCounts(preview: Preview | null | undefined): PreviewCounts;
 export declare function kindResolver(jobs?: GridJob[]): (label: string) => string;

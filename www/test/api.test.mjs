@@ -183,6 +183,23 @@ test("previewAction: retrigger with downstream, retrigger-multiple and rebuild-c
   assert.match(rerun.message, /creates no task/);
 });
 
+test("the React panel's actionAsPreview shows an action's calls as iterations", async () => {
+  const { actionAsPreview, previewCounts } = await import("../react/index.js");
+  const action = cliAction(["--action", "retrigger-multiple", "--input", JSON.stringify({
+    requests: [{ tasks: ["build-linux64/debug", "test-bogo-linux64/debug"], times: 2 }],
+  })]);
+  // The build is rerun, the test cloned twice.
+  assert.deepEqual(action.reruns.map((r) => r.label), ["build-linux64/debug"]);
+  assert.deepEqual(action.calls.map((c) => Object.keys(c.created)), [["test-bogo-linux64/debug"], ["test-bogo-linux64/debug"]]);
+  const shown = actionAsPreview(action);
+  assert.equal(shown.times, action.calls.length);
+  assert.deepEqual(shown.iterations, action.calls);
+  assert.deepEqual(shown.reruns, action.reruns);
+  assert.deepEqual(shown.requested, [...new Set(action.calls.flatMap((c) => c.requested))].sort());
+  const created = action.calls.reduce((n, c) => n + Object.keys(c.created).length, 0);
+  assert.equal(previewCounts(shown).created, created);
+});
+
 test("load: application-services, and summary() repeats load's answer", async () => {
   const s = appServices.summary;
   assert.equal(s.tasks, 112);
