@@ -416,10 +416,9 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         _ => None,
     };
     let (plan, action_input, task_label) = match &args.action {
-        Some(action) => {
+        Some(_) => {
             let (plan, input, task) = action_plan(
                 args,
-                action,
                 &graph,
                 &existing,
                 &labels,
@@ -633,7 +632,6 @@ fn action_summary(
 /// retrigger) and `--times` (for the actions whose input has it).
 fn action_plan(
     args: &PreviewArgs,
-    action: &str,
     graph: &FullTaskGraph,
     existing: &parse::LabelToTaskId,
     labels: &[String],
@@ -641,6 +639,7 @@ fn action_plan(
     flavour: engine::Flavour,
     target_tasks: Option<&[String]>,
 ) -> Result<(engine::callbacks::Plan, Value, Option<String>), String> {
+    let action = args.action.as_deref().unwrap_or("add-new-jobs");
     let mut input = match &args.input {
         Some(text) => {
             serde_json::from_str::<Value>(text).map_err(|e| format!("--input is not JSON: {e}"))?

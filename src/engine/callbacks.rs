@@ -485,6 +485,43 @@ pub struct ActionPreview {
     pub warnings: Vec<Warning>,
 }
 
+/// gecko's retrigger modifier sets `task_duplicates` on every task of the closure: created
+/// dependencies (toolchains, builds not reusable) are built that many times too.
+fn duplicated_dependencies(call: &Call, preview: &super::Preview) -> Option<Warning> {
+    let iteration = preview.iterations.first()?;
+    let mut labels: Vec<String> = iteration
+        .duplicates
+        .keys()
+        .filter(|l| call.modifier.duplicates_of(l).is_some() && !call.labels.contains(l))
+        .cloned()
+        .collect();
+    if labels.is_empty() {
+        return None;
+    }
+    labels.sort();
+    let times = iteration
+        .duplicates
+        .get(&labels[0])
+        .map_or(1, |d| d.len() + 1);
+    Some(Warning {
+        kind: "duplicated-dependencies".into(),
+        message: format!(
+            "{} dependenc{} cannot be reused and will be created {times} times too (the action's \
+             modifier sets task_duplicates on every task of the closure): {}",
+            labels.len(),
+            if labels.len() == 1 { "y" } else { "ies" },
+            labels
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if labels.len() > 5 { ", …" } else { "" }
+        ),
+        labels,
+    })
+}
+
 /// Previews every call of `plan` with the settings of `template` (its labels and `times` are
 /// replaced by each call's). Consecutive calls of the same labels are one multi-iteration
 /// preview, as they decide the same way.
@@ -510,6 +547,9 @@ pub fn preview_plan(
             ..template.clone()
         };
         let preview = super::preview(graph, &request, ids)?;
+        if let Some(w) = duplicated_dependencies(first, &preview) {
+            warnings.push(w);
+        }
         for (call, iteration) in plan.calls[start..start + run]
             .iter()
             .zip(preview.iterations)
@@ -840,6 +880,13 @@ mod tests {
         for id in call.created.values() {
             assert_eq!(call.tasks[id]["tags"]["action"], "retrigger-task");
         }
+        let w = preview
+            .warnings
+            .iter()
+            .find(|w| w.kind == "duplicated-dependencies")
+            .expect("the duplicated image is warned about");
+        assert_eq!(w.labels, ["docker-image"]);
+        assert!(w.message.contains("created 3 times"), "{}", w.message);
         // The gate is the same as taskgraph's.
         assert!(gecko_plan("retrigger", json!({}), Some("test-b")).is_err());
     }

@@ -806,11 +806,18 @@ impl Component for App {
                         serde_json::from_str::<Vec<Offered>>(&text)
                             .map_err(|e| format!("unreadable actions: {e}"))
                     })
-                    // Add New Jobs has its own flow on this page.
+                    // Add New Jobs has its own flow on this page; Treeherder sends
+                    // retrigger-multiple for several selected jobs, which this page has no
+                    // selection for.
                     .map(|list| {
                         Rc::new(
                             list.into_iter()
-                                .filter(|a| a.name != "add-new-jobs")
+                                .filter(|a| {
+                                    !matches!(
+                                        a.name.as_str(),
+                                        "add-new-jobs" | "retrigger-multiple"
+                                    )
+                                })
                                 .collect::<Vec<_>>(),
                         )
                     });
