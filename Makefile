@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests differential official-clients bench bench-e2e bench-js clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients bench bench-e2e bench-js clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -85,7 +85,7 @@ page: www
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust
 # tests (unit, golden, bad input, properties, CLI contract, tidy), then the differential test
 # against the real taskcluster-taskgraph.
-test: setup check unit wasm differential official-clients js-tests browser-tests
+test: setup check unit wasm differential official-clients js-tests browser-tests treeherder-tests
 	@echo "== all checks passed =="
 
 check:
@@ -114,6 +114,14 @@ browser-tests: setup-browser page build standin
 # loader (fetch_graph_and_labels), both flavours' namespaces, with and without a storage origin.
 official-clients: build standin setup-python
 	$(PYTHON) tests/official_clients/test_standin.py --standin $(STANDIN) --cli $(CLI)
+
+# The preview inside the real Treeherder: its vendored frontend (team's shared/vendor, at
+# dc3080dd7) copied, patched with integrations/treeherder/treeherder.patch, built with our
+# package, its own checks (biome, jest), then the browser test (skipped, saying so, where the
+# vendored copy is absent).
+treeherder-tests: setup-browser www build standin
+	node integrations/treeherder/build.mjs --checks
+	node --test --test-concurrency=1 integrations/treeherder/test/treeherder.test.mjs
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)

@@ -80,7 +80,10 @@ test("the sample push loads with a progress bar and renders a Treeherder-like gr
   assert.ok(rows >= 10, `${rows} platform rows`);
   // Existing jobs carry their label and state; runnable ones appear in "Add new jobs" mode.
   const existing = page.locator('[data-label="build-linux64/debug"]');
-  assert.equal(await existing.getAttribute("title"), `build-linux64/debug - ${await existing.getAttribute("data-state")}`);
+  assert.equal(
+    await existing.getAttribute("title"),
+    `build-linux64/debug - ${await existing.getAttribute("data-state")} (click for details and actions)`,
+  );
   assert.equal(await page.locator('.job-btn[data-state="runnable"]').count(), 0);
   await page.click("#add-new-jobs");
   await page.click("#expand-all");

@@ -10,6 +10,8 @@ import { createCore, flatError } from "./core.js";
 
 const wasmUrl = new URL(self.location.href).searchParams.get("wasm") || undefined;
 const core = createCore(wasmUrl);
+// A failed engine start is reported to every request (below), not as an unhandled rejection.
+core.catch(() => {});
 let queue = Promise.resolve();
 
 self.onmessage = (event) => {

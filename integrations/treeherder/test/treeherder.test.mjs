@@ -167,11 +167,6 @@ async function openTreeherder(errors, unknown) {
 async function addNewJobs(page) {
   await page.getByTestId("push-action-menu-button").first().click();
   await page.getByTitle("Add new jobs to this push", { exact: true }).click();
-  if (process.env.TH_DEBUG) {
-    await page.waitForTimeout(3000);
-    console.log(`# runnable buttons: ${await page.locator("button.runnable-job-btn").count()}, job buttons: ${await page.getByTestId("job-btn").count()}`);
-    await page.screenshot({ path: "/tmp/th-debug.png" });
-  }
   await page.locator("button.runnable-job-btn").first().waitFor({ timeout: 20_000 });
 }
 
@@ -276,14 +271,15 @@ test("Without the engine (a CSP without 'unsafe-eval' or 'wasm-unsafe-eval'): th
       dialog.dismiss();
     });
     await page.getByTitle("Trigger new jobs").click();
-    await page.waitForFunction(() => true, null, { timeout: 1000 });
     for (let i = 0; i < 100 && dialogs.length === 0; i++) await page.waitForTimeout(100);
     assert.deepEqual(dialogs, ['This will trigger all selected jobs. Click "OK" if you want to proceed.']);
     assert.equal(await page.locator(".new-jobs-confirm").count(), 0);
     assert.equal(await page.getByTestId("new-jobs-hint").count(), 0);
     await page.waitForTimeout(300);
     assert.equal(triggerCalls().length, before, "a dismissed confirm sends nothing");
-    assert.deepEqual(errors, []);
+    // The worker may report its failed start (the engine's init promise rejects before the
+    // first request awaits it); nothing else may fail.
+    assert.deepEqual(errors.filter((e) => !/WebAssembly.*Content Security/.test(e)), []);
     await context.close();
   } finally {
     wasmAllowed = true;
