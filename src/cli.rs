@@ -807,16 +807,7 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
     let preview = compute(&args.preview, &inputs)?;
     print!("{}", summary(&inputs.graph, &preview));
     let root_url = &args.preview.root_url;
-    let transport =
-        NativeTransport::new(std::time::Duration::from_secs(args.preview.timeout_seconds));
-    let actions = pollster::block_on(trigger::load_actions(
-        &transport,
-        root_url,
-        &inputs.decision_task_id,
-        inputs.run_id,
-        RetryPolicy::default(),
-    ))
-    .map_err(|e| e.to_string())?;
+    let (transport, actions) = decision_actions(args, &inputs)?;
     let action = actions
         .find("add-new-jobs", None)
         .map_err(|e| e.to_string())?;
@@ -883,16 +874,7 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     print!("{}", action_summary(&inputs.graph, &inputs, &preview));
     let root_url = &args.preview.root_url;
-    let transport =
-        NativeTransport::new(std::time::Duration::from_secs(args.preview.timeout_seconds));
-    let actions = pollster::block_on(trigger::load_actions(
-        &transport,
-        root_url,
-        &inputs.decision_task_id,
-        inputs.run_id,
-        RetryPolicy::default(),
-    ))
-    .map_err(|e| e.to_string())?;
+    let (transport, actions) = decision_actions(args, &inputs)?;
     // A task action needs the task: its id for the hook's context, its tags to pick the variant.
     let task_id = match &inputs.task_label {
         Some(label) if !matches!(plan.action.as_str(), "add-new-jobs" | "rebuild-cached-tasks" | "retrigger-multiple") => Some(
@@ -906,18 +888,8 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
     };
     let task = match &task_id {
         Some(id) => Some(
-            pollster::block_on(crate::taskcluster::client::fetch(
-                &transport,
-                &crate::taskcluster::client::HttpRequest::get(crate::taskcluster::task_url(
-                    root_url, id,
-                )),
-                RetryPolicy::default(),
-            ))
-            .map_err(|e| e.to_string())
-            .and_then(|body| {
-                serde_json::from_slice::<Value>(&body)
-                    .map_err(|e| format!("the definition of task {id} is not JSON: {e}"))
-            })?,
+            pollster::block_on(crate::session::task_definition(&transport, root_url, id))
+                .map_err(|e| e.to_string())?,
         ),
         None => None,
     };
@@ -946,6 +918,25 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
         println!("--follow compares add-new-jobs only: follow {action_task_id} in Taskcluster");
     }
     Ok(())
+}
+
+/// A transport for the trigger, and the decision's `actions.json` (of the run whose artifacts
+/// were used).
+fn decision_actions(
+    args: &TriggerArgs,
+    inputs: &Inputs,
+) -> Result<(NativeTransport, crate::actions::ActionsJson), String> {
+    let transport =
+        NativeTransport::new(std::time::Duration::from_secs(args.preview.timeout_seconds));
+    let actions = pollster::block_on(crate::taskcluster::trigger::load_actions(
+        &transport,
+        &args.preview.root_url,
+        &inputs.decision_task_id,
+        inputs.run_id,
+        RetryPolicy::default(),
+    ))
+    .map_err(|e| e.to_string())?;
+    Ok((transport, actions))
 }
 
 /// Without `--yes` (or with `--dry-run`) prints the request and sends nothing; else signs it

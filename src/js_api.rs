@@ -338,6 +338,32 @@ fn action_plan(
         .map_err(js_err)
 }
 
+/// Fetches the index answers a preview of `labels` still needs into the session. The session
+/// is never held across an await: the paths are read, fetched, then recorded.
+async fn fetch_answers(
+    cell: &Rc<RefCell<Option<Session>>>,
+    transport: &JsTransport,
+    labels: &[String],
+) -> Result<(), JsValue> {
+    let missing = with_session(cell, |s| s.missing_index_paths(labels).map_err(js_err))?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_url = with_session(cell, |s| Ok(s.context.root_url.clone()))?;
+    let answers = crate::taskcluster::loader::index_answers(
+        transport,
+        &root_url,
+        &missing,
+        Default::default(),
+    )
+    .await
+    .map_err(|e| js_err(SessionError::from(e)))?;
+    if let Some(session) = cell.borrow_mut().as_mut() {
+        session.add_answers(missing, answers);
+    }
+    Ok(())
+}
+
 /// `{clientId, accessToken, certificate?}`, both required.
 fn parse_credentials(text: &str) -> Result<hawk::Credentials, JsValue> {
     let credentials: Credentials =
@@ -633,24 +659,7 @@ impl Previewer {
         future_to_promise(async move {
             let request = parse_request(&request)?;
             let transport = JsTransport { host };
-            // Never hold the session across an await: fetch first, then record.
-            let missing = with_session(&cell, |s| {
-                s.missing_index_paths(&request.labels).map_err(js_err)
-            })?;
-            if !missing.is_empty() {
-                let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
-                let answers = crate::taskcluster::loader::index_answers(
-                    &transport,
-                    &root_url,
-                    &missing,
-                    Default::default(),
-                )
-                .await
-                .map_err(|e| js_err(SessionError::from(e)))?;
-                if let Some(session) = cell.borrow_mut().as_mut() {
-                    session.add_answers(missing, answers);
-                }
-            }
+            fetch_answers(&cell, &transport, &request.labels).await?;
             let (preview, json) = with_session(&cell, |s| {
                 let mut preview = compute(s, &request)?;
                 let json = preview_json(s, &mut preview, &request)?;
@@ -686,21 +695,7 @@ impl Previewer {
             let labels = with_session(&cell, |s| {
                 action_plan(s, &request).map(|plan| Session::plan_labels(&plan))
             })?;
-            let missing = with_session(&cell, |s| s.missing_index_paths(&labels).map_err(js_err))?;
-            if !missing.is_empty() {
-                let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
-                let answers = crate::taskcluster::loader::index_answers(
-                    &transport,
-                    &root_url,
-                    &missing,
-                    Default::default(),
-                )
-                .await
-                .map_err(|e| js_err(SessionError::from(e)))?;
-                if let Some(session) = cell.borrow_mut().as_mut() {
-                    session.add_answers(missing, answers);
-                }
-            }
+            fetch_answers(&cell, &transport, &labels).await?;
             let json = with_session(&cell, |s| {
                 let plan = action_plan(s, &request)?;
                 let now = now_of(request.now.as_deref())?;

@@ -489,19 +489,7 @@ pub async fn load_target_tasks<T: Transport>(
         context.run_id,
         "public/target-tasks.json",
     );
-    let body = crate::taskcluster::client::fetch(
-        t,
-        &HttpRequest::get(url.clone()),
-        RetryPolicy::default(),
-    )
-    .await
-    .map_err(LoadError::from)?;
-    serde_json::from_slice(&body).map_err(|e| {
-        SessionError::Load(LoadError::Invalid {
-            what: url,
-            message: format!("not a list of labels: {e}"),
-        })
-    })
+    get_json(t, url, "not a list of labels").await
 }
 
 /// A task's definition (`queue.task`), e.g. for its tags.
@@ -510,7 +498,20 @@ pub async fn task_definition<T: Transport>(
     root_url: &str,
     task_id: &str,
 ) -> Result<Value, SessionError> {
-    let url = crate::taskcluster::task_url(root_url, task_id);
+    get_json(
+        t,
+        crate::taskcluster::task_url(root_url, task_id),
+        "not JSON",
+    )
+    .await
+}
+
+/// GETs `url` (with retries) and parses its JSON; `problem` names what is wrong otherwise.
+async fn get_json<T: Transport, V: serde::de::DeserializeOwned>(
+    t: &T,
+    url: String,
+    problem: &str,
+) -> Result<V, SessionError> {
     let body = crate::taskcluster::client::fetch(
         t,
         &HttpRequest::get(url.clone()),
@@ -521,7 +522,7 @@ pub async fn task_definition<T: Transport>(
     serde_json::from_slice(&body).map_err(|e| {
         SessionError::Load(LoadError::Invalid {
             what: url,
-            message: format!("not JSON: {e}"),
+            message: format!("{problem}: {e}"),
         })
     })
 }

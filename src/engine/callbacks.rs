@@ -229,33 +229,7 @@ fn retrigger(
     input: &Value,
     label: &str,
 ) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    if !flag(input, "force") && !should_retrigger(graph, label) {
-        return Err(bad(format!(
-            "{label:?} should not be retriggered (its attributes.retrigger is not set, or it is \
-             not in the graph); the action would fail: rerun it, or retrigger with force"
-        )));
-    }
-    let to_run = if flag(input, "downstream") {
-        let idx = graph.index_of(label).ok_or_else(|| Error::UnknownLabels {
-            labels: vec![label.to_string()],
-        })?;
-        let mut seen = BTreeSet::from([idx]);
-        let mut queue = vec![idx];
-        while let Some(node) = queue.pop() {
-            for dependent in graph.dependents_of(node) {
-                if seen.insert(dependent) {
-                    queue.push(dependent);
-                }
-            }
-        }
-        sorted(
-            seen.into_iter()
-                .map(|i| graph.label(i).to_string())
-                .filter(|l| existing.contains_key(l)),
-        )
-    } else {
-        vec![label.to_string()]
-    };
+    let to_run = retrigger_labels(graph, existing, input, label)?;
     let times = times(input, "times", "retrigger")?;
     Ok((
         (0..times)
