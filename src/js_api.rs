@@ -396,6 +396,36 @@ async fn send_signed(
     Ok(task_id.into())
 }
 
+/// The task an action request names (by taskId, or by label through the push's maps), with
+/// its definition (fetched), and the root URL.
+async fn task_of(
+    cell: &Rc<RefCell<Option<Session>>>,
+    transport: &JsTransport,
+    task_id: Option<&str>,
+    task_label: Option<&str>,
+) -> Result<(Option<(String, Value)>, String), JsValue> {
+    let (task_id, root_url) = with_session(cell, |s| {
+        let id = match (task_id, task_label) {
+            (Some(id), _) => Some(id.to_string()),
+            (None, Some(label)) => Some(s.task_id_of(label).ok_or_else(|| {
+                bad_request(format!("{label:?}: no task of this push has that label"))
+            })?),
+            (None, None) => None,
+        };
+        Ok((id, s.context.root_url.clone()))
+    })?;
+    let task = match task_id {
+        Some(id) => {
+            let definition = session::task_definition(transport, &root_url, &id)
+                .await
+                .map_err(js_err)?;
+            Some((id, definition))
+        }
+        None => None,
+    };
+    Ok((task, root_url))
+}
+
 /// The rendered, unsigned call of an action request: a task action's task is resolved (label
 /// or taskId) and its definition fetched for its tags.
 async fn action_http(
@@ -403,24 +433,13 @@ async fn action_http(
     request: &ActionRequest,
     transport: &JsTransport,
 ) -> Result<(crate::actions::Trigger, HttpRequest, String), JsValue> {
-    let (task_id, root_url) = with_session(cell, |s| {
-        let task_id = match (&request.task_id, &request.task_label) {
-            (Some(id), _) => Some(id.clone()),
-            (None, Some(label)) => Some(s.task_id_of(label).ok_or_else(|| {
-                bad_request(format!("{label:?}: no task of this push has that label"))
-            })?),
-            (None, None) => None,
-        };
-        Ok((task_id, s.context.root_url.clone()))
-    })?;
-    let task = match &task_id {
-        Some(id) => Some(
-            session::task_definition(transport, &root_url, id)
-                .await
-                .map_err(js_err)?,
-        ),
-        None => None,
-    };
+    let (task, root_url) = task_of(
+        cell,
+        transport,
+        request.task_id.as_deref(),
+        request.task_label.as_deref(),
+    )
+    .await?;
     let input = if request.input.is_null() {
         Value::Object(serde_json::Map::new())
     } else {
@@ -431,7 +450,8 @@ async fn action_http(
             .action_trigger_request(
                 &request.action,
                 &input,
-                task_id.as_deref().zip(task.as_ref()),
+                task.as_ref()
+                    .map(|(id, definition)| (id.as_str(), definition)),
                 &nice_slugid(),
             )
             .map_err(js_err)?;
@@ -789,28 +809,20 @@ impl Previewer {
             let request: For = serde_json::from_str(&request)
                 .map_err(|e| bad_request(format!("actions request: {e}")))?;
             let transport = JsTransport { host };
-            let (task_id, root_url) = with_session(&cell, |s| {
-                let id = match (&request.task_id, &request.task_label) {
-                    (Some(id), _) => Some(id.clone()),
-                    (None, Some(label)) => Some(s.task_id_of(label).ok_or_else(|| {
-                        bad_request(format!("{label:?}: no task of this push has that label"))
-                    })?),
-                    (None, None) => None,
-                };
-                Ok((id, s.context.root_url.clone()))
-            })?;
-            let tags = match &task_id {
-                Some(id) => Some(
-                    session::task_definition(&transport, &root_url, id)
-                        .await
-                        .map_err(js_err)?
-                        .get("tags")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default(),
-                ),
-                None => None,
-            };
+            let (task, _) = task_of(
+                &cell,
+                &transport,
+                request.task_id.as_deref(),
+                request.task_label.as_deref(),
+            )
+            .await?;
+            let tags = task.map(|(_, definition)| {
+                definition
+                    .get("tags")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default()
+            });
             let listed = with_session(&cell, |s| {
                 let Some(actions) = &s.actions else {
                     return Ok(Vec::new());
