@@ -5,11 +5,10 @@
 //! decision, and knows gecko's strategy names; `--flavour taskgraph` switches all of that back.
 
 mod common;
-use common::{assert_success, put, stdout_json, Standin};
+use common::{assert_success, put, start_standin, stdout_json, Standin};
 
 use std::fs;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
@@ -172,17 +171,7 @@ fn start(push: &Push<'_>) -> Standin {
         "index.json",
         Value::Object(index).to_string().as_bytes(),
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_standin"))
-        .args(["--dir", dir.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().trim_start_matches("listening on ").to_string();
-    Standin { child, url, dir }
+    start_standin(dir, &[])
 }
 
 fn preview(standin: &Standin, decision: &str, labels: &[&str], extra: &[&str]) -> Output {

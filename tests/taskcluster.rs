@@ -5,11 +5,10 @@
 //! signatures checked by the server.
 
 mod common;
-use common::{assert_success, data, put, stdout_json, Standin};
+use common::{assert_success, data, put, start_standin, stdout_json, Standin};
 
 use std::fs;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 use taskgraph_preview::taskcluster::client::{fetch, HttpRequest, NativeTransport, RetryPolicy};
@@ -103,24 +102,10 @@ fn start(name: &str, ex: &str, decision: &str, trust_domain: &str, extra_args: &
         &fs::read(data("examples/ex6-actions-json-render/input/actions.json")).unwrap(),
     );
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_standin"))
-        .args([
-            "--dir",
-            dir.to_str().unwrap(),
-            "--record",
-            dir.join("calls.jsonl").to_str().unwrap(),
-        ])
-        .args(extra_args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().trim_start_matches("listening on ").to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    Standin { child, url, dir }
+    let record = dir.join("calls.jsonl");
+    let mut args = vec!["--record", record.to_str().unwrap()];
+    args.extend_from_slice(extra_args);
+    start_standin(dir.clone(), &args)
 }
 
 fn preview(standin: &Standin, decision: &str, labels: &[&str]) -> Output {

@@ -730,28 +730,10 @@ mod tests {
             },
         )
         .unwrap();
+        let params = json!({});
         let request = Request {
-            labels: vec![],
-            times: 1,
-            mode: super::super::Mode::AddNewJobs {
-                action_task_id: "A".into(),
-            },
-            flavour: super::super::Flavour::Taskgraph,
-            modifier: Default::default(),
-            existing: &existing,
-            parameters: &json!({}),
-            answers: &super::super::IndexAnswers::default(),
-            decision_task_id: "D".into(),
-            trust_domain: "t".into(),
-            level: "3".into(),
-            root_url: "https://tc".into(),
-            proxy_url: None,
-            now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap(),
-            with_task_graph: false,
-            threads: 1,
+            flavour: Flavour::Taskgraph,
+            ..template(&existing, &params)
         };
         let preview = preview_plan(
             &graph,

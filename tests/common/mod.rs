@@ -53,3 +53,22 @@ pub fn put(dir: &Path, rel: &str, bytes: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
+
+/// Starts the stand-in binary on `dir` with `args` (on a free port) and waits for its address.
+#[allow(dead_code)]
+pub fn start_standin(dir: PathBuf, args: &[&str]) -> Standin {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_standin"))
+        .args(["--dir", dir.to_str().unwrap()])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    Standin { child, url, dir }
+}
