@@ -91,11 +91,11 @@ test: setup check unit wasm differential official-clients js-tests browser-tests
 check:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features cli,standin,view,layout -- -D warnings
+	cargo clippy --all-targets --features cli,standin,view,layout,fuzzing -- -D warnings
 	RUSTFLAGS='$(WASM_FLAGS)' cargo clippy --lib --bin page --target wasm32-unknown-unknown --release --features js-api,ui
 
 unit:
-	cargo test --features cli,standin,view,layout
+	cargo test --features cli,standin,view,layout,fuzzing
 
 # The engine alone on wasm32 (it must build without any web crate), then the page, which
 # builds the worker's engine (JS API) too.

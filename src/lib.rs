@@ -51,3 +51,6 @@ pub mod ui;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
