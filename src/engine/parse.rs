@@ -46,19 +46,27 @@ pub fn maybe_gunzip(bytes: Vec<u8>, what: &str) -> Result<Vec<u8>, Error> {
     gunzip(&bytes, what)
 }
 
-/// Decompresses gzip data (several members are allowed).
-fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
-    // The gzip trailer holds the uncompressed size modulo 2^32: reserve it up front, so a
-    // 350 MB graph is not copied again and again while the buffer doubles.
+/// How much to reserve for the decompressed data. The gzip trailer holds the uncompressed size
+/// modulo 2^32: reserving it up front spares a 350 MB graph being copied while the buffer
+/// doubles. It is only believed as far as deflate can expand (1032:1), so a forged trailer
+/// cannot reserve gigabytes for a few bytes of input (found by fuzzing).
+fn capacity_hint(bytes: &[u8]) -> usize {
     let isize_hint = bytes
         .get(bytes.len().saturating_sub(4)..)
         .and_then(|t| <[u8; 4]>::try_from(t).ok())
         .map_or(0, |t| u32::from_le_bytes(t) as usize);
-    let capacity = if isize_hint >= bytes.len() {
-        isize_hint.saturating_add(1)
+    if isize_hint >= bytes.len() {
+        isize_hint
+            .saturating_add(1)
+            .min(bytes.len().saturating_mul(1032))
     } else {
         bytes.len().saturating_mul(8)
-    };
+    }
+}
+
+/// Decompresses gzip data (several members are allowed).
+fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
+    let capacity = capacity_hint(bytes);
     let mut out = Vec::with_capacity(capacity);
     flate2::read::MultiGzDecoder::new(bytes)
         .read_to_end(&mut out)
@@ -719,5 +727,23 @@ pub(crate) fn value_type(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_forged_gzip_size_reserves_no_more_than_deflate_can_expand() {
+        // The fuzzer's input (fuzz/corpus/inputs/regression-forged-gzip-size): a gzip header,
+        // garbage, and a trailer claiming 2.2 GB.
+        let forged: &[u8] = include_bytes!("../../fuzz/corpus/inputs/regression-forged-gzip-size");
+        assert!(super::capacity_hint(forged) <= forged.len() * 1032);
+        let err = super::label_to_taskid(forged, "label-to-taskid.json").unwrap_err();
+        assert!(err.to_string().contains("bad gzip data"), "{err}");
+        // A real trailer is still believed.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &[b' '; 100_000]).unwrap();
+        let real = gz.finish().unwrap();
+        assert_eq!(super::capacity_hint(&real), 100_001);
     }
 }
