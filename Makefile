@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients bench bench-e2e bench-js clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients fuzz bench bench-e2e bench-js clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -125,6 +125,19 @@ treeherder-tests: setup-browser www build standin
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)
+
+# Coverage-guided fuzzing (cargo-fuzz, libFuzzer, a nightly toolchain): every target for
+# FUZZ_SECONDS (default 600), growing fuzz/corpus/<target>/ (commit what it adds; make test
+# replays it). A crash leaves its input in fuzz/artifacts/<target>/: copy it into the corpus
+# and fix the code.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := graph inputs preview actions hawk url
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	for t in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run $$t --fuzz-dir fuzz -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 || exit 1; \
+	done
 
 bench: build
 	cargo bench --features synth
