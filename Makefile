@@ -81,6 +81,7 @@ www: setup-web
 page: www
 	@cargo fetch --quiet  # Trunk builds offline: the page's crates must be downloaded first
 	PATH="$(TOOLS):$$PATH" RUSTFLAGS='$(WASM_FLAGS)' trunk build --release
+	node www/tools/external-boot-script.mjs dist
 
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust
 # tests (unit, golden, bad input, properties, CLI contract, tidy), then the differential test

@@ -56,7 +56,24 @@ pub struct Config {
     /// The base URL of a separate artifact storage origin (see [`serve_storage`]): when set,
     /// artifact requests answer `303 See Other` to it, as Taskcluster's queue redirects to S3.
     pub storage: Option<String>,
+    /// The Content-Security-Policy sent with the page's static files (see [`strict_csp`]).
+    pub csp: Option<String>,
     pub faults: Faults,
+}
+
+/// The policy a host like Treeherder sets, for the page and the demo host: no inline script or
+/// style, WebAssembly allowed, the worker from this origin, HTTP to this origin and `connect`
+/// (the Taskcluster root URLs and artifact storage the page is used with).
+pub fn strict_csp(connect: &[String]) -> String {
+    let mut connect_src = String::from("'self'");
+    for origin in connect {
+        connect_src.push(' ');
+        connect_src.push_str(origin.trim_end_matches('/'));
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+         connect-src {connect_src}; style-src 'self'; img-src 'self' data:"
+    )
 }
 
 /// Serves forever on `server`.
@@ -523,7 +540,7 @@ fn static_file(config: &Config, path: &str) -> Reply {
     } else {
         rel
     };
-    match std::fs::read(root.join(&rel)) {
+    let reply = match std::fs::read(root.join(&rel)) {
         Ok(body) => Reply::new(
             200,
             body,
@@ -538,7 +555,14 @@ fn static_file(config: &Config, path: &str) -> Reply {
             },
         ),
         Err(_) => error(404, &format!("no such file: {rel}")),
+    };
+    let mut reply = reply;
+    if let Some(policy) = &config.csp {
+        reply
+            .headers
+            .push(("Content-Security-Policy", policy.clone()));
     }
+    reply
 }
 
 fn decode(segment: &str) -> String {

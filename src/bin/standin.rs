@@ -51,6 +51,13 @@ struct Args {
     /// JSON and YAML artifacts arrive with `Content-Encoding: gzip`.
     #[arg(long)]
     storage_listen: Option<String>,
+    /// Serve the page with a strict Content-Security-Policy, as a host like Treeherder would.
+    #[arg(long)]
+    csp: bool,
+    /// With --csp: an origin the page may connect to besides its own (repeatable), e.g. the
+    /// Taskcluster root URL and its artifact storage.
+    #[arg(long = "csp-connect", value_name = "ORIGIN")]
+    csp_connect: Vec<String>,
 }
 
 fn listen(address: &str) -> Result<(tiny_http::Server, String), String> {
@@ -108,6 +115,9 @@ fn main() -> ExitCode {
         log: args.log,
         www: args.www,
         storage: storage.as_ref().map(|(_, url)| url.clone()),
+        csp: args
+            .csp
+            .then(|| taskgraph_preview::standin::strict_csp(&args.csp_connect)),
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),

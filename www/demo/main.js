@@ -8,7 +8,6 @@ import React from "react";
 import { createRoot } from "react-dom/client";
 import { createPreviewer } from "../src/index.js";
 import { PreviewPanel, previewCounts } from "../react/index.js";
-import panelCss from "../react/preview.css";
 
 const h = React.createElement;
 const { useEffect, useMemo, useRef, useState, useCallback, memo } = React;
@@ -472,10 +471,6 @@ function App({ previewer }) {
     h(Notifications, { items: notifications, onClose: (id) => setNotifications((list) => list.filter((n) => n.id !== id)) }),
   );
 }
-
-const style = document.createElement("style");
-style.textContent = panelCss;
-document.head.appendChild(style);
 
 const previewer = createPreviewer({ workerUrl: new URL("/src/worker.js", location.href) });
 window.taskgraphPreview = previewer;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
 
 const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
@@ -24,6 +24,7 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
   await browser?.close();
   standin?.stop();
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
 
 const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
@@ -21,12 +21,13 @@ let browser;
 before(async () => {
   // The page's origin serves the page only; Taskcluster is another stand-in, with its
   // artifact storage on a third origin.
-  site = await startStandin({ www: SITE });
-  taskcluster = await startStandin({ www: SITE, faults: ["--storage-listen", "127.0.0.1:0"] });
+  taskcluster = await startStandin({ www: SITE, storage: true });
+  site = await startStandin({ www: SITE, csp: [taskcluster.url, taskcluster.storage] });
   browser = await launchBrowser();
 });
 
 after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
   await browser?.close();
   site?.stop();
   taskcluster?.stop();

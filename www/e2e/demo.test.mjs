@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT, startStandin, launchBrowser, watchLongTasks } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, watchLongTasks } from "./harness.mjs";
 
 const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
@@ -29,6 +29,7 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
   if (browser) await browser.close();
   if (standin) standin.stop();
 });

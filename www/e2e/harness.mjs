@@ -16,10 +16,12 @@ export const SAMPLE_DIR = join(TARGET, "e2e-sample");
 /**
  * Starts a stand-in. `www`: the folder served as the site (default: the page's `dist`);
  * `faults`: extra arguments (e.g. ["--fail-matching", "hooks"]); `dir`: the stand-in's folder
- * (default: the shared sample folder).
- * Resolves to { url, record, log, stop() }.
+ * (default: the shared sample folder); `csp`: serve the site under the strict
+ * Content-Security-Policy a host would set (default), allowing connections to these origins
+ * besides its own; `null` for none; `storage`: serve artifacts from a second origin.
+ * Resolves to { url, storage, record, log, stop() }.
  */
-export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR } = {}) {
+export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR, csp = [], storage = false } = {}) {
   if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release --features standin)`);
   mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "tgp-e2e-"));
@@ -27,20 +29,27 @@ export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir 
   const log = join(scratch, "requests.log");
   const child = spawn(
     STANDIN,
-    ["--dir", dir, "--sample", "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log, ...faults],
+    [
+      "--dir", dir, "--sample", "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log,
+      ...(csp ? ["--csp", ...csp.flatMap((origin) => ["--csp-connect", origin])] : []),
+      ...(storage ? ["--storage-listen", "127.0.0.1:0"] : []),
+      ...faults,
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  const url = await new Promise((resolvePromise, reject) => {
+  const [url, storageUrl] = await new Promise((resolvePromise, reject) => {
     let text = "";
     child.stdout.on("data", (chunk) => {
       text += chunk;
       const match = text.match(/listening on (http:\/\/\S+)/);
-      if (match) resolvePromise(match[1]);
+      const stored = text.match(/artifact storage on (http:\/\/\S+)/);
+      if (match && (!storage || stored)) resolvePromise([match[1], stored && stored[1]]);
     });
     child.on("exit", (code) => reject(new Error(`standin exited with ${code}`)));
   });
   return {
     url,
+    storage: storageUrl,
     record,
     log,
     /** The calls recorded so far (trigger and create calls), parsed. */
@@ -49,12 +58,31 @@ export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir 
   };
 }
 
-/** Headless Debian Chromium. */
-export function launchBrowser() {
-  return chromium.launch({
+/** Content-Security-Policy violations seen on any page (see `launchBrowser`). */
+export const cspViolations = [];
+
+/** Headless Debian Chromium. Every page reports CSP violations (the page's own and those
+ * Chromium logs, its worker's included) into `cspViolations`. */
+export async function launchBrowser() {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
   });
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) =>
+        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`),
+      );
+    });
+    page.on("console", (message) => {
+      const text = message.text();
+      if (text.startsWith("CSP violation") || text.includes("Content Security Policy")) cspViolations.push(`${page.url()}: ${text}`);
+    });
+    return page;
+  };
+  return browser;
 }
 
 /** Records main-thread long tasks (Long Tasks API) from the first script on: read them with

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, watchLongTasks } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks } from "./harness.mjs";
 
 const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
@@ -23,6 +23,7 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
   await browser?.close();
   standin?.stop();
 });
