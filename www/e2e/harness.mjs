@@ -18,10 +18,11 @@ export const SAMPLE_DIR = join(TARGET, "e2e-sample");
  * `faults`: extra arguments (e.g. ["--fail-matching", "hooks"]); `dir`: the stand-in's folder
  * (default: the shared sample folder); `csp`: serve the site under the strict
  * Content-Security-Policy a host would set (default), allowing connections to these origins
- * besides its own; `null` for none; `storage`: serve artifacts from a second origin.
+ * besides its own; `null` for none; `storage`: serve artifacts from a second origin; `sample`:
+ * lay out the sample pushes in `dir` (default).
  * Resolves to { url, storage, record, log, stop() }.
  */
-export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR, csp = [], storage = false } = {}) {
+export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR, csp = [], storage = false, sample = true } = {}) {
   if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release --features standin)`);
   mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "tgp-e2e-"));
@@ -30,7 +31,7 @@ export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir 
   const child = spawn(
     STANDIN,
     [
-      "--dir", dir, "--sample", "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log,
+      "--dir", dir, ...(sample ? ["--sample"] : []), "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log,
       ...(csp ? ["--csp", ...csp.flatMap((origin) => ["--csp-connect", origin])] : []),
       ...(storage ? ["--storage-listen", "127.0.0.1:0"] : []),
       ...faults,
