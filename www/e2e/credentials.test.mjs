@@ -1,0 +1,72 @@
+// Credentials on the page: a sheriff's access token is only ever sent, signed into a Hawk
+// header, to the root URL it was entered for. It never reaches localStorage, the URL, the
+// console or an exported file, and no request carries it in the clear.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const NSS = "NssSampleDecision00001";
+const PICK = "test-bogo-linux32/debug";
+const TOKEN = "demo-access-token";
+
+let standin;
+let browser;
+
+before(async () => {
+  standin = await startStandin({ www: SITE });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
+  await browser?.close();
+  standin?.stop();
+});
+
+test("the access token is only sent, signed, to the root URL; never stored, logged, exported or put in a URL", async () => {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const consoleText = [];
+  page.on("console", (m) => consoleText.push(m.text()));
+  const requests = [];
+  page.on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
+  // Requests the worker makes are the worker's, not the page's: record them as well.
+  page.on("worker", (worker) => worker.on("console", (m) => consoleText.push(m.text())));
+  const context = page.context();
+  context.on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
+
+  await page.goto(`${standin.url}/?select=${encodeURIComponent(PICK)}`);
+  await page.waitForFunction(() => {
+    const detail = document.querySelector("#preview-counts .detail");
+    return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
+  }, null, { timeout: 60000 });
+  await page.click("#trigger-button");
+  await page.waitForSelector("#trigger-request", { state: "attached" });
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", TOKEN);
+  // The exact request shown before sending carries no token.
+  assert.ok(!(await page.locator("#trigger-request").textContent()).includes(TOKEN));
+  await page.click("#confirm-trigger");
+  await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
+
+  // Exports after triggering carry no token either.
+  for (const button of ["#export-preview", "#export-request"]) {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+    assert.ok(!readFileSync(await download.path(), "utf8").includes(TOKEN), `${button} exports the token`);
+  }
+  const local = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  assert.ok(!local.includes(TOKEN), "the token is in localStorage");
+  assert.ok(!page.url().includes(TOKEN), "the token is in the URL");
+  assert.ok(!consoleText.some((t) => t.includes(TOKEN)), "the token was logged");
+  // No request carries the token itself; the signed ones go to the root URL only.
+  assert.ok(!requests.some((r) => r.url.includes(TOKEN) || r.body.includes(TOKEN) || JSON.stringify(r.headers).includes(TOKEN)));
+  const signed = requests.filter((r) => r.headers.authorization);
+  assert.ok(signed.length >= 1, "the trigger was signed");
+  for (const r of signed) {
+    assert.ok(r.url.startsWith(`${standin.url}/api/`), `credentials sent to ${r.url}`);
+    assert.match(r.headers.authorization, /^Hawk id="demo-sheriff", ts="\d+", nonce="[^"]+", (hash="[^"]+", )?mac="[^"]+"/);
+  }
+  await page.close();
+});
