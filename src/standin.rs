@@ -41,6 +41,11 @@ pub struct Faults {
     pub expire: Option<String>,
     /// Requests whose URL contains this always answer 500.
     pub fail_matching: Option<String>,
+    /// Send every body at this many bytes per second (a real link, not loopback).
+    pub rate: Option<u64>,
+    /// Artifacts whose name contains this send half their bytes, then stall (the connection
+    /// stays open, nothing more arrives).
+    pub stall: Option<String>,
 }
 
 /// The server's configuration.
@@ -77,12 +82,16 @@ pub fn strict_csp(connect: &[String]) -> String {
 }
 
 /// Serves forever on `server`.
+/// Each request is answered on a thread of its own, so a slow or stalled download does not
+/// hold up the others (as with a real server).
 pub fn serve(server: &tiny_http::Server, config: &Config) {
     let counter = AtomicU64::new(0);
-    for request in server.incoming_requests() {
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        handle(request, config, n);
-    }
+    std::thread::scope(|scope| {
+        for request in server.incoming_requests() {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            scope.spawn(move || handle(request, config, n));
+        }
+    });
 }
 
 struct Reply {
@@ -173,16 +182,70 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
             &content_type,
         )
     };
-    respond(request, reply);
+    let stall = url.starts_with("/storage/") && stalls(config, &url);
+    respond(request, reply, &config.faults, stall);
+}
+
+/// Whether the artifact at `url` is one the `stall` fault applies to.
+fn stalls(config: &Config, url: &str) -> bool {
+    config
+        .faults
+        .stall
+        .as_ref()
+        .is_some_and(|s| crate::url::percent_decode(url, false).contains(s.as_str()))
+}
+
+/// A body sent at `rate` bytes per second (if any), stopping for good after `stall_at` bytes.
+struct Throttled {
+    data: std::io::Cursor<Vec<u8>>,
+    rate: Option<u64>,
+    stall_at: Option<u64>,
+    started: std::time::Instant,
+}
+
+impl std::io::Read for Throttled {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let sent = self.data.position();
+        if self.stall_at.is_some_and(|at| sent >= at) {
+            // Stalled: keep the connection open, send nothing more.
+            std::thread::sleep(Duration::from_secs(600));
+            return Err(std::io::Error::other("stalled"));
+        }
+        let chunk = buf.len().min(64 * 1024);
+        let chunk = match self.stall_at {
+            Some(at) => chunk.min(usize::try_from(at - sent).unwrap_or(chunk)),
+            None => chunk,
+        };
+        let read = std::io::Read::read(&mut self.data, &mut buf[..chunk])?;
+        if let Some(rate) = self.rate.filter(|r| *r > 0) {
+            let due = Duration::from_secs_f64((sent + read as u64) as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(self.started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        Ok(read)
+    }
 }
 
 /// Sends `reply` with a Content-Length (as Taskcluster's artifact storage sends), never
 /// chunked, so the page's download progress shows bytes of the total; every answer allows
 /// any origin, as Taskcluster's do.
-fn respond(request: tiny_http::Request, reply: Reply) {
-    let mut response = tiny_http::Response::from_data(reply.body)
-        .with_status_code(reply.status)
-        .with_chunked_threshold(usize::MAX);
+fn respond(request: tiny_http::Request, reply: Reply, faults: &Faults, stall: bool) {
+    let length = reply.body.len();
+    let body = Throttled {
+        stall_at: (stall && reply.status == 200).then(|| length as u64 / 2),
+        data: std::io::Cursor::new(reply.body),
+        rate: faults.rate,
+        started: std::time::Instant::now(),
+    };
+    let mut response = tiny_http::Response::new(
+        tiny_http::StatusCode(reply.status),
+        Vec::new(),
+        body,
+        Some(length),
+        None,
+    )
+    .with_chunked_threshold(usize::MAX);
     let headers = [
         ("Content-Type", reply.content_type.to_string()),
         ("Access-Control-Allow-Origin", "*".to_string()),
@@ -199,16 +262,21 @@ fn respond(request: tiny_http::Request, reply: Reply) {
 /// (`GET /<taskId>/<artifact name>`): JSON and YAML artifacts with `Content-Encoding: gzip`,
 /// as taskgraph uploads them; cross-origin readable. Faults that cut artifacts apply here.
 pub fn serve_storage(server: &tiny_http::Server, config: &Config) {
-    for request in server.incoming_requests() {
-        if let Some(log) = &config.log {
-            append_line(
-                log,
-                &format!("STORAGE {} {}", request.method(), request.url()),
-            );
+    std::thread::scope(|scope| {
+        for request in server.incoming_requests() {
+            scope.spawn(move || {
+                if let Some(log) = &config.log {
+                    append_line(
+                        log,
+                        &format!("STORAGE {} {}", request.method(), request.url()),
+                    );
+                }
+                let reply = storage_reply(config, request.method().as_str(), request.url(), true);
+                let stall = stalls(config, request.url());
+                respond(request, reply, &config.faults, stall);
+            });
         }
-        let reply = storage_reply(config, request.method().as_str(), request.url(), true);
-        respond(request, reply);
-    }
+    });
 }
 
 /// An artifact from storage (`/<taskId>/<name>`), gzip-encoded (`gzip`, the storage origin)

@@ -840,3 +840,67 @@ fn trigger_action_picks_the_variant_for_the_tasks_tags_and_sends_its_input() {
     assert_eq!(second["user"]["taskId"], image);
     assert_eq!(second["user"]["input"], json!({"force": true}));
 }
+
+#[test]
+fn a_stalled_download_times_out_naming_its_url_while_the_standin_answers_others() {
+    let standin = start(
+        "stall",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--stall", "full-task-graph"],
+    );
+    let stalled = std::thread::spawn({
+        let url = standin.url.clone();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+                .args(["preview", "--root-url", &url])
+                .args(["--decision-task-id", "DecisionTaskTg00000001"])
+                .args(["--label", "codecov-upload", "--timeout-seconds", "2"])
+                .output()
+                .unwrap()
+        }
+    });
+    // Meanwhile other requests are answered (each request has a thread of its own).
+    let transport = NativeTransport::new(std::time::Duration::from_secs(30));
+    let body = pollster::block_on(fetch(
+        &transport,
+        &HttpRequest::get(format!(
+            "{}/api/queue/v1/task/DecisionTaskTg00000001",
+            standin.url
+        )),
+        RetryPolicy::default(),
+    ))
+    .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("taskgraph-level-3"));
+    let out = stalled.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("full-task-graph.json"), "{err}");
+}
+
+#[test]
+fn a_slow_link_delivers_the_same_push() {
+    // 200 kB/s: ex5's artifacts take a noticeable while, and arrive whole.
+    let standin = start(
+        "rate",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &["--rate", "200000"],
+    );
+    let out = preview(&standin, "DecisionTaskTg00000001", &["codecov-upload"]);
+    assert_success(&out);
+    let fast = start(
+        "fast",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let again = preview(&fast, "DecisionTaskTg00000001", &["codecov-upload"]);
+    assert_eq!(
+        created_tasks(&out, &standin.url),
+        created_tasks(&again, &fast.url)
+    );
+}

@@ -40,6 +40,12 @@ struct Args {
     /// Answer 500 to every request whose URL contains this.
     #[arg(long)]
     fail_matching: Option<String>,
+    /// Send every body at this many bytes per second (e.g. 6250000 for 50 Mbit/s).
+    #[arg(long, value_name = "BYTES_PER_S")]
+    rate: Option<u64>,
+    /// Artifacts whose name contains this send half their bytes, then stall.
+    #[arg(long)]
+    stall: Option<String>,
     /// Append every request's method and path to this file.
     #[arg(long)]
     log: Option<PathBuf>,
@@ -124,6 +130,8 @@ fn main() -> ExitCode {
             truncate: args.truncate,
             expire: args.expire,
             fail_matching: args.fail_matching,
+            rate: args.rate,
+            stall: args.stall,
         },
     };
     if let Some((storage_server, _)) = storage {
