@@ -652,6 +652,10 @@ impl Component for App {
                 let Some(t) = &mut self.trigger else {
                     return false;
                 };
+                // A second click while the first is on its way sends nothing.
+                if t.sending {
+                    return false;
+                }
                 if id.trim().is_empty() || token.trim().is_empty() {
                     t.error = Some("Enter your Taskcluster clientId and accessToken.".into());
                     return true;
@@ -868,6 +872,10 @@ impl Component for App {
                 let Some(a) = &mut self.action else {
                     return false;
                 };
+                // A second click while the first is on its way sends nothing.
+                if a.sending {
+                    return false;
+                }
                 if id.trim().is_empty() || token.trim().is_empty() {
                     a.error = Some("Enter your Taskcluster clientId and accessToken.".into());
                     return true;

@@ -197,7 +197,8 @@ test("triggering records exactly the expected hook call and follows the action t
   await page.fill("#client-id", "demo-sheriff");
   await page.fill("#access-token", "demo-access-token");
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "4-trigger-dialog.png") });
-  await page.click("#confirm-trigger");
+  // A double click sends one request.
+  await page.dblclick("#confirm-trigger");
   await page.waitForSelector(".status-matched", { timeout: 30000 });
   assert.match(await page.locator("#status-line").textContent(), /Preview matched: action task PageActionTask00000001 \(completed\)/);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "5-preview-matched.png") });
