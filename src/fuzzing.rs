@@ -145,10 +145,9 @@ pub fn preview(data: &[u8]) {
     let Ok(graph) = FullTaskGraph::parse(Value::Object(graph).to_string().into_bytes()) else {
         return;
     };
-    let Ok(existing) = parse::label_to_taskid(
-        Value::Object(existing).to_string().as_bytes(),
-        "existing",
-    ) else {
+    let Ok(existing) =
+        parse::label_to_taskid(Value::Object(existing).to_string().as_bytes(), "existing")
+    else {
         return;
     };
     let answers = parse::index_answers(
@@ -238,7 +237,9 @@ pub fn actions(data: &[u8]) {
 /// The Hawk `Authorization` header as the stand-in verifies it.
 pub fn hawk(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let (header, url) = text.split_once('\n').unwrap_or((&text, "http://127.0.0.1:8010/api"));
+    let (header, url) = text
+        .split_once('\n')
+        .unwrap_or((&text, "http://127.0.0.1:8010/api"));
     let _ = crate::taskcluster::hawk::parse_header(header);
     let _ = crate::taskcluster::hawk::verify(
         header,
