@@ -233,7 +233,7 @@ impl std::io::Read for Throttled {
 fn respond(request: tiny_http::Request, reply: Reply, faults: &Faults, stall: bool) {
     let length = reply.body.len();
     let body = Throttled {
-        stall_at: (stall && reply.status == 200).then(|| length as u64 / 2),
+        stall_at: (stall && reply.status == 200).then_some(length as u64 / 2),
         data: std::io::Cursor::new(reply.body),
         rate: faults.rate,
         started: std::time::Instant::now(),
