@@ -37,6 +37,27 @@ impl Job {
     }
 }
 
+/// `text` for display: the Unicode controls that reorder text (bidi embeddings, overrides,
+/// isolates, marks) are shown as `[U+202E]`, so a label cannot pose as another
+/// ("test-\u{202E}evil" would read "test-live"). Everything else is shown as it is.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    let reorders = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(reorders) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if reorders(c) {
+                    format!("[U+{:04X}]", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// A platform row: platform + build option, with its groups.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -432,6 +453,25 @@ impl UrlState {
         } else {
             format!("?{}", parts.join("&"))
         }
+    }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    #[test]
+    fn reordering_controls_are_shown_and_the_rest_is_kept() {
+        assert_eq!(
+            super::shown("test-\u{202E}evil\u{202C}-ok"),
+            "test-[U+202E]evil[U+202C]-ok"
+        );
+        assert_eq!(
+            super::shown("\u{05E9}\u{05DC}\u{05D5}\u{05DD} \u{1F525}"),
+            "\u{05E9}\u{05DC}\u{05D5}\u{05DD} \u{1F525}"
+        );
+        assert!(matches!(
+            super::shown("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
 

@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use super::dialogs::credentials_fieldset;
 use super::model::{ActionPreview, Offered};
-use crate::view::Job;
+use crate::view::{shown, Job};
 
 /// What the action dialog shows and sends.
 #[derive(Clone, PartialEq)]
@@ -102,7 +102,7 @@ pub fn job_panel(props: &JobPanelProps) -> Html {
         <aside class="job-panel" id="job-panel" data-label={job.label.clone()}>
             <header>
                 <span class={classes!("job-btn", format!("state-{}", job.state))}>{&job.symbol}</span>
-                <strong class="job-label">{&job.label}</strong>
+                <strong class="job-label">{shown(&job.label)}</strong>
                 <button class="close" title="Close (Esc)" onclick={props.on_close.reform(|_| ())}>{"×"}</button>
             </header>
             <dl>
@@ -247,7 +247,7 @@ fn action_preview(state: &ActionState) -> Html {
                         <ul class="confirm-list">
                             {for labels.iter().take(SHOWN).map(|l| {
                                 let reason = call.iteration.reasons.get(*l).cloned().unwrap_or_default();
-                                html! { <li data-label={l.to_string()}>{l.to_string()}<span class="reason">{format!("  {reason}")}</span></li> }
+                                html! { <li data-label={l.to_string()}>{shown(l)}<span class="reason">{format!("  {reason}")}</span></li> }
                             })}
                             if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
                         </ul>
@@ -260,7 +260,7 @@ fn action_preview(state: &ActionState) -> Html {
                         <summary>{format!("Reuses {}", first.iteration.reused.len())}</summary>
                         <ul class="confirm-list">
                             {for first.iteration.reused.iter().take(SHOWN).map(|(l, r)| html! {
-                                <li>{format!("{l}  {} ({})", r.task_id, r.index_path.clone().unwrap_or_else(|| r.source.clone()))}</li>
+                                <li>{format!("{}  {} ({})", shown(l), r.task_id, r.index_path.clone().unwrap_or_else(|| r.source.clone()))}</li>
                             })}
                         </ul>
                     </details>
@@ -268,7 +268,7 @@ fn action_preview(state: &ActionState) -> Html {
             }
             if !preview.reruns.is_empty() {
                 <ul class="reruns" id="action-reruns">
-                    {for preview.reruns.iter().map(|r| html! { <li>{format!("rerun {} ({}) if it failed", r.label, r.task_id)}</li> })}
+                    {for preview.reruns.iter().map(|r| html! { <li>{format!("rerun {} ({}) if it failed", shown(&r.label), r.task_id)}</li> })}
                 </ul>
             }
             if !preview.warnings.is_empty() {

@@ -8,7 +8,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::model::Preview;
-use crate::view::Job;
+use crate::view::{shown, Job};
 
 #[derive(Properties, PartialEq)]
 pub struct SearchProps {
@@ -47,7 +47,7 @@ pub fn search_dialog(props: &SearchProps) -> Html {
                 </p>
                 <ul class="search-hits">
                     {for props.hits.iter().take(SHOWN).filter_map(|&i| props.jobs.get(i)).map(|j| html! {
-                        <li data-label={j.label.clone()}>{&j.label}<span class="symbol">{format!(" {}({})", j.group_symbol.as_deref().unwrap_or(""), j.symbol)}</span></li>
+                        <li data-label={j.label.clone()}>{shown(&j.label)}<span class="symbol">{format!(" {}({})", shown(j.group_symbol.as_deref().unwrap_or("")), shown(&j.symbol))}</span></li>
                     })}
                     if props.hits.len() > SHOWN {
                         <li class="more">{format!("… and {} more", props.hits.len() - SHOWN)}</li>

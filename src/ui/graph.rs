@@ -7,6 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::model::GraphView;
+use crate::view::shown;
 
 #[derive(Properties, PartialEq)]
 pub struct GraphPanelProps {
@@ -56,9 +57,9 @@ pub fn graph_panel(props: &GraphPanelProps) -> Html {
         html! {
             <g class={classes!("node", format!("decision-{}", n.decision), focused.then_some("focused"))}
                 data-label={n.label.clone()} onclick={Callback::from(move |_| on_focus.emit(label.clone()))}>
-                <title>{format!("{} ({})", n.label, n.decision)}</title>
+                <title>{format!("{} ({})", shown(&n.label), n.decision)}</title>
                 <rect x={n.x.to_string()} y={n.y.to_string()} width={w.to_string()} height={h.to_string()} rx="4" />
-                <text x={(n.x + 6.0).to_string()} y={(n.y + h / 2.0 + 4.0).to_string()}>{short(&n.label)}</text>
+                <text x={(n.x + 6.0).to_string()} y={(n.y + h / 2.0 + 4.0).to_string()}>{short(&shown(&n.label))}</text>
             </g>
         }
     });

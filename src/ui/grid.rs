@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::view::{Job, Row};
+use crate::view::{shown, Job, Row};
 
 #[derive(Properties, PartialEq)]
 pub struct GridProps {
@@ -36,11 +36,12 @@ fn job_button(
 ) -> Html {
     let label = job.label.clone();
     let title = if job.is_runnable() {
-        format!("{} - runnable (click to add)", job.label)
+        format!("{} - runnable (click to add)", shown(&job.label))
     } else {
         format!(
             "{} - {} (click for details and actions)",
-            job.label, job.state
+            shown(&job.label),
+            job.state
         )
     };
     let on_click = if job.is_runnable() {
@@ -52,7 +53,7 @@ fn job_button(
     html! {
         <button class={classes!("job-btn", format!("state-{}", job.state), selected.then_some("selected"))}
             title={title} data-label={job.label.clone()} data-state={job.state.clone()} onclick={onclick}>
-            {&job.symbol}
+            {shown(&job.symbol)}
         </button>
     }
 }
@@ -127,7 +128,7 @@ pub fn grid(props: &GridProps) -> Html {
             } else {
                 html! {
                     <span class="job-group" data-group={group.symbol.clone()} title={group.name.clone()}>
-                        <button class="group-symbol" onclick={Callback::from(move |_| on_group.emit(toggle_key.clone()))}>{&group.symbol}</button>
+                        <button class="group-symbol" onclick={Callback::from(move |_| on_group.emit(toggle_key.clone()))}>{shown(&group.symbol)}</button>
                         {tier}{all_button}
                         <span class="group-content">{content}</span>
                     </span>
@@ -136,7 +137,7 @@ pub fn grid(props: &GridProps) -> Html {
         });
         html! {
             <tr class="platform-row" data-platform={row.platform.clone()} data-option={row.option.clone()}>
-                <td class="platform">{&row.title}</td>
+                <td class="platform">{shown(&row.title)}</td>
                 <td class="jobs">{for groups}</td>
             </tr>
         }

@@ -9,6 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::model::{ApiError, Preview};
+use crate::view::shown;
 
 #[derive(Properties, PartialEq)]
 pub struct PreviewPanelProps {
@@ -102,7 +103,7 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                 <ul>{for labels.iter().take(LIST_LIMIT).map(|label| html! {
                     <li class={classes!("created", requested.contains(label.as_str()).then_some("requested"))}
                         data-label={label.to_string()} onclick={focus_cb(label)}>
-                        {label.to_string()}
+                        {shown(label)}
                         if !requested.contains(label.as_str()) {
                             <span class="reason">{last.reasons.get(*label).cloned().unwrap_or_default()}</span>
                         }
@@ -118,7 +119,7 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
     let reused_html = last.reused.iter().take(LIST_LIMIT).map(|(label, reuse)| {
         html! {
             <li class="reused" data-label={label.clone()} onclick={focus_cb(label)}>
-                {label}{" → "}
+                {shown(label)}{" → "}
                 <a href={format!("{}/tasks/{}", props.root_url, reuse.task_id)} target="_blank">{&reuse.task_id}</a>
                 <span class="source">{source_text(&reuse.source, reuse.index_path.as_deref(),
                     preview.reused_from.get(label).map(String::as_str), &props.decision_task_id)}</span>
@@ -129,7 +130,7 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
         let path = last.why.get(label);
         html! {
             <div class="why" id="why">
-                <strong>{format!("Why {label}? ")}</strong>
+                <strong>{format!("Why {}? ", shown(label))}</strong>
                 { match path {
                     Some(path) => path.join(" → "),
                     None if requested.contains(label.as_str()) => "you picked it.".to_string(),
