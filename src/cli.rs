@@ -392,7 +392,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         .or(remote_domain)
         .unwrap_or_else(|| "gecko".into());
     let (flavour, flavour_reason) = loaded_flavour
-        .unwrap_or_else(|| crate::session::Context::flavour_for(&trust_domain, chosen_flavour));
+        .unwrap_or_else(|| engine::Flavour::resolve(chosen_flavour, &trust_domain, ""));
     let target_tasks = match (&args.target_tasks, &remote, args.action.as_deref()) {
         (Some(path), _, _) => Some(
             serde_json::from_slice::<Vec<String>>(&read(path)?)

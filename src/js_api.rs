@@ -585,7 +585,7 @@ impl Previewer {
         let graph = FullTaskGraph::parse(graph)
             .map_err(|e| js_err(SessionError::Engine(e, "fullTaskGraph".into())))?;
         let trust_domain = inputs.trust_domain.unwrap_or_else(|| "gecko".into());
-        let (flavour, flavour_reason) = Context::flavour_for(&trust_domain, inputs.flavour);
+        let (flavour, flavour_reason) = Flavour::resolve(inputs.flavour, &trust_domain, "");
         let mut session = Session::from_parts(
             graph,
             Context {

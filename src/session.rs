@@ -42,17 +42,6 @@ pub struct Context {
     pub flavour_reason: String,
 }
 
-impl Context {
-    /// The flavour of a push given as files: the user's choice, else detected from the trust
-    /// domain.
-    pub fn flavour_for(trust_domain: &str, chosen: Option<Flavour>) -> (Flavour, String) {
-        match chosen {
-            Some(f) => (f, "chosen by the user".into()),
-            None => Flavour::detect(trust_domain, ""),
-        }
-    }
-}
-
 /// A push, loaded.
 #[derive(Debug)]
 pub struct Session {

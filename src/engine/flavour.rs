@@ -100,6 +100,21 @@ impl Flavour {
         }
     }
 
+    /// The flavour the user chose, else the one detected from the decision task ([`detect`]),
+    /// with the reason shown to the user.
+    ///
+    /// [`detect`]: Flavour::detect
+    pub fn resolve(
+        chosen: Option<Flavour>,
+        trust_domain: &str,
+        decision_command: &str,
+    ) -> (Flavour, String) {
+        match chosen {
+            Some(f) => (f, "chosen by the user".into()),
+            None => Flavour::detect(trust_domain, decision_command),
+        }
+    }
+
     /// The flavour of a push's decision task, and the evidence: Firefox (`gecko`) and
     /// Thunderbird (`comm`) pushes run gecko_taskgraph's actions; so does a decision that runs
     /// `mach taskgraph decision`. Everything else runs taskgraph's.

@@ -129,10 +129,7 @@ pub async fn load_push<T: Transport>(
         .pointer("/payload/command")
         .map(Value::to_string)
         .unwrap_or_default();
-    let (flavour, flavour_reason) = match flavour {
-        Some(f) => (f, "chosen by the user".to_string()),
-        None => Flavour::detect(&trust_domain, &command),
-    };
+    let (flavour, flavour_reason) = Flavour::resolve(flavour, &trust_domain, &command);
     let status = get_json(t, super::status_url(root_url, decision_task_id), retry).await?;
     let run_id = artifact_run(&status);
     let artifact = |name: &str| run_artifact_url(root_url, decision_task_id, run_id, name);
