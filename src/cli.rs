@@ -431,16 +431,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         None => (None, Value::Null, None),
     };
     // The labels whose closures the index answers are for: every call's, for an action.
-    let index_labels: Vec<String> = match &plan {
-        Some(plan) => plan
-            .calls
-            .iter()
-            .flat_map(|c| c.labels.iter().cloned())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-        None => labels.clone(),
-    };
+    let index_labels = plan.as_ref().map_or_else(|| labels.clone(), |p| p.labels());
     let answers = match (&args.index, &remote) {
         (Some(path), _) => {
             parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?
@@ -658,10 +649,8 @@ fn action_plan(
     }
     let task_label = match &args.task_id {
         Some(id) => Some(
-            existing
-                .iter()
-                .find(|(_, t)| *t == id)
-                .map(|(l, _)| l.clone())
+            engine::callbacks::label_of(existing, id)
+                .cloned()
                 .ok_or_else(|| format!("--task-id {id}: no task of this push has that taskId"))?,
         ),
         None => labels.first().cloned(),

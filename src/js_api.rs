@@ -319,11 +319,8 @@ fn action_plan(
     let task_label = match (&request.task_label, &request.task_id) {
         (Some(label), _) => Some(label.clone()),
         (None, Some(id)) => Some(
-            session
-                .existing
-                .iter()
-                .find(|(_, t)| *t == id)
-                .map(|(l, _)| l.clone())
+            engine::callbacks::label_of(&session.existing, id)
+                .cloned()
                 .ok_or_else(|| bad_request(format!("taskId {id}: no task of this push")))?,
         ),
         (None, None) => None,
@@ -712,12 +709,11 @@ impl Previewer {
                     session.target_tasks = Some(targets);
                 }
             }
-            let labels = with_session(&cell, |s| {
-                action_plan(s, &request).map(|plan| Session::plan_labels(&plan))
-            })?;
-            fetch_answers(&cell, &transport, &labels).await?;
+            // The plan is computed once (for rebuild-cached-tasks it reads every task's
+            // attributes); it owns its data, so it outlives the session borrow.
+            let plan = with_session(&cell, |s| action_plan(s, &request))?;
+            fetch_answers(&cell, &transport, &plan.labels()).await?;
             let json = with_session(&cell, |s| {
-                let plan = action_plan(s, &request)?;
                 let now = now_of(request.now.as_deref())?;
                 let mut preview = if request.deterministic_ids {
                     s.preview_plan(&plan, now, &mut CounterIds::golden())

@@ -339,16 +339,6 @@ impl Session {
         )
     }
 
-    /// The labels every call of `plan` runs (what index answers are needed for).
-    pub fn plan_labels(plan: &Plan) -> Vec<String> {
-        plan.calls
-            .iter()
-            .flat_map(|c| c.labels.iter().cloned())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect()
-    }
-
     /// The preview of every call of `plan`, as the action task would compute it at `now`.
     pub fn preview_plan(
         &self,

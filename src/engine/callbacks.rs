@@ -86,6 +86,22 @@ pub struct Plan {
     pub reruns: Vec<Rerun>,
 }
 
+impl Plan {
+    /// The labels the calls run, sorted and distinct (what index answers are needed for).
+    pub fn labels(&self) -> Vec<String> {
+        sorted(self.calls.iter().flat_map(|c| c.labels.iter().cloned()))
+    }
+}
+
+/// The label of the push's task with this taskId (from the merged map), for an action given a
+/// taskId instead of a label.
+pub fn label_of<'a>(existing: &'a LabelToTaskId, task_id: &str) -> Option<&'a String> {
+    existing
+        .iter()
+        .find(|(_, id)| id.as_str() == task_id)
+        .map(|(label, _)| label)
+}
+
 /// What the action targets: its input and, for task actions, the label of the task it was
 /// triggered on (upstream reads it from the task's `metadata.name`); whose callbacks run; and
 /// the decision's `target-tasks.json` for the actions that read it (gecko's
