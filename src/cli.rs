@@ -398,21 +398,15 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
             serde_json::from_slice::<Vec<String>>(&read(path)?)
                 .map_err(|e| format!("{}: not a list of labels: {e}", named(path)))?,
         ),
-        (None, Some((_, _, transport)), Some("run-missing-tests")) => {
-            let context = crate::session::Context {
-                decision_task_id: decision_task_id.clone(),
+        (None, Some((_, _, transport)), Some("run-missing-tests")) => Some(
+            pollster::block_on(crate::session::load_target_tasks(
+                transport,
+                &args.root_url,
+                &decision_task_id,
                 run_id,
-                trust_domain: trust_domain.clone(),
-                level: String::new(),
-                root_url: args.root_url.clone(),
-                flavour,
-                flavour_reason: String::new(),
-            };
-            Some(
-                pollster::block_on(crate::session::load_target_tasks(transport, &context))
-                    .map_err(|e| e.to_string())?,
-            )
-        }
+            ))
+            .map_err(|e| e.to_string())?,
+        ),
         _ => None,
     };
     let (plan, action_input, task_label) = match &args.action {

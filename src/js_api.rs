@@ -701,10 +701,15 @@ impl Previewer {
                 Ok(request.action == "run-missing-tests" && s.target_tasks.is_none() && s.remote)
             })?;
             if needs_targets {
-                let context = with_session(&cell, |s| Ok(s.context.clone()))?;
-                let targets = session::load_target_tasks(&transport, &context)
-                    .await
-                    .map_err(js_err)?;
+                let c = with_session(&cell, |s| Ok(s.context.clone()))?;
+                let targets = session::load_target_tasks(
+                    &transport,
+                    &c.root_url,
+                    &c.decision_task_id,
+                    c.run_id,
+                )
+                .await
+                .map_err(js_err)?;
                 if let Some(session) = cell.borrow_mut().as_mut() {
                     session.target_tasks = Some(targets);
                 }

@@ -460,15 +460,17 @@ impl Session {
 /// artifacts were used.
 pub async fn load_target_tasks<T: Transport>(
     t: &T,
-    context: &Context,
+    root_url: &str,
+    decision_task_id: &str,
+    run_id: u32,
 ) -> Result<Vec<String>, SessionError> {
     let url = crate::taskcluster::run_artifact_url(
-        &context.root_url,
-        &context.decision_task_id,
-        context.run_id,
+        root_url,
+        decision_task_id,
+        run_id,
         "public/target-tasks.json",
     );
-    get_json(t, url, "not a list of labels").await
+    Ok(loader::get_json(t, url, RetryPolicy::default()).await?)
 }
 
 /// A task's definition (`queue.task`), e.g. for its tags.
@@ -477,33 +479,8 @@ pub async fn task_definition<T: Transport>(
     root_url: &str,
     task_id: &str,
 ) -> Result<Value, SessionError> {
-    get_json(
-        t,
-        crate::taskcluster::task_url(root_url, task_id),
-        "not JSON",
-    )
-    .await
-}
-
-/// GETs `url` (with retries) and parses its JSON; `problem` names what is wrong otherwise.
-async fn get_json<T: Transport, V: serde::de::DeserializeOwned>(
-    t: &T,
-    url: String,
-    problem: &str,
-) -> Result<V, SessionError> {
-    let body = crate::taskcluster::client::fetch(
-        t,
-        &HttpRequest::get(url.clone()),
-        RetryPolicy::default(),
-    )
-    .await
-    .map_err(LoadError::from)?;
-    serde_json::from_slice(&body).map_err(|e| {
-        SessionError::Load(LoadError::Invalid {
-            what: url,
-            message: format!("{problem}: {e}"),
-        })
-    })
+    let url = crate::taskcluster::task_url(root_url, task_id);
+    Ok(loader::get_json(t, url, RetryPolicy::default()).await?)
 }
 
 /// Treeherder's status name for a Taskcluster task state.

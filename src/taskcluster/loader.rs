@@ -52,23 +52,24 @@ fn invalid(what: impl Into<String>, message: impl Into<String>) -> LoadError {
     }
 }
 
-async fn get_json<T: Transport>(
+/// GETs `url` and parses its JSON answer (into any shape: a `Value`, a list of labels, ...).
+pub async fn get_json<T: Transport, V: serde::de::DeserializeOwned>(
     t: &T,
     url: String,
     retry: RetryPolicy,
-) -> Result<Value, LoadError> {
+) -> Result<V, LoadError> {
     send_json(t, &HttpRequest::get(url), retry).await
 }
 
 /// Sends a request and parses the JSON answer.
-async fn send_json<T: Transport>(
+async fn send_json<T: Transport, V: serde::de::DeserializeOwned>(
     t: &T,
     request: &HttpRequest,
     retry: RetryPolicy,
-) -> Result<Value, LoadError> {
+) -> Result<V, LoadError> {
     let body = fetch(t, request, retry).await?;
     serde_json::from_slice(&body)
-        .map_err(|e| invalid(request.url.clone(), format!("not JSON: {e}")))
+        .map_err(|e| invalid(request.url.clone(), format!("not the JSON expected: {e}")))
 }
 
 /// The objects of an answer's list field (`tasks`, `statuses`, ...).
@@ -114,7 +115,7 @@ pub async fn load_push<T: Transport>(
     progress: &dyn Fn(&str),
 ) -> Result<Push, LoadError> {
     progress(&format!("decision task {decision_task_id}"));
-    let task = get_json(t, task_url(root_url, decision_task_id), retry).await?;
+    let task: Value = get_json(t, task_url(root_url, decision_task_id), retry).await?;
     let scheduler_id = task
         .get("schedulerId")
         .and_then(Value::as_str)
@@ -282,7 +283,7 @@ async fn indexed_decision<T: Transport>(
     decision_task_id: &str,
     retry: RetryPolicy,
 ) -> Result<Option<Warning>, LoadError> {
-    let found = match get_json(t, find_task_url(root_url, path), retry).await {
+    let found = match get_json::<_, Value>(t, find_task_url(root_url, path), retry).await {
         Ok(entry) => entry
             .get("taskId")
             .and_then(Value::as_str)
