@@ -523,15 +523,19 @@ fn request_of<'a>(args: &PreviewArgs, inputs: &'a Inputs) -> Request<'a> {
     }
 }
 
+/// Where new taskIds come from: `--deterministic-ids` counts, else random slugids.
+fn id_source(args: &PreviewArgs) -> Box<dyn engine::TaskIdSource> {
+    if args.deterministic_ids {
+        Box::new(CounterIds::golden())
+    } else {
+        Box::new(slugid::nice)
+    }
+}
+
 fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, String> {
     let request = request_of(args, inputs);
-    let graph = &inputs.graph;
-    let mut preview = if args.deterministic_ids {
-        engine::preview(graph, &request, &mut CounterIds::golden())
-    } else {
-        engine::preview(graph, &request, &mut || slugid::nice())
-    }
-    .map_err(|e| e.to_string())?;
+    let mut preview = engine::preview(&inputs.graph, &request, &mut *id_source(args))
+        .map_err(|e| e.to_string())?;
     preview
         .warnings
         .extend(inputs.load_warnings.iter().cloned());
@@ -546,12 +550,8 @@ fn run_action_preview(args: &PreviewArgs) -> Result<(), String> {
     };
     let request = request_of(args, &inputs);
     let graph = &inputs.graph;
-    let mut preview = if args.deterministic_ids {
-        engine::callbacks::preview_plan(graph, &request, plan, &mut CounterIds::golden())
-    } else {
-        engine::callbacks::preview_plan(graph, &request, plan, &mut || slugid::nice())
-    }
-    .map_err(|e| e.to_string())?;
+    let mut preview = engine::callbacks::preview_plan(graph, &request, plan, &mut *id_source(args))
+        .map_err(|e| e.to_string())?;
     preview
         .warnings
         .extend(inputs.load_warnings.iter().cloned());
@@ -575,10 +575,10 @@ fn action_summary(
     inputs: &Inputs,
     preview: &engine::callbacks::ActionPreview,
 ) -> String {
-    let mut s = format!(
-        "flavour: {} ({})\naction {}: {} create_tasks call(s), {} rerun(s)\n",
-        inputs.flavour,
-        inputs.flavour_reason,
+    let mut s = flavour_line(inputs);
+    let _ = writeln!(
+        s,
+        "action {}: {} create_tasks call(s), {} rerun(s)",
         preview.action,
         preview.calls.len(),
         preview.reruns.len()
@@ -603,13 +603,23 @@ fn action_summary(
         };
         s.push_str(&summary(graph, &one));
     }
-    if !preview.warnings.is_empty() {
-        let _ = writeln!(s, "\nWarnings:");
-        for w in &preview.warnings {
-            let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
-        }
-    }
+    write_warnings(&mut s, &preview.warnings);
     s
+}
+
+/// The summary's first line: whose action code is reproduced, and why.
+fn flavour_line(inputs: &Inputs) -> String {
+    format!("flavour: {} ({})\n", inputs.flavour, inputs.flavour_reason)
+}
+
+/// The summary's warnings section (nothing when there are none).
+fn write_warnings(s: &mut String, warnings: &[engine::Warning]) {
+    if !warnings.is_empty() {
+        let _ = writeln!(s, "\nWarnings:");
+    }
+    for w in warnings {
+        let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
+    }
 }
 
 /// The plan of `--action`, with the input and the task it was computed for: the input from
@@ -683,11 +693,8 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
         out.write_all(b"\n")
             .map_err(|e| format!("cannot write: {e}"))?;
     } else {
-        let _ = writeln!(
-            out,
-            "flavour: {} ({})",
-            inputs.flavour, inputs.flavour_reason
-        );
+        out.write_all(flavour_line(&inputs).as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))?;
         out.write_all(summary(graph, &preview).as_bytes())
             .map_err(|e| format!("cannot write: {e}"))?;
     }
@@ -766,12 +773,7 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
             let _ = writeln!(s, "    {label}  ({reason})");
         }
     }
-    if !preview.warnings.is_empty() {
-        let _ = writeln!(s, "\nWarnings:");
-    }
-    for w in &preview.warnings {
-        let _ = writeln!(s, "  [{}] {}", w.kind, w.message);
-    }
+    write_warnings(&mut s, &preview.warnings);
     s
 }
 
