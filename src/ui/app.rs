@@ -152,6 +152,8 @@ pub struct App {
     action_seq: u32,
 }
 
+const MISSING_CREDENTIALS: &str = "Enter your Taskcluster clientId and accessToken.";
+
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
@@ -242,6 +244,23 @@ impl App {
             None,
             ctx.link().callback(move |r| Msg::Previewed(seq, r)),
         );
+    }
+
+    /// The credentials typed in, as the worker takes them, kept in this tab's session storage
+    /// for the next trigger; an error when clientId or accessToken is missing.
+    fn credentials_json(&self) -> Result<serde_json::Value, &'static str> {
+        let (id, token, cert) = &self.credentials;
+        if id.trim().is_empty() || token.trim().is_empty() {
+            return Err(MISSING_CREDENTIALS);
+        }
+        session_set("tgp-client-id", id);
+        session_set("tgp-access-token", token);
+        session_set("tgp-certificate", cert);
+        let mut credentials = json!({"clientId": id.trim(), "accessToken": token.trim()});
+        if !cert.trim().is_empty() {
+            credentials["certificate"] = json!(cert.trim());
+        }
+        Ok(credentials)
     }
 
     /// Previews the action dialog's action with its current input.
@@ -632,9 +651,7 @@ impl Component for App {
                     t.error = None;
                 }
                 if let Some(a) = &mut self.action {
-                    if a.error.as_deref()
-                        == Some("Enter your Taskcluster clientId and accessToken.")
-                    {
+                    if a.error.as_deref() == Some(MISSING_CREDENTIALS) {
                         a.error = None;
                     }
                 }
@@ -648,7 +665,7 @@ impl Component for App {
                 }
             }
             Msg::ConfirmTrigger => {
-                let (id, token, cert) = self.credentials.clone();
+                let credentials = self.credentials_json();
                 let Some(t) = &mut self.trigger else {
                     return false;
                 };
@@ -656,18 +673,14 @@ impl Component for App {
                 if t.sending {
                     return false;
                 }
-                if id.trim().is_empty() || token.trim().is_empty() {
-                    t.error = Some("Enter your Taskcluster clientId and accessToken.".into());
-                    return true;
-                }
-                session_set("tgp-client-id", &id);
-                session_set("tgp-access-token", &token);
-                session_set("tgp-certificate", &cert);
+                let credentials = match credentials {
+                    Ok(c) => c,
+                    Err(missing) => {
+                        t.error = Some(missing.into());
+                        return true;
+                    }
+                };
                 t.sending = true;
-                let mut credentials = json!({"clientId": id.trim(), "accessToken": token.trim()});
-                if !cert.trim().is_empty() {
-                    credentials["certificate"] = json!(cert.trim());
-                }
                 if let Some(engine) = &self.engine {
                     engine.call(
                         "trigger",
@@ -868,7 +881,7 @@ impl Component for App {
                 }
             }
             Msg::ConfirmAction => {
-                let (id, token, cert) = self.credentials.clone();
+                let credentials = self.credentials_json();
                 let Some(a) = &mut self.action else {
                     return false;
                 };
@@ -876,18 +889,14 @@ impl Component for App {
                 if a.sending {
                     return false;
                 }
-                if id.trim().is_empty() || token.trim().is_empty() {
-                    a.error = Some("Enter your Taskcluster clientId and accessToken.".into());
-                    return true;
-                }
-                session_set("tgp-client-id", &id);
-                session_set("tgp-access-token", &token);
-                session_set("tgp-certificate", &cert);
+                let credentials = match credentials {
+                    Ok(c) => c,
+                    Err(missing) => {
+                        a.error = Some(missing.into());
+                        return true;
+                    }
+                };
                 a.sending = true;
-                let mut credentials = json!({"clientId": id.trim(), "accessToken": token.trim()});
-                if !cert.trim().is_empty() {
-                    credentials["certificate"] = json!(cert.trim());
-                }
                 if let Some(engine) = &self.engine {
                     engine.call(
                         "triggerAction",
