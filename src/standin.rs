@@ -886,13 +886,12 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
             map.extend(run.label_to_taskid.clone());
         }
         // Each task's real tags (actions.json picks actions by them), from its definition.
-        let graph = crate::engine::FullTaskGraph::parse(push.full_task_graph.to_vec()).ok();
         let group: Vec<Value> = map
             .iter()
             .map(|(label, task_id)| {
                 let tags = graph
-                    .as_ref()
-                    .and_then(|g| g.task_definition(label).ok())
+                    .task_definition(label)
+                    .ok()
                     .and_then(|d| d.get("tags").cloned())
                     .unwrap_or_else(|| json!({"label": label}));
                 json!({"task": {"taskGroupId": id, "tags": tags, "metadata": {"name": label}},
