@@ -214,8 +214,7 @@ fn sorted(labels: impl IntoIterator<Item = String>) -> Vec<String> {
 /// should not be retriggered.
 fn should_retrigger(graph: &FullTaskGraph, label: &str) -> bool {
     graph
-        .attributes(label)
-        .and_then(|a| a.get("retrigger").cloned())
+        .attribute(label, "retrigger")
         .is_some_and(|v| !is_falsy(&v))
 }
 
@@ -437,8 +436,7 @@ fn rebuild_cached_tasks(graph: &FullTaskGraph) -> (Vec<Call>, Vec<Rerun>) {
             .labels_unsorted()
             .filter(|l| {
                 graph
-                    .attributes(l)
-                    .and_then(|a| a.get("cached_task").cloned())
+                    .attribute(l, "cached_task")
                     .is_some_and(|v| !is_falsy(&v))
             })
             .map(str::to_string),

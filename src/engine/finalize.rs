@@ -98,16 +98,13 @@ pub fn assign_duplicates(created: &mut [(CreatedTask, u64)], ids: &mut dyn TaskI
 /// `attributes.get("task_duplicates", 1)`, used as `range(1, n)`: an integer (or boolean);
 /// anything else makes upstream's `range` raise.
 fn task_duplicates(target: &TargetGraph<'_>, local: u32) -> Result<u64, Error> {
-    // Almost no task has the attribute: look for the word before parsing anything.
-    let text = target.graph.attributes_text(target.global(local));
-    if memchr::memmem::find(text, b"task_duplicates").is_none() {
-        return Ok(1);
-    }
-    let attributes = target.graph.parse_attributes(target.global(local));
-    let Some(value) = attributes.as_ref().and_then(|a| a.get("task_duplicates")) else {
+    let Some(value) = target
+        .graph
+        .attribute(target.label(local), "task_duplicates")
+    else {
         return Ok(1);
     };
-    match value {
+    match &value {
         Value::Bool(b) => Ok(u64::from(*b)),
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.as_u64().unwrap_or(0).clamp(1, 1000)),
         other => Err(Error::BadField {

@@ -234,6 +234,15 @@ impl FullTaskGraph {
         self.parse_attributes(idx)
     }
 
+    /// One attribute of a task (`attributes[key]`). Its attributes are only parsed when their
+    /// text mentions `key` (most tasks have neither `retrigger` nor `cached_task` nor
+    /// `task_duplicates`).
+    pub fn attribute(&self, label: &str, key: &str) -> Option<Value> {
+        let idx = self.index_of(label)?;
+        memchr::memmem::find(self.attributes_text(idx), key.as_bytes())?;
+        self.parse_attributes(idx)?.get(key).cloned()
+    }
+
     pub(crate) fn attributes_text(&self, idx: TaskIdx) -> &[u8] {
         self.node(idx)
             .and_then(|n| self.source.get(n.attributes.clone()))
