@@ -329,6 +329,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         None => None,
     };
     let mut maps = Vec::new();
+    let mut all_task_ids = engine::callbacks::AllTaskIds::new();
     let mut load_warnings = Vec::new();
     let mut run_id = 0;
     let chosen_flavour = args.flavour.as_deref().and_then(engine::Flavour::parse);
@@ -358,6 +359,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
             let graph = FullTaskGraph::parse_source(Source::Owned(push.full_task_graph), threads)
                 .map_err(|e| format!("full-task-graph.json of {decision}: {e}"))?;
             maps.push(push.label_to_taskid);
+            all_task_ids = push.all_task_ids;
             load_warnings.extend(push.warnings);
             if parameters.is_none() {
                 parameters = Some(push.parameters);
@@ -380,6 +382,9 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     let parameters = parameters.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     for path in &args.existing {
         maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
+    }
+    if all_task_ids.is_empty() {
+        all_task_ids = engine::callbacks::all_task_ids(&maps);
     }
     let existing = parse::merge_label_to_taskid(maps);
     let (remote_domain, remote_level) = match &remote {
@@ -417,8 +422,14 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 &existing,
                 &labels,
                 times,
-                flavour,
-                target_tasks.as_deref(),
+                engine::callbacks::Target {
+                    action: "",
+                    input: &Value::Null,
+                    task_label: None,
+                    flavour,
+                    target_tasks: target_tasks.as_deref(),
+                    all_task_ids: Some(&all_task_ids),
+                },
             )?;
             (Some(plan), input, task)
         }
@@ -624,15 +635,16 @@ fn write_warnings(s: &mut String, warnings: &[engine::Warning]) {
 
 /// The plan of `--action`, with the input and the task it was computed for: the input from
 /// `--input`, completed by `--label`/`--labels` (the tasks of add-new-jobs, the task of
-/// retrigger) and `--times` (for the actions whose input has it).
+/// retrigger) and `--times` (for the actions whose input has it). `push` holds what the push
+/// tells the callbacks (flavour, target tasks, taskIds); its action, input and task are set
+/// here.
 fn action_plan(
     args: &PreviewArgs,
     graph: &FullTaskGraph,
     existing: &parse::LabelToTaskId,
     labels: &[String],
     file_times: Option<u32>,
-    flavour: engine::Flavour,
-    target_tasks: Option<&[String]>,
+    push: engine::callbacks::Target<'_>,
 ) -> Result<(engine::callbacks::Plan, Value, Option<String>), String> {
     let action = args.action.as_deref().unwrap_or("add-new-jobs");
     let mut input = match &args.input {
@@ -666,8 +678,7 @@ fn action_plan(
             action,
             input: &input,
             task_label: task_label.as_deref(),
-            flavour,
-            target_tasks,
+            ..push
         },
     )
     .map_err(|e| e.to_string())?;

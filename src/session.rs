@@ -63,6 +63,8 @@ pub struct Session {
     /// Label → the earlier action or cron task whose map gave its taskId (see
     /// [`loader::Push::sources`]).
     pub sources: BTreeMap<String, String>,
+    /// Every taskId of labels several runs created (see [`loader::Push::all_task_ids`]).
+    pub all_task_ids: callbacks::AllTaskIds,
     /// The decision's `target-tasks.json`, once an action that reads it was asked for.
     pub target_tasks: Option<Vec<String>>,
     /// The grid's jobs, built on first use (it parses every task definition once).
@@ -130,6 +132,7 @@ impl Session {
             group: BTreeMap::new(),
             merged_from: Vec::new(),
             sources: BTreeMap::new(),
+            all_task_ids: BTreeMap::new(),
             target_tasks: None,
             jobs: std::cell::OnceCell::new(),
             load_warnings: Vec::new(),
@@ -201,6 +204,7 @@ impl Session {
         session.group = group;
         session.merged_from = push.merged_from;
         session.sources = push.sources;
+        session.all_task_ids = push.all_task_ids;
         session.load_warnings = warnings;
         Ok(session)
     }
@@ -335,6 +339,7 @@ impl Session {
                 task_label,
                 flavour: self.context.flavour,
                 target_tasks: self.target_tasks.as_deref(),
+                all_task_ids: Some(&self.all_task_ids),
             },
         )
     }

@@ -737,7 +737,7 @@ pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
 /// The version of the sample layout (bumped when what `write_samples` writes changes).
 const SAMPLE_LAYOUT: &str =
-    "3: unique ids, actions.json of taskgraph, tags in group.json, gecko history";
+    "4: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags in group.json, gecko history, raptor attributes";
 /// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
 pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
 pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";
@@ -951,8 +951,71 @@ fn sample_actions(
             action
         })
         .collect();
+    let mut entries = entries;
+    if trust_domain == "gecko" {
+        let template = entries
+            .iter()
+            .find(|a| a["name"] == "rebuild-cached-tasks")
+            .cloned()
+            .unwrap_or(Value::Null);
+        entries.extend(gecko_actions(&template, level));
+    }
     actions["actions"] = Value::Array(entries);
     actions
+}
+
+/// gecko's own actions (`gecko_taskgraph/actions/`), as its decision renders them: the same
+/// hook payload as taskgraph's, with gecko's names, contexts, schemas and permissions.
+fn gecko_actions(template: &Value, level: &str) -> Vec<Value> {
+    let times = |max: u64| json!({"type": "integer", "default": 1, "minimum": 1, "maximum": max, "title": "Times"});
+    let retrigger = json!({"type": "boolean", "default": true, "title": "Retrigger",
+        "description": "If False, the task won't retrigger on pushes that have already ran it."});
+    let specs = [
+        ("backfill", "Backfill", "Bk", "Given a task schedule it on previous pushes in the same project.",
+         json!([{}]), "backfill",
+         Some(json!({"type": "object", "properties": {
+             "depth": {"type": "integer", "default": 19, "minimum": 1, "maximum": 25, "title": "Depth"},
+             "inclusive": {"type": "boolean", "default": false, "title": "Inclusive Range"},
+             "times": times(10), "retrigger": retrigger.clone()}, "additionalProperties": false}))),
+        ("backfill-task", "Backfill task on a push.", "backfill-task",
+         "This action is normally scheduled by the backfill action. The intent is to schedule a task on previous pushes.",
+         json!([]), "backfill",
+         Some(json!({"type": "object", "properties": {
+             "label": {"type": "string", "description": "A task label"},
+             "revision": {"type": "string", "description": "Revision of the original push from where we backfill."},
+             "symbol": {"type": "string", "description": "Symbol to be used by the scheduled task."},
+             "test_manifests": {"type": "array", "default": [], "items": {"type": "string"}},
+             "times": times(10), "retrigger": retrigger}}))),
+        ("run-missing-tests", "Run Missing Tests", "rmt",
+         "Run tests in the selected push that were optimized away, usually by SETA. This action is for use on pushes that will be merged into another branch, to check that optimization hasn't hidden any failures.",
+         json!([]), "generic", None),
+        ("add-all-browsertime", "Add All Browsertime Tests.", "aaB",
+         "This action is normally scheduled by the backfill-all-browsertime action. The intent is to schedule all browsertime tests on a specific pushe.",
+         json!([]), "backfill", None),
+    ];
+    specs
+        .into_iter()
+        .map(|(name, title, symbol, description, context, perm, schema)| {
+            let mut action = template.clone();
+            action["name"] = json!(name);
+            action["title"] = json!(title);
+            action["description"] = json!(description);
+            action["context"] = context;
+            action["extra"] = json!({"actionPerm": perm});
+            action["hookId"] = json!(format!("in-tree-action-{level}-{perm}/0123456789"));
+            if let Some(schema) = schema {
+                action["schema"] = schema;
+            }
+            if let Some(a) = action.pointer_mut("/hookPayload/decision/action") {
+                a["cb_name"] = json!(name);
+                a["name"] = json!(name);
+                a["title"] = json!(title);
+                a["symbol"] = json!(symbol);
+                a["description"] = json!(description);
+            }
+            action
+        })
+        .collect()
 }
 
 /// Whether `dir` already holds the sample pushes.

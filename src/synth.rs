@@ -629,6 +629,9 @@ fn entry(
         if let Some(tags) = task.get_mut("tags").and_then(Value::as_object_mut) {
             tags.insert("retrigger".into(), json!("true"));
         }
+        if kind == "test" {
+            perf_attributes(label, &platform, &mut task, &mut attributes);
+        }
     }
     if matches!(role, Role::Image | Role::Fetch | Role::Toolchain) {
         if let Value::Object(a) = &mut attributes {
@@ -649,6 +652,36 @@ fn entry(
         "soft_dependencies": soft,
         "task": task,
     })
+}
+
+/// gecko's raptor attributes on performance tests (`extra.suite`, `raptor_try_name`,
+/// `test_platform`), which add-all-browsertime selects on: Android runs geckoview, the rest
+/// firefox.
+fn perf_attributes(label: &str, platform: &str, task: &mut Value, attributes: &mut Value) {
+    let Some((_, rest)) = label.split_once('/') else {
+        return;
+    };
+    let (build_type, suite) = rest.split_once('-').unwrap_or((rest, ""));
+    if !(suite.starts_with("browsertime") || suite.starts_with("raptor")) {
+        return;
+    }
+    let app = if platform.starts_with("android") {
+        "geckoview"
+    } else {
+        "firefox"
+    };
+    let test_platform = match build_type {
+        "debug" => format!("{platform}-qr/debug"),
+        "shippable" => format!("{platform}-shippable-qr/opt"),
+        _ => format!("{platform}-qr/opt"),
+    };
+    if let Some(extra) = task.get_mut("extra").and_then(Value::as_object_mut) {
+        extra.insert("suite".into(), json!("raptor"));
+    }
+    if let Value::Object(a) = attributes {
+        a.insert("raptor_try_name".into(), json!(format!("{suite}-{app}")));
+        a.insert("test_platform".into(), json!(test_platform));
+    }
 }
 
 impl Push {

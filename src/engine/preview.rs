@@ -75,8 +75,8 @@ pub struct Request<'a> {
 }
 
 /// The changes an action callback makes to the tasks of the closure before optimizing them:
-/// its `modifier` (only `attributes.task_duplicates` is ever set by one) and gecko's
-/// `action_tag`.
+/// its `modifier` (`attributes.task_duplicates`; gecko's backfill also rewrites the test paths
+/// and symbols of one task) and gecko's `action_tag`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Modifier {
@@ -89,6 +89,9 @@ pub struct Modifier {
     /// `tags.action`, set where a task has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_tag: Option<String>,
+    /// gecko's `backfill_modifier` on the task it names (test paths, symbols, `tags.action`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<super::callbacks::BackfillRewrite>,
 }
 
 impl Modifier {
@@ -194,7 +197,7 @@ pub fn preview(
     let stamp = match &request.mode {
         Mode::AddNewJobs { action_task_id } => Stamp::Action {
             action_task_id: action_task_id.clone(),
-            action_tag: request.modifier.action_tag.clone(),
+            modifier: request.modifier.clone(),
         },
         Mode::Decision { .. } => Stamp::Decision,
     };

@@ -33,6 +33,9 @@ pub struct Push {
     /// Label → the earlier action or cron task whose map gave its final taskId (labels whose
     /// taskId comes from the decision's own map are not listed).
     pub sources: std::collections::BTreeMap<String, String>,
+    /// Every taskId of the labels an earlier run's map names: the decision's (if any), then
+    /// each earlier run's, in merge order (gecko's `label_to_taskids`, which its reruns use).
+    pub all_task_ids: crate::engine::callbacks::AllTaskIds,
     pub warnings: Vec<Warning>,
 }
 
@@ -228,6 +231,7 @@ pub async fn load_push<T: Transport>(
     }
     let mut merged_from = Vec::new();
     let mut sources = std::collections::BTreeMap::new();
+    let mut all_task_ids = crate::engine::callbacks::AllTaskIds::new();
     for (_, id, is_cron) in listed {
         let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
         match fetch(t, &HttpRequest::get(url.clone()), retry).await {
@@ -242,8 +246,13 @@ pub async fn load_push<T: Transport>(
                     }
                 };
                 if merge {
-                    for label in map.keys() {
+                    for (label, task_id) in &map {
                         sources.insert(label.clone(), id.clone());
+                        // The first time a label comes up, the map still holds the decision's.
+                        all_task_ids
+                            .entry(label.clone())
+                            .or_insert_with(|| label_to_taskid.get(label).cloned().into_iter().collect())
+                            .push(task_id.clone());
                     }
                     label_to_taskid.extend(map);
                     merged_from.push(id);
@@ -269,6 +278,7 @@ pub async fn load_push<T: Transport>(
         label_to_taskid,
         merged_from,
         sources,
+        all_task_ids,
         warnings,
     })
 }

@@ -16,18 +16,20 @@ use super::replace::Replacement;
 use crate::engine::error::Error;
 use crate::engine::ids::TaskIdSource;
 use crate::engine::parse::value_type;
+use crate::engine::preview::Modifier;
 use crate::engine::references::ReferenceContext;
 use crate::engine::select::{Local, TargetGraph};
 
 /// How the task definitions are stamped before optimisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stamp {
-    /// An action task (`create_tasks`): `extra.parent = action`, gecko's `tags.action` when
-    /// the callback passes an `action_tag` (set only where there is none), and the action
-    /// taskId is appended to `dependencies` when it differs from the decision taskId.
+    /// An action task (`create_tasks`): the callback's modifier, `extra.parent = action`,
+    /// gecko's `tags.action` when the callback passes an `action_tag` (set only where there is
+    /// none), and the action taskId is appended to `dependencies` when it differs from the
+    /// decision taskId.
     Action {
         action_task_id: String,
-        action_tag: Option<String>,
+        modifier: Modifier,
     },
     /// A decision task: definitions are used as they are.
     Decision,
@@ -198,6 +200,7 @@ pub fn build_definition(
     let entry = if input.with_task_graph {
         Some(task_graph_entry(
             target,
+            input.stamp,
             local,
             &task_id,
             &named,
@@ -252,8 +255,8 @@ pub(crate) fn dependencies_list<'v>(
     }
 }
 
-/// `update_parent`, gecko's `update_action_tag` and `update_dependencies` of `create_tasks`,
-/// in that order.
+/// The callback's `modifier`, then `update_parent`, gecko's `update_action_tag` and
+/// `update_dependencies` of `create_tasks`, in that order.
 fn stamp(
     definition: &mut Value,
     stamp: &Stamp,
@@ -262,11 +265,14 @@ fn stamp(
 ) -> Result<(), Error> {
     let Stamp::Action {
         action_task_id,
-        action_tag,
+        modifier,
     } = stamp
     else {
         return Ok(());
     };
+    if let Some(backfill) = modifier.backfill.as_ref().filter(|b| b.label == label) {
+        backfill.rewrite(definition, label)?;
+    }
     let Value::Object(map) = definition else {
         return Err(Error::BadField {
             label: label.to_string(),
@@ -286,7 +292,7 @@ fn stamp(
         });
     };
     extra.insert("parent".into(), Value::String(action_task_id.clone()));
-    if let Some(tag) = action_tag {
+    if let Some(tag) = &modifier.action_tag {
         let tags = map
             .entry("tags")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -314,6 +320,7 @@ fn stamp(
 /// updated to taskIds.
 fn task_graph_entry(
     target: &TargetGraph<'_>,
+    stamp: &Stamp,
     local: Local,
     task_id: &str,
     named: &[(String, String)],
@@ -329,6 +336,15 @@ fn task_graph_entry(
         .unwrap_or(Value::Object(Map::new()));
     if let Value::Object(a) = &mut attributes {
         a.insert("kind".into(), Value::String(node.kind.clone()));
+        // What the callback's modifier set on the task's attributes.
+        if let Stamp::Action { modifier, .. } = stamp {
+            if let Some(n) = modifier.duplicates_of(&node.label) {
+                a.insert("task_duplicates".into(), Value::from(n));
+            }
+            if let Some(backfill) = modifier.backfill.as_ref().filter(|b| b.label == node.label) {
+                a.insert("test_manifests".into(), backfill.test_manifests.clone());
+            }
+        }
     }
     let mut dependencies = Map::new();
     for dep in &node.dependencies {

@@ -1,20 +1,30 @@
 //! Action callbacks: which `create_tasks` calls an action task makes, and what it reruns
-//! instead, for the callbacks that create tasks: taskcluster-taskgraph 24.5.1's
-//! (`taskgraph/actions/add_new_jobs.py`, `retrigger.py`, `rebuild_cached_tasks.py`) and, for the
-//! gecko flavour, gecko_taskgraph's (`retrigger.py` @ `2e26d251`: one call whose modifier sets
-//! `task_duplicates` and `tags.action`; `run_missing_tests.py` @ `d8fac3b8`: the decision's
-//! test-kind target tasks; revisions in ARCHITECTURE.md).
+//! instead, for the callbacks that create tasks. One module per upstream file, named like it:
+//! taskcluster-taskgraph 24.5.1's `taskgraph/actions/` ([`add_new_jobs`], [`retrigger`],
+//! [`rebuild_cached_tasks`]) and, for the gecko flavour, gecko_taskgraph's
+//! (`retrigger.py` @ `2e26d251`, `run_missing_tests.py` @ `d8fac3b8`, `backfill.py` @
+//! `016c8bc2`; revisions in ARCHITECTURE.md).
 //!
-//! A [`Plan`] is the list of calls (each with its suffix and its `to_run`) and of reruns; the
-//! preview of an action is one [`preview()`](super::preview()) per call, each on the original
-//! `label-to-taskid` map, as upstream does. Not to be confused with `crate::actions`, which reads
-//! `actions.json` and renders hooks.
+//! A [`Plan`] is the list of calls (each with its suffix, its `to_run` and its modifier), the
+//! reruns, and what the sheriff should know; the preview of an action is one
+//! [`preview()`](super::preview()) per call, each on the original `label-to-taskid` map, as
+//! upstream does. Not to be confused with `crate::actions`, which reads `actions.json` and
+//! renders hooks.
 //!
-//! Actions that create no task (`rerun`, `cancel`, `cancel-all`) and `retrigger-decision`
-//! (a clone of a decision, action or cron task's own definition, outside the graph) are named
-//! by [`not_previewable`] instead of being shown with a made-up preview.
+//! Actions that create no task (`rerun`, `cancel`, `cancel-all`), that clone a definition
+//! outside the graph (`retrigger-decision`), that act on other pushes (`backfill`) or that
+//! need logs (`confirm-failures`) are named by [`not_previewable`] instead of being shown with
+//! a made-up preview.
 
-use std::collections::BTreeSet;
+mod add_new_jobs;
+mod backfill;
+mod rebuild_cached_tasks;
+mod retrigger;
+mod run_missing_tests;
+
+pub use backfill::BackfillRewrite;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -29,7 +39,9 @@ use super::preview::{Iteration, Modifier, Request, Warning};
 
 /// The actions whose preview is computed here.
 pub const PREVIEWABLE: &[&str] = &[
+    "add-all-browsertime",
     "add-new-jobs",
+    "backfill-task",
     "rebuild-cached-tasks",
     "retrigger",
     "retrigger-multiple",
@@ -44,6 +56,15 @@ pub fn not_previewable(action: &str) -> Option<&'static str> {
         "cancel-all" => Some("cancel-all cancels every task of the group; it creates no task"),
         "retrigger-decision" => Some(
             "retriggering a decision, action or cron task clones its own definition; it is not in the graph",
+        ),
+        "backfill" => Some(
+            "backfill triggers backfill-task on earlier pushes; open each of those pushes and preview backfill-task there",
+        ),
+        "backfill-all-browsertime" => Some(
+            "backfill-all-browsertime triggers add-all-browsertime on this and the previous push; preview add-all-browsertime on each",
+        ),
+        "confirm-failures" | "isolate-test-failures" => Some(
+            "it picks the tests to run from the failed task's logs, which a preview cannot read",
         ),
         _ => None,
     }
@@ -84,13 +105,52 @@ pub struct Plan {
     pub action: String,
     pub calls: Vec<Call>,
     pub reruns: Vec<Rerun>,
+    /// What the callback does that the sheriff may not expect (a skipped push, another chunk).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
+
+/// What one callback does (a [`Plan`] without its name).
+#[derive(Debug, Default)]
+struct Calls {
+    calls: Vec<Call>,
+    reruns: Vec<Rerun>,
+    warnings: Vec<Warning>,
+}
+
+impl Calls {
+    fn of(calls: Vec<Call>) -> Calls {
+        Calls {
+            calls,
+            ..Calls::default()
+        }
+    }
+}
+
+/// Every taskId of a label named by more than one map: the decision's, then each earlier
+/// action's or cron task's (gecko's `label_to_taskids`).
+pub type AllTaskIds = BTreeMap<String, Vec<String>>;
 
 impl Plan {
     /// The labels the calls run, sorted and distinct (what index answers are needed for).
     pub fn labels(&self) -> Vec<String> {
         sorted(self.calls.iter().flat_map(|c| c.labels.iter().cloned()))
     }
+}
+
+/// The [`AllTaskIds`] of `maps`, merged in this order: the labels more than one of them name.
+pub fn all_task_ids(maps: &[LabelToTaskId]) -> AllTaskIds {
+    let mut all = AllTaskIds::new();
+    if maps.len() < 2 {
+        return all;
+    }
+    for map in maps {
+        for (label, id) in map {
+            all.entry(label.clone()).or_default().push(id.clone());
+        }
+    }
+    all.retain(|_, ids| ids.len() > 1);
+    all
 }
 
 /// The label of the push's task with this taskId (from the merged map), for an action given a
@@ -105,7 +165,7 @@ pub fn label_of<'a>(existing: &'a LabelToTaskId, task_id: &str) -> Option<&'a St
 /// What the action targets: its input and, for task actions, the label of the task it was
 /// triggered on (upstream reads it from the task's `metadata.name`); whose callbacks run; and
 /// the decision's `target-tasks.json` for the actions that read it (gecko's
-/// run-missing-tests).
+/// run-missing-tests); every taskId of labels several runs created (gecko's reruns).
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub action: &'a str,
@@ -113,6 +173,7 @@ pub struct Target<'a> {
     pub task_label: Option<&'a str>,
     pub flavour: Flavour,
     pub target_tasks: Option<&'a [String]>,
+    pub all_task_ids: Option<&'a AllTaskIds>,
 }
 
 /// Computes the plan of `target` on `graph` with the merged `existing` map.
@@ -129,14 +190,21 @@ pub fn plan(
         )));
     }
     let gecko = target.flavour == Flavour::Gecko;
-    let (calls, reruns) = match target.action {
-        "add-new-jobs" => add_new_jobs(graph, input)?,
-        "retrigger" if gecko => gecko_retrigger(graph, existing, input, task_label(target)?)?,
-        "retrigger" => retrigger(graph, existing, input, task_label(target)?)?,
-        "retrigger-multiple" if gecko => gecko_retrigger_multiple(graph, existing, input)?,
-        "retrigger-multiple" => retrigger_multiple(graph, existing, input)?,
-        "rebuild-cached-tasks" => rebuild_cached_tasks(graph),
-        "run-missing-tests" if gecko => run_missing_tests(graph, target.target_tasks)?,
+    let label = || task_label(target);
+    let done = match target.action {
+        "add-new-jobs" => add_new_jobs::add_new_jobs(graph, input)?,
+        "retrigger" if gecko => retrigger::gecko_retrigger(graph, existing, input, label()?)?,
+        "retrigger" => retrigger::retrigger(graph, existing, input, label()?)?,
+        "retrigger-multiple" if gecko => {
+            retrigger::gecko_retrigger_multiple(graph, existing, target.all_task_ids, input)?
+        }
+        "retrigger-multiple" => retrigger::retrigger_multiple(graph, existing, input)?,
+        "rebuild-cached-tasks" => rebuild_cached_tasks::rebuild_cached_tasks(graph),
+        "run-missing-tests" if gecko => {
+            run_missing_tests::run_missing_tests(graph, target.target_tasks)?
+        }
+        "backfill-task" if gecko => backfill::backfill_task(graph, existing, input)?,
+        "add-all-browsertime" if gecko => backfill::add_all_browsertime(graph, existing)?,
         other => {
             return Err(bad(match not_previewable(other) {
                 Some(why) => format!("{other:?} has no preview: {why}"),
@@ -149,8 +217,9 @@ pub fn plan(
     };
     Ok(Plan {
         action: target.action.to_string(),
-        calls,
-        reruns,
+        calls: done.calls,
+        reruns: done.reruns,
+        warnings: done.warnings,
     })
 }
 
@@ -216,237 +285,6 @@ fn should_retrigger(graph: &FullTaskGraph, label: &str) -> bool {
     graph
         .attribute(label, "retrigger")
         .is_some_and(|v| !is_falsy(&v))
-}
-
-/// `add_new_jobs_action`: `times` calls with suffixes `0`, `1`, …; every label must be in the
-/// graph (the first unknown one fails the action).
-fn add_new_jobs(graph: &FullTaskGraph, input: &Value) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let to_run = labels(input.get("tasks"), "add-new-jobs: input.tasks")?;
-    if let Some(unknown) = to_run.iter().find(|l| graph.get(l).is_none()) {
-        return Err(bad(format!("{unknown} was not found in the task-graph")));
-    }
-    let times = times(input, "times", "add-new-jobs")?;
-    let to_run = sorted(to_run);
-    Ok((
-        (0..times)
-            .map(|i| Call::plain(i.to_string(), to_run.clone()))
-            .collect(),
-        Vec::new(),
-    ))
-}
-
-/// `retrigger_action`: the task, or with `downstream` every task that depends on it and
-/// exists, `times` times (suffixes `0`, `1`, …). Without `force`, a task whose
-/// `attributes.retrigger` is not set fails the action.
-fn retrigger(
-    graph: &FullTaskGraph,
-    existing: &LabelToTaskId,
-    input: &Value,
-    label: &str,
-) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let to_run = retrigger_labels(graph, existing, input, label)?;
-    let times = times(input, "times", "retrigger")?;
-    Ok((
-        (0..times)
-            .map(|i| Call::plain(i.to_string(), to_run.clone()))
-            .collect(),
-        Vec::new(),
-    ))
-}
-
-/// The retrigger gate (`_should_retrigger` unless `force`), then the labels to clone: the task,
-/// or with `downstream` the reverse closure limited to existing tasks
-/// (`get_tasks_with_downstream`).
-fn retrigger_labels(
-    graph: &FullTaskGraph,
-    existing: &LabelToTaskId,
-    input: &Value,
-    label: &str,
-) -> Result<Vec<String>, Error> {
-    if !flag(input, "force") && !should_retrigger(graph, label) {
-        return Err(bad(format!(
-            "{label:?} should not be retriggered (its attributes.retrigger is not set, or it is \
-             not in the graph); the action would fail: rerun it, or retrigger with force"
-        )));
-    }
-    if !flag(input, "downstream") {
-        return Ok(vec![label.to_string()]);
-    }
-    let idx = graph.index_of(label).ok_or_else(|| Error::UnknownLabels {
-        labels: vec![label.to_string()],
-    })?;
-    let mut seen = BTreeSet::from([idx]);
-    let mut queue = vec![idx];
-    while let Some(node) = queue.pop() {
-        for dependent in graph.dependents_of(node) {
-            if seen.insert(dependent) {
-                queue.push(dependent);
-            }
-        }
-    }
-    Ok(sorted(
-        seen.into_iter()
-            .map(|i| graph.label(i).to_string())
-            .filter(|l| existing.contains_key(l)),
-    ))
-}
-
-/// gecko's `retrigger_action`: one call (no suffix) whose modifier sets `task_duplicates =
-/// times` on every task of the closure, with `tags.action = "retrigger-task"`.
-fn gecko_retrigger(
-    graph: &FullTaskGraph,
-    existing: &LabelToTaskId,
-    input: &Value,
-    label: &str,
-) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let to_run = retrigger_labels(graph, existing, input, label)?;
-    let times = times(input, "times", "retrigger")?;
-    Ok((
-        vec![Call {
-            suffix: String::new(),
-            labels: to_run,
-            modifier: Modifier {
-                all_duplicates: Some(u64::from(times)),
-                duplicates: Default::default(),
-                action_tag: Some("retrigger-task".into()),
-            },
-        }],
-        Vec::new(),
-    ))
-}
-
-/// gecko's `retrigger_multiple`: the tasks of every request whose `attributes.retrigger` is set
-/// are cloned in one call (no suffix); its modifier gives each of them the `times` of the last
-/// request naming it, and `tags.action = "retrigger-multiple-task"`. The others are rerun.
-fn gecko_retrigger_multiple(
-    graph: &FullTaskGraph,
-    existing: &LabelToTaskId,
-    input: &Value,
-) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let requests = requests_of(input)?;
-    let mut clone = Vec::new();
-    let mut duplicates = std::collections::BTreeMap::new();
-    let mut reruns = Vec::new();
-    for (i, request) in requests.iter().enumerate() {
-        let what = format!("retrigger-multiple: requests[{i}]");
-        let times = times(request, "times", &what)?;
-        for label in labels(request.get("tasks"), &format!("{what}.tasks"))? {
-            if should_retrigger(graph, &label) {
-                duplicates.insert(label.clone(), u64::from(times));
-                clone.push(label);
-            } else {
-                reruns.push(rerun_of(existing, &what, label)?);
-            }
-        }
-    }
-    Ok((
-        vec![Call {
-            suffix: String::new(),
-            labels: sorted(clone),
-            modifier: Modifier {
-                all_duplicates: None,
-                duplicates,
-                action_tag: Some("retrigger-multiple-task".into()),
-            },
-        }],
-        reruns,
-    ))
-}
-
-/// gecko's `run_missing_tests`: every label of the decision's `target-tasks.json` whose kind is
-/// `test`, in one call (suffix `all`), even those already scheduled.
-fn run_missing_tests(
-    graph: &FullTaskGraph,
-    target_tasks: Option<&[String]>,
-) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let target_tasks = target_tasks.ok_or_else(|| {
-        bad("run-missing-tests reads the decision's public/target-tasks.json: give it".into())
-    })?;
-    let mut to_run = Vec::new();
-    for label in target_tasks {
-        let task = graph.get(label).ok_or_else(|| {
-            bad(format!(
-                "target-tasks.json names {label:?}, which is not in the graph (the action fails)"
-            ))
-        })?;
-        if task.kind == "test" {
-            to_run.push(label.clone());
-        }
-    }
-    Ok((vec![Call::plain("all".into(), sorted(to_run))], Vec::new()))
-}
-
-/// The existing task a label names, to rerun it.
-fn rerun_of(existing: &LabelToTaskId, what: &str, label: String) -> Result<Rerun, Error> {
-    let task_id = existing.get(&label).ok_or_else(|| {
-        bad(format!(
-            "{what}: {label:?} would be rerun, but no task of this push has that label"
-        ))
-    })?;
-    Ok(Rerun {
-        task_id: task_id.clone(),
-        label,
-    })
-}
-
-/// `input.requests` (absent: none).
-fn requests_of(input: &Value) -> Result<Vec<Value>, Error> {
-    match input.get("requests") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(r)) => Ok(r.clone()),
-        Some(other) => Err(bad(format!(
-            "retrigger-multiple: input.requests must be a list, not {other}"
-        ))),
-    }
-}
-
-/// `retrigger_multiple`: per request `i`, tasks whose `attributes.retrigger` is set are cloned
-/// `times` times (suffixes `i-0`, `i-1`, …); the others are rerun (their taskId must be in the
-/// map, else the action fails).
-fn retrigger_multiple(
-    graph: &FullTaskGraph,
-    existing: &LabelToTaskId,
-    input: &Value,
-) -> Result<(Vec<Call>, Vec<Rerun>), Error> {
-    let requests = requests_of(input)?;
-    let mut calls = Vec::new();
-    let mut reruns = Vec::new();
-    for (i, request) in requests.iter().enumerate() {
-        let what = format!("retrigger-multiple: requests[{i}]");
-        let times = times(request, "times", &what)?;
-        let tasks = labels(request.get("tasks"), &format!("{what}.tasks"))?;
-        let (clone, rerun): (Vec<String>, Vec<String>) =
-            tasks.into_iter().partition(|l| should_retrigger(graph, l));
-        for label in rerun {
-            reruns.push(rerun_of(existing, &what, label)?);
-        }
-        let clone = sorted(clone);
-        for j in 0..times {
-            calls.push(Call::plain(format!("{i}-{j}"), clone.clone()));
-        }
-    }
-    Ok((calls, reruns))
-}
-
-/// `rebuild_cached_tasks_action`: one call (no suffix) with every task whose
-/// `attributes.cached_task` is set; none when there is no such task.
-fn rebuild_cached_tasks(graph: &FullTaskGraph) -> (Vec<Call>, Vec<Rerun>) {
-    let cached = sorted(
-        graph
-            .labels_unsorted()
-            .filter(|l| {
-                graph
-                    .attribute(l, "cached_task")
-                    .is_some_and(|v| !is_falsy(&v))
-            })
-            .map(str::to_string),
-    );
-    let calls = if cached.is_empty() {
-        Vec::new()
-    } else {
-        vec![Call::plain(String::new(), cached)]
-    };
-    (calls, Vec::new())
 }
 
 /// One call's outcome: what upstream's `create_tasks` with this suffix would create.
@@ -520,7 +358,7 @@ pub fn preview_plan(
     ids: &mut dyn TaskIdSource,
 ) -> Result<ActionPreview, Error> {
     let mut calls = Vec::with_capacity(plan.calls.len());
-    let mut warnings: Vec<Warning> = Vec::new();
+    let mut warnings: Vec<Warning> = plan.warnings.clone();
     let mut start = 0;
     while let Some(first) = plan.calls.get(start) {
         let run = plan.calls[start..]
@@ -602,6 +440,7 @@ mod tests {
                 task_label: task,
                 flavour: Flavour::Taskgraph,
                 target_tasks: None,
+                all_task_ids: None,
             },
         )
     }
@@ -722,6 +561,11 @@ mod tests {
         let e = plan_of("rerun", json!({}), Some("build")).unwrap_err();
         assert!(e.to_string().contains("creates no task"), "{e}");
         let e = plan_of("backfill", json!({}), None).unwrap_err();
+        assert!(e.to_string().contains("preview backfill-task there"), "{e}");
+        let e = plan_of("purge-caches", json!({}), None).unwrap_err();
+        assert!(e.to_string().contains("cannot be previewed"), "{e}");
+        // gecko's own actions are not taskgraph's.
+        let e = plan_of("backfill-task", json!({"label": "build"}), None).unwrap_err();
         assert!(e.to_string().contains("cannot be previewed"), "{e}");
         let e = plan_of("retrigger", json!([1]), Some("build")).unwrap_err();
         assert!(e.to_string().contains("must be an object"), "{e}");
@@ -741,6 +585,7 @@ mod tests {
                 task_label: None,
                 flavour: Flavour::Taskgraph,
                 target_tasks: None,
+                all_task_ids: None,
             },
         )
         .unwrap();
@@ -787,6 +632,7 @@ mod tests {
                 task_label: task,
                 flavour: Flavour::Gecko,
                 target_tasks: Some(&["test-a".to_string(), "build".to_string()]),
+                all_task_ids: None,
             },
         )
     }
@@ -906,6 +752,7 @@ mod tests {
             task_label: None,
             flavour: Flavour::Gecko,
             target_tasks: tasks,
+            all_task_ids: None,
         };
         let leaked: &'static [String] = Box::leak(targets.into_boxed_slice());
         let p = plan(&g, &LabelToTaskId::default(), target(Some(leaked))).unwrap();
@@ -916,5 +763,99 @@ mod tests {
         let mut tg = target(Some(leaked));
         tg.flavour = Flavour::Taskgraph;
         assert!(plan(&g, &LabelToTaskId::default(), tg).is_err());
+    }
+
+    /// gecko (retrigger.py @ 2e26d251, util.py @ 0c98d232): a label to rerun reruns every
+    /// taskId it has in the decision's and earlier runs' maps.
+    #[test]
+    fn gecko_retrigger_multiple_reruns_every_task_id_of_a_label() {
+        let decision = existing();
+        let earlier: LabelToTaskId = [("test-b", "TB2"), ("test-a", "TA2")]
+            .into_iter()
+            .map(|(l, t)| (l.to_string(), t.to_string()))
+            .collect();
+        let all = all_task_ids(&[decision.clone(), earlier.clone()]);
+        assert_eq!(all["test-b"], ["TB", "TB2"]);
+        assert!(!all.contains_key("build"));
+        let merged = super::super::parse::merge_label_to_taskid(vec![decision, earlier]);
+        let input = json!({"requests": [{"tasks": ["test-b", "build"]}]});
+        let p = plan(
+            &graph(),
+            &merged,
+            Target {
+                action: "retrigger-multiple",
+                input: &input,
+                task_label: None,
+                flavour: Flavour::Gecko,
+                target_tasks: None,
+                all_task_ids: Some(&all),
+            },
+        )
+        .unwrap();
+        let reruns: Vec<&str> = p.reruns.iter().map(|r| r.task_id.as_str()).collect();
+        assert_eq!(reruns, ["TB", "TB2"]);
+    }
+
+    /// gecko's backfill-task, previewed: the rewritten definition of the one task it names,
+    /// its copies, and the attributes task-graph.json records.
+    #[test]
+    fn backfill_task_previews_the_rewritten_task() {
+        let g = graph();
+        let e = existing();
+        let input = json!({"label": "test-a", "retrigger": true, "times": 2, "revision": "abcdef0123456789",
+                           "test_manifests": ["dom/a.toml"]});
+        let p = plan(
+            &g,
+            &e,
+            Target {
+                action: "backfill-task",
+                input: &input,
+                task_label: None,
+                flavour: Flavour::Gecko,
+                target_tasks: None,
+                all_task_ids: None,
+            },
+        )
+        .unwrap();
+        let task = |label: &str| {
+            json!({"label": label, "kind": "test", "attributes": {}, "dependencies": {},
+                   "optimization": null, "soft_dependencies": [], "if_dependencies": [],
+                   "task": {"metadata": {"name": label}, "payload": {"env": {"A": "1"}}, "tags": {},
+                            "extra": {"treeherder": {"symbol": "a1", "groupSymbol": "M"}},
+                            "deadline": {"relative-datestamp": "1 day"}}})
+        };
+        let g2 = FullTaskGraph::parse(
+            json!({"test-a": task("test-a"), "test-b": task("test-b")})
+                .to_string()
+                .into_bytes(),
+        )
+        .unwrap();
+        let params = json!({});
+        let request = Request {
+            with_task_graph: true,
+            ..template(&e, &params)
+        };
+        let preview =
+            preview_plan(&g2, &request, &p, &mut super::super::CounterIds::golden()).unwrap();
+        let call = &preview.calls[0];
+        assert_eq!(call.suffix, "0");
+        let id = &call.iteration.created["test-a"];
+        let t = &call.iteration.tasks[id];
+        assert_eq!(
+            t["payload"]["env"]["MOZHARNESS_TEST_PATHS"],
+            "[\"dom/a.toml\"]"
+        );
+        assert_eq!(t["payload"]["env"]["A"], "1");
+        assert_eq!(t["extra"]["treeherder"]["symbol"], "a1-abcdef01234-bk");
+        assert_eq!(t["extra"]["treeherder"]["groupSymbol"], "M-bk");
+        assert_eq!(t["tags"]["action"], "backfill-task");
+        assert_eq!(t["extra"]["parent"], "A");
+        assert_eq!(call.iteration.duplicates["test-a"].len(), 1);
+        let graph_json = call.iteration.task_graph.as_ref().unwrap();
+        assert_eq!(graph_json[id]["attributes"]["task_duplicates"], 2);
+        assert_eq!(
+            graph_json[id]["attributes"]["test_manifests"],
+            json!(["dom/a.toml"])
+        );
     }
 }

@@ -1,0 +1,527 @@
+//! gecko's `backfill-task` and `add-all-browsertime` (`gecko_taskgraph/actions/backfill.py` @
+//! `016c8bc2`, the newest stored). Both run on the push they are triggered for: `backfill`
+//! and `backfill-all-browsertime` trigger them on earlier pushes, which is why those two are
+//! not previewed here (preview `backfill-task` on each earlier push instead).
+//!
+//! `backfill-task` creates one label (or, when that push lacks it, a chunk it hijacks:
+//! `new_label`) with suffix `0` and `backfill_modifier`: `task_duplicates = times` when
+//! `times > 1`, and with `test_manifests` the task runs the original's test paths, under the
+//! symbol `<symbol>-<revision[:11]>-bk` in group `<group>-bk`, tagged `action: backfill-task`.
+//! The modifier matches the *original* label only, so a hijacked chunk runs unmodified.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{bad, Call, Calls};
+use crate::engine::error::Error;
+use crate::engine::model::FullTaskGraph;
+use crate::engine::optimize::strategies::is_falsy;
+use crate::engine::parse::{value_type, LabelToTaskId};
+use crate::engine::preview::{Modifier, Warning};
+
+/// What `backfill_modifier` changes in the task it names, when `input.test_manifests` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackfillRewrite {
+    /// `input.label`: the only task the modifier changes.
+    pub label: String,
+    /// `input.test_manifests`, written to `attributes.test_manifests` and, as Python's
+    /// `json.dumps` writes it, to `payload.env.MOZHARNESS_TEST_PATHS`.
+    pub test_manifests: Value,
+    /// `input.revision`, whose first 11 characters go into the symbol.
+    pub revision: String,
+}
+
+impl BackfillRewrite {
+    /// `backfill_modifier`'s changes to the task definition, in its order; a missing
+    /// `payload.env`, `extra.treeherder`, symbol or `tags` fails the action, as upstream's
+    /// `KeyError` does.
+    pub fn rewrite(&self, definition: &mut Value, label: &str) -> Result<(), Error> {
+        let field = |name: &str, problem: String| Error::BadField {
+            label: label.to_string(),
+            field: name.to_string(),
+            problem,
+        };
+        let missing = |name: &str| field(name, "is missing (backfill-task sets it)".into());
+        let Value::Object(task) = definition else {
+            return Err(field("task", "must be an object".into()));
+        };
+        let env =
+            object_at(task, &["payload", "env"]).ok_or_else(|| missing("task.payload.env"))?;
+        env.insert(
+            "MOZHARNESS_TEST_PATHS".into(),
+            Value::String(python_dumps(&self.test_manifests)),
+        );
+        let metadata = object_at(task, &["metadata"]).ok_or_else(|| missing("task.metadata"))?;
+        metadata.insert("name".into(), Value::String(label.to_string()));
+        let th = object_at(task, &["extra", "treeherder"])
+            .ok_or_else(|| missing("task.extra.treeherder"))?;
+        let symbol = match th.get("symbol") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(field(
+                    "task.extra.treeherder.symbol",
+                    format!("must be a string, found {}", value_type(other)),
+                ))
+            }
+            None => return Err(missing("task.extra.treeherder.symbol")),
+        };
+        let prefix: String = self.revision.chars().take(11).collect();
+        if !ends_like(&symbol, |s| {
+            s.len() >= 15
+                && s.ends_with("-bk")
+                && s.is_char_boundary(s.len() - 15)
+                && s[s.len() - 15..].starts_with('-')
+                && s[s.len() - 14..s.len() - 3]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        }) {
+            th.insert(
+                "symbol".into(),
+                Value::String(format!("{symbol}-{prefix}-bk")),
+            );
+        }
+        match th.get("groupSymbol") {
+            Some(Value::String(group))
+                if !group.is_empty() && !ends_like(group, |s| s.ends_with("-bk")) =>
+            {
+                let group = format!("{group}-bk");
+                th.insert("groupSymbol".into(), Value::String(group));
+            }
+            Some(Value::String(_)) => {}
+            Some(other) if !is_falsy(other) => {
+                return Err(field(
+                    "task.extra.treeherder.groupSymbol",
+                    format!("must be a string, found {}", value_type(other)),
+                ))
+            }
+            _ => {}
+        }
+        let tags = object_at(task, &["tags"]).ok_or_else(|| missing("task.tags"))?;
+        tags.insert("action".into(), Value::String("backfill-task".into()));
+        Ok(())
+    }
+}
+
+/// The object at `path` inside `map`, if every step is an object.
+fn object_at<'a>(
+    map: &'a mut Map<String, Value>,
+    path: &[&str],
+) -> Option<&'a mut Map<String, Value>> {
+    let (first, rest) = path.split_first()?;
+    let Value::Object(inner) = map.get_mut(*first)? else {
+        return None;
+    };
+    if rest.is_empty() {
+        Some(inner)
+    } else {
+        object_at(inner, rest)
+    }
+}
+
+/// Python's `re.match(r"^(.*)-…$", s)`: `.` stops at a newline, and `$` also matches before
+/// a final `\n`. `tail` checks the text the pattern must end with.
+fn ends_like(s: &str, tail: impl Fn(&str) -> bool) -> bool {
+    let body = s.strip_suffix('\n').filter(|b| tail(b));
+    let body = match body {
+        Some(b) => b,
+        None if tail(s) => s,
+        None => return false,
+    };
+    !body.contains('\n')
+}
+
+/// Python's `json.dumps(value)`: `", "` and `": "` separators, non-ASCII escaped. Objects
+/// come out in key order (serde_json sorts them), where Python keeps the input's order: they
+/// differ only for an input dict of several suites given out of order.
+pub(crate) fn python_dumps(value: &Value) -> String {
+    let mut out = String::new();
+    dump(value, &mut out);
+    out
+}
+
+fn dump(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => dump_str(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                dump(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                dump_str(key, out);
+                out.push_str(": ");
+                dump(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn dump_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// `new_label`: a label this push lacks is replaced by chunk 1 or the unnumbered task of the
+/// same test (`<test>-<n>` → `<test>` or `<test>-1`).
+fn new_label(graph: &FullTaskGraph, label: &str) -> Result<String, Error> {
+    let Some((beginning, ending)) = label.rsplit_once('-') else {
+        return Err(bad(format!(
+            "backfill-task: {label:?} is not in this push's graph and has no chunk number (the \
+             action fails)"
+        )));
+    };
+    // Python's `str.isdigit`.
+    if ending.is_empty() || !ending.chars().all(char::is_numeric) {
+        return Err(bad(format!(
+            "backfill-task: {label} was not found in the task-graph (the action fails)"
+        )));
+    }
+    let chunk_one = format!("{beginning}-1");
+    if graph.get(beginning).is_some() {
+        Ok(beginning.to_string())
+    } else if graph.get(&chunk_one).is_some() {
+        Ok(chunk_one)
+    } else {
+        Err(bad(format!(
+            "backfill-task: New label ({label}) was not found in the task-graph (neither \
+             {beginning:?} nor {chunk_one:?} is in this push; the action fails)"
+        )))
+    }
+}
+
+/// `add_task_with_original_manifests` (`backfill-task`).
+pub(super) fn backfill_task(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+    input: &Value,
+) -> Result<Calls, Error> {
+    let label = match input.get("label") {
+        Some(Value::String(l)) => l.clone(),
+        _ => {
+            return Err(bad(
+                "backfill-task: input.label must be the label of the task to backfill".into(),
+            ))
+        }
+    };
+    let retrigger = input.get("retrigger").is_some_and(|v| !is_falsy(v));
+    if !retrigger && existing.contains_key(&label) {
+        return Ok(Calls {
+            warnings: vec![Warning {
+                kind: "backfill-skipped".into(),
+                labels: vec![label.clone()],
+                message: format!(
+                    "this push already has {label}, and input.retrigger is not set: \
+                     backfill-task skips the push and creates nothing"
+                ),
+            }],
+            ..Calls::default()
+        });
+    }
+    let mut warnings = Vec::new();
+    let to_run = if graph.get(&label).is_some() {
+        label.clone()
+    } else {
+        let hijacked = new_label(graph, &label)?;
+        warnings.push(Warning {
+            kind: "backfill-other-chunk".into(),
+            labels: vec![hijacked.clone()],
+            message: format!(
+                "this push has no {label}; backfill-task runs {hijacked} instead, with its own \
+                 symbol and test paths (gecko's modifier only changes a task labelled {label})"
+            ),
+        });
+        hijacked
+    };
+    let times = match input.get("times") {
+        None | Some(Value::Null) => 1,
+        Some(v) => v.as_i64().ok_or_else(|| {
+            bad(format!(
+                "backfill-task: input.times must be an integer, not {v}"
+            ))
+        })?,
+    };
+    let mut modifier = Modifier::default();
+    if times > 1 {
+        modifier
+            .duplicates
+            .insert(label.clone(), u64::try_from(times).unwrap_or(1));
+    }
+    let manifests = input.get("test_manifests").cloned().unwrap_or(Value::Null);
+    if !is_falsy(&manifests) {
+        let revision = match input.get("revision") {
+            Some(Value::String(r)) => r.clone(),
+            _ => {
+                return Err(bad(
+                    "backfill-task: input.revision (the original push's revision, a string) \
+                     is needed with test_manifests"
+                        .into(),
+                ))
+            }
+        };
+        modifier.backfill = Some(BackfillRewrite {
+            label,
+            test_manifests: manifests,
+            revision,
+        });
+    }
+    Ok(Calls {
+        calls: vec![Call {
+            suffix: "0".into(),
+            labels: vec![to_run],
+            modifier,
+        }],
+        reruns: Vec::new(),
+        warnings,
+    })
+}
+
+/// `filter_raptor_jobs`, for `add-all-browsertime`: the test-kind raptor browsertime tasks on
+/// shippable-qr/opt platforms (not live, profiling or youtube-playback) that are firefox on a
+/// 64-bit platform or geckoview, and do not exist yet; one call, no suffix.
+pub(super) fn add_all_browsertime(
+    graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
+) -> Result<Calls, Error> {
+    let mut to_run = Vec::new();
+    for label in graph.labels_unsorted() {
+        if graph.get(label).is_none_or(|t| t.kind != "test") {
+            continue;
+        }
+        if !is_raptor_browsertime(graph, label)? {
+            continue;
+        }
+        if !existing.contains_key(label) {
+            to_run.push(label.to_string());
+        }
+    }
+    Ok(Calls::of(vec![Call::plain(
+        String::new(),
+        super::sorted(to_run),
+    )]))
+}
+
+/// `attributes.get(name, "")`, for the `in` and `endswith` tests of `filter_raptor_jobs`.
+fn text_attribute(graph: &FullTaskGraph, label: &str, name: &str) -> Result<String, Error> {
+    match graph.attribute(label, name) {
+        None => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(Error::BadField {
+            label: label.to_string(),
+            field: format!("attributes.{name}"),
+            problem: format!(
+                "must be a string (add-all-browsertime reads it), found {}",
+                value_type(&other)
+            ),
+        }),
+    }
+}
+
+fn is_raptor_browsertime(graph: &FullTaskGraph, label: &str) -> Result<bool, Error> {
+    let try_name = text_attribute(graph, label, "raptor_try_name")?;
+    if !try_name.contains("browsertime") {
+        return Ok(false);
+    }
+    let platform = text_attribute(graph, label, "test_platform")?;
+    if !platform.ends_with("shippable-qr/opt") {
+        return Ok(false);
+    }
+    if ["live", "profiling", "youtube-playback"]
+        .iter()
+        .any(|e| try_name.contains(e))
+    {
+        return Ok(false);
+    }
+    let wanted = (try_name.contains("firefox") && platform.ends_with("64-shippable-qr/opt"))
+        || try_name.contains("geckoview");
+    if !wanted {
+        return Ok(false);
+    }
+    // Only now the definition: `task.extra.suite` must be "raptor".
+    let Some(idx) = graph.index_of(label) else {
+        return Ok(false);
+    };
+    let task = graph.parse_task(idx)?;
+    Ok(task.pointer("/extra/suite").and_then(Value::as_str) == Some("raptor"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn python_dumps_matches_json_dumps() {
+        // json.dumps({"n": [1, None, True], "xpcshell": ["a/b.toml", "é\U0001F600\"\n\x7f"]})
+        let v = json!({"n": [1, null, true], "xpcshell": ["a/b.toml", "é\u{1F600}\"\n\u{7f}"]});
+        assert_eq!(
+            python_dumps(&v),
+            r#"{"n": [1, null, true], "xpcshell": ["a/b.toml", "\u00e9\ud83d\ude00\"\n\u007f"]}"#
+        );
+    }
+
+    #[test]
+    fn symbols_get_the_backfill_suffix_once() {
+        let rewrite = BackfillRewrite {
+            label: "t".into(),
+            test_manifests: json!(["x.toml"]),
+            revision: "abcdef0123456789".into(),
+        };
+        let task = |symbol: &str, group: Value| {
+            json!({"payload": {"env": {}}, "metadata": {"name": "old"}, "tags": {},
+                   "extra": {"treeherder": {"symbol": symbol, "groupSymbol": group}}})
+        };
+        let mut t = task("bc3", json!("M"));
+        rewrite.rewrite(&mut t, "t").unwrap();
+        assert_eq!(t["extra"]["treeherder"]["symbol"], "bc3-abcdef01234-bk");
+        assert_eq!(t["extra"]["treeherder"]["groupSymbol"], "M-bk");
+        assert_eq!(t["payload"]["env"]["MOZHARNESS_TEST_PATHS"], "[\"x.toml\"]");
+        assert_eq!(t["metadata"]["name"], "t");
+        assert_eq!(t["tags"]["action"], "backfill-task");
+        // Already a backfill symbol (11 lowercase alphanumerics): unchanged.
+        let mut t = task("bc3-0123456789a-bk", json!("M-bk"));
+        rewrite.rewrite(&mut t, "t").unwrap();
+        assert_eq!(t["extra"]["treeherder"]["symbol"], "bc3-0123456789a-bk");
+        assert_eq!(t["extra"]["treeherder"]["groupSymbol"], "M-bk");
+        // Upper case is not [a-z0-9]: suffixed again. An empty group stays empty.
+        let mut t = task("bc3-0123456789A-bk", json!(""));
+        rewrite.rewrite(&mut t, "t").unwrap();
+        assert_eq!(
+            t["extra"]["treeherder"]["symbol"],
+            "bc3-0123456789A-bk-abcdef01234-bk"
+        );
+        assert_eq!(t["extra"]["treeherder"]["groupSymbol"], "");
+        // No tags: upstream's KeyError.
+        let mut t = json!({"payload": {"env": {}}, "metadata": {}, "extra": {"treeherder": {"symbol": "x"}}});
+        let e = rewrite.rewrite(&mut t, "t").unwrap_err();
+        assert!(e.to_string().contains("task.tags"), "{e}");
+    }
+
+    fn task(label: &str, kind: &str, attributes: Value, suite: &str) -> Value {
+        json!({"label": label, "kind": kind, "attributes": attributes, "dependencies": {},
+               "optimization": null, "soft_dependencies": [], "if_dependencies": [],
+               "task": {"metadata": {"name": label}, "payload": {"env": {}}, "tags": {"kind": kind},
+                        "extra": {"suite": suite, "treeherder": {"symbol": "bt", "groupSymbol": "Btime"}},
+                        "deadline": {"relative-datestamp": "1 day"}}})
+    }
+
+    fn graph() -> FullTaskGraph {
+        let bt = |name: &str, platform: &str| json!({"raptor_try_name": name, "test_platform": platform});
+        let g = json!({
+            "bt-firefox-64": task("bt-firefox-64", "test", bt("browsertime-tp6-firefox-amazon", "linux1804-64-shippable-qr/opt"), "raptor"),
+            "bt-firefox-32": task("bt-firefox-32", "test", bt("browsertime-tp6-firefox-amazon", "windows11-32-shippable-qr/opt"), "raptor"),
+            "bt-geckoview": task("bt-geckoview", "test", bt("browsertime-tp6m-geckoview-cnn", "android-hw-a55-aarch64-shippable-qr/opt"), "raptor"),
+            "bt-live": task("bt-live", "test", bt("browsertime-tp6-live-firefox", "linux1804-64-shippable-qr/opt"), "raptor"),
+            "bt-debug": task("bt-debug", "test", bt("browsertime-tp6-firefox-x", "linux1804-64-qr/debug"), "raptor"),
+            "bt-talos": task("bt-talos", "test", bt("browsertime-firefox-x", "linux1804-64-shippable-qr/opt"), "talos"),
+            "bt-existing": task("bt-existing", "test", bt("browsertime-firefox-y", "macosx1015-64-shippable-qr/opt"), "raptor"),
+            "bt-build": task("bt-build", "build", bt("browsertime-firefox-z", "linux1804-64-shippable-qr/opt"), "raptor"),
+            "mochitest-1": task("mochitest-1", "test", json!({}), "mochitest"),
+            "xpcshell": task("xpcshell", "test", json!({}), "xpcshell"),
+        });
+        FullTaskGraph::parse(g.to_string().into_bytes()).unwrap()
+    }
+
+    fn existing() -> LabelToTaskId {
+        [("bt-existing", "E1"), ("mochitest-1", "M1")]
+            .into_iter()
+            .map(|(l, t)| (l.to_string(), t.to_string()))
+            .collect()
+    }
+
+    /// `filter_raptor_jobs` @ 016c8bc2: test kind, extra.suite raptor, browsertime,
+    /// shippable-qr/opt, no live/profiling/youtube-playback, firefox on 64-bit or geckoview,
+    /// not existing.
+    #[test]
+    fn add_all_browsertime_filters_like_filter_raptor_jobs() {
+        let calls = add_all_browsertime(&graph(), &existing()).unwrap().calls;
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].suffix, "");
+        assert_eq!(calls[0].labels, ["bt-firefox-64", "bt-geckoview"]);
+        assert_eq!(calls[0].modifier, Modifier::default());
+    }
+
+    #[test]
+    fn backfill_task_skips_reruns_and_hijacks_chunks() {
+        let (g, e) = (graph(), existing());
+        // Already there and no retrigger: skipped, nothing created.
+        let done = backfill_task(&g, &e, &json!({"label": "mochitest-1"})).unwrap();
+        assert!(done.calls.is_empty());
+        assert_eq!(done.warnings[0].kind, "backfill-skipped");
+        // With retrigger, times 3 and test paths: one call, suffix 0, the rewrite.
+        let input = json!({"label": "mochitest-1", "retrigger": true, "times": 3,
+                           "revision": "0123456789abcdef", "test_manifests": {"mochitest-plain": ["dom/a.toml"]}});
+        let done = backfill_task(&g, &e, &input).unwrap();
+        assert_eq!(done.calls.len(), 1);
+        let call = &done.calls[0];
+        assert_eq!(
+            (call.suffix.as_str(), call.labels.clone()),
+            ("0", vec!["mochitest-1".to_string()])
+        );
+        assert_eq!(call.modifier.duplicates_of("mochitest-1"), Some(3));
+        let rewrite = call.modifier.backfill.as_ref().unwrap();
+        assert_eq!(rewrite.revision, "0123456789abcdef");
+        // times 1 sets no task_duplicates; no test paths, no rewrite.
+        let done = backfill_task(&g, &e, &json!({"label": "xpcshell", "times": 1})).unwrap();
+        assert_eq!(done.calls[0].modifier, Modifier::default());
+        // A chunk this push lacks: chunk 1 (or the unnumbered task) runs, unmodified.
+        let input = json!({"label": "mochitest-7", "retrigger": true, "times": 2, "revision": "r", "test_manifests": ["a"]});
+        let done = backfill_task(&g, &e, &input).unwrap();
+        assert_eq!(done.calls[0].labels, ["mochitest-1"]);
+        assert_eq!(done.warnings[0].kind, "backfill-other-chunk");
+        assert_eq!(done.calls[0].modifier.duplicates_of("mochitest-1"), None);
+        let input = json!({"label": "xpcshell-2", "retrigger": true});
+        assert_eq!(
+            backfill_task(&g, &e, &input).unwrap().calls[0].labels,
+            ["xpcshell"]
+        );
+        for (label, needle) in [
+            ("reftest-2", "New label (reftest-2)"),
+            ("reftest-a", "reftest-a was not found"),
+            ("nodash", "no chunk number"),
+        ] {
+            let e = backfill_task(&g, &e, &json!({"label": label})).unwrap_err();
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+        let e = backfill_task(
+            &g,
+            &e,
+            &json!({"label": "xpcshell", "retrigger": 1, "test_manifests": ["a"]}),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("input.revision"), "{e}");
+    }
+}
