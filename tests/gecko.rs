@@ -31,7 +31,7 @@ fn task(label: &str, kind: &str, deps: &[&str], optimization: Value) -> Value {
             "extra": {"treeherder": {"symbol": "T"}},
             "metadata": {"name": label, "description": label, "owner": "dev@example.com",
                          "source": "https://hg.mozilla.org/x"},
-            "payload": {"command": ["echo", label], "maxRunTime": 600},
+            "payload": {"command": ["echo", label], "maxRunTime": 600, "env": {"MOZ_AUTOMATION": "1"}},
             "provisionerId": "gecko-3",
             "routes": [],
             "scopes": [],
@@ -472,4 +472,91 @@ fn browsertime_labels_are_not_expanded_by_current_gecko() {
         .collect();
     // The vismet label is not renamed to `…-e10s`: it is created with its dependency.
     assert_eq!(created, [browsertime, vismet]);
+}
+
+/// gecko's retrigger-multiple (`retrigger.py` @ 2e26d251 with `util.py` @ 0c98d232): a task
+/// that is not retriggerable is rerun under every taskId the decision's and earlier runs' maps
+/// give it, not only the last one merged.
+#[test]
+fn gecko_retrigger_multiple_reruns_every_task_id_over_http() {
+    let standin = start(&autoland("rerun-all"));
+    let input = json!({"requests": [{"tasks": ["toolchain-linux64-clang"], "times": 2}]});
+    let out = preview(
+        &standin,
+        "GeckoDecision000000001",
+        &[],
+        &[
+            "--action",
+            "retrigger-multiple",
+            "--input",
+            &input.to_string(),
+        ],
+    );
+    assert_success(&out);
+    let v = stdout_json(&out);
+    let reruns: Vec<&str> = v["reruns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["taskId"].as_str().unwrap())
+        .collect();
+    assert_eq!(reruns, ["ToolchainFromDecision1", "ToolchainFromCron0001"]);
+    // Nothing retriggerable: one call that creates nothing.
+    assert_eq!(v["calls"].as_array().unwrap().len(), 1);
+    assert!(v["calls"][0]["created"].as_object().unwrap().is_empty());
+}
+
+/// gecko's backfill-task (`backfill.py` @ 016c8bc2) on the push it runs on: a chunk this push
+/// lacks runs chunk 1 instead, unmodified; the original label gets the backfill symbol, test
+/// paths and copies.
+#[test]
+fn gecko_backfill_task_over_http() {
+    let standin = start(&autoland("backfill"));
+    let run = |input: Value| {
+        let out = preview(
+            &standin,
+            "GeckoDecision000000001",
+            &[],
+            &["--action", "backfill-task", "--input", &input.to_string()],
+        );
+        assert_success(&out);
+        stdout_json(&out)
+    };
+    let v = run(
+        json!({"label": "test-linux64/opt-xpcshell-1", "revision": "fedcba9876543210",
+                       "times": 2, "test_manifests": ["netwerk/test/unit/xpcshell.toml"]}),
+    );
+    let call = &v["calls"][0];
+    assert_eq!(call["suffix"], "0");
+    let id = call["created"]["test-linux64/opt-xpcshell-1"]
+        .as_str()
+        .unwrap();
+    let task = &call["tasks"][id];
+    assert_eq!(task["extra"]["treeherder"]["symbol"], "T-fedcba98765-bk");
+    assert_eq!(
+        task["payload"]["env"]["MOZHARNESS_TEST_PATHS"],
+        "[\"netwerk/test/unit/xpcshell.toml\"]"
+    );
+    assert_eq!(task["tags"]["action"], "backfill-task");
+    assert_eq!(
+        call["duplicates"]["test-linux64/opt-xpcshell-1"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // mochitest-7 is not in this push: chunk 1 runs, with its own symbol; it already exists,
+    // and retrigger is set, so it is created again.
+    let v = run(json!({"label": "test-linux64/opt-mochitest-7", "retrigger": true}));
+    let created: Vec<&String> = v["calls"][0]["created"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(created, ["test-linux64/opt-mochitest-1"]);
+    assert_eq!(warning_kinds(&v)[0], "backfill-other-chunk");
+    // Without retrigger, a push that has the task is skipped.
+    let v = run(json!({"label": "test-linux64/opt-mochitest-1"}));
+    assert!(v["calls"].as_array().unwrap().is_empty());
+    assert!(warning_kinds(&v).contains(&"backfill-skipped".to_string()));
 }
