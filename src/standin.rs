@@ -995,26 +995,28 @@ fn gecko_actions(template: &Value, level: &str) -> Vec<Value> {
     ];
     specs
         .into_iter()
-        .map(|(name, title, symbol, description, context, perm, schema)| {
-            let mut action = template.clone();
-            action["name"] = json!(name);
-            action["title"] = json!(title);
-            action["description"] = json!(description);
-            action["context"] = context;
-            action["extra"] = json!({"actionPerm": perm});
-            action["hookId"] = json!(format!("in-tree-action-{level}-{perm}/0123456789"));
-            if let Some(schema) = schema {
-                action["schema"] = schema;
-            }
-            if let Some(a) = action.pointer_mut("/hookPayload/decision/action") {
-                a["cb_name"] = json!(name);
-                a["name"] = json!(name);
-                a["title"] = json!(title);
-                a["symbol"] = json!(symbol);
-                a["description"] = json!(description);
-            }
-            action
-        })
+        .map(
+            |(name, title, symbol, description, context, perm, schema)| {
+                let mut action = template.clone();
+                action["name"] = json!(name);
+                action["title"] = json!(title);
+                action["description"] = json!(description);
+                action["context"] = context;
+                action["extra"] = json!({"actionPerm": perm});
+                action["hookId"] = json!(format!("in-tree-action-{level}-{perm}/0123456789"));
+                if let Some(schema) = schema {
+                    action["schema"] = schema;
+                }
+                if let Some(a) = action.pointer_mut("/hookPayload/decision/action") {
+                    a["cb_name"] = json!(name);
+                    a["name"] = json!(name);
+                    a["title"] = json!(title);
+                    a["symbol"] = json!(symbol);
+                    a["description"] = json!(description);
+                }
+                action
+            },
+        )
         .collect()
 }
 

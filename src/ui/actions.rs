@@ -22,6 +22,9 @@ pub struct ActionState {
     pub cb_name: String,
     /// The task it acts on (task actions), else the task group.
     pub task_label: Option<String>,
+    /// The jobs of a retrigger of several (retrigger-multiple, or add-new-jobs where a push
+    /// has no retrigger-multiple, as Treeherder falls back).
+    pub tasks: Vec<String>,
     pub times: u32,
     pub downstream: bool,
     pub force: bool,
@@ -38,6 +41,7 @@ impl ActionState {
             title: offered.title.clone(),
             cb_name: offered.cb_name.clone(),
             task_label,
+            tasks: Vec::new(),
             times: 1,
             downstream: false,
             force: false,
@@ -48,9 +52,31 @@ impl ActionState {
         }
     }
 
+    /// Treeherder's Retrigger of the selected and pinned jobs: retrigger-multiple with one
+    /// request, or add-new-jobs of the same labels.
+    pub fn for_tasks(offered: &Offered, tasks: Vec<String>) -> ActionState {
+        ActionState {
+            tasks,
+            ..ActionState::new(offered, None)
+        }
+    }
+
     /// The action's input, as its schema in actions.json takes it.
     pub fn input(&self) -> serde_json::Value {
         let mut input = serde_json::Map::new();
+        match self.name.as_str() {
+            "retrigger-multiple" => {
+                input.insert(
+                    "requests".into(),
+                    serde_json::json!([{"tasks": self.tasks, "times": self.times}]),
+                );
+            }
+            "add-new-jobs" => {
+                input.insert("tasks".into(), serde_json::json!(self.tasks));
+                input.insert("times".into(), self.times.into());
+            }
+            _ => {}
+        }
         if self.name == "retrigger" {
             if self.times != 1 {
                 input.insert("times".into(), self.times.into());
@@ -92,6 +118,10 @@ pub struct JobPanelProps {
     pub error: Option<String>,
     pub on_action: Callback<Offered>,
     pub on_close: Callback<()>,
+    /// Treeherder's Retrigger button: this job and the pinned ones (retrigger-multiple).
+    pub on_retrigger: Callback<()>,
+    /// How many jobs are pinned.
+    pub pinned: usize,
 }
 
 /// The job details panel, as in Treeherder's: what the job is, and its actions.
@@ -113,6 +143,12 @@ pub fn job_panel(props: &JobPanelProps) -> Html {
                     <dd><a id="job-task-id" href={format!("{}/tasks/{task_id}", props.root_url)} target="_blank">{task_id}</a></dd>
                 }
             </dl>
+            <div class="job-action-bar">
+                <button class="btn-push" id="job-retrigger" title="Retrigger this job and the pinned ones (key r)"
+                    onclick={props.on_retrigger.reform(|_| ())}>
+                    { if props.pinned > 0 { format!("Retrigger (+{} pinned)", props.pinned) } else { "Retrigger".to_string() } }
+                </button>
+            </div>
             <h3>{"Actions"}</h3>
             { offered_list(props.offered.as_deref(), props.error.as_deref(), &props.on_action, "job-actions") }
         </aside>
@@ -187,14 +223,30 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
     let on_force = props.on_field.reform(|e: Event| {
         ActionField::Force(e.target_unchecked_into::<HtmlInputElement>().checked())
     });
+    let several = matches!(state.name.as_str(), "retrigger-multiple" | "add-new-jobs");
     let heading = match &state.task_label {
-        Some(label) => format!("{}: {label}", state.title),
+        Some(label) => format!("{}: {}", state.title, shown(label)),
+        None if several => format!(
+            "{} {} job{} ({})",
+            state.title,
+            state.tasks.len(),
+            if state.tasks.len() == 1 { "" } else { "s" },
+            state.name
+        ),
         None => format!("{} (the whole push)", state.title),
     };
     html! {
         <div class="modal-backdrop">
             <div class="modal" id="action-dialog" role="dialog" aria-label={state.title.clone()} data-action={state.name.clone()}>
                 <h2>{heading}</h2>
+                if several {
+                    <ul class="action-tasks" id="action-tasks">
+                        {for state.tasks.iter().map(|l| html! { <li data-label={l.clone()}>{shown(l)}</li> })}
+                    </ul>
+                    <div class="action-inputs">
+                        <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times.clone()} /></label>
+                    </div>
+                }
                 if state.name == "retrigger" {
                     <div class="action-inputs">
                         <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times} /></label>

@@ -21,7 +21,7 @@ use super::model::{
 };
 use super::navbar::Navbar;
 use super::preview_panel::PreviewPanel;
-use crate::view::{self, Filter, Job, Row, UrlState};
+use crate::view::{self, shown, Filter, Job, Row, UrlState};
 
 /// The sample push the page opens with no parameters (served by the stand-in).
 pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
@@ -74,8 +74,14 @@ pub enum Msg {
     Exported(&'static str, Result<String, ApiError>),
     ShowMoreRows,
     Key(web_sys::KeyboardEvent),
-    /// An existing job was clicked: its details panel and the actions offered for it.
-    SelectJob(String),
+    /// An existing job was clicked: its details panel and the actions offered for it; with
+    /// Ctrl or Cmd (`true`) it is pinned or unpinned too, as in Treeherder.
+    SelectJob((String, bool)),
+    /// Treeherder's Retrigger (key `r`): these jobs, once the push's actions are known.
+    Retrigger(Vec<String>),
+    /// The push's actions, for a Retrigger of these jobs.
+    RetriggerOffered(Vec<String>, Result<String, ApiError>),
+    ClearPinboard,
     CloseJob,
     /// The push's task-group actions (`None`: close the menu).
     GroupActions(bool),
@@ -150,6 +156,8 @@ pub struct App {
     group_actions: Option<Option<Result<Rc<Vec<Offered>>, String>>>,
     action: Option<ActionState>,
     action_seq: u32,
+    /// Existing jobs pinned (Ctrl/Cmd+click) to retrigger together.
+    pinned: Rc<BTreeSet<String>>,
 }
 
 const MISSING_CREDENTIALS: &str = "Enter your Taskcluster clientId and accessToken.";
@@ -401,6 +409,7 @@ impl Component for App {
             group_actions: None,
             action: None,
             action_seq: 0,
+            pinned: Rc::default(),
         };
         app.load(ctx);
         app
@@ -789,7 +798,14 @@ impl Component for App {
                 self.visible_rows += 40;
             }
             Msg::Key(event) => return self.key(ctx, &event),
-            Msg::SelectJob(label) => {
+            Msg::SelectJob((label, pin)) => {
+                if pin {
+                    let mut pinned = (*self.pinned).clone();
+                    if !pinned.remove(&label) {
+                        pinned.insert(label.clone());
+                    }
+                    self.pinned = Rc::new(pinned);
+                }
                 self.job_actions = None;
                 if let Some(engine) = &self.engine {
                     engine.call(
@@ -801,6 +817,48 @@ impl Component for App {
                 }
                 self.job_panel = Some(label);
             }
+            Msg::Retrigger(tasks) => {
+                if tasks.is_empty() {
+                    return false;
+                }
+                if let Some(engine) = &self.engine {
+                    engine.call(
+                        "actionsFor",
+                        &json!({}),
+                        None,
+                        ctx.link()
+                            .callback(move |r| Msg::RetriggerOffered(tasks.clone(), r)),
+                    );
+                }
+            }
+            Msg::RetriggerOffered(tasks, result) => {
+                let list = result
+                    .map_err(|e| format!("{} [{}]", e.message, e.kind))
+                    .and_then(|text| {
+                        serde_json::from_str::<Vec<Offered>>(&text)
+                            .map_err(|e| format!("unreadable actions: {e}"))
+                    });
+                // As Treeherder: retrigger-multiple, else add-new-jobs of the same labels.
+                let chosen = list.and_then(|list| {
+                    ["retrigger-multiple", "add-new-jobs"]
+                        .iter()
+                        .find_map(|name| list.iter().find(|a| a.name == *name).cloned())
+                        .ok_or_else(|| {
+                            "This push's actions.json offers neither retrigger-multiple nor \
+                             add-new-jobs: its jobs cannot be retriggered from here."
+                                .to_string()
+                        })
+                });
+                match chosen {
+                    Ok(offered) => {
+                        self.group_actions = None;
+                        self.action = Some(ActionState::for_tasks(&offered, tasks));
+                        self.request_action_preview(ctx);
+                    }
+                    Err(e) => self.errors.push(e),
+                }
+            }
+            Msg::ClearPinboard => self.pinned = Rc::default(),
             Msg::CloseJob => {
                 self.job_panel = None;
                 self.job_actions = None;
@@ -1018,6 +1076,17 @@ impl Component for App {
                                 onclick={link.callback({ let open = self.group_actions.is_none(); move |_| Msg::GroupActions(open) })}>{"Actions ▾"}</button>
                             if let Some(offered) = &self.group_actions {
                                 <div class="group-actions-menu" id="push-actions-menu">
+                                    {{
+                                        let failed = self.failed_tests();
+                                        let n = failed.len();
+                                        html! {
+                                            <button class="action-btn" id="retrigger-failed" disabled={n == 0}
+                                                title={ if n == 0 { "No failed test jobs to retrigger".to_string() } else { format!("Retrigger the {n} failed test jobs (retrigger-multiple)") } }
+                                                onclick={link.callback(move |_| Msg::Retrigger(failed.clone()))}>
+                                                {format!("Retrigger all failed test jobs ({n})")}
+                                            </button>
+                                        }
+                                    }}
                                     {offered_list(offered.as_ref().and_then(|o| o.as_ref().ok()).map(|o| &**o),
                                         offered.as_ref().and_then(|o| o.as_ref().err()).map(String::as_str),
                                         &link.callback(|a| Msg::OpenAction(a, false)), "group-actions")}
@@ -1043,6 +1112,7 @@ impl Component for App {
                     visible_rows={self.visible_rows} runnable_mode={self.filter.runnable}
                     on_toggle_job={link.callback(Msg::ToggleJob)}
                     on_select_job={link.callback(Msg::SelectJob)} selected_job={self.job_panel.clone()}
+                    pinned={self.pinned.clone()}
                     on_toggle_many={link.callback(Msg::ToggleMany)}
                     on_toggle_group={link.callback(Msg::ToggleGroup)}
                     on_more={link.callback(|_| Msg::ShowMoreRows)} />
@@ -1060,7 +1130,7 @@ impl Component for App {
                     <label>{"Root URL "}<input id="root-url" value={self.form_root.clone()} oninput={on_root} size="34" /></label>
                     <label>{"Decision taskId "}<input id="decision-task-id" value={self.form_decision.clone()} oninput={on_decision} size="24" /></label>
                     <button type="submit" id="load-button">{"Load push"}</button>
-                    <span class="hint">{"Keys: a add new jobs · / search · f filter · x clear · r retrigger the selected job · Esc close"}</span>
+                    <span class="hint">{"Keys: a add new jobs · / search · f filter · x clear · Ctrl+click pin · r retrigger the selected and pinned jobs · Esc close"}</span>
                 </form>
                 {for errors}
                 if let Some(status) = &self.status {
@@ -1068,6 +1138,19 @@ impl Component for App {
                 }
                 {loading}
                 {push_header.unwrap_or_default()}
+                if !self.pinned.is_empty() {
+                    <div class="pinboard" id="pinboard">
+                        <span class="badge" id="pinned-count">{self.pinned.len()}</span>{" pinned: "}
+                        {for self.pinned.iter().map(|l| {
+                            let label = l.clone();
+                            html! { <button class="pinned-job" title="Unpin" data-label={l.clone()}
+                                onclick={link.callback(move |_| Msg::SelectJob((label.clone(), true)))}>{shown(l)}</button> }
+                        })}
+                        <button class="btn-push" id="retrigger-pinned" title="Retrigger the pinned jobs (key r)"
+                            onclick={{ let tasks = self.retrigger_tasks(); link.callback(move |_| Msg::Retrigger(tasks.clone())) }}>{"Retrigger"}</button>
+                        <button class="btn-push" id="clear-pinboard" onclick={link.callback(|_| Msg::ClearPinboard)}>{"Clear pinboard"}</button>
+                    </div>
+                }
                 <div class="main">
                     <div class="grid-column">{grid}</div>
                     <div class="preview-column">
@@ -1092,7 +1175,9 @@ impl Component for App {
                     <JobPanel job={job.clone()} root_url={self.url.root_url.clone().unwrap_or_default()}
                         offered={self.job_actions.as_ref().and_then(|a| a.as_ref().ok()).cloned()}
                         error={self.job_actions.as_ref().and_then(|a| a.as_ref().err()).cloned()}
-                        on_action={link.callback(|a| Msg::OpenAction(a, true))} on_close={link.callback(|_| Msg::CloseJob)} />
+                        on_action={link.callback(|a| Msg::OpenAction(a, true))} on_close={link.callback(|_| Msg::CloseJob)}
+                        on_retrigger={{ let tasks = self.retrigger_tasks(); link.callback(move |_| Msg::Retrigger(tasks.clone())) }}
+                        pinned={self.pinned.iter().filter(|l| Some(*l) != self.job_panel.as_ref()).count()} />
                 }
                 if let Some(state) = &self.action {
                     <ActionDialog state={state.clone()}
@@ -1114,6 +1199,25 @@ impl Component for App {
 }
 
 impl App {
+    /// What Treeherder's Retrigger acts on: the pinned jobs and the selected one.
+    fn retrigger_tasks(&self) -> Vec<String> {
+        let mut tasks: BTreeSet<String> = (*self.pinned).clone();
+        tasks.extend(self.job_panel.iter().cloned());
+        tasks.into_iter().collect()
+    }
+
+    /// Failed test jobs of the push (Treeherder's "Retrigger all failed test jobs": builds and
+    /// lint excluded).
+    fn failed_tests(&self) -> Vec<String> {
+        self.jobs
+            .iter()
+            .filter(|j| {
+                j.state == "testfailed" && !j.kind.contains("build") && !j.kind.contains("lint")
+            })
+            .map(|j| j.label.clone())
+            .collect()
+    }
+
     /// Keyboard shortcuts that do not clash with Treeherder's (a, /, x are free there; f and
     /// Esc mean the same).
     fn key(&mut self, ctx: &Context<Self>, event: &web_sys::KeyboardEvent) -> bool {
@@ -1141,17 +1245,11 @@ impl App {
                 ctx.link().send_message(Msg::OpenSearch);
             }
             "x" => ctx.link().send_message(Msg::ClearSelection),
-            // Treeherder's retrigger key: the selected job's retrigger, previewed first.
-            "r" => {
-                let offered = self
-                    .job_actions
-                    .as_ref()
-                    .and_then(|a| a.as_ref().ok())
-                    .and_then(|list| list.iter().find(|a| a.name == "retrigger").cloned());
-                if let Some(offered) = offered {
-                    ctx.link().send_message(Msg::OpenAction(offered, true));
-                }
-            }
+            // Treeherder's retrigger key: the selected and pinned jobs (retrigger-multiple),
+            // previewed first.
+            "r" => ctx
+                .link()
+                .send_message(Msg::Retrigger(self.retrigger_tasks())),
             "f" => {
                 event.prevent_default();
                 if let Some(input) = window()

@@ -20,38 +20,41 @@ pub struct GridProps {
     pub visible_rows: usize,
     pub runnable_mode: bool,
     pub on_toggle_job: Callback<String>,
-    /// An existing job was clicked (its details panel).
-    pub on_select_job: Callback<String>,
+    /// An existing job was clicked (its details panel); `true` with Ctrl or Cmd, which also
+    /// pins it, as in Treeherder.
+    pub on_select_job: Callback<(String, bool)>,
     pub selected_job: Option<String>,
+    /// Existing jobs pinned for a retrigger of several.
+    pub pinned: Rc<BTreeSet<String>>,
     pub on_toggle_many: Callback<Vec<String>>,
     pub on_toggle_group: Callback<String>,
     pub on_more: Callback<()>,
 }
 
-fn job_button(
-    job: &Job,
-    selected: bool,
-    on_toggle: &Callback<String>,
-    on_select: &Callback<String>,
-) -> Html {
+fn job_button(job: &Job, selected: bool, props: &GridProps) -> Html {
+    let (on_toggle, on_select) = (&props.on_toggle_job, &props.on_select_job);
     let label = job.label.clone();
     let title = if job.is_runnable() {
         format!("{} - runnable (click to add)", shown(&job.label))
     } else {
         format!(
-            "{} - {} (click for details and actions)",
+            "{} - {} (click for details and actions, Ctrl+click to pin)",
             shown(&job.label),
             job.state
         )
     };
-    let on_click = if job.is_runnable() {
-        on_toggle.clone()
+    let onclick = if job.is_runnable() {
+        let on_toggle = on_toggle.clone();
+        Callback::from(move |_: MouseEvent| on_toggle.emit(label.clone()))
     } else {
-        on_select.clone()
+        let on_select = on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            on_select.emit((label.clone(), e.ctrl_key() || e.meta_key()))
+        })
     };
-    let onclick = Callback::from(move |_: MouseEvent| on_click.emit(label.clone()));
+    let pinned = props.pinned.contains(&job.label).then_some("pinned");
     html! {
-        <button class={classes!("job-btn", format!("state-{}", job.state), selected.then_some("selected"))}
+        <button class={classes!("job-btn", format!("state-{}", job.state), selected.then_some("selected"), pinned)}
             title={title} data-label={job.label.clone()} data-state={job.state.clone()} onclick={onclick}>
             {shown(&job.symbol)}
         </button>
@@ -83,7 +86,7 @@ pub fn grid(props: &GridProps) -> Html {
             let expanded = props.expand_all || group.symbol.is_empty() || props.expanded.contains(&key);
             let members: Vec<&Job> = group.jobs.iter().filter_map(|&i| jobs.get(i)).collect();
             let content = if expanded {
-                html! { for members.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), &props.on_toggle_job, &props.on_select_job)) }
+                html! { for members.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), props)) }
             } else {
                 // Failures stay visible; other jobs fold into a count per state, except selected ones.
                 let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -100,7 +103,7 @@ pub fn grid(props: &GridProps) -> Html {
                 let group_key = key.clone();
                 html! {
                     <>
-                        {for shown.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), &props.on_toggle_job, &props.on_select_job))}
+                        {for shown.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), props))}
                         {for counts.into_iter().map(|(state, n)| {
                             let on_group = on_group.clone();
                             let k = group_key.clone();

@@ -1,7 +1,9 @@
 // Actions other than Add New Jobs on the page, against the stand-in: an existing job's details
 // panel offers the actions actions.json has for it; Retrigger (with downstream) previews every
 // create_tasks call exactly like the CLI's `preview --action`, then triggers once; the push's
-// Actions menu previews Rebuild Cached Tasks; Cancel sends nothing.
+// Actions menu previews Rebuild Cached Tasks; Cancel sends nothing; Ctrl+click pins jobs and
+// `r` retriggers them together (retrigger-multiple, as Treeherder's Retrigger does), and
+// "Retrigger all failed test jobs" counts them first.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -123,5 +125,64 @@ test("rebuild cached tasks from the push's Actions menu; Cancel sends nothing", 
   await page.click("#cancel-action");
   assert.equal(await page.locator("#action-dialog").count(), 0);
   assert.equal(standin.calls().length, before, "Cancel sends nothing");
+  await page.close();
+});
+
+test("pinned jobs retrigger together with r (retrigger-multiple), previewed like the CLI, sent once", async () => {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
+  await page.locator("#expand-all").waitFor({ timeout: 60000 });
+  await page.click("#expand-all");
+  const FUZZ = "fuzz-linux64-asn1"; // attributes.retrigger: cloned; the build is rerun
+  for (const label of [JOB, FUZZ]) {
+    const job = page.locator(`.job-btn[data-label="${label}"]`).first();
+    await job.waitFor({ timeout: 60000 });
+    await job.click({ modifiers: ["Control"] });
+  }
+  await page.locator("#pinboard").waitFor();
+  assert.equal(await page.locator("#pinned-count").textContent(), "2");
+  assert.equal(await page.locator(`.job-btn.pinned[data-label="${FUZZ}"]`).count(), 1);
+  await page.locator("#job-panel").waitFor();
+  await page.locator("#job-panel").click(); // focus out of any input
+  await page.keyboard.press("r");
+  await page.locator('#action-dialog[data-action="retrigger-multiple"]').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator("#action-tasks li").count(), 2);
+  const input = { requests: [{ tasks: [JOB, FUZZ].sort(), times: 1 }] };
+  const cli = cliAction(["--action", "retrigger-multiple", "--input", JSON.stringify(input)]);
+  const expected = counts(cli);
+  assert.deepEqual(await dialogCounts(page), expected);
+  assert.ok(expected.created >= 1, JSON.stringify(expected));
+  const reruns = Number(await page.locator("#action-counts").getAttribute("data-reruns"));
+  assert.equal(reruns, cli.reruns.length);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "11-retrigger-pinned.png") });
+
+  const before = standin.calls().length;
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", "demo-access-token");
+  await page.dblclick("#confirm-action");
+  await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
+  const calls = standin.calls().slice(before);
+  assert.equal(calls.length, 1, JSON.stringify(calls));
+  assert.equal(calls[0].payload.decision.action.cb_name, "retrigger-multiple");
+  assert.deepEqual(calls[0].payload.user.input, input);
+
+  // Clear pinboard; then the push menu's "Retrigger all failed test jobs (N)".
+  await page.click("#clear-pinboard");
+  assert.equal(await page.locator("#pinboard").count(), 0);
+  await page.click("#push-actions");
+  const failed = page.locator("#retrigger-failed");
+  await failed.waitFor();
+  const n = Number((await failed.textContent()).match(/\((\d+)\)/)[1]);
+  assert.ok(n > 0, "the sample push has failed test jobs");
+  await failed.click();
+  await page.locator('#action-dialog[data-action="retrigger-multiple"]').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator("#action-tasks li").count(), n);
+  await dialogCounts(page);
+  const quiet = standin.calls().length;
+  await page.click("#cancel-action");
+  assert.equal(standin.calls().length, quiet);
+  assert.deepEqual(problems, []);
   await page.close();
 });
