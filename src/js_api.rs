@@ -852,7 +852,8 @@ impl Previewer {
                             )
                         };
                         serde_json::json!({"name": a.name, "title": a.title,
-                            "description": a.description, "cbName": cb_name, "preview": why})
+                            "description": a.description, "cbName": cb_name, "preview": why,
+                            "schema": a.schema})
                     })
                     .collect::<Vec<_>>())
             })?;

@@ -330,6 +330,14 @@ impl Session {
         input: &Value,
         task_label: Option<&str>,
     ) -> Result<Plan, engine::Error> {
+        // The trigger validates the input against the action's schema: so does the preview.
+        if let Some(actions) = &self.actions {
+            actions
+                .validate_any(action, input)
+                .map_err(|e| engine::Error::BadRequest {
+                    message: e.to_string(),
+                })?;
+        }
         callbacks::plan(
             &self.graph,
             &self.existing,

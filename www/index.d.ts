@@ -313,6 +313,8 @@ export interface OfferedAction {
   cbName: string;
   /** `null` when `previewAction` can preview it; else why it has no preview. */
   preview: string | null;
+  /** The action's input schema from actions.json (`null` when it takes no input). */
+  schema: Record<string, unknown> | null;
 }
 
 /** One `create_tasks` call of an action. */

@@ -218,6 +218,22 @@ impl ActionsJson {
             })
     }
 
+    /// Validates `input` against the entries named `name`, before the task they will apply to
+    /// is known: accepted when one of them accepts it, else the first one's problems (none
+    /// named so: nothing to check).
+    pub fn validate_any(&self, name: &str, input: &Value) -> Result<(), ActionError> {
+        let mut first = None;
+        for action in self.actions.iter().filter(|a| a.name == name) {
+            match action.validate(input) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+
     /// Validates `input` and renders the trigger request. `task` and `own_task_id` are only
     /// used by legacy `task` actions (the selected task's definition and a fresh slugid).
     pub fn render(

@@ -28,6 +28,9 @@ pub struct ActionState {
     pub times: u32,
     pub downstream: bool,
     pub force: bool,
+    /// The input as JSON text, for actions without a form of their own (backfill-task, …),
+    /// prefilled with the schema's defaults as Treeherder's custom action dialog does.
+    pub custom: Option<String>,
     pub preview: Option<Rc<ActionPreview>>,
     pub previewing: bool,
     pub error: Option<String>,
@@ -45,6 +48,7 @@ impl ActionState {
             times: 1,
             downstream: false,
             force: false,
+            custom: custom_input(offered),
             preview: None,
             previewing: false,
             error: None,
@@ -62,7 +66,14 @@ impl ActionState {
     }
 
     /// The action's input, as its schema in actions.json takes it.
-    pub fn input(&self) -> serde_json::Value {
+    pub fn input(&self) -> Result<serde_json::Value, String> {
+        if let Some(text) = &self.custom {
+            return match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) if v.is_object() => Ok(v),
+                Ok(_) => Err("The input must be a JSON object.".into()),
+                Err(e) => Err(format!("The input is not JSON: {e}")),
+            };
+        }
         let mut input = serde_json::Map::new();
         match self.name.as_str() {
             "retrigger-multiple" => {
@@ -88,17 +99,37 @@ impl ActionState {
                 input.insert("force".into(), true.into());
             }
         }
-        serde_json::Value::Object(input)
+        Ok(serde_json::Value::Object(input))
     }
 
     /// The request for `previewAction` and `triggerAction`.
-    pub fn request(&self) -> serde_json::Value {
-        let mut request = serde_json::json!({"action": self.name, "input": self.input()});
+    pub fn request(&self) -> Result<serde_json::Value, String> {
+        let mut request = serde_json::json!({"action": self.name, "input": self.input()?});
         if let Some(label) = &self.task_label {
             request["taskLabel"] = label.clone().into();
         }
-        request
+        Ok(request)
     }
+}
+
+/// The JSON input box of an action without a form here: its schema's defaults (`None` for
+/// the actions with a form, and for those whose schema takes no input).
+fn custom_input(offered: &Offered) -> Option<String> {
+    if matches!(
+        offered.name.as_str(),
+        "retrigger" | "retrigger-multiple" | "add-new-jobs"
+    ) {
+        return None;
+    }
+    let properties = offered.schema.as_ref()?.get("properties")?.as_object()?;
+    if properties.is_empty() {
+        return None;
+    }
+    let defaults: serde_json::Map<String, serde_json::Value> = properties
+        .iter()
+        .filter_map(|(k, p)| p.get("default").map(|d| (k.clone(), d.clone())))
+        .collect();
+    serde_json::to_string_pretty(&defaults).ok()
 }
 
 /// An input of the action dialog changed.
@@ -107,6 +138,8 @@ pub enum ActionField {
     Times(u32),
     Downstream(bool),
     Force(bool),
+    /// The JSON input box.
+    Custom(String),
 }
 
 #[derive(Properties, PartialEq)]
@@ -254,6 +287,13 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
                         if state.cb_name == "retrigger-disabled" {
                             <label><input id="action-force" type="checkbox" checked={state.force} onchange={on_force} />{" force (this task should normally be rerun, not retriggered)"}</label>
                         }
+                    </div>
+                }
+                if let Some(text) = &state.custom {
+                    <div class="action-inputs">
+                        <label for="action-input">{"input (JSON; checked against the action's schema before it is sent)"}</label>
+                        <textarea id="action-input" rows="6" cols="70" value={text.clone()}
+                            onchange={props.on_field.reform(|e: Event| ActionField::Custom(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
                     </div>
                 }
                 { action_preview(state) }

@@ -278,8 +278,16 @@ impl App {
         let (Some(a), Some(engine)) = (&mut self.action, &self.engine) else {
             return;
         };
+        let mut request = match a.request() {
+            Ok(r) => r,
+            Err(e) => {
+                a.preview = None;
+                a.previewing = false;
+                a.error = Some(e);
+                return;
+            }
+        };
         a.previewing = true;
-        let mut request = a.request();
         request["definitions"] = json!(false);
         engine.call(
             "previewAction",
@@ -914,6 +922,7 @@ impl Component for App {
                         ActionField::Times(t) => a.times = t.clamp(1, 100),
                         ActionField::Downstream(d) => a.downstream = d,
                         ActionField::Force(f) => a.force = f,
+                        ActionField::Custom(text) => a.custom = Some(text),
                     }
                 }
                 self.request_action_preview(ctx);
@@ -954,11 +963,18 @@ impl Component for App {
                         return true;
                     }
                 };
+                let request = match a.request() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        a.error = Some(e);
+                        return true;
+                    }
+                };
                 a.sending = true;
                 if let Some(engine) = &self.engine {
                     engine.call(
                         "triggerAction",
-                        &json!({"request": a.request(), "credentials": credentials}),
+                        &json!({"request": request, "credentials": credentials}),
                         None,
                         ctx.link().callback(Msg::ActionTriggered),
                     );

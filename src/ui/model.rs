@@ -128,6 +128,9 @@ pub struct Offered {
     pub cb_name: String,
     /// `None` when previewable, else why not.
     pub preview: Option<String>,
+    /// The action's input schema in actions.json.
+    #[serde(default)]
+    pub schema: Option<serde_json::Value>,
 }
 
 /// One `create_tasks` call of an action preview (without definitions).

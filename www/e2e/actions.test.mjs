@@ -33,7 +33,11 @@ after(async () => {
 
 /** The CLI's `preview --action` on the stand-in's NSS push. */
 function cliAction(args) {
-  const all = ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", ...args];
+  return cliActionOn(NSS, args);
+}
+
+function cliActionOn(decision, args) {
+  const all = ["preview", "--root-url", standin.url, "--decision-task-id", decision, "--json", ...args];
   return JSON.parse(execFileSync(CLI, all, { encoding: "utf8", maxBuffer: 1 << 28 }));
 }
 
@@ -180,6 +184,48 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   await page.locator('#action-dialog[data-action="retrigger-multiple"]').waitFor({ timeout: 30000 });
   assert.equal(await page.locator("#action-tasks li").count(), n);
   await dialogCounts(page);
+  const quiet = standin.calls().length;
+  await page.click("#cancel-action");
+  assert.equal(standin.calls().length, quiet);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("gecko's backfill-task from the push's Actions menu: its JSON input, previewed like the CLI", async () => {
+  const GECKO = "GeckoSyntheticDecision";
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${standin.url}/?decisionTaskId=${GECKO}`);
+  await page.locator("#push-actions").waitFor({ timeout: 120000 });
+  await page.click("#push-actions");
+  // gecko's own task-group actions are offered; backfill (other pushes) is named, not previewed.
+  for (const name of ["backfill-task", "add-all-browsertime", "run-missing-tests"]) {
+    await page.locator(`#group-actions .action-btn[data-action="${name}"]`).waitFor({ timeout: 30000 });
+  }
+  await page.click('#group-actions .action-btn[data-action="backfill-task"]');
+  await page.locator('#action-dialog[data-action="backfill-task"]').waitFor();
+  // The defaults name no label: the callback's own error, before any trigger.
+  await page.waitForFunction(() => /input.label/.test(document.querySelector("#action-error")?.textContent || ""), null, { timeout: 30000 });
+  // Prefilled with the schema's defaults, as Treeherder's custom action dialog does.
+  const prefilled = JSON.parse(await page.locator("#action-input").inputValue());
+  assert.deepEqual(prefilled, { retrigger: true, test_manifests: [], times: 1 });
+  // Not JSON: said so, nothing previewed.
+  await page.fill("#action-input", "{label: nope");
+  await page.locator("#action-input").dispatchEvent("change");
+  await page.waitForFunction(() => /not JSON/.test(document.querySelector("#action-error")?.textContent || ""), null, { timeout: 30000 });
+  // Refused by the schema (times is at most 10): said before any trigger.
+  await page.fill("#action-input", JSON.stringify({ label: "x", times: 11 }));
+  await page.locator("#action-input").dispatchEvent("change");
+  await page.waitForFunction(() => /does not match its schema/.test(document.querySelector("#action-error")?.textContent || ""), null, { timeout: 30000 });
+  const input = { label: "test-linux64/opt-mochitest-plain-3", revision: "0123456789abcdef", times: 2, retrigger: true,
+                  test_manifests: ["dom/base/test/mochitest.toml"] };
+  await page.fill("#action-input", JSON.stringify(input));
+  await page.locator("#action-input").dispatchEvent("change");
+  const expected = counts(cliActionOn(GECKO, ["--action", "backfill-task", "--input", JSON.stringify(input)]));
+  assert.deepEqual(await dialogCounts(page), expected);
+  assert.equal(await page.locator('.action-call[data-suffix="0"]').count(), 1);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "12-backfill-task.png") });
   const quiet = standin.calls().length;
   await page.click("#cancel-action");
   assert.equal(standin.calls().length, quiet);
