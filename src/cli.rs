@@ -841,6 +841,12 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
         std::time::Duration::from_secs(3600),
     ))
     .map_err(|e| e.to_string())?;
+    print_comparison(&action_task_id, &comparison);
+    Ok(())
+}
+
+/// What `--follow` found.
+fn print_comparison(action_task_id: &str, comparison: &crate::taskcluster::trigger::Comparison) {
     if comparison.differences.is_empty() {
         println!("preview matched: action task {action_task_id} ({}) created and reused exactly what was previewed", comparison.state);
     } else {
@@ -852,7 +858,6 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
             println!("  - {d}");
         }
     }
-    Ok(())
 }
 
 /// `trigger --action NAME`: previews the action, then renders the decision's action of that
@@ -910,8 +915,32 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let request = trigger::request(root_url, &rendered);
     let sent = send_or_print(args, &transport, request, &action.name)?;
-    if let (Some(action_task_id), true) = (sent, args.follow) {
-        println!("--follow compares add-new-jobs only: follow {action_task_id} in Taskcluster");
+    let (Some(action_task_id), true) = (sent, args.follow) else {
+        return Ok(());
+    };
+    let merged = trigger::merged_calls(preview.calls.iter().map(|c| &c.iteration));
+    let comparison = pollster::block_on(trigger::follow(
+        &transport,
+        root_url,
+        &action_task_id,
+        &merged,
+        std::time::Duration::from_secs(args.poll_seconds),
+        std::time::Duration::from_secs(3600),
+    ))
+    .map_err(|e| e.to_string())?;
+    print_comparison(&action_task_id, &comparison);
+    if !preview.reruns.is_empty() {
+        println!(
+            "  ({} rerun(s) are not in label-to-taskid.json: check those tasks' runs)",
+            preview.reruns.len()
+        );
+    }
+    if preview
+        .calls
+        .iter()
+        .any(|c| !c.iteration.duplicates.is_empty())
+    {
+        println!("  (copies made for task_duplicates are not in label-to-taskid.json and are not compared)");
     }
     Ok(())
 }

@@ -485,6 +485,79 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
     assert!(text.contains("docker-image-fetch: previewed as reusing FetchImgPriorAction01 (existing-tasks), but the action used RebuiltByTheAction001"), "{text}");
 }
 
+/// `trigger --action … --follow`: the action's calls leave one `label-to-taskid.json`
+/// (upstream's `combine_task_graph_files`, a later call's entry winning); it is compared with
+/// every call's preview.
+#[test]
+fn an_action_trigger_follows_every_call() {
+    let standin = start_logged("follow-action", &[]);
+    put(
+        &standin.dir,
+        "next-action-task-id",
+        b"ActionTaskFromHook0002",
+    );
+    put(
+        &standin.dir,
+        "tasks/ActionTaskFromHook0002/status.json",
+        br#"{"state": "completed", "runs": [{"runId": 0, "state": "completed"}]}"#,
+    );
+    // The task retriggered, as the queue answers it (its tags pick the action's variant).
+    put(
+        &standin.dir,
+        "tasks/Tunitpy311000000000000/task.json",
+        br#"{"metadata": {"name": "test-unit-py311"}, "tags": {"retrigger": "true"}}"#,
+    );
+    let input = r#"{"times": 2, "downstream": true}"#;
+    let action = ["--action", "retrigger", "--input", input];
+    // What the action task will write: the calls' maps, merged in order.
+    let preview = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+        .args(["preview", "--root-url", &standin.url])
+        .args(["--decision-task-id", "DecisionTaskTg00000001", "--json"])
+        .args(["--label", "test-unit-py311"])
+        .args(action)
+        .output()
+        .unwrap();
+    assert_success(&preview);
+    let preview: Value = serde_json::from_slice(&preview.stdout).unwrap();
+    let calls = preview["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "times 2: two create_tasks calls");
+    let mut actual = serde_json::Map::new();
+    for call in calls {
+        for (label, id) in call["labelToTaskId"].as_object().unwrap() {
+            actual.insert(label.clone(), id.clone());
+        }
+    }
+    put(
+        &standin.dir,
+        "tasks/ActionTaskFromHook0002/artifacts/public/label-to-taskid.json",
+        Value::Object(actual.clone()).to_string().as_bytes(),
+    );
+    let mut extra = action.to_vec();
+    extra.extend(["--yes", "--follow"]);
+    let out = trigger(&standin, &["test-unit-py311"], &extra, true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_success(&out);
+    assert!(
+        text.contains("preview matched: action task ActionTaskFromHook0002 (completed)"),
+        "{text}"
+    );
+    assert_eq!(trigger_lines(&standin), 1, "exactly one trigger call");
+
+    // Reality differs: the retriggered task is missing from the action's map.
+    actual.remove("test-unit-py311");
+    put(
+        &standin.dir,
+        "tasks/ActionTaskFromHook0002/artifacts/public/label-to-taskid.json",
+        Value::Object(actual).to_string().as_bytes(),
+    );
+    let out = trigger(&standin, &["test-unit-py311"], &extra, true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("test-unit-py311: previewed as created, but the action did not schedule it"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_failed_trigger_is_not_retried_and_credentials_are_required() {
     let standin = start_logged("fail", &["--fail-matching", "/trigger"]);

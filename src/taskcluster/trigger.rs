@@ -167,6 +167,36 @@ pub fn compare(
     differences
 }
 
+/// The `label-to-taskid.json` an action of several `create_tasks` calls leaves: upstream's
+/// `combine_task_graph_files` merges the calls' maps in order (a later call's entry wins), so a
+/// label is created if its last call creates it, else reused. Only `created` and `reused` are
+/// filled: what [`compare`] reads.
+pub fn merged_calls<'a>(calls: impl IntoIterator<Item = &'a Iteration>) -> Iteration {
+    let mut created = std::collections::BTreeMap::new();
+    let mut reused = std::collections::BTreeMap::new();
+    for it in calls {
+        for (label, id) in &it.created {
+            reused.remove(label);
+            created.insert(label.clone(), id.clone());
+        }
+        for (label, reuse) in &it.reused {
+            created.remove(label);
+            reused.insert(label.clone(), reuse.clone());
+        }
+    }
+    Iteration {
+        created,
+        reused,
+        removed: Default::default(),
+        tasks: Default::default(),
+        reasons: Default::default(),
+        why: Default::default(),
+        duplicates: Default::default(),
+        label_to_taskid: Default::default(),
+        task_graph: None,
+    }
+}
+
 /// Polls the action task until it is resolved (or `max_wait` passes), then compares its
 /// `label-to-taskid.json` with the preview.
 pub async fn follow<T: Transport>(
