@@ -737,7 +737,7 @@ pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
 /// The version of the sample layout (bumped when what `write_samples` writes changes).
 const SAMPLE_LAYOUT: &str =
-    "4: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags in group.json, gecko history, raptor attributes";
+    "5: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags in group.json, gecko history, raptor attributes, gecko target-tasks.json";
 /// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
 pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
 pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";
@@ -758,6 +758,8 @@ pub struct PushFiles<'a> {
     pub earlier_runs: &'a [EarlierRun],
     /// More index entries (path → taskId), e.g. where gecko looks the decision up.
     pub index_entries: &'a [(String, String)],
+    /// The decision's `target-tasks.json`, if it has one to serve.
+    pub target_tasks: Option<&'a [String]>,
 }
 
 /// An action or cron task that already ran on a sample push.
@@ -830,6 +832,12 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
             v.as_str().map_or_else(|| v.to_string(), str::to_string)
         })
     };
+    if let Some(targets) = push.target_tasks {
+        write(
+            &format!("{artifacts}/target-tasks.json"),
+            &serde_json::to_vec(targets)?,
+        )?;
+    }
     let actions = sample_actions(id, &trust_domain, &level, &p);
     write(
         &format!("{artifacts}/actions.json"),
@@ -1062,6 +1070,7 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             group: true,
             earlier_runs: &[],
             index_entries: &[],
+            target_tasks: None,
         },
     )?;
     let parameters: Value = serde_yaml::from_slice(include_bytes!(
@@ -1085,6 +1094,7 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             group: true,
             earlier_runs: &[],
             index_entries: &[],
+            target_tasks: None,
         },
     )?;
     let generated = crate::synth::generate(&crate::synth::Config {
@@ -1111,6 +1121,7 @@ pub fn write_samples(dir: &Path) -> std::io::Result<()> {
             group: true,
             earlier_runs: &earlier_runs,
             index_entries: &index_entries,
+            target_tasks: Some(&generated.target_tasks),
         },
     )?;
     std::fs::write(dir.join("sample-layout"), SAMPLE_LAYOUT)

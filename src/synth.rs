@@ -36,6 +36,10 @@ pub struct Push {
     pub requests: BTreeMap<String, Vec<String>>,
     /// `{"index": {...}, "statuses": {...}}`.
     pub index: Value,
+    /// The decision's `target-tasks.json`: what it targeted before optimization (the opt
+    /// and shippable builds, signing and tests); the few of them not in `label_to_taskid` were
+    /// optimized away, which gecko's run-missing-tests adds.
+    pub target_tasks: Vec<String>,
 }
 
 struct Rng(u64);
@@ -358,11 +362,15 @@ pub fn generate(config: &Config) -> Push {
             l2t.insert(label.clone(), rng.task_id());
         }
     }
+    let mut target_tasks = Vec::new();
     for (label, _) in g.iter() {
         let ran = (label.starts_with("build-")
             || label.starts_with("signing-")
             || label.starts_with("test-"))
             && !label.contains("/debug");
+        if ran {
+            target_tasks.push(label.clone());
+        }
         if ran && rng.below(25) != 0 {
             l2t.insert(label.clone(), rng.task_id());
         }
@@ -451,6 +459,7 @@ pub fn generate(config: &Config) -> Push {
         label_to_taskid: l2t,
         parameters_yaml,
         requests,
+        target_tasks,
         index: json!({"index": index, "statuses": statuses}),
     }
 }

@@ -2,7 +2,7 @@
 //! instead, for the callbacks that create tasks. One module per upstream file, named like it:
 //! taskcluster-taskgraph 24.5.1's `taskgraph/actions/` ([`add_new_jobs`], [`retrigger`],
 //! [`rebuild_cached_tasks`]) and, for the gecko flavour, gecko_taskgraph's
-//! (`retrigger.py` @ `2e26d251`, `run_missing_tests.py` @ `d8fac3b8`, `backfill.py` @
+//! (`retrigger.py` @ `2e26d251`, `run_missing_tests.py` as in foxhound @ `8770be41`, `backfill.py` @
 //! `016c8bc2`; revisions in ARCHITECTURE.md).
 //!
 //! A [`Plan`] is the list of calls (each with its suffix, its `to_run` and its modifier), the
@@ -201,7 +201,7 @@ pub fn plan(
         "retrigger-multiple" => retrigger::retrigger_multiple(graph, existing, input)?,
         "rebuild-cached-tasks" => rebuild_cached_tasks::rebuild_cached_tasks(graph),
         "run-missing-tests" if gecko => {
-            run_missing_tests::run_missing_tests(graph, target.target_tasks)?
+            run_missing_tests::run_missing_tests(graph, existing, target.target_tasks)?
         }
         "backfill-task" if gecko => backfill::backfill_task(graph, existing, input)?,
         "add-all-browsertime" if gecko => backfill::add_all_browsertime(graph, existing)?,
@@ -730,22 +730,28 @@ mod tests {
         assert_eq!(p.reruns[0].task_id, "TB");
     }
 
-    /// gecko's run-missing-tests (`run_missing_tests.py` @ d8fac3b8): the test-kind labels of
-    /// target-tasks.json, in one call with suffix `all`.
+    /// gecko's run-missing-tests (`run_missing_tests.py` @ foxhound 8770be41): the target
+    /// tasks of a test kind (`TEST_KINDS`) that no run created yet, in one call, no suffix.
     #[test]
-    fn gecko_run_missing_tests_takes_the_test_kind_target_tasks() {
+    fn gecko_run_missing_tests_takes_the_missing_test_kind_target_tasks() {
         let task = |label: &str, kind: &str| {
             json!({"label": label, "kind": kind, "attributes": {}, "dependencies": {},
                    "optimization": null, "soft_dependencies": [], "if_dependencies": [],
                    "task": {"deadline": {"relative-datestamp": "1 day"}}})
         };
         let g = FullTaskGraph::parse(
-            json!({"t1": task("t1", "test"), "b1": task("b1", "build"), "t2": task("t2", "test")})
-                .to_string()
-                .into_bytes(),
+            json!({"t1": task("t1", "test"), "b1": task("b1", "build"), "t2": task("t2", "test"),
+                   "m1": task("m1", "mochitest"), "w1": task("w1", "web-platform-tests"),
+                   "v1": task("v1", "visual-metrics-dep")})
+            .to_string()
+            .into_bytes(),
         )
         .unwrap();
-        let targets = vec!["t2".to_string(), "b1".to_string()];
+        let targets: Vec<String> = ["t2", "b1", "t1", "m1", "w1", "v1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let existing: LabelToTaskId = [("t1".to_string(), "T1".to_string())].into_iter().collect();
         let target = |tasks: Option<&'static [String]>| Target {
             action: "run-missing-tests",
             input: &Value::Null,
@@ -755,14 +761,17 @@ mod tests {
             all_task_ids: None,
         };
         let leaked: &'static [String] = Box::leak(targets.into_boxed_slice());
-        let p = plan(&g, &LabelToTaskId::default(), target(Some(leaked))).unwrap();
-        assert_eq!(calls(&p), [("all", vec!["t2"])]);
-        let missing = plan(&g, &LabelToTaskId::default(), target(None)).unwrap_err();
+        let p = plan(&g, &existing, target(Some(leaked))).unwrap();
+        assert_eq!(calls(&p), [("", vec!["m1", "t2", "w1"])]);
+        let missing = plan(&g, &existing, target(None)).unwrap_err();
         assert!(missing.to_string().contains("target-tasks.json"));
+        // A target label the graph lacks fails the action.
+        let bad: &'static [String] = Box::leak(vec!["nope".to_string()].into_boxed_slice());
+        assert!(plan(&g, &existing, target(Some(bad))).is_err());
         // taskgraph has no such action.
         let mut tg = target(Some(leaked));
         tg.flavour = Flavour::Taskgraph;
-        assert!(plan(&g, &LabelToTaskId::default(), tg).is_err());
+        assert!(plan(&g, &existing, tg).is_err());
     }
 
     /// gecko (retrigger.py @ 2e26d251, util.py @ 0c98d232): a label to rerun reruns every

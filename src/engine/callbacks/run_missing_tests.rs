@@ -1,13 +1,27 @@
-//! gecko's `run-missing-tests` (`gecko_taskgraph/actions/run_missing_tests.py` @ `d8fac3b8`).
+//! gecko's `run-missing-tests` (`gecko_taskgraph/actions/run_missing_tests.py` as in
+//! `SAP/project-foxhound` @ `8770be41`, with `TEST_KINDS` from `util/constants.py` @
+//! `9dcb850a`): the test tasks the decision targeted but optimized away.
 
 use super::{bad, sorted, Call, Calls};
 use crate::engine::error::Error;
 use crate::engine::model::FullTaskGraph;
+use crate::engine::parse::LabelToTaskId;
+
+/// gecko's `TEST_KINDS`: the kinds whose tasks are tests.
+pub const TEST_KINDS: &[&str] = &[
+    "browsertime",
+    "mochitest",
+    "reftest",
+    "test",
+    "web-platform-tests",
+];
 
 /// gecko's `run_missing_tests`: every label of the decision's `target-tasks.json` whose kind is
-/// `test`, in one call (suffix `all`), even those already scheduled.
+/// a test kind and that no run of the push created yet, in one call without suffix. A target
+/// label missing from the graph fails the action (upstream's `KeyError`).
 pub(super) fn run_missing_tests(
     graph: &FullTaskGraph,
+    existing: &LabelToTaskId,
     target_tasks: Option<&[String]>,
 ) -> Result<Calls, Error> {
     let target_tasks = target_tasks.ok_or_else(|| {
@@ -20,9 +34,9 @@ pub(super) fn run_missing_tests(
                 "target-tasks.json names {label:?}, which is not in the graph (the action fails)"
             ))
         })?;
-        if task.kind == "test" {
+        if TEST_KINDS.contains(&task.kind.as_str()) && !existing.contains_key(label) {
             to_run.push(label.clone());
         }
     }
-    Ok(Calls::of(vec![Call::plain("all".into(), sorted(to_run))]))
+    Ok(Calls::of(vec![Call::plain(String::new(), sorted(to_run))]))
 }
