@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients fuzz bench bench-e2e bench-js clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients fuzz bench bench-e2e bench-js bench-page clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -142,7 +142,7 @@ fuzz:
 
 bench: build
 	cargo bench --features synth
-	$(MAKE) bench-e2e bench-js
+	$(MAKE) bench-e2e bench-js bench-page
 
 # End to end on a generated 50k-task gecko-shaped push (~350 MB of JSON), ours then upstream's.
 bench-e2e: build setup-python
@@ -159,6 +159,11 @@ bench-e2e: build setup-python
 	/usr/bin/time -f "upstream taskgraph $(TASKGRAPH_VERSION): %e s, %M KB peak" $(PYTHON) tests/differential/upstream.py \
 	  --graph target/bench-data/g50k/full-task-graph.json.gz --existing target/bench-data/g50k/label-to-taskid.json \
 	  --labels target/bench-data/one.json >/dev/null
+
+# The page on the 50k sample in Chromium: first grid, first preview, longest main-thread task,
+# worker memory; loopback and 50 Mbit/s.
+bench-page: setup-browser page build standin
+	cd www && node bench/page-load.mjs
 
 # Load and per-click times through the JS API (1k/10k/50k), and the wasm boundary (JSON text
 # against serde-wasm-bindgen objects).

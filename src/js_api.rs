@@ -101,6 +101,13 @@ impl JsTransport {
             let _ = f.call1(&JsValue::NULL, &step.into());
         }
     }
+
+    /// A page of the grid's jobs before the graph is there (`{offset, total, jobs}` JSON).
+    fn jobs(&self, page: &str) {
+        if let Ok(f) = self.function("jobs") {
+            let _ = f.call1(&JsValue::NULL, &page.into());
+        }
+    }
 }
 
 fn describe(e: &JsValue) -> String {
@@ -634,10 +641,17 @@ impl Previewer {
             };
             let transport = JsTransport { host };
             let progress = |step: &str| transport.progress(step);
-            let session =
-                Session::load(&transport, &root_url, &decision_task_id, flavour, &progress)
-                    .await
-                    .map_err(js_err)?;
+            let jobs = |page: &str| transport.jobs(page);
+            let session = Session::load(
+                &transport,
+                &root_url,
+                &decision_task_id,
+                flavour,
+                &progress,
+                &jobs,
+            )
+            .await
+            .map_err(js_err)?;
             let summary = to_json(&session.summary())?;
             *cell.borrow_mut() = Some(session);
             *last.borrow_mut() = None;

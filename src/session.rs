@@ -142,17 +142,78 @@ impl Session {
     /// Loads the push of `decision_task_id` the way its action task will see it (see
     /// [`loader::load_push`]), plus its `actions.json` and task group. A push without
     /// `actions.json` or whose task group cannot be listed still loads, with a warning.
+    ///
+    /// The grid comes first: while the graph downloads, the decision's `runnable-jobs.json`
+    /// and the task group are fetched alongside, and `on_jobs` gets the jobs they make (see
+    /// [`early_jobs`]) in pages of `JOBS_PAGE`, as `{offset, total, jobs}` JSON text. A
+    /// decision without `runnable-jobs.json` skips that step: the grid then waits for the
+    /// graph.
     pub async fn load<T: Transport>(
         t: &T,
         root_url: &str,
         decision_task_id: &str,
         flavour: Option<Flavour>,
         progress: &dyn Fn(&str),
+        on_jobs: &dyn Fn(&str),
     ) -> Result<Session, SessionError> {
         let retry = RetryPolicy::default();
-        let push =
-            loader::load_push(t, root_url, decision_task_id, flavour, retry, progress).await?;
-        progress("actions.json and the task group");
+        let early = async {
+            let runnable_url = crate::taskcluster::latest_artifact_url(
+                root_url,
+                decision_task_id,
+                "public/runnable-jobs.json",
+            );
+            // Parsed as soon as it arrives, while the task group is still being listed.
+            let runnable = async {
+                let bytes = crate::taskcluster::client::fetch(
+                    t,
+                    &HttpRequest::get(runnable_url.clone()),
+                    retry,
+                )
+                .await
+                .ok()?;
+                runnable::jobs_from_runnable_json(&bytes, &runnable_url).ok()
+            };
+            let (jobs, group) = futures_util::future::join(
+                runnable,
+                loader::task_group(t, root_url, decision_task_id, retry),
+            )
+            .await;
+            if let (Some(jobs), Ok(tasks)) = (jobs, &group) {
+                let jobs = early_jobs(jobs, tasks);
+                #[derive(Serialize)]
+                struct Page<'a> {
+                    offset: usize,
+                    total: usize,
+                    jobs: &'a [GridJob],
+                }
+                for (i, page) in jobs.chunks(JOBS_PAGE).enumerate() {
+                    let page = Page {
+                        offset: i * JOBS_PAGE,
+                        total: jobs.len(),
+                        jobs: page,
+                    };
+                    if let Ok(text) = serde_json::to_string(&page) {
+                        on_jobs(&text);
+                    }
+                }
+            }
+            group
+        };
+        // The graph is parsed as soon as it is in, while the task group may still be listed.
+        let main = async {
+            let mut push =
+                loader::load_push(t, root_url, decision_task_id, flavour, retry, progress).await?;
+            progress("parsing full-task-graph.json");
+            let bytes = std::mem::take(&mut push.full_task_graph);
+            let graph = FullTaskGraph::parse(bytes).map_err(|e| {
+                SessionError::Engine(e, format!("full-task-graph.json of {decision_task_id}"))
+            })?;
+            Ok::<_, SessionError>((push, graph))
+        };
+        let (loaded, group) = futures_util::future::join(main, early).await;
+        let (push, graph) = loaded?;
+        progress("actions.json");
         let mut warnings = push.warnings;
         let actions =
             match trigger::load_actions(t, root_url, decision_task_id, push.run_id, retry).await {
@@ -166,7 +227,7 @@ impl Session {
                     None
                 }
             };
-        let group = match loader::task_group(t, root_url, decision_task_id, retry).await {
+        let group = match group {
             Ok(tasks) => tasks
                 .into_iter()
                 .map(|task| (task.label, (task.task_id, task.state)))
@@ -180,10 +241,6 @@ impl Session {
                 BTreeMap::new()
             }
         };
-        progress("parsing full-task-graph.json");
-        let graph = FullTaskGraph::parse(push.full_task_graph).map_err(|e| {
-            SessionError::Engine(e, format!("full-task-graph.json of {decision_task_id}"))
-        })?;
         let mut session = Session::from_parts(
             graph,
             Context {
@@ -509,6 +566,36 @@ pub fn treeherder_state(state: &str, kind: &str) -> String {
         _ => "unknown",
     }
     .to_string()
+}
+
+/// Jobs per `on_jobs` page while a push loads (each is parsed by the page in a short task).
+pub const JOBS_PAGE: usize = 4000;
+
+/// The grid before the graph is there: the jobs of `runnable-jobs.json`, each with the state
+/// and taskId of its task in the task group (its kind and tier from that task's definition),
+/// else runnable. The graph's grid ([`Session::jobs`]) replaces it: it knows every kind and
+/// tier, and tasks reused from other groups (shown runnable here).
+pub fn early_jobs(jobs: Vec<runnable::TreeherderJob>, group: &[loader::GroupTask]) -> Vec<GridJob> {
+    let by_label: BTreeMap<&str, &loader::GroupTask> =
+        group.iter().map(|t| (t.label.as_str(), t)).collect();
+    jobs.into_iter()
+        .map(|mut job| match by_label.get(job.label.as_str()) {
+            Some(task) => {
+                job.kind = task.kind.clone();
+                job.tier = task.tier.unwrap_or(job.tier);
+                GridJob {
+                    state: treeherder_state(&task.state, &task.kind),
+                    task_id: Some(task.task_id.clone()),
+                    job,
+                }
+            }
+            None => GridJob {
+                job,
+                state: "runnable".into(),
+                task_id: None,
+            },
+        })
+        .collect()
 }
 
 /// Why a session operation failed.

@@ -43,6 +43,8 @@ pub struct Faults {
     pub fail_matching: Option<String>,
     /// Send every body at this many bytes per second (a real link, not loopback).
     pub rate: Option<u64>,
+    /// Only bodies whose URL contains this are sent at `rate` (e.g. a slow graph only).
+    pub rate_only: Option<String>,
     /// Artifacts whose name contains this send half their bytes, then stall (the connection
     /// stays open, nothing more arrives).
     pub stall: Option<String>,
@@ -160,6 +162,7 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
     };
     let host = header("Host").unwrap_or_default();
     let authorization = header("Authorization");
+    let gzip_ok = header("Accept-Encoding").is_some_and(|e| e.contains("gzip"));
     let content_type = header("Content-Type").unwrap_or_else(|| "application/json".into());
     if let Some(log) = &config.log {
         append_line(log, &format!("{method} {url}"));
@@ -183,7 +186,58 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
         )
     };
     let stall = url.starts_with("/storage/") && stalls(config, &url);
-    respond(request, reply, &config.faults, stall);
+    let throttle = throttled(config, &url);
+    // Taskcluster's API answers big JSON gzip-encoded to clients that accept it.
+    let reply = if gzip_ok && url.starts_with("/api/") {
+        gzip_json(reply)
+    } else {
+        reply
+    };
+    respond(request, reply, &config.faults, stall, throttle);
+}
+
+/// Whether the `rate` fault applies to the answer to `url`.
+fn throttled(config: &Config, url: &str) -> bool {
+    config
+        .faults
+        .rate_only
+        .as_ref()
+        .is_none_or(|m| crate::url::percent_decode(url, false).contains(m.as_str()))
+}
+
+/// `body` gzip-compressed, remembered by `key` and length (a sample's artifacts never change).
+fn gzip_once(key: &str, body: &[u8]) -> Option<Vec<u8>> {
+    type Cache = std::sync::Mutex<BTreeMap<(String, usize), std::sync::Arc<Vec<u8>>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let k = (key.to_string(), body.len());
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&k).cloned()) {
+        return Some(hit.to_vec());
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(body).ok()?;
+    let compressed = gz.finish().ok()?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(k, std::sync::Arc::new(compressed.clone()));
+    }
+    Some(compressed)
+}
+
+/// `reply` gzip-encoded, if it is JSON of more than a few kB and not encoded already.
+fn gzip_json(mut reply: Reply) -> Reply {
+    let encoded = reply.headers.iter().any(|(n, _)| *n == "Content-Encoding");
+    if encoded || reply.body.len() < 4096 || !reply.content_type.starts_with("application/json") {
+        return reply;
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    if gz.write_all(&reply.body).is_err() {
+        return reply;
+    }
+    if let Ok(body) = gz.finish() {
+        reply.body = body;
+        reply.headers.push(("Content-Encoding", "gzip".into()));
+    }
+    reply
 }
 
 /// Whether the artifact at `url` is one the `stall` fault applies to.
@@ -230,12 +284,18 @@ impl std::io::Read for Throttled {
 /// Sends `reply` with a Content-Length (as Taskcluster's artifact storage sends), never
 /// chunked, so the page's download progress shows bytes of the total; every answer allows
 /// any origin, as Taskcluster's do.
-fn respond(request: tiny_http::Request, reply: Reply, faults: &Faults, stall: bool) {
+fn respond(
+    request: tiny_http::Request,
+    reply: Reply,
+    faults: &Faults,
+    stall: bool,
+    throttle: bool,
+) {
     let length = reply.body.len();
     let body = Throttled {
         stall_at: (stall && reply.status == 200).then_some(length as u64 / 2),
         data: std::io::Cursor::new(reply.body),
-        rate: faults.rate,
+        rate: faults.rate.filter(|_| throttle),
         started: std::time::Instant::now(),
     };
     let mut response = tiny_http::Response::new(
@@ -273,7 +333,8 @@ pub fn serve_storage(server: &tiny_http::Server, config: &Config) {
                 }
                 let reply = storage_reply(config, request.method().as_str(), request.url(), true);
                 let stall = stalls(config, request.url());
-                respond(request, reply, &config.faults, stall);
+                let throttle = throttled(config, request.url());
+                respond(request, reply, &config.faults, stall, throttle);
             });
         }
     });
@@ -311,13 +372,10 @@ fn storage_reply(config: &Config, method: &str, url: &str, gzip: bool) -> Reply 
     }
     if gzip && (name.ends_with(".json") || name.ends_with(".yml")) {
         if !reply.body.starts_with(&[0x1f, 0x8b]) {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            if gz.write_all(&reply.body).is_err() {
-                return error(500, "cannot compress");
-            }
-            match gz.finish() {
-                Ok(body) => reply.body = body,
-                Err(_) => return error(500, "cannot compress"),
+            // Storage keeps objects compressed: each is compressed once.
+            match gzip_once(&format!("{task_id}/{name}"), &reply.body) {
+                Some(body) => reply.body = body,
+                None => return error(500, "cannot compress"),
             }
         }
         reply.headers.push(("Content-Encoding", "gzip".into()));
@@ -420,6 +478,30 @@ fn paged(mut reply: Value, items: &[Value], token: usize, page: usize) -> Reply 
         reply["continuationToken"] = json!((token + page).to_string());
     }
     json_reply(200, &reply)
+}
+
+/// The parsed `group.json` at `path`, kept while the file is unchanged.
+fn group_listing(path: &Path) -> std::sync::Arc<Vec<Value>> {
+    type Cache = std::sync::Mutex<
+        BTreeMap<PathBuf, (Option<std::time::SystemTime>, std::sync::Arc<Vec<Value>>)>,
+    >;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((when, tasks)) = cache.lock().ok().and_then(|c| c.get(path).cloned()) {
+        if when == modified {
+            return tasks;
+        }
+    }
+    let tasks: std::sync::Arc<Vec<Value>> = std::sync::Arc::new(
+        read_json(path)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
+    );
+    if let Ok(mut c) = cache.lock() {
+        c.insert(path.to_path_buf(), (modified, tasks.clone()));
+    }
+    tasks
 }
 
 fn index_entry(path: &str, task_id: &str, expires: &str) -> Value {
@@ -535,11 +617,9 @@ fn route(
                 .join("group.json")
                 .is_file() =>
         {
-            // A sample push's existing jobs, listed 5,000 per page.
-            let tasks: Vec<Value> =
-                read_json(&config.dir.join("tasks").join(group).join("group.json"))
-                    .and_then(|v| serde_json::from_value(v).ok())
-                    .unwrap_or_default();
+            // A sample push's existing jobs, listed 5,000 per page (parsed once, as a queue
+            // answers from its database rather than by reading the whole group again).
+            let tasks = group_listing(&config.dir.join("tasks").join(group).join("group.json"));
             paged(json!({"taskGroupId": group}), &tasks, token, 5000)
         }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
@@ -737,7 +817,7 @@ pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
 /// The version of the sample layout (bumped when what `write_samples` writes changes).
 const SAMPLE_LAYOUT: &str =
-    "5: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags in group.json, gecko history, raptor attributes, gecko target-tasks.json";
+    "6: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags and treeherder in group.json, gecko history, raptor attributes, gecko target-tasks.json";
 /// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
 pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
 pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";
@@ -893,17 +973,25 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
         for run in push.earlier_runs {
             map.extend(run.label_to_taskid.clone());
         }
-        // Each task's real tags (actions.json picks actions by them), from its definition.
+        // Each task's real tags (actions.json picks actions by them) and Treeherder metadata,
+        // from its definition.
         let group: Vec<Value> = map
             .iter()
             .map(|(label, task_id)| {
-                let tags = graph
-                    .task_definition(label)
-                    .ok()
+                let definition = graph.task_definition(label).ok();
+                let tags = definition
+                    .as_ref()
                     .and_then(|d| d.get("tags").cloned())
                     .unwrap_or_else(|| json!({"label": label}));
-                json!({"task": {"taskGroupId": id, "tags": tags, "metadata": {"name": label}},
-                       "status": {"taskId": task_id, "state": sample_state(label)}})
+                let mut task =
+                    json!({"taskGroupId": id, "tags": tags, "metadata": {"name": label}});
+                if let Some(th) = definition
+                    .as_ref()
+                    .and_then(|d| d.pointer("/extra/treeherder"))
+                {
+                    task["extra"] = json!({"treeherder": th});
+                }
+                json!({"task": task, "status": {"taskId": task_id, "state": sample_state(label)}})
             })
             .collect();
         write(

@@ -43,6 +43,9 @@ struct Args {
     /// Send every body at this many bytes per second (e.g. 6250000 for 50 Mbit/s).
     #[arg(long, value_name = "BYTES_PER_S")]
     rate: Option<u64>,
+    /// Apply --rate only to answers whose URL contains this (e.g. full-task-graph).
+    #[arg(long, requires = "rate")]
+    rate_only: Option<String>,
     /// Artifacts whose name contains this send half their bytes, then stall.
     #[arg(long)]
     stall: Option<String>,
@@ -131,6 +134,7 @@ fn main() -> ExitCode {
             expire: args.expire,
             fail_matching: args.fail_matching,
             rate: args.rate,
+            rate_only: args.rate_only,
             stall: args.stall,
         },
     };

@@ -119,6 +119,52 @@ pub fn treeherder_jobs(graph: &FullTaskGraph) -> Vec<TreeherderJob> {
     jobs
 }
 
+/// The grid's jobs from a decision's `runnable-jobs.json` alone, before its graph is there:
+/// the same records as [`treeherder_jobs`] with what the file lacks left out (kind empty, tier
+/// 1). `what` names the file in errors.
+pub fn jobs_from_runnable_json(bytes: &[u8], what: &str) -> Result<Vec<TreeherderJob>, String> {
+    /// One entry, read without building a tree of values (50,000 of them on a Firefox push).
+    #[derive(serde::Deserialize)]
+    struct Entry<'a> {
+        #[serde(borrow, default)]
+        symbol: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default, rename = "groupSymbol")]
+        group_symbol: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default, rename = "groupName")]
+        group_name: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        platform: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        collection: Option<BTreeMap<std::borrow::Cow<'a, str>, Value>>,
+        #[serde(default)]
+        tier: Option<u64>,
+    }
+    let map: BTreeMap<String, Entry<'_>> =
+        serde_json::from_slice(bytes).map_err(|e| format!("{what}: not a map of jobs: {e}"))?;
+    let text =
+        |v: Option<std::borrow::Cow<'_, str>>| v.filter(|s| !s.is_empty()).map(|s| s.into_owned());
+    Ok(map
+        .into_iter()
+        .map(|(label, e)| TreeherderJob {
+            kind: String::new(),
+            symbol: text(e.symbol).unwrap_or_else(|| "?".into()),
+            group_symbol: text(e.group_symbol).filter(|g| g != "?"),
+            group_name: text(e.group_name),
+            platform: text(e.platform).unwrap_or_default(),
+            option: e
+                .collection
+                .and_then(|c| {
+                    c.into_iter()
+                        .find(|(_, v)| v.as_bool() == Some(true))
+                        .map(|(k, _)| k.into_owned())
+                })
+                .unwrap_or_default(),
+            tier: e.tier.unwrap_or(1),
+            label,
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +207,43 @@ mod tests {
             assert!(!full.is_empty());
             assert_eq!(fast, full);
         }
+    }
+
+    /// The jobs read back from `runnable-jobs.json` are the graph's, but for what the file
+    /// does not carry (kind, tier).
+    #[test]
+    fn runnable_json_gives_the_graphs_jobs_without_kind_and_tier() {
+        let gz = include_bytes!("../../tests/data/real/nss/full-task-graph.json.gz");
+        let graph = FullTaskGraph::parse(gz.to_vec()).unwrap();
+        let file = serde_json::to_vec(&runnable_jobs(&graph)).unwrap();
+        let early = jobs_from_runnable_json(&file, "runnable-jobs.json").unwrap();
+        let full = treeherder_jobs(&graph);
+        assert_eq!(early.len(), full.len());
+        for (e, f) in early.iter().zip(&full) {
+            assert_eq!(
+                (
+                    &e.label,
+                    &e.symbol,
+                    &e.group_symbol,
+                    &e.group_name,
+                    &e.platform,
+                    &e.option
+                ),
+                (
+                    &f.label,
+                    &f.symbol,
+                    &f.group_symbol,
+                    &f.group_name,
+                    &f.platform,
+                    &f.option
+                )
+            );
+            assert_eq!((e.kind.as_str(), e.tier), ("", 1));
+        }
+        let err = jobs_from_runnable_json(b"[1]", "runnable-jobs.json").unwrap_err();
+        assert!(
+            err.starts_with("runnable-jobs.json: not a map of jobs"),
+            "{err}"
+        );
     }
 }

@@ -383,6 +383,10 @@ pub struct GroupTask {
     /// `tags.label` or `metadata.name`.
     pub label: String,
     pub state: String,
+    /// `tags.kind` (empty if none).
+    pub kind: String,
+    /// `extra.treeherder.tier`.
+    pub tier: Option<u64>,
 }
 
 /// The decision's task group (`queue.listTaskGroup`, following continuation tokens): the
@@ -423,10 +427,20 @@ pub async fn task_group<T: Transport>(
                 .and_then(Value::as_str)
                 .unwrap_or("unscheduled")
                 .to_string();
+            let kind = task
+                .and_then(|t| t.pointer("/tags/kind"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let tier = task
+                .and_then(|t| t.pointer("/extra/treeherder/tier"))
+                .and_then(Value::as_u64);
             tasks.push(GroupTask {
                 task_id,
                 label,
                 state,
+                kind,
+                tier,
             });
         }
         token = continuation(&page);

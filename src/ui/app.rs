@@ -158,6 +158,13 @@ pub struct App {
     action_seq: u32,
     /// Existing jobs pinned (Ctrl/Cmd+click) to retrigger together.
     pinned: Rc<BTreeSet<String>>,
+    /// The grid on screen comes from `runnable-jobs.json` and the task group: the graph is
+    /// still on its way (picks are kept and previewed once it lands).
+    early_grid: bool,
+    /// Early pages received so far.
+    early_loading: Vec<Job>,
+    /// The graph's download, for "waiting for the task graph: 62%".
+    graph_progress: Option<Progress>,
 }
 
 const MISSING_CREDENTIALS: &str = "Enter your Taskcluster clientId and accessToken.";
@@ -243,6 +250,10 @@ impl App {
             self.preview_error = None;
             return;
         }
+        // The graph is not there yet: the preview follows when it lands (Loaded).
+        if self.phase != Phase::Ready && self.summary.is_none() {
+            return;
+        }
         let Some(engine) = &self.engine else { return };
         self.previewing = true;
         let args = json!({"labels": self.labels(), "times": self.url.times, "definitions": false, "withKinds": true});
@@ -314,6 +325,9 @@ impl App {
         self.summary = None;
         self.jobs = Rc::default();
         self.rows = Rc::default();
+        self.early_grid = false;
+        self.early_loading = Vec::new();
+        self.graph_progress = None;
         self.preview = None;
         self.graph = None;
         let Some(engine) = &self.engine else { return };
@@ -324,6 +338,52 @@ impl App {
             ctx.link().callback(Msg::Loaded),
         );
         self.sync_url();
+    }
+
+    /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
+    /// shown once complete, unless the graph's own grid is already there.
+    fn early_page(&mut self, text: &str) -> bool {
+        #[derive(serde::Deserialize)]
+        struct EarlyPage {
+            offset: usize,
+            total: usize,
+            jobs: Vec<Job>,
+        }
+        let Ok(mut page) = serde_json::from_str::<EarlyPage>(text) else {
+            return false;
+        };
+        if self.summary.is_some() || page.offset != self.early_loading.len() {
+            return false;
+        }
+        view::prepare(&mut page.jobs);
+        self.early_loading.extend(page.jobs);
+        if self.early_loading.len() < page.total {
+            return false;
+        }
+        let jobs = std::mem::take(&mut self.early_loading);
+        self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
+        self.jobs = Rc::new(jobs);
+        self.early_grid = true;
+        self.rebuild_rows();
+        true
+    }
+
+    /// What a pick waits for while the graph downloads: "the task graph: 62%".
+    fn waiting_for(&self) -> Option<String> {
+        if self.phase == Phase::Ready || self.summary.is_some() {
+            return None;
+        }
+        let p = self.graph_progress.as_ref();
+        Some(match p.and_then(|p| Some((p.loaded?, p.total?))) {
+            Some((loaded, total)) if total > 0.0 => {
+                format!(
+                    "the task graph: {:.0}%",
+                    (100.0 * loaded / total).min(100.0)
+                )
+            }
+            Some((loaded, _)) => format!("the task graph: {} so far", format_mb(loaded)),
+            None => "the task graph".to_string(),
+        })
     }
 
     /// Asks for the next page of the grid's jobs.
@@ -418,6 +478,9 @@ impl Component for App {
             action: None,
             action_seq: 0,
             pinned: Rc::default(),
+            early_grid: false,
+            early_loading: Vec::new(),
+            graph_progress: None,
         };
         app.load(ctx);
         app
@@ -432,9 +495,16 @@ impl Component for App {
                 self.load(ctx);
             }
             Msg::Progress(p) => {
-                if matches!(self.phase, Phase::Loading(_)) {
-                    self.phase = Phase::Loading(p);
+                if !matches!(self.phase, Phase::Loading(_)) {
+                    return false;
                 }
+                if let Some(text) = &p.jobs {
+                    return self.early_page(text);
+                }
+                if p.step.contains("full-task-graph") {
+                    self.graph_progress = Some(p.clone());
+                }
+                self.phase = Phase::Loading(p);
             }
             Msg::Loaded(Ok(text)) => match serde_json::from_str::<Summary>(&text) {
                 Ok(summary) => {
@@ -445,6 +515,11 @@ impl Component for App {
                     });
                     self.loading_jobs = Vec::new();
                     self.request_jobs(ctx);
+                    // Picks made on the early grid are previewed now, while the graph's own
+                    // grid replaces it.
+                    if self.early_grid && !self.selected.is_empty() {
+                        self.request_preview(ctx);
+                    }
                 }
                 Err(e) => {
                     self.phase = Phase::Failed;
@@ -464,6 +539,7 @@ impl Component for App {
                     self.loading_jobs.extend(page.jobs);
                     let total = page.total;
                     if self.loading_jobs.len() < total {
+                        // An early grid stays on screen meanwhile.
                         self.phase = Phase::Loading(Progress {
                             step: format!(
                                 "the job grid ({} of {total} jobs)",
@@ -490,6 +566,7 @@ impl Component for App {
                     }
                     self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
                     self.jobs = Rc::new(jobs);
+                    self.early_grid = false;
                     // Group in a task of its own.
                     let link = ctx.link().clone();
                     gloo_timers::callback::Timeout::new(0, move || {
@@ -509,7 +586,9 @@ impl Component for App {
                     self.search_hits = Rc::new(view::search(&self.jobs, &self.search_query));
                 }
                 self.phase = Phase::Ready;
-                self.request_preview(ctx);
+                if self.preview.is_none() && !self.previewing {
+                    self.request_preview(ctx);
+                }
             }
             Msg::ToggleRunnable => {
                 self.filter.runnable = !self.filter.runnable;
@@ -1040,6 +1119,9 @@ impl Component for App {
                             <progress id="load-progress"></progress>
                         }
                         <span class="loading-text">{text}</span>
+                        if self.early_grid {
+                            <span class="early-grid" id="early-grid">{" · jobs from runnable-jobs.json and the task group: pick now, the preview follows when the graph is in"}</span>
+                        }
                     </div>
                 }
             }
@@ -1121,7 +1203,7 @@ impl Component for App {
                 </div>
             }
         });
-        let grid = if self.phase == Phase::Ready {
+        let grid = if self.phase == Phase::Ready || self.early_grid {
             html! {
                 <Grid rows={self.rows.clone()} jobs={self.jobs.clone()} selected={self.selected.clone()}
                     expanded={self.expanded.clone()} expand_all={self.groups_expanded()}
@@ -1175,7 +1257,7 @@ impl Component for App {
                             root_url={self.url.root_url.clone().unwrap_or_default()}
                             decision_task_id={self.summary.as_ref().map(|s| s.decision_task_id.clone()).unwrap_or_default()}
                             on_times={link.callback(Msg::SetTimes)} on_focus={link.callback(Msg::Focus)}
-                            on_export={link.callback(Msg::Export)} />
+                            on_export={link.callback(Msg::Export)} waiting={self.waiting_for()} />
                         if let Some(graph) = &self.graph {
                             <GraphPanel graph={graph.clone()} focus={self.focus.clone()} on_focus={link.callback(Msg::Focus)}
                                 wide={self.graph_wide} on_wide={link.callback(Msg::GraphWide)} />

@@ -66,6 +66,7 @@ impl Engine {
                         step: get(&progress, "step").as_string().unwrap_or_default(),
                         loaded: get(&progress, "loaded").as_f64(),
                         total: get(&progress, "total").as_f64(),
+                        jobs: get(&progress, "jobs").as_string(),
                     };
                     let callback = table.borrow().get(&id).and_then(|p| p.on_progress.clone());
                     if let Some(callback) = callback {

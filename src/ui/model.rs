@@ -115,6 +115,9 @@ pub struct Progress {
     pub loaded: Option<f64>,
     #[serde(default)]
     pub total: Option<f64>,
+    /// A page of the grid's jobs sent while the graph downloads (`{offset, total, jobs}`).
+    #[serde(default)]
+    pub jobs: Option<String>,
 }
 
 /// An action offered for a task or the task group (`actionsFor`).

@@ -24,6 +24,9 @@ pub struct PreviewPanelProps {
     pub on_times: Callback<u32>,
     pub on_focus: Callback<String>,
     pub on_export: Callback<&'static str>,
+    /// While the graph downloads: what the preview waits for ("the task graph: 62%").
+    #[prop_or_default]
+    pub waiting: Option<String>,
 }
 
 /// Where a reused task comes from, in words.
@@ -67,6 +70,14 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                         <div class="labels">{error.labels.join(", ")}</div>
                     }
                 </div>
+            </div>
+        };
+    }
+    if let (Some(waiting), true) = (&props.waiting, props.selected > 0) {
+        return html! {
+            <div class="preview-panel" id="preview-panel">
+                <h2>{"Preview"}</h2>
+                <p class="waiting" id="preview-waiting">{format!("{} picked; waiting for {waiting}. The preview follows as soon as it is there.", props.selected)}</p>
             </div>
         };
     }

@@ -83,7 +83,7 @@ test("the sample push loads with a progress bar and renders a Treeherder-like gr
   const existing = page.locator('[data-label="build-linux64/debug"]');
   assert.equal(
     await existing.getAttribute("title"),
-    `build-linux64/debug - ${await existing.getAttribute("data-state")} (click for details and actions)`,
+    `build-linux64/debug - ${await existing.getAttribute("data-state")} (click for details and actions, Ctrl+click to pin)`,
   );
   assert.equal(await page.locator('.job-btn[data-state="runnable"]').count(), 0);
   await page.click("#add-new-jobs");

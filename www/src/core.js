@@ -24,19 +24,23 @@ import init, { Previewer } from "../pkg/engine.js";
 // Downloads at least this big report progress as they stream in.
 const PROGRESS_MIN_BYTES = 256 * 1024;
 
-/** Reads a response body, reporting `{ step, loaded, total }` at most every 100 ms. */
+/** Reads a response body, reporting `{ step, loaded, total }` at most every 100 ms: from the
+ * start for big bodies, and for small ones once they have taken 100 ms (a slow link). */
 async function readBody(response, url, onProgress) {
   // The total is unknown for chunked or re-encoded answers: report bytes so far only.
   const encoded = Boolean(response.headers.get("content-encoding"));
   const total = encoded ? 0 : Number(response.headers.get("content-length")) || 0;
-  if (!response.body || (total > 0 && total < PROGRESS_MIN_BYTES)) {
+  if (!response.body) {
     return new Uint8Array(await response.arrayBuffer());
   }
   const reader = response.body.getReader();
   let buffer = new Uint8Array(total || PROGRESS_MIN_BYTES);
   let loaded = 0;
-  let last = 0;
-  onProgress({ step: url, loaded, total });
+  const big = total === 0 || total >= PROGRESS_MIN_BYTES;
+  const started = Date.now();
+  let last = big ? 0 : started;
+  let reported = big;
+  if (big) onProgress({ step: url, loaded, total });
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -50,12 +54,13 @@ async function readBody(response, url, onProgress) {
     const now = Date.now();
     if (now - last > 100) {
       last = now;
+      reported = true;
       // Cross-origin answers hide Content-Encoding: a body that outgrows its Content-Length
       // was compressed on the wire, so its total is unknown.
       onProgress({ step: url, loaded, total: loaded > total ? 0 : total });
     }
   }
-  onProgress({ step: url, loaded, total: loaded });
+  if (reported) onProgress({ step: url, loaded, total: loaded });
   return loaded === buffer.length ? buffer : buffer.slice(0, loaded);
 }
 
@@ -68,6 +73,8 @@ function makeHost(onProgress) {
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     progress: (step) => onProgress({ step }),
+    // The grid before the graph (load): a page of jobs, `{offset, total, jobs}` JSON text.
+    jobs: (page) => onProgress({ step: "jobs", jobs: page }),
   };
 }
 
@@ -91,7 +98,7 @@ export function flatError(error) {
  * bytes or a compiled WebAssembly.Module (default: ../pkg/engine_bg.wasm next to this file).
  */
 export async function createCore(wasm) {
-  await init(wasm === undefined ? undefined : { module_or_path: wasm });
+  const wasmExports = await init(wasm === undefined ? undefined : { module_or_path: wasm });
   const previewer = new Previewer();
   const ops = {
     async load(args, onProgress) {
@@ -122,6 +129,8 @@ export async function createCore(wasm) {
       previewer.follow(args.actionTaskId, args.pollMs || 2000, args.maxWaitMs || 3600000, makeHost(onProgress)),
   };
   return {
+    /** The engine's WebAssembly memory in bytes (it only grows: this is its peak). */
+    memoryBytes: () => wasmExports.memory.buffer.byteLength,
     /** Runs one operation; rejects with a flat error. */
     async run(op, args, onProgress = () => {}) {
       const fn = ops[op];

@@ -96,22 +96,58 @@ export function createPreviewer(options = {}) {
     channel = workerChannel(worker);
   }
   const owned = !options.worker && !options.inline;
+  // The load in progress: its early grid (runnable-jobs.json and the task group, before the
+  // graph), resolved when complete, or with null when the load ends without one.
+  let loading = null;
   return {
     /**
      * Loads a push: from Taskcluster ({ rootUrl, decisionTaskId }) or from inputs you already
      * have ({ fullTaskGraph, labelToTaskid, parameters, ... }). Resolves to its summary.
+     * Order of events for a push from Taskcluster: `onProgress` reports each download; the
+     * grid's jobs come first, from the decision's runnable-jobs.json and the task group, to
+     * `onJobs(jobs)` (and to a `runnableJobs()` waiting meanwhile) while the graph still
+     * downloads; then the graph is parsed and `load` resolves. A decision without
+     * runnable-jobs.json calls no `onJobs`.
      */
-    async load(source, { onProgress } = {}) {
+    async load(source, { onProgress = () => {}, onJobs = () => {} } = {}) {
       const transfer = [];
       if (source && source.fullTaskGraph && !options.inline) {
         const graph = source.fullTaskGraph;
         if (graph instanceof ArrayBuffer) transfer.push(graph);
         else if (ArrayBuffer.isView(graph) && graph.byteOffset === 0 && graph.byteLength === graph.buffer.byteLength) transfer.push(graph.buffer);
       }
-      return parse(await channel.call("load", source, onProgress, transfer));
+      let settle;
+      const early = new Promise((resolve) => (settle = resolve));
+      const current = { early };
+      loading = current;
+      let pages = [];
+      const progress = (p) => {
+        if (p && typeof p.jobs === "string") {
+          const page = JSON.parse(p.jobs);
+          if (page.offset === 0) pages = [];
+          pages.push(...page.jobs);
+          if (pages.length >= page.total) {
+            settle(pages);
+            onJobs(pages);
+          }
+          return;
+        }
+        onProgress(p);
+      };
+      try {
+        return parse(await channel.call("load", source, progress, transfer));
+      } finally {
+        settle(null);
+        if (loading === current) loading = null;
+      }
     },
-    /** Every job of the push that reports to Treeherder, runnable or with its state. */
+    /** Every job of the push that reports to Treeherder, runnable or with its state. During a
+     * load, it resolves as soon as the early grid is there (see `load`). */
     async runnableJobs() {
+      if (loading) {
+        const early = await loading.early;
+        if (early) return early;
+      }
       return parse(await channel.call("jobs", {}));
     },
     /** The summary of the loaded push. */

@@ -12,6 +12,10 @@ const wasmUrl = new URL(self.location.href).searchParams.get("wasm") || undefine
 const core = createCore(wasmUrl);
 // A failed engine start is reported to every request (below), not as an unhandled rejection.
 core.catch(() => {});
+// For benchmarks (www/bench/page-load.mjs reads it through the browser's worker handle).
+core.then((engine) => {
+  self.__tgpMemoryBytes = () => engine.memoryBytes();
+}, () => {});
 let queue = Promise.resolve();
 
 self.onmessage = (event) => {

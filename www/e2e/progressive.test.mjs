@@ -1,0 +1,106 @@
+// The grid before the graph: while full-task-graph.json is still downloading (here over a slow
+// link: `standin --rate 20000 --rate-only full-task-graph`), the page shows the jobs from the
+// decision's runnable-jobs.json and the task group, keeps a pick made meanwhile, says what it
+// waits for ("waiting for the task graph: 37%"), and previews the pick once the graph lands,
+// exactly as the CLI does.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+import { createPreviewer } from "../src/index.js";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
+const NSS = "NssSampleDecision00001";
+const PICK = "test-bogo-linux32/debug";
+
+let standin;
+let browser;
+
+before(async () => {
+  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+  // The NSS graph (64 kB) takes about 3 s; everything else arrives at once.
+  standin = await startStandin({ www: SITE, faults: ["--rate", "20000", "--rate-only", "full-task-graph"] });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
+  await browser?.close();
+  standin?.stop();
+});
+
+test("a pick made before the graph has arrived is previewed once it lands", async () => {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.addInitScript(() => {
+    window.__waiting = [];
+    window.__loading = [];
+    new MutationObserver(() => {
+      const waiting = document.getElementById("preview-waiting");
+      if (waiting) window.__waiting.push(waiting.textContent);
+      const text = document.querySelector(".loading-text");
+      if (text) window.__loading.push(text.textContent);
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await page.goto(`${standin.url}/?decisionTaskId=${NSS}&runnable=1`);
+  // The early grid: jobs on screen while the graph downloads.
+  await page.locator("#early-grid").waitFor({ timeout: 30000 });
+  const job = page.locator(`.job-btn[data-label="${PICK}"]`).first();
+  assert.equal(await job.getAttribute("data-state"), "runnable");
+  // Existing jobs carry their task group state already.
+  assert.ok(await page.locator('.job-btn[data-state="success"]').count() > 0);
+  assert.equal(await page.locator("#preview-counts").count(), 0, "no preview before the graph");
+  await job.click();
+  await page.locator("#preview-waiting").waitFor();
+  assert.match(await page.locator("#preview-waiting").textContent(), /^1 picked; waiting for the task graph/);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "13-early-grid.png") });
+  // The graph lands: the pick is kept and previewed like the CLI's.
+  await page.locator("#preview-counts").waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#early-grid").count(), 0);
+  await page.waitForFunction(() => !document.querySelector(".preview-panel.busy"), null, { timeout: 30000 });
+  const expected = JSON.parse(
+    execFileSync(CLI, ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }),
+  ).iterations[0];
+  const el = page.locator("#preview-counts");
+  assert.equal(Number(await el.getAttribute("data-created")), Object.keys(expected.created).length);
+  assert.equal(Number(await el.getAttribute("data-reused")), Object.keys(expected.reused).length);
+  assert.equal(await page.locator("#selected-count").textContent(), "1");
+  // The progress messages: the graph's download in percent, while the pick waited.
+  const waiting = await page.evaluate(() => window.__waiting);
+  assert.ok(waiting.some((t) => /waiting for the task graph: \d+%/.test(t)), JSON.stringify(waiting));
+  const loading = await page.evaluate(() => window.__loading);
+  assert.ok(loading.some((t) => t.startsWith("full-task-graph.json — ")), JSON.stringify(loading.slice(0, 20)));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the JS API: onJobs and runnableJobs() come before load resolves, with the graph's jobs", async () => {
+  const previewer = createPreviewer({ inline: true, wasm: readFileSync(join(ROOT, "www", "pkg", "engine_bg.wasm")) });
+  const events = [];
+  const loading = previewer.load(
+    { rootUrl: standin.url, decisionTaskId: NSS },
+    {
+      onJobs: (jobs) => events.push(["jobs", jobs.length]),
+      onProgress: (p) => {
+        const done = String(p.step).includes("full-task-graph") && p.loaded === p.total && p.total > 0;
+        if (done && !events.some((e) => e[0] === "graph")) events.push(["graph", p.total]);
+      },
+    },
+  );
+  const early = await previewer.runnableJobs();
+  events.push(["runnableJobs", early.length]);
+  await loading;
+  events.push(["loaded"]);
+  const full = await previewer.runnableJobs();
+  // The early grid arrived while the graph was still downloading, and has the graph's jobs.
+  assert.deepEqual(events.map((e) => e[0]), ["jobs", "runnableJobs", "graph", "loaded"], JSON.stringify(events));
+  assert.equal(early.length, full.length);
+  assert.deepEqual(early.map((j) => j.label), full.map((j) => j.label));
+  const state = Object.fromEntries(full.map((j) => [j.label, j.state]));
+  assert.ok(early.every((j) => j.state === state[j.label]), "the task group gives the same states");
+  previewer.dispose();
+});
