@@ -191,7 +191,9 @@ fn page(status: u16, title: &str, body: &str, form_target: Option<&str>) -> Repl
     };
     reply.headers.push((
         "Content-Security-Policy",
-        format!("default-src 'none'; form-action {form_action}; frame-ancestors 'none'"),
+        format!(
+            "default-src 'none'; img-src 'self'; form-action {form_action}; frame-ancestors 'none'"
+        ),
     ));
     reply.headers.push(("X-Frame-Options", "DENY".into()));
     reply
