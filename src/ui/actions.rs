@@ -8,7 +8,7 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::dialogs::credentials_fieldset;
+use super::dialogs::{credentials_fieldset, SigninView};
 use super::model::{ActionPreview, Offered};
 use crate::view::{shown, Job};
 
@@ -29,6 +29,8 @@ pub struct ActionState {
     pub previewing: bool,
     pub error: Option<String>,
     pub sending: bool,
+    /// The hook the action triggers (`hookGroupId`, `hookId`), once its request is rendered.
+    pub hook: Option<(String, String)>,
 }
 
 impl ActionState {
@@ -45,6 +47,7 @@ impl ActionState {
             previewing: false,
             error: None,
             sending: false,
+            hook: None,
         }
     }
 
@@ -164,6 +167,9 @@ pub struct ActionDialogProps {
     pub access_token: String,
     pub certificate: String,
     pub on_credential: Callback<(&'static str, String)>,
+    pub signin: SigninView,
+    pub on_sign_in: Callback<Vec<String>>,
+    pub on_sign_out: Callback<()>,
     pub on_field: Callback<ActionField>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
@@ -205,7 +211,8 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
                     </div>
                 }
                 { action_preview(state) }
-                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential)}
+                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
+                    &props.signin, &props.on_sign_in, &props.on_sign_out)}
                 if let Some(error) = &state.error {
                     <div class="error-banner" role="alert" id="action-error">{error}</div>
                 }
