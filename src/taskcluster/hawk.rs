@@ -414,15 +414,15 @@ pub fn verify_taskcluster(
     if cert.seed.len() != 44 {
         return Err(invalid("the seed is not 44 characters long".into()));
     }
-    if cert.start > now_ms + CLOCK_SKEW_MS {
+    if cert.start > now_ms.saturating_add(CLOCK_SKEW_MS) {
         return Err(invalid(
             "it is not valid yet (start is in the future)".into(),
         ));
     }
-    if cert.expiry < now_ms - CLOCK_SKEW_MS {
+    if cert.expiry < now_ms.saturating_sub(CLOCK_SKEW_MS) {
         return Err(invalid("it has expired".into()));
     }
-    if cert.expiry - cert.start > TEMPORARY_MAX_MS {
+    if cert.expiry.saturating_sub(cert.start) > TEMPORARY_MAX_MS {
         return Err(invalid("it spans more than 31 days".into()));
     }
     let issuer = match &cert.issuer {
