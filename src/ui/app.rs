@@ -311,6 +311,7 @@ impl App {
             .signed_in
             .as_ref()
             .filter(|s| s.root_url == root.trim_end_matches('/'))
+            .filter(|s| s.valid(js_sys::Date::now()))
             .map(|s| {
                 let covers = scopes.as_deref().is_none_or(|r| s.covers(r));
                 (s.client_id.clone(), s.expires_text(), covers)
