@@ -3,12 +3,13 @@
 // scopes; after "Allow" the dialog shows who is signed in, and Confirm sends exactly one hook
 // trigger signed with the temporary credentials. Their access token never shows on the page,
 // never reaches storage, the URL, the console or a request in the clear. Sign out forgets them;
-// another action's hook needs a new sign-in; Deny ends in a clear message.
+// another action's hook needs a new sign-in; Deny ends in a clear message; and all of it with
+// the page on another origin than Taskcluster, registered there as an OAuth2 client.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, freePort } from "./harness.mjs";
 
 const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const NSS = "NssSampleDecision00001";
@@ -34,11 +35,15 @@ after(async () => {
 /** A page on the NSS push with one job picked, its trigger dialog open; everything the page,
  * its worker and its popups log or request is recorded, and every temporary credential the
  * stand-in hands out. */
-async function openTriggerDialog() {
+async function openTriggerDialog(site = standin, query = "") {
   const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
   const seen = { console: [], requests: [], tokens: [], problems: [] };
   const context = page.context();
-  context.on("console", (m) => seen.console.push(m.text()));
+  context.on("console", (m) => {
+    seen.console.push(m.text());
+    // The consent popup and the callback page run under CSPs too.
+    if (m.page() !== page && m.text().includes("Content Security Policy")) cspViolations.push(`${m.page()?.url()}: ${m.text()}`);
+  });
   page.on("worker", (worker) => worker.on("console", (m) => seen.console.push(m.text())));
   page.on("pageerror", (e) => seen.problems.push(e.message));
   context.on("request", (r) => seen.requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
@@ -47,7 +52,7 @@ async function openTriggerDialog() {
       seen.tokens.push((await r.json()).credentials.accessToken);
     }
   });
-  await page.goto(`${standin.url}/?select=${encodeURIComponent(PICK)}`);
+  await page.goto(`${site.url}/?select=${encodeURIComponent(PICK)}${query}`);
   await page.waitForFunction(() => {
     const detail = document.querySelector("#preview-counts .detail");
     return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
@@ -58,15 +63,15 @@ async function openTriggerDialog() {
 }
 
 /** Clicks "Sign in with Taskcluster" and answers the consent popup with `decision`. */
-async function signIn(page, decision, scopes) {
+async function signIn(page, decision, scopes, taskcluster = standin, site = standin) {
   await page.waitForSelector("#sign-in:not([disabled])");
   const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
   await popup.waitForSelector("#allow", { timeout: 10000 });
   const asked = new URL(popup.url());
-  assert.equal(asked.origin + asked.pathname, `${standin.url}/login/oauth/authorize`);
+  assert.equal(asked.origin + asked.pathname, `${taskcluster.url}/login/oauth/authorize`);
   assert.equal(asked.searchParams.get("response_type"), "code");
   assert.equal(asked.searchParams.get("client_id"), "taskgraph-preview");
-  assert.equal(asked.searchParams.get("redirect_uri"), `${standin.url}/login/callback.html`);
+  assert.equal(asked.searchParams.get("redirect_uri"), `${site.url}/login/callback.html`);
   assert.match(asked.searchParams.get("state"), /^[0-9a-f]{32}$/);
   // Only the chosen action's scopes, and the consent page lists them.
   assert.deepEqual(asked.searchParams.getAll("scope"), scopes);
@@ -179,4 +184,36 @@ test("Deny at the consent page ends in a clear message and sends nothing", async
   assert.deepEqual(seen.tokens, []);
   assert.deepEqual(seen.problems, []);
   await page.close();
+});
+
+test("the page on another origin signs in at Taskcluster's origin and triggers with the credentials", async () => {
+  // The page's origin is registered at Taskcluster as the OAuth2 client `taskgraph-preview`.
+  const port = await freePort();
+  const siteUrl = `http://127.0.0.1:${port}`;
+  const taskcluster = await startStandin({ www: SITE, faults: ["--login-client", `taskgraph-preview=${siteUrl}/`] });
+  const site = await startStandin({ www: SITE, listen: `127.0.0.1:${port}`, csp: [taskcluster.url] });
+  try {
+    assert.equal(site.url, siteUrl);
+    const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}`);
+    await signIn(page, "allow", scopesOf(GENERIC), taskcluster, site);
+    await page.waitForSelector("#signed-in", { timeout: 10000 });
+    await page.click("#confirm-trigger");
+    await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
+    const calls = taskcluster.calls();
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    assert.equal(calls[0].temporary, true);
+    assert.equal(calls[0].clientId, "demo-sheriff/taskgraph-preview");
+    assert.deepEqual(site.calls(), []);
+    // The browser asked before sending the bearer token across origins.
+    const log = readFileSync(taskcluster.log, "utf8").split("\n");
+    assert.ok(log.includes("OPTIONS /login/oauth/credentials"), log.filter((l) => l.startsWith("OPTIONS")).join("\n"));
+    assert.ok(log.includes("POST /login/oauth/token"));
+    const [token] = seen.tokens;
+    assert.ok(!seen.requests.some((r) => r.url.includes(token) || r.body.includes(token) || JSON.stringify(r.headers).includes(token)));
+    assert.deepEqual(seen.problems, []);
+    await page.close();
+  } finally {
+    site.stop();
+    taskcluster.stop();
+  }
 });
