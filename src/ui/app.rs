@@ -1041,16 +1041,13 @@ impl Component for App {
             Msg::SignIn(scopes) => self.sign_in(scopes),
             Msg::LoginCallback(code, state, error) => {
                 let Some(pending) = self.signin_pending.take_if(|p| p.state == state) else {
-                    // Not the answer to this page's sign-in (another tab's, or a stale one).
-                    if self.signin_pending.is_some() {
-                        self.signin_pending = None;
-                        self.signin_error = Some(
-                            "The sign-in answer does not match this page's request (state): sign in again."
-                                .into(),
-                        );
-                        return true;
-                    }
-                    return false;
+                    // Not the answer to this page's latest sign-in (an earlier window's, or
+                    // forged): ignored, the sign-in on its way stays.
+                    self.signin_error = Some(
+                        "A sign-in answer did not match this page's request (state) and was ignored."
+                            .into(),
+                    );
+                    return true;
                 };
                 match (code, error) {
                     (Some(code), None) => {

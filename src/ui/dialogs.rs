@@ -73,7 +73,7 @@ pub struct SigninView {
     pub signed_in: Option<(String, String, bool)>,
     /// The scopes this action needs (`None`: not known yet, or the action is not a hook).
     pub scopes: Option<Vec<String>>,
-    /// A sign-in is on its way.
+    /// A sign-in is on its way (the button stays usable: the user may have closed the window).
     pub busy: bool,
     pub error: Option<String>,
     pub root_url: String,
@@ -119,8 +119,8 @@ pub fn credentials_fieldset(
             }
             if !covered {
                 <p class="sign-in">
-                    <button type="button" id="sign-in" class="sign-in-btn" disabled={signin.busy || signin.scopes.is_none()} onclick={sign_in}>
-                        { if signin.busy { "Signing in…" } else { "Sign in with Taskcluster" } }
+                    <button type="button" id="sign-in" class="sign-in-btn" disabled={signin.scopes.is_none()} onclick={sign_in}>
+                        {"Sign in with Taskcluster"}
                     </button>
                     <span class="hint">
                         { match &signin.scopes {
@@ -129,6 +129,9 @@ pub fn credentials_fieldset(
                         } }
                     </span>
                 </p>
+            }
+            if signin.busy && !covered {
+                <p class="hint" id="signin-waiting">{"Waiting for the Taskcluster window (closed it? Sign in again)…"}</p>
             }
             if let Some(error) = &signin.error {
                 <p class="error-text" id="signin-error" role="alert">{error}</p>

@@ -182,6 +182,17 @@ test("Deny at the consent page ends in a clear message and sends nothing", async
   assert.ok(await page.locator("#sign-in").isEnabled(), "the sheriff can sign in again");
   assert.equal(standin.calls().length, before);
   assert.deepEqual(seen.tokens, []);
+
+  // A window closed without answering leaves the button usable.
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
+  await popup.waitForSelector("#allow");
+  await popup.close();
+  await page.locator("#signin-waiting").waitFor();
+  assert.ok(await page.locator("#sign-in").isEnabled());
+  // A forged answer (another state) is ignored: no code is exchanged.
+  await page.evaluate(() => window.postMessage({ type: "taskcluster-login", code: "forged", state: "0".repeat(32) }, window.location.origin));
+  await page.locator("#signin-error", { hasText: "did not match this page's request (state) and was ignored" }).waitFor();
+  assert.ok(!seen.requests.some((r) => r.url.includes("/login/oauth/token")), "no code was exchanged");
   assert.deepEqual(seen.problems, []);
   await page.close();
 });
