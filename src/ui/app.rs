@@ -1304,7 +1304,11 @@ impl App {
         let pending = Pending {
             state,
             root_url: root,
-            client_id: signin::client_id(),
+            client_id: self
+                .url
+                .login_client_id
+                .clone()
+                .unwrap_or_else(|| signin::DEFAULT_CLIENT_ID.to_string()),
             redirect_uri,
         };
         let url = signin::authorize_url(&pending, &scopes);

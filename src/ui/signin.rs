@@ -139,20 +139,6 @@ pub fn random_state() -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The login client id: `loginClientId` in the page's URL, else [`DEFAULT_CLIENT_ID`].
-pub fn client_id() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|q| {
-            q.trim_start_matches('?').split('&').find_map(|kv| {
-                let (k, v) = kv.split_once('=')?;
-                (k == "loginClientId").then(|| crate::url::percent_decode(v, true))
-            })
-        })
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string())
-}
-
 /// What `login/callback.html` posted: `(code, state, error)`, if the message is one, from
 /// this page's own origin.
 pub fn callback_message(

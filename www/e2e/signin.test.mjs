@@ -63,21 +63,21 @@ async function openTriggerDialog(site = standin, query = "") {
 }
 
 /** Clicks "Sign in with Taskcluster" and answers the consent popup with `decision`. */
-async function signIn(page, decision, scopes, taskcluster = standin, site = standin) {
+async function signIn(page, decision, scopes, { taskcluster = standin, site = standin, clientId = "taskgraph-preview" } = {}) {
   await page.waitForSelector("#sign-in:not([disabled])");
   const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
   await popup.waitForSelector("#allow", { timeout: 10000 });
   const asked = new URL(popup.url());
   assert.equal(asked.origin + asked.pathname, `${taskcluster.url}/login/oauth/authorize`);
   assert.equal(asked.searchParams.get("response_type"), "code");
-  assert.equal(asked.searchParams.get("client_id"), "taskgraph-preview");
+  assert.equal(asked.searchParams.get("client_id"), clientId);
   assert.equal(asked.searchParams.get("redirect_uri"), `${site.url}/login/callback.html`);
   assert.match(asked.searchParams.get("state"), /^[0-9a-f]{32}$/);
   // Only the chosen action's scopes, and the consent page lists them.
   assert.deepEqual(asked.searchParams.getAll("scope"), scopes);
   const listed = await popup.locator("#login-scopes li").allTextContents();
   assert.deepEqual(listed, scopes);
-  assert.equal(await popup.locator("#login-client").textContent(), "taskgraph-preview");
+  assert.equal(await popup.locator("#login-client").textContent(), clientId);
   await popup.screenshot({ path: join(ROOT, "target", "screenshots", "12-consent.png") });
   const closed = popup.waitForEvent("close", { timeout: 10000 });
   await popup.click(decision === "allow" ? "#allow" : "#deny");
@@ -198,23 +198,25 @@ test("Deny at the consent page ends in a clear message and sends nothing", async
 });
 
 test("the page on another origin signs in at Taskcluster's origin and triggers with the credentials", async () => {
-  // The page's origin is registered at Taskcluster as the OAuth2 client `taskgraph-preview`.
+  // The page's origin is registered at Taskcluster as the OAuth2 client `preview-tool`, the
+  // page's `loginClientId` setting.
   const port = await freePort();
   const siteUrl = `http://127.0.0.1:${port}`;
-  const taskcluster = await startStandin({ www: SITE, faults: ["--login-client", `taskgraph-preview=${siteUrl}/`] });
+  const taskcluster = await startStandin({ www: SITE, faults: ["--login-client", `preview-tool=${siteUrl}/`] });
   const site = await startStandin({ www: SITE, listen: `127.0.0.1:${port}`, csp: [taskcluster.url] });
   try {
     assert.equal(site.url, siteUrl);
-    const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}`);
-    await signIn(page, "allow", scopesOf(GENERIC), taskcluster, site);
+    const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}&loginClientId=preview-tool`);
+    await signIn(page, "allow", scopesOf(GENERIC), { taskcluster, site, clientId: "preview-tool" });
     await page.waitForSelector("#signed-in", { timeout: 10000 });
     await page.click("#confirm-trigger");
     await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
     const calls = taskcluster.calls();
     assert.equal(calls.length, 1, JSON.stringify(calls));
     assert.equal(calls[0].temporary, true);
-    assert.equal(calls[0].clientId, "demo-sheriff/taskgraph-preview");
+    assert.equal(calls[0].clientId, "demo-sheriff/preview-tool");
     assert.deepEqual(site.calls(), []);
+    assert.match(page.url(), /[?&]loginClientId=preview-tool(&|$)/, "the setting stays in the URL");
     // The browser asked before sending the bearer token across origins.
     const log = readFileSync(taskcluster.log, "utf8").split("\n");
     assert.ok(log.includes("OPTIONS /login/oauth/credentials"), log.filter((l) => l.startsWith("OPTIONS")).join("\n"));
