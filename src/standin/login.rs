@@ -100,9 +100,20 @@ impl Login {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         // A panicked thread cannot leave the maps half-written: every change is one insert
         // or remove, so a poisoned lock is still consistent.
-        self.state
+        let mut state = self
+            .state
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget what can no longer be used (a long-running demo keeps no garbage).
+        let now = Instant::now();
+        state
+            .codes
+            .retain(|_, (_, issued)| now.duration_since(*issued) <= CODE_LIFETIME);
+        state.tokens.retain(|_, t| t.token_expires >= now);
+        if state.pending.len() > 1000 {
+            state.pending.clear();
+        }
+        state
     }
 }
 

@@ -266,8 +266,10 @@ impl App {
         );
     }
 
-    /// The credentials typed in, as the worker takes them, kept in this tab's session storage
-    /// for the next trigger; an error when clientId or accessToken is missing.
+    /// The credentials for a trigger needing `scopes`, as the worker takes them: the signed-in
+    /// ones (issued for this root URL, unexpired, holding the scopes), else those typed in
+    /// (kept in this tab's session storage for the next trigger); an error saying what to do
+    /// when there are none.
     fn credentials_json(
         &mut self,
         scopes: Option<Vec<String>>,
