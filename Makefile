@@ -27,7 +27,7 @@ TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
 demo: page standin
 	@echo "== open http://127.0.0.1:$(PORT)/ (sample push; React demo host: /demo/; 50k push: /?decisionTaskId=GeckoSyntheticDecision)"
-	@echo "== demo credentials for triggering: clientId demo-sheriff, accessToken demo-access-token"
+	@echo "== to trigger: Sign in with Taskcluster (Allow on the stand-in's consent page), or clientId demo-sheriff, accessToken demo-access-token"
 	$(STANDIN) --dir $(TARGET)/sample-pushes --sample --listen 127.0.0.1:$(PORT) --www dist --record $(TARGET)/sample-pushes/calls.jsonl
 
 # The stand-in alone (for the CLI), e.g. in another shell:

@@ -248,6 +248,20 @@ pub fn hawk(data: &[u8]) {
         Some(("application/json", data)),
         |id| (id == "demo").then(|| "token".to_string()),
     );
+    // Temporary credentials: the certificate in `ext`, at any time.
+    let now = i64::from_le_bytes(
+        data.get(..8)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or([0; 8]),
+    );
+    let _ = crate::taskcluster::hawk::verify_taskcluster(
+        header,
+        "POST",
+        url,
+        Some(("application/json", data)),
+        now,
+        |id| (id == "demo").then(|| "token".to_string()),
+    );
 }
 
 /// Percent-decoding and the page's URL state: decoding never panics, and encoding then

@@ -17,6 +17,10 @@
 //! credentials.json                      {"<clientId>": "<accessToken>"} accepted for trigger/create
 //! next-action-task-id                   the taskId triggerHook answers (default: a made-up one)
 //! ```
+//!
+//! Third-party login (`/login/oauth/…`, see [`login`]) issues temporary credentials; the Hawk
+//! check accepts them (certificate signed by a client of `credentials.json`) for the scopes in
+//! their certificate. Permanent credentials of `credentials.json` have every scope.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -27,6 +31,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::taskcluster::hawk;
+
+pub mod login;
+pub use login::Login;
 
 /// Faults to inject, for tests of the clients' error handling.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +73,8 @@ pub struct Config {
     /// The Content-Security-Policy sent with the page's static files (see [`strict_csp`]).
     pub csp: Option<String>,
     pub faults: Faults,
+    /// Third-party login: registered OAuth2 clients, the signed-in user, issued tokens.
+    pub login: Login,
 }
 
 /// The policy a host like Treeherder sets, for the page and the demo host: no inline script or
@@ -545,6 +554,16 @@ fn route(
             None => error(404, &format!("task {id} not found")),
         },
         ("OPTIONS", _) => preflight(),
+        ("GET", ["login", "oauth", "authorize"]) => login::authorize(&config.login, query, host),
+        ("POST", ["login", "oauth", "authorize", "decision"]) => login::decide(&config.login, body),
+        ("POST", ["login", "oauth", "token"]) => {
+            login::token(&config.login, body, content_type, |id| {
+                permanent_credentials(config).get(id).cloned()
+            })
+        }
+        ("GET", ["login", "oauth", "credentials"]) => {
+            login::credentials(&config.login, authorization)
+        }
         ("GET", ["api", "queue", "v1", "task", id, "artifacts", name @ ..])
         | ("GET", ["api", "queue", "v1", "task", id, "runs", _, "artifacts", name @ ..]) => {
             // As Taskcluster does for artifacts in S3: a redirect, to the storage origin or
@@ -643,7 +662,8 @@ fn route(
             paged(json!({"taskGroupId": group}), &tasks, token, 2)
         }
         ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
-            signed_call(config, &signed, |client| {
+            let scope = format!("hooks:trigger-hook:{}/{}", decode(group), decode(hook));
+            signed_call(config, &signed, &scope, |client| {
                 // The action task the hook creates: preset by a test, or a fresh name.
                 let new_task = std::fs::read_to_string(config.dir.join("next-action-task-id"))
                     .map(|s| s.trim().to_string())
@@ -655,13 +675,15 @@ fn route(
                 )
             })
         }
-        ("PUT", ["api", "queue", "v1", "task", id]) => signed_call(config, &signed, |client| {
+        ("PUT", ["api", "queue", "v1", "task", id]) => {
             let task: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            (
-                json!({"call": "createTask", "clientId": client, "taskId": id, "task": task}),
-                json!({"status": {"taskId": id, "state": "pending"}}),
-            )
-        }),
+            signed_call(config, &signed, &create_task_scope(&task), |client| {
+                (
+                    json!({"call": "createTask", "clientId": client, "taskId": id, "task": task}),
+                    json!({"status": {"taskId": id, "state": "pending"}}),
+                )
+            })
+        }
         ("GET", _) if !path.starts_with("/api/") => static_file(config, path),
         _ => error(404, &format!("no such endpoint: {method} {path}")),
     }
@@ -774,10 +796,33 @@ struct Signed<'a> {
     content_type: &'a str,
 }
 
-/// Verifies the Hawk signature against `credentials.json`, records the call, answers.
+/// The permanent clients of `credentials.json` (clientId → accessToken).
+fn permanent_credentials(config: &Config) -> BTreeMap<String, String> {
+    read_json(&config.dir.join("credentials.json"))
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// The scope queue.createTask requires for a task's queue (simplified: priority and queue).
+fn create_task_scope(task: &Value) -> String {
+    let s = |k: &str| task.get(k).and_then(Value::as_str).unwrap_or("");
+    let queue = match s("taskQueueId") {
+        "" => format!("{}/{}", s("provisionerId"), s("workerType")),
+        q => q.to_string(),
+    };
+    let priority = match s("priority") {
+        "" => "lowest",
+        p => p,
+    };
+    format!("queue:create-task:{priority}:{queue}")
+}
+
+/// Verifies the Hawk signature against `credentials.json` (permanent credentials, or temporary
+/// ones signed by them, which must hold `scope`), records the call, answers.
 fn signed_call(
     config: &Config,
     signed: &Signed<'_>,
+    scope: &str,
     make: impl FnOnce(&str) -> (Value, Value),
 ) -> Reply {
     let Signed {
@@ -787,23 +832,36 @@ fn signed_call(
         body,
         content_type,
     } = signed;
-    let credentials: BTreeMap<String, String> = read_json(&config.dir.join("credentials.json"))
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
+    let credentials = permanent_credentials(config);
     let Some(authorization) = authorization else {
         return error(401, "this call needs Taskcluster credentials (Hawk)");
     };
-    let client = match hawk::verify(
+    let verified = match hawk::verify_taskcluster(
         authorization,
         method,
         url,
         Some((content_type, body)),
+        chrono::Utc::now().timestamp_millis(),
         |id| credentials.get(id).cloned(),
     ) {
-        Ok(client) => client,
+        Ok(verified) => verified,
         Err(e) => return error(401, &e.to_string()),
     };
-    let (record, answer) = make(&client);
+    if let Some(granted) = &verified.certificate_scopes {
+        if !hawk::scope_satisfied(granted, scope) {
+            return json_reply(
+                403,
+                &json!({"code": "InsufficientScopes", "message": format!(
+                    "client {:?} is missing scope {scope:?} (its temporary credentials hold: {})",
+                    verified.client_id, granted.join(", "))}),
+            );
+        }
+    }
+    let (mut record, answer) = make(&verified.client_id);
+    if let Some(granted) = &verified.certificate_scopes {
+        record["temporary"] = json!(true);
+        record["scopes"] = json!(granted);
+    }
     if let Some(path) = &config.record {
         append_line(path, &record.to_string());
     }

@@ -397,6 +397,9 @@ pub struct UrlState {
     pub search: String,
     pub times: u32,
     pub runnable: bool,
+    /// The page's OAuth2 client id for "Sign in with Taskcluster" (a deployment setting; kept
+    /// in the URL so a reload keeps it).
+    pub login_client_id: Option<String>,
 }
 
 /// Query values stay readable: `/` and `:` (URLs, labels) are not escaped.
@@ -405,7 +408,8 @@ fn percent_encode(text: &str) -> String {
 }
 
 impl UrlState {
-    /// Reads `?rootUrl=…&decisionTaskId=…&select=a&select=b&search=…&times=N&runnable=1`.
+    /// Reads `?rootUrl=…&decisionTaskId=…&select=a&select=b&search=…&times=N&runnable=1`
+    /// (and `loginClientId=…`).
     pub fn parse(query: &str) -> UrlState {
         let mut state = UrlState {
             times: 1,
@@ -421,6 +425,7 @@ impl UrlState {
                 "search" => state.search = value,
                 "times" => state.times = value.parse().unwrap_or(1).clamp(1, 100),
                 "runnable" => state.runnable = value == "1",
+                "loginClientId" if !value.is_empty() => state.login_client_id = Some(value),
                 _ => {}
             }
         }
@@ -435,6 +440,9 @@ impl UrlState {
         }
         if let Some(id) = &self.decision_task_id {
             parts.push(format!("decisionTaskId={}", percent_encode(id)));
+        }
+        if let Some(id) = &self.login_client_id {
+            parts.push(format!("loginClientId={}", percent_encode(id)));
         }
         if self.runnable {
             parts.push("runnable=1".into());
@@ -613,6 +621,7 @@ mod tests {
             search: "'linux !debug".into(),
             times: 3,
             runnable: true,
+            login_client_id: Some("preview tool".into()),
         };
         let query = state.to_query();
         assert!(!query.contains(' '));

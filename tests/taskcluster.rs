@@ -773,6 +773,7 @@ fn a_session_loads_a_push_once_and_previews_like_the_cli() {
         "DecisionTaskTg00000001",
         None,
         &progress,
+        &|_| panic!("this push has no runnable-jobs.json: no early grid"),
     ))
     .unwrap();
     assert!(steps
@@ -976,4 +977,70 @@ fn a_slow_link_delivers_the_same_push() {
         created_tasks(&out, &standin.url),
         created_tasks(&again, &fast.url)
     );
+}
+
+/// While the graph downloads, the grid comes from the decision's `runnable-jobs.json` and the
+/// task group, in pages; it has the graph's jobs, with the group's states and taskIds.
+#[test]
+fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
+    use taskgraph_preview::session::{Session, JOBS_PAGE};
+    use taskgraph_preview::standin::{write_push, PushFiles};
+    let dir = std::env::temp_dir().join(format!("tgp-early-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let parameters: Value =
+        serde_yaml::from_slice(&fs::read(data("real/nss/parameters.yml")).unwrap()).unwrap();
+    write_push(
+        &dir,
+        &PushFiles {
+            decision_task_id: "NssEarlyDecision000001",
+            scheduler_id: "nss-level-3",
+            full_task_graph: &fs::read(data("real/nss/full-task-graph.json.gz")).unwrap(),
+            label_to_taskid: &fs::read(data("real/nss/label-to-taskid.json")).unwrap(),
+            parameters: &parameters,
+            index: None,
+            group: true,
+            earlier_runs: &[],
+            index_entries: &[],
+            target_tasks: None,
+        },
+    )
+    .unwrap();
+    let standin = common::start_standin(dir, &[]);
+    let transport = NativeTransport::new(std::time::Duration::from_secs(30));
+    let pages = std::cell::RefCell::new(Vec::<Value>::new());
+    let on_jobs = |page: &str| pages.borrow_mut().push(serde_json::from_str(page).unwrap());
+    let session = pollster::block_on(Session::load(
+        &transport,
+        &standin.url,
+        "NssEarlyDecision000001",
+        None,
+        &|_| {},
+        &on_jobs,
+    ))
+    .unwrap();
+    let pages = pages.into_inner();
+    let early: Vec<&Value> = pages
+        .iter()
+        .flat_map(|p| p["jobs"].as_array().unwrap())
+        .collect();
+    let full = session.jobs();
+    assert_eq!(early.len(), full.len());
+    assert_eq!(pages[0]["total"], full.len());
+    assert_eq!(pages.len(), full.len().div_ceil(JOBS_PAGE));
+    let mut existing = 0;
+    for (e, f) in early.iter().zip(full) {
+        assert_eq!(e["label"], f.job.label.as_str());
+        assert_eq!(e["symbol"], f.job.symbol.as_str());
+        assert_eq!(e["platform"], f.job.platform.as_str());
+        // Every existing task of the push is in its group: same state and taskId; the tier
+        // comes from the group's definitions.
+        assert_eq!(e["state"], f.state.as_str(), "{}", f.job.label);
+        assert_eq!(e["taskId"].as_str(), f.task_id.as_deref());
+        if f.task_id.is_some() {
+            existing += 1;
+            assert_eq!(e["tier"], f.job.tier);
+            assert_eq!(e["kind"], f.job.kind.as_str());
+        }
+    }
+    assert!(existing > 100, "{existing}");
 }

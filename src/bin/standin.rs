@@ -67,6 +67,16 @@ struct Args {
     /// Taskcluster root URL and its artifact storage.
     #[arg(long = "csp-connect", value_name = "ORIGIN")]
     csp_connect: Vec<String>,
+    /// Register an OAuth2 client for third-party login (repeatable): its id and the prefix
+    /// every redirect_uri it uses must start with, e.g.
+    /// `taskgraph-preview=https://tools.example.com/preview/`. The client `taskgraph-preview`
+    /// may always redirect to the stand-in's own origin.
+    #[arg(long = "login-client", value_name = "ID=REDIRECT_URI_PREFIX")]
+    login_client: Vec<String>,
+    /// The user signed in to the stand-in's login: a clientId of credentials.json, which
+    /// issues the temporary credentials (default demo-sheriff).
+    #[arg(long)]
+    login_user: Option<String>,
 }
 
 fn listen(address: &str) -> Result<(tiny_http::Server, String), String> {
@@ -82,6 +92,23 @@ fn listen(address: &str) -> Result<(tiny_http::Server, String), String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let mut login_clients = Vec::new();
+    for client in &args.login_client {
+        match client.split_once('=') {
+            Some((id, prefix))
+                if !id.is_empty()
+                    && (prefix.starts_with("http://") || prefix.starts_with("https://")) =>
+            {
+                login_clients.push((id.to_string(), prefix.to_string()));
+            }
+            _ => {
+                eprintln!(
+                    "error: --login-client {client:?}: expected ID=REDIRECT_URI_PREFIX with an http(s) prefix"
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if args.sample {
         if !taskgraph_preview::standin::samples_present(&args.dir) {
             eprintln!(
@@ -127,6 +154,7 @@ fn main() -> ExitCode {
         csp: args
             .csp
             .then(|| taskgraph_preview::standin::strict_csp(&args.csp_connect)),
+        login: taskgraph_preview::standin::Login::new(login_clients, args.login_user),
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::dialogs::credentials_fieldset;
+use super::dialogs::{credentials_fieldset, SigninView};
 use super::model::{ActionPreview, Offered};
 use crate::view::{shown, Job};
 
@@ -35,6 +35,8 @@ pub struct ActionState {
     pub previewing: bool,
     pub error: Option<String>,
     pub sending: bool,
+    /// The hook the action triggers (`hookGroupId`, `hookId`), once its request is rendered.
+    pub hook: Option<(String, String)>,
 }
 
 impl ActionState {
@@ -53,6 +55,7 @@ impl ActionState {
             previewing: false,
             error: None,
             sending: false,
+            hook: None,
         }
     }
 
@@ -138,8 +141,10 @@ pub enum ActionField {
     Times(u32),
     Downstream(bool),
     Force(bool),
-    /// The JSON input box.
+    /// The JSON input box, when it loses focus (previewed).
     Custom(String),
+    /// The JSON input box as it is typed (kept, so a re-render keeps it; not previewed).
+    Typing(String),
 }
 
 #[derive(Properties, PartialEq)]
@@ -233,6 +238,9 @@ pub struct ActionDialogProps {
     pub access_token: String,
     pub certificate: String,
     pub on_credential: Callback<(&'static str, String)>,
+    pub signin: SigninView,
+    pub on_sign_in: Callback<Vec<String>>,
+    pub on_sign_out: Callback<()>,
     pub on_field: Callback<ActionField>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
@@ -293,11 +301,13 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
                     <div class="action-inputs">
                         <label for="action-input">{"input (JSON; checked against the action's schema before it is sent)"}</label>
                         <textarea id="action-input" rows="6" cols="70" value={text.clone()}
+                            oninput={props.on_field.reform(|e: InputEvent| ActionField::Typing(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))}
                             onchange={props.on_field.reform(|e: Event| ActionField::Custom(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
                     </div>
                 }
                 { action_preview(state) }
-                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential)}
+                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
+                    &props.signin, &props.on_sign_in, &props.on_sign_out)}
                 if let Some(error) = &state.error {
                     <div class="error-banner" role="alert" id="action-error">{error}</div>
                 }

@@ -12,7 +12,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::actions::{offered_list, ActionDialog, ActionField, ActionState, JobPanel};
-use super::dialogs::{SearchDialog, TriggerDialog, TriggerState};
+use super::dialogs::{SearchDialog, SigninView, TriggerDialog, TriggerState};
 use super::engine::Engine;
 use super::graph::GraphPanel;
 use super::grid::Grid;
@@ -21,6 +21,7 @@ use super::model::{
 };
 use super::navbar::Navbar;
 use super::preview_panel::PreviewPanel;
+use super::signin::{self, Pending, SignedIn};
 use crate::view::{self, shown, Filter, Job, Row, UrlState};
 
 /// The sample push the page opens with no parameters (served by the stand-in).
@@ -94,6 +95,14 @@ pub enum Msg {
     ConfirmAction,
     ActionTriggered(Result<String, ApiError>),
     CloseAction,
+    /// The action dialog's request, rendered (for its hook, hence the sign-in's scopes).
+    ActionHook(Result<String, ApiError>),
+    /// "Sign in with Taskcluster" for these scopes: opens the consent popup.
+    SignIn(Vec<String>),
+    /// `login/callback.html` answered: code, state, error.
+    LoginCallback(Option<String>, String, Option<String>),
+    SignedIn(Result<SignedIn, String>),
+    SignOut,
 }
 
 /// Where the push is in its life on this page.
@@ -165,9 +174,20 @@ pub struct App {
     early_loading: Vec<Job>,
     /// The graph's download, for "waiting for the task graph: 62%".
     graph_progress: Option<Progress>,
+    /// Temporary credentials from "Sign in with Taskcluster", in memory only.
+    signed_in: Option<SignedIn>,
+    /// The sign-in on its way (its state, checked when the popup answers).
+    signin_pending: Option<Pending>,
+    signin_error: Option<String>,
+    _messages: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
 }
 
-const MISSING_CREDENTIALS: &str = "Enter your Taskcluster clientId and accessToken.";
+const MISSING_CREDENTIALS: &str =
+    "Sign in with Taskcluster, or enter your Taskcluster clientId and accessToken.";
+
+const SIGN_IN_EXPIRED: &str = "Your Taskcluster sign-in has expired: sign in again.";
+const SIGN_IN_NOT_COVERED: &str =
+    "Your Taskcluster sign-in is not for this action's hook: sign in again for it.";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -265,12 +285,35 @@ impl App {
         );
     }
 
-    /// The credentials typed in, as the worker takes them, kept in this tab's session storage
-    /// for the next trigger; an error when clientId or accessToken is missing.
-    fn credentials_json(&self) -> Result<serde_json::Value, &'static str> {
+    /// The credentials for a trigger needing `scopes`, as the worker takes them: the signed-in
+    /// ones (issued for this root URL, unexpired, holding the scopes), else those typed in
+    /// (kept in this tab's session storage for the next trigger); an error saying what to do
+    /// when there are none.
+    fn credentials_json(
+        &mut self,
+        scopes: Option<Vec<String>>,
+    ) -> Result<serde_json::Value, &'static str> {
+        let root = self.url.root_url.clone().unwrap_or_default();
+        let mut not_covered = false;
+        if let Some(signed_in) = &self.signed_in {
+            if signed_in.root_url != root.trim_end_matches('/') {
+                self.signed_in = None;
+            } else if !signed_in.valid(js_sys::Date::now()) {
+                self.signed_in = None;
+                return Err(SIGN_IN_EXPIRED);
+            } else if scopes.as_deref().is_none_or(|r| signed_in.covers(r)) {
+                return Ok(signed_in.json());
+            } else {
+                not_covered = true;
+            }
+        }
         let (id, token, cert) = &self.credentials;
         if id.trim().is_empty() || token.trim().is_empty() {
-            return Err(MISSING_CREDENTIALS);
+            return Err(if not_covered {
+                SIGN_IN_NOT_COVERED
+            } else {
+                MISSING_CREDENTIALS
+            });
         }
         session_set("tgp-client-id", id);
         session_set("tgp-access-token", token);
@@ -280,6 +323,27 @@ impl App {
             credentials["certificate"] = json!(cert.trim());
         }
         Ok(credentials)
+    }
+
+    /// What a trigger dialog's sign-in part shows, for an action needing `scopes`.
+    fn signin_view(&self, scopes: Option<Vec<String>>) -> SigninView {
+        let root = self.url.root_url.clone().unwrap_or_default();
+        let signed_in = self
+            .signed_in
+            .as_ref()
+            .filter(|s| s.root_url == root.trim_end_matches('/'))
+            .filter(|s| s.valid(js_sys::Date::now()))
+            .map(|s| {
+                let covers = scopes.as_deref().is_none_or(|r| s.covers(r));
+                (s.client_id.clone(), s.expires_text(), covers)
+            });
+        SigninView {
+            signed_in,
+            scopes,
+            busy: self.signin_pending.is_some(),
+            error: self.signin_error.clone(),
+            root_url: root,
+        }
     }
 
     /// Previews the action dialog's action with its current input.
@@ -430,6 +494,21 @@ impl Component for App {
             }
             Some(closure)
         };
+        let messages = {
+            let link = ctx.link().clone();
+            let closure = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |event: web_sys::MessageEvent| {
+                    if let Some((code, state, error)) = signin::callback_message(&event) {
+                        link.send_message(Msg::LoginCallback(code, state, error));
+                    }
+                },
+            );
+            if let Some(w) = window() {
+                let _ =
+                    w.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref());
+            }
+            Some(closure)
+        };
         let mut filter = Filter::treeherder_default();
         filter.runnable = url.runnable || !url.selected.is_empty();
         let mut app = App {
@@ -481,6 +560,10 @@ impl Component for App {
             early_grid: false,
             early_loading: Vec::new(),
             graph_progress: None,
+            signed_in: None,
+            signin_pending: None,
+            signin_error: None,
+            _messages: messages,
         };
         app.load(ctx);
         app
@@ -761,7 +844,13 @@ impl Component for App {
                 }
             }
             Msg::ConfirmTrigger => {
-                let credentials = self.credentials_json();
+                let scopes = self
+                    .trigger
+                    .as_ref()
+                    .and_then(|t| t.request.as_deref())
+                    .and_then(signin::hook_of_request)
+                    .map(|(g, h)| signin::hook_scopes(&g, &h));
+                let credentials = self.credentials_json(scopes);
                 let Some(t) = &mut self.trigger else {
                     return false;
                 };
@@ -939,8 +1028,7 @@ impl Component for App {
                 match chosen {
                     Ok(offered) => {
                         self.group_actions = None;
-                        self.action = Some(ActionState::for_tasks(&offered, tasks));
-                        self.request_action_preview(ctx);
+                        self.open_action(ctx, ActionState::for_tasks(&offered, tasks));
                     }
                     Err(e) => self.errors.push(e),
                 }
@@ -992,8 +1080,7 @@ impl Component for App {
             Msg::OpenAction(offered, on_job) => {
                 let task = if on_job { self.job_panel.clone() } else { None };
                 self.group_actions = None;
-                self.action = Some(ActionState::new(&offered, task));
-                self.request_action_preview(ctx);
+                self.open_action(ctx, ActionState::new(&offered, task));
             }
             Msg::ActionInput(field) => {
                 if let Some(a) = &mut self.action {
@@ -1002,9 +1089,16 @@ impl Component for App {
                         ActionField::Downstream(d) => a.downstream = d,
                         ActionField::Force(f) => a.force = f,
                         ActionField::Custom(text) => a.custom = Some(text),
+                        ActionField::Typing(text) => {
+                            a.custom = Some(text);
+                            return false;
+                        }
                     }
                 }
                 self.request_action_preview(ctx);
+                if self.action.as_ref().is_some_and(|a| a.hook.is_none()) {
+                    self.request_action_hook(ctx);
+                }
             }
             Msg::ActionPreviewed(seq, result) => {
                 if seq != self.action_seq {
@@ -1027,7 +1121,12 @@ impl Component for App {
                 }
             }
             Msg::ConfirmAction => {
-                let credentials = self.credentials_json();
+                let scopes = self
+                    .action
+                    .as_ref()
+                    .and_then(|a| a.hook.as_ref())
+                    .map(|(g, h)| signin::hook_scopes(g, h));
+                let credentials = self.credentials_json(scopes);
                 let Some(a) = &mut self.action else {
                     return false;
                 };
@@ -1080,6 +1179,71 @@ impl Component for App {
                 }
             }
             Msg::CloseAction => self.action = None,
+            Msg::ActionHook(result) => {
+                if let Some(a) = &mut self.action {
+                    match result {
+                        Ok(text) => a.hook = signin::hook_of_request(&text),
+                        // The preview names what is wrong; without the hook, signing in
+                        // waits (the access-token fallback stays).
+                        Err(_) => a.hook = None,
+                    }
+                }
+            }
+            Msg::SignIn(scopes) => self.sign_in(scopes),
+            Msg::LoginCallback(code, state, error) => {
+                let Some(pending) = self.signin_pending.take_if(|p| p.state == state) else {
+                    // Not the answer to this page's latest sign-in (an earlier window's, or
+                    // forged): ignored, the sign-in on its way stays.
+                    self.signin_error = Some(
+                        "A sign-in answer did not match this page's request (state) and was ignored."
+                            .into(),
+                    );
+                    return true;
+                };
+                match (code, error) {
+                    (Some(code), None) => {
+                        self.signin_pending = Some(pending.clone());
+                        let link = ctx.link().clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            link.send_message(Msg::SignedIn(signin::exchange(pending, code).await));
+                        });
+                    }
+                    (_, Some(error)) if error == "access_denied" => {
+                        self.signin_error = Some(format!(
+                            "Sign-in denied at {}: no credentials were issued, nothing was sent.",
+                            pending.root_url
+                        ));
+                    }
+                    (_, error) => {
+                        self.signin_error = Some(format!(
+                            "Sign-in at {} failed: {}.",
+                            pending.root_url,
+                            error.unwrap_or_else(|| "no code in the answer".into())
+                        ));
+                    }
+                }
+            }
+            Msg::SignedIn(result) => {
+                self.signin_pending = None;
+                match result {
+                    Ok(signed_in) => {
+                        self.signin_error = None;
+                        self.signed_in = Some(signed_in);
+                        if let Some(t) = &mut self.trigger {
+                            t.error = None;
+                        }
+                        if let Some(a) = &mut self.action {
+                            a.error = None;
+                        }
+                    }
+                    Err(e) => self.signin_error = Some(format!("Sign-in failed: {e}")),
+                }
+            }
+            Msg::SignOut => {
+                self.signed_in = None;
+                self.signin_pending = None;
+                self.signin_error = None;
+            }
         }
         true
     }
@@ -1281,6 +1445,8 @@ impl Component for App {
                     <ActionDialog state={state.clone()}
                         client_id={self.credentials.0.clone()} access_token={self.credentials.1.clone()} certificate={self.credentials.2.clone()}
                         on_credential={link.callback(|(w, v)| Msg::Credential(w, v))}
+                        signin={self.signin_view(state.hook.as_ref().map(|(g, h)| signin::hook_scopes(g, h)))}
+                        on_sign_in={link.callback(Msg::SignIn)} on_sign_out={link.callback(|_| Msg::SignOut)}
                         on_field={link.callback(Msg::ActionInput)}
                         on_confirm={link.callback(|_| Msg::ConfirmAction)} on_close={link.callback(|_| Msg::CloseAction)} />
                 }
@@ -1288,6 +1454,8 @@ impl Component for App {
                     <TriggerDialog state={state.clone()} preview={preview.clone()} times={self.url.times}
                         client_id={self.credentials.0.clone()} access_token={self.credentials.1.clone()} certificate={self.credentials.2.clone()}
                         on_credential={link.callback(|(w, v)| Msg::Credential(w, v))}
+                        signin={self.signin_view(state.request.as_deref().and_then(signin::hook_of_request).map(|(g, h)| signin::hook_scopes(&g, &h)))}
+                        on_sign_in={link.callback(Msg::SignIn)} on_sign_out={link.callback(|_| Msg::SignOut)}
                         on_times={link.callback(Msg::SetTimes)}
                         on_confirm={link.callback(|_| Msg::ConfirmTrigger)} on_close={link.callback(|_| Msg::CloseTrigger)} />
                 }
@@ -1297,6 +1465,36 @@ impl Component for App {
 }
 
 impl App {
+    /// Opens the action dialog: its preview, and the hook it triggers (the scopes a sign-in
+    /// asks for).
+    fn open_action(&mut self, ctx: &Context<Self>, state: ActionState) {
+        self.action = Some(state);
+        self.signin_error = None;
+        self.request_action_preview(ctx);
+        self.request_action_hook(ctx);
+    }
+
+    /// Renders the action's trigger request to learn its hook. An input the schema refuses
+    /// still names the hook: the request is rendered with no input then.
+    fn request_action_hook(&self, ctx: &Context<Self>) {
+        let (Some(a), Some(engine)) = (&self.action, &self.engine) else {
+            return;
+        };
+        let request = a.request().unwrap_or_else(|_| {
+            let mut r = json!({"action": a.name, "input": {}});
+            if let Some(label) = &a.task_label {
+                r["taskLabel"] = json!(label);
+            }
+            r
+        });
+        engine.call(
+            "actionTriggerRequest",
+            &request,
+            None,
+            ctx.link().callback(Msg::ActionHook),
+        );
+    }
+
     /// What Treeherder's Retrigger acts on: the pinned jobs and the selected one.
     fn retrigger_tasks(&self) -> Vec<String> {
         let mut tasks: BTreeSet<String> = (*self.pinned).clone();
@@ -1314,6 +1512,53 @@ impl App {
             })
             .map(|j| j.label.clone())
             .collect()
+    }
+
+    /// Opens Taskcluster's consent page in a popup, for `scopes` only.
+    fn sign_in(&mut self, scopes: Vec<String>) {
+        self.signin_error = None;
+        let root = self
+            .url
+            .root_url
+            .clone()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string();
+        let (Some(state), Some(redirect_uri)) = (signin::random_state(), signin::redirect_uri())
+        else {
+            self.signin_error = Some(
+                "This browser cannot make a random sign-in state; use an access token.".into(),
+            );
+            return;
+        };
+        let pending = Pending {
+            state,
+            root_url: root,
+            client_id: self
+                .url
+                .login_client_id
+                .clone()
+                .unwrap_or_else(|| signin::DEFAULT_CLIENT_ID.to_string()),
+            redirect_uri,
+        };
+        let url = signin::authorize_url(&pending, &scopes);
+        let opened = window().and_then(|w| {
+            w.open_with_url_and_target_and_features(
+                &url,
+                "tgp-taskcluster-login",
+                "popup,width=640,height=720",
+            )
+            .ok()
+            .flatten()
+        });
+        if opened.is_none() {
+            self.signin_error = Some(format!(
+                "The sign-in window to {} was blocked: allow pop-ups for this page and try again.",
+                pending.root_url
+            ));
+            return;
+        }
+        self.signin_pending = Some(pending);
     }
 
     /// Keyboard shortcuts that do not clash with Treeherder's (a, /, x are free there; f and

@@ -1,6 +1,7 @@
 //! The two dialogs: "Add new jobs (Search)" (fzf-style query over runnable labels and
 //! symbols; picks every match at once) and the trigger confirmation (counts, what will be
-//! created, `times`, credentials kept in session storage only, the exact request).
+//! created, `times`, the credentials: signed in with Taskcluster, or typed in, the exact
+//! request).
 
 use std::rc::Rc;
 
@@ -64,24 +65,83 @@ pub fn search_dialog(props: &SearchProps) -> Html {
     }
 }
 
-/// The Taskcluster credentials fields (values kept by the page in session storage only).
+/// What the sign-in part of a trigger dialog shows (computed by the app).
+#[derive(Clone, PartialEq, Default)]
+pub struct SigninView {
+    /// The signed-in clientId, the expiry as text, and whether the credentials hold the
+    /// scopes this action needs.
+    pub signed_in: Option<(String, String, bool)>,
+    /// The scopes this action needs (`None`: not known yet, or the action is not a hook).
+    pub scopes: Option<Vec<String>>,
+    /// A sign-in is on its way (the button stays usable: the user may have closed the window).
+    pub busy: bool,
+    pub error: Option<String>,
+    pub root_url: String,
+}
+
+/// The Taskcluster credentials: "Sign in with Taskcluster" (temporary credentials for just
+/// this action's scopes, kept in memory), or, collapsed, a clientId and accessToken typed in
+/// (kept in this tab's session storage).
+#[allow(clippy::too_many_arguments)]
 pub fn credentials_fieldset(
     client_id: &str,
     access_token: &str,
     certificate: &str,
     on_credential: &Callback<(&'static str, String)>,
+    signin: &SigninView,
+    on_sign_in: &Callback<Vec<String>>,
+    on_sign_out: &Callback<()>,
 ) -> Html {
     let field = |which: &'static str| {
         on_credential.reform(move |e: InputEvent| {
             (which, e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
+    let covered = signin
+        .signed_in
+        .as_ref()
+        .is_some_and(|(_, _, covers)| *covers);
+    let sign_in = {
+        let scopes = signin.scopes.clone().unwrap_or_default();
+        on_sign_in.reform(move |_: MouseEvent| scopes.clone())
+    };
     html! {
         <fieldset class="credentials">
-            <legend>{"Taskcluster credentials (kept in this tab's session storage only)"}</legend>
-            <label>{"clientId "}<input id="client-id" autocomplete="username" value={client_id.to_string()} oninput={field("clientId")} /></label>
-            <label>{"accessToken "}<input id="access-token" type="password" autocomplete="current-password" value={access_token.to_string()} oninput={field("accessToken")} /></label>
-            <label>{"certificate (temporary credentials) "}<input id="certificate" value={certificate.to_string()} oninput={field("certificate")} /></label>
+            <legend>{"Taskcluster credentials"}</legend>
+            if let Some((who, expires, covers)) = &signin.signed_in {
+                <p class="signed-in" id="signed-in" data-client-id={who.clone()}>
+                    {"Signed in as "}<strong>{who}</strong>{format!(" (expires {expires})")}
+                    {" "}<button type="button" id="sign-out" onclick={on_sign_out.reform(|_: MouseEvent| ())}>{"Sign out"}</button>
+                </p>
+                if !covers {
+                    <p class="hint" id="signin-other-scopes">{"These credentials are not for this action's hook: sign in again for it."}</p>
+                }
+            }
+            if !covered {
+                <p class="sign-in">
+                    <button type="button" id="sign-in" class="sign-in-btn" disabled={signin.scopes.is_none()} onclick={sign_in}>
+                        {"Sign in with Taskcluster"}
+                    </button>
+                    <span class="hint">
+                        { match &signin.scopes {
+                            Some(scopes) => format!(" {} issues temporary credentials for only: {}", signin.root_url, scopes.join(", ")),
+                            None => " (the action's hook is not known yet)".to_string(),
+                        } }
+                    </span>
+                </p>
+            }
+            if signin.busy && !covered {
+                <p class="hint" id="signin-waiting">{"Waiting for the Taskcluster window (closed it? Sign in again)…"}</p>
+            }
+            if let Some(error) = &signin.error {
+                <p class="error-text" id="signin-error" role="alert">{error}</p>
+            }
+            <details class="use-token" id="use-token">
+                <summary>{"Use an access token instead (kept in this tab's session storage only)"}</summary>
+                <label>{"clientId "}<input id="client-id" autocomplete="username" value={client_id.to_string()} oninput={field("clientId")} /></label>
+                <label>{"accessToken "}<input id="access-token" type="password" autocomplete="current-password" value={access_token.to_string()} oninput={field("accessToken")} /></label>
+                <label>{"certificate (temporary credentials) "}<input id="certificate" value={certificate.to_string()} oninput={field("certificate")} /></label>
+            </details>
         </fieldset>
     }
 }
@@ -104,6 +164,9 @@ pub struct TriggerProps {
     pub access_token: String,
     pub certificate: String,
     pub on_credential: Callback<(&'static str, String)>,
+    pub signin: SigninView,
+    pub on_sign_in: Callback<Vec<String>>,
+    pub on_sign_out: Callback<()>,
     pub on_times: Callback<u32>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
@@ -145,7 +208,8 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
                     </ul>
                 </details>
                 <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
-                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential)}
+                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
+                    &props.signin, &props.on_sign_in, &props.on_sign_out)}
                 if let Some(request) = pretty {
                     <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request">{request}</pre></details>
                 }

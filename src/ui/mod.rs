@@ -11,5 +11,6 @@ pub mod grid;
 pub mod model;
 pub mod navbar;
 pub mod preview_panel;
+pub mod signin;
 
 pub use app::App;

@@ -94,6 +94,8 @@ test("retrigger with downstream from a job's details panel, previewed like the C
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "9-retrigger-downstream.png") });
 
   const before = standin.calls().length;
+  // The access-token fallback is collapsed under "Sign in with Taskcluster".
+  await page.click("#use-token > summary");
   await page.fill("#client-id", "demo-sheriff");
   await page.fill("#access-token", "demo-access-token");
   // A double click sends one request.
@@ -163,6 +165,7 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "11-retrigger-pinned.png") });
 
   const before = standin.calls().length;
+  await page.click("#use-token > summary");
   await page.fill("#client-id", "demo-sheriff");
   await page.fill("#access-token", "demo-access-token");
   await page.dblclick("#confirm-action");

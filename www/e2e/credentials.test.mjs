@@ -44,6 +44,8 @@ test("the access token is only sent, signed, to the root URL; never stored, logg
   }, null, { timeout: 60000 });
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
+  // The access-token fallback is collapsed under "Sign in with Taskcluster".
+  await page.click("#use-token > summary");
   await page.fill("#client-id", "demo-sheriff");
   await page.fill("#access-token", TOKEN);
   // The exact request shown before sending carries no token.

@@ -64,6 +64,8 @@ test("the page previews and triggers against a Taskcluster on another origin", a
 
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
+  // The access-token fallback is collapsed under "Sign in with Taskcluster".
+  await page.click("#use-token > summary");
   await page.fill("#client-id", "demo-sheriff");
   await page.fill("#access-token", "demo-access-token");
   await page.click("#confirm-trigger");

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
@@ -19,10 +20,10 @@ export const SAMPLE_DIR = join(TARGET, "e2e-sample");
  * (default: the shared sample folder); `csp`: serve the site under the strict
  * Content-Security-Policy a host would set (default), allowing connections to these origins
  * besides its own; `null` for none; `storage`: serve artifacts from a second origin; `sample`:
- * lay out the sample pushes in `dir` (default).
+ * lay out the sample pushes in `dir` (default); `listen`: the address (default a free port).
  * Resolves to { url, storage, record, log, stop() }.
  */
-export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR, csp = [], storage = false, sample = true } = {}) {
+export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR, csp = [], storage = false, sample = true, listen = "127.0.0.1:0" } = {}) {
   if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release --features standin)`);
   mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "tgp-e2e-"));
@@ -31,7 +32,7 @@ export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir 
   const child = spawn(
     STANDIN,
     [
-      "--dir", dir, ...(sample ? ["--sample"] : []), "--listen", "127.0.0.1:0", "--www", www, "--record", record, "--log", log,
+      "--dir", dir, ...(sample ? ["--sample"] : []), "--listen", listen, "--www", www, "--record", record, "--log", log,
       ...(csp ? ["--csp", ...csp.flatMap((origin) => ["--csp-connect", origin])] : []),
       ...(storage ? ["--storage-listen", "127.0.0.1:0"] : []),
       ...faults,
@@ -57,6 +58,15 @@ export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir 
     calls: () => (existsSync(record) ? readFileSync(record, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []),
     stop: () => child.kill(),
   };
+}
+
+/** A port free right now on 127.0.0.1 (for a stand-in whose URL another must know first). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
+  const { port } = server.address();
+  await new Promise((resolvePromise) => server.close(resolvePromise));
+  return port;
 }
 
 /** Content-Security-Policy violations seen on any page (see `launchBrowser`). */

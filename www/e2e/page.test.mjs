@@ -194,6 +194,8 @@ test("triggering records exactly the expected hook call and follows the action t
     await page.locator("#confirm-counts").textContent(),
     `This will create ${Object.keys(preview.created).length} tasks, reuse ${Object.keys(preview.reused).length} and remove 0.`,
   );
+  // The access-token fallback is collapsed under "Sign in with Taskcluster".
+  await page.click("#use-token > summary");
   await page.fill("#client-id", "demo-sheriff");
   await page.fill("#access-token", "demo-access-token");
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "4-trigger-dialog.png") });
@@ -223,6 +225,8 @@ test("an injected 500 on the trigger shows a clear error and sends nothing twice
     await waitForPreview(page, 1);
     await page.click("#trigger-button");
     await page.waitForSelector("#trigger-request", { state: "attached" });
+    // The access-token fallback is collapsed under "Sign in with Taskcluster".
+    await page.click("#use-token > summary");
     await page.fill("#client-id", "demo-sheriff");
     await page.fill("#access-token", "demo-access-token");
     await page.click("#confirm-trigger");

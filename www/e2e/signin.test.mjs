@@ -1,0 +1,232 @@
+// "Sign in with Taskcluster" on the page, against the stand-in's third-party login: the trigger
+// dialog opens Taskcluster's consent page in a popup asking only for the chosen action's hook
+// scopes; after "Allow" the dialog shows who is signed in, and Confirm sends exactly one hook
+// trigger signed with the temporary credentials. Their access token never shows on the page,
+// never reaches storage, the URL, the console or a request in the clear. Sign out forgets them;
+// another action's hook needs a new sign-in; Deny ends in a clear message; and all of it with
+// the page on another origin than Taskcluster, registered there as an OAuth2 client.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, startStandin, launchBrowser, cspViolations, freePort } from "./harness.mjs";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const NSS = "NssSampleDecision00001";
+const PICK = "test-bogo-linux32/debug";
+const GENERIC = "project-nss/in-tree-action-3-generic/0123456789";
+const REBUILD = "project-nss/in-tree-action-3-rebuild-cached-tasks/0123456789";
+
+let standin;
+let browser;
+
+before(async () => {
+  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+  standin = await startStandin({ www: SITE });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  assert.deepEqual(cspViolations, [], "the page and the consent page run under strict CSPs");
+  await browser?.close();
+  standin?.stop();
+});
+
+/** A page on the NSS push with one job picked, its trigger dialog open; everything the page,
+ * its worker and its popups log or request is recorded, and every temporary credential the
+ * stand-in hands out. */
+async function openTriggerDialog(site = standin, query = "") {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const seen = { console: [], requests: [], tokens: [], problems: [] };
+  const context = page.context();
+  context.on("console", (m) => {
+    seen.console.push(m.text());
+    // The consent popup and the callback page run under CSPs too.
+    if (m.page() !== page && m.text().includes("Content Security Policy")) cspViolations.push(`${m.page()?.url()}: ${m.text()}`);
+  });
+  page.on("worker", (worker) => worker.on("console", (m) => seen.console.push(m.text())));
+  page.on("pageerror", (e) => seen.problems.push(e.message));
+  context.on("request", (r) => seen.requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
+  context.on("response", async (r) => {
+    if (r.url().endsWith("/login/oauth/credentials") && r.status() === 200) {
+      seen.tokens.push((await r.json()).credentials.accessToken);
+    }
+  });
+  await page.goto(`${site.url}/?select=${encodeURIComponent(PICK)}${query}`);
+  await page.waitForFunction(() => {
+    const detail = document.querySelector("#preview-counts .detail");
+    return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
+  }, null, { timeout: 60000 });
+  await page.click("#trigger-button");
+  await page.waitForSelector("#trigger-request", { state: "attached" });
+  return { page, seen };
+}
+
+/** Clicks "Sign in with Taskcluster" and answers the consent popup with `decision`. */
+async function signIn(page, decision, scopes, { taskcluster = standin, site = standin, clientId = "taskgraph-preview" } = {}) {
+  await page.waitForSelector("#sign-in:not([disabled])");
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
+  await popup.waitForSelector("#allow", { timeout: 10000 });
+  const asked = new URL(popup.url());
+  assert.equal(asked.origin + asked.pathname, `${taskcluster.url}/login/oauth/authorize`);
+  assert.equal(asked.searchParams.get("response_type"), "code");
+  assert.equal(asked.searchParams.get("client_id"), clientId);
+  assert.equal(asked.searchParams.get("redirect_uri"), `${site.url}/login/callback.html`);
+  assert.match(asked.searchParams.get("state"), /^[0-9a-f]{32}$/);
+  // Only the chosen action's scopes, and the consent page lists them.
+  assert.deepEqual(asked.searchParams.getAll("scope"), scopes);
+  const listed = await popup.locator("#login-scopes li").allTextContents();
+  assert.deepEqual(listed, scopes);
+  assert.equal(await popup.locator("#login-client").textContent(), clientId);
+  await popup.screenshot({ path: join(ROOT, "target", "screenshots", "12-consent.png") });
+  const closed = popup.waitForEvent("close", { timeout: 10000 });
+  await popup.click(decision === "allow" ? "#allow" : "#deny");
+  await closed;
+}
+
+const scopesOf = (hook) => [`hooks:trigger-hook:${hook}`, `in-tree:hook-action:${hook}`];
+
+test("sign in, trigger once with temporary credentials, sign out; the token never shows", async () => {
+  const { page, seen } = await openTriggerDialog();
+  // The sign-in is the primary path; the access-token fields are collapsed.
+  assert.ok(await page.locator("#sign-in").isVisible());
+  assert.ok(!(await page.locator("#client-id").isVisible()));
+  await signIn(page, "allow", scopesOf(GENERIC));
+  await page.waitForSelector("#signed-in", { timeout: 10000 });
+  assert.match(
+    await page.locator("#signed-in").textContent(),
+    /^Signed in as demo-sheriff\/taskgraph-preview \(expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\) Sign out$/,
+  );
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "13-signed-in.png") });
+  assert.equal(seen.tokens.length, 1, "the credentials were fetched once");
+  const [token] = seen.tokens;
+  assert.ok(token.length > 20);
+  assert.ok(!(await page.content()).includes(token), "the token is on the page");
+
+  const before = standin.calls().length;
+  await page.dblclick("#confirm-trigger");
+  await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
+  const calls = standin.calls().slice(before);
+  assert.equal(calls.length, 1, JSON.stringify(calls));
+  assert.equal(calls[0].call, "triggerHook");
+  assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, GENERIC);
+  assert.equal(calls[0].clientId, "demo-sheriff/taskgraph-preview");
+  assert.equal(calls[0].temporary, true, "signed with the temporary credentials");
+  assert.deepEqual(calls[0].scopes, scopesOf(GENERIC));
+  assert.deepEqual(calls[0].payload.user.input, { tasks: [PICK] });
+
+  // Signed requests go to the root URL's API only, with the certificate in `ext`; nothing
+  // carries the token itself.
+  const signed = seen.requests.filter((r) => r.headers.authorization?.startsWith("Hawk "));
+  assert.equal(signed.length, 1);
+  assert.ok(signed[0].url.startsWith(`${standin.url}/api/hooks/v1/hooks/`), signed[0].url);
+  assert.match(signed[0].headers.authorization, /^Hawk id="demo-sheriff\/taskgraph-preview", ts="\d+", nonce="[^"]+", hash="[^"]+", ext="[^"]+", mac="[^"]+"$/);
+  assert.ok(!seen.requests.some((r) => r.url.includes(token) || r.body.includes(token) || JSON.stringify(r.headers).includes(token)));
+  const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+  assert.ok(!stored.includes(token), "the token is in web storage");
+  assert.ok(!page.url().includes(token), "the token is in the URL");
+  assert.ok(!seen.console.some((t) => t.includes(token)), "the token was logged");
+  assert.ok(!page.url().includes("code="), "the page's URL is untouched");
+  assert.ok(decodeURIComponent(page.url()).includes(`select=${PICK}`), `the page keeps its picks: ${page.url()}`);
+
+  // Sign out forgets them: Confirm then asks for credentials and sends nothing.
+  await page.click("#trigger-button");
+  await page.waitForSelector("#trigger-request", { state: "attached" });
+  await page.waitForSelector("#signed-in");
+  await page.click("#sign-out");
+  assert.equal(await page.locator("#signed-in").count(), 0);
+  assert.ok(await page.locator("#sign-in").isVisible());
+  const beforeSignOut = standin.calls().length;
+  await page.click("#confirm-trigger");
+  await page.locator("#trigger-dialog .error-banner", { hasText: "Sign in with Taskcluster, or enter" }).waitFor();
+  assert.equal(standin.calls().length, beforeSignOut, "nothing is sent after signing out");
+  assert.deepEqual(seen.problems, []);
+  await page.close();
+});
+
+test("another action's hook needs its own sign-in: Rebuild Cached Tasks asks for its scopes", async () => {
+  const { page, seen } = await openTriggerDialog();
+  await signIn(page, "allow", scopesOf(GENERIC));
+  await page.waitForSelector("#signed-in");
+  await page.click("#trigger-dialog button:has-text('Cancel')");
+  await page.click("#push-actions");
+  const rebuild = page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]');
+  await rebuild.waitFor({ timeout: 30000 });
+  await rebuild.click();
+  await page.locator("#action-dialog").waitFor();
+  // Still signed in, but not for this hook.
+  await page.locator("#signin-other-scopes").waitFor({ timeout: 30000 });
+  await signIn(page, "allow", scopesOf(REBUILD));
+  await page.waitForFunction(() => document.querySelector("#signed-in") && !document.querySelector("#signin-other-scopes"));
+  await page.waitForSelector("#confirm-action:not([disabled])", { timeout: 30000 });
+  const before = standin.calls().length;
+  await page.click("#confirm-action");
+  await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
+  const calls = standin.calls().slice(before);
+  assert.equal(calls.length, 1, JSON.stringify(calls));
+  assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, REBUILD);
+  assert.equal(calls[0].temporary, true);
+  assert.deepEqual(calls[0].scopes, scopesOf(REBUILD));
+  assert.deepEqual(seen.problems, []);
+  await page.close();
+});
+
+test("Deny at the consent page ends in a clear message and sends nothing", async () => {
+  const { page, seen } = await openTriggerDialog();
+  const before = standin.calls().length;
+  await signIn(page, "deny", scopesOf(GENERIC));
+  const error = page.locator("#signin-error");
+  await error.waitFor({ timeout: 10000 });
+  assert.equal(await error.textContent(), `Sign-in denied at ${standin.url}: no credentials were issued, nothing was sent.`);
+  assert.equal(await page.locator("#signed-in").count(), 0);
+  assert.ok(await page.locator("#sign-in").isEnabled(), "the sheriff can sign in again");
+  assert.equal(standin.calls().length, before);
+  assert.deepEqual(seen.tokens, []);
+
+  // A window closed without answering leaves the button usable.
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
+  await popup.waitForSelector("#allow");
+  await popup.close();
+  await page.locator("#signin-waiting").waitFor();
+  assert.ok(await page.locator("#sign-in").isEnabled());
+  // A forged answer (another state) is ignored: no code is exchanged.
+  await page.evaluate(() => window.postMessage({ type: "taskcluster-login", code: "forged", state: "0".repeat(32) }, window.location.origin));
+  await page.locator("#signin-error", { hasText: "did not match this page's request (state) and was ignored" }).waitFor();
+  assert.ok(!seen.requests.some((r) => r.url.includes("/login/oauth/token")), "no code was exchanged");
+  assert.deepEqual(seen.problems, []);
+  await page.close();
+});
+
+test("the page on another origin signs in at Taskcluster's origin and triggers with the credentials", async () => {
+  // The page's origin is registered at Taskcluster as the OAuth2 client `preview-tool`, the
+  // page's `loginClientId` setting.
+  const port = await freePort();
+  const siteUrl = `http://127.0.0.1:${port}`;
+  const taskcluster = await startStandin({ www: SITE, faults: ["--login-client", `preview-tool=${siteUrl}/`] });
+  const site = await startStandin({ www: SITE, listen: `127.0.0.1:${port}`, csp: [taskcluster.url] });
+  try {
+    assert.equal(site.url, siteUrl);
+    const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}&loginClientId=preview-tool`);
+    await signIn(page, "allow", scopesOf(GENERIC), { taskcluster, site, clientId: "preview-tool" });
+    await page.waitForSelector("#signed-in", { timeout: 10000 });
+    await page.click("#confirm-trigger");
+    await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
+    const calls = taskcluster.calls();
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    assert.equal(calls[0].temporary, true);
+    assert.equal(calls[0].clientId, "demo-sheriff/preview-tool");
+    assert.deepEqual(site.calls(), []);
+    assert.match(page.url(), /[?&]loginClientId=preview-tool(&|$)/, "the setting stays in the URL");
+    // The browser asked before sending the bearer token across origins.
+    const log = readFileSync(taskcluster.log, "utf8").split("\n");
+    assert.ok(log.includes("OPTIONS /login/oauth/credentials"), log.filter((l) => l.startsWith("OPTIONS")).join("\n"));
+    assert.ok(log.includes("POST /login/oauth/token"));
+    const [token] = seen.tokens;
+    assert.ok(!seen.requests.some((r) => r.url.includes(token) || r.body.includes(token) || JSON.stringify(r.headers).includes(token)));
+    assert.deepEqual(seen.problems, []);
+    await page.close();
+  } finally {
+    site.stop();
+    taskcluster.stop();
+  }
+});
