@@ -139,7 +139,9 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
   await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
-  await page.locator("#expand-all").waitFor({ timeout: 60000 });
+  // The graph's own grid (the early one is replaced as the graph lands).
+  await page.locator("#push-actions").waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector("#early-grid") && !document.querySelector(".loading"), null, { timeout: 60000 });
   await page.click("#expand-all");
   const FUZZ = "fuzz-linux64-asn1"; // attributes.retrigger: cloned; the build is rerun
   for (const label of [JOB, FUZZ]) {
