@@ -623,6 +623,10 @@ impl SessionError {
             SessionError::Load(LoadError::Invalid { .. }) => "invalid-artifact",
             SessionError::Engine(e, _) => e.kind(),
             SessionError::Action(_) => "action",
+            // Sent, but no answer: the action may exist. Hosts must not retry blindly.
+            SessionError::Trigger(trigger::TriggerError::Rejected(FetchError::Network {
+                ..
+            })) => "trigger-no-answer",
             SessionError::Trigger(_) => "trigger",
         }
     }

@@ -55,6 +55,11 @@ pub struct Faults {
     /// Artifacts whose name contains this send half their bytes, then stall (the connection
     /// stays open, nothing more arrives).
     pub stall: Option<String>,
+    /// Requests whose URL contains this are handled (a trigger is recorded), but never
+    /// answered: the client cannot tell whether it worked.
+    pub hang: Option<String>,
+    /// Every other request whose URL contains this answers 503 (a flapping service).
+    pub flap: Option<String>,
 }
 
 /// The server's configuration.
@@ -181,8 +186,19 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
         .fail_matching
         .as_ref()
         .is_some_and(|m| url.contains(m.as_str()));
+    let flapping = config
+        .faults
+        .flap
+        .as_ref()
+        .is_some_and(|m| url.contains(m.as_str()))
+        && {
+            static FLAPS: AtomicU64 = AtomicU64::new(0);
+            FLAPS.fetch_add(1, Ordering::SeqCst) % 2 == 0
+        };
     let reply = if n < config.faults.fail_first || failing {
         error(500, "injected failure")
+    } else if flapping {
+        error(503, "injected flapping failure")
     } else {
         route(
             config,
@@ -196,6 +212,16 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
     };
     let stall = url.starts_with("/storage/") && stalls(config, &url);
     let throttle = throttled(config, &url);
+    if config
+        .faults
+        .hang
+        .as_ref()
+        .is_some_and(|m| url.contains(m.as_str()))
+    {
+        // Handled, never answered: the connection stays open.
+        std::thread::sleep(Duration::from_secs(600));
+        return;
+    }
     // Taskcluster's API answers big JSON gzip-encoded to clients that accept it.
     let reply = if gzip_ok && url.starts_with("/api/") {
         gzip_json(reply)

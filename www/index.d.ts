@@ -25,6 +25,9 @@ export type PreviewErrorKind =
   | "invalid-artifact"
   | "action"
   | "trigger"
+  /** The trigger was sent but got no answer (a timeout, a lost connection): the action may
+   * exist. Check the task group before trying again. */
+  | "trigger-no-answer"
   | "not-loaded"
   | "not-previewed"
   | "worker"

@@ -49,6 +49,12 @@ struct Args {
     /// Artifacts whose name contains this send half their bytes, then stall.
     #[arg(long)]
     stall: Option<String>,
+    /// Requests whose URL contains this are handled (a trigger is recorded) but never answered.
+    #[arg(long)]
+    hang: Option<String>,
+    /// Every other request whose URL contains this answers 503.
+    #[arg(long)]
+    flap: Option<String>,
     /// Append every request's method and path to this file.
     #[arg(long)]
     log: Option<PathBuf>,
@@ -164,6 +170,8 @@ fn main() -> ExitCode {
             rate: args.rate,
             rate_only: args.rate_only,
             stall: args.stall,
+            hang: args.hang,
+            flap: args.flap,
         },
     };
     if let Some((storage_server, _)) = storage {

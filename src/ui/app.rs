@@ -83,6 +83,8 @@ pub enum Msg {
     /// The push's actions, for a Retrigger of these jobs.
     RetriggerOffered(Vec<String>, Result<String, ApiError>),
     ClearPinboard,
+    /// Load the push again after a failure.
+    RetryLoad,
     CloseJob,
     /// The push's task-group actions (`None`: close the menu).
     GroupActions(bool),
@@ -167,6 +169,8 @@ pub struct App {
     action_seq: u32,
     /// Existing jobs pinned (Ctrl/Cmd+click) to retrigger together.
     pinned: Rc<BTreeSet<String>>,
+    /// Why the push did not load, with a Retry.
+    load_error: Option<String>,
     /// The grid on screen comes from `runnable-jobs.json` and the task group: the graph is
     /// still on its way (picks are kept and previewed once it lands).
     early_grid: bool,
@@ -224,6 +228,24 @@ fn download(name: &str, text: &str) -> Result<(), String> {
     anchor.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// Why a push did not load, and what to do about it.
+fn load_failure(e: &ApiError) -> String {
+    let advice = match e.kind.as_str() {
+        "expired" => "Its artifacts are gone: an expired push cannot be previewed.",
+        "network" => "Check your connection (or the root URL), then Retry.",
+        "http-status" => "Taskcluster answered with an error: Retry in a moment.",
+        "syntax" | "bad-field" | "invalid-artifact" | "bad-body" => {
+            "An artifact arrived incomplete or malformed (a download cut short?): Retry; if it \
+             happens again, the decision's artifact itself is broken."
+        }
+        _ => "Check the root URL and decision taskId, then Retry.",
+    };
+    format!(
+        "Could not load the push: {} [{}]. {advice}",
+        e.message, e.kind
+    )
 }
 
 fn format_mb(bytes: f64) -> String {
@@ -380,6 +402,7 @@ impl App {
                 .push("Give a Taskcluster root URL and a decision taskId.".into());
             return;
         }
+        self.load_error = None;
         self.url.root_url = Some(root.clone());
         self.url.decision_task_id = Some(decision.clone());
         self.phase = Phase::Loading(Progress {
@@ -476,7 +499,26 @@ impl Component for App {
             .and_then(|w| w.location().origin().ok())
             .unwrap_or_default();
         let mut errors = Vec::new();
-        let engine = match Engine::start("src/worker.js") {
+        // The worker's stall and trigger timeouts, if the page's URL sets them (tests do).
+        let worker_url = {
+            let params = web_sys::UrlSearchParams::new_with_str(&query).ok();
+            let get = |k: &str| {
+                params
+                    .as_ref()
+                    .and_then(|p| p.get(k))
+                    .filter(|v| v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty())
+            };
+            let mut url = "src/worker.js".to_string();
+            let extra: Vec<String> = ["stallMs", "triggerTimeoutMs"]
+                .iter()
+                .filter_map(|k| get(k).map(|v| format!("{k}={v}")))
+                .collect();
+            if !extra.is_empty() {
+                url = format!("{url}?{}", extra.join("&"));
+            }
+            url
+        };
+        let engine = match Engine::start(&worker_url) {
             Ok(engine) => Some(engine),
             Err(e) => {
                 errors.push(e);
@@ -557,6 +599,7 @@ impl Component for App {
             action: None,
             action_seq: 0,
             pinned: Rc::default(),
+            load_error: None,
             early_grid: false,
             early_loading: Vec::new(),
             graph_progress: None,
@@ -611,10 +654,18 @@ impl Component for App {
             },
             Msg::Loaded(Err(e)) | Msg::JobsLoaded(Err(e)) => {
                 self.phase = Phase::Failed;
-                self.errors.push(format!(
-                    "Could not load the push: {} [{}]. Check the root URL and decision taskId; an expired push cannot be previewed.",
-                    e.message, e.kind
-                ));
+                // Nothing half-loaded stays: no early grid, no summary.
+                self.summary = None;
+                self.jobs = Rc::default();
+                self.rows = Rc::default();
+                self.early_grid = false;
+                self.early_loading = Vec::new();
+                self.runnable = 0;
+                self.load_error = Some(load_failure(&e));
+            }
+            Msg::RetryLoad => {
+                self.load_error = None;
+                self.load(ctx);
             }
             Msg::JobsLoaded(Ok(text)) => match serde_json::from_str::<JobsPage>(&text) {
                 Ok(mut page) => {
@@ -898,16 +949,20 @@ impl Component for App {
                 if let Some(t) = &mut self.trigger {
                     t.sending = false;
                 }
-                let hint = if e.message.contains("401") {
-                    " Check your clientId and accessToken."
-                } else {
-                    " Nothing was created; you can try again."
-                };
-                self.errors.push(format!(
-                    "The trigger failed: {} [{}].{hint}",
-                    e.message, e.kind
-                ));
                 self.trigger = None;
+                if e.kind == "trigger-no-answer" {
+                    self.status = Some(self.unsure_trigger(&e));
+                } else {
+                    let hint = if e.message.contains("401") {
+                        " Check your clientId and accessToken."
+                    } else {
+                        " Nothing was created; you can try again."
+                    };
+                    self.errors.push(format!(
+                        "The trigger failed: {} [{}].{hint}",
+                        e.message, e.kind
+                    ));
+                }
             }
             Msg::Followed(result) => {
                 self.status = Some(
@@ -1169,6 +1224,11 @@ impl Component for App {
                     </span>
                 });
             }
+            Msg::ActionTriggered(Err(e)) if e.kind == "trigger-no-answer" => {
+                // No answer: the action may exist. Never offered again blindly.
+                self.action = None;
+                self.status = Some(self.unsure_trigger(&e));
+            }
             Msg::ActionTriggered(Err(e)) => {
                 if let Some(a) = &mut self.action {
                     a.sending = false;
@@ -1395,6 +1455,12 @@ impl Component for App {
                     <span class="hint">{"Keys: a add new jobs · / search · f filter · x clear · Ctrl+click pin · r retrigger the selected and pinned jobs · Esc close"}</span>
                 </form>
                 {for errors}
+                if let Some(message) = &self.load_error {
+                    <div class="error-banner load-error" role="alert" id="load-error">
+                        <span>{message}</span>
+                        <button id="retry-load" onclick={link.callback(|_| Msg::RetryLoad)}>{"Retry"}</button>
+                    </div>
+                }
                 if let Some(status) = &self.status {
                     <div class="status-line" id="status-line">{status.clone()}</div>
                 }
@@ -1493,6 +1559,27 @@ impl App {
             None,
             ctx.link().callback(Msg::ActionHook),
         );
+    }
+
+    /// A trigger that got no answer (a timeout, a lost connection): Taskcluster may have
+    /// created the action task. The user is sent to the task group before trying again.
+    fn unsure_trigger(&self, e: &ApiError) -> Html {
+        let root = self.url.root_url.clone().unwrap_or_default();
+        let group = self
+            .summary
+            .as_ref()
+            .map(|s| s.decision_task_id.clone())
+            .or_else(|| self.url.decision_task_id.clone())
+            .unwrap_or_default();
+        html! {
+            <span class="status-unsure" id="trigger-unsure" role="alert">
+                {format!("No answer to the trigger ({}). The action may have been triggered anyway: ", e.message)}
+                <a id="check-task-group" href={format!("{}/tasks/groups/{group}", root.trim_end_matches('/'))} target="_blank">
+                    {"check the task group"}
+                </a>
+                {" for a new action task before you try again."}
+            </span>
+        }
     }
 
     /// What Treeherder's Retrigger acts on: the pinned jobs and the selected one.

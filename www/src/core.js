@@ -23,10 +23,22 @@ import init, { Previewer } from "../pkg/engine.js";
 
 // Downloads at least this big report progress as they stream in.
 const PROGRESS_MIN_BYTES = 256 * 1024;
+// A download that receives nothing for this long has stalled; a request sent (the trigger's
+// POST) that gets no answer for this long has timed out. The worker's URL can set both
+// (`?stallMs=…&triggerTimeoutMs=…`; the page passes its own).
+const settings = (() => {
+  try {
+    return new URL(globalThis.location.href).searchParams;
+  } catch {
+    return new URLSearchParams();
+  }
+})();
+const STALL_MS = Number(settings.get("stallMs")) || 30000;
+const SEND_TIMEOUT_MS = Number(settings.get("triggerTimeoutMs")) || 60000;
 
 /** Reads a response body, reporting `{ step, loaded, total }` at most every 100 ms: from the
  * start for big bodies, and for small ones once they have taken 100 ms (a slow link). */
-async function readBody(response, url, onProgress) {
+async function readBody(response, url, onProgress, onData = () => {}) {
   // The total is unknown for chunked or re-encoded answers: report bytes so far only.
   const encoded = Boolean(response.headers.get("content-encoding"));
   const total = encoded ? 0 : Number(response.headers.get("content-length")) || 0;
@@ -44,6 +56,7 @@ async function readBody(response, url, onProgress) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    onData();
     if (loaded + value.length > buffer.length) {
       const bigger = new Uint8Array(Math.max(buffer.length * 2, loaded + value.length));
       bigger.set(buffer.subarray(0, loaded));
@@ -68,8 +81,32 @@ async function readBody(response, url, onProgress) {
 function makeHost(onProgress) {
   return {
     async fetch(method, url, headers, body) {
-      const response = await fetch(url, { method, headers, body, credentials: "omit" });
-      return { status: response.status, body: await readBody(response, url, onProgress) };
+      // Nothing for too long: abort, with a message that says which.
+      const controller = new AbortController();
+      const first = method === "GET" ? STALL_MS : SEND_TIMEOUT_MS;
+      let timer = setTimeout(() => controller.abort(), first);
+      const quiet = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(), STALL_MS);
+      };
+      let answered = false;
+      try {
+        const response = await fetch(url, { method, headers, body, credentials: "omit", signal: controller.signal });
+        answered = true;
+        quiet();
+        return { status: response.status, body: await readBody(response, url, onProgress, quiet) };
+      } catch (error) {
+        if (controller.signal.aborted) {
+          throw new Error(
+            answered
+              ? `the download stalled: no data for ${STALL_MS / 1000} s`
+              : `no answer within ${first / 1000} s`,
+          );
+        }
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     progress: (step) => onProgress({ step }),

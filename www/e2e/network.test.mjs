@@ -1,0 +1,120 @@
+// Networks that misbehave, in the browser, with the stand-in's faults: a download that stalls
+// halfway, a truncated graph, an expired push, flapping 5xx answers on index lookups, a slow
+// server, and a trigger POST that never gets an answer. Each ends in a clear message that says
+// what to do (a Retry for loads); nothing half-loaded stays on screen; a trigger without an
+// answer is never retried blindly: the page sends the user to the task group first.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+
+const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
+const NSS = "NssSampleDecision00001";
+const PICK = "test-bogo-linux32/debug";
+
+const browser = await launchBrowser();
+const standins = [];
+
+after(async () => {
+  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
+  await browser.close();
+  for (const s of standins) s.stop();
+});
+
+async function withFaults(faults) {
+  const standin = await startStandin({ www: SITE, faults });
+  standins.push(standin);
+  return standin;
+}
+
+async function open(standin, query = "") {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${standin.url}/?decisionTaskId=${NSS}${query}`);
+  return { page, problems };
+}
+
+/** The load error's text, once shown, and that nothing of the push stays on screen. */
+async function loadError(page) {
+  await page.locator("#load-error").waitFor({ timeout: 60000 });
+  assert.equal(await page.locator(".job-btn").count(), 0, "no half-loaded grid");
+  assert.equal(await page.locator("#push-actions").count(), 0, "no push header");
+  assert.equal(await page.locator("#retry-load").count(), 1);
+  return page.locator("#load-error span").textContent();
+}
+
+const requests = (standin, text) => readFileSync(standin.log, "utf8").split("\n").filter((l) => l.includes(text)).length;
+
+test("a graph download that stalls halfway ends in a message naming it, with a Retry", async () => {
+  const standin = await withFaults(["--stall", "full-task-graph"]);
+  const { page, problems } = await open(standin, "&stallMs=1500");
+  const text = await loadError(page);
+  assert.match(text, /full-task-graph\.json/);
+  assert.match(text, /stalled: no data for 1\.5 s/);
+  assert.match(text, /Check your connection/);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "14-stalled.png") });
+  // Retry tries again (the fault is still there: the same message again).
+  const before = requests(standin, "full-task-graph");
+  await page.click("#retry-load");
+  await page.locator("#load-error").waitFor({ state: "detached" });
+  await loadError(page);
+  assert.ok(requests(standin, "full-task-graph") > before, "Retry downloaded the graph again");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a truncated graph and an expired push each say what happened and what to do", async () => {
+  let standin = await withFaults(["--truncate", "full-task-graph"]);
+  let { page } = await open(standin);
+  let text = await loadError(page);
+  assert.match(text, /full-task-graph\.json/);
+  assert.match(text, /incomplete or malformed/);
+  await page.close();
+  standin = await withFaults(["--expire", "full-task-graph"]);
+  ({ page } = await open(standin));
+  text = await loadError(page);
+  assert.match(text, /gone \(404\)/);
+  assert.match(text, /expired push cannot be previewed/);
+  await page.close();
+});
+
+test("flapping 5xx answers on index lookups and a slow server still give the CLI's preview", async () => {
+  const standin = await withFaults(["--flap", "/api/index/", "--delay-ms", "150"]);
+  const { page, problems } = await open(standin, `&select=${encodeURIComponent(PICK)}`);
+  await page.locator("#preview-counts").waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector(".preview-panel.busy"), null, { timeout: 30000 });
+  const expected = JSON.parse(
+    execFileSync(CLI, ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }),
+  ).iterations[0];
+  assert.equal(Number(await page.locator("#preview-counts").getAttribute("data-created")), Object.keys(expected.created).length);
+  assert.equal(Number(await page.locator("#preview-counts").getAttribute("data-reused")), Object.keys(expected.reused).length);
+  assert.ok(requests(standin, "/api/index/") > 0, "the preview looked the index up");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a trigger that gets no answer is never retried: the page sends the user to the task group", async () => {
+  const standin = await withFaults(["--hang", "/trigger"]);
+  const { page, problems } = await open(standin, `&select=${encodeURIComponent(PICK)}&triggerTimeoutMs=2000`);
+  await page.locator("#preview-counts").waitFor({ timeout: 60000 });
+  await page.click("#trigger-button");
+  await page.click("#use-token > summary");
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", "demo-access-token");
+  await page.click("#confirm-trigger");
+  await page.locator("#trigger-unsure").waitFor({ timeout: 30000 });
+  assert.match(await page.locator("#trigger-unsure").textContent(), /no answer within 2 s.*may have been triggered anyway/);
+  assert.equal(await page.locator("#check-task-group").getAttribute("href"), `${standin.url}/tasks/groups/${NSS}`);
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "15-trigger-unsure.png") });
+  // The call reached Taskcluster once (it may well have created the action) and was not sent again.
+  await page.waitForTimeout(3000);
+  assert.equal(requests(standin, "/trigger"), 1);
+  assert.equal(standin.calls().length, 1);
+  assert.equal(await page.locator("#trigger-dialog").count(), 0, "the dialog is closed: no blind retry");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
