@@ -35,6 +35,10 @@ const settings = (() => {
 })();
 const STALL_MS = Number(settings.get("stallMs")) || 30000;
 const SEND_TIMEOUT_MS = Number(settings.get("triggerTimeoutMs")) || 60000;
+// A GET whose answer has not even started after this long is abandoned and retried (the
+// retry policy is the engine's): Taskcluster answers in well under a second, and a request
+// that never reaches the server (a stuck connection) then costs seconds, not minutes.
+const FIRST_BYTE_MS = Number(settings.get("firstByteMs")) || Math.min(10000, STALL_MS);
 
 /** Reads a response body, reporting `{ step, loaded, total }` at most every 100 ms: from the
  * start for big bodies, and for small ones once they have taken 100 ms (a slow link). */
@@ -83,7 +87,7 @@ function makeHost(onProgress) {
     async fetch(method, url, headers, body) {
       // Nothing for too long: abort, with a message that says which.
       const controller = new AbortController();
-      const first = method === "GET" ? STALL_MS : SEND_TIMEOUT_MS;
+      const first = method === "GET" ? FIRST_BYTE_MS : SEND_TIMEOUT_MS;
       let timer = setTimeout(() => controller.abort(), first);
       const quiet = () => {
         clearTimeout(timer);
