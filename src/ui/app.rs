@@ -640,12 +640,12 @@ impl Component for App {
                         ..Progress::default()
                     });
                     self.loading_jobs = Vec::new();
-                    self.request_jobs(ctx);
-                    // Picks made on the early grid are previewed now, while the graph's own
-                    // grid replaces it.
+                    // Picks made on the early grid are previewed first (the worker answers in
+                    // order), while the graph's own grid replaces it.
                     if self.early_grid && !self.selected.is_empty() {
                         self.request_preview(ctx);
                     }
+                    self.request_jobs(ctx);
                 }
                 Err(e) => {
                     self.phase = Phase::Failed;
