@@ -85,6 +85,8 @@ pub enum Msg {
     ClearPinboard,
     /// Load the push again after a failure.
     RetryLoad,
+    /// Group the early grid's jobs into rows, in a task of its own.
+    EarlyRows,
     CloseJob,
     /// The push's task-group actions (`None`: close the menu).
     GroupActions(bool),
@@ -429,7 +431,7 @@ impl App {
 
     /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
     /// shown once complete, unless the graph's own grid is already there.
-    fn early_page(&mut self, text: &str) -> bool {
+    fn early_page(&mut self, ctx: &Context<Self>, text: &str) -> bool {
         #[derive(serde::Deserialize)]
         struct EarlyPage {
             offset: usize,
@@ -451,8 +453,10 @@ impl App {
         self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
         self.jobs = Rc::new(jobs);
         self.early_grid = true;
-        self.rebuild_rows();
-        true
+        // Group in a task of its own (the page's parse was this one).
+        let link = ctx.link().clone();
+        gloo_timers::callback::Timeout::new(0, move || link.send_message(Msg::EarlyRows)).forget();
+        false
     }
 
     /// What a pick waits for while the graph downloads: "the task graph: 62%".
@@ -625,7 +629,7 @@ impl Component for App {
                     return false;
                 }
                 if let Some(text) = &p.jobs {
-                    return self.early_page(text);
+                    return self.early_page(ctx, text);
                 }
                 if p.step.contains("full-task-graph") {
                     self.graph_progress = Some(p.clone());
@@ -662,6 +666,12 @@ impl Component for App {
                 self.early_loading = Vec::new();
                 self.runnable = 0;
                 self.load_error = Some(load_failure(&e));
+            }
+            Msg::EarlyRows => {
+                if !self.early_grid {
+                    return false;
+                }
+                self.rebuild_rows();
             }
             Msg::RetryLoad => {
                 self.load_error = None;
