@@ -352,9 +352,15 @@ export interface PreviewerOptions {
 }
 
 export interface Previewer {
-  /** Loads a push (replacing any loaded one) and resolves to its summary. */
-  load(source: LoadSource, options?: { onProgress?: (progress: Progress) => void }): Promise<Summary>;
-  /** Every job of the push that reports to Treeherder, in label order. */
+  /** Loads a push (replacing any loaded one) and resolves to its summary. From Taskcluster,
+   * `onJobs` gets the grid's jobs (from runnable-jobs.json and the task group) while the graph
+   * still downloads; see README for the order of events. */
+  load(
+    source: LoadSource,
+    options?: { onProgress?: (progress: Progress) => void; onJobs?: (jobs: GridJob[]) => void },
+  ): Promise<Summary>;
+  /** Every job of the push that reports to Treeherder, in label order. During a load, it
+   * resolves with the early grid as soon as it is there. */
   runnableJobs(): Promise<GridJob[]>;
   /** The summary of the loaded push. */
   summary(): Promise<Summary>;
