@@ -25,6 +25,8 @@ use crate::session::{self, Context, Session, SessionError};
 use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse, Transport};
 use crate::taskcluster::{hawk, trigger};
 
+mod http;
+
 /// A flat error for JavaScript: `{kind, message, labels}`.
 struct ApiError {
     kind: String,
@@ -120,8 +122,41 @@ fn describe(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+impl JsTransport {
+    /// The host's timeouts (`{firstByteMs, stallMs, sendMs}`), else the defaults.
+    fn timeouts(&self) -> http::Timeouts {
+        let defaults = http::Timeouts::default();
+        let timeouts =
+            js_sys::Reflect::get(&self.host, &"timeouts".into()).unwrap_or(JsValue::UNDEFINED);
+        let get = |key: &str, default: u32| {
+            js_sys::Reflect::get(&timeouts, &key.into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|v| *v >= 1.0 && *v <= f64::from(u32::MAX))
+                .map_or(default, |v| v as u32)
+        };
+        http::Timeouts {
+            first_byte: get("firstByteMs", defaults.first_byte),
+            stall: get("stallMs", defaults.stall),
+            send: get("sendMs", defaults.send),
+        }
+    }
+
+    /// Download progress, as `{step: url, loaded, total}`.
+    fn download(&self, url: &str, loaded: f64, total: f64) {
+        if let Ok(f) = self.function("download") {
+            let _ = f.call3(&JsValue::NULL, &url.into(), &loaded.into(), &total.into());
+        }
+    }
+}
+
 impl Transport for JsTransport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
+        // In a browser, Rust does the HTTP (gloo-net); elsewhere (Node), the host's fetch.
+        if http::available() {
+            let progress = |url: &str, loaded: f64, total: f64| self.download(url, loaded, total);
+            return http::send(request, self.timeouts(), &progress).await;
+        }
         let network = |message: String| FetchError::Network {
             url: request.url.clone(),
             message,

@@ -81,7 +81,9 @@ async function readBody(response, url, onProgress, onData = () => {}) {
   return loaded === buffer.length ? buffer : buffer.slice(0, loaded);
 }
 
-/** The `host` object the Rust side calls for HTTP, timers and progress. */
+/** The `host` object the Rust side calls for timers and progress, and, in Node only (no
+ * browser global: the inline mode of tests), for HTTP; in a browser the engine does its own
+ * HTTP with gloo-net (src/js_api/http.rs) and these timeouts. */
 function makeHost(onProgress) {
   return {
     async fetch(method, url, headers, body) {
@@ -114,6 +116,10 @@ function makeHost(onProgress) {
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     progress: (step) => onProgress({ step }),
+    // In a browser, the engine does the HTTP itself (gloo-net) with these timeouts and reports
+    // each download here; `fetch` above serves Node.
+    timeouts: { firstByteMs: FIRST_BYTE_MS, stallMs: STALL_MS, sendMs: SEND_TIMEOUT_MS },
+    download: (url, loaded, total) => onProgress({ step: url, loaded, total }),
     // The grid before the graph (load): a page of jobs, `{offset, total, jobs}` JSON text.
     jobs: (page) => onProgress({ step: "jobs", jobs: page }),
   };
