@@ -383,7 +383,8 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     for path in &args.existing {
         maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
     }
-    if all_task_ids.is_empty() {
+    // Only gecko's reruns read them: not built for a plain preview.
+    if all_task_ids.is_empty() && args.action.as_deref() == Some("retrigger-multiple") {
         all_task_ids = engine::callbacks::all_task_ids(&maps);
     }
     let existing = parse::merge_label_to_taskid(maps);

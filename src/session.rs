@@ -157,49 +157,7 @@ impl Session {
         on_jobs: &dyn Fn(&str),
     ) -> Result<Session, SessionError> {
         let retry = RetryPolicy::default();
-        let early = async {
-            let runnable_url = crate::taskcluster::latest_artifact_url(
-                root_url,
-                decision_task_id,
-                "public/runnable-jobs.json",
-            );
-            // Parsed as soon as it arrives, while the task group is still being listed.
-            let runnable = async {
-                let bytes = crate::taskcluster::client::fetch(
-                    t,
-                    &HttpRequest::get(runnable_url.clone()),
-                    retry,
-                )
-                .await
-                .ok()?;
-                runnable::jobs_from_runnable_json(&bytes, &runnable_url).ok()
-            };
-            let (jobs, group) = futures_util::future::join(
-                runnable,
-                loader::task_group(t, root_url, decision_task_id, retry),
-            )
-            .await;
-            if let (Some(jobs), Ok(tasks)) = (jobs, &group) {
-                let jobs = early_jobs(jobs, tasks);
-                #[derive(Serialize)]
-                struct Page<'a> {
-                    offset: usize,
-                    total: usize,
-                    jobs: &'a [GridJob],
-                }
-                for (i, page) in jobs.chunks(JOBS_PAGE).enumerate() {
-                    let page = Page {
-                        offset: i * JOBS_PAGE,
-                        total: jobs.len(),
-                        jobs: page,
-                    };
-                    if let Ok(text) = serde_json::to_string(&page) {
-                        on_jobs(&text);
-                    }
-                }
-            }
-            group
-        };
+        let early = early_grid(t, root_url, decision_task_id, retry, on_jobs);
         // The graph is parsed as soon as it is in, while the task group may still be listed.
         let main = async {
             let mut push =
@@ -211,10 +169,11 @@ impl Session {
             })?;
             Ok::<_, SessionError>((push, graph))
         };
-        let (loaded, group) = futures_util::future::join(main, early).await;
+        let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
         let (push, graph) = loaded?;
         progress("actions.json");
         let mut warnings = push.warnings;
+        warnings.extend(early_problem);
         let actions =
             match trigger::load_actions(t, root_url, decision_task_id, push.run_id, retry).await {
                 Ok(actions) => Some(actions),
@@ -566,6 +525,67 @@ pub fn treeherder_state(state: &str, kind: &str) -> String {
         _ => "unknown",
     }
     .to_string()
+}
+
+/// The grid before the graph (see [`Session::load`]): the decision's `runnable-jobs.json`
+/// (parsed as soon as it arrives) and the task group listing, fetched together; their jobs go
+/// to `on_jobs` in pages. Returns the listing (the session keeps it) and, when
+/// `runnable-jobs.json` is there but unusable, a warning naming its URL (a decision without
+/// one is normal: the grid then waits for the graph).
+async fn early_grid<T: Transport>(
+    t: &T,
+    root_url: &str,
+    decision_task_id: &str,
+    retry: RetryPolicy,
+    on_jobs: &dyn Fn(&str),
+) -> (Result<Vec<loader::GroupTask>, LoadError>, Option<Warning>) {
+    let url = crate::taskcluster::latest_artifact_url(
+        root_url,
+        decision_task_id,
+        "public/runnable-jobs.json",
+    );
+    let runnable = async {
+        let bytes = crate::taskcluster::client::fetch(t, &HttpRequest::get(url.clone()), retry)
+            .await
+            .map_err(|e| match e {
+                crate::taskcluster::client::FetchError::Expired { .. } => None,
+                other => Some(other.to_string()),
+            })?;
+        runnable::jobs_from_runnable_json(&bytes, &url).map_err(Some)
+    };
+    let (jobs, group) = futures_util::future::join(
+        runnable,
+        loader::task_group(t, root_url, decision_task_id, retry),
+    )
+    .await;
+    let problem = match &jobs {
+        Err(Some(message)) => Some(Warning {
+            kind: "no-early-grid".into(),
+            labels: vec![],
+            message: format!("the grid waited for the graph: {message}"),
+        }),
+        _ => None,
+    };
+    if let (Ok(jobs), Ok(tasks)) = (jobs, &group) {
+        let jobs = early_jobs(jobs, tasks);
+        #[derive(Serialize)]
+        struct Page<'a> {
+            offset: usize,
+            total: usize,
+            jobs: &'a [GridJob],
+        }
+        for (i, page) in jobs.chunks(JOBS_PAGE).enumerate() {
+            let page = Page {
+                offset: i * JOBS_PAGE,
+                total: jobs.len(),
+                jobs: page,
+            };
+            if let Ok(text) = serde_json::to_string(&page) {
+                on_jobs(&text);
+            }
+        }
+    }
+    (group, problem)
 }
 
 /// Jobs per `on_jobs` page while a push loads (each is parsed by the page in a short task).

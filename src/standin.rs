@@ -231,13 +231,25 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
     respond(request, reply, &config.faults, stall, throttle);
 }
 
+/// Whether the (percent-decoded) `url` contains a fault's `pattern`.
+fn names(pattern: &str, url: &str) -> bool {
+    crate::url::percent_decode(url, false).contains(pattern)
+}
+
 /// Whether the `rate` fault applies to the answer to `url`.
 fn throttled(config: &Config, url: &str) -> bool {
     config
         .faults
         .rate_only
         .as_ref()
-        .is_none_or(|m| crate::url::percent_decode(url, false).contains(m.as_str()))
+        .is_none_or(|m| names(m, url))
+}
+
+/// `body` gzip-compressed (fast level, as the stand-in's answers are made on the fly).
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(body).ok()?;
+    gz.finish().ok()
 }
 
 /// `body` gzip-compressed, remembered by `key` and length (a sample's artifacts never change).
@@ -249,9 +261,7 @@ fn gzip_once(key: &str, body: &[u8]) -> Option<Vec<u8>> {
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&k).cloned()) {
         return Some(hit.to_vec());
     }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(body).ok()?;
-    let compressed = gz.finish().ok()?;
+    let compressed = gzip(body)?;
     if let Ok(mut c) = cache.lock() {
         c.insert(k, std::sync::Arc::new(compressed.clone()));
     }
@@ -264,11 +274,7 @@ fn gzip_json(mut reply: Reply) -> Reply {
     if encoded || reply.body.len() < 4096 || !reply.content_type.starts_with("application/json") {
         return reply;
     }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    if gz.write_all(&reply.body).is_err() {
-        return reply;
-    }
-    if let Ok(body) = gz.finish() {
+    if let Some(body) = gzip(&reply.body) {
         reply.body = body;
         reply.headers.push(("Content-Encoding", "gzip".into()));
     }
@@ -277,11 +283,7 @@ fn gzip_json(mut reply: Reply) -> Reply {
 
 /// Whether the artifact at `url` is one the `stall` fault applies to.
 fn stalls(config: &Config, url: &str) -> bool {
-    config
-        .faults
-        .stall
-        .as_ref()
-        .is_some_and(|s| crate::url::percent_decode(url, false).contains(s.as_str()))
+    config.faults.stall.as_ref().is_some_and(|s| names(s, url))
 }
 
 /// A body sent at `rate` bytes per second (if any), stopping for good after `stall_at` bytes.

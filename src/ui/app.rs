@@ -173,6 +173,8 @@ pub struct App {
     pinned: Rc<BTreeSet<String>>,
     /// Why the push did not load, with a Retry.
     load_error: Option<String>,
+    /// The failed test jobs, found when the push's Actions menu opens (not on every render).
+    failed_tests: Rc<Vec<String>>,
     /// The grid on screen comes from `runnable-jobs.json` and the task group: the graph is
     /// still on its way (picks are kept and previewed once it lands).
     early_grid: bool,
@@ -604,6 +606,7 @@ impl Component for App {
             action_seq: 0,
             pinned: Rc::default(),
             load_error: None,
+            failed_tests: Rc::default(),
             early_grid: false,
             early_loading: Vec::new(),
             graph_progress: None,
@@ -1105,6 +1108,9 @@ impl Component for App {
             }
             Msg::GroupActions(open) => {
                 self.group_actions = open.then_some(None);
+                if open {
+                    self.failed_tests = Rc::new(self.failed_tests());
+                }
                 if let (true, Some(engine)) = (open, &self.engine) {
                     engine.call(
                         "actionsFor",
@@ -1409,12 +1415,12 @@ impl Component for App {
                             if let Some(offered) = &self.group_actions {
                                 <div class="group-actions-menu" id="push-actions-menu">
                                     {{
-                                        let failed = self.failed_tests();
+                                        let failed = self.failed_tests.clone();
                                         let n = failed.len();
                                         html! {
                                             <button class="action-btn" id="retrigger-failed" disabled={n == 0}
                                                 title={ if n == 0 { "No failed test jobs to retrigger".to_string() } else { format!("Retrigger the {n} failed test jobs (retrigger-multiple)") } }
-                                                onclick={link.callback(move |_| Msg::Retrigger(failed.clone()))}>
+                                                onclick={link.callback(move |_| Msg::Retrigger(failed.to_vec()))}>
                                                 {format!("Retrigger all failed test jobs ({n})")}
                                             </button>
                                         }

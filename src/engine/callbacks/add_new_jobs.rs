@@ -16,9 +16,5 @@ pub(super) fn add_new_jobs(graph: &FullTaskGraph, input: &Value) -> Result<Calls
     }
     let times = times(input, "times", "add-new-jobs")?;
     let to_run = sorted(to_run);
-    Ok(Calls::of(
-        (0..times)
-            .map(|i| Call::plain(i.to_string(), to_run.clone()))
-            .collect(),
-    ))
+    Ok(Calls::of(Call::per_time(times, &to_run)))
 }

@@ -89,6 +89,13 @@ impl Call {
             modifier: Modifier::default(),
         }
     }
+
+    /// taskgraph's `times` loop: one call of `labels` per time, suffixed `0`, `1`, ….
+    fn per_time(times: u32, labels: &[String]) -> Vec<Call> {
+        (0..times)
+            .map(|i| Call::plain(i.to_string(), labels.to_vec()))
+            .collect()
+    }
 }
 
 /// An existing task the action reruns instead of cloning (`_rerun_task`).

@@ -24,11 +24,7 @@ pub(super) fn retrigger(
 ) -> Result<Calls, Error> {
     let to_run = retrigger_labels(graph, existing, input, label)?;
     let times = times(input, "times", "retrigger")?;
-    Ok(Calls::of(
-        (0..times)
-            .map(|i| Call::plain(i.to_string(), to_run.clone()))
-            .collect(),
-    ))
+    Ok(Calls::of(Call::per_time(times, &to_run)))
 }
 
 /// The retrigger gate (`_should_retrigger` unless `force`), then the labels to clone: the task,
