@@ -5,9 +5,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE } from "./harness.mjs";
 
-const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 const TOKEN = "demo-access-token";

@@ -10,11 +10,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT, startStandin, launchBrowser, cspViolations, watchLongTasks } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI } from "./harness.mjs";
 
-const SITE = process.env.TGP_SITE || join(ROOT, "dist");
-const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
-const CLI = join(TARGET, "release", "taskgraph-preview");
 const NSS = "NssSampleDecision00001";
 const GECKO = "GeckoSyntheticDecision";
 

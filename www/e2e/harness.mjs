@@ -13,6 +13,10 @@ const STANDIN = join(TARGET, "release", "standin");
 // The sample pushes (a real NSS push, application-services, a generated 50k-task gecko push)
 // are laid out once and shared; each stand-in records to its own file.
 export const SAMPLE_DIR = join(TARGET, "e2e-sample");
+/** The built page (`make page`), or TGP_SITE. */
+export const SITE = process.env.TGP_SITE || join(ROOT, "dist");
+/** The CLI, to check the page against. */
+export const CLI = join(TARGET, "release", "taskgraph-preview");
 
 /**
  * Starts a stand-in. `www`: the folder served as the site (default: the page's `dist`);
@@ -23,7 +27,7 @@ export const SAMPLE_DIR = join(TARGET, "e2e-sample");
  * lay out the sample pushes in `dir` (default); `listen`: the address (default a free port).
  * Resolves to { url, storage, record, log, stop() }.
  */
-export async function startStandin({ www = join(ROOT, "dist"), faults = [], dir = SAMPLE_DIR, csp = [], storage = false, sample = true, listen = "127.0.0.1:0" } = {}) {
+export async function startStandin({ www = SITE, faults = [], dir = SAMPLE_DIR, csp = [], storage = false, sample = true, listen = "127.0.0.1:0" } = {}) {
   if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release --features standin)`);
   mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "tgp-e2e-"));

@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE } from "./harness.mjs";
 
-const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const DECISION = "HostileDecision0000001";
 const MARKUP = `<img src=x onerror="window.__owned=1">`;
 const LONG = `test-${"very-long-".repeat(99)}x`.slice(0, 1000);

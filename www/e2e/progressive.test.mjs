@@ -8,11 +8,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI } from "./harness.mjs";
 import { createPreviewer } from "../src/index.js";
 
-const SITE = process.env.TGP_SITE || join(ROOT, "dist");
-const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "release", "taskgraph-preview");
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 

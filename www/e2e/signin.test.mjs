@@ -9,9 +9,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, freePort } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, freePort, SITE } from "./harness.mjs";
 
-const SITE = process.env.TGP_SITE || join(ROOT, "dist");
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 const GENERIC = "project-nss/in-tree-action-3-generic/0123456789";
