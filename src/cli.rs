@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::engine::model::Source;
 use crate::engine::{
-    self, datestamps, parse, CounterIds, FullTaskGraph, IndexAnswers, Mode, Request,
+    self, datestamps, parse, CounterIds, FullTaskGraph, GraphStream, IndexAnswers, Mode, Request,
 };
 use crate::taskcluster::client::{NativeTransport, RetryPolicy};
 use crate::taskcluster::loader;
@@ -354,10 +354,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 &report_progress,
             ))
             .map_err(|e| e.to_string())?;
-            let threads =
-                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-            let graph = FullTaskGraph::parse_source(Source::Owned(push.full_task_graph), threads)
-                .map_err(|e| format!("full-task-graph.json of {decision}: {e}"))?;
+            let graph = push.full_task_graph;
             maps.push(push.label_to_taskid);
             all_task_ids = push.all_task_ids;
             load_warnings.extend(push.warnings);
@@ -507,10 +504,59 @@ fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
     }
 }
 
+/// Reads and parses `full-task-graph.json` (plain or gzip) as a stream: one thread reads the
+/// file (and inflates gzip) while this one scans what has arrived, so only the kept text is
+/// ever in memory (see [`GraphStream`]).
 fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
-    let source = map_file(path)?;
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    FullTaskGraph::parse_source(source, threads).map_err(|e| format!("{}: {e}", named(path)))
+    use std::io::{BufRead as _, Read as _};
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", named(path)))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let gzip = reader
+        .fill_buf()
+        .map_err(|e| format!("cannot read {}: {e}", named(path)))?
+        .starts_with(&[0x1f, 0x8b]);
+    let mut source: Box<dyn std::io::Read + Send> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
+    let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    let mut stream = GraphStream::new();
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let mut piece = vec![0u8; 1 << 20];
+            let read = source.read(&mut piece).map(|n| {
+                piece.truncate(n);
+                piece
+            });
+            let last = !matches!(&read, Ok(p) if !p.is_empty());
+            if send.send(read).is_err() || last {
+                break;
+            }
+        });
+        for piece in receive {
+            match piece {
+                Ok(piece) if piece.is_empty() => break,
+                Ok(piece) => stream
+                    .feed(&piece)
+                    .map_err(|e| format!("{}: {e}", named(path)))?,
+                Err(e) => {
+                    return Err(format!(
+                        "{}: {}",
+                        named(path),
+                        if gzip {
+                            format!("bad gzip data: {e}")
+                        } else {
+                            format!("cannot read: {e}")
+                        }
+                    ))
+                }
+            }
+        }
+        Ok(())
+    })?;
+    stream.finish().map_err(|e| format!("{}: {e}", named(path)))
 }
 
 /// The preview request `args` and `inputs` describe (an action replaces its labels and times).

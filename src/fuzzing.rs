@@ -8,8 +8,9 @@ use serde_json::{json, Map, Value};
 
 use crate::engine::{self, parse, CounterIds, FullTaskGraph, Mode, Request};
 
-/// `full-task-graph.json` (plain or gzip), by the sequential and the parallel scan; both must
-/// agree on whether the bytes are a graph, and on its labels.
+/// `full-task-graph.json` (plain or gzip), by the sequential and the parallel scan of the
+/// whole text and by a stream fed in pieces; all must agree on whether the bytes are a graph,
+/// and on its labels.
 pub fn graph(data: &[u8]) {
     let sequential = FullTaskGraph::parse_source(engine::model::Source::Owned(data.to_vec()), 1);
     let parallel = FullTaskGraph::parse_source(engine::model::Source::Owned(data.to_vec()), 3);
@@ -20,12 +21,28 @@ pub fn graph(data: &[u8]) {
         sequential.as_ref().err(),
         parallel.as_ref().err()
     );
-    if let (Ok(a), Ok(b)) = (sequential, parallel) {
-        let mut la: Vec<&str> = a.labels_unsorted().collect();
-        let mut lb: Vec<&str> = b.labels_unsorted().collect();
-        la.sort_unstable();
-        lb.sort_unstable();
-        assert_eq!(la, lb, "the parallel scan found other labels");
+    // As a stream, in pieces of a size the input picks.
+    let piece = 1 + usize::from(data.first().copied().unwrap_or(0)) % 61;
+    let mut stream = engine::GraphStream::new();
+    let streamed = data
+        .chunks(piece)
+        .try_for_each(|p| stream.feed(p))
+        .and_then(|()| stream.finish());
+    assert_eq!(
+        sequential.is_ok(),
+        streamed.is_ok(),
+        "the whole text and the stream disagree: {:?} / {:?}",
+        sequential.as_ref().err(),
+        streamed.as_ref().err()
+    );
+    let sorted = |g: &FullTaskGraph| {
+        let mut labels: Vec<String> = g.labels_unsorted().map(str::to_string).collect();
+        labels.sort_unstable();
+        labels
+    };
+    if let (Ok(a), Ok(b), Ok(c)) = (&sequential, &parallel, &streamed) {
+        assert_eq!(sorted(a), sorted(b), "the parallel scan found other labels");
+        assert_eq!(sorted(a), sorted(c), "the stream found other labels");
     }
 }
 

@@ -155,7 +155,7 @@ impl Transport for JsTransport {
         // In a browser, Rust does the HTTP (gloo-net); elsewhere (Node), the host's fetch.
         if http::available() {
             let progress = |url: &str, loaded: f64, total: f64| self.download(url, loaded, total);
-            return http::send(request, self.timeouts(), &progress).await;
+            return http::send(request, self.timeouts(), &progress, None).await;
         }
         let network = |message: String| FetchError::Network {
             url: request.url.clone(),
@@ -201,6 +201,18 @@ impl Transport for JsTransport {
                 message: "no body".into(),
             })?;
         Ok(HttpResponse { status, body })
+    }
+
+    async fn send_streaming(
+        &self,
+        request: &HttpRequest,
+        sink: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<HttpResponse, FetchError> {
+        if http::available() {
+            let progress = |url: &str, loaded: f64, total: f64| self.download(url, loaded, total);
+            return http::send(request, self.timeouts(), &progress, Some(sink)).await;
+        }
+        crate::taskcluster::client::send_whole(self, request, sink).await
     }
 
     async fn pause(&self, duration: Duration) {

@@ -158,19 +158,20 @@ impl Session {
     ) -> Result<Session, SessionError> {
         let retry = RetryPolicy::default();
         let early = early_grid(t, root_url, decision_task_id, retry, on_jobs);
-        // The graph is parsed as soon as it is in, while the task group may still be listed.
+        // The graph is parsed as it arrives, while the task group may still be listed.
         let main = async {
-            let mut push =
-                loader::load_push(t, root_url, decision_task_id, flavour, retry, progress).await?;
-            progress("parsing full-task-graph.json");
-            let bytes = std::mem::take(&mut push.full_task_graph);
-            let graph = FullTaskGraph::parse(bytes).map_err(|e| {
-                SessionError::Engine(e, format!("full-task-graph.json of {decision_task_id}"))
-            })?;
-            Ok::<_, SessionError>((push, graph))
+            loader::load_push(t, root_url, decision_task_id, flavour, retry, progress)
+                .await
+                .map_err(|e| match e {
+                    LoadError::Graph { error, .. } => SessionError::Engine(
+                        error,
+                        format!("full-task-graph.json of {decision_task_id}"),
+                    ),
+                    other => other.into(),
+                })
         };
         let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
-        let (push, graph) = loaded?;
+        let push = loaded?;
         progress("actions.json");
         let mut warnings = push.warnings;
         warnings.extend(early_problem);
@@ -201,7 +202,7 @@ impl Session {
             }
         };
         let mut session = Session::from_parts(
-            graph,
+            push.full_task_graph,
             Context {
                 decision_task_id: push.decision_task_id,
                 run_id: push.run_id,
@@ -641,6 +642,7 @@ impl SessionError {
             SessionError::Load(LoadError::Fetch(FetchError::Status { .. })) => "http-status",
             SessionError::Load(LoadError::Fetch(FetchError::Body { .. })) => "bad-body",
             SessionError::Load(LoadError::Invalid { .. }) => "invalid-artifact",
+            SessionError::Load(LoadError::Graph { error, .. }) => error.kind(),
             SessionError::Engine(e, _) => e.kind(),
             SessionError::Action(_) => "action",
             // Sent, but no answer: the action may exist. Hosts must not retry blindly.

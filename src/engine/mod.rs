@@ -26,6 +26,7 @@ pub mod references;
 pub mod runnable;
 pub mod scan;
 pub mod select;
+pub mod stream;
 
 pub use error::Error;
 pub use flavour::Flavour;
@@ -33,6 +34,7 @@ pub use ids::{CounterIds, TaskIdSource};
 pub use model::FullTaskGraph;
 pub use parse::{IndexAnswers, LabelToTaskId};
 pub use preview::{preview, Iteration, Mode, Preview, Request, Reuse, Warning};
+pub use stream::GraphStream;
 
 /// Compiles a regular expression written in this crate's source.
 ///

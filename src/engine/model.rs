@@ -62,29 +62,81 @@ pub struct TaskNode {
     pub(crate) attributes: Range<usize>,
 }
 
-/// The text a graph was parsed from: owned bytes, or any shared byte container (the CLI
-/// passes a memory-mapped file).
+/// The text a graph was parsed from: owned bytes, any shared byte container (the CLI passes a
+/// memory-mapped file), or the segments a [`GraphStream`](super::stream::GraphStream) filled
+/// as the bytes arrived.
 pub enum Source {
     Owned(Vec<u8>),
     Shared(Box<dyn AsRef<[u8]> + Send + Sync>),
+    Segments(Segments),
+}
+
+/// Text kept in segments: each holds whole entries, and together they cover one contiguous
+/// range of offsets (segment `i` starts where segment `i - 1` ends).
+#[derive(Default)]
+pub struct Segments {
+    /// `(offset of the first byte, bytes)`, by offset.
+    pub(crate) parts: Vec<(usize, Vec<u8>)>,
+}
+
+impl Segments {
+    /// The bytes at `range`, which must lie within one segment.
+    pub(crate) fn get(&self, range: Range<usize>) -> Option<&[u8]> {
+        let i = self
+            .parts
+            .partition_point(|(base, _)| *base <= range.start)
+            .checked_sub(1)?;
+        let (base, bytes) = self.parts.get(i)?;
+        bytes.get(range.start - base..range.end.checked_sub(*base)?)
+    }
+
+    /// Total length in bytes.
+    pub fn len(&self) -> usize {
+        self.parts
+            .last()
+            .map_or(0, |(base, bytes)| base + bytes.len())
+    }
+
+    /// True when no byte is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Source {
-    pub fn bytes(&self) -> &[u8] {
+    /// The whole text, when it is held in one piece.
+    pub(crate) fn contiguous(&self) -> Option<&[u8]> {
         match self {
-            Source::Owned(v) => v,
-            Source::Shared(b) => (**b).as_ref(),
+            Source::Owned(v) => Some(v),
+            Source::Shared(b) => Some((**b).as_ref()),
+            Source::Segments(_) => None,
         }
     }
 
+    /// Bytes held (the text after a stream dropped its indentation).
+    pub fn len(&self) -> usize {
+        match self {
+            Source::Segments(s) => s.len(),
+            other => other.contiguous().map_or(0, <[u8]>::len),
+        }
+    }
+
+    /// True when no byte is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn get(&self, range: Range<usize>) -> Option<&[u8]> {
-        self.bytes().get(range)
+        match self {
+            Source::Segments(s) => s.get(range),
+            other => other.contiguous()?.get(range),
+        }
     }
 }
 
 impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Source({} bytes)", self.bytes().len())
+        write!(f, "Source({} bytes)", self.len())
     }
 }
 
@@ -101,13 +153,17 @@ pub struct FullTaskGraph {
 }
 
 impl FullTaskGraph {
-    /// Parses `full-task-graph.json` text, plain or gzip-compressed.
+    /// Parses `full-task-graph.json` text, plain or gzip-compressed, keeping it without its
+    /// indentation (as a [`GraphStream`](super::stream::GraphStream) fed the whole text).
     pub fn parse(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
-        super::parse::full_task_graph(Source::Owned(bytes), 1)
+        let mut stream = super::stream::GraphStream::new();
+        stream.feed(&bytes)?;
+        drop(bytes);
+        stream.finish()
     }
 
-    /// Like [`FullTaskGraph::parse`], but scans a large pretty-printed graph on up to
-    /// `threads` threads (ignored on wasm32) and accepts any byte container.
+    /// Parses the whole text in place (no copy without indentation), scanning a large
+    /// pretty-printed graph on up to `threads` threads (ignored on wasm32); any byte container.
     pub fn parse_source(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
         super::parse::full_task_graph(source, threads)
     }

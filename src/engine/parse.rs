@@ -36,7 +36,7 @@ pub struct IndexAnswers {
     pub statuses: BTreeMap<String, Value>,
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Decompresses gzip input; returns other input unchanged.
 pub fn maybe_gunzip(bytes: Vec<u8>, what: &str) -> Result<Vec<u8>, Error> {
@@ -79,18 +79,20 @@ fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
 
 /// Parses `full-task-graph.json` (see the module docs).
 pub(crate) fn full_task_graph(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
-    let source = if source.bytes().starts_with(&GZIP_MAGIC) {
-        let text = gunzip(source.bytes(), "full-task-graph")?;
+    let bytes = source.contiguous().unwrap_or(&[]);
+    let source = if bytes.starts_with(&GZIP_MAGIC) {
+        let text = gunzip(bytes, "full-task-graph")?;
         // Release the compressed input (a mapped file in the CLI) before scanning.
         drop(source);
         Source::Owned(text)
     } else {
         source
     };
-    let raw_entries = scan_entries(source.bytes(), threads).map_err(|e| match e {
+    let text = source.contiguous().unwrap_or(&[]);
+    let raw_entries = scan_entries(text, threads).map_err(|e| match e {
         ScanFailure::Field(err) => err,
         ScanFailure::Syntax(e) => {
-            let (line, column) = scan::line_column(source.bytes(), e.offset);
+            let (line, column) = scan::line_column(text, e.offset);
             Error::Syntax {
                 what: "full-task-graph".into(),
                 message: format!("{} at line {line} column {column}", e.message),
@@ -100,7 +102,20 @@ pub(crate) fn full_task_graph(source: Source, threads: usize) -> Result<FullTask
     build_graph(source, raw_entries)
 }
 
-enum ScanFailure {
+/// The error for a graph that does not start with `{` (`first` is its first non-blank byte).
+pub(super) fn not_an_object(first: Option<u8>) -> Error {
+    let found = match first {
+        None => "an empty file".to_string(),
+        Some(b'[') => "an array".to_string(),
+        Some(b) => format!("{:?}", char::from(b)),
+    };
+    Error::Syntax {
+        what: "full-task-graph".into(),
+        message: format!("must be a JSON object of label → task entry, found {found}"),
+    }
+}
+
+pub(super) enum ScanFailure {
     Syntax(scan::ScanError),
     Field(Error),
 }
@@ -121,15 +136,7 @@ impl From<scan::ScanError> for ScanFailure {
 fn scan_entries(source: &[u8], threads: usize) -> Result<Vec<RawEntry>, ScanFailure> {
     let mut s = scan::Scanner::new(source);
     if s.peek() != Some(b'{') {
-        let found = match s.peek() {
-            None => "an empty file".to_string(),
-            Some(b'[') => "an array".to_string(),
-            Some(b) => format!("{:?}", char::from(b)),
-        };
-        return Err(ScanFailure::Field(Error::Syntax {
-            what: "full-task-graph".into(),
-            message: format!("must be a JSON object of label → task entry, found {found}"),
-        }));
+        return Err(ScanFailure::Field(not_an_object(s.peek())));
     }
     s.expect(b'{', "'{'")?;
     if s.peek() == Some(b'}') {
@@ -169,58 +176,7 @@ fn scan_part(
     entries: &mut Vec<RawEntry>,
 ) -> Result<PartEnd, ScanFailure> {
     loop {
-        let key = s.key()?;
-        let mut fields = EntryFields::default();
-        match s.peek() {
-            Some(b'{') => {}
-            Some(_) => {
-                let range = s.skip_value()?;
-                let text = source.get(range).unwrap_or(b"");
-                return Err(ScanFailure::Field(bad(
-                    &key,
-                    "(entry)",
-                    format!("must be an object, found {}", json_type(text)),
-                )));
-            }
-            None => {
-                s.skip_value()?;
-            }
-        }
-        s.object(|s, field| {
-            let range = if field == "task" && s.peek() == Some(b'{') {
-                // Walk the definition's top-level keys to note where `deadline` is (the
-                // replace phase needs the deadlines of many tasks it never creates) and
-                // `extra` (the grid reads `extra.treeherder` of every task).
-                fields.task_deadline = None;
-                fields.task_extra = None;
-                s.object(|s, name| {
-                    let value = s.skip_value()?;
-                    match &*name {
-                        "deadline" => fields.task_deadline = Some(value),
-                        "extra" => fields.task_extra = Some(value),
-                        _ => {}
-                    }
-                    Ok(())
-                })?
-            } else {
-                s.skip_value()?
-            };
-            let slot = match &*field {
-                "kind" => &mut fields.kind,
-                "label" => &mut fields.label,
-                "attributes" => &mut fields.attributes,
-                "task" => &mut fields.task,
-                "optimization" => &mut fields.optimization,
-                "dependencies" => &mut fields.dependencies,
-                "soft_dependencies" => &mut fields.soft_dependencies,
-                "if_dependencies" => &mut fields.if_dependencies,
-                "description" => &mut fields.description,
-                _ => &mut fields.ignored,
-            };
-            *slot = Some(range);
-            Ok(())
-        })?;
-        entries.push(parse_entry(&key, &fields, source).map_err(ScanFailure::Field)?);
+        entries.push(scan_entry(s, source)?);
         if s.object_end()? {
             s.end()?;
             return Ok(PartEnd::Closed);
@@ -235,6 +191,66 @@ fn scan_part(
             }
         }
     }
+}
+
+/// Scans one entry of the top-level object (its key and its object) from the scanner's
+/// position, which ends just after the entry's closing `}`.
+pub(super) fn scan_entry(
+    s: &mut scan::Scanner<'_>,
+    source: &[u8],
+) -> Result<RawEntry, ScanFailure> {
+    let key = s.key()?;
+    let mut fields = EntryFields::default();
+    match s.peek() {
+        Some(b'{') => {}
+        Some(_) => {
+            let range = s.skip_value()?;
+            let text = source.get(range).unwrap_or(b"");
+            return Err(ScanFailure::Field(bad(
+                &key,
+                "(entry)",
+                format!("must be an object, found {}", json_type(text)),
+            )));
+        }
+        None => {
+            s.skip_value()?;
+        }
+    }
+    s.object(|s, field| {
+        let range = if field == "task" && s.peek() == Some(b'{') {
+            // Walk the definition's top-level keys to note where `deadline` is (the
+            // replace phase needs the deadlines of many tasks it never creates) and
+            // `extra` (the grid reads `extra.treeherder` of every task).
+            fields.task_deadline = None;
+            fields.task_extra = None;
+            s.object(|s, name| {
+                let value = s.skip_value()?;
+                match &*name {
+                    "deadline" => fields.task_deadline = Some(value),
+                    "extra" => fields.task_extra = Some(value),
+                    _ => {}
+                }
+                Ok(())
+            })?
+        } else {
+            s.skip_value()?
+        };
+        let slot = match &*field {
+            "kind" => &mut fields.kind,
+            "label" => &mut fields.label,
+            "attributes" => &mut fields.attributes,
+            "task" => &mut fields.task,
+            "optimization" => &mut fields.optimization,
+            "dependencies" => &mut fields.dependencies,
+            "soft_dependencies" => &mut fields.soft_dependencies,
+            "if_dependencies" => &mut fields.if_dependencies,
+            "description" => &mut fields.description,
+            _ => &mut fields.ignored,
+        };
+        *slot = Some(range);
+        Ok(())
+    })?;
+    parse_entry(&key, &fields, source).map_err(ScanFailure::Field)
 }
 
 /// The parallel path of [`scan_entries`]; `None` when the text cannot be cut.
@@ -305,7 +321,7 @@ fn scan_parallel(
 }
 
 /// One entry as parsed, before dependency labels are resolved.
-struct RawEntry {
+pub(super) struct RawEntry {
     key: String,
     label: String,
     kind: String,
@@ -321,7 +337,26 @@ struct RawEntry {
     extra: Option<Range<usize>>,
 }
 
-fn build_graph(source: Source, raw_entries: Vec<RawEntry>) -> Result<FullTaskGraph, Error> {
+impl RawEntry {
+    /// Moves the entry's byte ranges by `base` (an entry scanned in a segment of a stream).
+    pub(super) fn shift(&mut self, base: usize) {
+        let by = |r: &mut Range<usize>| *r = r.start + base..r.end + base;
+        by(&mut self.task);
+        by(&mut self.attributes);
+        by(&mut self.optimization_raw);
+        for r in [&mut self.description, &mut self.deadline, &mut self.extra]
+            .into_iter()
+            .flatten()
+        {
+            by(r);
+        }
+    }
+}
+
+pub(super) fn build_graph(
+    source: Source,
+    raw_entries: Vec<RawEntry>,
+) -> Result<FullTaskGraph, Error> {
     let mut by_label: HashMap<String, TaskIdx> = HashMap::with_capacity(raw_entries.len());
     let mut tasks: Vec<TaskNode> = Vec::with_capacity(raw_entries.len());
     let mut warnings = Vec::new();

@@ -191,10 +191,7 @@ impl<'a> Scanner<'a> {
             let rest = self.buf.get(at..).unwrap_or(&[]);
             let Some(i) = memchr3(b'"', open, close, rest) else {
                 self.pos = self.buf.len();
-                return self.error(format!(
-                    "unbalanced {:?} starting at byte {start} (truncated?)",
-                    char::from(open)
-                ));
+                return self.error(format!("unbalanced {:?} (truncated?)", char::from(open)));
             };
             at += i;
             match self.buf.get(at).copied() {

@@ -70,11 +70,13 @@ const PROGRESS_MIN_BYTES: usize = 256 * 1024;
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
 /// Sends `request` with gloo-net, reporting `progress(url, loaded, total)` while the body
-/// streams in (`total` 0 when unknown).
+/// streams in (`total` 0 when unknown). With a `sink`, a successful (2xx) body goes to it
+/// piece by piece instead of into the response (`false` from the sink stops the download).
 pub async fn send(
     request: &HttpRequest,
     timeouts: Timeouts,
     progress: &dyn Fn(&str, f64, f64),
+    mut sink: Option<&mut dyn FnMut(&[u8]) -> bool>,
 ) -> Result<HttpResponse, FetchError> {
     let url = request.url.as_str();
     let network = |message: String| FetchError::Network {
@@ -141,11 +143,17 @@ pub async fn send(
     if big {
         progress(url, 0.0, total);
     }
-    let mut body: Vec<u8> = Vec::with_capacity(if total > 0.0 {
-        total as usize
-    } else {
-        64 * 1024
+    if !(200..300).contains(&status) {
+        sink = None;
+    }
+    let mut body: Vec<u8> = Vec::with_capacity(match (&sink, total > 0.0) {
+        (Some(_), _) => 0,
+        (None, true) => total as usize,
+        (None, false) => 64 * 1024,
     });
+    // A streamed body: each piece is copied here, handed over, and the space reused.
+    let mut piece: Vec<u8> = Vec::new();
+    let mut loaded = 0usize;
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|e| {
             network(if dog.fired.get() {
@@ -172,19 +180,30 @@ pub async fn send(
                 message: "the body stream gave something that is not bytes".into(),
             })?;
         dog.arm(timeouts.stall);
-        let start = body.len();
-        body.resize(start + value.length() as usize, 0);
-        value.copy_to(&mut body[start..]);
+        let length = value.length() as usize;
+        loaded += length;
+        if let Some(sink) = sink.as_mut() {
+            piece.resize(length, 0);
+            value.copy_to(&mut piece);
+            if !sink(&piece) {
+                dog.controller.abort();
+                break;
+            }
+        } else {
+            let start = body.len();
+            body.resize(start + length, 0);
+            value.copy_to(&mut body[start..]);
+        }
         let now = js_sys::Date::now();
         if now - last > PROGRESS_EVERY_MS {
             last = now;
             reported = true;
-            let loaded = body.len() as f64;
+            let loaded = loaded as f64;
             progress(url, loaded, if loaded > total { 0.0 } else { total });
         }
     }
     if reported {
-        progress(url, body.len() as f64, body.len() as f64);
+        progress(url, loaded as f64, loaded as f64);
     }
     Ok(HttpResponse { status, body })
 }

@@ -71,8 +71,34 @@ impl FetchError {
 pub trait Transport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError>;
 
+    /// Like [`send`](Transport::send), but a successful (2xx) body goes to `sink` piece by
+    /// piece as it arrives and the response comes back without it; `sink` answers `false` to
+    /// stop the download. Other answers come back whole. The default sends, then hands over
+    /// the whole body at once.
+    async fn send_streaming(
+        &self,
+        request: &HttpRequest,
+        sink: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<HttpResponse, FetchError> {
+        send_whole(self, request, sink).await
+    }
+
     /// Waits between retries (a timer in the browser, a sleep natively).
     async fn pause(&self, duration: Duration);
+}
+
+/// [`Transport::send_streaming`] for a transport that only has whole bodies: sends, then
+/// hands a successful body to `sink` at once.
+pub async fn send_whole<T: Transport + ?Sized>(
+    transport: &T,
+    request: &HttpRequest,
+    sink: &mut dyn FnMut(&[u8]) -> bool,
+) -> Result<HttpResponse, FetchError> {
+    let mut response = transport.send(request).await?;
+    if (200..300).contains(&response.status) {
+        sink(&std::mem::take(&mut response.body));
+    }
+    Ok(response)
 }
 
 /// How often and how patiently to retry transient failures.
@@ -104,17 +130,7 @@ pub async fn fetch<T: Transport>(
         let result = transport
             .send(request)
             .await
-            .and_then(|response| match response.status {
-                200..=299 => Ok(response.body),
-                404 if request.url.contains("/artifacts/") => Err(FetchError::Expired {
-                    url: request.url.clone(),
-                }),
-                status => Err(FetchError::Status {
-                    url: request.url.clone(),
-                    status,
-                    message: error_message(&response.body),
-                }),
-            });
+            .and_then(|response| checked(request, response));
         match result {
             Err(e) if e.is_transient() && attempt < retry.attempts.max(1) => {
                 transport.pause(delay).await;
@@ -123,6 +139,58 @@ pub async fn fetch<T: Transport>(
             }
             other => return other,
         }
+    }
+}
+
+/// Like [`fetch`], but the body goes to a fresh sink as it arrives: `start` makes the sink for
+/// each attempt (a retry starts over) and `feed` hands it each piece (`false` stops the
+/// download: the sink has seen enough to fail). Returns the last attempt's sink.
+pub async fn fetch_streaming<T: Transport, S>(
+    transport: &T,
+    request: &HttpRequest,
+    retry: RetryPolicy,
+    mut start: impl FnMut() -> S,
+    mut feed: impl FnMut(&mut S, &[u8]) -> bool,
+) -> Result<S, FetchError> {
+    let mut delay = retry.first_delay;
+    let mut attempt = 1;
+    loop {
+        let mut sink = start();
+        let mut stopped = false;
+        let result = transport
+            .send_streaming(request, &mut |piece| {
+                stopped = !feed(&mut sink, piece);
+                !stopped
+            })
+            .await;
+        if stopped {
+            return Ok(sink);
+        }
+        match result.and_then(|response| checked(request, response)) {
+            Err(e) if e.is_transient() && attempt < retry.attempts.max(1) => {
+                transport.pause(delay).await;
+                delay = delay.saturating_mul(2);
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(sink),
+        }
+    }
+}
+
+/// The body of a 2xx answer; an error naming the URL otherwise (404 on an artifact is
+/// `Expired`).
+fn checked(request: &HttpRequest, response: HttpResponse) -> Result<Vec<u8>, FetchError> {
+    match response.status {
+        200..=299 => Ok(response.body),
+        404 if request.url.contains("/artifacts/") => Err(FetchError::Expired {
+            url: request.url.clone(),
+        }),
+        status => Err(FetchError::Status {
+            url: request.url.clone(),
+            status,
+            message: error_message(&response.body),
+        }),
     }
 }
 
@@ -157,6 +225,14 @@ impl NativeTransport {
 }
 
 #[cfg(feature = "native-http")]
+fn cut_short(request: &HttpRequest, e: &std::io::Error) -> FetchError {
+    FetchError::Body {
+        url: request.url.clone(),
+        message: format!("the body was cut short ({e})"),
+    }
+}
+
+#[cfg(feature = "native-http")]
 impl Transport for NativeTransport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
         use std::io::Read as _;
@@ -184,11 +260,56 @@ impl Transport for NativeTransport {
             .into_reader()
             .take(2 << 30)
             .read_to_end(&mut body)
-            .map_err(|e| FetchError::Body {
-                url: request.url.clone(),
-                message: format!("the body was cut short ({e})"),
-            })?;
+            .map_err(|e| cut_short(request, &e))?;
         Ok(HttpResponse { status, body })
+    }
+
+    async fn send_streaming(
+        &self,
+        request: &HttpRequest,
+        sink: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<HttpResponse, FetchError> {
+        use std::io::Read as _;
+        if request.body.is_some() {
+            return send_whole(self, request, sink).await;
+        }
+        let mut call = self.agent.request(&request.method, &request.url);
+        for (name, value) in &request.headers {
+            call = call.set(name, value);
+        }
+        let response = match call.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(status, r)) => {
+                let mut body = Vec::new();
+                let _ = r.into_reader().take(1 << 20).read_to_end(&mut body);
+                return Ok(HttpResponse { status, body });
+            }
+            Err(ureq::Error::Transport(t)) => {
+                return Err(FetchError::Network {
+                    url: request.url.clone(),
+                    message: t.to_string(),
+                })
+            }
+        };
+        let status = response.status();
+        let mut reader = response.into_reader();
+        let mut buf = vec![0u8; 256 << 10];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if !sink(buf.get(..n).unwrap_or(&[])) {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(cut_short(request, &e)),
+            }
+        }
+        Ok(HttpResponse {
+            status,
+            body: Vec::new(),
+        })
     }
 
     async fn pause(&self, duration: Duration) {

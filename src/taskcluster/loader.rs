@@ -6,13 +6,15 @@
 
 use serde_json::{json, Value};
 
-use super::client::{fetch, FetchError, HttpRequest, RetryPolicy, Transport};
+use super::client::{fetch, fetch_streaming, FetchError, HttpRequest, RetryPolicy, Transport};
 use super::{
     find_task_url, find_tasks_at_index_url, gecko_decision_index_path, list_tasks_url,
     parse_scheduler_id, prior_run_namespaces, repo_param_prefix, run_artifact_url, statuses_url,
     task_url,
 };
-use crate::engine::{parse, Flavour, IndexAnswers, LabelToTaskId, Warning};
+use crate::engine::{
+    parse, Flavour, FullTaskGraph, GraphStream, IndexAnswers, LabelToTaskId, Warning,
+};
 
 /// Everything loaded for one push.
 #[derive(Debug)]
@@ -24,7 +26,8 @@ pub struct Push {
     /// Whose action code will run, and why that was decided.
     pub flavour: Flavour,
     pub flavour_reason: String,
-    pub full_task_graph: Vec<u8>,
+    /// Parsed while it downloaded.
+    pub full_task_graph: FullTaskGraph,
     pub parameters: Value,
     /// The decision's map, then earlier runs', merged (later wins).
     pub label_to_taskid: LabelToTaskId,
@@ -46,6 +49,12 @@ pub enum LoadError {
     Fetch(#[from] FetchError),
     #[error("{what}: {message}")]
     Invalid { what: String, message: String },
+    /// `full-task-graph.json` arrived but is not a graph (the engine's error says where).
+    #[error("{url}: {error}")]
+    Graph {
+        url: String,
+        error: crate::engine::Error,
+    },
 }
 
 fn invalid(what: impl Into<String>, message: impl Into<String>) -> LoadError {
@@ -140,7 +149,7 @@ pub async fn load_push<T: Transport>(
 
     let graph_url = artifact("public/full-task-graph.json");
     progress(&graph_url);
-    let full_task_graph = fetch(t, &HttpRequest::get(graph_url), retry).await?;
+    let full_task_graph = fetch_graph(t, graph_url, retry).await?;
     let parameters_url = artifact("public/parameters.yml");
     let parameters_text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
     let parameters = parse::parameters(&parameters_text, &parameters_url)
@@ -280,6 +289,38 @@ pub async fn load_push<T: Transport>(
         sources,
         all_task_ids,
         warnings,
+    })
+}
+
+/// Downloads `full-task-graph.json` and parses it as it arrives (see [`GraphStream`]): when
+/// the last byte is in, only the graph's edges are left to build.
+pub async fn fetch_graph<T: Transport>(
+    t: &T,
+    url: String,
+    retry: RetryPolicy,
+) -> Result<FullTaskGraph, LoadError> {
+    let request = HttpRequest::get(url);
+    let (stream, failed) = fetch_streaming(
+        t,
+        &request,
+        retry,
+        || (GraphStream::new(), None),
+        |(stream, failed), piece| match stream.feed(piece) {
+            Ok(()) => true,
+            Err(e) => {
+                *failed = Some(e);
+                false
+            }
+        },
+    )
+    .await?;
+    let graph = match failed {
+        Some(e) => Err(e),
+        None => stream.finish(),
+    };
+    graph.map_err(|error| LoadError::Graph {
+        url: request.url,
+        error,
     })
 }
 
