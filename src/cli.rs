@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
-use crate::engine::model::Source;
 use crate::engine::{
     self, datestamps, parse, CounterIds, FullTaskGraph, GraphStream, IndexAnswers, Mode, Request,
 };
@@ -202,18 +201,6 @@ pub fn main() -> ExitCode {
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-/// Maps a file into memory (read-only), falling back to reading it.
-fn map_file(path: &Path) -> Result<Source, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    // SAFETY: the map is read-only and private to this short-lived process; like every tool
-    // that maps its input, we assume nobody truncates the file while we read it.
-    match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(map) => Ok(Source::Shared(Box::new(map))),
-        Err(_) => read(path).map(Source::Owned),
-    }
 }
 
 fn named(path: &Path) -> String {

@@ -206,7 +206,7 @@ impl Transport for JsTransport {
     async fn send_streaming(
         &self,
         request: &HttpRequest,
-        sink: &mut dyn FnMut(&[u8]) -> bool,
+        sink: crate::taskcluster::client::Sink<'_>,
     ) -> Result<HttpResponse, FetchError> {
         if http::available() {
             let progress = |url: &str, loaded: f64, total: f64| self.download(url, loaded, total);

@@ -54,7 +54,7 @@ export interface Warning {
 }
 
 /** Progress reports while loading or previewing. `step` is a URL being downloaded (with
- * `loaded`/`total` bytes) or a short description ("parsing full-task-graph.json"). */
+ * `loaded`/`total` bytes) or a short description ("actions.json"). */
 export interface Progress {
   step: string;
   loaded?: number;

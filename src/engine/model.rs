@@ -5,8 +5,10 @@
 //! text and is parsed only when that task is created. Labels are interned to `u32` ids and the
 //! hard-dependency edges live in a petgraph `DiGraph` whose node indices equal those ids.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -48,7 +50,9 @@ pub struct TaskNode {
     pub soft_dependencies: Vec<String>,
     pub if_dependencies: Vec<String>,
     pub optimization: Optimization,
-    /// The `task` definition, as a byte range of the source text.
+    /// The `task` definition, as a byte range of the source text. In a [`Packed`] text the
+    /// ranges of `task`, `optimization_raw` and `description` are cold offsets, those of
+    /// `deadline`, `extra` and `attributes` hot ones.
     pub(crate) task: Range<usize>,
     /// `task.deadline`, as a byte range of the source text (`None` if the task has none).
     pub(crate) deadline: Option<Range<usize>>,
@@ -62,25 +66,70 @@ pub struct TaskNode {
     pub(crate) attributes: Range<usize>,
 }
 
-/// The text a graph was parsed from: owned bytes, any shared byte container (the CLI passes a
-/// memory-mapped file), or the segments a [`GraphStream`](super::stream::GraphStream) filled
-/// as the bytes arrived.
+/// The text a graph was parsed from: the whole text as it came
+/// ([`FullTaskGraph::parse_source`]), or the [`Packed`] text a
+/// [`GraphStream`](super::stream::GraphStream) kept as the bytes arrived.
 pub enum Source {
     Owned(Vec<u8>),
-    Shared(Box<dyn AsRef<[u8]> + Send + Sync>),
-    Segments(Segments),
+    Packed(Packed),
 }
 
-/// Text kept in segments: each holds whole entries, and together they cover one contiguous
-/// range of offsets (segment `i` starts where segment `i - 1` ends).
+/// A graph's text as a stream keeps it (without indentation), in two parts:
+/// - *hot*: each entry's `attributes`, `task.extra` and `task.deadline`, which the grid, the
+///   callbacks and the optimiser read for many tasks, uncompressed;
+/// - *cold*: all of the text in LZ4 blocks of whole entries (about [`BLOCK`] bytes each),
+///   of which a preview reads only the definitions of the tasks it creates. The last block
+///   read stays decompressed.
+///
+/// A range names hot or cold offsets depending on the field (see [`TaskNode`]).
 #[derive(Default)]
-pub struct Segments {
-    /// `(offset of the first byte, bytes)`, by offset.
-    pub(crate) parts: Vec<(usize, Vec<u8>)>,
+pub struct Packed {
+    pub(crate) hot: Chunks,
+    pub(crate) cold: Vec<Block>,
+    /// The text's length (without indentation) and its newlines.
+    pub(crate) text_len: usize,
+    cache: Mutex<Option<(usize, Arc<Vec<u8>>)>>,
 }
 
-impl Segments {
-    /// The bytes at `range`, which must lie within one segment.
+/// The size of a cold block, before compression (a block ends at the first entry end past it).
+pub const BLOCK: usize = 64 << 10;
+
+/// One LZ4 block of the cold text: `len` bytes from offset `start`.
+pub(crate) struct Block {
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+    pub(crate) data: Vec<u8>,
+}
+
+/// Bytes kept in chunks of [`Chunks::SIZE`] (or one bigger piece) that together cover one
+/// range of offsets; a piece never spans two chunks.
+#[derive(Default)]
+pub struct Chunks {
+    /// `(offset of the first byte, bytes)`, by offset.
+    parts: Vec<(usize, Vec<u8>)>,
+}
+
+impl Chunks {
+    const SIZE: usize = 1 << 20;
+
+    /// Appends `piece`; returns its offsets.
+    pub(crate) fn push(&mut self, piece: &[u8]) -> Range<usize> {
+        let end = self.len();
+        let fits = self
+            .parts
+            .last()
+            .is_some_and(|(_, b)| b.capacity() - b.len() >= piece.len());
+        if !fits {
+            self.parts
+                .push((end, Vec::with_capacity(Self::SIZE.max(piece.len()))));
+        }
+        if let Some((_, bytes)) = self.parts.last_mut() {
+            bytes.extend_from_slice(piece);
+        }
+        end..end + piece.len()
+    }
+
+    /// The bytes at `range`, which lies within one chunk.
     pub(crate) fn get(&self, range: Range<usize>) -> Option<&[u8]> {
         let i = self
             .parts
@@ -90,7 +139,7 @@ impl Segments {
         bytes.get(range.start - base..range.end.checked_sub(*base)?)
     }
 
-    /// Total length in bytes.
+    /// Bytes held.
     pub fn len(&self) -> usize {
         self.parts
             .last()
@@ -103,32 +152,96 @@ impl Segments {
     }
 }
 
+impl Packed {
+    pub(crate) fn new(hot: Chunks, cold: Vec<Block>, text_len: usize) -> Packed {
+        Packed {
+            hot,
+            cold,
+            text_len,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The cold text at `range`, which lies within one block.
+    fn cold(&self, range: Range<usize>) -> Option<Cow<'_, [u8]>> {
+        let i = self
+            .cold
+            .partition_point(|b| b.start <= range.start)
+            .checked_sub(1)?;
+        let block = self.cold.get(i)?;
+        let (from, to) = (
+            range.start - block.start,
+            range.end.checked_sub(block.start)?,
+        );
+        if to > block.len {
+            return None;
+        }
+        let cached = self.cache.lock().ok().and_then(|c| {
+            c.as_ref()
+                .filter(|(at, _)| *at == i)
+                .map(|(_, t)| t.clone())
+        });
+        let text = match cached {
+            Some(text) => text,
+            None => {
+                let text = Arc::new(lz4_flex::block::decompress(&block.data, block.len).ok()?);
+                if let Ok(mut cache) = self.cache.lock() {
+                    *cache = Some((i, text.clone()));
+                }
+                text
+            }
+        };
+        Some(Cow::Owned(text.get(from..to)?.to_vec()))
+    }
+
+    /// Bytes held: the hot parts, and the cold blocks compressed.
+    pub fn held(&self) -> usize {
+        self.hot.len() + self.cold.iter().map(|b| b.data.len()).sum::<usize>()
+    }
+}
+
 impl Source {
     /// The whole text, when it is held in one piece.
     pub(crate) fn contiguous(&self) -> Option<&[u8]> {
         match self {
             Source::Owned(v) => Some(v),
-            Source::Shared(b) => Some((**b).as_ref()),
-            Source::Segments(_) => None,
+            Source::Packed(_) => None,
         }
     }
 
-    /// Bytes held (the text after a stream dropped its indentation).
+    /// The length of the text (for a packed one, without its indentation).
     pub fn len(&self) -> usize {
         match self {
-            Source::Segments(s) => s.len(),
+            Source::Packed(p) => p.text_len,
             other => other.contiguous().map_or(0, <[u8]>::len),
         }
     }
 
-    /// True when no byte is held.
+    /// True when the text is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn get(&self, range: Range<usize>) -> Option<&[u8]> {
+    /// Bytes held in memory for the text.
+    pub fn held(&self) -> usize {
         match self {
-            Source::Segments(s) => s.get(range),
+            Source::Packed(p) => p.held(),
+            other => other.len(),
+        }
+    }
+
+    /// A field read for few tasks (a definition, a description, an optimization).
+    fn cold(&self, range: Range<usize>) -> Option<Cow<'_, [u8]>> {
+        match self {
+            Source::Packed(p) => p.cold(range),
+            other => other.contiguous()?.get(range).map(Cow::Borrowed),
+        }
+    }
+
+    /// A field read for many tasks (attributes, `task.extra`, `task.deadline`).
+    fn hot(&self, range: Range<usize>) -> Option<&[u8]> {
+        match self {
+            Source::Packed(p) => p.hot.get(range),
             other => other.contiguous()?.get(range),
         }
     }
@@ -136,7 +249,7 @@ impl Source {
 
 impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Source({} bytes)", self.len())
+        write!(f, "Source({} bytes, {} held)", self.len(), self.held())
     }
 }
 
@@ -162,10 +275,15 @@ impl FullTaskGraph {
         stream.finish()
     }
 
-    /// Parses the whole text in place (no copy without indentation), scanning a large
-    /// pretty-printed graph on up to `threads` threads (ignored on wasm32); any byte container.
+    /// Parses the whole text in place (kept as it is, not packed), scanning a large
+    /// pretty-printed graph on up to `threads` threads (ignored on wasm32).
     pub fn parse_source(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
         super::parse::full_task_graph(source, threads)
+    }
+
+    /// The text's length and the bytes held for it (see [`Packed`]).
+    pub fn text_bytes(&self) -> (usize, usize) {
+        (self.source.len(), self.source.held())
     }
 
     /// Number of tasks.
@@ -238,16 +356,16 @@ impl FullTaskGraph {
     }
 
     /// The raw text of a task's `task` definition.
-    pub(crate) fn task_text(&self, idx: TaskIdx) -> &[u8] {
+    pub(crate) fn task_text(&self, idx: TaskIdx) -> Cow<'_, [u8]> {
         self.node(idx)
-            .and_then(|n| self.source.get(n.task.clone()))
-            .unwrap_or(b"{}")
+            .and_then(|n| self.source.cold(n.task.clone()))
+            .unwrap_or(Cow::Borrowed(b"{}"))
     }
 
     /// The raw text of a task's `task.extra`, if it has one.
     pub(crate) fn extra_text(&self, idx: TaskIdx) -> Option<&[u8]> {
         let range = self.node(idx)?.extra.clone()?;
-        self.source.get(range)
+        self.source.hot(range)
     }
 
     /// Parses a task's definition (only done for tasks that are created).
@@ -259,7 +377,7 @@ impl FullTaskGraph {
     }
 
     pub(crate) fn parse_task(&self, idx: TaskIdx) -> Result<Value, Error> {
-        serde_json::from_slice(self.task_text(idx)).map_err(|e| Error::BadField {
+        serde_json::from_slice(&self.task_text(idx)).map_err(|e| Error::BadField {
             label: self.label(idx).to_string(),
             field: "task".into(),
             problem: format!("is not valid JSON: {e}"),
@@ -269,19 +387,19 @@ impl FullTaskGraph {
     /// The raw text of a task's `task.deadline`, if it has one.
     pub(crate) fn deadline_text(&self, idx: TaskIdx) -> Option<&[u8]> {
         let range = self.node(idx)?.deadline.clone()?;
-        self.source.get(range)
+        self.source.hot(range)
     }
 
     /// A task's `optimization` exactly as written.
     pub(crate) fn raw_optimization(&self, idx: TaskIdx) -> Option<Value> {
         let range = self.node(idx)?.optimization_raw.clone();
-        serde_json::from_slice(self.source.get(range)?).ok()
+        serde_json::from_slice(&self.source.cold(range)?).ok()
     }
 
     /// The raw text of an entry's `description`, if it has one.
-    pub(crate) fn description_text(&self, idx: TaskIdx) -> Option<&[u8]> {
+    pub(crate) fn description_text(&self, idx: TaskIdx) -> Option<Cow<'_, [u8]>> {
         let range = self.node(idx)?.description.clone()?;
-        self.source.get(range)
+        self.source.cold(range)
     }
 
     /// Parses a task's `attributes`.
@@ -301,14 +419,14 @@ impl FullTaskGraph {
 
     pub(crate) fn attributes_text(&self, idx: TaskIdx) -> &[u8] {
         self.node(idx)
-            .and_then(|n| self.source.get(n.attributes.clone()))
+            .and_then(|n| self.source.hot(n.attributes.clone()))
             .unwrap_or(b"{}")
     }
 
     pub(crate) fn parse_attributes(&self, idx: TaskIdx) -> Option<Value> {
         let text = self
             .node(idx)
-            .and_then(|n| self.source.get(n.attributes.clone()))?;
+            .and_then(|n| self.source.hot(n.attributes.clone()))?;
         serde_json::from_slice(text).ok()
     }
 }

@@ -338,17 +338,23 @@ pub(super) struct RawEntry {
 }
 
 impl RawEntry {
-    /// Moves the entry's byte ranges by `base` (an entry scanned in a segment of a stream).
-    pub(super) fn shift(&mut self, base: usize) {
-        let by = |r: &mut Range<usize>| *r = r.start + base..r.end + base;
+    /// Points the entry's ranges into a packed text (see [`super::model::Packed`]): the
+    /// fields read for few tasks move by `cold_base`; `hot` copies each of the others out
+    /// and gives its new range.
+    pub(super) fn relocate(
+        &mut self,
+        cold_base: usize,
+        mut hot: impl FnMut(Range<usize>) -> Range<usize>,
+    ) {
+        let by = |r: &mut Range<usize>| *r = r.start + cold_base..r.end + cold_base;
         by(&mut self.task);
-        by(&mut self.attributes);
         by(&mut self.optimization_raw);
-        for r in [&mut self.description, &mut self.deadline, &mut self.extra]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(r) = &mut self.description {
             by(r);
+        }
+        self.attributes = hot(self.attributes.clone());
+        for r in [&mut self.deadline, &mut self.extra].into_iter().flatten() {
+            *r = hot(r.clone());
         }
     }
 }

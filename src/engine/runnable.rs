@@ -199,7 +199,7 @@ mod tests {
                 .collect();
             let full: Vec<(String, Map<String, Value>)> = (0..graph.len() as u32)
                 .filter_map(|idx| {
-                    let task: Value = serde_json::from_slice(graph.task_text(idx)).unwrap();
+                    let task: Value = serde_json::from_slice(&graph.task_text(idx)).unwrap();
                     let th = task.pointer("/extra/treeherder")?.as_object()?.clone();
                     Some((graph.label(idx).to_string(), th))
                 })

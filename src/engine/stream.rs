@@ -5,28 +5,29 @@
 //! entry and the graph's edges are left to do ([`GraphStream::finish`]). Scanning an entry is
 //! [`parse`](super::parse)'s: the same fields, checks and errors as parsing the whole text.
 //!
-//! What is kept is less than the text: the indentation at the start of each line (upstream
-//! writes the graph with `indent=2`, and about half of Firefox's graph is those spaces) is
-//! dropped as it arrives, which no JSON value can notice (a raw newline never occurs inside
-//! a JSON string, so a line's leading spaces are always outside one). The text is kept in
-//! segments of [`SEGMENT`] bytes that each hold whole entries, so it never has to be copied
-//! into a bigger buffer as it grows: the partly arrived entry at the end of a full segment
-//! moves to the next one.
+//! The text is not kept as it came ([`Packed`]):
+//! - the indentation at the start of each line is dropped as it arrives (upstream writes the
+//!   graph with `indent=2`: a fifth to a quarter of real graphs). No JSON value can notice: a
+//!   raw newline never occurs inside a JSON string, so a line's leading spaces are always
+//!   outside one;
+//! - each scanned entry's `attributes`, `task.extra` and `task.deadline` are copied out (hot);
+//! - every [`BLOCK`] bytes of whole entries are compressed (cold), and only the entry still
+//!   arriving stays as text in a small window.
 
 use std::io::Write as _;
 
 use flate2::write::MultiGzDecoder;
 
 use super::error::Error;
-use super::model::{FullTaskGraph, Segments, Source};
+use super::model::{Block, Chunks, FullTaskGraph, Packed, Source, BLOCK};
 use super::parse::{self, RawEntry, ScanFailure, GZIP_MAGIC};
 use super::scan::{self, Scanner};
 
-/// The size of a segment of kept text (a bigger entry gets a segment of its own).
-pub const SEGMENT: usize = 8 << 20;
+/// How much arriving text is appended before the scan catches up.
+const PIECE: usize = 1 << 20;
 
-/// The first segment's first size (it doubles up to [`SEGMENT`]).
-const FIRST: usize = 64 << 10;
+/// The window sheds its packed front once it is this long.
+const SHED: usize = 1 << 20;
 
 /// Where the scan of the top-level object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,16 +45,25 @@ enum State {
 }
 
 /// The text as kept and scanned so far.
+#[derive(Default)]
 struct Text {
-    segments: Segments,
+    /// The text not packed yet; `window[0]` is at offset `base` of the text.
+    window: Vec<u8>,
+    base: usize,
+    /// Newlines in the text before `base` (for error lines).
+    lines: usize,
+    /// Where the block being gathered starts, in the window.
+    block: usize,
+    hot: Chunks,
+    cold: Vec<Block>,
     /// The next line's indentation is still to be dropped.
     line_start: bool,
     /// Some indentation was dropped (error columns then do not count it).
     dropped: bool,
-    state: State,
-    /// Where the scan goes on, in the last segment.
+    state: Option<State>,
+    /// Where the scan goes on, in the window.
     pos: usize,
-    /// Scan again once the last segment is this long (an entry that was not complete is not
+    /// Scan again once the window is this long (an entry that was not complete is not
     /// re-scanned for every few bytes).
     retry_at: usize,
     entries: Vec<RawEntry>,
@@ -62,94 +72,43 @@ struct Text {
 }
 
 impl Text {
-    fn new() -> Text {
-        Text {
-            segments: Segments {
-                parts: vec![(0, Vec::with_capacity(FIRST))],
-            },
-            line_start: false,
-            dropped: false,
-            state: State::Start,
-            pos: 0,
-            retry_at: 0,
-            entries: Vec::new(),
-            error: None,
-        }
-    }
-
-    fn last(&mut self) -> &mut (usize, Vec<u8>) {
-        if self.segments.parts.is_empty() {
-            self.segments.parts.push((0, Vec::new()));
-        }
-        let last = self.segments.parts.len() - 1;
-        &mut self.segments.parts[last]
-    }
-
-    /// Appends `data` without the indentation of its lines, scanning whenever a segment fills.
-    fn push(&mut self, mut data: &[u8]) -> Result<(), Error> {
-        while !data.is_empty() {
-            let (_, bytes) = self.last();
-            let room = bytes.capacity() - bytes.len();
-            if room == 0 {
-                if bytes.capacity() < SEGMENT {
-                    // A small graph never needs a whole segment: grow up to one.
-                    bytes.reserve(bytes.capacity().max(FIRST));
-                } else {
-                    self.scan(false)?;
-                    self.next_segment();
-                }
-                continue;
+    /// Appends `data` without the indentation of its lines, scanning as it goes.
+    fn push(&mut self, data: &[u8]) -> Result<(), Error> {
+        for piece in data.chunks(PIECE) {
+            self.append(piece);
+            if self.window.len() >= self.retry_at {
+                self.scan(false)?;
             }
-            let (now, later) = data.split_at(room.min(data.len()));
-            data = later;
-            let mut now = now;
-            let mut line_start = self.line_start;
-            let mut dropped = false;
-            let (_, bytes) = self.last();
-            while !now.is_empty() {
-                if line_start {
-                    let spaces = now.iter().take_while(|&&b| b == b' ').count();
-                    dropped |= spaces > 0;
-                    now = now.get(spaces..).unwrap_or(&[]);
-                    if now.is_empty() {
-                        break;
-                    }
-                    line_start = false;
-                }
-                match memchr::memchr(b'\n', now) {
-                    Some(i) => {
-                        let (line, rest) = now.split_at(i + 1);
-                        bytes.extend_from_slice(line);
-                        now = rest;
-                        line_start = true;
-                    }
-                    None => {
-                        bytes.extend_from_slice(now);
-                        now = &[];
-                    }
-                }
-            }
-            self.line_start = line_start;
-            self.dropped |= dropped;
-        }
-        if self.last().1.len() >= self.retry_at {
-            self.scan(false)?;
         }
         Ok(())
     }
 
-    /// Starts a segment with the unscanned end of the last one (an entry still arriving).
-    fn next_segment(&mut self) {
-        let pos = self.pos;
-        let (base, bytes) = self.last();
-        let tail = bytes.get(pos..).unwrap_or(&[]);
-        let mut next = Vec::with_capacity(SEGMENT.max(tail.len().saturating_mul(2)));
-        next.extend_from_slice(tail);
-        bytes.truncate(pos);
-        let base = *base + pos;
-        self.segments.parts.push((base, next));
-        self.pos = 0;
-        self.retry_at = 0;
+    fn append(&mut self, mut data: &[u8]) {
+        let mut line_start = self.line_start;
+        while !data.is_empty() {
+            if line_start {
+                let spaces = data.iter().take_while(|&&b| b == b' ').count();
+                self.dropped |= spaces > 0;
+                data = data.get(spaces..).unwrap_or(&[]);
+                if data.is_empty() {
+                    break;
+                }
+                line_start = false;
+            }
+            match memchr::memchr(b'\n', data) {
+                Some(i) => {
+                    let (line, rest) = data.split_at(i + 1);
+                    self.window.extend_from_slice(line);
+                    data = rest;
+                    line_start = true;
+                }
+                None => {
+                    self.window.extend_from_slice(data);
+                    data = &[];
+                }
+            }
+        }
+        self.line_start = line_start;
     }
 
     /// Scans what has arrived. Until `end`, running out of text is not an error: the scan
@@ -158,22 +117,26 @@ impl Text {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let result = self.scan_inner(end);
-        if let Err(e) = &result {
-            self.error = Some(e.clone());
+        let window = std::mem::take(&mut self.window);
+        let result = self.scan_window(&window, end);
+        self.window = window;
+        match result {
+            Ok(()) => {
+                self.shed();
+                Ok(())
+            }
+            Err(e) => {
+                self.error = Some(e.clone());
+                Err(e)
+            }
         }
-        result
     }
 
-    fn scan_inner(&mut self, end: bool) -> Result<(), Error> {
-        let index = self.segments.parts.len().saturating_sub(1);
-        let Some((base, bytes)) = self.segments.parts.get(index) else {
-            return Ok(());
-        };
-        let (base, text) = (*base, bytes.as_slice());
+    fn scan_window(&mut self, text: &[u8], end: bool) -> Result<(), Error> {
         let mut s = Scanner::at(text, self.pos);
         loop {
-            let step = match self.state {
+            let state = self.state.unwrap_or(State::Start);
+            let step = match state {
                 State::Start => match s.peek() {
                     Some(b'{') => s.expect(b'{', "'{'").map(|()| State::Open),
                     None if !end => break,
@@ -186,7 +149,8 @@ impl Text {
                 },
                 State::Entry => match parse::scan_entry(&mut s, text) {
                     Ok(mut entry) => {
-                        entry.shift(base);
+                        let hot = &mut self.hot;
+                        entry.relocate(self.base, |r| hot.push(text.get(r).unwrap_or(b"")));
                         self.entries.push(entry);
                         Ok(State::Separator)
                     }
@@ -204,7 +168,11 @@ impl Text {
             };
             match step {
                 Ok(next) => {
-                    self.state = next;
+                    if next == State::Separator && s.pos() - self.block >= BLOCK {
+                        // Whole entries: a block never cuts one.
+                        self.pack(text, s.pos());
+                    }
+                    self.state = Some(next);
                     self.pos = s.pos();
                 }
                 // Out of text before the end: wait for more, and rescan this part only when
@@ -214,29 +182,51 @@ impl Text {
                     self.retry_at = text.len() + pending.max(64 << 10);
                     return Ok(());
                 }
-                Err(e) => return Err(self.syntax(index, e)),
+                Err(e) => return Err(self.syntax(text, e)),
             }
         }
         self.retry_at = 0;
         Ok(())
     }
 
-    /// A syntax error at `e.offset` of segment `index`, with its line (and column, when no
+    /// Compresses the window from the current block's start to `to` into a cold block.
+    fn pack(&mut self, text: &[u8], to: usize) {
+        let Some(bytes) = text.get(self.block..to) else {
+            return;
+        };
+        if !bytes.is_empty() {
+            self.cold.push(Block {
+                start: self.base + self.block,
+                len: bytes.len(),
+                data: lz4_flex::block::compress(bytes),
+            });
+        }
+        self.block = to;
+    }
+
+    /// Drops the packed front of the window once it is long enough to be worth the move.
+    fn shed(&mut self) {
+        let cut = self.block;
+        if cut < SHED {
+            return;
+        }
+        self.lines += memchr::memchr_iter(b'\n', self.window.get(..cut).unwrap_or(&[])).count();
+        self.window.drain(..cut);
+        self.base += cut;
+        self.block = 0;
+        self.pos -= cut;
+        self.retry_at = self.retry_at.saturating_sub(cut);
+    }
+
+    /// A syntax error at `e.offset` of the window, with its line (and column, when no
     /// indentation was dropped).
-    fn syntax(&self, index: usize, e: scan::ScanError) -> Error {
-        let earlier: usize = self
-            .segments
-            .parts
-            .iter()
-            .take(index)
-            .map(|(_, b)| memchr::memchr_iter(b'\n', b).count())
-            .sum();
-        let text = self.segments.parts.get(index).map_or(&[][..], |(_, b)| b);
+    fn syntax(&self, text: &[u8], e: scan::ScanError) -> Error {
         let (line, column) = scan::line_column(text, e.offset);
+        let line = self.lines + line;
         let at = if self.dropped {
-            format!("line {}", earlier + line)
+            format!("line {line}")
         } else {
-            format!("line {} column {column}", earlier + line)
+            format!("line {line} column {column}")
         };
         Error::Syntax {
             what: "full-task-graph".into(),
@@ -246,14 +236,18 @@ impl Text {
 
     fn finish(mut self) -> Result<FullTaskGraph, Error> {
         self.scan(true)?;
-        if self.state != State::Closed {
+        if self.state != Some(State::Closed) {
             // `scan(true)` reports every way of running out; this is a safety net.
             return Err(Error::Syntax {
                 what: "full-task-graph".into(),
                 message: "unexpected end of the input (truncated?)".into(),
             });
         }
-        parse::build_graph(Source::Segments(self.segments), self.entries)
+        let window = std::mem::take(&mut self.window);
+        self.pack(&window, window.len());
+        let text_len = self.base + window.len();
+        let packed = Packed::new(self.hot, self.cold, text_len);
+        parse::build_graph(Source::Packed(packed), self.entries)
     }
 }
 
@@ -272,7 +266,7 @@ impl std::io::Write for Text {
 enum Input {
     /// The first byte, until the second tells gzip from JSON.
     Sniffing(Option<u8>),
-    Plain(Text),
+    Plain(Box<Text>),
     Gzip(Box<MultiGzDecoder<Text>>),
 }
 
@@ -327,11 +321,11 @@ impl GraphStream {
                 self.input = Input::Sniffing(head.first().copied());
                 return Ok(());
             }
-            let text = Text::new();
+            let text = Text::default();
             self.input = if head == GZIP_MAGIC {
                 Input::Gzip(Box::new(MultiGzDecoder::new(text)))
             } else {
-                Input::Plain(text)
+                Input::Plain(Box::new(text))
             };
             if let Some(first) = first {
                 self.write(&[first])?;
@@ -359,11 +353,11 @@ impl GraphStream {
     pub fn finish(self) -> Result<FullTaskGraph, Error> {
         let text = match self.input {
             Input::Sniffing(first) => {
-                let mut text = Text::new();
+                let mut text = Text::default();
                 text.push(first.as_slice())?;
                 text
             }
-            Input::Plain(text) => text,
+            Input::Plain(text) => *text,
             Input::Gzip(mut decoder) => {
                 if let Err(e) = decoder.try_finish() {
                     return Err(decoder
@@ -396,9 +390,7 @@ mod tests {
     fn streamed(text: &[u8], chunk: usize) -> Result<FullTaskGraph, Error> {
         let mut stream = GraphStream::new();
         for part in text.chunks(chunk.max(1)) {
-            if let Err(e) = stream.feed(part) {
-                return Err(e);
-            }
+            stream.feed(part)?;
         }
         stream.finish()
     }
@@ -453,8 +445,8 @@ mod tests {
             assert_eq!(parsed(a, a.extra_text(idx)), parsed(b, b.extra_text(idx)));
             assert_eq!(a.raw_optimization(idx), b.raw_optimization(idx));
             assert_eq!(
-                parsed(a, a.description_text(idx)),
-                parsed(b, b.description_text(idx))
+                parsed(a, a.description_text(idx).as_deref()),
+                parsed(b, b.description_text(idx).as_deref())
             );
             assert_eq!(
                 a.get(label).unwrap().dependencies,
@@ -472,7 +464,7 @@ mod tests {
             same(&whole, &g);
             // Only the indentation went: every byte kept is a byte of the text, in order.
             let kept = match &g.source {
-                Source::Segments(s) => s.len(),
+                Source::Packed(p) => p.text_len,
                 _ => unreachable!(),
             };
             let indentation: usize = text
@@ -497,20 +489,31 @@ mod tests {
     }
 
     #[test]
-    fn entries_span_segments_and_big_entries_get_their_own() {
-        // 600 entries of about 1 kB, one of them 20 MB (bigger than a segment).
-        let mut text = graph_text(600);
+    fn the_text_is_held_in_blocks_of_whole_entries_even_a_huge_one() {
+        // 2,000 entries of about 600 bytes, one of them 20 MB (bigger than a window).
+        let mut text = graph_text(2000);
         let big = "x".repeat(20 << 20);
         let marker = b"\"S\": \"a\\nb \\\"{[\"";
         let at = memchr::memmem::find(&text, marker).unwrap();
         let replacement = format!("\"S\": \"{big}\"");
         text.splice(at..at + marker.len(), replacement.bytes());
-        let whole = FullTaskGraph::parse(text.clone()).unwrap();
-        let g = streamed(&text, 1 << 20).unwrap();
-        same(&whole, &g);
-        match &g.source {
-            Source::Segments(s) => assert!(s.parts.len() >= 3, "{} segments", s.parts.len()),
-            _ => unreachable!(),
+        let whole = FullTaskGraph::parse_source(Source::Owned(text.clone()), 1).unwrap();
+        for piece in [1 << 20, 3 << 20, text.len()] {
+            let g = streamed(&text, piece).unwrap();
+            same(&whole, &g);
+            let Source::Packed(p) = &g.source else {
+                unreachable!()
+            };
+            assert!(p.cold.len() >= 8, "{} blocks", p.cold.len());
+            // Blocks follow each other and cover the text.
+            let mut at = 0;
+            for b in &p.cold {
+                assert_eq!(b.start, at);
+                at += b.len;
+            }
+            assert_eq!(at, p.text_len);
+            // 20 MB of one repeated letter packs to almost nothing.
+            assert!(p.held() < 1 << 20, "{} bytes held", p.held());
         }
     }
 

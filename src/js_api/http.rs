@@ -11,7 +11,7 @@ use gloo_net::http::{Method, RequestBuilder};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse};
+use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse, Sink};
 
 /// How long a request may go without news before it is aborted (milliseconds).
 #[derive(Debug, Clone, Copy)]
@@ -76,7 +76,7 @@ pub async fn send(
     request: &HttpRequest,
     timeouts: Timeouts,
     progress: &dyn Fn(&str, f64, f64),
-    mut sink: Option<&mut dyn FnMut(&[u8]) -> bool>,
+    mut sink: Option<Sink<'_>>,
 ) -> Result<HttpResponse, FetchError> {
     let url = request.url.as_str();
     let network = |message: String| FetchError::Network {

@@ -65,6 +65,9 @@ impl FetchError {
     }
 }
 
+/// Where a streamed body goes, piece by piece; it answers `false` to stop the download.
+pub type Sink<'a> = &'a mut dyn FnMut(&[u8]) -> bool;
+
 /// Sends one request. Implementations: a native blocking client ([`NativeTransport`], feature
 /// `native-http`) and, in the worker, the browser's `fetch` (`js_api::JsTransport`).
 #[allow(async_fn_in_trait)]
@@ -78,7 +81,7 @@ pub trait Transport {
     async fn send_streaming(
         &self,
         request: &HttpRequest,
-        sink: &mut dyn FnMut(&[u8]) -> bool,
+        sink: Sink<'_>,
     ) -> Result<HttpResponse, FetchError> {
         send_whole(self, request, sink).await
     }
@@ -92,7 +95,7 @@ pub trait Transport {
 pub async fn send_whole<T: Transport + ?Sized>(
     transport: &T,
     request: &HttpRequest,
-    sink: &mut dyn FnMut(&[u8]) -> bool,
+    sink: Sink<'_>,
 ) -> Result<HttpResponse, FetchError> {
     let mut response = transport.send(request).await?;
     if (200..300).contains(&response.status) {
@@ -267,7 +270,7 @@ impl Transport for NativeTransport {
     async fn send_streaming(
         &self,
         request: &HttpRequest,
-        sink: &mut dyn FnMut(&[u8]) -> bool,
+        sink: Sink<'_>,
     ) -> Result<HttpResponse, FetchError> {
         use std::io::Read as _;
         if request.body.is_some() {

@@ -149,15 +149,25 @@ pub async fn load_push<T: Transport>(
 
     let graph_url = artifact("public/full-task-graph.json");
     progress(&graph_url);
-    let full_task_graph = fetch_graph(t, graph_url, retry).await?;
+    // The graph, the parameters and the decision's map download together.
     let parameters_url = artifact("public/parameters.yml");
-    let parameters_text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
-    let parameters = parse::parameters(&parameters_text, &parameters_url)
-        .map_err(|e| invalid(parameters_url, e.to_string()))?;
     let l2t_url = artifact("public/label-to-taskid.json");
-    let l2t_text = fetch(t, &HttpRequest::get(l2t_url.clone()), retry).await?;
-    let mut label_to_taskid =
-        parse::label_to_taskid(&l2t_text, &l2t_url).map_err(|e| invalid(l2t_url, e.to_string()))?;
+    let (full_task_graph, parameters, label_to_taskid) = futures_util::future::join3(
+        fetch_graph(t, graph_url, retry),
+        async {
+            let text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
+            parse::parameters(&text, &parameters_url)
+                .map_err(|e| invalid(parameters_url.clone(), e.to_string()))
+        },
+        async {
+            let text = fetch(t, &HttpRequest::get(l2t_url.clone()), retry).await?;
+            parse::label_to_taskid(&text, &l2t_url)
+                .map_err(|e| invalid(l2t_url.clone(), e.to_string()))
+        },
+    )
+    .await;
+    let (full_task_graph, parameters, mut label_to_taskid) =
+        (full_task_graph?, parameters?, label_to_taskid?);
 
     let param = |k: &str| match parameters.get(k) {
         Some(Value::String(s)) => s.clone(),

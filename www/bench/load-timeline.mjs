@@ -24,7 +24,7 @@ try {
             graphSeen = true;
             mark("graph download starts");
           }
-          if (p.step === "parsing full-task-graph.json") mark("graph parse starts");
+          if (p.step === "actions.json") mark("graph in (parsed as it came)");
         },
         onJobs: (jobs) => mark(`early grid (${jobs.length} jobs)`),
       },

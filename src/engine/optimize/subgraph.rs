@@ -358,7 +358,7 @@ fn task_graph_entry(
     }
     let description = graph
         .description_text(global)
-        .and_then(|t| serde_json::from_slice::<Value>(t).ok())
+        .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
         .unwrap_or(Value::String(String::new()));
     let optimization = graph.raw_optimization(global).unwrap_or(Value::Null);
     let mut entry = Map::new();
