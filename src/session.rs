@@ -529,10 +529,12 @@ pub fn treeherder_state(state: &str, kind: &str) -> String {
 }
 
 /// The grid before the graph (see [`Session::load`]): the decision's `runnable-jobs.json`
-/// (parsed as soon as it arrives) and the task group listing, fetched together; their jobs go
-/// to `on_jobs` in pages. Returns the listing (the session keeps it) and, when
-/// `runnable-jobs.json` is there but unusable, a warning naming its URL (a decision without
-/// one is normal: the grid then waits for the graph).
+/// and the task group listing, fetched together. As soon as `runnable-jobs.json` is in, its
+/// jobs go to `on_jobs` in pages ([`EarlyMessage::Jobs`]), with the states of the group's
+/// tasks listed so far; each later page of the listing sends the states it adds
+/// ([`EarlyMessage::States`]), and the listing's end says so. Returns the listing (the
+/// session keeps it) and, when `runnable-jobs.json` is there but unusable, a warning naming
+/// its URL (a decision without one is normal: the grid then waits for the graph).
 async fn early_grid<T: Transport>(
     t: &T,
     root_url: &str,
@@ -540,11 +542,21 @@ async fn early_grid<T: Transport>(
     retry: RetryPolicy,
     on_jobs: &dyn Fn(&str),
 ) -> (Result<Vec<loader::GroupTask>, LoadError>, Option<Warning>) {
+    use std::cell::{Cell, RefCell};
     let url = crate::taskcluster::latest_artifact_url(
         root_url,
         decision_task_id,
         "public/runnable-jobs.json",
     );
+    let listed: RefCell<Vec<loader::GroupTask>> = RefCell::default();
+    let done = Cell::new(false);
+    // The labels of the grid, once it was sent.
+    let sent: RefCell<Option<BTreeSet<String>>> = RefCell::default();
+    let send = |message: &EarlyMessage| {
+        if let Ok(text) = serde_json::to_string(message) {
+            on_jobs(&text);
+        }
+    };
     let runnable = async {
         let bytes = crate::taskcluster::client::fetch(t, &HttpRequest::get(url.clone()), retry)
             .await
@@ -552,14 +564,57 @@ async fn early_grid<T: Transport>(
                 crate::taskcluster::client::FetchError::Expired { .. } => None,
                 other => Some(other.to_string()),
             })?;
-        runnable::jobs_from_runnable_json(&bytes, &url).map_err(Some)
+        let jobs = runnable::jobs_from_runnable_json(&bytes, &url).map_err(Some)?;
+        let jobs = early_jobs(jobs, &listed.borrow());
+        let listing = Listing {
+            listed: listed.borrow().len(),
+            done: done.get(),
+        };
+        for (i, page) in jobs.chunks(JOBS_PAGE).enumerate() {
+            send(&EarlyMessage::Jobs {
+                offset: i * JOBS_PAGE,
+                total: jobs.len(),
+                jobs: page,
+                listing,
+            });
+        }
+        *sent.borrow_mut() = Some(jobs.into_iter().map(|j| j.job.label).collect());
+        Ok::<(), Option<String>>(())
     };
-    let (jobs, group) = futures_util::future::join(
-        runnable,
-        loader::task_group(t, root_url, decision_task_id, retry),
-    )
-    .await;
-    let problem = match &jobs {
+    let listing = async {
+        let mut on_page = |page: &[loader::GroupTask]| {
+            listed.borrow_mut().extend_from_slice(page);
+            if let Some(labels) = sent.borrow().as_ref() {
+                let states: Vec<JobState> = page
+                    .iter()
+                    .filter(|task| labels.contains(&task.label))
+                    .map(JobState::of)
+                    .collect();
+                send(&EarlyMessage::States {
+                    states,
+                    listing: Listing {
+                        listed: listed.borrow().len(),
+                        done: false,
+                    },
+                });
+            }
+        };
+        let result =
+            loader::task_group_pages(t, root_url, decision_task_id, retry, &mut on_page).await;
+        done.set(true);
+        if sent.borrow().is_some() {
+            send(&EarlyMessage::States {
+                states: Vec::new(),
+                listing: Listing {
+                    listed: listed.borrow().len(),
+                    done: true,
+                },
+            });
+        }
+        result
+    };
+    let (jobs, group) = futures_util::future::join(runnable, listing).await;
+    let problem = match jobs {
         Err(Some(message)) => Some(Warning {
             kind: "no-early-grid".into(),
             labels: vec![],
@@ -567,34 +622,66 @@ async fn early_grid<T: Transport>(
         }),
         _ => None,
     };
-    if let (Ok(jobs), Ok(tasks)) = (jobs, &group) {
-        let jobs = early_jobs(jobs, tasks);
-        #[derive(Serialize)]
-        struct Page<'a> {
-            offset: usize,
-            total: usize,
-            jobs: &'a [GridJob],
-        }
-        for (i, page) in jobs.chunks(JOBS_PAGE).enumerate() {
-            let page = Page {
-                offset: i * JOBS_PAGE,
-                total: jobs.len(),
-                jobs: page,
-            };
-            if let Ok(text) = serde_json::to_string(&page) {
-                on_jobs(&text);
-            }
+    (group, problem)
+}
+
+/// What `on_jobs` receives while a push loads (JSON text; see [`early_grid`]).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum EarlyMessage<'a> {
+    /// A page of the grid: `{offset, total, jobs, listing}`.
+    Jobs {
+        offset: usize,
+        total: usize,
+        jobs: &'a [GridJob],
+        listing: Listing,
+    },
+    /// States a page of the task group listing adds: `{states, listing}`.
+    States {
+        states: Vec<JobState>,
+        listing: Listing,
+    },
+}
+
+/// How far the task group listing is: tasks listed so far, and whether that is all. Until
+/// it is done, a job not listed yet shows as runnable.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing {
+    pub listed: usize,
+    pub done: bool,
+}
+
+/// The state a listed task gives its job in the early grid (as [`early_jobs`] sets it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobState {
+    pub label: String,
+    pub state: String,
+    pub task_id: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u64>,
+}
+
+impl JobState {
+    fn of(task: &loader::GroupTask) -> JobState {
+        JobState {
+            label: task.label.clone(),
+            state: treeherder_state(&task.state, &task.kind),
+            task_id: task.task_id.clone(),
+            kind: task.kind.clone(),
+            tier: task.tier,
         }
     }
-    (group, problem)
 }
 
 /// Jobs per `on_jobs` page while a push loads (each is parsed by the page in a short task).
 pub const JOBS_PAGE: usize = 4000;
 
 /// The grid before the graph is there: the jobs of `runnable-jobs.json`, each with the state
-/// and taskId of its task in the task group (its kind and tier from that task's definition),
-/// else runnable. The graph's grid ([`Session::jobs`]) replaces it: it knows every kind and
+/// and taskId of its task in the task group (its kind and tier from that task's definition;
+/// see [`JobState`]), else runnable. The graph's grid ([`Session::jobs`]) replaces it: it knows every kind and
 /// tier, and tasks reused from other groups (shown runnable here).
 pub fn early_jobs(jobs: Vec<runnable::TreeherderJob>, group: &[loader::GroupTask]) -> Vec<GridJob> {
     let by_label: BTreeMap<&str, &loader::GroupTask> =

@@ -60,6 +60,9 @@ pub struct Faults {
     pub hang: Option<String>,
     /// Every other request whose URL contains this answers 503 (a flapping service).
     pub flap: Option<String>,
+    /// Tasks per page of a task group listing (default 5,000; the real queue gives at most
+    /// 1,000): many small pages make a slow listing.
+    pub group_page: Option<usize>,
 }
 
 /// The server's configuration.
@@ -667,7 +670,8 @@ fn route(
             // A sample push's existing jobs, listed 5,000 per page (parsed once, as a queue
             // answers from its database rather than by reading the whole group again).
             let tasks = group_listing(&config.dir.join("tasks").join(group).join("group.json"));
-            paged(json!({"taskGroupId": group}), &tasks, token, 5000)
+            let page = config.faults.group_page.unwrap_or(5000).max(1);
+            paged(json!({"taskGroupId": group}), &tasks, token, page)
         }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let mut tasks = Vec::new();

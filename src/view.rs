@@ -3,7 +3,7 @@
 //! job search, and the page's URL state. Pure and tested natively; `ui` only renders it.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
@@ -35,6 +35,45 @@ impl Job {
     pub fn is_runnable(&self) -> bool {
         self.state == "runnable"
     }
+}
+
+/// What a page of the task group listing tells about a job of the early grid (the worker's
+/// `session::JobState`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobState {
+    pub label: String,
+    pub state: String,
+    pub task_id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub tier: Option<u64>,
+}
+
+/// How far the task group listing is while the early grid shows (`session::Listing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Listing {
+    pub listed: usize,
+    pub done: bool,
+}
+
+/// Applies listed states to the grid's jobs (by label); returns how many jobs changed.
+pub fn apply_states(jobs: &mut [Job], states: &[JobState]) -> usize {
+    let by_label: HashMap<&str, &JobState> = states.iter().map(|s| (s.label.as_str(), s)).collect();
+    let mut changed = 0;
+    for job in jobs.iter_mut() {
+        let Some(s) = by_label.get(job.label.as_str()) else {
+            continue;
+        };
+        job.state = s.state.clone();
+        job.task_id = Some(s.task_id.clone());
+        job.kind = s.kind.clone();
+        if let Some(tier) = s.tier {
+            job.tier = tier;
+        }
+        changed += 1;
+    }
+    changed
 }
 
 /// `text` for display: the Unicode controls that reorder text (bidi embeddings, overrides,
@@ -501,6 +540,42 @@ mod tests {
             task_id: None,
             haystack: String::new(),
         }
+    }
+
+    #[test]
+    fn listed_states_update_their_jobs_only() {
+        let mut jobs = vec![
+            job("build-linux64/opt", "B", None, "linux64", "opt"),
+            job("test-linux64/opt-m-1", "1", Some("M"), "linux64", "opt"),
+        ];
+        let states = [
+            JobState {
+                label: "build-linux64/opt".into(),
+                state: "success".into(),
+                task_id: "T1".into(),
+                kind: "build".into(),
+                tier: Some(2),
+            },
+            JobState {
+                label: "not-in-the-grid".into(),
+                state: "testfailed".into(),
+                task_id: "T2".into(),
+                kind: "test".into(),
+                tier: None,
+            },
+        ];
+        assert_eq!(apply_states(&mut jobs, &states), 1);
+        assert_eq!(
+            (
+                jobs[0].state.as_str(),
+                jobs[0].task_id.as_deref(),
+                jobs[0].kind.as_str(),
+                jobs[0].tier
+            ),
+            ("success", Some("T1"), "build", 2)
+        );
+        assert!(jobs[1].is_runnable());
+        assert_eq!(jobs[1].task_id, None);
     }
 
     #[test]

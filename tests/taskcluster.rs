@@ -1018,15 +1018,33 @@ fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
         &on_jobs,
     ))
     .unwrap();
-    let pages = pages.into_inner();
-    let early: Vec<&Value> = pages
-        .iter()
-        .flat_map(|p| p["jobs"].as_array().unwrap())
-        .collect();
+    let messages = pages.into_inner();
+    // Pages of jobs first, then the states each page of the task group listing adds; the
+    // last message says the listing is done.
+    let (pages, states): (Vec<&Value>, Vec<&Value>) =
+        messages.iter().partition(|m| m.get("jobs").is_some());
     let full = session.jobs();
-    assert_eq!(early.len(), full.len());
-    assert_eq!(pages[0]["total"], full.len());
     assert_eq!(pages.len(), full.len().div_ceil(JOBS_PAGE));
+    assert_eq!(pages[0]["total"], full.len());
+    assert!(!states.is_empty());
+    let last = messages.last().unwrap();
+    assert_eq!(last["listing"]["done"], true);
+    assert_eq!(last["listing"]["listed"], session.group.len());
+    let mut early: Vec<Value> = pages
+        .iter()
+        .flat_map(|p| p["jobs"].as_array().unwrap().clone())
+        .collect();
+    for message in &states {
+        for s in message["states"].as_array().unwrap() {
+            let job = early.iter_mut().find(|j| j["label"] == s["label"]).unwrap();
+            for key in ["state", "taskId", "kind", "tier"] {
+                if !s[key].is_null() {
+                    job[key] = s[key].clone();
+                }
+            }
+        }
+    }
+    assert_eq!(early.len(), full.len());
     let mut existing = 0;
     for (e, f) in early.iter().zip(full) {
         assert_eq!(e["label"], f.job.label.as_str());

@@ -351,16 +351,27 @@ export interface PreviewerOptions {
   wasm?: BufferSource | URL | string | Response | WebAssembly.Module;
 }
 
+/** How far the task group listing is while the early grid shows: tasks listed so far, and
+ * whether that is all. Until `done`, a job not listed yet shows as `runnable`. */
+export interface Listing {
+  listed: number;
+  done: boolean;
+}
+
 export interface Previewer {
   /** Loads a push (replacing any loaded one) and resolves to its summary. From Taskcluster,
-   * `onJobs` gets the grid's jobs (from runnable-jobs.json and the task group) while the graph
-   * still downloads; see README for the order of events. */
+   * `onJobs` gets the grid's jobs (from runnable-jobs.json) while the graph still downloads,
+   * then the whole list again as each page of the task group listing adds states; see README
+   * for the order of events. */
   load(
     source: LoadSource,
-    options?: { onProgress?: (progress: Progress) => void; onJobs?: (jobs: GridJob[]) => void },
+    options?: {
+      onProgress?: (progress: Progress) => void;
+      onJobs?: (jobs: GridJob[], listing: Listing) => void;
+    },
   ): Promise<Summary>;
   /** Every job of the push that reports to Treeherder, in label order. During a load, it
-   * resolves with the early grid as soon as it is there. */
+   * resolves with the early grid once the task group listing has given every state. */
   runnableJobs(): Promise<GridJob[]>;
   /** The summary of the loaded push. */
   summary(): Promise<Summary>;

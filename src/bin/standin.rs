@@ -55,6 +55,9 @@ struct Args {
     /// Every other request whose URL contains this answers 503.
     #[arg(long)]
     flap: Option<String>,
+    /// List task groups this many tasks per page (default 5000).
+    #[arg(long, value_name = "N")]
+    group_page: Option<usize>,
     /// Append every request's method and path to this file.
     #[arg(long)]
     log: Option<PathBuf>,
@@ -172,6 +175,7 @@ fn main() -> ExitCode {
             stall: args.stall,
             hang: args.hang,
             flap: args.flap,
+            group_page: args.group_page,
         },
     };
     if let Some((storage_server, _)) = storage {

@@ -448,56 +448,83 @@ pub async fn task_group<T: Transport>(
     task_group_id: &str,
     retry: RetryPolicy,
 ) -> Result<Vec<GroupTask>, LoadError> {
+    task_group_pages(t, root_url, task_group_id, retry, &mut |_| {}).await
+}
+
+/// [`task_group`], telling `on_page` about each page's tasks as it comes in (a big group
+/// takes many pages, one after the other).
+pub async fn task_group_pages<T: Transport>(
+    t: &T,
+    root_url: &str,
+    task_group_id: &str,
+    retry: RetryPolicy,
+    on_page: &mut dyn FnMut(&[GroupTask]),
+) -> Result<Vec<GroupTask>, LoadError> {
     let mut tasks = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let page = get_json(
-            t,
-            super::list_task_group_url(root_url, task_group_id, token.as_deref()),
-            retry,
-        )
-        .await?;
-        for entry in items(&page, "tasks") {
-            let task = entry.get("task");
+        let url = super::list_task_group_url(root_url, task_group_id, token.as_deref());
+        let text = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
+        // Only the few fields the grid needs are read; each task's definition is skipped.
+        let page: ListPage = serde_json::from_slice(&text)
+            .map_err(|e| invalid(url, format!("not a task group listing: {e}")))?;
+        let first = tasks.len();
+        for entry in page.tasks {
+            let task = entry.task.unwrap_or_default();
             let label = task
-                .and_then(|t| {
-                    t.pointer("/tags/label")
-                        .or_else(|| t.pointer("/metadata/name"))
-                })
+                .tags
+                .get("label")
+                .or_else(|| task.metadata.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            let status = entry.get("status");
-            let task_id = status
-                .and_then(|s| s.get("taskId"))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let state = status
-                .and_then(|s| s.get("state"))
-                .and_then(Value::as_str)
-                .unwrap_or("unscheduled")
-                .to_string();
-            let kind = task
-                .and_then(|t| t.pointer("/tags/kind"))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let tier = task
-                .and_then(|t| t.pointer("/extra/treeherder/tier"))
-                .and_then(Value::as_u64);
+            let status = entry.status.unwrap_or(Value::Null);
+            let text_of = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
             tasks.push(GroupTask {
-                task_id,
+                task_id: text_of(status.get("taskId")).unwrap_or_default(),
                 label,
-                state,
-                kind,
-                tier,
+                state: text_of(status.get("state")).unwrap_or_else(|| "unscheduled".into()),
+                kind: text_of(task.tags.get("kind")).unwrap_or_default(),
+                tier: task
+                    .extra
+                    .pointer("/treeherder/tier")
+                    .and_then(Value::as_u64),
             });
         }
-        token = continuation(&page);
+        on_page(tasks.get(first..).unwrap_or(&[]));
+        token = page.continuation_token.as_str().map(str::to_string);
         if token.is_none() {
             break;
         }
     }
     Ok(tasks)
+}
+
+/// A page of `queue.listTaskGroup`, as far as the grid reads it.
+#[derive(serde::Deserialize)]
+struct ListPage {
+    #[serde(default)]
+    tasks: Vec<ListEntry>,
+    #[serde(default, rename = "continuationToken")]
+    continuation_token: Value,
+}
+
+#[derive(serde::Deserialize)]
+struct ListEntry {
+    #[serde(default)]
+    task: Option<ListTask>,
+    #[serde(default)]
+    status: Option<Value>,
+}
+
+/// A task definition's `tags`, `metadata` and `extra` (the rest, the payload above all, is
+/// skipped unread).
+#[derive(serde::Deserialize, Default)]
+struct ListTask {
+    #[serde(default)]
+    tags: Value,
+    #[serde(default)]
+    metadata: Value,
+    #[serde(default)]
+    extra: Value,
 }

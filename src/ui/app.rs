@@ -22,7 +22,7 @@ use super::model::{
 use super::navbar::Navbar;
 use super::preview_panel::PreviewPanel;
 use super::signin::{self, Pending, SignedIn};
-use crate::view::{self, shown, Filter, Job, Row, UrlState};
+use crate::view::{self, shown, Filter, Job, Listing, Row, UrlState};
 
 /// The sample push the page opens with no parameters (served by the stand-in).
 pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
@@ -180,6 +180,10 @@ pub struct App {
     early_grid: bool,
     /// Early pages received so far.
     early_loading: Vec<Job>,
+    /// The early grid's rows are to be grouped again (a task is scheduled).
+    early_rows_due: bool,
+    /// How far the task group listing is while the early grid shows.
+    listing: Option<Listing>,
     /// The graph's download, for "waiting for the task graph: 62%".
     graph_progress: Option<Progress>,
     /// Temporary credentials from "Sign in with Taskcluster", in memory only.
@@ -418,6 +422,7 @@ impl App {
         self.rows = Rc::default();
         self.early_grid = false;
         self.early_loading = Vec::new();
+        self.listing = None;
         self.graph_progress = None;
         self.preview = None;
         self.graph = None;
@@ -434,21 +439,50 @@ impl App {
     /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
     /// shown once complete, unless the graph's own grid is already there.
     fn early_page(&mut self, ctx: &Context<Self>, text: &str) -> bool {
+        /// A page of jobs (`offset`, `total`, `jobs`) or the states a page of the task group
+        /// listing adds (`states`); both say how far the listing is.
         #[derive(serde::Deserialize)]
-        struct EarlyPage {
+        struct EarlyMessage {
+            #[serde(default)]
             offset: usize,
+            #[serde(default)]
             total: usize,
-            jobs: Vec<Job>,
+            #[serde(default)]
+            jobs: Option<Vec<Job>>,
+            #[serde(default)]
+            states: Option<Vec<view::JobState>>,
+            listing: Option<Listing>,
         }
-        let Ok(mut page) = serde_json::from_str::<EarlyPage>(text) else {
+        let Ok(message) = serde_json::from_str::<EarlyMessage>(text) else {
             return false;
         };
-        if self.summary.is_some() || page.offset != self.early_loading.len() {
+        if self.summary.is_some() {
             return false;
         }
-        view::prepare(&mut page.jobs);
-        self.early_loading.extend(page.jobs);
-        if self.early_loading.len() < page.total {
+        if let Some(listing) = message.listing {
+            self.listing = Some(listing);
+        }
+        if let Some(states) = message.states {
+            if !self.early_grid {
+                return false;
+            }
+            let jobs: &mut Vec<Job> = Rc::make_mut(&mut self.jobs);
+            let changed = view::apply_states(jobs, &states);
+            if changed > 0 {
+                self.runnable = self.jobs.iter().filter(|j| j.is_runnable()).count();
+                self.schedule_early_rows(ctx);
+            }
+            return true;
+        }
+        let Some(mut jobs) = message.jobs else {
+            return false;
+        };
+        if message.offset != self.early_loading.len() {
+            return false;
+        }
+        view::prepare(&mut jobs);
+        self.early_loading.extend(jobs);
+        if self.early_loading.len() < message.total {
             return false;
         }
         let jobs = std::mem::take(&mut self.early_loading);
@@ -456,9 +490,18 @@ impl App {
         self.jobs = Rc::new(jobs);
         self.early_grid = true;
         // Group in a task of its own (the page's parse was this one).
+        self.schedule_early_rows(ctx);
+        false
+    }
+
+    /// Groups the early grid's rows in a task of its own, once for states that come together.
+    fn schedule_early_rows(&mut self, ctx: &Context<Self>) {
+        if self.early_rows_due {
+            return;
+        }
+        self.early_rows_due = true;
         let link = ctx.link().clone();
         gloo_timers::callback::Timeout::new(0, move || link.send_message(Msg::EarlyRows)).forget();
-        false
     }
 
     /// What a pick waits for while the graph downloads: "the task graph: 62%".
@@ -608,6 +651,8 @@ impl Component for App {
             load_error: None,
             failed_tests: Rc::default(),
             early_grid: false,
+            early_rows_due: false,
+            listing: None,
             early_loading: Vec::new(),
             graph_progress: None,
             signed_in: None,
@@ -667,10 +712,12 @@ impl Component for App {
                 self.rows = Rc::default();
                 self.early_grid = false;
                 self.early_loading = Vec::new();
+                self.listing = None;
                 self.runnable = 0;
                 self.load_error = Some(load_failure(&e));
             }
             Msg::EarlyRows => {
+                self.early_rows_due = false;
                 if !self.early_grid {
                     return false;
                 }
@@ -1361,6 +1408,11 @@ impl Component for App {
                         <span class="loading-text">{text}</span>
                         if self.early_grid {
                             <span class="early-grid" id="early-grid">{" · jobs from runnable-jobs.json and the task group: pick now, the preview follows when the graph is in"}</span>
+                            if let Some(l) = self.listing.filter(|l| !l.done) {
+                                <span class="early-listing" id="early-listing" data-listed={l.listed.to_string()}>
+                                    {format!(" · checking which jobs already ran: {} tasks of the group listed so far (until then, a job shows as runnable)", l.listed)}
+                                </span>
+                            }
                         }
                     </div>
                 }

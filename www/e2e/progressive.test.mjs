@@ -49,8 +49,8 @@ test("a pick made before the graph has arrived is previewed once it lands", asyn
   await page.locator("#early-grid").waitFor({ timeout: 30000 });
   const job = page.locator(`.job-btn[data-label="${PICK}"]`).first();
   assert.equal(await job.getAttribute("data-state"), "runnable");
-  // Existing jobs carry their task group state already.
-  assert.ok(await page.locator('.job-btn[data-state="success"]').count() > 0);
+  // Existing jobs get their task group state as the listing comes in.
+  await page.locator('.job-btn[data-state="success"]').first().waitFor({ timeout: 30000 });
   assert.equal(await page.locator("#preview-counts").count(), 0, "no preview before the graph");
   await job.click();
   await page.locator("#preview-waiting").waitFor();
@@ -82,7 +82,7 @@ test("the JS API: onJobs and runnableJobs() come before load resolves, with the 
   const loading = previewer.load(
     { rootUrl: standin.url, decisionTaskId: NSS },
     {
-      onJobs: (jobs) => events.push(["jobs", jobs.length]),
+      onJobs: (jobs, listing) => events.push(["jobs", jobs.length, listing.done]),
       onProgress: (p) => {
         const done = String(p.step).includes("full-task-graph") && p.loaded === p.total && p.total > 0;
         if (done && !events.some((e) => e[0] === "graph")) events.push(["graph", p.total]);
@@ -94,11 +94,58 @@ test("the JS API: onJobs and runnableJobs() come before load resolves, with the 
   await loading;
   events.push(["loaded"]);
   const full = await previewer.runnableJobs();
-  // The early grid arrived while the graph was still downloading, and has the graph's jobs.
-  assert.deepEqual(events.map((e) => e[0]), ["jobs", "runnableJobs", "graph", "loaded"], JSON.stringify(events));
+  // The early grid arrived while the graph was still downloading (again as the task group
+  // listing filled in states), and has the graph's jobs.
+  const order = events.map((e) => e[0]).filter((e, i, all) => e !== "jobs" || all[i - 1] !== "jobs");
+  assert.deepEqual(order, ["jobs", "runnableJobs", "graph", "loaded"], JSON.stringify(events));
+  assert.equal(events.filter((e) => e[0] === "jobs").at(-1)[2], true, "the last onJobs has the whole listing");
   assert.equal(early.length, full.length);
   assert.deepEqual(early.map((j) => j.label), full.map((j) => j.label));
   const state = Object.fromEntries(full.map((j) => [j.label, j.state]));
   assert.ok(early.every((j) => j.state === state[j.label]), "the task group gives the same states");
   previewer.dispose();
+});
+
+test("a slow task group listing: the grid shows at once and each page of the listing fills in states", async () => {
+  // The listing in pages of 40 tasks, each slow; the rest (the graph too) arrives at once.
+  const slow = await startStandin({ www: SITE, faults: ["--group-page", "40", "--rate", "6000", "--rate-only", "task-group"] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const problems = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(`${slow.url}/?decisionTaskId=${NSS}&runnable=1`);
+    await page.locator("#early-listing").waitFor({ timeout: 30000 });
+    const firstListed = Number(await page.locator("#early-listing").getAttribute("data-listed"));
+    assert.match(await page.locator("#early-listing").textContent(), /checking which jobs already ran: \d+ tasks of the group listed so far/);
+    const runnableBefore = await page.locator('.job-btn[data-state="runnable"]').count();
+    await page.screenshot({ path: join(ROOT, "target", "screenshots", "13b-early-listing.png") });
+    // More pages come in: fewer jobs stay runnable, until the graph's grid takes over.
+    await page.waitForFunction(
+      (n) => {
+        const el = document.getElementById("early-listing");
+        return !el || Number(el.dataset.listed) > n;
+      },
+      firstListed,
+      { timeout: 30000 },
+    );
+    await page.locator("#early-grid").waitFor({ state: "detached", timeout: 60000 });
+    const runnableAfter = await page.locator('.job-btn[data-state="runnable"]').count();
+    assert.ok(runnableAfter < runnableBefore, `${runnableAfter} runnable jobs after the listing, ${runnableBefore} before`);
+    assert.deepEqual(problems, []);
+    await page.close();
+
+    // The JS API: onJobs again for each page of the listing, the last one with the listing done.
+    const previewer = createPreviewer({ inline: true, wasm: readFileSync(join(ROOT, "www", "pkg", "engine_bg.wasm")) });
+    const calls = [];
+    await previewer.load({ rootUrl: slow.url, decisionTaskId: NSS }, { onJobs: (jobs, listing) => calls.push({ ...listing, runnable: jobs.filter((j) => j.state === "runnable").length }) });
+    assert.ok(calls.length >= 3, JSON.stringify(calls));
+    assert.equal(calls.at(-1).done, true);
+    assert.ok(calls.every((c, i) => i === 0 || c.listed >= calls[i - 1].listed), JSON.stringify(calls));
+    assert.ok(calls.at(-1).runnable < calls[0].runnable, JSON.stringify(calls));
+    const full = await previewer.runnableJobs();
+    assert.equal(calls.at(-1).runnable, full.filter((j) => j.state === "runnable").length);
+    previewer.dispose();
+  } finally {
+    slow.stop();
+  }
 });

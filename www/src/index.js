@@ -104,9 +104,12 @@ export function createPreviewer(options = {}) {
      * Loads a push: from Taskcluster ({ rootUrl, decisionTaskId }) or from inputs you already
      * have ({ fullTaskGraph, labelToTaskid, parameters, ... }). Resolves to its summary.
      * Order of events for a push from Taskcluster: `onProgress` reports each download; the
-     * grid's jobs come first, from the decision's runnable-jobs.json and the task group, to
-     * `onJobs(jobs)` (and to a `runnableJobs()` waiting meanwhile) while the graph still
-     * downloads; then the graph is parsed and `load` resolves. A decision without
+     * grid's jobs come first, from the decision's runnable-jobs.json, to `onJobs(jobs,
+     * listing)` while the graph still downloads, and again (the whole list, updated) as each
+     * page of the task group listing tells which jobs already exist and their states
+     * (`listing = { listed, done }`; until `done`, a job not listed yet shows as runnable).
+     * A `runnableJobs()` waiting meanwhile resolves once the listing is done. Then the graph
+     * (parsed as it downloaded) is in and `load` resolves. A decision without
      * runnable-jobs.json calls no `onJobs`.
      */
     async load(source, { onProgress = () => {}, onJobs = () => {} } = {}) {
@@ -120,15 +123,36 @@ export function createPreviewer(options = {}) {
       const early = new Promise((resolve) => (settle = resolve));
       const current = { early };
       loading = current;
+      // The early grid as it grows: pages of jobs, then the states each page of the task
+      // group listing adds (see www/README.md).
       let pages = [];
+      let byLabel = null;
+      let listing = { listed: 0, done: false };
+      const deliver = () => {
+        const jobs = pages.slice();
+        if (listing.done) settle(jobs);
+        onJobs(jobs, { ...listing });
+      };
       const progress = (p) => {
         if (p && typeof p.jobs === "string") {
-          const page = JSON.parse(p.jobs);
-          if (page.offset === 0) pages = [];
-          pages.push(...page.jobs);
-          if (pages.length >= page.total) {
-            settle(pages);
-            onJobs(pages);
+          const message = JSON.parse(p.jobs);
+          if (message.listing) listing = message.listing;
+          if (message.states) {
+            if (!byLabel) return;
+            for (const s of message.states) {
+              const job = byLabel.get(s.label);
+              if (!job) continue;
+              Object.assign(job, { state: s.state, taskId: s.taskId, kind: s.kind });
+              if (s.tier != null) job.tier = s.tier;
+            }
+            if (message.states.length || listing.done) deliver();
+            return;
+          }
+          if (message.offset === 0) pages = [];
+          pages.push(...message.jobs);
+          if (pages.length >= message.total) {
+            byLabel = new Map(pages.map((job) => [job.label, job]));
+            deliver();
           }
           return;
         }
@@ -142,7 +166,7 @@ export function createPreviewer(options = {}) {
       }
     },
     /** Every job of the push that reports to Treeherder, runnable or with its state. During a
-     * load, it resolves as soon as the early grid is there (see `load`). */
+     * load, it resolves as soon as the early grid has every state (see `load`). */
     async runnableJobs() {
       if (loading) {
         const early = await loading.early;
