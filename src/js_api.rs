@@ -104,10 +104,18 @@ impl JsTransport {
         }
     }
 
-    /// A page of the grid's jobs before the graph is there (`{offset, total, jobs}` JSON).
+    /// A page of the grid's jobs before the graph is there, or the states a page of the task
+    /// group listing adds (`session::EarlyMessage` JSON).
     fn jobs(&self, page: &str) {
         if let Ok(f) = self.function("jobs") {
             let _ = f.call1(&JsValue::NULL, &page.into());
+        }
+    }
+
+    /// The push is ready for previews (its summary, JSON) while the load goes on.
+    fn ready(&self, summary: &str) {
+        if let Ok(f) = self.function("ready") {
+            let _ = f.call1(&JsValue::NULL, &summary.into());
         }
     }
 }
@@ -314,6 +322,8 @@ fn yes() -> bool {
 pub struct Previewer {
     session: Rc<RefCell<Option<Session>>>,
     last: Rc<RefCell<Option<Preview>>>,
+    /// Loads started (the latest one's session is kept).
+    loads: Rc<std::cell::Cell<u64>>,
 }
 
 impl Default for Previewer {
@@ -589,6 +599,7 @@ impl Previewer {
         Previewer {
             session: Rc::new(RefCell::new(None)),
             last: Rc::new(RefCell::new(None)),
+            loads: Rc::default(),
         }
     }
 
@@ -659,6 +670,8 @@ impl Previewer {
         );
         session.target_tasks = inputs.target_tasks;
         let summary = to_json(&session.summary());
+        // A load from files overtakes any load still listing its task group.
+        self.loads.set(self.loads.get() + 1);
         *self.session.borrow_mut() = Some(session);
         *self.last.borrow_mut() = None;
         summary
@@ -677,6 +690,11 @@ impl Previewer {
     ) -> js_sys::Promise {
         let cell = self.session.clone();
         let last = self.last.clone();
+        // Only the latest load keeps its session (an earlier one may still be listing its
+        // task group when a later one is ready).
+        let generation = self.loads.get() + 1;
+        self.loads.set(generation);
+        let loads = self.loads.clone();
         future_to_promise(async move {
             let flavour = match flavour.as_deref() {
                 None | Some("") => None,
@@ -689,20 +707,42 @@ impl Previewer {
             let transport = JsTransport { host };
             let progress = |step: &str| transport.progress(step);
             let jobs = |page: &str| transport.jobs(page);
-            let session = Session::load(
+            // Previews may start as soon as the push is ready: the session is kept then, and
+            // the host told (while a big task group may still be listed for the grid).
+            let ready = |session: Session| {
+                if loads.get() != generation {
+                    return;
+                }
+                if let Ok(summary) = to_json(&session.summary()) {
+                    *cell.borrow_mut() = Some(session);
+                    *last.borrow_mut() = None;
+                    transport.ready(&summary);
+                }
+            };
+            let listed = Session::load_staged(
                 &transport,
                 &root_url,
                 &decision_task_id,
                 flavour,
                 &progress,
                 &jobs,
+                &ready,
             )
             .await
             .map_err(js_err)?;
-            let summary = to_json(&session.summary())?;
-            *cell.borrow_mut() = Some(session);
-            *last.borrow_mut() = None;
-            Ok(summary.into())
+            if loads.get() != generation {
+                return Err(ApiError::new(
+                    "superseded",
+                    "another push was loaded meanwhile; this one was dropped",
+                )
+                .into_js());
+            }
+            let mut loaded = cell.borrow_mut();
+            let session = loaded.as_mut().ok_or_else(|| {
+                ApiError::new("internal", "the push never became ready").into_js()
+            })?;
+            session.apply_listing(listed);
+            Ok(to_json(&session.summary())?.into())
         })
     }
 

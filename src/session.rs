@@ -142,12 +142,7 @@ impl Session {
     /// Loads the push of `decision_task_id` the way its action task will see it (see
     /// [`loader::load_push`]), plus its `actions.json` and task group. A push without
     /// `actions.json` or whose task group cannot be listed still loads, with a warning.
-    ///
-    /// The grid comes first: while the graph downloads, the decision's `runnable-jobs.json`
-    /// and the task group are fetched alongside, and `on_jobs` gets the jobs they make (see
-    /// [`early_jobs`]) in pages of `JOBS_PAGE`, as `{offset, total, jobs}` JSON text. A
-    /// decision without `runnable-jobs.json` skips that step: the grid then waits for the
-    /// graph.
+    /// [`Session::load_staged`] does the work; this waits for all of it.
     pub async fn load<T: Transport>(
         t: &T,
         root_url: &str,
@@ -156,42 +151,110 @@ impl Session {
         progress: &dyn Fn(&str),
         on_jobs: &dyn Fn(&str),
     ) -> Result<Session, SessionError> {
+        let ready = std::cell::RefCell::new(None);
+        let listed = Session::load_staged(
+            t,
+            root_url,
+            decision_task_id,
+            flavour,
+            progress,
+            on_jobs,
+            &|session| *ready.borrow_mut() = Some(session),
+        )
+        .await?;
+        let mut session = ready.into_inner().ok_or_else(|| {
+            SessionError::Load(invalid_load(
+                decision_task_id,
+                "the push never became ready",
+            ))
+        })?;
+        session.apply_listing(listed);
+        Ok(session)
+    }
+
+    /// Loads a push in stages, handing each over as soon as it is there:
+    /// - the grid first: while the graph downloads, the decision's `runnable-jobs.json` and
+    ///   the task group listing are fetched alongside, and `on_jobs` gets the jobs and then the
+    ///   states each page of the listing adds (see [`early_grid`]);
+    /// - `ready` gets the session once the action's view of the push (graph, maps,
+    ///   parameters) and `actions.json` are in: previews can start, with the group's states
+    ///   listed so far;
+    /// - the result is the whole listing ([`Listed`], for [`Session::apply_listing`]), once
+    ///   the last page is in. A big group takes many pages: previews do not wait for them.
+    ///
+    /// A decision without `runnable-jobs.json` sends no jobs: the grid then waits for the
+    /// graph. `ready` is called exactly once when the load succeeds.
+    pub async fn load_staged<T: Transport>(
+        t: &T,
+        root_url: &str,
+        decision_task_id: &str,
+        flavour: Option<Flavour>,
+        progress: &dyn Fn(&str),
+        on_jobs: &dyn Fn(&str),
+        ready: &dyn Fn(Session),
+    ) -> Result<Listed, SessionError> {
         let retry = RetryPolicy::default();
-        let early = early_grid(t, root_url, decision_task_id, retry, on_jobs);
+        let listed: std::cell::RefCell<Vec<loader::GroupTask>> = Default::default();
+        let early = early_grid(t, root_url, decision_task_id, retry, on_jobs, &listed);
         // The graph is parsed as it arrives, while the task group may still be listed.
-        let main = async {
-            loader::load_push(t, root_url, decision_task_id, flavour, retry, progress)
-                .await
-                .map_err(|e| match e {
-                    LoadError::Graph { error, .. } => SessionError::Engine(
-                        error,
-                        format!("full-task-graph.json of {decision_task_id}"),
-                    ),
-                    other => other.into(),
-                })
-        };
-        let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
-        let push = loaded?;
-        progress("actions.json");
-        let mut warnings = push.warnings;
-        warnings.extend(early_problem);
-        let actions =
-            match trigger::load_actions(t, root_url, decision_task_id, push.run_id, retry).await {
-                Ok(actions) => Some(actions),
-                Err(e) => {
-                    warnings.push(Warning {
-                        kind: "no-actions".into(),
-                        labels: vec![],
-                        message: format!("this push cannot be triggered from here: {e}"),
-                    });
-                    None
-                }
+        let main =
+            async {
+                let push =
+                    loader::load_push(t, root_url, decision_task_id, flavour, retry, progress)
+                        .await
+                        .map_err(|e| match e {
+                            LoadError::Graph { error, .. } => SessionError::Engine(
+                                error,
+                                format!("full-task-graph.json of {decision_task_id}"),
+                            ),
+                            other => other.into(),
+                        })?;
+                progress("actions.json");
+                let mut warnings = push.warnings;
+                let actions =
+                    match trigger::load_actions(t, root_url, decision_task_id, push.run_id, retry)
+                        .await
+                    {
+                        Ok(actions) => Some(actions),
+                        Err(e) => {
+                            warnings.push(Warning {
+                                kind: "no-actions".into(),
+                                labels: vec![],
+                                message: format!("this push cannot be triggered from here: {e}"),
+                            });
+                            None
+                        }
+                    };
+                let mut session = Session::from_parts(
+                    push.full_task_graph,
+                    Context {
+                        decision_task_id: push.decision_task_id,
+                        run_id: push.run_id,
+                        trust_domain: push.trust_domain,
+                        level: push.level,
+                        root_url: root_url.to_string(),
+                        flavour: push.flavour,
+                        flavour_reason: push.flavour_reason,
+                    },
+                    push.label_to_taskid,
+                    push.parameters,
+                    IndexAnswers::default(),
+                    actions,
+                );
+                session.remote = true;
+                session.group = group_map(&listed.borrow());
+                session.merged_from = push.merged_from;
+                session.sources = push.sources;
+                session.all_task_ids = push.all_task_ids;
+                session.load_warnings = warnings;
+                ready(session);
+                Ok::<(), SessionError>(())
             };
+        let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
+        loaded?;
+        let mut warnings: Vec<Warning> = early_problem.into_iter().collect();
         let group = match group {
-            Ok(tasks) => tasks
-                .into_iter()
-                .map(|task| (task.label, (task.task_id, task.state)))
-                .collect(),
+            Ok(tasks) => group_map(&tasks),
             Err(e) => {
                 warnings.push(Warning {
                     kind: "no-task-group".into(),
@@ -201,29 +264,14 @@ impl Session {
                 BTreeMap::new()
             }
         };
-        let mut session = Session::from_parts(
-            push.full_task_graph,
-            Context {
-                decision_task_id: push.decision_task_id,
-                run_id: push.run_id,
-                trust_domain: push.trust_domain,
-                level: push.level,
-                root_url: root_url.to_string(),
-                flavour: push.flavour,
-                flavour_reason: push.flavour_reason,
-            },
-            push.label_to_taskid,
-            push.parameters,
-            IndexAnswers::default(),
-            actions,
-        );
-        session.remote = true;
-        session.group = group;
-        session.merged_from = push.merged_from;
-        session.sources = push.sources;
-        session.all_task_ids = push.all_task_ids;
-        session.load_warnings = warnings;
-        Ok(session)
+        Ok(Listed { group, warnings })
+    }
+
+    /// Takes in the whole task group listing (the grid is built again from it).
+    pub fn apply_listing(&mut self, listed: Listed) {
+        self.group = listed.group;
+        self.load_warnings.extend(listed.warnings);
+        self.jobs = std::cell::OnceCell::new();
     }
 
     pub fn summary(&self) -> Summary {
@@ -532,8 +580,8 @@ pub fn treeherder_state(state: &str, kind: &str) -> String {
 /// and the task group listing, fetched together. As soon as `runnable-jobs.json` is in, its
 /// jobs go to `on_jobs` in pages ([`EarlyMessage::Jobs`]), with the states of the group's
 /// tasks listed so far; each later page of the listing sends the states it adds
-/// ([`EarlyMessage::States`]), and the listing's end says so. Returns the listing (the
-/// session keeps it) and, when `runnable-jobs.json` is there but unusable, a warning naming
+/// ([`EarlyMessage::States`]), and the listing's end says so; `listed` holds the group's
+/// tasks listed so far. Returns the listing (the session keeps it) and, when `runnable-jobs.json` is there but unusable, a warning naming
 /// its URL (a decision without one is normal: the grid then waits for the graph).
 async fn early_grid<T: Transport>(
     t: &T,
@@ -541,6 +589,7 @@ async fn early_grid<T: Transport>(
     decision_task_id: &str,
     retry: RetryPolicy,
     on_jobs: &dyn Fn(&str),
+    listed: &std::cell::RefCell<Vec<loader::GroupTask>>,
 ) -> (Result<Vec<loader::GroupTask>, LoadError>, Option<Warning>) {
     use std::cell::{Cell, RefCell};
     let url = crate::taskcluster::latest_artifact_url(
@@ -548,7 +597,6 @@ async fn early_grid<T: Transport>(
         decision_task_id,
         "public/runnable-jobs.json",
     );
-    let listed: RefCell<Vec<loader::GroupTask>> = RefCell::default();
     let done = Cell::new(false);
     // The labels of the grid, once it was sent.
     let sent: RefCell<Option<BTreeSet<String>>> = RefCell::default();
@@ -673,6 +721,33 @@ impl JobState {
             kind: task.kind.clone(),
             tier: task.tier,
         }
+    }
+}
+
+/// The end of a staged load ([`Session::load_staged`]): the task group's tasks (label →
+/// taskId and state) and what went wrong getting the grid early or listing the group.
+#[derive(Debug, Clone, Default)]
+pub struct Listed {
+    pub group: BTreeMap<String, (String, String)>,
+    pub warnings: Vec<Warning>,
+}
+
+fn group_map(tasks: &[loader::GroupTask]) -> BTreeMap<String, (String, String)> {
+    tasks
+        .iter()
+        .map(|task| {
+            (
+                task.label.clone(),
+                (task.task_id.clone(), task.state.clone()),
+            )
+        })
+        .collect()
+}
+
+fn invalid_load(what: &str, message: &str) -> LoadError {
+    LoadError::Invalid {
+        what: what.to_string(),
+        message: message.to_string(),
     }
 }
 

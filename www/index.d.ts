@@ -29,6 +29,8 @@ export type PreviewErrorKind =
    * exist. Check the task group before trying again. */
   | "trigger-no-answer"
   | "not-loaded"
+  /** A load overtaken by a later one (only where loads can overlap: the inline mode). */
+  | "superseded"
   | "not-previewed"
   | "worker"
   | "internal"
@@ -368,6 +370,8 @@ export interface Previewer {
     options?: {
       onProgress?: (progress: Progress) => void;
       onJobs?: (jobs: GridJob[], listing: Listing) => void;
+      /** The push can be previewed (its summary) while its task group is still listed. */
+      onReady?: (summary: Summary) => void;
     },
   ): Promise<Summary>;
   /** Every job of the push that reports to Treeherder, in label order. During a load, it

@@ -182,6 +182,10 @@ pub struct App {
     early_loading: Vec<Job>,
     /// The early grid's rows are to be grouped again (a task is scheduled).
     early_rows_due: bool,
+    /// The graph's grid is asked for once the preview of early picks is in.
+    jobs_after_preview: bool,
+    /// The load is over: the graph's grid replaces the early one (early messages stop).
+    graph_grid: bool,
     /// How far the task group listing is while the early grid shows.
     listing: Option<Listing>,
     /// The graph's download, for "waiting for the task graph: 62%".
@@ -423,6 +427,8 @@ impl App {
         self.early_grid = false;
         self.early_loading = Vec::new();
         self.listing = None;
+        self.jobs_after_preview = false;
+        self.graph_grid = false;
         self.graph_progress = None;
         self.preview = None;
         self.graph = None;
@@ -456,7 +462,8 @@ impl App {
         let Ok(message) = serde_json::from_str::<EarlyMessage>(text) else {
             return false;
         };
-        if self.summary.is_some() {
+        // The early grid lasts until the graph's own grid is asked for (the load's end).
+        if self.graph_grid {
             return false;
         }
         if let Some(listing) = message.listing {
@@ -492,6 +499,23 @@ impl App {
         // Group in a task of its own (the page's parse was this one).
         self.schedule_early_rows(ctx);
         false
+    }
+
+    /// The push is ready for previews while its task group is still being listed: picks
+    /// (on the early grid, or from the URL) are previewed now; the graph's grid comes at the
+    /// load's end.
+    fn ready(&mut self, ctx: &Context<Self>, text: &str) -> bool {
+        if self.summary.is_some() {
+            return false;
+        }
+        let Ok(summary) = serde_json::from_str::<Summary>(text) else {
+            return false;
+        };
+        self.summary = Some(Rc::new(summary));
+        if !self.selected.is_empty() {
+            self.request_preview(ctx);
+        }
+        true
     }
 
     /// Groups the early grid's rows in a task of its own, once for states that come together.
@@ -652,6 +676,8 @@ impl Component for App {
             failed_tests: Rc::default(),
             early_grid: false,
             early_rows_due: false,
+            jobs_after_preview: false,
+            graph_grid: false,
             listing: None,
             early_loading: Vec::new(),
             graph_progress: None,
@@ -679,6 +705,9 @@ impl Component for App {
                 if let Some(text) = &p.jobs {
                     return self.early_page(ctx, text);
                 }
+                if let Some(text) = &p.summary {
+                    return self.ready(ctx, text);
+                }
                 if p.step.contains("full-task-graph") {
                     self.graph_progress = Some(p.clone());
                 }
@@ -686,18 +715,25 @@ impl Component for App {
             }
             Msg::Loaded(Ok(text)) => match serde_json::from_str::<Summary>(&text) {
                 Ok(summary) => {
+                    // Previewed since the push was ready (`ready`): only the grid is left.
+                    let previewed = self.summary.is_some();
                     self.summary = Some(Rc::new(summary));
+                    self.graph_grid = true;
                     self.phase = Phase::Loading(Progress {
                         step: "building the job grid".into(),
                         ..Progress::default()
                     });
                     self.loading_jobs = Vec::new();
-                    // Picks made on the early grid are previewed first (the worker answers in
-                    // order), while the graph's own grid replaces it.
-                    if self.early_grid && !self.selected.is_empty() {
+                    // Picks made on the early grid are previewed first; the graph's own grid
+                    // replaces the early one once that preview is on screen (its pages would
+                    // otherwise keep this thread busy before the preview's answer).
+                    if self.early_grid && !self.selected.is_empty() && !previewed {
                         self.request_preview(ctx);
                     }
-                    self.request_jobs(ctx);
+                    self.jobs_after_preview = self.previewing;
+                    if !self.jobs_after_preview {
+                        self.request_jobs(ctx);
+                    }
                 }
                 Err(e) => {
                     self.phase = Phase::Failed;
@@ -856,6 +892,9 @@ impl Component for App {
                     return false;
                 }
                 self.previewing = false;
+                if std::mem::take(&mut self.jobs_after_preview) {
+                    self.request_jobs(ctx);
+                }
                 match result.and_then(|text| {
                     serde_json::from_str::<Preview>(&text).map_err(|e| ApiError {
                         kind: "internal".into(),

@@ -67,6 +67,7 @@ impl Engine {
                         loaded: get(&progress, "loaded").as_f64(),
                         total: get(&progress, "total").as_f64(),
                         jobs: get(&progress, "jobs").as_string(),
+                        summary: get(&progress, "summary").as_string(),
                     };
                     let callback = table.borrow().get(&id).and_then(|p| p.on_progress.clone());
                     if let Some(callback) = callback {

@@ -115,9 +115,13 @@ pub struct Progress {
     pub loaded: Option<f64>,
     #[serde(default)]
     pub total: Option<f64>,
-    /// A page of the grid's jobs sent while the graph downloads (`{offset, total, jobs}`).
+    /// A page of the grid's jobs sent while the graph downloads (`{offset, total, jobs}`), or
+    /// the states a page of the task group listing adds.
     #[serde(default)]
     pub jobs: Option<String>,
+    /// The push's summary once it is ready for previews (the load goes on for the grid).
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// An action offered for a task or the task group (`actionsFor`).

@@ -108,7 +108,7 @@ test("the JS API: onJobs and runnableJobs() come before load resolves, with the 
 
 test("a slow task group listing: the grid shows at once and each page of the listing fills in states", async () => {
   // The listing in pages of 40 tasks, each slow; the rest (the graph too) arrives at once.
-  const slow = await startStandin({ www: SITE, faults: ["--group-page", "40", "--rate", "6000", "--rate-only", "task-group"] });
+  const slow = await startStandin({ www: SITE, faults: ["--group-page", "40", "--rate", "4000", "--rate-only", "task-group"] });
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     const problems = [];
@@ -118,6 +118,14 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     const firstListed = Number(await page.locator("#early-listing").getAttribute("data-listed"));
     assert.match(await page.locator("#early-listing").textContent(), /checking which jobs already ran: \d+ tasks of the group listed so far/);
     const runnableBefore = await page.locator('.job-btn[data-state="runnable"]').count();
+    // The push is ready before its group is listed: a pick is previewed at once.
+    await page.locator(`.job-btn[data-label="${PICK}"]`).first().click();
+    await page.locator("#preview-counts").waitFor({ timeout: 30000 });
+    assert.equal(await page.locator("#early-listing").count(), 1, "previewed while the listing goes on");
+    const expected = JSON.parse(
+      execFileSync(CLI, ["preview", "--root-url", slow.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }),
+    ).iterations[0];
+    assert.equal(Number(await page.locator("#preview-counts").getAttribute("data-created")), Object.keys(expected.created).length);
     await page.screenshot({ path: join(ROOT, "target", "screenshots", "13b-early-listing.png") });
     // More pages come in: fewer jobs stay runnable, until the graph's grid takes over.
     await page.waitForFunction(
@@ -137,7 +145,21 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     // The JS API: onJobs again for each page of the listing, the last one with the listing done.
     const previewer = createPreviewer({ inline: true, wasm: readFileSync(join(ROOT, "www", "pkg", "engine_bg.wasm")) });
     const calls = [];
-    await previewer.load({ rootUrl: slow.url, decisionTaskId: NSS }, { onJobs: (jobs, listing) => calls.push({ ...listing, runnable: jobs.filter((j) => j.state === "runnable").length }) });
+    let loaded = false;
+    let previewedEarly = null;
+    await previewer.load(
+      { rootUrl: slow.url, decisionTaskId: NSS },
+      {
+        onJobs: (jobs, listing) => calls.push({ ...listing, runnable: jobs.filter((j) => j.state === "runnable").length }),
+        // Ready for previews while the listing goes on.
+        onReady: (summary) => {
+          assert.equal(summary.decisionTaskId, NSS);
+          previewedEarly = previewer.preview({ labels: [PICK] }).then((p) => ({ created: Object.keys(p.iterations[0].created).length, before: !loaded }));
+        },
+      },
+    );
+    loaded = true;
+    assert.deepEqual(await previewedEarly, { created: Object.keys(expected.created).length, before: true });
     assert.ok(calls.length >= 3, JSON.stringify(calls));
     assert.equal(calls.at(-1).done, true);
     assert.ok(calls.every((c, i) => i === 0 || c.listed >= calls[i - 1].listed), JSON.stringify(calls));

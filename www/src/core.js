@@ -122,6 +122,8 @@ function makeHost(onProgress) {
     download: (url, loaded, total) => onProgress({ step: url, loaded, total }),
     // The grid before the graph (load): a page of jobs, `{offset, total, jobs}` JSON text.
     jobs: (page) => onProgress({ step: "jobs", jobs: page }),
+    // The push is ready for previews (its summary, JSON text) while the load goes on.
+    ready: (summary) => onProgress({ step: "ready", summary }),
   };
 }
 

@@ -108,11 +108,12 @@ export function createPreviewer(options = {}) {
      * listing)` while the graph still downloads, and again (the whole list, updated) as each
      * page of the task group listing tells which jobs already exist and their states
      * (`listing = { listed, done }`; until `done`, a job not listed yet shows as runnable).
-     * A `runnableJobs()` waiting meanwhile resolves once the listing is done. Then the graph
-     * (parsed as it downloaded) is in and `load` resolves. A decision without
-     * runnable-jobs.json calls no `onJobs`.
+     * A `runnableJobs()` waiting meanwhile resolves once the listing is done. Once the graph
+     * (parsed as it downloaded), the maps and actions.json are in, `onReady(summary)`: the
+     * push can be previewed while a big task group is still being listed; `load` resolves
+     * when the listing is done too. A decision without runnable-jobs.json calls no `onJobs`.
      */
-    async load(source, { onProgress = () => {}, onJobs = () => {} } = {}) {
+    async load(source, { onProgress = () => {}, onJobs = () => {}, onReady = () => {} } = {}) {
       const transfer = [];
       if (source && source.fullTaskGraph && !options.inline) {
         const graph = source.fullTaskGraph;
@@ -134,6 +135,10 @@ export function createPreviewer(options = {}) {
         onJobs(jobs, { ...listing });
       };
       const progress = (p) => {
+        if (p && typeof p.summary === "string") {
+          onReady(JSON.parse(p.summary));
+          return;
+        }
         if (p && typeof p.jobs === "string") {
           const message = JSON.parse(p.jobs);
           if (message.listing) listing = message.listing;

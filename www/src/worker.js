@@ -5,7 +5,9 @@
 //        { id, ok: true, result }                   (result: JSON text, or a plain string)
 //        { id, ok: false, error: { kind, message, labels } }
 // Operations run one after the other, in the order they arrive, except `follow` (which polls
-// an action task for minutes and must not hold up previews).
+// an action task for minutes and must not hold up previews) and the end of a `load`: once it
+// reports the push ready for previews (`progress.summary`), the next operations run while it
+// still lists a big task group for the grid (another load still waits for its end).
 import { createCore, flatError } from "./core.js";
 
 const wasmUrl = new URL(self.location.href).searchParams.get("wasm") || undefined;
@@ -17,18 +19,34 @@ core.then((engine) => {
   self.__tgpMemoryBytes = () => engine.memoryBytes();
 }, () => {});
 let queue = Promise.resolve();
+let lastLoad = Promise.resolve();
 
 self.onmessage = (event) => {
   const { id, op, args } = event.data || {};
+  // When the next operation may start: this one is over, or (a load) the push is ready.
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
   const run = async () => {
     try {
       const engine = await core;
-      const result = await engine.run(op, args, (progress) => self.postMessage({ id, progress }));
+      const result = await engine.run(op, args, (progress) => {
+        self.postMessage({ id, progress });
+        if (progress && typeof progress.summary === "string") release();
+      });
       self.postMessage({ id, ok: true, result });
     } catch (error) {
       self.postMessage({ id, ok: false, error: flatError(error) });
+    } finally {
+      release();
     }
   };
-  if (op === "follow") run();
-  else queue = queue.then(run);
+  if (op === "follow") {
+    run();
+    return;
+  }
+  // A load waits for the previous load to end, not only to be ready: one push at a time.
+  const after = op === "load" ? Promise.all([queue, lastLoad]) : queue;
+  const started = after.then(run);
+  queue = after.then(() => released);
+  if (op === "load") lastLoad = started;
 };
