@@ -491,25 +491,54 @@ fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
     }
 }
 
-/// Reads and parses `full-task-graph.json` (plain or gzip) as a stream: one thread reads the
-/// file (and inflates gzip) while this one scans what has arrived, so only the kept text is
-/// ever in memory (see [`GraphStream`]).
+/// Reads and parses `full-task-graph.json` (plain or gzip) as a stream, so only the packed
+/// text is ever in memory (see [`GraphStream`]). A big plain file is read in two halves, each
+/// scanned on its own thread (cut where a top-level key starts a line, as upstream's
+/// `indent=2` writes them); if the cut was not between entries, or anything fails, it is read
+/// again in one piece, whose result (or error) is the one that counts. A gzip file is
+/// inflated on a second thread while this one scans.
 fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
-    use std::io::{BufRead as _, Read as _};
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", named(path)))?;
+    use std::io::BufRead as _;
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", named(path));
+    let file = std::fs::File::open(path).map_err(fail)?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let gzip = reader
-        .fill_buf()
-        .map_err(|e| format!("cannot read {}: {e}", named(path)))?
-        .starts_with(&[0x1f, 0x8b]);
-    let mut source: Box<dyn std::io::Read + Send> = if gzip {
+    let gzip = reader.fill_buf().map_err(fail)?.starts_with(&[0x1f, 0x8b]);
+    let len = std::fs::metadata(path).map_err(fail)?.len();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if !gzip && threads > 1 && len >= 32 << 20 {
+        if let Some(graph) = load_in_halves(path, len) {
+            return Ok(graph);
+        }
+    }
+    let source: Box<dyn std::io::Read + Send> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(reader))
     } else {
         Box::new(reader)
     };
-    let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
     let mut stream = GraphStream::new();
+    feed_from(source, &mut stream)
+        .map_err(|e| {
+            format!(
+                "{}: {}",
+                named(path),
+                if gzip {
+                    format!("bad gzip data: {e}")
+                } else {
+                    format!("cannot read: {e}")
+                }
+            )
+        })?
+        .map_err(|e| format!("{}: {e}", named(path)))?;
+    stream.finish().map_err(|e| format!("{}: {e}", named(path)))
+}
+
+/// Feeds `stream` what `source` reads, read on a second thread. The outer error is the
+/// reader's, the inner one the stream's.
+fn feed_from(
+    mut source: Box<dyn std::io::Read + Send>,
+    stream: &mut GraphStream,
+) -> Result<Result<(), engine::Error>, std::io::Error> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
             let mut piece = vec![0u8; 1 << 20];
@@ -523,27 +552,49 @@ fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
             }
         });
         for piece in receive {
-            match piece {
-                Ok(piece) if piece.is_empty() => break,
-                Ok(piece) => stream
-                    .feed(&piece)
-                    .map_err(|e| format!("{}: {e}", named(path)))?,
-                Err(e) => {
-                    return Err(format!(
-                        "{}: {}",
-                        named(path),
-                        if gzip {
-                            format!("bad gzip data: {e}")
-                        } else {
-                            format!("cannot read: {e}")
-                        }
-                    ))
-                }
+            let piece = piece?;
+            if piece.is_empty() {
+                break;
+            }
+            if let Err(e) = stream.feed(&piece) {
+                return Ok(Err(e));
             }
         }
-        Ok(())
-    })?;
-    stream.finish().map_err(|e| format!("{}: {e}", named(path)))
+        Ok(Ok(()))
+    })
+}
+
+/// [`load_graph`]'s two halves of a big plain file; `None` when the file cannot be cut there
+/// or either half fails.
+fn load_in_halves(path: &Path, len: u64) -> Option<FullTaskGraph> {
+    use std::io::{Read as _, Seek as _};
+    let read_range = |from: u64, to: u64| -> Option<Box<dyn std::io::Read + Send>> {
+        let mut file = std::fs::File::open(path).ok()?;
+        file.seek(std::io::SeekFrom::Start(from)).ok()?;
+        Some(Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            file.take(to - from),
+        )))
+    };
+    // The first line past the middle that starts a top-level key.
+    let middle = len / 2;
+    let mut near = Vec::new();
+    read_range(middle, len.min(middle + (8 << 20)))?
+        .read_to_end(&mut near)
+        .ok()?;
+    let cut = middle + memchr::memmem::find(&near, b"\n  \"")? as u64 + 3;
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
+            let mut stream = GraphStream::new();
+            feed_from(read_range(0, cut)?, &mut stream).ok()?.ok()?;
+            stream.into_part()
+        });
+        let mut rest = GraphStream::continuation();
+        let fed = feed_from(read_range(cut, len)?, &mut rest).ok()?.ok();
+        let first = first.join().ok()??;
+        fed?;
+        rest.finish_after(first).ok()
+    })
 }
 
 /// The preview request `args` and `inputs` describe (an action replaces its labels and times).

@@ -129,6 +129,17 @@ impl Chunks {
         end..end + piece.len()
     }
 
+    /// Appends `other`'s chunks, whose offsets move past these.
+    pub(crate) fn append(&mut self, other: Chunks) {
+        let base = self.len();
+        self.parts.extend(
+            other
+                .parts
+                .into_iter()
+                .map(|(start, bytes)| (start + base, bytes)),
+        );
+    }
+
     /// The bytes at `range`, which lies within one chunk.
     pub(crate) fn get(&self, range: Range<usize>) -> Option<&[u8]> {
         let i = self

@@ -338,6 +338,21 @@ pub(super) struct RawEntry {
 }
 
 impl RawEntry {
+    /// Moves a packed entry's cold ranges by `cold` and its hot ones by `hot` (a later part
+    /// of a text joins an earlier one).
+    pub(super) fn shift(&mut self, cold: usize, hot: usize) {
+        let by = |r: &mut Range<usize>, n: usize| *r = r.start + n..r.end + n;
+        by(&mut self.task, cold);
+        by(&mut self.optimization_raw, cold);
+        if let Some(r) = &mut self.description {
+            by(r, cold);
+        }
+        by(&mut self.attributes, hot);
+        for r in [&mut self.deadline, &mut self.extra].into_iter().flatten() {
+            by(r, hot);
+        }
+    }
+
     /// Points the entry's ranges into a packed text (see [`super::model::Packed`]): the
     /// fields read for few tasks move by `cold_base`; `hot` copies each of the others out
     /// and gives its new range.

@@ -234,7 +234,15 @@ impl Text {
         }
     }
 
-    fn finish(mut self) -> Result<FullTaskGraph, Error> {
+    fn finish(self) -> Result<FullTaskGraph, Error> {
+        let (text_len, text) = self.close()?;
+        let packed = Packed::new(text.hot, text.cold, text_len);
+        parse::build_graph(Source::Packed(packed), text.entries)
+    }
+
+    /// Scans to the end, which must close the graph, and packs the rest; gives the text's
+    /// length.
+    fn close(mut self) -> Result<(usize, Text), Error> {
         self.scan(true)?;
         if self.state != Some(State::Closed) {
             // `scan(true)` reports every way of running out; this is a safety net.
@@ -243,12 +251,25 @@ impl Text {
                 message: "unexpected end of the input (truncated?)".into(),
             });
         }
+        Ok((self.pack_rest(), self))
+    }
+
+    /// Packs what is left in the window; gives the text's length.
+    fn pack_rest(&mut self) -> usize {
         let window = std::mem::take(&mut self.window);
         self.pack(&window, window.len());
-        let text_len = self.base + window.len();
-        let packed = Packed::new(self.hot, self.cold, text_len);
-        parse::build_graph(Source::Packed(packed), self.entries)
+        let len = self.base + window.len();
+        self.base = len;
+        self.block = 0;
+        self.pos = 0;
+        len
     }
+}
+
+/// The first part of a graph's text, scanned on its own (see [`GraphStream::into_part`]).
+pub struct Part {
+    text: Box<Text>,
+    text_len: usize,
 }
 
 impl std::io::Write for Text {
@@ -347,6 +368,63 @@ impl GraphStream {
                     .unwrap_or_else(|| bad_gzip(&e))),
             },
         }
+    }
+
+    /// A stream for a later part of a graph's plain text, cut just before an entry's key (a
+    /// part of a big graph scanned on another thread; see [`GraphStream::into_part`]).
+    pub fn continuation() -> GraphStream {
+        GraphStream {
+            input: Input::Plain(Box::new(Text {
+                state: Some(State::Entry),
+                ..Text::default()
+            })),
+            received: 0,
+        }
+    }
+
+    /// This stream as the first part of a graph's text whose rest goes to a
+    /// [`continuation`](GraphStream::continuation): it must have stopped right before an
+    /// entry's key (after the comma and any blank). `None` if it did not (the cut was not
+    /// between entries, or the text is gzip or broken): the text is then to be parsed whole.
+    pub fn into_part(self) -> Option<Part> {
+        let Input::Plain(mut text) = self.input else {
+            return None;
+        };
+        text.scan(false).ok()?;
+        let rest = text.window.get(text.pos..).unwrap_or(&[]);
+        if text.state != Some(State::Entry) || !rest.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let text_len = text.pack_rest();
+        Some(Part { text, text_len })
+    }
+
+    /// The graph from its `first` part and this continuation, which must close it. The
+    /// result is the whole text's, as one stream would give it.
+    pub fn finish_after(self, first: Part) -> Result<FullTaskGraph, Error> {
+        let Input::Plain(text) = self.input else {
+            return Err(Error::Syntax {
+                what: "full-task-graph".into(),
+                message: "a continuation must be plain JSON".into(),
+            });
+        };
+        let (second_len, second) = text.close()?;
+        let Part {
+            text: mut whole,
+            text_len: first_len,
+        } = first;
+        let hot_base = whole.hot.len();
+        for mut entry in second.entries {
+            entry.shift(first_len, hot_base);
+            whole.entries.push(entry);
+        }
+        whole.hot.append(second.hot);
+        whole.cold.extend(second.cold.into_iter().map(|mut b| {
+            b.start += first_len;
+            b
+        }));
+        let packed = Packed::new(whole.hot, whole.cold, first_len + second_len);
+        parse::build_graph(Source::Packed(packed), whole.entries)
     }
 
     /// The graph, once every byte is in.
@@ -515,6 +593,39 @@ mod tests {
             // 20 MB of one repeated letter packs to almost nothing.
             assert!(p.held() < 1 << 20, "{} bytes held", p.held());
         }
+    }
+
+    #[test]
+    fn a_text_cut_between_entries_joins_into_the_whole_texts_graph() {
+        let text = graph_text(300);
+        let whole = FullTaskGraph::parse_source(Source::Owned(text.clone()), 1).unwrap();
+        let keys: Vec<usize> = memchr::memmem::find_iter(&text, b"\n  \"")
+            .map(|i| i + 3)
+            .collect();
+        assert!(keys.len() >= 300);
+        for &cut in keys.iter().skip(1).step_by(37) {
+            let mut first = GraphStream::new();
+            for piece in text[..cut].chunks(777) {
+                first.feed(piece).unwrap();
+            }
+            let part = first.into_part().expect("cut between entries");
+            let mut rest = GraphStream::continuation();
+            for piece in text[cut..].chunks(1000) {
+                rest.feed(piece).unwrap();
+            }
+            same(&whole, &rest.finish_after(part).unwrap());
+        }
+        // A cut inside an entry is refused, or its second half does not parse.
+        let inside = keys[5] + 10;
+        let mut first = GraphStream::new();
+        first.feed(&text[..inside]).unwrap();
+        assert!(first.into_part().is_none());
+        let mut first = GraphStream::new();
+        first.feed(&text[..keys[5]]).unwrap();
+        let part = first.into_part().unwrap();
+        let mut rest = GraphStream::continuation();
+        let fed = rest.feed(&text[inside..]);
+        assert!(fed.is_err() || rest.finish_after(part).is_err());
     }
 
     #[test]
