@@ -225,9 +225,12 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
         std::thread::sleep(Duration::from_secs(600));
         return;
     }
-    // Taskcluster's API answers big JSON gzip-encoded to clients that accept it.
+    // Taskcluster's API answers big JSON gzip-encoded to clients that accept it; the page's
+    // files come compressed too, as any web server sends them.
     let reply = if gzip_ok && url.starts_with("/api/") {
         gzip_json(reply)
+    } else if gzip_ok && config.www.is_some() && !url.starts_with("/storage/") {
+        gzip_static(&url, reply)
     } else {
         reply
     };
@@ -278,6 +281,27 @@ fn gzip_json(mut reply: Reply) -> Reply {
         return reply;
     }
     if let Some(body) = gzip(&reply.body) {
+        reply.body = body;
+        reply.headers.push(("Content-Encoding", "gzip".into()));
+    }
+    reply
+}
+
+/// A static file of the page gzip-encoded (each version compressed once), if it is text or
+/// wasm.
+fn gzip_static(url: &str, mut reply: Reply) -> Reply {
+    let compressible = ["text/", "application/wasm", "application/json", "image/svg"]
+        .iter()
+        .any(|t| reply.content_type.starts_with(t));
+    let encoded = reply.headers.iter().any(|(n, _)| *n == "Content-Encoding");
+    if reply.status != 200 || !compressible || encoded || reply.body.len() < 1024 {
+        return reply;
+    }
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
+    // Keyed by content too: the page may be rebuilt while the stand-in serves it.
+    let mut crc = flate2::Crc::new();
+    crc.update(&reply.body);
+    if let Some(body) = gzip_once(&format!("www:{path}:{:08x}", crc.sum()), &reply.body) {
         reply.body = body;
         reply.headers.push(("Content-Encoding", "gzip".into()));
     }

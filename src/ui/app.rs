@@ -29,7 +29,7 @@ pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
 /// The quick filter applies after this pause in typing.
 const FILTER_PAUSE_MS: u32 = 150;
 /// Jobs per message while the grid loads (each page is parsed in a short task).
-const JOBS_PAGE: usize = 4000;
+const JOBS_PAGE: usize = 2000;
 /// Graph views stay readable up to this many tasks.
 const GRAPH_LIMIT: usize = 150;
 
@@ -184,6 +184,8 @@ pub struct App {
     early_rows_due: bool,
     /// The graph's grid is asked for once the preview of early picks is in.
     jobs_after_preview: bool,
+    /// States from the task group listing, applied with the next grouping of the early grid.
+    pending_states: Vec<view::JobState>,
     /// The load is over: the graph's grid replaces the early one (early messages stop).
     graph_grid: bool,
     /// How far the task group listing is while the early grid shows.
@@ -428,6 +430,7 @@ impl App {
         self.early_loading = Vec::new();
         self.listing = None;
         self.jobs_after_preview = false;
+        self.pending_states = Vec::new();
         self.graph_grid = false;
         self.graph_progress = None;
         self.preview = None;
@@ -473,12 +476,10 @@ impl App {
             if !self.early_grid {
                 return false;
             }
-            let jobs: &mut Vec<Job> = Rc::make_mut(&mut self.jobs);
-            let changed = view::apply_states(jobs, &states);
-            if changed > 0 {
-                self.runnable = self.jobs.iter().filter(|j| j.is_runnable()).count();
-                self.schedule_early_rows(ctx);
-            }
+            // Applied with the next grouping: pages of the listing that come together cost
+            // one task.
+            self.pending_states.extend(states);
+            self.schedule_early_rows(ctx);
             return true;
         }
         let Some(mut jobs) = message.jobs else {
@@ -677,6 +678,7 @@ impl Component for App {
             early_grid: false,
             early_rows_due: false,
             jobs_after_preview: false,
+            pending_states: Vec::new(),
             graph_grid: false,
             listing: None,
             early_loading: Vec::new(),
@@ -754,8 +756,16 @@ impl Component for App {
             }
             Msg::EarlyRows => {
                 self.early_rows_due = false;
+                let states = std::mem::take(&mut self.pending_states);
                 if !self.early_grid {
                     return false;
+                }
+                if !states.is_empty() {
+                    let jobs: &mut Vec<Job> = Rc::make_mut(&mut self.jobs);
+                    if view::apply_states(jobs, &states) == 0 {
+                        return true;
+                    }
+                    self.runnable = self.jobs.iter().filter(|j| j.is_runnable()).count();
                 }
                 self.rebuild_rows();
             }
