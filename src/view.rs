@@ -276,36 +276,76 @@ pub fn prepare(jobs: &mut [Job]) {
     }
 }
 
-/// Job indices by (group symbol, tier of an ungrouped job or 0).
-type GroupedJobs<'a> = BTreeMap<(&'a str, u64), Vec<usize>>;
+/// Job indices by platform, option, group symbol and tier (of an ungrouped job, else 0).
+type Grouped = BTreeMap<(String, String, String, u64), Vec<usize>>;
 
-/// Builds the grid rows of the jobs `filter` shows. (The keys borrow the jobs' text: a 50k
-/// grid is grouped on the page's thread, without an allocation per job.)
-pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
-    let mut by_row: BTreeMap<(&str, &str), GroupedJobs<'_>> = BTreeMap::new();
-    let words = filter.words();
-    for (i, job) in jobs.iter().enumerate() {
-        if !filter.shows(job, &words) {
-            continue;
+/// One row's (platform, option) and its groups' (symbol, job indices).
+type RowGroups = ((String, String), Vec<(String, Vec<usize>)>);
+
+/// The grid's rows, grouped a slice of jobs at a time, so the page can group 50k jobs in
+/// several short tasks ([`RowsBuilder::step`]); [`rows`] does it at once. Within a step the
+/// keys borrow the jobs' text: only each step's distinct keys are allocated.
+#[derive(Debug, Default)]
+pub struct RowsBuilder {
+    grouped: Grouped,
+    next: usize,
+}
+
+impl RowsBuilder {
+    /// Groups the next `count` jobs `filter` shows; true once every job is grouped.
+    pub fn step(&mut self, jobs: &[Job], filter: &Filter, count: usize) -> bool {
+        let words = filter.words();
+        let end = self.next.saturating_add(count).min(jobs.len());
+        let mut step: BTreeMap<(&str, &str, &str, u64), Vec<usize>> = BTreeMap::new();
+        for (i, job) in jobs.iter().enumerate().take(end).skip(self.next) {
+            if !filter.shows(job, &words) {
+                continue;
+            }
+            let group = job.group_symbol.as_deref().unwrap_or_default();
+            // Ungrouped jobs of tier 2 and 3 form a group with an empty symbol per tier.
+            let tier = if group.is_empty() { job.tier } else { 0 };
+            step.entry((&job.platform, &job.option, group, tier))
+                .or_default()
+                .push(i);
         }
-        let group = job.group_symbol.as_deref().unwrap_or_default();
-        // Ungrouped jobs of tier 2 and 3 form a group with an empty symbol per tier.
-        let tier = if group.is_empty() { job.tier } else { 0 };
-        by_row
-            .entry((job.platform.as_str(), job.option.as_str()))
-            .or_default()
-            .entry((group, tier))
-            .or_default()
-            .push(i);
+        for ((platform, option, group, tier), members) in step {
+            self.grouped
+                .entry((platform.into(), option.into(), group.into(), tier))
+                .or_default()
+                .extend(members);
+        }
+        self.next = end;
+        end >= jobs.len()
     }
+
+    /// The rows, in Treeherder's order.
+    pub fn finish(self, jobs: &[Job]) -> Vec<Row> {
+        let mut by_row: Vec<RowGroups> = Vec::new();
+        for ((platform, option, group, _), members) in self.grouped {
+            match by_row.last_mut() {
+                Some(((p, o), groups)) if *p == platform && *o == option => {
+                    groups.push((group, members));
+                }
+                _ => by_row.push(((platform, option), vec![(group, members)])),
+            }
+        }
+        rows_of(jobs, by_row.into_iter())
+    }
+}
+
+/// Builds the grid rows of the jobs `filter` shows.
+pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
+    let mut builder = RowsBuilder::default();
+    builder.step(jobs, filter, usize::MAX);
+    builder.finish(jobs)
+}
+
+fn rows_of(jobs: &[Job], by_row: impl Iterator<Item = RowGroups>) -> Vec<Row> {
     let mut rows: Vec<Row> = by_row
-        .into_iter()
         .map(|((platform, option), groups)| {
-            let (platform, option) = (platform.to_string(), option.to_string());
             let mut groups: Vec<Group> = groups
                 .into_iter()
-                .map(|((symbol, _), mut members)| {
-                    let symbol = symbol.to_string();
+                .map(|(symbol, mut members)| {
                     members.sort_by(|&a, &b| natural_cmp(&jobs[a].symbol, &jobs[b].symbol));
                     let first = &jobs[members[0]];
                     Group {
@@ -579,6 +619,50 @@ mod tests {
         );
         assert!(jobs[1].is_runnable());
         assert_eq!(jobs[1].task_id, None);
+    }
+
+    #[test]
+    fn rows_grouped_in_steps_are_the_rows_grouped_at_once() {
+        let platforms = ["linux64", "win64", "macosx1015-64"];
+        let options = ["opt", "debug", "asan"];
+        let groups = [None, Some("M"), Some("R"), Some("?")];
+        let mut jobs: Vec<Job> = (0..500)
+            .map(|i| {
+                let mut j = job(
+                    &format!("job-{i:03}"),
+                    &format!("{}", i % 17),
+                    groups[i % 4],
+                    platforms[i % 3],
+                    options[(i / 3) % 3],
+                );
+                j.tier = 1 + (i as u64 % 7) % 3;
+                j
+            })
+            .collect();
+        prepare(&mut jobs);
+        for filter in [
+            Filter {
+                runnable: true,
+                ..Filter::treeherder_default()
+            },
+            Filter {
+                runnable: true,
+                text: "win m".into(),
+                ..Filter::treeherder_default()
+            },
+        ] {
+            let whole = rows(&jobs, &filter);
+            assert!(!whole.is_empty());
+            for count in [1, 7, 100, 499] {
+                let mut builder = RowsBuilder::default();
+                let mut steps = 1;
+                while !builder.step(&jobs, &filter, count) {
+                    steps += 1;
+                }
+                assert_eq!(steps, 500usize.div_ceil(count));
+                assert_eq!(builder.finish(&jobs), whole, "{count} a step");
+            }
+        }
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub const SAMPLE_DECISION: &str = "NssSampleDecision00001";
 const FILTER_PAUSE_MS: u32 = 150;
 /// Jobs per message while the grid loads (each page is parsed in a short task).
 const JOBS_PAGE: usize = 2000;
+/// Jobs grouped into rows per task (a 50k grid takes five short tasks).
+const ROWS_STEP: usize = 10_000;
 /// Graph views stay readable up to this many tasks.
 const GRAPH_LIMIT: usize = 150;
 
@@ -87,6 +89,8 @@ pub enum Msg {
     RetryLoad,
     /// Group the early grid's jobs into rows, in a task of its own.
     EarlyRows,
+    /// The next step of grouping the grid's rows (see `App::rows_step`).
+    RowsStep(u32),
     CloseJob,
     /// The push's task-group actions (`None`: close the menu).
     GroupActions(bool),
@@ -186,6 +190,9 @@ pub struct App {
     jobs_after_preview: bool,
     /// States from the task group listing, applied with the next grouping of the early grid.
     pending_states: Vec<view::JobState>,
+    /// A grouping of the grid's rows under way in steps, and the number of the latest one.
+    rows_steps: Option<view::RowsBuilder>,
+    rows_seq: u32,
     /// The load is over: the graph's grid replaces the early one (early messages stop).
     graph_grid: bool,
     /// How far the task group listing is while the early grid shows.
@@ -285,6 +292,9 @@ impl App {
     }
 
     fn rebuild_rows(&mut self) {
+        // A grouping in steps that is under way is out of date.
+        self.rows_steps = None;
+        self.rows_seq += 1;
         self.rows = Rc::new(view::rows(&self.jobs, &self.filter));
         // Expanded groups make long rows: start with fewer of them (more come on scrolling).
         self.visible_rows = if self.groups_expanded() { 12 } else { 40 };
@@ -519,6 +529,28 @@ impl App {
         true
     }
 
+    /// One step of grouping the grid's rows (`seq` names the grouping; a later one replaces
+    /// it): the rows are on screen once the last step is done.
+    fn rows_step(&mut self, ctx: &Context<Self>, seq: u32) -> bool {
+        if seq != self.rows_seq {
+            return false;
+        }
+        let Some(builder) = self.rows_steps.as_mut() else {
+            return false;
+        };
+        if !builder.step(&self.jobs, &self.filter, ROWS_STEP) {
+            let link = ctx.link().clone();
+            gloo_timers::callback::Timeout::new(0, move || link.send_message(Msg::RowsStep(seq)))
+                .forget();
+            return false;
+        }
+        if let Some(builder) = self.rows_steps.take() {
+            self.rows = Rc::new(builder.finish(&self.jobs));
+            self.visible_rows = if self.groups_expanded() { 12 } else { 40 };
+        }
+        true
+    }
+
     /// Groups the early grid's rows in a task of its own, once for states that come together.
     fn schedule_early_rows(&mut self, ctx: &Context<Self>) {
         if self.early_rows_due {
@@ -679,6 +711,8 @@ impl Component for App {
             early_rows_due: false,
             jobs_after_preview: false,
             pending_states: Vec::new(),
+            rows_steps: None,
+            rows_seq: 0,
             graph_grid: false,
             listing: None,
             early_loading: Vec::new(),
@@ -767,8 +801,13 @@ impl Component for App {
                     }
                     self.runnable = self.jobs.iter().filter(|j| j.is_runnable()).count();
                 }
-                self.rebuild_rows();
+                // 50k jobs are grouped in several short tasks; the rows on screen stay until
+                // the new ones are complete.
+                self.rows_seq += 1;
+                self.rows_steps = Some(view::RowsBuilder::default());
+                return self.rows_step(ctx, self.rows_seq);
             }
+            Msg::RowsStep(seq) => return self.rows_step(ctx, seq),
             Msg::RetryLoad => {
                 self.load_error = None;
                 self.load(ctx);
