@@ -60,8 +60,8 @@ pub struct Faults {
     pub hang: Option<String>,
     /// Every other request whose URL contains this answers 503 (a flapping service).
     pub flap: Option<String>,
-    /// Tasks per page of a task group listing (default 5,000; the real queue gives at most
-    /// 1,000): many small pages make a slow listing.
+    /// Tasks per page of a task group listing (default 5,000; the real queue returns up to
+    /// 1,000 by default): many small pages make a slow listing.
     pub group_page: Option<usize>,
 }
 
