@@ -39,10 +39,11 @@ pub enum Msg {
     FormRoot(String),
     FormDecision(String),
     Load,
-    Progress(Progress),
-    Loaded(Result<String, ApiError>),
+    /// Progress of the load numbered so (an older load's news is dropped).
+    Progress(u32, Progress),
+    Loaded(u32, Result<String, ApiError>),
     /// One page of the grid's jobs (a big push's jobs arrive in several short tasks).
-    JobsLoaded(Result<String, ApiError>),
+    JobsLoaded(u32, Result<String, ApiError>),
     /// Grouping the jobs into rows, in a task of its own.
     BuildRows,
     ToggleRunnable,
@@ -190,6 +191,8 @@ pub struct App {
     jobs_after_preview: bool,
     /// States from the task group listing, applied with the next grouping of the early grid.
     pending_states: Vec<view::JobState>,
+    /// The number of the latest load (see `Msg::Progress`).
+    load_seq: u32,
     /// A grouping of the grid's rows under way in steps, and the number of the latest one.
     rows_steps: Option<view::RowsBuilder>,
     rows_seq: u32,
@@ -445,12 +448,15 @@ impl App {
         self.graph_progress = None;
         self.preview = None;
         self.graph = None;
+        // A load still listing its task group may be overtaken: its news is dropped.
+        self.load_seq += 1;
+        let seq = self.load_seq;
         let Some(engine) = &self.engine else { return };
         engine.call(
             "load",
             &json!({"rootUrl": root, "decisionTaskId": decision}),
-            Some(ctx.link().callback(Msg::Progress)),
-            ctx.link().callback(Msg::Loaded),
+            Some(ctx.link().callback(move |p| Msg::Progress(seq, p))),
+            ctx.link().callback(move |r| Msg::Loaded(seq, r)),
         );
         self.sync_url();
     }
@@ -586,7 +592,10 @@ impl App {
                 "jobsPage",
                 &json!({"offset": self.loading_jobs.len(), "limit": JOBS_PAGE}),
                 None,
-                ctx.link().callback(Msg::JobsLoaded),
+                {
+                    let seq = self.load_seq;
+                    ctx.link().callback(move |r| Msg::JobsLoaded(seq, r))
+                },
             );
         }
     }
@@ -711,6 +720,7 @@ impl Component for App {
             early_rows_due: false,
             jobs_after_preview: false,
             pending_states: Vec::new(),
+            load_seq: 0,
             rows_steps: None,
             rows_seq: 0,
             graph_grid: false,
@@ -734,7 +744,12 @@ impl Component for App {
                 self.selected = Rc::default();
                 self.load(ctx);
             }
-            Msg::Progress(p) => {
+            Msg::Progress(seq, _) | Msg::Loaded(seq, _) | Msg::JobsLoaded(seq, _)
+                if seq != self.load_seq =>
+            {
+                return false
+            }
+            Msg::Progress(_, p) => {
                 if !matches!(self.phase, Phase::Loading(_)) {
                     return false;
                 }
@@ -749,7 +764,7 @@ impl Component for App {
                 }
                 self.phase = Phase::Loading(p);
             }
-            Msg::Loaded(Ok(text)) => match serde_json::from_str::<Summary>(&text) {
+            Msg::Loaded(_, Ok(text)) => match serde_json::from_str::<Summary>(&text) {
                 Ok(summary) => {
                     // Previewed since the push was ready (`ready`): only the grid is left.
                     let previewed = self.summary.is_some();
@@ -776,7 +791,7 @@ impl Component for App {
                     self.errors.push(format!("unreadable push summary: {e}"));
                 }
             },
-            Msg::Loaded(Err(e)) | Msg::JobsLoaded(Err(e)) => {
+            Msg::Loaded(_, Err(e)) | Msg::JobsLoaded(_, Err(e)) => {
                 self.phase = Phase::Failed;
                 // Nothing half-loaded stays: no early grid, no summary.
                 self.summary = None;
@@ -812,7 +827,7 @@ impl Component for App {
                 self.load_error = None;
                 self.load(ctx);
             }
-            Msg::JobsLoaded(Ok(text)) => match serde_json::from_str::<JobsPage>(&text) {
+            Msg::JobsLoaded(_, Ok(text)) => match serde_json::from_str::<JobsPage>(&text) {
                 Ok(mut page) => {
                     view::prepare(&mut page.jobs);
                     self.loading_jobs.extend(page.jobs);

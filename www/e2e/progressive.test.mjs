@@ -139,6 +139,37 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     await page.locator("#early-grid").waitFor({ state: "detached", timeout: 60000 });
     const runnableAfter = await page.locator('.job-btn[data-state="runnable"]').count();
     assert.ok(runnableAfter < runnableBefore, `${runnableAfter} runnable jobs after the listing, ${runnableBefore} before`);
+
+    // Another push loaded while the first is still being listed: only the second one shows,
+    // none of the first one's late news.
+    await page.goto(`${slow.url}/?decisionTaskId=${NSS}&runnable=1`);
+    await page.locator("#early-listing").waitFor({ timeout: 30000 });
+    await page.fill("#decision-task-id", "AppServicesDecision001");
+    // From now on, the first push must never show again (its listing's end comes later).
+    await page.evaluate((nss) => {
+      window.__sawFirst = false;
+      let gone = false;
+      new MutationObserver(() => {
+        const shown = !!document.querySelector(`.push-title a[href$="/tasks/${nss}"]`);
+        if (!shown) gone = true;
+        else if (gone) window.__sawFirst = true;
+      }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+    }, NSS);
+    await page.click("#load-button");
+    await page.locator(`.push-title a[href$="/tasks/AppServicesDecision001"]`).waitFor({ timeout: 60000 });
+    await page.waitForFunction(() => !document.querySelector(".loading"), null, { timeout: 60000 });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.evaluate(() => window.__sawFirst), false, "the first push's news was dropped");
+    assert.equal(await page.locator(`.job-btn[data-label="${PICK}"]`).count(), 0, "no NSS job on the grid");
+    // The grid is the one a fresh load of that push shows.
+    const fresh = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await fresh.goto(`${slow.url}/?decisionTaskId=AppServicesDecision001&runnable=1`);
+    await fresh.locator(`.push-title a[href$="/tasks/AppServicesDecision001"]`).waitFor({ timeout: 60000 });
+    await fresh.waitForFunction(() => !document.querySelector(".loading"), null, { timeout: 60000 });
+    const jobs = (p) => p.locator(".job-btn").evaluateAll((els) => els.map((e) => `${e.dataset.label} ${e.dataset.state}`).sort());
+    assert.deepEqual(await jobs(page), await jobs(fresh));
+    assert.equal(await page.locator(".push-project").textContent(), await fresh.locator(".push-project").textContent());
+    await fresh.close();
     assert.deepEqual(problems, []);
     await page.close();
 
