@@ -533,32 +533,34 @@ fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
 }
 
 /// Feeds `stream` what `source` reads, read on a second thread. The outer error is the
-/// reader's, the inner one the stream's.
+/// reader's, the inner one the stream's. The reader's buffers go back to it once fed (fresh
+/// ones would each cost the kernel a megabyte of zeroed pages).
 fn feed_from(
     mut source: Box<dyn std::io::Read + Send>,
     stream: &mut GraphStream,
 ) -> Result<Result<(), engine::Error>, std::io::Error> {
-    let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    const PIECE: usize = 1 << 20;
+    let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<(Vec<u8>, usize)>>(4);
+    let (give_back, take_back) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let mut piece = vec![0u8; 1 << 20];
-            let read = source.read(&mut piece).map(|n| {
-                piece.truncate(n);
-                piece
-            });
-            let last = !matches!(&read, Ok(p) if !p.is_empty());
+            let mut piece = take_back.try_recv().unwrap_or_else(|_| vec![0u8; PIECE]);
+            let read = source.read(&mut piece).map(|n| (piece, n));
+            let last = !matches!(&read, Ok((_, n)) if *n > 0);
             if send.send(read).is_err() || last {
                 break;
             }
         });
-        for piece in receive {
-            let piece = piece?;
-            if piece.is_empty() {
+        for read in receive {
+            let (piece, n) = read?;
+            if n == 0 {
                 break;
             }
-            if let Err(e) = stream.feed(&piece) {
+            if let Err(e) = stream.feed(piece.get(..n).unwrap_or(&[])) {
                 return Ok(Err(e));
             }
+            // The reader may have finished: then the buffer is simply dropped.
+            let _ = give_back.send(piece);
         }
         Ok(Ok(()))
     })
