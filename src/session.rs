@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::actions::{ActionError, ActionsJson, Trigger};
 use crate::engine::callbacks::{self, ActionPreview, Plan};
+pub use crate::engine::runnable::{JobState, Listing};
 use crate::engine::{
     self, parse, runnable, Flavour, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview,
     Request, TaskIdSource, Warning,
@@ -689,27 +690,6 @@ pub enum EarlyMessage<'a> {
         states: Vec<JobState>,
         listing: Listing,
     },
-}
-
-/// How far the task group listing is: tasks listed so far, and whether that is all. Until
-/// it is done, a job not listed yet shows as runnable.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Listing {
-    pub listed: usize,
-    pub done: bool,
-}
-
-/// The state a listed task gives its job in the early grid (as [`early_jobs`] sets it).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobState {
-    pub label: String,
-    pub state: String,
-    pub task_id: String,
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tier: Option<u64>,
 }
 
 impl JobState {

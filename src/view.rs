@@ -37,25 +37,7 @@ impl Job {
     }
 }
 
-/// What a page of the task group listing tells about a job of the early grid (the worker's
-/// `session::JobState`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobState {
-    pub label: String,
-    pub state: String,
-    pub task_id: String,
-    pub kind: String,
-    #[serde(default)]
-    pub tier: Option<u64>,
-}
-
-/// How far the task group listing is while the early grid shows (`session::Listing`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct Listing {
-    pub listed: usize,
-    pub done: bool,
-}
+pub use crate::engine::runnable::{JobState, Listing};
 
 /// Applies listed states to the grid's jobs (by label); returns how many jobs changed.
 pub fn apply_states(jobs: &mut [Job], states: &[JobState]) -> usize {

@@ -87,6 +87,28 @@ pub struct TreeherderJob {
     pub tier: u64,
 }
 
+/// How far the task group listing is while the early grid shows (the worker sends it, the
+/// page reads it): tasks listed so far, and whether that is all. Until it is done, a job not
+/// listed yet shows as runnable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Listing {
+    pub listed: usize,
+    pub done: bool,
+}
+
+/// The state a listed task of the push's group gives its job in the early grid: Treeherder's
+/// status name, taskId, kind, and tier (when the definition has one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobState {
+    pub label: String,
+    pub state: String,
+    pub task_id: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u64>,
+}
+
 /// Every task with `extra.treeherder`, in label order. Group symbol `?` (taskgraph's "no
 /// group") counts as no group.
 pub fn treeherder_jobs(graph: &FullTaskGraph) -> Vec<TreeherderJob> {

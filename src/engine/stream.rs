@@ -30,9 +30,10 @@ const PIECE: usize = 1 << 20;
 const SHED: usize = 1 << 20;
 
 /// Where the scan of the top-level object is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// Before the opening `{`.
+    #[default]
     Start,
     /// After `{`: an entry or `}`.
     Open,
@@ -60,7 +61,7 @@ struct Text {
     line_start: bool,
     /// Some indentation was dropped (error columns then do not count it).
     dropped: bool,
-    state: Option<State>,
+    state: State,
     /// Where the scan goes on, in the window.
     pos: usize,
     /// Scan again once the window is this long (an entry that was not complete is not
@@ -135,8 +136,7 @@ impl Text {
     fn scan_window(&mut self, text: &[u8], end: bool) -> Result<(), Error> {
         let mut s = Scanner::at(text, self.pos);
         loop {
-            let state = self.state.unwrap_or(State::Start);
-            let step = match state {
+            let step = match self.state {
                 State::Start => match s.peek() {
                     Some(b'{') => s.expect(b'{', "'{'").map(|()| State::Open),
                     None if !end => break,
@@ -172,7 +172,7 @@ impl Text {
                         // Whole entries: a block never cuts one.
                         self.pack(text, s.pos());
                     }
-                    self.state = Some(next);
+                    self.state = next;
                     self.pos = s.pos();
                 }
                 // Out of text before the end: wait for more, and rescan this part only when
@@ -244,7 +244,7 @@ impl Text {
     /// length.
     fn close(mut self) -> Result<(usize, Text), Error> {
         self.scan(true)?;
-        if self.state != Some(State::Closed) {
+        if self.state != State::Closed {
             // `scan(true)` reports every way of running out; this is a safety net.
             return Err(Error::Syntax {
                 what: "full-task-graph".into(),
@@ -296,8 +296,6 @@ enum Input {
 /// [`FullTaskGraph::parse`] gives for the whole text, or the same error.
 pub struct GraphStream {
     input: Input,
-    /// Bytes received (before inflating).
-    received: u64,
 }
 
 impl Default for GraphStream {
@@ -310,21 +308,6 @@ impl GraphStream {
     pub fn new() -> GraphStream {
         GraphStream {
             input: Input::Sniffing(None),
-            received: 0,
-        }
-    }
-
-    /// Bytes fed so far.
-    pub fn received(&self) -> u64 {
-        self.received
-    }
-
-    /// Entries scanned so far.
-    pub fn entries(&self) -> usize {
-        match &self.input {
-            Input::Sniffing(_) => 0,
-            Input::Plain(t) => t.entries.len(),
-            Input::Gzip(d) => d.get_ref().entries.len(),
         }
     }
 
@@ -333,7 +316,6 @@ impl GraphStream {
         if data.is_empty() {
             return Ok(());
         }
-        self.received += data.len() as u64;
         if let Input::Sniffing(first) = self.input {
             let mut head = Vec::with_capacity(2);
             head.extend(first);
@@ -375,10 +357,9 @@ impl GraphStream {
     pub fn continuation() -> GraphStream {
         GraphStream {
             input: Input::Plain(Box::new(Text {
-                state: Some(State::Entry),
+                state: State::Entry,
                 ..Text::default()
             })),
-            received: 0,
         }
     }
 
@@ -392,7 +373,7 @@ impl GraphStream {
         };
         text.scan(false).ok()?;
         let rest = text.window.get(text.pos..).unwrap_or(&[]);
-        if text.state != Some(State::Entry) || !rest.iter().all(u8::is_ascii_whitespace) {
+        if text.state != State::Entry || !rest.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
         let text_len = text.pack_rest();

@@ -436,15 +436,7 @@ impl App {
             step: format!("decision task {decision}"),
             ..Progress::default()
         });
-        self.summary = None;
-        self.jobs = Rc::default();
-        self.rows = Rc::default();
-        self.early_grid = false;
-        self.early_loading = Vec::new();
-        self.listing = None;
-        self.jobs_after_preview = false;
-        self.pending_states = Vec::new();
-        self.graph_grid = false;
+        self.clear_push();
         self.graph_progress = None;
         self.preview = None;
         self.graph = None;
@@ -459,6 +451,24 @@ impl App {
             ctx.link().callback(move |r| Msg::Loaded(seq, r)),
         );
         self.sync_url();
+    }
+
+    /// Forgets the push on screen and every step of loading it (a new load starts, or a load
+    /// failed: nothing half-loaded stays, and no grouping or page still under way lands).
+    fn clear_push(&mut self) {
+        self.summary = None;
+        self.jobs = Rc::default();
+        self.rows = Rc::default();
+        self.rows_steps = None;
+        self.rows_seq += 1;
+        self.runnable = 0;
+        self.loading_jobs = Vec::new();
+        self.early_grid = false;
+        self.early_loading = Vec::new();
+        self.listing = None;
+        self.jobs_after_preview = false;
+        self.pending_states = Vec::new();
+        self.graph_grid = false;
     }
 
     /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
@@ -794,13 +804,7 @@ impl Component for App {
             Msg::Loaded(_, Err(e)) | Msg::JobsLoaded(_, Err(e)) => {
                 self.phase = Phase::Failed;
                 // Nothing half-loaded stays: no early grid, no summary.
-                self.summary = None;
-                self.jobs = Rc::default();
-                self.rows = Rc::default();
-                self.early_grid = false;
-                self.early_loading = Vec::new();
-                self.listing = None;
-                self.runnable = 0;
+                self.clear_push();
                 self.load_error = Some(load_failure(&e));
             }
             Msg::EarlyRows => {
