@@ -127,27 +127,17 @@ pub async fn fetch<T: Transport>(
     request: &HttpRequest,
     retry: RetryPolicy,
 ) -> Result<Vec<u8>, FetchError> {
-    let mut delay = retry.first_delay;
-    let mut attempt = 1;
-    loop {
-        let result = transport
-            .send(request)
-            .await
-            .and_then(|response| checked(request, response));
-        match result {
-            Err(e) if e.is_transient() && attempt < retry.attempts.max(1) => {
-                transport.pause(delay).await;
-                delay = delay.saturating_mul(2);
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+    fetch_streaming(transport, request, retry, Vec::new, |body, piece| {
+        body.extend_from_slice(piece);
+        true
+    })
+    .await
 }
 
-/// Like [`fetch`], but the body goes to a fresh sink as it arrives: `start` makes the sink for
-/// each attempt (a retry starts over) and `feed` hands it each piece (`false` stops the
-/// download: the sink has seen enough to fail). Returns the last attempt's sink.
+/// Sends `request` with [`fetch`]'s retries and errors, the body going to a fresh sink as it
+/// arrives: `start` makes the sink for each attempt (a retry starts over) and `feed` hands it
+/// each piece (`false` stops the download: the sink has seen enough to fail). Returns the
+/// last attempt's sink.
 pub async fn fetch_streaming<T: Transport, S>(
     transport: &T,
     request: &HttpRequest,
