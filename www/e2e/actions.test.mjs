@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const JOB = "build-linux64/debug";
@@ -92,10 +92,7 @@ test("retrigger with downstream from a job's details panel, previewed like the C
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "9-retrigger-downstream.png") });
 
   const before = standin.calls().length;
-  // The access-token fallback is collapsed under "Sign in with Taskcluster".
-  await page.click("#use-token > summary");
-  await page.fill("#client-id", "demo-sheriff");
-  await page.fill("#access-token", "demo-access-token");
+  await useToken(page);
   // A double click sends one request.
   await page.dblclick("#confirm-action");
   await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
@@ -165,9 +162,7 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "11-retrigger-pinned.png") });
 
   const before = standin.calls().length;
-  await page.click("#use-token > summary");
-  await page.fill("#client-id", "demo-sheriff");
-  await page.fill("#access-token", "demo-access-token");
+  await useToken(page);
   await page.dblclick("#confirm-action");
   await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
   const calls = standin.calls().slice(before);

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE, useToken } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -43,10 +43,7 @@ test("the access token is only sent, signed, to the root URL; never stored, logg
   }, null, { timeout: 60000 });
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
-  // The access-token fallback is collapsed under "Sign in with Taskcluster".
-  await page.click("#use-token > summary");
-  await page.fill("#client-id", "demo-sheriff");
-  await page.fill("#access-token", TOKEN);
+  await useToken(page, TOKEN);
   // The exact request shown before sending carries no token.
   assert.ok(!(await page.locator("#trigger-request").textContent()).includes(TOKEN));
   await page.click("#confirm-trigger");

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, SITE, CLI } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -62,10 +62,7 @@ test("the page previews and triggers against a Taskcluster on another origin", a
 
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
-  // The access-token fallback is collapsed under "Sign in with Taskcluster".
-  await page.click("#use-token > summary");
-  await page.fill("#client-id", "demo-sheriff");
-  await page.fill("#access-token", "demo-access-token");
+  await useToken(page);
   await page.click("#confirm-trigger");
   await page.waitForSelector(".status-matched", { timeout: 30000 });
   assert.match(await page.locator("#status-line").textContent(), /Preview matched: action task CrossOriginAction00001/);

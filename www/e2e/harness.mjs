@@ -65,6 +65,14 @@ export async function startStandin({ www = SITE, faults = [], dir = SAMPLE_DIR, 
 }
 
 /** A port free right now on 127.0.0.1 (for a stand-in whose URL another must know first). */
+/** Opens the trigger dialog's access-token fallback (collapsed under "Sign in with
+ * Taskcluster") and fills in the stand-in's demo client. */
+export async function useToken(page, accessToken = "demo-access-token") {
+  await page.click("#use-token > summary");
+  await page.fill("#client-id", "demo-sheriff");
+  await page.fill("#access-token", accessToken);
+}
+
 export async function freePort() {
   const server = createServer();
   await new Promise((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -100,9 +100,7 @@ test("a trigger that gets no answer is never retried: the page sends the user to
   const { page, problems } = await open(standin, `&select=${encodeURIComponent(PICK)}&triggerTimeoutMs=2000`);
   await page.locator("#preview-counts").waitFor({ timeout: 60000 });
   await page.click("#trigger-button");
-  await page.click("#use-token > summary");
-  await page.fill("#client-id", "demo-sheriff");
-  await page.fill("#access-token", "demo-access-token");
+  await useToken(page);
   await page.click("#confirm-trigger");
   await page.locator("#trigger-unsure").waitFor({ timeout: 30000 });
   assert.match(await page.locator("#trigger-unsure").textContent(), /no answer within 2 s.*may have been triggered anyway/);

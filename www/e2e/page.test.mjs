@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, useToken } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -192,10 +192,7 @@ test("triggering records exactly the expected hook call and follows the action t
     await page.locator("#confirm-counts").textContent(),
     `This will create ${Object.keys(preview.created).length} tasks, reuse ${Object.keys(preview.reused).length} and remove 0.`,
   );
-  // The access-token fallback is collapsed under "Sign in with Taskcluster".
-  await page.click("#use-token > summary");
-  await page.fill("#client-id", "demo-sheriff");
-  await page.fill("#access-token", "demo-access-token");
+  await useToken(page);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "4-trigger-dialog.png") });
   // A double click sends one request.
   await page.dblclick("#confirm-trigger");
@@ -223,10 +220,7 @@ test("an injected 500 on the trigger shows a clear error and sends nothing twice
     await waitForPreview(page, 1);
     await page.click("#trigger-button");
     await page.waitForSelector("#trigger-request", { state: "attached" });
-    // The access-token fallback is collapsed under "Sign in with Taskcluster".
-    await page.click("#use-token > summary");
-    await page.fill("#client-id", "demo-sheriff");
-    await page.fill("#access-token", "demo-access-token");
+    await useToken(page);
     await page.click("#confirm-trigger");
     const banner = page.locator(".error-banner", { hasText: "The trigger failed" });
     await banner.waitFor({ timeout: 30000 });
