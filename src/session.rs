@@ -255,7 +255,7 @@ impl Session {
         loaded?;
         let mut warnings: Vec<Warning> = early_problem.into_iter().collect();
         let group = match group {
-            Ok(tasks) => group_map(&tasks),
+            Ok(()) => group_map(&listed.into_inner()),
             Err(e) => {
                 warnings.push(Warning {
                     kind: "no-task-group".into(),
@@ -581,8 +581,8 @@ pub fn treeherder_state(state: &str, kind: &str) -> String {
 /// and the task group listing, fetched together. As soon as `runnable-jobs.json` is in, its
 /// jobs go to `on_jobs` in pages ([`EarlyMessage::Jobs`]), with the states of the group's
 /// tasks listed so far; each later page of the listing sends the states it adds
-/// ([`EarlyMessage::States`]), and the listing's end says so; `listed` holds the group's
-/// tasks listed so far. Returns the listing (the session keeps it) and, when `runnable-jobs.json` is there but unusable, a warning naming
+/// ([`EarlyMessage::States`]), and the listing's end says so; `listed` collects the group's
+/// tasks as they are listed. Returns whether the listing was complete and, when `runnable-jobs.json` is there but unusable, a warning naming
 /// its URL (a decision without one is normal: the grid then waits for the graph).
 async fn early_grid<T: Transport>(
     t: &T,
@@ -591,7 +591,7 @@ async fn early_grid<T: Transport>(
     retry: RetryPolicy,
     on_jobs: &dyn Fn(&str),
     listed: &std::cell::RefCell<Vec<loader::GroupTask>>,
-) -> (Result<Vec<loader::GroupTask>, LoadError>, Option<Warning>) {
+) -> (Result<(), LoadError>, Option<Warning>) {
     use std::cell::{Cell, RefCell};
     let url = crate::taskcluster::latest_artifact_url(
         root_url,

@@ -448,19 +448,23 @@ pub async fn task_group<T: Transport>(
     task_group_id: &str,
     retry: RetryPolicy,
 ) -> Result<Vec<GroupTask>, LoadError> {
-    task_group_pages(t, root_url, task_group_id, retry, &mut |_| {}).await
+    let mut tasks = Vec::new();
+    task_group_pages(t, root_url, task_group_id, retry, &mut |page| {
+        tasks.extend_from_slice(page)
+    })
+    .await?;
+    Ok(tasks)
 }
 
-/// [`task_group`], telling `on_page` about each page's tasks as it comes in (a big group
-/// takes many pages, one after the other).
+/// The task group's tasks, handed to `on_page` a page at a time as each comes in (a big group
+/// takes many pages, one after the other); [`task_group`] collects them.
 pub async fn task_group_pages<T: Transport>(
     t: &T,
     root_url: &str,
     task_group_id: &str,
     retry: RetryPolicy,
     on_page: &mut dyn FnMut(&[GroupTask]),
-) -> Result<Vec<GroupTask>, LoadError> {
-    let mut tasks = Vec::new();
+) -> Result<(), LoadError> {
     let mut token: Option<String> = None;
     loop {
         let url = super::list_task_group_url(root_url, task_group_id, token.as_deref());
@@ -468,7 +472,7 @@ pub async fn task_group_pages<T: Transport>(
         // Only the few fields the grid needs are read; each task's definition is skipped.
         let page: ListPage = serde_json::from_slice(&text)
             .map_err(|e| invalid(url, format!("not a task group listing: {e}")))?;
-        let first = tasks.len();
+        let mut tasks = Vec::with_capacity(page.tasks.len());
         for entry in page.tasks {
             let task = entry.task.unwrap_or_default();
             let label = task
@@ -491,13 +495,13 @@ pub async fn task_group_pages<T: Transport>(
                     .and_then(Value::as_u64),
             });
         }
-        on_page(tasks.get(first..).unwrap_or(&[]));
+        on_page(&tasks);
         token = page.continuation_token.as_str().map(str::to_string);
         if token.is_none() {
             break;
         }
     }
-    Ok(tasks)
+    Ok(())
 }
 
 /// A page of `queue.listTaskGroup`, as far as the grid reads it.
