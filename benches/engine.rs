@@ -9,7 +9,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use taskgraph_preview::engine::model::Source;
 use taskgraph_preview::engine::{
     self, datestamps, parse, CounterIds, FullTaskGraph, Mode, Request,
 };
@@ -38,14 +37,10 @@ fn benches(c: &mut Criterion) {
         group.measurement_time(Duration::from_secs(if size >= 10_000 { 8 } else { 4 }));
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function("load", |b| {
-            b.iter(|| {
-                FullTaskGraph::parse_source(Source::Owned(black_box(text.clone())), threads)
-                    .map(|g| g.len())
-            })
+            b.iter(|| FullTaskGraph::parse(black_box(text.clone())).map(|g| g.len()))
         });
         group.throughput(Throughput::Elements(1));
-        let graph = FullTaskGraph::parse_source(Source::Owned(text), threads)
-            .expect("generated graph parses");
+        let graph = FullTaskGraph::parse(text).expect("generated graph parses");
         let existing = push.label_to_taskid.clone();
         let params = parse::parameters(push.parameters_yaml.as_bytes(), "parameters.yml")
             .expect("parameters");

@@ -67,7 +67,7 @@ pub struct TaskNode {
 }
 
 /// The text a graph was parsed from: the whole text as it came
-/// ([`FullTaskGraph::parse_source`]), or the [`Packed`] text a
+/// ([`FullTaskGraph::parse_whole`]), or the [`Packed`] text a
 /// [`GraphStream`](super::stream::GraphStream) kept as the bytes arrived.
 pub enum Source {
     Owned(Vec<u8>),
@@ -286,10 +286,10 @@ impl FullTaskGraph {
         stream.finish()
     }
 
-    /// Parses the whole text in place (kept as it is, not packed), scanning a large
-    /// pretty-printed graph on up to `threads` threads (ignored on wasm32).
-    pub fn parse_source(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
-        super::parse::full_task_graph(source, threads)
+    /// Parses the whole text in place, kept as it is (not packed): the reference the stream is
+    /// checked against (tests, fuzzing, benchmarks).
+    pub fn parse_whole(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
+        super::parse::full_task_graph(Source::Owned(bytes))
     }
 
     /// The text's length and the bytes held for it (see [`Packed`]).

@@ -1,5 +1,5 @@
-//! Data parallelism for the two heavy, independent loops of the engine: scanning parts of a
-//! big graph and building the definitions of many created tasks. Natively it uses scoped
+//! Data parallelism for the engine's heavy, independent loop: building the definitions of many
+//! created tasks. Natively it uses scoped
 //! threads; on wasm32 (no threads) and for `threads <= 1` it runs in order. Results always come
 //! back in input order, so the output does not depend on the thread count.
 

@@ -77,19 +77,19 @@ fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Parses `full-task-graph.json` (see the module docs).
-pub(crate) fn full_task_graph(source: Source, threads: usize) -> Result<FullTaskGraph, Error> {
+/// Parses `full-task-graph.json` whole, in place (see the module docs).
+pub(crate) fn full_task_graph(source: Source) -> Result<FullTaskGraph, Error> {
     let bytes = source.contiguous().unwrap_or(&[]);
     let source = if bytes.starts_with(&GZIP_MAGIC) {
         let text = gunzip(bytes, "full-task-graph")?;
-        // Release the compressed input (a mapped file in the CLI) before scanning.
+        // Release the compressed input before scanning.
         drop(source);
         Source::Owned(text)
     } else {
         source
     };
     let text = source.contiguous().unwrap_or(&[]);
-    let raw_entries = scan_entries(text, threads).map_err(|e| match e {
+    let raw_entries = scan_entries(text).map_err(|e| match e {
         ScanFailure::Field(err) => err,
         ScanFailure::Syntax(e) => {
             let (line, column) = scan::line_column(text, e.offset);
@@ -127,70 +127,25 @@ impl From<scan::ScanError> for ScanFailure {
 }
 
 /// Walks the top-level object and each entry's keys (see [`scan`]).
-///
-/// A big pretty-printed graph is cut into `threads` parts at lines that start a top-level key
-/// (a raw newline is never inside a JSON string, and upstream writes the graph with indent 2).
-/// Each part is scanned on its own thread; a part is only trusted if the part before it ended
-/// exactly at its start, otherwise the whole text is scanned sequentially. The result is the
-/// same either way.
-fn scan_entries(source: &[u8], threads: usize) -> Result<Vec<RawEntry>, ScanFailure> {
+fn scan_entries(source: &[u8]) -> Result<Vec<RawEntry>, ScanFailure> {
     let mut s = scan::Scanner::new(source);
     if s.peek() != Some(b'{') {
         return Err(ScanFailure::Field(not_an_object(s.peek())));
     }
     s.expect(b'{', "'{'")?;
+    let mut entries = Vec::new();
     if s.peek() == Some(b'}') {
         s.expect(b'}', "'}'")?;
-        s.end()?;
-        return Ok(Vec::new());
+    } else {
+        loop {
+            entries.push(scan_entry(&mut s, source)?);
+            if s.object_end()? {
+                break;
+            }
+        }
     }
-    let start = s.pos();
-    #[cfg(not(target_arch = "wasm32"))]
-    if let Some(entries) = scan_parallel(source, start, threads)? {
-        return Ok(entries);
-    }
-    #[cfg(target_arch = "wasm32")]
-    let _ = threads;
-    let mut s = scan::Scanner::at(source, start);
-    let mut entries = Vec::new();
-    scan_part(&mut s, source, None, &mut entries)?;
+    s.end()?;
     Ok(entries)
-}
-
-/// How a part of the top-level object ended.
-#[derive(Debug, PartialEq, Eq)]
-enum PartEnd {
-    /// At `stop`, the start of the next part's first key.
-    AtStop,
-    /// At the closing `}` of the graph (and the end of the text).
-    Closed,
-    /// Past `stop` without landing on it: the cut was not at an entry.
-    Overshot,
-}
-
-/// Scans entries from the current position (a key) until the object closes or `stop`.
-fn scan_part(
-    s: &mut scan::Scanner<'_>,
-    source: &[u8],
-    stop: Option<usize>,
-    entries: &mut Vec<RawEntry>,
-) -> Result<PartEnd, ScanFailure> {
-    loop {
-        entries.push(scan_entry(s, source)?);
-        if s.object_end()? {
-            s.end()?;
-            return Ok(PartEnd::Closed);
-        }
-        if let Some(stop) = stop {
-            s.skip_ws();
-            if s.pos() == stop {
-                return Ok(PartEnd::AtStop);
-            }
-            if s.pos() > stop {
-                return Ok(PartEnd::Overshot);
-            }
-        }
-    }
 }
 
 /// Scans one entry of the top-level object (its key and its object) from the scanner's
@@ -251,73 +206,6 @@ pub(super) fn scan_entry(
         Ok(())
     })?;
     parse_entry(&key, &fields, source).map_err(ScanFailure::Field)
-}
-
-/// The parallel path of [`scan_entries`]; `None` when the text cannot be cut.
-#[cfg(not(target_arch = "wasm32"))]
-fn scan_parallel(
-    source: &[u8],
-    start: usize,
-    threads: usize,
-) -> Result<Option<Vec<RawEntry>>, ScanFailure> {
-    const MIN_PART: usize = 16 << 20;
-    let parts = threads.clamp(1, 16).min(source.len() / MIN_PART);
-    if parts < 2 {
-        return Ok(None);
-    }
-    let finder = memchr::memmem::Finder::new(b"\n  \"");
-    let mut cuts = vec![start];
-    for i in 1..parts {
-        let from = (source.len() / parts * i).max(cuts.last().copied().unwrap_or(start) + 1);
-        let Some(found) = source.get(from..).and_then(|rest| finder.find(rest)) else {
-            break;
-        };
-        cuts.push(from + found + 3);
-    }
-    if cuts.len() < 2 {
-        return Ok(None);
-    }
-    let results: Vec<Result<(PartEnd, Vec<RawEntry>), ScanFailure>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cuts
-            .iter()
-            .enumerate()
-            .map(|(i, &from)| {
-                let stop = cuts.get(i + 1).copied();
-                scope.spawn(move || {
-                    let mut s = scan::Scanner::at(source, from);
-                    let mut entries = Vec::new();
-                    scan_part(&mut s, source, stop, &mut entries).map(|end| (end, entries))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ScanFailure::Syntax(scan::ScanError {
-                        offset: 0,
-                        message: "a scanning thread failed".into(),
-                    }))
-                })
-            })
-            .collect()
-    });
-    let last = results.len().saturating_sub(1);
-    let mut all = Vec::new();
-    for (i, result) in results.into_iter().enumerate() {
-        // A part's error is real: every earlier part ended exactly where it began.
-        let (end, entries) = result?;
-        let expected = if i == last {
-            PartEnd::Closed
-        } else {
-            PartEnd::AtStop
-        };
-        if end != expected {
-            return Ok(None);
-        }
-        all.extend(entries);
-    }
-    Ok(Some(all))
 }
 
 /// One entry as parsed, before dependency labels are resolved.

@@ -517,7 +517,7 @@ mod tests {
     #[test]
     fn any_chunking_gives_the_whole_texts_graph_without_its_indentation() {
         let text = graph_text(40);
-        let whole = FullTaskGraph::parse_source(Source::Owned(text.clone()), 1).unwrap();
+        let whole = FullTaskGraph::parse_whole(text.clone()).unwrap();
         for chunk in [1, 2, 3, 7, 64, 1000, text.len()] {
             let g = streamed(&text, chunk).unwrap();
             same(&whole, &g);
@@ -556,7 +556,7 @@ mod tests {
         let at = memchr::memmem::find(&text, marker).unwrap();
         let replacement = format!("\"S\": \"{big}\"");
         text.splice(at..at + marker.len(), replacement.bytes());
-        let whole = FullTaskGraph::parse_source(Source::Owned(text.clone()), 1).unwrap();
+        let whole = FullTaskGraph::parse_whole(text.clone()).unwrap();
         for piece in [1 << 20, 3 << 20, text.len()] {
             let g = streamed(&text, piece).unwrap();
             same(&whole, &g);
@@ -579,7 +579,7 @@ mod tests {
     #[test]
     fn a_text_cut_between_entries_joins_into_the_whole_texts_graph() {
         let text = graph_text(300);
-        let whole = FullTaskGraph::parse_source(Source::Owned(text.clone()), 1).unwrap();
+        let whole = FullTaskGraph::parse_whole(text.clone()).unwrap();
         let keys: Vec<usize> = memchr::memmem::find_iter(&text, b"\n  \"")
             .map(|i| i + 3)
             .collect();

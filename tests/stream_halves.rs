@@ -1,0 +1,58 @@
+//! A big pretty-printed graph read in two halves, each scanned on its own (as the CLI reads a
+//! big file), gives exactly what one stream gives (the synthetic generator makes a graph big
+//! enough to be worth cutting).
+
+use taskgraph_preview::engine::{FullTaskGraph, GraphStream};
+use taskgraph_preview::synth;
+
+#[test]
+fn halves_cut_between_entries_join_into_the_whole_graph() {
+    let push = synth::generate(&synth::Config {
+        tasks: 5000,
+        seed: 3,
+    });
+    let text = push.graph_json();
+    assert!(text.len() > 33 << 20, "{} bytes", text.len());
+    let middle = text.len() / 2;
+    let cut = middle + memchr::memmem::find(&text[middle..], b"\n  \"").unwrap() + 3;
+    let mut first = GraphStream::new();
+    for piece in text[..cut].chunks(1 << 20) {
+        first.feed(piece).unwrap();
+    }
+    let part = first.into_part().expect("the cut is between entries");
+    let mut rest = GraphStream::continuation();
+    for piece in text[cut..].chunks(1 << 20) {
+        rest.feed(piece).unwrap();
+    }
+    let halves = rest.finish_after(part).unwrap();
+    let whole = FullTaskGraph::parse_whole(text).unwrap();
+    assert_eq!(halves.len(), push.full_task_graph.len());
+    assert_eq!(halves.edge_count(), whole.edge_count());
+    let a: Vec<&str> = whole.labels_unsorted().collect();
+    let b: Vec<&str> = halves.labels_unsorted().collect();
+    assert_eq!(a, b);
+    for label in a.iter().step_by(97) {
+        assert_eq!(
+            whole.task_definition(label).unwrap(),
+            halves.task_definition(label).unwrap()
+        );
+        assert_eq!(whole.attributes(label), halves.attributes(label));
+        let (x, y) = (whole.get(label).unwrap(), halves.get(label).unwrap());
+        assert_eq!(x.dependencies, y.dependencies);
+        assert_eq!(x.optimization, y.optimization);
+    }
+}
+
+#[test]
+fn a_compact_graph_has_no_cut_and_parses_whole() {
+    let push = synth::generate(&synth::Config {
+        tasks: 300,
+        seed: 5,
+    });
+    let compact = serde_json::to_vec(&push.full_task_graph).unwrap();
+    assert!(memchr::memmem::find(&compact, b"\n  \"").is_none());
+    let a = FullTaskGraph::parse(compact).unwrap();
+    let b = FullTaskGraph::parse(push.graph_json()).unwrap();
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a.edge_count(), b.edge_count());
+}
