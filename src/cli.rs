@@ -502,7 +502,10 @@ fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
     let fail = |e: std::io::Error| format!("cannot read {}: {e}", named(path));
     let file = std::fs::File::open(path).map_err(fail)?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let gzip = reader.fill_buf().map_err(fail)?.starts_with(&[0x1f, 0x8b]);
+    let gzip = reader
+        .fill_buf()
+        .map_err(fail)?
+        .starts_with(&parse::GZIP_MAGIC);
     let len = std::fs::metadata(path).map_err(fail)?.len();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     if !gzip && threads > 1 && len >= 32 << 20 {
@@ -584,7 +587,7 @@ fn load_in_halves(path: &Path, len: u64) -> Option<FullTaskGraph> {
     read_range(middle, len.min(middle + (8 << 20)))?
         .read_to_end(&mut near)
         .ok()?;
-    let cut = middle + memchr::memmem::find(&near, b"\n  \"")? as u64 + 3;
+    let cut = middle + GraphStream::cut_in(&near)? as u64;
     std::thread::scope(|scope| {
         let first = scope.spawn(|| {
             let mut stream = GraphStream::new();

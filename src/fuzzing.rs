@@ -32,8 +32,8 @@ pub fn graph(data: &[u8]) {
     let middle = data.len() / 2;
     let cut = data
         .get(middle..)
-        .and_then(|rest| memchr::memmem::find(rest, b"\n  \""))
-        .map(|i| middle + i + 3);
+        .and_then(engine::GraphStream::cut_in)
+        .map(|i| middle + i);
     let joined = cut.and_then(|cut| {
         let (head, tail) = data.split_at(cut);
         let mut first = engine::GraphStream::new();

@@ -36,7 +36,8 @@ pub struct IndexAnswers {
     pub statuses: BTreeMap<String, Value>,
 }
 
-pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The first two bytes of gzip data.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Decompresses gzip input; returns other input unchanged.
 pub fn maybe_gunzip(bytes: Vec<u8>, what: &str) -> Result<Vec<u8>, Error> {

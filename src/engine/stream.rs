@@ -363,6 +363,12 @@ impl GraphStream {
         }
     }
 
+    /// Where in `bytes` a line first starts with a top-level key (as upstream's `indent=2`
+    /// writes them): a place to cut a big text into parts; `None` if there is none.
+    pub fn cut_in(bytes: &[u8]) -> Option<usize> {
+        memchr::memmem::find(bytes, b"\n  \"").map(|i| i + 3)
+    }
+
     /// This stream as the first part of a graph's text whose rest goes to a
     /// [`continuation`](GraphStream::continuation): it must have stopped right before an
     /// entry's key (after the comma and any blank). `None` if it did not (the cut was not
@@ -583,6 +589,7 @@ mod tests {
         let keys: Vec<usize> = memchr::memmem::find_iter(&text, b"\n  \"")
             .map(|i| i + 3)
             .collect();
+        assert_eq!(GraphStream::cut_in(&text), keys.first().copied());
         assert!(keys.len() >= 300);
         for &cut in keys.iter().skip(1).step_by(37) {
             let mut first = GraphStream::new();
