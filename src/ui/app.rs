@@ -611,6 +611,12 @@ impl App {
     }
 }
 
+/// The worker's `actionsFor` answer: the actions offered, or a message for the page.
+fn offered_actions(result: Result<String, ApiError>) -> Result<Vec<Offered>, String> {
+    let text = result.map_err(|e| format!("{} [{}]", e.message, e.kind))?;
+    serde_json::from_str(&text).map_err(|e| format!("unreadable actions: {e}"))
+}
+
 impl Component for App {
     type Message = Msg;
     type Properties = ();
@@ -1230,12 +1236,7 @@ impl Component for App {
                 }
             }
             Msg::RetriggerOffered(tasks, result) => {
-                let list = result
-                    .map_err(|e| format!("{} [{}]", e.message, e.kind))
-                    .and_then(|text| {
-                        serde_json::from_str::<Vec<Offered>>(&text)
-                            .map_err(|e| format!("unreadable actions: {e}"))
-                    });
+                let list = offered_actions(result);
                 // As Treeherder: retrigger-multiple, else add-new-jobs of the same labels.
                 let chosen = list.and_then(|list| {
                     ["retrigger-multiple", "add-new-jobs"]
@@ -1275,12 +1276,7 @@ impl Component for App {
                 }
             }
             Msg::Offered(for_job, result) => {
-                let offered = result
-                    .map_err(|e| format!("{} [{}]", e.message, e.kind))
-                    .and_then(|text| {
-                        serde_json::from_str::<Vec<Offered>>(&text)
-                            .map_err(|e| format!("unreadable actions: {e}"))
-                    })
+                let offered = offered_actions(result)
                     // Add New Jobs has its own flow on this page; Treeherder sends
                     // retrigger-multiple for several selected jobs, which this page has no
                     // selection for.
