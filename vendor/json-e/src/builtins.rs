@@ -1,5 +1,6 @@
 use crate::fromnow::from_now;
 use crate::interpreter::Context;
+use crate::budget;
 use crate::value::{Function, Value};
 use anyhow::Result;
 use lazy_static::lazy_static;
@@ -105,7 +106,10 @@ fn unary_string<F: Fn(&str) -> String>(args: &[Value], op: F) -> Result<Value> {
     let v = &args[0];
 
     match v {
-        Value::String(s) => Ok(Value::String(op(s.as_ref()))),
+        Value::String(s) => {
+            budget::charge_text(s.len())?;
+            Ok(Value::String(op(s.as_ref())))
+        }
         _ => Err(interpreter_error!("invalid arguments to builtin")),
     }
 }
@@ -137,7 +141,10 @@ fn len_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
     let v = &args[0];
 
     match v {
-        Value::String(s) => Ok(Value::Number(s.chars().count() as f64)),
+        Value::String(s) => {
+            budget::charge_text(s.len())?;
+            Ok(Value::Number(s.chars().count() as f64))
+        }
         Value::Array(a) => Ok(Value::Number(a.len() as f64)),
         _ => Err(interpreter_error!("invalid arguments to builtin: len")),
     }
@@ -213,13 +220,26 @@ fn range_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
         }
     };
 
+    // The elements are paid for before they are made (`range(0, 1e15)` would otherwise
+    // allocate until the process dies); counted in i128, where no bound overflows.
+    let (start_w, stop_w, step_w) = (start as i128, stop as i128, step as i128);
+    let count = if step > 0 && stop_w > start_w {
+        (stop_w - start_w + step_w - 1) / step_w
+    } else if step < 0 && start_w > stop_w {
+        (start_w - stop_w + (-step_w) - 1) / (-step_w)
+    } else {
+        0
+    };
+    budget::charge(count.try_into().unwrap_or(u64::MAX))?;
+
     if step > 0 {
         let step: usize = step.try_into()?;
         let range = (start..stop).step_by(step).map(|i| Value::Number(i as f64)).collect();
         Ok(Value::Array(range))
     } else if step < 0 {
         let step: usize = (-step).try_into()?;
-        let range = (stop+1..=start).rev().step_by(step).map(|i| Value::Number(i as f64)).collect();
+        // (`stop + 1` overflowed, a panic in debug builds, for stop = i64::MAX)
+        let range = (stop.saturating_add(1)..=start).rev().step_by(step).map(|i| Value::Number(i as f64)).collect();
         Ok(Value::Array(range))
     } else {
         Err(interpreter_error!("invalid argument `step` to builtin: range"))
@@ -250,7 +270,12 @@ fn join_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
         Value::Array(v) => {
             let strings: Result<Vec<String>> = v.iter().map(|val| val.stringify()).collect();
             match strings {
-                Ok(s) => Ok(Value::String(s.join(&sep))),
+                Ok(s) => {
+                    let joined: usize = s.iter().map(String::len).sum::<usize>()
+                        + sep.len().saturating_mul(s.len().saturating_sub(1));
+                    budget::charge_text(joined)?;
+                    Ok(Value::String(s.join(&sep)))
+                }
                 Err(_) => Err(interpreter_error!(
                     "BuiltinError: invalid arguments to builtin: join"
                 )),
@@ -279,6 +304,8 @@ fn split_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
             if s.is_empty() {
                 return Ok(Value::Array(vec![Value::String("".to_string())]));
             };
+            budget::charge_text(s.len())?;
+            budget::charge((s.len() / sep.len().max(1)) as u64 + 1)?;
             let strings = s
                 .split(&sep)
                 .filter(|v| !v.is_empty())

@@ -1,5 +1,6 @@
 #[macro_use]
 mod errors;
+mod budget;
 mod builtins;
 mod fromnow;
 mod interpreter;
@@ -9,4 +10,5 @@ mod value;
 mod whitespace;
 
 pub use fromnow::use_test_now;
-pub use render::render;
+pub use budget::{LimitExceeded, Limits};
+pub use render::{render, render_with_limits};

@@ -1,4 +1,5 @@
 #![allow(unused_variables)]
+use crate::budget::{self, Limits};
 use crate::builtins::BUILTINS;
 use crate::fromnow::{from_now, now};
 use crate::interpreter::{self, Context};
@@ -18,8 +19,19 @@ use std::borrow::Cow;
 use std::convert::TryInto;
 use std::fmt::Write;
 
-/// Render the given JSON-e template with the given context.
+/// Render the given JSON-e template with the given context, within the default [`Limits`].
 pub fn render(template: &SerdeValue, context: &SerdeValue) -> Result<SerdeValue> {
+    render_with_limits(template, context, Limits::default())
+}
+
+/// Render the given JSON-e template with the given context, within `limits`: beyond them the
+/// render stops with a [`crate::LimitExceeded`] error (see the `budget` module).
+pub fn render_with_limits(
+    template: &SerdeValue,
+    context: &SerdeValue,
+    limits: Limits,
+) -> Result<SerdeValue> {
+    let _budget = budget::Scope::enter(limits);
     let template: Value = template.into();
     let context = Context::from_serde_value(context, Some(&BUILTINS))?;
 
@@ -36,6 +48,7 @@ pub fn render(template: &SerdeValue, context: &SerdeValue) -> Result<SerdeValue>
 
 /// Inner, recursive render function.
 fn _render(template: &Value, context: &Context) -> Result<Value> {
+    budget::charge(1)?;
     /// render a value, shaping the result such that it can be used with
     /// `.filter_map(..).colect::<Result<_>>`.
     fn render_or_deletion_marker(v: &Value, context: &Context) -> Option<Result<Value>> {
@@ -84,8 +97,9 @@ fn _render(template: &Value, context: &Context) -> Result<Value> {
             Value::Object(result)
         }
 
-        // `template` has been converted from JSON and cannot contain DeletionMarker or Function
-        Value::DeletionMarker | Value::Function(_) => unreachable!(),
+        // A template converted from JSON holds neither; `$find` renders a found value, which
+        // may be a function (`[min]`): it stays as it is.
+        Value::DeletionMarker | Value::Function(_) => template.clone(),
     })
 }
 
@@ -106,6 +120,7 @@ fn interpolate(mut source: &str, context: &Context) -> Result<String> {
                     result.push_str(source.get(..offset).unwrap());
                     let expr = source.get(offset + 2..).unwrap();
                     let (parsed, remainder) = interpreter::parse_partial(expr)?;
+                    budget::charge_text(expr.len() - remainder.len())?;
                     if remainder.get(0..1) != Some("}") {
                         // Hide '{' in this error message from the formatting machinery in bail macro
                         let msg = "unterminated ${..} expression";
@@ -119,7 +134,10 @@ fn interpolate(mut source: &str, context: &Context) -> Result<String> {
                         Value::Bool(false) => result.push_str("false"),
                         // null interpolates to an empty string
                         Value::Null => {}
-                        Value::String(s) => result.push_str(&s),
+                        Value::String(s) => {
+                            budget::charge_text(s.len())?;
+                            result.push_str(&s)
+                        }
                         _ => bail!("interpolation of '{}' produced an array or object", expr),
                     }
 
@@ -152,6 +170,7 @@ fn interpolate(mut source: &str, context: &Context) -> Result<String> {
 
 /// Evaluate the given expression and return the resulting Value
 fn evaluate(expression: &str, context: &Context) -> Result<Value> {
+    budget::charge_text(expression.len())?;
     let parsed = interpreter::parse_all(expression)?;
     interpreter::evaluate(&parsed, context)
 }
@@ -351,7 +370,9 @@ fn json_operator(
 ) -> Result<Value> {
     check_operator_properties(operator, object, |_| false)?;
     let v = _render(value, context)?;
-    Ok(Value::String(v.to_json()?))
+    let json = v.to_json()?;
+    budget::charge_text(json.len())?;
+    Ok(Value::String(json))
 }
 
 fn let_operator(
@@ -376,6 +397,7 @@ fn let_operator(
                     "top level keys of $let must follow /[a-zA-Z_][a-zA-Z0-9_]*/"
                 ));
             }
+            budget::check_depth(v, k)?;
             child_context.insert(k, v.clone());
         }
 
@@ -503,7 +525,10 @@ fn reduce_operator(
                     let rendered = _render(each_tpl, &subcontext);
                     match rendered {
                         Ok(Value::DeletionMarker) => Ok(acc),
-                        Ok(v) => Ok(v),
+                        Ok(v) => {
+                            budget::check_depth(&v, acc_var)?;
+                            Ok(v)
+                        }
                         Err(e) => Err(e),
                     }
                 });
@@ -731,6 +756,7 @@ fn sort_operator(
     };
 
     if let Value::Array(arr) = _render(value, context)? {
+        budget::charge(sort_work(arr.len()))?;
         // short-circuit a zero-length array, so we can later assume at least one item
         if arr.is_empty() {
             return Ok(Value::Array(arr));
@@ -780,13 +806,14 @@ fn sort_operator(
                 a.cmp(b)
             });
         } else if eval_pairs.iter().all(|(e, _v)| e.is_number()) {
+            refuse_nan(eval_pairs.iter().map(|(e, _v)| e))?;
             // sort numbers
             eval_pairs.sort_by(|a, b| {
                 // unwraps are ok because we checked the types above
                 let a = a.0.as_f64().unwrap();
                 let b = b.0.as_f64().unwrap();
-                // unwrap is ok because we do not deal with NaN
-                a.partial_cmp(b).unwrap()
+                // NaN was refused above
+                a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)
             });
         } else {
             // either a mix of types or unsortable values
@@ -800,6 +827,21 @@ fn sort_operator(
     } else {
         make_err()
     }
+}
+
+/// The comparisons of sorting `n` items.
+fn sort_work(n: usize) -> u64 {
+    let n = n as u64;
+    n * (64 - n.leading_zeros() as u64)
+}
+
+/// Numbers with NaN among them have no order (and `sort_by` may panic on a comparison
+/// that is not a total order): refused.
+fn refuse_nan<'a>(mut numbers: impl Iterator<Item = &'a Value>) -> Result<()> {
+    if numbers.any(|n| n.as_f64().is_some_and(|n| n.is_nan())) {
+        return Err(template_error!("$sort cannot order NaN"));
+    }
+    Ok(())
 }
 
 fn sort_operator_without_by(
@@ -835,13 +877,14 @@ fn sort_operator_without_by(
                     return make_err();
                 }
             }
+            refuse_nan(arr.iter())?;
 
             arr.sort_by(|a, b| {
                 // unwraps are ok because we checked the types above
                 let a = a.as_f64().unwrap();
                 let b = b.as_f64().unwrap();
-                // unwrap is ok because we do not deal with NaN
-                a.partial_cmp(b).unwrap()
+                // NaN was refused above
+                a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)
             });
             Ok(Value::Array(arr))
         }

@@ -43,7 +43,7 @@ impl Function {
 ///  - can contain functions as first-class objects
 ///  - can represent a deletion marker
 ///  - a Number variant suitable for arithmetic
-#[derive(Debug, PartialEq, Clone)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum Value {
     // Normal JSON types
     Null,
@@ -59,6 +59,23 @@ pub(crate) enum Value {
 
     // A built-in or user-provided function
     Function(Function),
+}
+
+/// A copy pays for each node it makes (see `budget`).
+impl Clone for Value {
+    fn clone(&self) -> Self {
+        crate::budget::charge_copy(self);
+        match self {
+            Value::Null => Value::Null,
+            Value::String(s) => Value::String(s.clone()),
+            Value::Number(n) => Value::Number(*n),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Object(o) => Value::Object(o.clone()),
+            Value::Array(a) => Value::Array(a.clone()),
+            Value::DeletionMarker => Value::DeletionMarker,
+            Value::Function(f) => Value::Function(f.clone()),
+        }
+    }
 }
 
 impl Value {

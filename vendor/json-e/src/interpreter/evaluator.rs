@@ -2,13 +2,18 @@
 #![allow(dead_code)]
 use super::context::Context;
 use super::node::Node;
+use crate::budget;
 use crate::value::{Object, Value};
 use anyhow::Result;
 
 pub(crate) fn evaluate(node: &Node, context: &Context) -> Result<Value> {
+    budget::charge(1)?;
     match *node {
         Node::Number(n) => Ok(Value::Number(n.parse()?)),
-        Node::String(s) => Ok(Value::String(s.to_owned())),
+        Node::String(s) => {
+            budget::charge_text(s.len())?;
+            Ok(Value::String(s.to_owned()))
+        }
         Node::Ident(i) => match context.get(i) {
             Some(v) => Ok(v.clone()),
             None => Err(interpreter_error!("unknown context value {}", i)),
@@ -101,6 +106,7 @@ fn op(context: &Context, l: &Node, o: &str, r: &Node) -> Result<Value> {
         (_, "/", _) => Err(interpreter_error!("This operator expects numbers")),
 
         (Value::String(ref l), "+", Value::String(ref r)) => {
+            budget::charge_text(l.len() + r.len())?;
             Ok(Value::String(format!("{}{}", l, r)))
         }
         (Value::Number(ref l), "+", Value::Number(ref r)) => Ok(Value::Number(*l + *r)),
@@ -130,7 +136,10 @@ fn op(context: &Context, l: &Node, o: &str, r: &Node) -> Result<Value> {
         (l, "==", r) => Ok(Value::Bool(l == r)),
         (l, "!=", r) => Ok(Value::Bool(l != r)),
 
-        (Value::String(ref l), "in", Value::String(ref r)) => Ok(Value::Bool(r.contains(l))),
+        (Value::String(ref l), "in", Value::String(ref r)) => {
+            budget::charge_text(l.len() + r.len())?;
+            Ok(Value::Bool(r.contains(l)))
+        }
         (ref l, "in", Value::Array(ref r)) => Ok(Value::Bool(r.iter().any(|x| l == x))),
         (Value::String(ref l), "in", Value::Object(ref r)) => Ok(Value::Bool(r.contains_key(l))),
         (_, "in", _) => Err(interpreter_error!("Expected proper args for in")),
@@ -161,6 +170,7 @@ fn index(context: &Context, v: &Node, i: &Node) -> Result<Value> {
         }
 
         (Value::String(ref s), ref n) => {
+            budget::charge_text(s.len())?;
             let mut i = number_to_i64(n).ok_or(interpreter_error!(
                 "should only use integers to access arrays or strings"
             ))?;
@@ -196,7 +206,10 @@ fn index(context: &Context, v: &Node, i: &Node) -> Result<Value> {
 fn slice(context: &Context, v: &Node, a: Option<&Node>, b: Option<&Node>) -> Result<Value> {
     let mut v = evaluate(v, context)?;
     let len = match v {
-        Value::String(ref s) => s.chars().count(),
+        Value::String(ref s) => {
+            budget::charge_text(s.len())?;
+            s.chars().count()
+        }
         Value::Array(ref v) => v.len(),
         _ => Err(interpreter_error!("can only slice strings and arrays"))?,
     };

@@ -196,25 +196,6 @@ fn index_or_fn_expr(input: &str) -> IResult<&str, Node<'_>> {
         Func(Vec<Node<'a>>),
     }
 
-    fn index_expr<'a>(input: (&'a str, Node<'a>, &'a str)) -> Result<ExprKind<'a>, ()> {
-        Ok(ExprKind::Index(Box::new(input.1)))
-    }
-
-    fn slice_expr<'a>(
-        input: (
-            &'a str,
-            Option<Node<'a>>,
-            &'a str,
-            Option<Node<'a>>,
-            &'a str,
-        ),
-    ) -> Result<ExprKind<'a>> {
-        Ok(ExprKind::Slice(
-            input.1.map(Box::new),
-            input.3.map(Box::new),
-        ))
-    }
-
     fn dot_expr<'a>(input: (&'a str, &'a str)) -> Result<ExprKind<'a>> {
         Ok(ExprKind::Dot(input.1))
     }
@@ -223,21 +204,31 @@ fn index_or_fn_expr(input: &str) -> IResult<&str, Node<'_>> {
         Ok(ExprKind::Func(input.1))
     }
 
+    /// `[i]` or `[a:b]`: the part after `[` is parsed once, then `]` or `:` decides which.
+    /// (Trying `[expr]` and then `[expr:expr]` from the same `[` parsed the inner
+    /// expression twice at every level of nesting: exponential time in the number of
+    /// unclosed brackets.)
+    fn bracket_expr(input: &str) -> IResult<&str, ExprKind<'_>> {
+        let (i, _) = tag("[")(input)?;
+        let (i, first) = opt(expression)(i)?;
+        let first = match first {
+            Some(first) => match tag::<_, _, nom::error::Error<&str>>("]")(i) {
+                Ok((rest, _)) => return Ok((rest, ExprKind::Index(Box::new(first)))),
+                Err(_) => Some(Box::new(first)),
+            },
+            None => None,
+        };
+        let (i, _) = tag(":")(i)?;
+        let (i, second) = opt(expression)(i)?;
+        let (i, _) = tag("]")(i)?;
+        Ok((i, ExprKind::Slice(first, second.map(Box::new))))
+    }
+
     let (i, init) = unary_expr(input)?;
 
     fold_many0(
         ws(alt((
-            map_res(tuple((tag("["), expression, tag("]"))), index_expr),
-            map_res(
-                tuple((
-                    tag("["),
-                    opt(expression),
-                    tag(":"),
-                    opt(expression),
-                    tag("]"),
-                )),
-                slice_expr,
-            ),
+            bracket_expr,
             map_res(tuple((tag("."), ident_str)), dot_expr),
             map_res(
                 ws(tuple((
@@ -265,14 +256,19 @@ fn index_or_fn_expr(input: &str) -> IResult<&str, Node<'_>> {
 
 /// Exponentiation is right-associative
 fn exp_expr(input: &str) -> IResult<&str, Node<'_>> {
-    fn node<'a>(input: (Node<'a>, &'a str, Node<'a>)) -> Result<Node<'a>, ()> {
-        Ok(Node::Op(Box::new(input.0), input.1, Box::new(input.2)))
+    // The left operand is parsed once: `a ** b` or, failing that, `a` alone. (Trying
+    // `a ** b` and then `a` from the same position parsed `a` twice at every level of
+    // nesting.)
+    let (i, left) = index_or_fn_expr(input)?;
+    let Ok((after_op, op)) = tag::<_, _, nom::error::Error<&str>>("**")(i) else {
+        return Ok((i, left));
+    };
+    let _depth = enter_nesting(after_op)?;
+    match exp_expr(after_op) {
+        Ok((rest, right)) => Ok((rest, Node::Op(Box::new(left), op, Box::new(right)))),
+        Err(Err::Error(_)) => Ok((i, left)),
+        Err(e) => Err(e),
     }
-
-    alt((
-        map_res(tuple((index_or_fn_expr, tag("**"), exp_expr)), node),
-        index_or_fn_expr,
-    ))(input)
 }
 
 /// Define a simple left-associative binary operation which chains to a
@@ -307,7 +303,54 @@ binop!(or_expr, and_expr, tag("||"));
 
 /// Parse a JSON-e expression.
 fn expression(input: &str) -> IResult<&str, Node<'_>> {
-    alt((or_expr, value))(input)
+    // (`alt((or_expr, value))` tried `value` again where `or_expr` had failed, which happens
+    // only when `value` itself fails at this position: the same work twice at every level.)
+    let _depth = enter_nesting(input)?;
+    or_expr(input)
+}
+
+/// The deepest nesting of brackets, parentheses and `**` accepted in one expression: the
+/// parser and the evaluator recurse once per level, so this bounds their stack.
+pub(crate) const MAX_NESTING: usize = 64;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of nesting, given back when dropped.
+struct Nesting;
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
+/// Enters one more level of nesting, or fails (without backtracking) beyond [`MAX_NESTING`].
+fn enter_nesting(input: &str) -> Result<Nesting, Err<nom::error::Error<&str>>> {
+    NESTING.with(|n| {
+        if n.get() >= MAX_NESTING {
+            Err(Err::Failure(nom::error::Error::new(
+                input,
+                nom::error::ErrorKind::TooLarge,
+            )))
+        } else {
+            n.set(n.get() + 1);
+            Ok(Nesting)
+        }
+    })
+}
+
+/// The error of a failed parse.
+fn parse_error(e: nom::error::Error<&str>) -> anyhow::Error {
+    if e.code == nom::error::ErrorKind::TooLarge {
+        anyhow::Error::new(crate::budget::LimitExceeded(format!(
+            "expression nested more than {} levels deep",
+            MAX_NESTING
+        )))
+    } else {
+        anyhow!("Parse error at {:?}", e.input)
+    }
 }
 
 /// Parse an entire string as an expression.  Un-parsed characters are treated as an error.
@@ -316,8 +359,7 @@ pub(crate) fn parse_all(input: &str) -> anyhow::Result<Node<'_>> {
         Ok(("", node)) => Ok(node),
         Ok((unused, _)) => Err(anyhow!("Unexpected trailing characters {}", unused)),
         Err(Err::Incomplete(_)) => unreachable!(),
-        Err(Err::Error(e)) => Err(anyhow!("Parse error at {:?}", e.input)),
-        Err(Err::Failure(e)) => Err(anyhow!("Parse error at {:?}", e.input)),
+        Err(Err::Error(e)) | Err(Err::Failure(e)) => Err(parse_error(e)),
     }
 }
 
@@ -326,8 +368,7 @@ pub(crate) fn parse_partial(input: &str) -> anyhow::Result<(Node<'_>, &str)> {
     match expression(input) {
         Ok((unused, node)) => Ok((node, unused)),
         Err(Err::Incomplete(_)) => unreachable!(),
-        Err(Err::Error(e)) => Err(anyhow!("Parse error at {:?}", e.input)),
-        Err(Err::Failure(e)) => Err(anyhow!("Parse error at {:?}", e.input)),
+        Err(Err::Error(e)) | Err(Err::Failure(e)) => Err(parse_error(e)),
     }
 }
 
