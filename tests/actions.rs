@@ -164,3 +164,64 @@ fn selection_and_validation_rules() {
         assert!(err.to_string().contains(want), "{err}");
     }
 }
+
+/// Issue 24: `actions.json` is written by the push, so its JSON-e is untrusted. A template that
+/// took json-e 4.8.4 exponential time, or that would exhaust memory or the stack, ends at once
+/// with an error naming the action and the field; the other actions render as before.
+#[test]
+fn hostile_json_e_ends_at_once_with_the_action_and_field_named() {
+    let hostile = |name: &str, payload: Value| {
+        json!({"name": name, "kind": "hook", "context": [], "hookGroupId": "g", "hookId": name,
+               "hookPayload": payload})
+    };
+    let text = json!({
+        "version": 1,
+        "variables": {},
+        "actions": [
+            // the reported case, with 40 brackets (json-e 4.8.4 took 32 s with 16)
+            hostile("brackets", json!({"tid": {"$eval": format!("t{}askGroupId", "[".repeat(40))}})),
+            hostile("deep", json!({"x": format!("${{{}1{}}}", "(".repeat(500), ")".repeat(500))})),
+            hostile("range", json!({"n": {"$eval": "len(range(0, 100000000000))"}})),
+            hostile("reduce", json!({"$reduce": {"$eval": "range(0, 100000)"}, "initial": [],
+                                     "each(acc, i)": {"$eval": "[acc]"}})),
+            hostile("add-new-jobs", json!({"tasks": {"$eval": "input.tasks"}, "group": "${taskGroupId}"})),
+        ],
+    });
+    let parsed = actions::parse(text.to_string().as_bytes()).unwrap();
+    let render = |name: &str| {
+        let action = parsed.find(name, None).unwrap();
+        parsed.render(
+            action,
+            "DECISION",
+            None,
+            &json!({"tasks": ["a"]}),
+            None,
+            "own",
+        )
+    };
+    let err = render("brackets").unwrap_err().to_string();
+    assert!(
+        err.starts_with("rendering action \"brackets\" with JSON-e failed: ")
+            && err.contains("Unexpected trailing characters ["),
+        "{err}"
+    );
+    assert_eq!(
+        render("deep").unwrap_err().to_string(),
+        "action \"deep\" is refused: its hookPayload goes beyond what JSON-e may do here: \
+         expression nested more than 64 levels deep"
+    );
+    assert_eq!(
+        render("range").unwrap_err().to_string(),
+        "action \"range\" is refused: its hookPayload goes beyond what JSON-e may do here: \
+         the render needs more than its 1000000 units of work"
+    );
+    assert_eq!(
+        render("reduce").unwrap_err().to_string(),
+        "action \"reduce\" is refused: its hookPayload goes beyond what JSON-e may do here: \
+         the value of acc is nested more than 128 levels deep"
+    );
+    let Trigger::Hook { payload, .. } = render("add-new-jobs").unwrap() else {
+        panic!("a hook action");
+    };
+    assert_eq!(payload, json!({"tasks": ["a"], "group": "DECISION"}));
+}

@@ -12,6 +12,38 @@
 //!   for `queue.createTask`.
 
 use serde::Deserialize;
+
+/// Bounds on rendering one action's JSON-e. `actions.json` comes from the push's own decision
+/// task (anyone who can push to a try-like repository writes it), so a template is untrusted
+/// code: the vendored json-e parses in linear time, refuses expressions nested more than 64
+/// levels, and stops a render beyond this budget. Real hook payloads take a few hundred units
+/// of work; a million is a few tens of milliseconds at most.
+pub const RENDER_LIMITS: json_e::Limits = json_e::Limits {
+    max_work: 1_000_000,
+    max_depth: 128,
+};
+
+/// Renders `template` (the action's `field`) within [`RENDER_LIMITS`].
+fn render_bounded(
+    action: &str,
+    field: &'static str,
+    template: &Value,
+    context: &Value,
+) -> Result<Value, ActionError> {
+    json_e::render_with_limits(template, context, RENDER_LIMITS).map_err(|e| {
+        match e.downcast_ref::<json_e::LimitExceeded>() {
+            Some(json_e::LimitExceeded(why)) => ActionError::Refused {
+                name: action.to_string(),
+                field,
+                message: format!("goes beyond what JSON-e may do here: {why}"),
+            },
+            None => ActionError::Render {
+                name: action.to_string(),
+                message: e.to_string(),
+            },
+        }
+    })
+}
 use serde_json::{json, Map, Value};
 
 /// What can go wrong with `actions.json` or an action's input.
@@ -29,6 +61,13 @@ pub enum ActionError {
     BadSchema { name: String, message: String },
     #[error("rendering action {name:?} with JSON-e failed: {message}")]
     Render { name: String, message: String },
+    /// The template went beyond [`RENDER_LIMITS`]: refused, not rendered.
+    #[error("action {name:?} is refused: its {field} {message}")]
+    Refused {
+        name: String,
+        field: &'static str,
+        message: String,
+    },
 }
 
 /// One action of `actions.json`.
@@ -256,10 +295,6 @@ impl ActionsJson {
             task_id.map_or(Value::Null, |t| Value::String(t.to_string())),
         );
         context.insert("input".into(), input.clone());
-        let render_error = |message: String| ActionError::Render {
-            name: action.name.clone(),
-            message,
-        };
         match action.kind.as_str() {
             "hook" => {
                 let (Some(group), Some(hook), Some(template)) =
@@ -272,8 +307,12 @@ impl ActionsJson {
                         ),
                     });
                 };
-                let payload = json_e::render(template, &Value::Object(context))
-                    .map_err(|e| render_error(e.to_string()))?;
+                let payload = render_bounded(
+                    &action.name,
+                    "hookPayload",
+                    template,
+                    &Value::Object(context),
+                )?;
                 Ok(Trigger::Hook {
                     hook_group_id: group.clone(),
                     hook_id: hook.clone(),
@@ -288,8 +327,8 @@ impl ActionsJson {
                 };
                 context.insert("task".into(), task.cloned().unwrap_or(Value::Null));
                 context.insert("ownTaskId".into(), Value::String(own_task_id.to_string()));
-                let rendered = json_e::render(template, &Value::Object(context))
-                    .map_err(|e| render_error(e.to_string()))?;
+                let rendered =
+                    render_bounded(&action.name, "task", template, &Value::Object(context))?;
                 Ok(Trigger::Task {
                     task_id: own_task_id.to_string(),
                     task: rendered,

@@ -1,6 +1,6 @@
+use crate::budget;
 use crate::fromnow::from_now;
 use crate::interpreter::Context;
-use crate::budget;
 use crate::value::{Function, Value};
 use anyhow::Result;
 use lazy_static::lazy_static;
@@ -36,7 +36,10 @@ lazy_static! {
             "strip",
             Value::Function(Function::new("strip", strip_builtin)),
         );
-        builtins.insert("range", Value::Function(Function::new("range", range_builtin)));
+        builtins.insert(
+            "range",
+            Value::Function(Function::new("range", range_builtin)),
+        );
         builtins.insert(
             "rstrip",
             Value::Function(Function::new("rstrip", rstrip_builtin)),
@@ -198,8 +201,10 @@ fn strip_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
 }
 
 fn range_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
-   if args.len() < 2 || args.len() > 3 {
-        return Err(interpreter_error!("range requires two arguments and optionally supports a third"));
+    if args.len() < 2 || args.len() > 3 {
+        return Err(interpreter_error!(
+            "range requires two arguments and optionally supports a third"
+        ));
     }
     let start = &args[0];
     let start: i64 = match start {
@@ -217,7 +222,7 @@ fn range_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
         Some(val) => match val {
             Value::Number(n) if n.fract() == 0.0 => n.round() as i64,
             _ => return Err(interpreter_error!("invalid arguments to builtin: range")),
-        }
+        },
     };
 
     // The elements are paid for before they are made (`range(0, 1e15)` would otherwise
@@ -234,15 +239,24 @@ fn range_builtin(_context: &Context, args: &[Value]) -> Result<Value> {
 
     if step > 0 {
         let step: usize = step.try_into()?;
-        let range = (start..stop).step_by(step).map(|i| Value::Number(i as f64)).collect();
+        let range = (start..stop)
+            .step_by(step)
+            .map(|i| Value::Number(i as f64))
+            .collect();
         Ok(Value::Array(range))
     } else if step < 0 {
         let step: usize = (-step).try_into()?;
         // (`stop + 1` overflowed, a panic in debug builds, for stop = i64::MAX)
-        let range = (stop.saturating_add(1)..=start).rev().step_by(step).map(|i| Value::Number(i as f64)).collect();
+        let range = (stop.saturating_add(1)..=start)
+            .rev()
+            .step_by(step)
+            .map(|i| Value::Number(i as f64))
+            .collect();
         Ok(Value::Array(range))
     } else {
-        Err(interpreter_error!("invalid argument `step` to builtin: range"))
+        Err(interpreter_error!(
+            "invalid argument `step` to builtin: range"
+        ))
     }
 }
 

@@ -9,6 +9,6 @@ mod render;
 mod value;
 mod whitespace;
 
-pub use fromnow::use_test_now;
 pub use budget::{LimitExceeded, Limits};
+pub use fromnow::use_test_now;
 pub use render::{render, render_with_limits};

@@ -44,7 +44,14 @@ fn each_three(input: &str) -> IResult<&str, (&str, &str, Option<&str>)> {
         Ok((input.1, input.3, input.4.map(|x| x.1)))
     }
     map_res(
-        tuple((tag("each("), ident, tag(","), ident, opt(tuple((tag(","), ident))), tag(")"))),
+        tuple((
+            tag("each("),
+            ident,
+            tag(","),
+            ident,
+            opt(tuple((tag(","), ident))),
+            tag(")"),
+        )),
         to_result,
     )(input)
 }
@@ -113,7 +120,7 @@ mod test {
 
     #[test]
     fn single_var_three() {
-        assert_eq!(parse_each_three("each(x)"),  None);
+        assert_eq!(parse_each_three("each(x)"), None);
     }
 
     #[test]
@@ -123,7 +130,10 @@ mod test {
 
     #[test]
     fn two_longer_vars_three() {
-        assert_eq!(parse_each_three("each(x123,y123)"), Some(("x123", "y123", None)));
+        assert_eq!(
+            parse_each_three("each(x123,y123)"),
+            Some(("x123", "y123", None))
+        );
     }
 
     #[test]
@@ -133,7 +143,10 @@ mod test {
 
     #[test]
     fn three_longer_vars_three() {
-        assert_eq!(parse_each_three("each(x123,y123,z1234)"), Some(("x123", "y123", Some("z1234"))));
+        assert_eq!(
+            parse_each_three("each(x123,y123,z1234)"),
+            Some(("x123", "y123", Some("z1234")))
+        );
     }
 
     #[test]

@@ -156,7 +156,8 @@ fn f64_to_serde_number(value: f64) -> Result<Number> {
         }
     }
     // the failure conditions here are NaN and Infinity, which we do not see
-    Number::from_f64(value).ok_or_else(|| template_error!("{} cannot be represented in JSON", value))
+    Number::from_f64(value)
+        .ok_or_else(|| template_error!("{} cannot be represented in JSON", value))
 }
 
 impl From<&Value> for bool {

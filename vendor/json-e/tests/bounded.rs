@@ -42,7 +42,11 @@ fn unclosed_brackets_parse_in_linear_time() {
     let started = Instant::now();
     let result = outcome(render(&json!({ "$eval": expr }), &context()));
     let err = result.expect_err("trailing brackets");
-    assert!(err.starts_with("Unexpected trailing characters ["), "{}", err);
+    assert!(
+        err.starts_with("Unexpected trailing characters ["),
+        "{}",
+        err
+    );
     // (Not a timed assertion: a regression would be exponential and never get here. The
     // time is reported for the record.)
     eprintln!("60 unclosed brackets: {:?}", started.elapsed());
@@ -50,12 +54,25 @@ fn unclosed_brackets_parse_in_linear_time() {
 
 #[test]
 fn every_kind_of_nesting_is_limited_and_named() {
-    for (open, close) in [("[", "]"), ("(", ")"), ("{a:", "}"), ("x[", "]"), ("-(", ")")] {
+    for (open, close) in [
+        ("[", "]"),
+        ("(", ")"),
+        ("{a:", "}"),
+        ("x[", "]"),
+        ("-(", ")"),
+    ] {
         let deep = format!("{}1{}", open.repeat(200), close.repeat(200));
         let e = limit_error(render(&json!({ "$eval": deep }), &json!({"x": [1]})));
-        assert_eq!(e.0, "expression nested more than 64 levels deep", "{}", open);
+        assert_eq!(
+            e.0, "expression nested more than 64 levels deep",
+            "{}",
+            open
+        );
         // also in an interpolation
-        let e = limit_error(render(&json!(format!("id: ${{{}}}", deep)), &json!({"x": [1]})));
+        let e = limit_error(render(
+            &json!(format!("id: ${{{}}}", deep)),
+            &json!({"x": [1]}),
+        ));
         assert_eq!(e.0, "expression nested more than 64 levels deep");
     }
     let chain = vec!["2"; 200].join("**");
@@ -67,7 +84,10 @@ fn every_kind_of_nesting_is_limited_and_named() {
     for _ in 0..60 {
         expected = json!([expected]);
     }
-    assert_eq!(render(&json!({ "$eval": ok }), &json!({})).unwrap(), expected);
+    assert_eq!(
+        render(&json!({ "$eval": ok }), &json!({})).unwrap(),
+        expected
+    );
     // A failed deep parse leaves nothing behind: the next render parses as usual.
     assert_eq!(
         render(&json!({"$eval": "[[1]][0][0] + n"}), &json!({"n": 1})).unwrap(),
@@ -110,7 +130,8 @@ fn doubling_values_run_out_of_budget() {
         } else {
             format!("v{}", i)
         };
-        template = json!({"$let": {name: {"$eval": format!("[{}, {}]", prev, prev)}}, "in": template});
+        template =
+            json!({"$let": {name: {"$eval": format!("[{}, {}]", prev, prev)}}, "in": template});
     }
     let e = limit_error(render_with_limits(
         &template,
@@ -178,10 +199,56 @@ fn no_panics() {
 #[test]
 fn same_results_as_published_on_random_expressions() {
     const TOKENS: &[&str] = &[
-        "t", "a", "s", "n", "o", "b", "x", "[", "]", "(", ")", "{", "}", ":", ",", ".", "0",
-        "1", "2.5", "-", "+", "*", "/", "**", "==", "!=", "<", "<=", ">", ">=", "&&", "||",
-        "!", " in ", "'q'", "\"w\"", "len", "askGroupId", "k", "true", "null", " ", "str",
-        "range", "x.", "[0]", "[1:]", "[:-1]", "(1)", "min",
+        "t",
+        "a",
+        "s",
+        "n",
+        "o",
+        "b",
+        "x",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "}",
+        ":",
+        ",",
+        ".",
+        "0",
+        "1",
+        "2.5",
+        "-",
+        "+",
+        "*",
+        "/",
+        "**",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "&&",
+        "||",
+        "!",
+        " in ",
+        "'q'",
+        "\"w\"",
+        "len",
+        "askGroupId",
+        "k",
+        "true",
+        "null",
+        " ",
+        "str",
+        "range",
+        "x.",
+        "[0]",
+        "[1:]",
+        "[:-1]",
+        "(1)",
+        "min",
     ];
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move |n: usize| {
@@ -199,7 +266,10 @@ fn same_results_as_published_on_random_expressions() {
         if expr.matches(|c| c == '[' || c == '(' || c == '{').count() > 5 {
             continue;
         }
-        for template in [json!({ "$eval": expr.clone() }), json!(format!("<${{{}}}>", expr))] {
+        for template in [
+            json!({ "$eval": expr.clone() }),
+            json!(format!("<${{{}}}>", expr)),
+        ] {
             let ours = outcome(render(&template, &ctx));
             let theirs = outcome(published::render(&template, &ctx));
             assert_eq!(ours, theirs, "template {}", template);
@@ -208,4 +278,36 @@ fn same_results_as_published_on_random_expressions() {
     }
     // The generator reaches successful renders, not only errors.
     assert!(agreed_ok > 500, "only {} successful renders", agreed_ok);
+}
+
+/// The measurement for the record (not an assertion):
+/// `cd vendor/json-e && cargo test --release --test bounded -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timings_against_the_published_crate() {
+    for n in [6, 8, 10, 12, 13, 40] {
+        let template = json!({ "$eval": format!("t{}askGroupId", "[".repeat(n)) });
+        let started = Instant::now();
+        let _ = render(&template, &context());
+        let ours = started.elapsed();
+        let theirs = if n <= 13 {
+            let started = Instant::now();
+            let _ = published::render(&template, &context());
+            format!("{:?}", started.elapsed())
+        } else {
+            "(not tried)".into()
+        };
+        eprintln!(
+            "{:>2} unclosed brackets: patched {:?}, published {}",
+            n, ours, theirs
+        );
+    }
+    let template = json!({"$map": {"$eval": "range(0, 3000)"},
+        "each(x)": {"$map": {"$eval": "range(0, 3000)"}, "each(y)": {"$eval": "x * y"}}});
+    let started = Instant::now();
+    let _ = render(&template, &context());
+    eprintln!(
+        "a render stopped at its default budget: {:?}",
+        started.elapsed()
+    );
 }

@@ -250,7 +250,7 @@ fn slice(context: &Context, v: &Node, a: Option<&Node>, b: Option<&Node>) -> Res
                 let indices = s.char_indices().map(|(i, c)| i);
                 let mut indices = indices.skip(a);
                 let a_idx = indices.next().unwrap_or(s.len());
-                let mut indices = indices.skip(b-a-1);
+                let mut indices = indices.skip(b - a - 1);
                 let b_idx = indices.next().unwrap_or(s.len());
                 Value::String(
                     s.get(a_idx..b_idx)
