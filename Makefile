@@ -97,6 +97,7 @@ check:
 
 unit:
 	cargo test --features cli,standin,view,layout,fuzzing
+	cd vendor/json-e && cargo test
 
 # The engine alone on wasm32 (it must build without any web crate), then the page, which
 # builds the worker's engine (JS API) too.
@@ -132,12 +133,16 @@ differential: build setup-python
 # replays it). A crash leaves its input in fuzz/artifacts/<target>/: copy it into the corpus
 # and fix the code.
 FUZZ_SECONDS ?= 600
+# A slow or hungry input fails the run (libFuzzer's defaults, 1,200 s and 2 GB, only report
+# slow units): 5 s an input, 2 GB.
+FUZZ_TIMEOUT ?= 5
+FUZZ_RSS_MB ?= 2048
 FUZZ_TARGETS := graph inputs preview actions hawk url
 fuzz:
 	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 	for t in $(FUZZ_TARGETS); do \
-	  cargo +nightly fuzz run $$t --fuzz-dir fuzz -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 || exit 1; \
+	  cargo +nightly fuzz run $$t --fuzz-dir fuzz -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1 || exit 1; \
 	done
 
 bench: build

@@ -225,3 +225,23 @@ fn hostile_json_e_ends_at_once_with_the_action_and_field_named() {
     };
     assert_eq!(payload, json!({"tasks": ["a"], "group": "DECISION"}));
 }
+
+/// Issue 24: a deeply nested schema in `actions.json` (validation recurses once per level) is
+/// refused by the JSON parser's nesting limit with an error, not a stack overflow.
+#[test]
+fn deeply_nested_action_schema_is_refused() {
+    let schema = format!(
+        "{}{}",
+        "{\"items\":".repeat(5000),
+        "{}".to_string() + &"}".repeat(5000)
+    );
+    let text = format!(
+        r#"{{"version": 1, "actions": [{{"name": "x", "kind": "hook", "context": [], "hookGroupId": "g",
+            "hookId": "h", "hookPayload": {{}}, "schema": {schema}}}]}}"#
+    );
+    let err = actions::parse(text.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("actions.json: recursion limit exceeded"),
+        "{err}"
+    );
+}

@@ -417,3 +417,24 @@ fn side_files_name_the_file_and_label() {
         "{err}"
     );
 }
+
+/// Issue 24: a YAML alias bomb in `parameters.yml` ("billion laughs": each level refers to the
+/// previous one ten times) ends at once with an error naming the file, instead of expanding
+/// 10^9 strings.
+#[test]
+fn yaml_alias_bomb_in_parameters_is_refused() {
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut prev = 'a';
+    for level in 'b'..='i' {
+        let refs = vec![format!("*{prev}"); 10].join(",");
+        text.push_str(&format!("{level}: &{level} [{refs}]\n"));
+        prev = level;
+    }
+    let err = parse::parameters(text.as_bytes(), "parameters.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("parameters.yml"), "{err}");
+    assert!(err.contains("repetition limit exceeded"), "{err}");
+}
