@@ -39,6 +39,7 @@ fn render_bounded(
             },
             None => ActionError::Render {
                 name: action.to_string(),
+                field,
                 message: e.to_string(),
             },
         }
@@ -59,8 +60,12 @@ pub enum ActionError {
     InvalidInput { name: String, problems: String },
     #[error("action {name:?} has an invalid schema: {message}")]
     BadSchema { name: String, message: String },
-    #[error("rendering action {name:?} with JSON-e failed: {message}")]
-    Render { name: String, message: String },
+    #[error("rendering action {name:?} with JSON-e failed: its {field}: {message}")]
+    Render {
+        name: String,
+        field: &'static str,
+        message: String,
+    },
     /// The template went beyond [`RENDER_LIMITS`]: refused, not rendered.
     #[error("action {name:?} is refused: its {field} {message}")]
     Refused {
