@@ -895,7 +895,9 @@ impl Previewer {
 
     /// The actions a UI offers for a task (`{taskLabel? | taskId?}`; its definition is fetched
     /// for its tags) or for the task group (`{}`): `[{name, title, description, cbName,
-    /// preview}]` (JSON), where `preview` is `null` when the action is previewable, else why not.
+    /// preview, schema, unavailable}]` (JSON), where `preview` is `null` when the action is
+    /// previewable, else why not, and `unavailable` is why it cannot be triggered at all (its
+    /// JSON-e refused), else `null`.
     #[wasm_bindgen(js_name = actionsFor)]
     pub fn actions_for(&self, request: String, host: JsValue) -> js_sys::Promise {
         let cell = self.session.clone();
@@ -918,13 +920,16 @@ impl Previewer {
                 request.task_label.as_deref(),
             )
             .await?;
-            let tags = task.map(|(_, definition)| {
+            let tags = task.as_ref().map(|(_, definition)| {
                 definition
                     .get("tags")
                     .and_then(Value::as_object)
                     .cloned()
                     .unwrap_or_default()
             });
+            let task = task
+                .as_ref()
+                .map(|(id, definition)| (id.as_str(), definition));
             let listed = with_session(&cell, |s| {
                 let Some(actions) = &s.actions else {
                     return Ok(Vec::new());
@@ -952,9 +957,10 @@ impl Previewer {
                                     .to_string(),
                             )
                         };
+                        let unavailable = s.action_refusal(a, task).map(|e| e.to_string());
                         serde_json::json!({"name": a.name, "title": a.title,
                             "description": a.description, "cbName": cb_name, "preview": why,
-                            "schema": a.schema})
+                            "schema": a.schema, "unavailable": unavailable})
                     })
                     .collect::<Vec<_>>())
             })?;

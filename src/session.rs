@@ -23,6 +23,11 @@ use crate::taskcluster::client::{HttpRequest, RetryPolicy, Transport};
 use crate::taskcluster::loader::{self, LoadError};
 use crate::taskcluster::trigger;
 
+/// The kind of the warning a preview carries when add-new-jobs cannot be rendered for its
+/// labels (its JSON-e in `actions.json` is refused or invalid, or the input fails its schema):
+/// the preview stands, the trigger cannot be made.
+pub const ACTION_UNAVAILABLE: &str = "action-unavailable";
+
 /// The action task id stamped into previewed definitions before the real one exists (the
 /// CLI's default too).
 pub const PLACEHOLDER_ACTION_TASK_ID: &str = "ActionTaskId0000000000A";
@@ -468,7 +473,53 @@ impl Session {
         let request = self.request(labels, times, now);
         let mut preview = engine::preview(&self.graph, &request, ids)?;
         preview.warnings.extend(self.load_warnings.iter().cloned());
+        if let Some(refused) = self.add_new_jobs_refusal(labels, times) {
+            preview.warnings.push(Warning {
+                kind: ACTION_UNAVAILABLE.into(),
+                labels: Vec::new(),
+                message: format!("{refused}; these jobs cannot be triggered from this push"),
+            });
+        }
         Ok(preview)
+    }
+
+    /// The input Treeherder sends to add-new-jobs: the labels, and `times` only when not 1.
+    fn add_new_jobs_input(labels: &[String], times: u32) -> Value {
+        let mut input = json!({ "tasks": labels });
+        if times != 1 {
+            input["times"] = json!(times);
+        }
+        input
+    }
+
+    /// Why add-new-jobs cannot be triggered for these labels: rendering it with the input
+    /// Treeherder would send fails (its JSON-e refused or invalid, the input against its
+    /// schema). `None` when it renders, or when there is no such action (the trigger says so).
+    pub fn add_new_jobs_refusal(&self, labels: &[String], times: u32) -> Option<ActionError> {
+        let actions = self.actions.as_ref()?;
+        let action = actions.find("add-new-jobs", None).ok()?;
+        let input = Self::add_new_jobs_input(labels, times);
+        let decision = &self.context.decision_task_id;
+        let placeholder = PLACEHOLDER_ACTION_TASK_ID;
+        actions
+            .render(action, decision, None, &input, None, placeholder)
+            .err()
+    }
+
+    /// Why `action` cannot be triggered for a task (its taskId and definition) or the task
+    /// group, whatever the input: its JSON-e is refused when rendered with `{}`.
+    pub fn action_refusal(
+        &self,
+        action: &crate::actions::Action,
+        task: Option<(&str, &Value)>,
+    ) -> Option<ActionError> {
+        self.actions.as_ref()?.refusal(
+            action,
+            &self.context.decision_task_id,
+            task.map(|(id, _)| id),
+            &json!({}),
+            task.map(|(_, definition)| definition),
+        )
     }
 
     /// The `add-new-jobs` call Treeherder would make for `labels` (`times` only when not 1),
@@ -480,10 +531,7 @@ impl Session {
         times: u32,
         own_task_id: &str,
     ) -> Result<(Trigger, HttpRequest), SessionError> {
-        let mut input = json!({ "tasks": labels });
-        if times != 1 {
-            input["times"] = json!(times);
-        }
+        let input = Self::add_new_jobs_input(labels, times);
         self.action_trigger_request("add-new-jobs", &input, None, own_task_id)
     }
 

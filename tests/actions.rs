@@ -201,8 +201,10 @@ fn hostile_json_e_ends_at_once_with_the_action_and_field_named() {
     };
     let err = render("brackets").unwrap_err().to_string();
     assert!(
-        err.starts_with("rendering action \"brackets\" with JSON-e failed: ")
-            && err.contains("Unexpected trailing characters ["),
+        err.starts_with(
+            "action \"brackets\" cannot be triggered: its hookPayload is not valid JSON-e: \
+             Unexpected trailing characters ["
+        ),
         "{err}"
     );
     assert_eq!(
@@ -244,4 +246,136 @@ fn deeply_nested_action_schema_is_refused() {
         err.starts_with("actions.json: recursion limit exceeded"),
         "{err}"
     );
+}
+
+/// Issue 24, where users meet it: a push whose add-new-jobs JSON-e cannot render still
+/// previews (the preview does not render actions.json), and the preview carries an
+/// `action-unavailable` warning that names the action, the field and the reason; the offered
+/// actions say which are unavailable before any input is typed, and the others render.
+#[test]
+fn a_push_with_hostile_add_new_jobs_previews_and_says_the_trigger_is_unavailable() {
+    use taskgraph_preview::engine::{CounterIds, Flavour, FullTaskGraph};
+    use taskgraph_preview::session::{Context, Session, ACTION_UNAVAILABLE};
+    let task = |label: &str, deps: Value| {
+        json!({"label": label, "kind": "test", "attributes": {}, "dependencies": deps,
+               "optimization": null, "soft_dependencies": [], "if_dependencies": [],
+               "task": {"deadline": {"relative-datestamp": "1 day"}, "metadata": {"name": label},
+                        "payload": {}, "tags": {"kind": "test", "label": label}}})
+    };
+    let graph = json!({"build": task("build", json!({})),
+                       "test": task("test", json!({"build": "build"}))});
+    let hook = |name: &str, context: Value, payload: Value| {
+        json!({"name": name, "title": name, "kind": "hook", "context": context,
+               "hookGroupId": "project-x", "hookId": name, "hookPayload": payload})
+    };
+    // The reported case: 16 unclosed brackets in add-new-jobs' hookPayload.
+    let brackets = json!({"$eval": format!("t{}askGroupId", "[".repeat(16))});
+    let session = |add_new_jobs: Value| {
+        let text = json!({"version": 1, "variables": {}, "actions": [
+            hook("add-new-jobs", json!([]), add_new_jobs),
+            hook("deep", json!([{}]), json!({"x": format!("${{{}1{}}}", "(".repeat(100), ")".repeat(100))})),
+            hook("range", json!([{}]), json!({"n": {"$eval": "len(range(0, 100000000000))"}})),
+            hook("retrigger", json!([{}]), json!({"task": {"$eval": "taskId"}, "n": {"$eval": "input.times"}})),
+        ]});
+        Session::from_parts(
+            FullTaskGraph::parse(graph.to_string().into_bytes()).unwrap(),
+            Context {
+                decision_task_id: "DecisionTask0000000001".into(),
+                run_id: 0,
+                trust_domain: "x".into(),
+                level: "1".into(),
+                root_url: "http://127.0.0.1:1".into(),
+                flavour: Flavour::Taskgraph,
+                flavour_reason: "chosen by the user".into(),
+            },
+            [("build".to_string(), "BuildTask000000000001".to_string())].into(),
+            json!({"project": "x", "level": "1"}),
+            Default::default(),
+            Some(actions::parse(text.to_string().as_bytes()).unwrap()),
+        )
+    };
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let labels = vec!["test".to_string()];
+
+    let hostile = session(json!({"tid": brackets, "tasks": {"$eval": "input.tasks"}}));
+    let preview = hostile
+        .preview(&labels, 1, now, &mut CounterIds::golden())
+        .unwrap();
+    assert_eq!(
+        preview.iterations[0].created.keys().collect::<Vec<_>>(),
+        ["test"],
+        "the preview stands"
+    );
+    assert_eq!(
+        preview.iterations[0].reused["build"].task_id,
+        "BuildTask000000000001"
+    );
+    let unavailable: Vec<_> = preview
+        .warnings
+        .iter()
+        .filter(|w| w.kind == ACTION_UNAVAILABLE)
+        .collect();
+    assert_eq!(unavailable.len(), 1, "{:?}", preview.warnings);
+    assert_eq!(
+        unavailable[0].message,
+        format!(
+            "action \"add-new-jobs\" cannot be triggered: its hookPayload is not valid JSON-e: \
+             Unexpected trailing characters {}askGroupId; these jobs cannot be triggered from \
+             this push",
+            "[".repeat(16)
+        )
+    );
+    // The trigger fails with the same reason, and nothing is sent.
+    let err = hostile
+        .trigger_request(&labels, 1, "OwnTaskId000000000001")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("add-new-jobs\" cannot be triggered: its hookPayload is not valid JSON-e"),
+        "{err}"
+    );
+
+    // The task's actions: the refused ones are unavailable before any input, the others not.
+    let definition = json!({"tags": {"kind": "test"}});
+    let offered = hostile
+        .actions
+        .as_ref()
+        .unwrap()
+        .available(Some(&serde_json::Map::new()));
+    let why: Vec<(String, Option<String>)> = offered
+        .iter()
+        .map(|a| {
+            let why = hostile.action_refusal(a, Some(("TestTask00000000000001", &definition)));
+            (a.name.clone(), why.map(|e| e.to_string()))
+        })
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("deep".to_string(), Some("action \"deep\" is refused: its hookPayload goes beyond what JSON-e may do here: expression nested more than 64 levels deep".to_string())),
+            ("range".to_string(), Some("action \"range\" is refused: its hookPayload goes beyond what JSON-e may do here: the render needs more than its 1000000 units of work".to_string())),
+            // `input.times` fails on `{}`, but that depends on the input: still offered.
+            ("retrigger".to_string(), None),
+        ]
+    );
+
+    // A sound add-new-jobs: no warning, the same preview.
+    let sound = session(json!({"tasks": {"$eval": "input.tasks"}, "group": "${taskGroupId}"}));
+    let preview = sound
+        .preview(&labels, 1, now, &mut CounterIds::golden())
+        .unwrap();
+    assert!(
+        preview
+            .warnings
+            .iter()
+            .all(|w| w.kind != ACTION_UNAVAILABLE),
+        "{:?}",
+        preview.warnings
+    );
+    assert!(sound
+        .trigger_request(&labels, 1, "OwnTaskId000000000001")
+        .is_ok());
 }

@@ -1062,3 +1062,54 @@ fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
     }
     assert!(existing > 100, "{existing}");
 }
+
+/// Issue 24: the reported push. add-new-jobs' hookPayload in actions.json holds
+/// `t[[[[[[[[[[[[[[[[askGroupId` (16 unclosed brackets; json-e 4.8.4 took 32 s to parse it).
+/// `trigger` ends with an error naming the action, the field and the reason, sends nothing,
+/// and the preview it prints first is the usual one.
+#[test]
+fn trigger_on_a_push_with_hostile_json_e_ends_with_a_clear_error_and_sends_nothing() {
+    let standin = start(
+        "hostile-actions",
+        "ex5-realistic-taskgraph-ci",
+        "DecisionTaskTg00000001",
+        "taskgraph",
+        &[],
+    );
+    let mut actions: Value = serde_json::from_slice(
+        &fs::read(data("examples/ex6-actions-json-render/input/actions.json")).unwrap(),
+    )
+    .unwrap();
+    let brackets = format!("t{}askGroupId", "[".repeat(16));
+    for action in actions["actions"].as_array_mut().unwrap() {
+        if action["name"] == "add-new-jobs" {
+            let payload = action["hookPayload"].take();
+            action["hookPayload"] = json!({"$let": {"tid": {"$eval": brackets}}, "in": payload});
+        }
+    }
+    put(
+        &standin.dir,
+        "tasks/DecisionTaskTg00000001/artifacts/public/actions.json",
+        actions.to_string().as_bytes(),
+    );
+    let out = trigger(&standin, &["codecov-upload"], &["--yes"], true);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("codecov-upload"),
+        "the preview is printed: {stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "action \"add-new-jobs\" cannot be triggered: its hookPayload is not valid JSON-e: \
+             Unexpected trailing characters {}askGroupId",
+            "[".repeat(16)
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !standin.dir.join("calls.jsonl").exists(),
+        "nothing was sent"
+    );
+}

@@ -49,7 +49,10 @@ export declare class PreviewError extends Error {
 /** A problem worth a sheriff's attention that does not stop loading or the preview. */
 export interface Warning {
   /** e.g. `unknown-dependency`, `unknown-strategy`, `reused-failed`, `reused-expires`,
-   * `times`, `duplicate-dependency`, `too-many-routes`, `no-actions`, `no-task-group`, ... */
+   * `times`, `duplicate-dependency`, `too-many-routes`, `no-actions`, `no-task-group`, ...
+   * `action-unavailable`: add-new-jobs cannot be rendered for these labels (its JSON-e in
+   * actions.json goes beyond the bounded render or does not parse, or the input fails its
+   * schema), so the previewed jobs cannot be triggered from this push. */
   kind: string;
   labels: string[];
   message: string;
@@ -320,6 +323,9 @@ export interface OfferedAction {
   preview: string | null;
   /** The action's input schema from actions.json (`null` when it takes no input). */
   schema: Record<string, unknown> | null;
+  /** `null` when it can be triggered; else why not: its JSON-e in actions.json goes beyond
+   * what the engine renders (untrusted, bounded), so triggering it would be refused. */
+  unavailable: string | null;
 }
 
 /** One `create_tasks` call of an action. */

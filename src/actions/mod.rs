@@ -37,6 +37,11 @@ fn render_bounded(
                 field,
                 message: format!("goes beyond what JSON-e may do here: {why}"),
             },
+            None if e.downcast_ref::<json_e::SyntaxError>().is_some() => ActionError::Syntax {
+                name: action.to_string(),
+                field,
+                message: e.to_string(),
+            },
             None => ActionError::Render {
                 name: action.to_string(),
                 field,
@@ -62,6 +67,13 @@ pub enum ActionError {
     BadSchema { name: String, message: String },
     #[error("rendering action {name:?} with JSON-e failed: its {field}: {message}")]
     Render {
+        name: String,
+        field: &'static str,
+        message: String,
+    },
+    /// An expression of the template does not parse: whatever the input, it cannot render.
+    #[error("action {name:?} cannot be triggered: its {field} is not valid JSON-e: {message}")]
+    Syntax {
         name: String,
         field: &'static str,
         message: String,
@@ -290,6 +302,36 @@ impl ActionsJson {
         own_task_id: &str,
     ) -> Result<Trigger, ActionError> {
         action.validate(input)?;
+        self.render_valid(action, decision_task_id, task_id, input, task, own_task_id)
+    }
+
+    /// Why `action` cannot be triggered whatever the user enters, found by rendering it with
+    /// `input` (not validated: a UI asks before the user has typed anything): its JSON-e goes
+    /// beyond [`RENDER_LIMITS`] or does not parse. Other render errors may depend on the input
+    /// and are left to the trigger, which renders again and fails in any case.
+    pub fn refusal(
+        &self,
+        action: &Action,
+        decision_task_id: &str,
+        task_id: Option<&str>,
+        input: &Value,
+        task: Option<&Value>,
+    ) -> Option<ActionError> {
+        match self.render_valid(action, decision_task_id, task_id, input, task, "OwnTaskId") {
+            Err(e @ (ActionError::Refused { .. } | ActionError::Syntax { .. })) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn render_valid(
+        &self,
+        action: &Action,
+        decision_task_id: &str,
+        task_id: Option<&str>,
+        input: &Value,
+        task: Option<&Value>,
+        own_task_id: &str,
+    ) -> Result<Trigger, ActionError> {
         let mut context = self.variables.clone();
         context.insert(
             "taskGroupId".into(),

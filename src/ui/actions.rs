@@ -193,7 +193,8 @@ pub fn job_panel(props: &JobPanelProps) -> Html {
     }
 }
 
-/// The actions offered (buttons for previewable ones, the reason for the others).
+/// The actions offered (buttons for previewable ones, the reason for the others: no preview,
+/// or unavailable because actions.json's JSON-e for it is refused).
 pub fn offered_list(
     offered: Option<&Vec<Offered>>,
     error: Option<&str>,
@@ -214,6 +215,14 @@ pub fn offered_list(
             {for offered.iter().map(|a| {
                 let action = a.clone();
                 let on_action = on_action.clone();
+                if let Some(why) = &a.unavailable {
+                    return html! {
+                        <li class="unavailable" data-action={a.name.clone()}>
+                            <button disabled=true title={why.clone()}>{&a.title}</button>
+                            <span class="why">{format!(" unavailable: {why}")}</span>
+                        </li>
+                    };
+                }
                 match &a.preview {
                     None => html! {
                         <li><button class="action-btn" data-action={a.name.clone()} title={a.description.clone()}

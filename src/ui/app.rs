@@ -1249,6 +1249,10 @@ impl Component for App {
                         })
                 });
                 match chosen {
+                    Ok(Offered {
+                        unavailable: Some(why),
+                        ..
+                    }) => self.errors.push(why),
                     Ok(offered) => {
                         self.group_actions = None;
                         self.open_action(ctx, ActionState::for_tasks(&offered, tasks));
@@ -1541,6 +1545,13 @@ impl Component for App {
             Msg::Load
         });
         let count = self.selected.len();
+        // The current preview says add-new-jobs' JSON-e is refused: nothing can be triggered.
+        let refused = self.preview.as_ref().and_then(|p| {
+            p.warnings
+                .iter()
+                .find(|w| w.kind == "action-unavailable")
+                .map(|w| w.message.clone())
+        });
         let push_header = self.summary.as_ref().map(|s| {
             let revision: String = s.revision.chars().take(12).collect();
             html! {
@@ -1588,8 +1599,12 @@ impl Component for App {
                         </span>
                         if count > 0 {
                             <button class="btn-push trigger" id="trigger-button" onclick={link.callback(|_| Msg::OpenTrigger)}
-                                disabled={!s.has_add_new_jobs}
-                                title={ if s.has_add_new_jobs { "Review and trigger" } else { "This push has no add-new-jobs action" } }>
+                                disabled={!s.has_add_new_jobs || refused.is_some()}
+                                title={ match (&refused, s.has_add_new_jobs) {
+                                    (Some(why), _) => why.clone(),
+                                    (None, true) => "Review and trigger".to_string(),
+                                    (None, false) => "This push has no add-new-jobs action".to_string(),
+                                } }>
                                 {"Trigger "}<span class="badge" id="selected-count">{count}</span>{if count == 1 { " New Job" } else { " New Jobs" }}
                             </button>
                             <button class="btn-push" id="clear-selection" title="Clear the selection (key x)" onclick={link.callback(|_| Msg::ClearSelection)}>{"Clear"}</button>

@@ -138,6 +138,9 @@ pub struct Offered {
     /// The action's input schema in actions.json.
     #[serde(default)]
     pub schema: Option<serde_json::Value>,
+    /// `None` when it can be triggered, else why not (its JSON-e is refused).
+    #[serde(default)]
+    pub unavailable: Option<String>,
 }
 
 /// One `create_tasks` call of an action preview (without definitions).

@@ -268,7 +268,10 @@ export function PreviewPanel(props) {
   }, [preview, first, kindOf]);
 
   const busy = status === "busy";
-  const canTrigger = status === "ready" && counts.created > 0 && typeof onTrigger === "function";
+  // add-new-jobs cannot be rendered for these labels (actions.json's JSON-e refused or invalid,
+  // or the input fails its schema): the preview stands, the action cannot be triggered.
+  const refused = status === "ready" && preview ? preview.warnings.find((w) => w.kind === "action-unavailable") : null;
+  const canTrigger = status === "ready" && counts.created > 0 && typeof onTrigger === "function" && !refused;
   const rootClass = ["tgp-panel", busy ? "tgp-busy" : "", className || ""].filter(Boolean).join(" ");
 
   const header = h(
@@ -307,10 +310,12 @@ export function PreviewPanel(props) {
         className: "tgp-trigger",
         disabled: !canTrigger,
         "data-count": String(counts.created),
+        "aria-describedby": refused ? "tgp-refused" : undefined,
         onClick: () => canTrigger && onTrigger(labels, preview),
       },
       `Trigger ${counts.created} new ${counts.created === 1 ? "job" : "jobs"}`,
     ),
+    refused && h("p", { className: "tgp-refused", id: "tgp-refused", role: "alert" }, "Cannot trigger: ", refused.message),
   );
 
   if (status === "idle") {

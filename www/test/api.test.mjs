@@ -419,3 +419,47 @@ test("triggerRequest: rendered from actions.json, unsigned; none without actions
   const noCredentials = await rejection(previewer.trigger({ labels: ["test-tools-linux64/opt-make"] }, { clientId: "", accessToken: "" }));
   assert.equal(noCredentials.kind, "bad-request");
 });
+
+test("hostile actions.json (issue 24): the preview stands with an action-unavailable warning; actionsFor says which actions are unavailable; triggerRequest refuses", async () => {
+  const brackets = `t${"[".repeat(16)}askGroupId`;
+  const hook = (name, payload) => ({
+    name, title: name, description: "", kind: "hook", context: [], hookGroupId: "project-nss", hookId: name, hookPayload: payload,
+  });
+  const actions = {
+    version: 1,
+    variables: {},
+    actions: [
+      hook("add-new-jobs", { $let: { tid: { $eval: brackets } }, in: { input: { $eval: "input" } } }),
+      hook("cancel-all", { n: { $eval: "len(range(0, 100000000000))" } }),
+      hook("rebuild-cached-tasks", { group: { $eval: "taskGroupId" } }),
+    ],
+  };
+  const f = fixtures.nss;
+  const previewer = createPreviewer({ inline: true, wasm: WASM });
+  await previewer.load({
+    fullTaskGraph: new Uint8Array(f.graphGz), labelToTaskid: f.labelToTaskid, parameters: f.parameters,
+    trustDomain: "nss", decisionTaskId: "NssDecision0000000000A", rootUrl: "https://tc.example.com", actions,
+  });
+  const labels = ["test-tools-linux64/opt-make"];
+  const request = { labels, now: NOW, deterministicIds: true };
+  const preview = await previewer.preview(request);
+  const plain = await nss.previewer.preview(request);
+  const shape = (p) => p.iterations.map((i) => [Object.keys(i.created), i.reused, i.removed]);
+  assert.deepEqual(shape(preview), shape(plain), "the preview does not depend on actions.json");
+  assert.ok(Object.keys(preview.iterations[0].created).length > 0);
+  const unavailable = preview.warnings.filter((w) => w.kind === "action-unavailable");
+  assert.deepEqual(unavailable.map((w) => w.message), [
+    `action "add-new-jobs" cannot be triggered: its hookPayload is not valid JSON-e: Unexpected trailing characters ${"[".repeat(16)}askGroupId; these jobs cannot be triggered from this push`,
+  ]);
+  const refused = await rejection(previewer.triggerRequest({ labels }));
+  assert.equal(refused.kind, "action");
+  assert.match(refused.message, /add-new-jobs" cannot be triggered: its hookPayload is not valid JSON-e/);
+  const offered = await previewer.actionsFor({});
+  assert.deepEqual(offered.map((a) => [a.name, a.unavailable]), [
+    ["add-new-jobs", unavailable[0].message.replace("; these jobs cannot be triggered from this push", "")],
+    ["cancel-all", 'action "cancel-all" is refused: its hookPayload goes beyond what JSON-e may do here: the render needs more than its 1000000 units of work'],
+    ["rebuild-cached-tasks", null],
+  ]);
+  const other = await previewer.actionTriggerRequest({ action: "rebuild-cached-tasks" });
+  assert.deepEqual(other.body, { group: "NssDecision0000000000A" }, "the other actions still render");
+});

@@ -73,3 +73,10 @@ pub struct InterpreterError(pub(crate) String);
 #[derive(Debug, Error, Eq, PartialEq, Clone)]
 #[error("TemplateError: {0}")]
 pub struct TemplateError(pub(crate) String);
+
+/// A JSON-e expression that does not parse (fork addition, see PATCHES.md): the same message as
+/// before, now typed, so a caller can tell an error of the template's text, which no context
+/// can fix, from one of evaluation.
+#[derive(Debug, Error, Eq, PartialEq, Clone)]
+#[error("{0}")]
+pub struct SyntaxError(pub String);

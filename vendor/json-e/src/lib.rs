@@ -13,5 +13,6 @@ mod value;
 mod whitespace;
 
 pub use budget::{LimitExceeded, Limits};
+pub use errors::SyntaxError;
 pub use fromnow::use_test_now;
 pub use render::{render, render_with_limits};

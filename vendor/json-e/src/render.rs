@@ -122,9 +122,9 @@ fn interpolate(mut source: &str, context: &Context) -> Result<String> {
                     let (parsed, remainder) = interpreter::parse_partial(expr)?;
                     budget::charge_text(expr.len() - remainder.len())?;
                     if remainder.get(0..1) != Some("}") {
-                        // Hide '{' in this error message from the formatting machinery in bail macro
-                        let msg = "unterminated ${..} expression";
-                        bail!(msg);
+                        return Err(anyhow::Error::new(crate::errors::SyntaxError(
+                            "unterminated ${..} expression".to_string(),
+                        )));
                     }
                     let eval_result = interpreter::evaluate(&parsed, context)?;
 

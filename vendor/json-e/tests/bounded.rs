@@ -311,3 +311,30 @@ fn timings_against_the_published_crate() {
         started.elapsed()
     );
 }
+
+/// Syntax errors are typed (`SyntaxError`, with json-e's own message); evaluation errors are not.
+#[test]
+fn syntax_errors_are_typed_and_keep_their_message() {
+    let syntax = |template: Value| {
+        let e = render(&template, &context()).unwrap_err();
+        e.downcast_ref::<json_e::SyntaxError>()
+            .map(|s| s.0.clone())
+            .ok_or_else(|| e.to_string())
+    };
+    assert_eq!(
+        syntax(json!({"$eval": "t[[[askGroupId"})),
+        Ok("Unexpected trailing characters [[[askGroupId".to_string())
+    );
+    assert_eq!(
+        syntax(json!({"$eval": ")"})),
+        Ok("Parse error at \")\"".to_string())
+    );
+    assert_eq!(
+        syntax(json!("a ${1 +")),
+        Ok("unterminated ${..} expression".to_string())
+    );
+    assert_eq!(
+        syntax(json!({"$eval": "nosuchname"})),
+        Err("Interpreter Error: unknown context value nosuchname".to_string())
+    );
+}

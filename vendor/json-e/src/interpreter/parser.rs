@@ -7,7 +7,7 @@
 
 use super::Node;
 use crate::whitespace::ws;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use nom::{
     branch::alt,
     bytes::complete::{tag, take_till},
@@ -349,7 +349,10 @@ fn parse_error(e: nom::error::Error<&str>) -> anyhow::Error {
             MAX_NESTING
         )))
     } else {
-        anyhow!("Parse error at {:?}", e.input)
+        anyhow::Error::new(crate::errors::SyntaxError(format!(
+            "Parse error at {:?}",
+            e.input
+        )))
     }
 }
 
@@ -357,7 +360,10 @@ fn parse_error(e: nom::error::Error<&str>) -> anyhow::Error {
 pub(crate) fn parse_all(input: &str) -> anyhow::Result<Node<'_>> {
     match expression(input) {
         Ok(("", node)) => Ok(node),
-        Ok((unused, _)) => Err(anyhow!("Unexpected trailing characters {}", unused)),
+        Ok((unused, _)) => Err(anyhow::Error::new(crate::errors::SyntaxError(format!(
+            "Unexpected trailing characters {}",
+            unused
+        )))),
         Err(Err::Incomplete(_)) => unreachable!(),
         Err(Err::Error(e)) | Err(Err::Failure(e)) => Err(parse_error(e)),
     }
