@@ -147,6 +147,7 @@ fuzz:
 
 bench: build
 	cargo bench --features synth
+	cargo bench --features taskcluster --bench actions
 	$(MAKE) bench-e2e bench-js bench-page
 
 # End to end on a generated 50k-task gecko-shaped push (~350 MB of JSON), ours then upstream's.
