@@ -379,3 +379,40 @@ fn a_push_with_hostile_add_new_jobs_previews_and_says_the_trigger_is_unavailable
         .trigger_request(&labels, 1, "OwnTaskId000000000001")
         .is_ok());
 }
+
+/// Issue 24, the schema side: an action's input schema is untrusted too. With jsonschema 0.33
+/// a `$ref` cycle (`x → y → x`) made validation allocate until the process was killed (the
+/// CLI and the worker alike); an empty `$ref` overflowed the stack. Since 0.61 they validate
+/// at once, and hostile patterns and remote references end with an answer or a clear error.
+#[test]
+fn hostile_action_schemas_validate_or_fail_cleanly() {
+    let action = |schema: Value| {
+        let text = json!({"version": 1, "actions": [{"name": "x", "kind": "hook", "context": [],
+            "hookGroupId": "g", "hookId": "h", "hookPayload": {}, "schema": schema}]});
+        actions::parse(text.to_string().as_bytes()).unwrap()
+    };
+    let check = |schema: Value, input: Value| {
+        action(schema)
+            .validate_any("x", &input)
+            .map_err(|e| e.to_string())
+    };
+    let cycle = json!({"$defs": {"x": {"anyOf": [{"$ref": "#/$defs/y"}]},
+                                 "y": {"anyOf": [{"$ref": "#/$defs/x"}]}},
+                       "$ref": "#/$defs/x"});
+    assert_eq!(check(cycle, json!({"tasks": []})), Ok(()));
+    assert_eq!(check(json!({"$ref": ""}), json!(-1)), Ok(()));
+    assert_eq!(
+        check(json!({"$ref": "#", "properties": {"times": {"type": "integer"}}}), json!({"times": "2"})),
+        Err("the input of action \"x\" does not match its schema: at /times: \"2\" is not of type \"integer\"".into())
+    );
+    let evil = format!("{}!", "a".repeat(40));
+    assert_eq!(
+        check(json!({"type": "string", "pattern": "^(a+)+\\1$"}), json!(evil)),
+        Err(format!("the input of action \"x\" does not match its schema: \"{evil}\" does not match \"^(a+)+\\1$\""))
+    );
+    let remote = check(json!({"$ref": "http://127.0.0.1:1/x.json"}), json!(1)).unwrap_err();
+    assert!(
+        remote.starts_with("action \"x\" has an invalid schema: Resource 'http://127.0.0.1:1/x.json' is not present"),
+        "{remote}"
+    );
+}

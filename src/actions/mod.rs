@@ -224,7 +224,7 @@ impl Action {
         let problems: Vec<String> = validator
             .iter_errors(input)
             .map(|e| {
-                let at = e.instance_path.to_string();
+                let at = e.instance_path().to_string();
                 if at.is_empty() {
                     e.to_string()
                 } else {
