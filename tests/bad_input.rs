@@ -438,3 +438,66 @@ fn yaml_alias_bomb_in_parameters_is_refused() {
     assert!(err.contains("parameters.yml"), "{err}");
     assert!(err.contains("repetition limit exceeded"), "{err}");
 }
+
+/// Issue 24, the graph side: `full-task-graph.json` is written by the push too. A chain of
+/// 100,000 tasks made every "why" path as long as the chain (51 s and 24 GB, then killed);
+/// one task with 100,000 dependencies took 27 s (a scan per key to honour repeated keys).
+/// Both are linear now; their answers are the same as before: paths keep their ends around
+/// one `… N more …` entry, a repeated dependency name keeps its first place and last value.
+#[test]
+fn deep_chains_and_huge_fan_in_stay_linear_with_the_same_answers() {
+    const N: usize = 5_000;
+    let mut chain = serde_json::Map::new();
+    for i in 0..N {
+        let deps = if i == 0 {
+            json!({})
+        } else {
+            json!({ "dep": format!("t{}", i - 1) })
+        };
+        chain.insert(format!("t{i}"), entry(&format!("t{i}"), deps, basic_task()));
+    }
+    let graph = graph_of(Value::Object(chain));
+    let none = Default::default();
+    let last = format!("t{}", N - 1);
+    let p = preview(&graph, &[last.clone()], &none, &Default::default()).unwrap();
+    let why = &p.iterations[0].why;
+    assert_eq!(why.len(), N - 1);
+    let short: Vec<String> = (N - 5..N).rev().map(|i| format!("t{i}")).collect();
+    assert_eq!(why[&format!("t{}", N - 5)], short, "short paths are whole");
+    let full = &why["t0"];
+    assert_eq!(full.len(), taskgraph_preview::engine::preview::WHY_KEPT);
+    assert_eq!(full[0], last);
+    assert_eq!(full[15], format!("t{}", N - 16));
+    assert_eq!(full[16], format!("… {} more …", N - 31));
+    assert_eq!(full[17], "t14");
+    assert_eq!(full[31], "t0");
+
+    // One task with N dependencies, written as JSON text with a repeated key.
+    let mut text = String::from("{");
+    for i in 0..N {
+        text.push_str(&format!(
+            "\"t{i}\": {},",
+            entry(&format!("t{i}"), json!({}), basic_task())
+        ));
+    }
+    let deps: Vec<String> = (0..N).map(|i| format!("\"d{i}\": \"t{i}\"")).collect();
+    text.push_str(&format!(
+        "\"top\": {{\"kind\": \"test\", \"label\": \"top\", \"attributes\": {{}}, \"optimization\": null, \
+         \"task\": {}, \"dependencies\": {{{}, \"d7\": \"t9\"}}}}}}",
+        basic_task(),
+        deps.join(", ")
+    ));
+    let graph = FullTaskGraph::parse(text.into_bytes()).unwrap();
+    let p = preview(&graph, &["top".to_string()], &none, &Default::default()).unwrap();
+    let it = &p.iterations[0];
+    // The last "d7" wins: it names t9, so nothing needs t7 any more.
+    assert_eq!(it.created.len(), N);
+    assert!(!it.created.contains_key("t7") && it.created.contains_key("t9"));
+    let top = &it.tasks[&it.created["top"]];
+    let listed = top["dependencies"].as_array().unwrap();
+    // The action task first, then one taskId per name: t9's twice (d7 and d9).
+    assert_eq!(listed.len(), N + 1);
+    assert_eq!(listed[0], "ActionTask");
+    let t9 = json!(it.created["t9"]);
+    assert_eq!(listed.iter().filter(|d| **d == t9).count(), 2);
+}

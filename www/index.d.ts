@@ -215,7 +215,8 @@ export interface Iteration {
   /** Label → why it is created: `requested`, or why the dependency could not be reused. */
   reasons: Record<string, string>;
   /** Label → path from a requested label down to it (first element requested, last the
-   * label), for every task of the closure that is not requested and not removed. */
+   * label), for every task of the closure that is not requested and not removed. A path of
+   * more than 32 entries keeps its first 16 and last 15 labels around one `… N more …`. */
   why: Record<string, string[]>;
   /** Label → taskIds of the extra copies `attributes.task_duplicates` asks for; absent when
    * there are none. */

@@ -19,6 +19,7 @@ pub mod flavour;
 pub mod ids;
 pub mod model;
 pub mod optimize;
+mod pairs;
 pub mod par;
 pub mod parse;
 pub mod preview;

@@ -551,16 +551,12 @@ impl<'de> Visitor<'de> for PairsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut pairs = super::pairs::DictPairs::default();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value::<String>()?;
-            if let Some(slot) = pairs.iter_mut().find(|(k, _)| *k == key) {
-                slot.1 = value;
-            } else {
-                pairs.push((key, value));
-            }
+            pairs.insert(key, value);
         }
-        Ok(pairs)
+        Ok(pairs.into_vec())
     }
 }
 

@@ -152,6 +152,8 @@ pub struct Iteration {
     /// Label → why it is created (requested, or which dependency could not be reused).
     pub reasons: BTreeMap<String, String>,
     /// Label → path from a requested label down to it, for every task that is not requested.
+    /// A path longer than [`WHY_KEPT`] keeps its first 16 and last 15 labels around one
+    /// `… N more …` entry.
     pub why: BTreeMap<String, Vec<String>>,
     /// Label → taskIds of the extra copies `attributes.task_duplicates` asks for.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -308,7 +310,12 @@ pub fn preview(
                 if !iteration.removed.contains_key(&label) {
                     iteration.why.insert(
                         label,
-                        path.iter().map(|&l| target.label(l).to_string()).collect(),
+                        path.iter()
+                            .map(|hop| match *hop {
+                                Hop::Task(l) => target.label(l).to_string(),
+                                Hop::Elided(n) => format!("… {n} more …"),
+                            })
+                            .collect(),
                     );
                 }
             }
@@ -383,11 +390,29 @@ fn do_not_optimize(target: &TargetGraph<'_>, labels: &[String], mode: &Mode) -> 
     }
 }
 
+/// How many entries a "why" path has at most: longer paths keep their first [`WHY_HEAD`] and
+/// last `WHY_KEPT - WHY_HEAD - 1` labels around one `… N more …` entry. Real graphs are a dozen deep;
+/// a hostile `full-task-graph.json` (a chain of 100,000 tasks) would otherwise make the paths
+/// quadratic in time and memory (tens of GB).
+pub const WHY_KEPT: usize = 32;
+const WHY_HEAD: usize = 16;
+
+/// One step of a "why" path: a task, or the tasks left out of a long path's middle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hop {
+    Task(Local),
+    Elided(usize),
+}
+
 /// For every task, a shortest path from a requested task down to it (breadth-first from the
-/// requested tasks in label order).
-fn why_paths(target: &TargetGraph<'_>, requested: &[bool]) -> Vec<Vec<Local>> {
+/// requested tasks in label order), at most [`WHY_KEPT`] labels long: linear in the graph.
+fn why_paths(target: &TargetGraph<'_>, requested: &[bool]) -> Vec<Vec<Hop>> {
     let n = target.len();
     let mut parent: Vec<Option<Local>> = vec![None; n];
+    // Depth from the requested task, and the ancestor at depth WHY_HEAD - 1 (the end of the
+    // path's head), filled in breadth-first order: each from its parent in O(1).
+    let mut depth: Vec<usize> = vec![0; n];
+    let mut anchor: Vec<Local> = (0..n as Local).collect();
     let mut seen = vec![false; n];
     let mut queue = VecDeque::new();
     for (l, &r) in requested.iter().enumerate() {
@@ -397,30 +422,50 @@ fn why_paths(target: &TargetGraph<'_>, requested: &[bool]) -> Vec<Vec<Local>> {
         }
     }
     while let Some(node) = queue.pop_front() {
+        let (node_depth, node_anchor) = (
+            depth.get(node as usize).copied().unwrap_or(0),
+            anchor.get(node as usize).copied().unwrap_or(node),
+        );
         for &dep in target.dependencies.get(node as usize).into_iter().flatten() {
-            if let Some(s) = seen.get_mut(dep as usize) {
+            let d = dep as usize;
+            if let Some(s) = seen.get_mut(d) {
                 if !*s {
                     *s = true;
-                    if let Some(p) = parent.get_mut(dep as usize) {
+                    if let (Some(p), Some(dd), Some(a)) =
+                        (parent.get_mut(d), depth.get_mut(d), anchor.get_mut(d))
+                    {
                         *p = Some(node);
+                        *dd = node_depth + 1;
+                        if *dd >= WHY_HEAD {
+                            *a = node_anchor;
+                        }
                     }
                     queue.push_back(dep);
                 }
             }
         }
     }
+    // Up to `steps` tasks from `from` towards the requested one, nearest last.
+    let walk = |from: Local, steps: usize| {
+        let mut hops = Vec::with_capacity(steps.min(WHY_KEPT));
+        let mut cur = Some(from);
+        while let (Some(c), true) = (cur, hops.len() < steps) {
+            hops.push(Hop::Task(c));
+            cur = parent.get(c as usize).copied().flatten();
+        }
+        hops.reverse();
+        hops
+    };
     (0..n as Local)
         .map(|l| {
-            let mut path = vec![l];
-            let mut cur = l;
-            while let Some(p) = parent.get(cur as usize).copied().flatten() {
-                path.push(p);
-                cur = p;
-                if path.len() > n {
-                    break;
-                }
+            let len = depth.get(l as usize).copied().unwrap_or(0) + 1;
+            if len <= WHY_KEPT {
+                return walk(l, len);
             }
-            path.reverse();
+            let tail = WHY_KEPT - WHY_HEAD - 1;
+            let mut path = walk(anchor.get(l as usize).copied().unwrap_or(l), WHY_HEAD);
+            path.push(Hop::Elided(len - WHY_HEAD - tail));
+            path.extend(walk(l, tail));
             path
         })
         .collect()

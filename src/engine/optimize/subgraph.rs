@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::replace::Replacement;
 use crate::engine::error::Error;
 use crate::engine::ids::TaskIdSource;
+use crate::engine::pairs::DictPairs;
 use crate::engine::parse::value_type;
 use crate::engine::preview::Modifier;
 use crate::engine::references::ReferenceContext;
@@ -136,23 +137,23 @@ pub fn get_subgraph(
         let Some(task_id) = kept_id(local) else {
             continue;
         };
-        let mut named: Vec<(String, String)> = Vec::new();
+        let mut named = DictPairs::default();
         for edge in target.edges.get(local as usize).into_iter().flatten() {
             if let Some(id) = task_ids.get(edge.to as usize).and_then(Option::as_deref) {
-                put(&mut named, edge.name, id);
+                named.insert(edge.name.to_string(), id.to_string());
             }
         }
         if let Some(node) = target.graph.node(target.global(local)) {
             for soft in &node.soft_dependencies {
                 if let Some(id) = target.local_of(soft).and_then(kept_id) {
-                    put(&mut named, soft, id);
+                    named.insert(soft.clone(), id.to_string());
                 }
             }
         }
         jobs.push(Job {
             local,
             task_id: task_id.to_string(),
-            named,
+            named: named.into_vec(),
         });
     }
     Ok(Subgraph {
@@ -218,15 +219,6 @@ pub fn build_definition(
         },
         entry,
     ))
-}
-
-/// Inserts or overwrites a named dependency, keeping first-insertion order (a Python dict).
-fn put(named: &mut Vec<(String, String)>, name: &str, id: &str) {
-    if let Some(slot) = named.iter_mut().find(|(n, _)| n == name) {
-        slot.1 = id.to_string();
-    } else {
-        named.push((name.to_string(), id.to_string()));
-    }
 }
 
 /// `task.task.setdefault("dependencies", [])`, which must be a list.
