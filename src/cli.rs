@@ -414,6 +414,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                     flavour,
                     target_tasks: target_tasks.as_deref(),
                     all_task_ids: Some(&all_task_ids),
+                    parameters: Some(&parameters),
                 },
             )?;
             (Some(plan), input, task)

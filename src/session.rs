@@ -419,6 +419,7 @@ impl Session {
                 flavour: self.context.flavour,
                 target_tasks: self.target_tasks.as_deref(),
                 all_task_ids: Some(&self.all_task_ids),
+                parameters: Some(&self.parameters),
             },
         )
     }

@@ -459,7 +459,13 @@ fn deep_chains_and_huge_fan_in_stay_linear_with_the_same_answers() {
     let graph = graph_of(Value::Object(chain));
     let none = Default::default();
     let last = format!("t{}", N - 1);
-    let p = preview(&graph, std::slice::from_ref(&last), &none, &Default::default()).unwrap();
+    let p = preview(
+        &graph,
+        std::slice::from_ref(&last),
+        &none,
+        &Default::default(),
+    )
+    .unwrap();
     let why = &p.iterations[0].why;
     assert_eq!(why.len(), N - 1);
     let short: Vec<String> = (N - 5..N).rev().map(|i| format!("t{i}")).collect();

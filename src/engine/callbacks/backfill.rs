@@ -131,9 +131,14 @@ fn ends_like(s: &str, tail: impl Fn(&str) -> bool) -> bool {
     !body.contains('\n')
 }
 
-/// Python's `json.dumps(value)`: `", "` and `": "` separators, non-ASCII escaped. Objects
-/// come out in key order (serde_json sorts them), where Python keeps the input's order: they
-/// differ only for an input dict of several suites given out of order.
+/// `taskgraph.util.json.dumps(value)` as `backfill.py` @ `016c8bc2` calls it (it imports
+/// `json` from `taskgraph.util`, line 9): without orjson (the gecko_decision image has none:
+/// `taskcluster/docker/decision/system-setup.sh` installs only `python3-yaml`, and the action
+/// task's mach site uses the system's packages), taskcluster-taskgraph 24.5.1 calls the
+/// standard library's `json.dumps(obj, separators=(",", ":"))`: compact separators,
+/// non-ASCII escaped. Objects come out in key order (serde_json sorts them), where Python
+/// keeps the input's order: they differ only for an input dict of several suites given out
+/// of order.
 pub(crate) fn python_dumps(value: &Value) -> String {
     let mut out = String::new();
     dump(value, &mut out);
@@ -151,7 +156,7 @@ fn dump(value: &Value, out: &mut String) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(',');
                 }
                 dump(item, out);
             }
@@ -161,10 +166,10 @@ fn dump(value: &Value, out: &mut String) {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(',');
                 }
                 dump_str(key, out);
-                out.push_str(": ");
+                out.push(':');
                 dump(item, out);
             }
             out.push('}');
@@ -309,22 +314,38 @@ pub(super) fn backfill_task(
     })
 }
 
-/// `filter_raptor_jobs`, for `add-all-browsertime`: the test-kind raptor browsertime tasks on
-/// shippable-qr/opt platforms (not live, profiling or youtube-playback) that are firefox on a
-/// 64-bit platform or geckoview, and do not exist yet; one call, no suffix.
+/// `filter_raptor_jobs(full_task_graph, label_to_taskid, project)`, for
+/// `add-all-browsertime` (`backfill.py` @ `016c8bc2`, lines 388-428), in its order: a test-kind
+/// task whose `task.extra.suite` is `raptor` (396), that runs on the push's project (398,
+/// `match_run_on_projects`), not on macOS 15 (402), a browsertime one (404) on a shippable
+/// (406), non-Android (408) platform, not live, profiling or youtube-playback (411), of an
+/// allowed app (416), and either firefox on a `64-shippable-qr/opt` platform (418) or geckoview
+/// (424), that does not exist yet; one call, no suffix.
 pub(super) fn add_all_browsertime(
     graph: &FullTaskGraph,
     existing: &LabelToTaskId,
+    parameters: Option<&Value>,
 ) -> Result<Calls, Error> {
+    // `parameters["project"]`: a KeyError upstream without it.
+    let project = match parameters.and_then(|p| p.get("project")) {
+        Some(Value::String(p)) => p.as_str(),
+        Some(other) => {
+            return Err(bad(format!(
+                "parameters.project must be a string (add-all-browsertime reads it), found {}",
+                value_type(other)
+            )))
+        }
+        None => return Err(bad(
+            "the parameters have no project (add-all-browsertime reads parameters[\"project\"])"
+                .into(),
+        )),
+    };
     let mut to_run = Vec::new();
     for label in graph.labels_unsorted() {
         if graph.get(label).is_none_or(|t| t.kind != "test") {
             continue;
         }
-        if !is_raptor_browsertime(graph, label)? {
-            continue;
-        }
-        if !existing.contains_key(label) {
+        if wanted_by_filter_raptor_jobs(graph, label, project)? && !existing.contains_key(label) {
             to_run.push(label.to_string());
         }
     }
@@ -350,32 +371,118 @@ fn text_attribute(graph: &FullTaskGraph, label: &str, name: &str) -> Result<Stri
     }
 }
 
-fn is_raptor_browsertime(graph: &FullTaskGraph, label: &str) -> Result<bool, Error> {
-    let try_name = text_attribute(graph, label, "raptor_try_name")?;
-    if !try_name.contains("browsertime") {
-        return Ok(false);
-    }
-    let platform = text_attribute(graph, label, "test_platform")?;
-    if !platform.ends_with("shippable-qr/opt") {
-        return Ok(false);
-    }
-    if ["live", "profiling", "youtube-playback"]
-        .iter()
-        .any(|e| try_name.contains(e))
-    {
-        return Ok(false);
-    }
-    let wanted = (try_name.contains("firefox") && platform.ends_with("64-shippable-qr/opt"))
-        || try_name.contains("geckoview");
-    if !wanted {
-        return Ok(false);
-    }
-    // Only now the definition: `task.extra.suite` must be "raptor".
+/// gecko's `ALLOWED_PERFTEST_BACKFILL_APPS` (`backfill.py` @ `016c8bc2`, line 30).
+const ALLOWED_PERFTEST_BACKFILL_APPS: [&str; 3] = ["firefox", "geckoview", "fenix"];
+
+fn wanted_by_filter_raptor_jobs(
+    graph: &FullTaskGraph,
+    label: &str,
+    project: &str,
+) -> Result<bool, Error> {
+    // 396: `entry.task.get("extra", {}).get("suite", "") != "raptor"`.
     let Some(idx) = graph.index_of(label) else {
         return Ok(false);
     };
     let task = graph.parse_task(idx)?;
-    Ok(task.pointer("/extra/suite").and_then(Value::as_str) == Some("raptor"))
+    if task.pointer("/extra/suite").and_then(Value::as_str) != Some("raptor") {
+        return Ok(false);
+    }
+    // 398: `match_run_on_projects(project, attributes.get("run_on_projects", []))`.
+    let run_on = graph
+        .attribute(label, "run_on_projects")
+        .unwrap_or(Value::Array(Vec::new()));
+    if !match_run_on_projects(project, &run_on).map_err(|problem| Error::BadField {
+        label: label.to_string(),
+        field: "attributes.run_on_projects".into(),
+        problem,
+    })? {
+        return Ok(false);
+    }
+    let platform = text_attribute(graph, label, "test_platform")?;
+    let try_name = text_attribute(graph, label, "raptor_try_name")?;
+    if platform.contains("macosx1500")
+        || !try_name.contains("browsertime")
+        || !platform.contains("shippable")
+        || platform.contains("android")
+        || ["live", "profiling", "youtube-playback"]
+            .iter()
+            .any(|e| try_name.contains(e))
+        || !ALLOWED_PERFTEST_BACKFILL_APPS
+            .iter()
+            .any(|app| try_name.contains(app))
+    {
+        return Ok(false);
+    }
+    Ok(
+        (try_name.contains("firefox") && platform.ends_with("64-shippable-qr/opt"))
+            || try_name.contains("geckoview"),
+    )
+}
+
+/// gecko's `RUN_ON_PROJECT_ALIASES` and project sets (`util/attributes.py` @ `017f6d22`,
+/// lines 7-58): whether the alias covers `project`.
+fn alias_covers(alias: &str, project: &str) -> Option<bool> {
+    const INTEGRATION: [&str; 1] = ["autoland"];
+    const TRUNK: [&str; 3] = ["autoland", "mozilla-central", "comm-central"];
+    const RELEASE: [&str; 8] = [
+        "mozilla-central",
+        "mozilla-beta",
+        "mozilla-release",
+        "mozilla-esr102",
+        "mozilla-esr115",
+        "comm-central",
+        "comm-beta",
+        "comm-esr102",
+    ];
+    let toolchains = project == "toolchains";
+    Some(match alias {
+        "all" => true,
+        "integration" => INTEGRATION.contains(&project) || toolchains,
+        "release" => RELEASE.contains(&project) || toolchains,
+        "trunk" => TRUNK.contains(&project) || toolchains,
+        "trunk-only" => TRUNK.contains(&project),
+        "autoland" => project == "autoland" || toolchains,
+        "autoland-only" => project == "autoland",
+        "mozilla-central" => project == "mozilla-central" || toolchains,
+        "mozilla-central-only" => project == "mozilla-central",
+        _ => return None,
+    })
+}
+
+/// gecko's `match_run_on_projects(project, run_on_projects)` (`util/attributes.py` line 81):
+/// an alias in the list that covers the project, or the project itself. Python's `set()` and
+/// `in` also take a string (its characters, then a substring test); anything else fails.
+pub(crate) fn match_run_on_projects(project: &str, run_on: &Value) -> Result<bool, String> {
+    match run_on {
+        Value::Array(items) => {
+            let mut names = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(s) => names.push(s.as_str()),
+                    // Unhashable in `set()`; other scalars never equal an alias or project.
+                    Value::Array(_) | Value::Object(_) => {
+                        return Err(format!(
+                            "must be a list of project names, found a list holding {}",
+                            value_type(item)
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+            Ok(names.iter().any(|n| alias_covers(n, project) == Some(true))
+                || names.contains(&project))
+        }
+        // `set("all")` is its characters: no alias; then a substring test.
+        Value::String(s) => Ok(s.contains(project)),
+        Value::Object(map) => {
+            Ok(map.contains_key(project)
+                || map.keys().any(|k| alias_covers(k, project) == Some(true)))
+        }
+        other => Err(format!(
+            "must be a list of project names, found {}",
+            value_type(other)
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -385,11 +492,12 @@ mod tests {
 
     #[test]
     fn python_dumps_matches_json_dumps() {
-        // json.dumps({"n": [1, None, True], "xpcshell": ["a/b.toml", "é\U0001F600\"\n\x7f"]})
+        // taskgraph.util.json.dumps({"n": [1, None, True], "xpcshell": ["a/b.toml",
+        // "é\U0001F600\"\n\x7f"]}) without orjson (taskcluster-taskgraph 24.5.1)
         let v = json!({"n": [1, null, true], "xpcshell": ["a/b.toml", "é\u{1F600}\"\n\u{7f}"]});
         assert_eq!(
             python_dumps(&v),
-            r#"{"n": [1, null, true], "xpcshell": ["a/b.toml", "\u00e9\ud83d\ude00\"\n\u007f"]}"#
+            r#"{"n":[1,null,true],"xpcshell":["a/b.toml","\u00e9\ud83d\ude00\"\n\u007f"]}"#
         );
     }
 
@@ -439,15 +547,24 @@ mod tests {
     }
 
     fn graph() -> FullTaskGraph {
-        let bt = |name: &str, platform: &str| json!({"raptor_try_name": name, "test_platform": platform});
+        let bt = |name: &str, platform: &str| json!({"raptor_try_name": name, "test_platform": platform, "run_on_projects": ["mozilla-central"]});
+        let off = json!({"raptor_try_name": "browsertime-tp6-firefox-a", "test_platform": "linux1804-64-shippable-qr/opt",
+                         "run_on_projects": ["autoland-only"]});
+        let alias = json!({"raptor_try_name": "browsertime-tp6-firefox-b", "test_platform": "linux1804-64-shippable-qr/opt",
+                           "run_on_projects": ["trunk"]});
         let g = json!({
             "bt-firefox-64": task("bt-firefox-64", "test", bt("browsertime-tp6-firefox-amazon", "linux1804-64-shippable-qr/opt"), "raptor"),
             "bt-firefox-32": task("bt-firefox-32", "test", bt("browsertime-tp6-firefox-amazon", "windows11-32-shippable-qr/opt"), "raptor"),
             "bt-geckoview": task("bt-geckoview", "test", bt("browsertime-tp6m-geckoview-cnn", "android-hw-a55-aarch64-shippable-qr/opt"), "raptor"),
+            "bt-geckoview-linux": task("bt-geckoview-linux", "test", bt("browsertime-tp6m-geckoview-cnn", "linux1804-64-shippable/opt"), "raptor"),
+            "bt-macos15": task("bt-macos15", "test", bt("browsertime-tp6-firefox-amazon", "macosx1500-64-shippable-qr/opt"), "raptor"),
+            "bt-fenix": task("bt-fenix", "test", bt("browsertime-tp6m-fenix-cnn", "linux1804-64-shippable-qr/opt"), "raptor"),
             "bt-live": task("bt-live", "test", bt("browsertime-tp6-live-firefox", "linux1804-64-shippable-qr/opt"), "raptor"),
             "bt-debug": task("bt-debug", "test", bt("browsertime-tp6-firefox-x", "linux1804-64-qr/debug"), "raptor"),
             "bt-talos": task("bt-talos", "test", bt("browsertime-firefox-x", "linux1804-64-shippable-qr/opt"), "talos"),
             "bt-existing": task("bt-existing", "test", bt("browsertime-firefox-y", "macosx1015-64-shippable-qr/opt"), "raptor"),
+            "bt-off-project": task("bt-off-project", "test", off, "raptor"),
+            "bt-trunk": task("bt-trunk", "test", alias, "raptor"),
             "bt-build": task("bt-build", "build", bt("browsertime-firefox-z", "linux1804-64-shippable-qr/opt"), "raptor"),
             "mochitest-1": task("mochitest-1", "test", json!({}), "mochitest"),
             "xpcshell": task("xpcshell", "test", json!({}), "xpcshell"),
@@ -462,16 +579,59 @@ mod tests {
             .collect()
     }
 
-    /// `filter_raptor_jobs` @ 016c8bc2: test kind, extra.suite raptor, browsertime,
-    /// shippable-qr/opt, no live/profiling/youtube-playback, firefox on 64-bit or geckoview,
-    /// not existing.
+    /// `filter_raptor_jobs` @ 016c8bc2: test kind, extra.suite raptor, on the project (an
+    /// alias counts), not macOS 15, browsertime, shippable, not Android, not
+    /// live/profiling/youtube-playback, an allowed app, firefox on 64-bit shippable-qr or
+    /// geckoview (shippable without qr too), not existing.
     #[test]
     fn add_all_browsertime_filters_like_filter_raptor_jobs() {
-        let calls = add_all_browsertime(&graph(), &existing()).unwrap().calls;
+        let params = json!({"project": "mozilla-central"});
+        let calls = add_all_browsertime(&graph(), &existing(), Some(&params))
+            .unwrap()
+            .calls;
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].suffix, "");
-        assert_eq!(calls[0].labels, ["bt-firefox-64", "bt-geckoview"]);
+        assert_eq!(
+            calls[0].labels,
+            ["bt-firefox-64", "bt-geckoview-linux", "bt-trunk"]
+        );
         assert_eq!(calls[0].modifier, Modifier::default());
+        // On autoland: only the autoland-only task and the trunk alias.
+        let params = json!({"project": "autoland"});
+        let calls = add_all_browsertime(&graph(), &existing(), Some(&params))
+            .unwrap()
+            .calls;
+        assert_eq!(calls[0].labels, ["bt-off-project", "bt-trunk"]);
+        // No project: upstream's KeyError, named.
+        let err = add_all_browsertime(&graph(), &existing(), Some(&json!({}))).unwrap_err();
+        assert!(
+            err.to_string().contains("parameters have no project"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn match_run_on_projects_follows_python() {
+        let m = |run_on: Value| match_run_on_projects("autoland", &run_on);
+        assert_eq!(m(json!(["all"])), Ok(true));
+        assert_eq!(m(json!(["integration"])), Ok(true));
+        assert_eq!(m(json!(["release"])), Ok(false));
+        assert_eq!(m(json!(["autoland"])), Ok(true));
+        assert_eq!(m(json!([])), Ok(false));
+        assert_eq!(m(json!([1, "trunk-only"])), Ok(true));
+        // A string is a set of characters, then a substring test.
+        assert_eq!(m(json!("autoland,try")), Ok(true));
+        assert_eq!(m(json!("all")), Ok(false));
+        assert!(m(json!(null)).is_err());
+        assert!(m(json!([["x"]])).is_err());
+        assert_eq!(
+            match_run_on_projects("toolchains", &json!(["trunk"])),
+            Ok(true)
+        );
+        assert_eq!(
+            match_run_on_projects("toolchains", &json!(["trunk-only"])),
+            Ok(false)
+        );
     }
 
     #[test]

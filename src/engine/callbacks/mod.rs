@@ -181,6 +181,8 @@ pub struct Target<'a> {
     pub flavour: Flavour,
     pub target_tasks: Option<&'a [String]>,
     pub all_task_ids: Option<&'a AllTaskIds>,
+    /// The decision's parameters (gecko's add-all-browsertime reads `project`).
+    pub parameters: Option<&'a Value>,
 }
 
 /// Computes the plan of `target` on `graph` with the merged `existing` map.
@@ -211,7 +213,9 @@ pub fn plan(
             run_missing_tests::run_missing_tests(graph, existing, target.target_tasks)?
         }
         "backfill-task" if gecko => backfill::backfill_task(graph, existing, input)?,
-        "add-all-browsertime" if gecko => backfill::add_all_browsertime(graph, existing)?,
+        "add-all-browsertime" if gecko => {
+            backfill::add_all_browsertime(graph, existing, target.parameters)?
+        }
         other => {
             return Err(bad(match not_previewable(other) {
                 Some(why) => format!("{other:?} has no preview: {why}"),
@@ -448,6 +452,7 @@ mod tests {
                 flavour: Flavour::Taskgraph,
                 target_tasks: None,
                 all_task_ids: None,
+                parameters: None,
             },
         )
     }
@@ -593,6 +598,7 @@ mod tests {
                 flavour: Flavour::Taskgraph,
                 target_tasks: None,
                 all_task_ids: None,
+                parameters: None,
             },
         )
         .unwrap();
@@ -640,6 +646,7 @@ mod tests {
                 flavour: Flavour::Gecko,
                 target_tasks: Some(&["test-a".to_string(), "build".to_string()]),
                 all_task_ids: None,
+                parameters: None,
             },
         )
     }
@@ -766,6 +773,7 @@ mod tests {
             flavour: Flavour::Gecko,
             target_tasks: tasks,
             all_task_ids: None,
+            parameters: None,
         };
         let leaked: &'static [String] = Box::leak(targets.into_boxed_slice());
         let p = plan(&g, &existing, target(Some(leaked))).unwrap();
@@ -805,6 +813,7 @@ mod tests {
                 flavour: Flavour::Gecko,
                 target_tasks: None,
                 all_task_ids: Some(&all),
+                parameters: None,
             },
         )
         .unwrap();
@@ -830,6 +839,7 @@ mod tests {
                 flavour: Flavour::Gecko,
                 target_tasks: None,
                 all_task_ids: None,
+                parameters: None,
             },
         )
         .unwrap();
