@@ -127,6 +127,7 @@ treeherder-tests: setup-browser www build standin
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)
+	cd tests/differential && ../../$(PYTHON) gecko.py --bin ../../$(CLI)
 
 # Coverage-guided fuzzing (cargo-fuzz, libFuzzer, a nightly toolchain): every target for
 # FUZZ_SECONDS (default 600), growing fuzz/corpus/<target>/ (commit what it adds; make test

@@ -44,9 +44,10 @@ def _open(path):
     return gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)
 
 
-def run(case):
-    """case: dict with graph, existing (list), labels, parameters, index, now, times,
-    decision_task_id, action_task_id, trust_domain, root_url, proxy_url, mode."""
+def install_stubs(case):
+    """Replaces taskgraph's network edges, ids and clock for `case` (see the module's
+    docstring). Returns (submitted, artifacts): the definitions `create.create_task` received
+    as (taskId, label, definition) and the artifacts written, filled as the code runs."""
     os.environ["TASKCLUSTER_ROOT_URL"] = case["root_url"]
     if case.get("proxy_url"):
         os.environ["TASKCLUSTER_PROXY_URL"] = case["proxy_url"]
@@ -60,7 +61,6 @@ def run(case):
     import taskgraph.optimize.base as ob
     import taskgraph.optimize.strategies as ostrat
     import taskgraph.util.taskcluster as tc
-    from taskgraph.taskgraph import TaskGraph
 
     tc.get_root_url.cache_clear()  # cached per process; each case sets its own URLs
 
@@ -115,7 +115,19 @@ def run(case):
     tcreate.get_session = lambda *a, **k: None
     artifacts = {}
     au.write_artifact = lambda name, data: artifacts.__setitem__(name, copy.deepcopy(data))
+    return submitted, artifacts
 
+
+def run(case):
+    """case: dict with graph, existing (list), labels, parameters, index, now, times,
+    decision_task_id, action_task_id, trust_domain, root_url, proxy_url, mode."""
+    import taskgraph.actions.util as au
+    import taskgraph.create as tcreate
+    import taskgraph.optimize.base as ob
+    from taskgraph.taskgraph import TaskGraph
+
+    mode = case.get("mode", "add-new-jobs")
+    submitted, artifacts = install_stubs(case)
     with _open(case["graph"]) as f:
         raw = json.load(f)
     try:
