@@ -931,7 +931,7 @@ pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
 /// The version of the sample layout (bumped when what `write_samples` writes changes).
 const SAMPLE_LAYOUT: &str =
-    "6: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags and treeherder in group.json, gecko history, raptor attributes, gecko target-tasks.json";
+    "7: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags and treeherder in group.json, gecko history, raptor attributes with run_on_projects and macOS 15, gecko target-tasks.json";
 /// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
 pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
 pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";

@@ -112,7 +112,7 @@ const OSES: &[&str] = &[
     "android-hw-a55",
     "linux64-tsan",
     "linux64-ccov",
-    "macosx1400-aarch64",
+    "macosx1500-aarch64",
     "windows11-64-ccov",
 ];
 
@@ -363,11 +363,27 @@ pub fn generate(config: &Config) -> Push {
         }
     }
     let mut target_tasks = Vec::new();
-    for (label, _) in g.iter() {
+    for (label, entry) in g.iter() {
+        // Perf tests run only where their run_on_projects has the push's autoland.
+        let on_autoland = entry["attributes"]["run_on_projects"]
+            .as_array()
+            .is_none_or(|p| {
+                p.iter().any(|v| {
+                    matches!(
+                        v.as_str(),
+                        Some("autoland" | "trunk" | "all" | "integration")
+                    )
+                })
+            });
+        // Browsertime tests are mostly optimized away on autoland (a backstop runs them now
+        // and then): what add-all-browsertime is for.
+        let backstop = !label.contains("browsertime") || rng.below(5) == 0;
         let ran = (label.starts_with("build-")
             || label.starts_with("signing-")
             || label.starts_with("test-"))
-            && !label.contains("/debug");
+            && !label.contains("/debug")
+            && on_autoland
+            && backstop;
         if ran {
             target_tasks.push(label.clone());
         }
@@ -664,8 +680,10 @@ fn entry(
 }
 
 /// gecko's raptor attributes on performance tests (`extra.suite`, `raptor_try_name`,
-/// `test_platform`), which add-all-browsertime selects on: Android runs geckoview, the rest
-/// firefox.
+/// `test_platform`, `run_on_projects`), which add-all-browsertime selects on (gecko's
+/// `filter_raptor_jobs`): Android runs geckoview on `…-shippable/opt` platforms (no `-qr`), the
+/// rest firefox; macOS 15 and Android are among the platforms the action skips; each test runs
+/// on a set of projects picked from its label (some exclude the push's `autoland`).
 fn perf_attributes(label: &str, platform: &str, task: &mut Value, attributes: &mut Value) {
     let Some((_, rest)) = label.split_once('/') else {
         return;
@@ -674,22 +692,41 @@ fn perf_attributes(label: &str, platform: &str, task: &mut Value, attributes: &m
     if !(suite.starts_with("browsertime") || suite.starts_with("raptor")) {
         return;
     }
-    let app = if platform.starts_with("android") {
-        "geckoview"
-    } else {
-        "firefox"
+    let android = platform.starts_with("android");
+    // The test platform names the machine, not the sample's copy of it (`linux64-v3`).
+    let platform = match platform.rsplit_once("-v") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => platform,
     };
-    let test_platform = match build_type {
-        "debug" => format!("{platform}-qr/debug"),
-        "shippable" => format!("{platform}-shippable-qr/opt"),
+    let app = if android { "geckoview" } else { "firefox" };
+    let test_platform = match (build_type, android) {
+        ("debug", true) => format!("{platform}/debug"),
+        ("shippable", true) => format!("{platform}-shippable/opt"),
+        (_, true) => format!("{platform}/opt"),
+        ("debug", false) => format!("{platform}-qr/debug"),
+        ("shippable", false) => format!("{platform}-shippable-qr/opt"),
         _ => format!("{platform}-qr/opt"),
     };
+    // A stable pick per label (FNV-1a), so the random stream and every other task stay put.
+    let hash = label.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    const RUN_ON: [&[&str]; 6] = [
+        &["autoland", "mozilla-central"],
+        &["trunk"],
+        &["mozilla-central"],
+        &["all"],
+        &["mozilla-central-only"],
+        &["autoland", "mozilla-central"],
+    ];
+    let run_on = RUN_ON[(hash % RUN_ON.len() as u64) as usize];
     if let Some(extra) = task.get_mut("extra").and_then(Value::as_object_mut) {
         extra.insert("suite".into(), json!("raptor"));
     }
     if let Value::Object(a) = attributes {
         a.insert("raptor_try_name".into(), json!(format!("{suite}-{app}")));
         a.insert("test_platform".into(), json!(test_platform));
+        a.insert("run_on_projects".into(), json!(run_on));
     }
 }
 

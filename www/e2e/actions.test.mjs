@@ -230,3 +230,26 @@ test("gecko's backfill-task from the push's Actions menu: its JSON input, previe
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("gecko's add-all-browsertime on the Firefox-shaped sample: firefox on 64-bit shippable platforms, previewed like the CLI", async () => {
+  const GECKO = "GeckoSyntheticDecision";
+  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${standin.url}/?decisionTaskId=${GECKO}`);
+  await page.locator("#push-actions").waitFor({ timeout: 120000 });
+  await page.click("#push-actions");
+  const button = page.locator('#group-actions .action-btn[data-action="add-all-browsertime"]');
+  await button.waitFor({ timeout: 30000 });
+  await button.click();
+  const cli = cliActionOn(GECKO, ["--action", "add-all-browsertime"]);
+  assert.deepEqual(await dialogCounts(page), counts(cli));
+  // gecko's filter_raptor_jobs: no Android, no macOS 15, only shippable, firefox on 64-bit.
+  const requested = cli.calls[0].requested;
+  assert.ok(requested.length > 20, `a realistic selection: ${requested.length}`);
+  assert.ok(requested.every((l) => /shippable-browsertime/.test(l) && !/android|macosx1500|windows11-32/.test(l)), requested.join());
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "19-add-all-browsertime.png") });
+  await page.click("#cancel-action");
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -70,7 +70,7 @@ test("hostile JSON-e in actions.json: the page previews add-new-jobs, says why i
   const trigger = page.locator("#trigger-button");
   assert.ok(await trigger.isDisabled());
   assert.equal(await trigger.getAttribute("title"), reason);
-  await page.screenshot({ path: join(ROOT, "target", "screenshots", "12-hostile-actions-preview.png") });
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "16-hostile-actions-preview.png") });
 
   // The push's Actions menu: cancel-all is unavailable with its reason; the others are offered.
   await page.click("#push-actions");
@@ -82,7 +82,7 @@ test("hostile JSON-e in actions.json: the page previews add-new-jobs, says why i
   );
   assert.ok(await cancelAll.locator("button").isDisabled());
   assert.equal(await page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]').count(), 1);
-  await page.screenshot({ path: join(ROOT, "target", "screenshots", "13-hostile-actions-menu.png") });
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "17-hostile-actions-menu.png") });
 
   const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
   console.log(`hostile actions.json: longest main-thread task ${longest} ms`);
@@ -108,7 +108,7 @@ test("hostile JSON-e in actions.json: the React panel previews, disables its Tri
     await page.locator("#tgp-refused").textContent(),
     `Cannot trigger: action "add-new-jobs" cannot be triggered: its hookPayload is not valid JSON-e: Unexpected trailing characters ${"[".repeat(16)}askGroupId; these jobs cannot be triggered from this push`,
   );
-  await page.screenshot({ path: join(ROOT, "target", "screenshots", "14-hostile-actions-react.png") });
+  await page.screenshot({ path: join(ROOT, "target", "screenshots", "18-hostile-actions-react.png") });
   assert.equal(standin.calls().length, 0, "nothing was sent");
   assert.deepEqual(problems, []);
   await page.close();
