@@ -290,6 +290,8 @@ struct Inputs {
     parameters: Value,
     existing: parse::LabelToTaskId,
     answers: IndexAnswers,
+    /// TaskId → state of the task group's tasks, when an action reruns some (over HTTP).
+    task_states: BTreeMap<String, String>,
 }
 
 fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
@@ -444,7 +446,30 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         }
         (None, None) => IndexAnswers::default(),
     };
+    // Over HTTP, the states of the tasks an action reruns (it reruns only failed or exception
+    // ones): from the task group, as the page has them.
+    let mut task_states = BTreeMap::new();
+    if let (Some(plan), Some((_, _, transport))) = (&plan, &remote) {
+        if !plan.reruns.is_empty() {
+            match pollster::block_on(loader::task_group(
+                transport,
+                &args.root_url,
+                &decision_task_id,
+                RetryPolicy::default(),
+            )) {
+                Ok(tasks) => {
+                    task_states = tasks.into_iter().map(|t| (t.task_id, t.state)).collect();
+                }
+                Err(e) => load_warnings.push(engine::Warning {
+                    kind: "no-task-group".into(),
+                    labels: vec![],
+                    message: format!("the states of the tasks to rerun are unknown: {e}"),
+                }),
+            }
+        }
+    }
     Ok(Inputs {
+        task_states,
         trust_domain,
         flavour,
         flavour_reason,
@@ -654,6 +679,7 @@ fn run_action_preview(args: &PreviewArgs) -> Result<(), String> {
     let graph = &inputs.graph;
     let mut preview = engine::callbacks::preview_plan(graph, &request, plan, &mut *id_source(args))
         .map_err(|e| e.to_string())?;
+    engine::callbacks::skip_reruns_by_state(&mut preview, &inputs.task_states);
     preview
         .warnings
         .extend(inputs.load_warnings.iter().cloned());
@@ -961,9 +987,10 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
         return Err("no action to trigger".into());
     };
     let request = request_of(&args.preview, &inputs);
-    let preview =
+    let mut preview =
         engine::callbacks::preview_plan(&inputs.graph, &request, plan, &mut || slugid::nice())
             .map_err(|e| e.to_string())?;
+    engine::callbacks::skip_reruns_by_state(&mut preview, &inputs.task_states);
     print!("{}", action_summary(&inputs.graph, &inputs, &preview));
     let root_url = &args.preview.root_url;
     let (transport, actions) = decision_actions(args, &inputs)?;

@@ -64,6 +64,9 @@ pub struct Session {
     pub actions: Option<ActionsJson>,
     /// Label → (taskId, Taskcluster state) of the jobs already in the task group.
     pub group: BTreeMap<String, (String, String)>,
+    /// TaskId → Taskcluster state of every task in the task group (a label may have several:
+    /// reruns check the state of each).
+    pub task_states: BTreeMap<String, String>,
     /// Earlier actions and cron tasks whose maps were merged.
     pub merged_from: Vec<String>,
     /// Label → the earlier action or cron task whose map gave its taskId (see
@@ -136,6 +139,7 @@ impl Session {
             remote: false,
             actions,
             group: BTreeMap::new(),
+            task_states: BTreeMap::new(),
             merged_from: Vec::new(),
             sources: BTreeMap::new(),
             all_task_ids: BTreeMap::new(),
@@ -249,6 +253,7 @@ impl Session {
                 );
                 session.remote = true;
                 session.group = group_map(&listed.borrow());
+                session.task_states = task_states(&listed.borrow());
                 session.merged_from = push.merged_from;
                 session.sources = push.sources;
                 session.all_task_ids = push.all_task_ids;
@@ -259,23 +264,31 @@ impl Session {
         let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
         loaded?;
         let mut warnings: Vec<Warning> = early_problem.into_iter().collect();
-        let group = match group {
-            Ok(()) => group_map(&listed.into_inner()),
+        let (group, task_states) = match group {
+            Ok(()) => {
+                let listed = listed.into_inner();
+                (group_map(&listed), task_states(&listed))
+            }
             Err(e) => {
                 warnings.push(Warning {
                     kind: "no-task-group".into(),
                     labels: vec![],
                     message: format!("the states of existing jobs are unknown: {e}"),
                 });
-                BTreeMap::new()
+                (BTreeMap::new(), BTreeMap::new())
             }
         };
-        Ok(Listed { group, warnings })
+        Ok(Listed {
+            group,
+            task_states,
+            warnings,
+        })
     }
 
     /// Takes in the whole task group listing (the grid is built again from it).
     pub fn apply_listing(&mut self, listed: Listed) {
         self.group = listed.group;
+        self.task_states = listed.task_states;
         self.load_warnings.extend(listed.warnings);
         self.jobs = std::cell::OnceCell::new();
     }
@@ -433,6 +446,7 @@ impl Session {
     ) -> Result<ActionPreview, engine::Error> {
         let request = self.request(&[], 1, now);
         let mut preview = callbacks::preview_plan(&self.graph, &request, plan, ids)?;
+        callbacks::skip_reruns_by_state(&mut preview, &self.task_states);
         for w in &self.load_warnings {
             if !preview.warnings.contains(w) {
                 preview.warnings.push(w.clone());
@@ -758,6 +772,7 @@ impl JobState {
 #[derive(Debug, Clone, Default)]
 pub struct Listed {
     pub group: BTreeMap<String, (String, String)>,
+    pub task_states: BTreeMap<String, String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -770,6 +785,13 @@ fn group_map(tasks: &[loader::GroupTask]) -> BTreeMap<String, (String, String)> 
                 (task.task_id.clone(), task.state.clone()),
             )
         })
+        .collect()
+}
+
+fn task_states(tasks: &[loader::GroupTask]) -> BTreeMap<String, String> {
+    tasks
+        .iter()
+        .map(|task| (task.task_id.clone(), task.state.clone()))
         .collect()
 }
 

@@ -504,6 +504,53 @@ fn gecko_retrigger_multiple_reruns_every_task_id_over_http() {
     // Nothing retriggerable: one call that creates nothing.
     assert_eq!(v["calls"].as_array().unwrap().len(), 1);
     assert!(v["calls"][0]["created"].as_object().unwrap().is_empty());
+
+    // With the task group's states: `_rerun_task` reruns only failed or exception tasks, so
+    // the completed one is not rerun, and the preview says why.
+    let listed = |id: &str, state: &str| {
+        json!({"status": {"taskId": id, "state": state, "taskGroupId": "GeckoDecision000000001"},
+               "task": {"metadata": {"name": "toolchain-linux64-clang"},
+                        "tags": {"kind": "toolchain", "label": "toolchain-linux64-clang"}}})
+    };
+    put(
+        &standin.dir,
+        "tasks/GeckoDecision000000001/group.json",
+        json!([
+            listed("ToolchainFromDecision1", "completed"),
+            listed("ToolchainFromCron0001", "failed")
+        ])
+        .to_string()
+        .as_bytes(),
+    );
+    let out = preview(
+        &standin,
+        "GeckoDecision000000001",
+        &[],
+        &[
+            "--action",
+            "retrigger-multiple",
+            "--input",
+            &input.to_string(),
+        ],
+    );
+    let v = stdout_json(&out);
+    assert_eq!(
+        v["reruns"],
+        json!([{"label": "toolchain-linux64-clang", "taskId": "ToolchainFromCron0001"}])
+    );
+    let skipped: Vec<&Value> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "rerun-skipped")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{}", v["warnings"]);
+    assert_eq!(
+        skipped[0]["message"],
+        "toolchain-linux64-clang (ToolchainFromDecision1) is completed: the action task reruns \
+         only failed or exception tasks, so it will not be rerun (unless it fails before the \
+         action task runs)"
+    );
 }
 
 /// gecko's backfill-task (`backfill.py` @ 016c8bc2) on the push it runs on: a chunk this push

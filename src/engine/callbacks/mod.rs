@@ -322,6 +322,38 @@ pub struct ActionPreview {
     pub warnings: Vec<Warning>,
 }
 
+/// The states in which the action task reruns a task (`RERUN_STATES` of taskgraph's and
+/// gecko's `retrigger.py`); in any other, `_rerun_task` logs "No need to rerun" and does nothing.
+pub const RERUN_STATES: [&str; 2] = ["exception", "failed"];
+
+/// Takes out of `preview.reruns` the tasks whose state is known (`states`: taskId → state, from
+/// the task group) and not one `_rerun_task` reruns, each with a `rerun-skipped` warning. A task
+/// whose state is unknown stays: the action task will look when it runs.
+pub fn skip_reruns_by_state(
+    preview: &mut ActionPreview,
+    states: &std::collections::BTreeMap<String, String>,
+) {
+    let mut skipped = Vec::new();
+    preview
+        .reruns
+        .retain(|rerun| match states.get(&rerun.task_id) {
+            Some(state) if !RERUN_STATES.contains(&state.as_str()) => {
+                skipped.push(Warning {
+                    kind: "rerun-skipped".into(),
+                    labels: vec![rerun.label.clone()],
+                    message: format!(
+                    "{} ({}) is {state}: the action task reruns only failed or exception tasks, \
+                     so it will not be rerun (unless it fails before the action task runs)",
+                    rerun.label, rerun.task_id
+                ),
+                });
+                false
+            }
+            _ => true,
+        });
+    preview.warnings.extend(skipped);
+}
+
 /// gecko's retrigger modifier sets `task_duplicates` on every task of the closure: created
 /// dependencies (toolchains, builds not reusable) are built that many times too.
 fn duplicated_dependencies(call: &Call, preview: &super::Preview) -> Option<Warning> {
