@@ -12,7 +12,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { extname, join, normalize } from "node:path";
 
 import { ROOT, startStandin, launchBrowser } from "../../../www/e2e/harness.mjs";
@@ -283,5 +283,40 @@ test("Without the engine (a CSP without 'unsafe-eval' or 'wasm-unsafe-eval'): th
     await context.close();
   } finally {
     wasmAllowed = true;
+  }
+});
+
+test("Hostile JSON-e in add-new-jobs (issue 24): the dialog previews, its Trigger is disabled with the reason, nothing is sent", { skip: SKIP }, async () => {
+  // The push's actions.json, with 16 unclosed brackets in add-new-jobs' hookPayload (json-e
+  // 4.8.4 took 32 s to parse them; the bounded fork refuses them at once).
+  const path = join(SAMPLE, "tasks", NSS, "artifacts", "public", "actions.json");
+  const original = readFileSync(path, "utf8");
+  const actions = JSON.parse(original);
+  for (const action of actions.actions) {
+    if (action.name === "add-new-jobs") action.hookPayload = { $let: { tid: { $eval: `t${"[".repeat(16)}askGroupId` } }, in: action.hookPayload };
+  }
+  writeFileSync(path, JSON.stringify(actions));
+  try {
+    const errors = [];
+    const { context, page } = await openTreeherder(errors, []);
+    const before = triggerCalls().length;
+    await addNewJobs(page);
+    await runnableButton(page, LABELS[0]).click();
+    await page.getByTitle("Trigger new jobs").click();
+    assert.deepEqual(await dialogCounts(page, 1), cliCounts(LABELS.slice(0, 1)), "the preview stands");
+    const trigger = page.locator(".new-jobs-confirm .tgp-trigger");
+    assert.ok(await trigger.isDisabled());
+    assert.match(
+      await page.locator(".new-jobs-confirm #tgp-refused").textContent(),
+      /^Cannot trigger: action "add-new-jobs" cannot be triggered: its hookPayload is not valid JSON-e: Unexpected trailing characters \[{16}askGroupId/,
+    );
+    await page.screenshot({ path: join(SHOTS, "treeherder-hostile-actions.png") });
+    await page.locator(".new-jobs-confirm .modal-footer").getByRole("button", { name: "Cancel" }).click();
+    await page.waitForTimeout(300);
+    assert.equal(triggerCalls().length, before, "nothing is sent");
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    writeFileSync(path, original);
   }
 });
