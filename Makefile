@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients fuzz bench bench-e2e bench-js bench-page clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients real-taskcluster real-taskcluster-tests fuzz bench bench-e2e bench-js bench-page clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -86,7 +86,7 @@ page: www
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust
 # tests (unit, golden, bad input, properties, CLI contract, tidy), then the differential test
 # against the real taskcluster-taskgraph.
-test: setup check unit wasm differential official-clients js-tests browser-tests treeherder-tests
+test: setup check unit wasm differential official-clients real-taskcluster-tests js-tests browser-tests treeherder-tests
 	@echo "== all checks passed =="
 
 check:
@@ -124,6 +124,17 @@ official-clients: build standin setup-python
 treeherder-tests: setup-browser www build standin
 	node integrations/treeherder/build.mjs --checks
 	node --test --test-concurrency=1 integrations/treeherder/test/treeherder.test.mjs
+
+# The real Taskcluster services (auth, queue, index and its handlers, hooks, object, web-server)
+# from the team's vendored tree, with Postgres 15 and RabbitMQ, behind one root URL: installs
+# what is missing under target/real-tc/, prints `root URL: …`, runs until stopped (Ctrl-C).
+# Without ../shared/vendor/taskcluster it says so and starts nothing.
+real-taskcluster:
+	python3 tests/real/services.py up
+
+# Starts them and checks, with the official Python client, what the end-to-end tests lean on.
+real-taskcluster-tests: setup-python
+	$(PYTHON) tests/real/test_services.py
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)
