@@ -11,7 +11,9 @@
 //! tasks/<taskId>/status.json            the `status` of queue.status (default: one completed run)
 //! tasks/<taskId>/artifacts/<name>       queue.getArtifact / getLatestArtifact (any run): as
 //!                                       Taskcluster does, a 303 to storage (`/storage/…` here,
-//!                                       or `--storage-listen`'s origin, gzip-encoded there)
+//!                                       or `--storage-listen`'s origin, gzip-encoded there);
+//!                                       a file stored gzip-compressed is served with
+//!                                       `Content-Encoding: gzip` on both
 //! index.json                            {"<index path>": "<taskId>" | {"taskId", "expires"}}:
 //!                                       findTask, listTasks, findTasksAtIndex
 //! credentials.json                      {"<clientId>": "<accessToken>"} accepted for trigger/create
@@ -434,14 +436,20 @@ fn storage_reply(config: &Config, method: &str, url: &str, gzip: bool) -> Reply 
         let half = reply.body.len() / 2;
         reply.body.truncate(half);
     }
+    let stored_gzip = reply.body.starts_with(&[0x1f, 0x8b]);
     if gzip && (name.ends_with(".json") || name.ends_with(".yml")) {
-        if !reply.body.starts_with(&[0x1f, 0x8b]) {
+        if !stored_gzip {
             // Storage keeps objects compressed: each is compressed once.
             match gzip_once(&format!("{task_id}/{name}"), &reply.body) {
                 Some(body) => reply.body = body,
                 None => return error(500, "cannot compress"),
             }
         }
+        reply.headers.push(("Content-Encoding", "gzip".into()));
+    } else if stored_gzip && !name.ends_with(".gz") {
+        // An object stored compressed (a sample's big graph) is served as Taskcluster's
+        // storage serves one: with `Content-Encoding: gzip`, so that any HTTP client (upstream
+        // taskgraph's `get_artifact`, a browser's fetch) reads the JSON, not raw gzip bytes.
         reply.headers.push(("Content-Encoding", "gzip".into()));
     }
     reply

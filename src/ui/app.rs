@@ -1494,7 +1494,7 @@ impl Component for App {
                         ),
                     ),
                     (Some(l), _) => (
-                        0.0,
+                        l,
                         0.0,
                         format!(
                             "{} — {}",
@@ -1509,6 +1509,10 @@ impl Component for App {
                         if max > 0.0 {
                             <progress id="load-progress" value={value.to_string()} max={max.to_string()}
                                 data-loaded={value.to_string()} data-total={max.to_string()}></progress>
+                        } else if value > 0.0 {
+                            // A gzip-encoded download (as Taskcluster's storage sends the graph)
+                            // has no known size: the bytes so far, without a bar's end.
+                            <progress id="load-progress" data-loaded={value.to_string()}></progress>
                         } else {
                             <progress id="load-progress"></progress>
                         }

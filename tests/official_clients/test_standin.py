@@ -638,6 +638,43 @@ def gecko_checks(tag, s, cli):
         assert "no-indexed-decision" not in kinds and "other-decision" not in kinds, kinds
 
 
+def sample_checks(standin):
+    """upstream taskgraph's own `get_artifact` (what its `fetch_graph_and_labels` reads first)
+    reads every sample push of `standin --sample`: each big graph is stored gzip-compressed and
+    must come with `Content-Encoding: gzip`, as Taskcluster's storage sends it (issue 19: it
+    was raw gzip bytes, a JSONDecodeError upstream)."""
+    folder = Path(tempfile.mkdtemp(prefix="tgp-official-samples-"))
+    proc = subprocess.Popen([standin, "--sample", "--dir", str(folder), "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        first = proc.stdout.readline().strip()
+        assert first.startswith("listening on http://"), f"stand-in's first line: {first!r}"
+        url = first.split()[-1]
+        os.environ["TASKCLUSTER_ROOT_URL"] = url
+        os.environ.pop("TASKCLUSTER_PROXY_URL", None)
+        import taskgraph.util.taskcluster as tc
+
+        tc.get_root_url.cache_clear()
+        tc.get_taskcluster_client.cache_clear()
+        tc.get_session.cache_clear()
+        for decision in ("NssSampleDecision00001", "AppServicesDecision001", "GeckoSyntheticDecision"):
+            @check(f"[sample] upstream get_artifact reads {decision}'s graph, map and parameters")
+            def _():
+                stored = folder / "tasks" / decision / "artifacts" / "public"
+                raw = (stored / "full-task-graph.json").read_bytes()
+                want = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+                graph = tc.get_artifact(decision, "public/full-task-graph.json")
+                assert graph == want, f"{len(graph)} tasks read, {len(want)} stored"
+                l2t = tc.get_artifact(decision, "public/label-to-taskid.json")
+                assert l2t == json.loads((stored / "label-to-taskid.json").read_text())
+                params = tc.get_artifact(decision, "public/parameters.yml")
+                assert isinstance(params, dict) and params.get("project"), f"parameters: {params!r}"[:200]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--standin", required=True, help="target/release/standin")
@@ -666,6 +703,7 @@ def main():
                 s.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    sample_checks(standin)
     took = time.monotonic() - started
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed in {took:.1f} s:", *FAILURES, sep="\n  ")
