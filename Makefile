@@ -132,9 +132,12 @@ treeherder-tests: setup-browser www build standin
 real-taskcluster:
 	python3 tests/real/services.py up
 
-# Starts them and checks, with the official Python client, what the end-to-end tests lean on.
-real-taskcluster-tests: setup-python
+# Starts them and checks, with the official Python client, what the end-to-end tests lean on;
+# then seeds the NSS sample push into them as a decision task makes it and requires the CLI's
+# preview of it to equal its preview of the same push from the stand-in.
+real-taskcluster-tests: setup-python build standin
 	$(PYTHON) tests/real/test_services.py
+	$(PYTHON) tests/real/test_read_push.py
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)

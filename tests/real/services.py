@@ -393,6 +393,27 @@ def ping(port, service):
     return ok
 
 
+# What anyone may read without credentials, as public deployments grant it (a fresh deployment
+# grants anonymous callers nothing): tasks, statuses, task groups, public artifacts, the index,
+# hooks' definitions.
+ANONYMOUS_SCOPES = [
+    "queue:get-task:*", "queue:status:*", "queue:list-task-group:*", "queue:list-dependent-tasks:*",
+    "queue:get-artifact:public/*", "queue:list-artifacts:*", "index:find-task:*", "index:list-tasks:*",
+    "index:list-namespaces:*", "hooks:list-hooks:*", "hooks:get:*", "hooks:status:*",
+]
+
+
+def anonymous_role(root):
+    """The `anonymous` role, made with the deployment's own client library and root credentials."""
+    script = (
+        "import taskcluster from '@taskcluster/client';"
+        f"const auth = new taskcluster.Auth({{rootUrl: {json.dumps(root['rootUrl'])}, credentials: "
+        f"{{clientId: {json.dumps(root['clientId'])}, accessToken: {json.dumps(root['accessToken'])}}}}});"
+        f"await auth.createRole('anonymous', {{description: 'public reads', scopes: {json.dumps(ANONYMOUS_SCOPES)}}});"
+    )
+    run([str(NODE), "--input-type=module", "-e", script], cwd=SRC)
+
+
 def up(args):
     if not (VENDOR / "package.json").exists():
         log(f"{VENDOR} is absent (the team's shared vendor folder): nothing started")
@@ -429,6 +450,7 @@ def up(args):
         root = {"rootUrl": root_url, "clientId": "static/taskcluster/root",
                 "accessToken": next(c["accessToken"] for c in static_clients() if c["clientId"] == "static/taskcluster/root")}
         (WORK / "root.json").write_text(json.dumps(root, indent=1))
+        anonymous_role(root)
         for service in WEB:
             wait_for(f"{service} ping through the root URL", lambda s=service: ping(root_port, s), procs)
         print(f"root URL: {root_url}", flush=True)

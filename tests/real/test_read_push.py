@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Our loader reads a push from the real Taskcluster services, and previews it exactly as it
+previews the same push from the stand-in.
+
+The NSS sample push (as `standin --sample` lays it out) is made in the real queue the way a
+decision task makes it: a decision task is created, a test worker claims it, attaches the
+decision's artifacts and completes it. The artifacts are `reference` artifacts to a static
+server that sends them as a storage service does (the big graph stored gzip-compressed and sent
+with `Content-Encoding: gzip`): the object service has only an AWS backend. Then the CLI
+previews a pick on both deployments, and the two previews must be the same once the decision's
+taskId is named.
+
+Run: `make real-taskcluster-tests`. Without `../shared/vendor/taskcluster` it says so and exits 0.
+"""
+
+import datetime
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import taskcluster  # the official client, from the venv
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import services as real  # noqa: E402
+import test_services  # noqa: E402
+
+CLI = Path(os.environ.get("CARGO_TARGET_DIR", real.ROOT / "target")) / "release" / "taskgraph-preview"
+STANDIN = CLI.parent / "standin"
+SAMPLE = real.WORK / "sample"
+NSS = "NssSampleDecision00001"
+PICKS = ["test-bogo-linux32/debug", "test-tools-linux64/opt-make"]
+NOW = "2025-12-01T00:00:00.000Z"
+
+
+def storage(folder):
+    """A static server for `folder`, as a storage service answers: JSON or YAML, and a file
+    stored gzip-compressed sent with `Content-Encoding: gzip`."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = (folder / self.path.lstrip("/")).resolve()
+            if not str(path).startswith(str(folder.resolve())) or not path.is_file():
+                self.send_error(404)
+                return
+            body = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-yaml" if path.suffix == ".yml" else "application/json")
+            if body[:2] == b"\x1f\x8b":
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def seed_decision(opts, artifacts_dir, base_url, scheduler_id):
+    """A decision task made as production makes one; its taskId."""
+    queue = taskcluster.Queue(opts)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    stamp = lambda delta: taskcluster.stringDate(now + delta)  # noqa: E731
+    decision = taskcluster.slugId()
+    queue.createTask(decision, {
+        "provisionerId": "real-tc-test", "workerType": "decision", "schedulerId": scheduler_id,
+        "taskGroupId": decision, "created": stamp(datetime.timedelta()), "deadline": stamp(datetime.timedelta(hours=1)),
+        "expires": stamp(datetime.timedelta(days=7)), "payload": {}, "tags": {"kind": "decision-task"},
+        "metadata": {"name": "Decision Task", "description": "seeded", "owner": "sheriff@mozilla.com",
+                     "source": "https://example.com"}})
+    claimed = queue.claimWork("real-tc-test/decision", {"tasks": 1, "workerGroup": "g", "workerId": "decision"})
+    assert [t["status"]["taskId"] for t in claimed["tasks"]] == [decision], claimed
+    for path in sorted(artifacts_dir.iterdir()):
+        queue.createArtifact(decision, 0, f"public/{path.name}", {
+            "storageType": "reference", "expires": stamp(datetime.timedelta(days=7)),
+            "contentType": "application/x-yaml" if path.suffix == ".yml" else "application/json",
+            "url": f"{base_url}/{path.name}"})
+    queue.reportCompleted(decision, 0)
+    return decision
+
+
+def preview(root_url, decision):
+    cmd = [str(CLI), "preview", "--root-url", root_url, "--decision-task-id", decision, "--json",
+           "--deterministic-ids", "--now", NOW]
+    for label in PICKS:
+        cmd += ["--label", label]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def named(value, decision):
+    """`value` with the decision's taskId named (the two deployments' decisions differ)."""
+    return json.loads(json.dumps(value).replace(decision, "<decision>"))
+
+
+def main():
+    if not (real.VENDOR / "package.json").exists():
+        print(f"real Taskcluster push test skipped: {real.VENDOR} is absent (the team's shared vendor folder)")
+        return 0
+    assert CLI.exists() and STANDIN.exists(), f"build {CLI} and {STANDIN} first (make build standin)"
+    # The sample pushes, laid out by the stand-in itself.
+    standin = subprocess.Popen([str(STANDIN), "--sample", "--dir", str(SAMPLE), "--listen", "127.0.0.1:0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    standin_url = standin.stdout.readline().strip().split()[-1]
+    proc, root_url = test_services.start()
+    server = None
+    try:
+        root = json.loads((real.WORK / "root.json").read_text())
+        opts = {"rootUrl": root_url, "credentials": {"clientId": root["clientId"], "accessToken": root["accessToken"]}}
+        artifacts = SAMPLE / "tasks" / NSS / "artifacts" / "public"
+        server, base_url = storage(artifacts)
+        scheduler = json.loads((SAMPLE / "tasks" / NSS / "task.json").read_text())["schedulerId"]
+        decision = seed_decision(opts, artifacts, base_url, scheduler)
+        test_services.check("the NSS push is seeded in the real queue (decision completed, artifacts by reference)",
+                            taskcluster.Queue(opts).status(decision)["status"]["state"] == "completed")
+        theirs = named(preview(root_url, decision), decision)
+        ours = named(preview(standin_url, NSS), NSS)
+        test_services.check("the CLI previews the push from the real services",
+                            len(theirs["iterations"][0]["created"]) > len(PICKS))
+        for field in ("created", "reused", "removed", "reasons", "why", "tasks"):
+            test_services.check(f"  its {field} equal the stand-in's preview of the same push",
+                                theirs["iterations"][0][field] == ours["iterations"][0][field],
+                                json.dumps(theirs["iterations"][0][field])[:300])
+        kinds = lambda p: sorted({w["kind"] for w in p["warnings"]})  # noqa: E731
+        test_services.check("  and so do its warnings' kinds", kinds(theirs) == kinds(ours),
+                            f"{kinds(theirs)} vs {kinds(ours)}")
+    finally:
+        if server:
+            server.shutdown()
+        os.killpg(proc.pid, 15)
+        proc.wait(60)
+        standin.terminate()
+        standin.wait(10)
+    print(f"\nreal Taskcluster push: {'all checks passed' if not test_services.failures else 'failures'}")
+    return 1 if test_services.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
