@@ -157,10 +157,25 @@ fn preflight() -> Reply {
     reply
 }
 
+/// An error as Taskcluster's services answer one: `{code, message, requestInfo}` with their
+/// code names (checked against the real services by `tests/real/test_read_push.py`).
 fn error(status: u16, message: &str) -> Reply {
+    let code = match status {
+        400 => "InputError",
+        401 => "AuthenticationFailed",
+        403 => "InsufficientScopes",
+        404 => "ResourceNotFound",
+        405 => "MethodNotAllowed",
+        409 => "RequestConflict",
+        _ => "InternalServerError",
+    };
+    let time = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
     json_reply(
         status,
-        &json!({"code": status.to_string(), "message": message}),
+        &json!({"code": code, "message": message,
+                "requestInfo": {"method": "", "params": {}, "payload": {}, "time": time}}),
     )
 }
 
@@ -542,6 +557,20 @@ fn status_of(config: &Config, task_id: &str) -> Option<Value> {
     }))
 }
 
+/// The head of a task group listing, as the queue answers it: the group's id, its
+/// schedulerId (the decision's, which is the group's task of the same id) and expiry.
+fn group_reply(config: &Config, group: &str) -> Value {
+    let decision = read_json(&config.dir.join("tasks").join(group).join("task.json"));
+    let field = |name: &str, default: &str| {
+        decision
+            .as_ref()
+            .and_then(|t| t.get(name).cloned())
+            .unwrap_or_else(|| json!(default))
+    };
+    json!({"taskGroupId": group, "schedulerId": field("schedulerId", "-"),
+           "expires": field("expires", "3000-01-01T00:00:00.000Z")})
+}
+
 /// One page of a listing: `reply` plus `tasks` from `token` on, and a continuation token if
 /// more remain.
 fn paged(mut reply: Value, items: &[Value], token: usize, page: usize) -> Reply {
@@ -673,7 +702,7 @@ fn route(
                 })
                 .map(|(p, (id, expires))| index_entry(p, id, expires))
                 .collect();
-            paged(json!({"namespace": namespace}), &children, token, 2)
+            paged(json!({}), &children, token, 2)
         }
         ("POST", ["api", "index", "v1", "tasks", "indexes"]) => {
             let wanted: Vec<String> = serde_json::from_slice::<Value>(body)
@@ -703,7 +732,7 @@ fn route(
             // answers from its database rather than by reading the whole group again).
             let tasks = group_listing(&config.dir.join("tasks").join(group).join("group.json"));
             let page = config.faults.group_page.unwrap_or(5000).max(1);
-            paged(json!({"taskGroupId": group}), &tasks, token, page)
+            paged(group_reply(config, group), &tasks, token, page)
         }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let mut tasks = Vec::new();
@@ -723,7 +752,7 @@ fn route(
                 }
             }
             // Small pages, so clients must follow continuation tokens.
-            paged(json!({"taskGroupId": group}), &tasks, token, 2)
+            paged(group_reply(config, group), &tasks, token, 2)
         }
         ("POST", ["api", "hooks", "v1", "hooks", group, hook, "trigger"]) => {
             let scope = format!("hooks:trigger-hook:{}/{}", decode(group), decode(hook));
@@ -897,8 +926,13 @@ fn signed_call(
         content_type,
     } = signed;
     let credentials = permanent_credentials(config);
+    // Without credentials a call is anonymous, and anonymous has no scope to trigger or create:
+    // 403, as the real services answer (401 is for credentials that do not verify).
     let Some(authorization) = authorization else {
-        return error(401, "this call needs Taskcluster credentials (Hawk)");
+        return error(
+            403,
+            &format!("this call needs Taskcluster credentials (Hawk) with scope {scope:?}"),
+        );
     };
     let verified = match hawk::verify_taskcluster(
         authorization,
@@ -937,9 +971,24 @@ fn signed_call(
 pub const SAMPLE_NSS: &str = "NssSampleDecision00001";
 pub const SAMPLE_REAL: &str = "AppServicesDecision001";
 pub const SAMPLE_GENERATED: &str = "GeckoSyntheticDecision";
+/// A sample decision task's definition, with every field the queue's task schema requires
+/// (what `queue.task` answers for a real one).
+fn decision_task(scheduler_id: &str, id: &str) -> Value {
+    json!({
+        "provisionerId": "stand-in", "workerType": "decision", "taskQueueId": "stand-in/decision",
+        "schedulerId": scheduler_id, "projectId": "none", "taskGroupId": id, "dependencies": [],
+        "requires": "all-completed", "routes": [], "priority": "lowest", "retries": 5,
+        "created": "2025-12-01T00:00:00.000Z", "deadline": "2025-12-02T00:00:00.000Z",
+        "expires": "3000-01-01T00:00:00.000Z", "scopes": [], "payload": {},
+        "metadata": {"name": "Decision Task", "description": "a sample push's decision task",
+                     "owner": "sheriff@mozilla.com", "source": "https://example.com"},
+        "tags": {"kind": "decision-task"}, "extra": {},
+    })
+}
+
 /// The version of the sample layout (bumped when what `write_samples` writes changes).
 const SAMPLE_LAYOUT: &str =
-    "7: unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags and treeherder in group.json, gecko history, raptor attributes with run_on_projects and macOS 15, gecko target-tasks.json";
+    "8: whole decision definitions, unique ids, actions.json of taskgraph (+ gecko's own on gecko), tags and treeherder in group.json, gecko history, raptor attributes with run_on_projects and macOS 15, gecko target-tasks.json";
 /// The Firefox-shaped sample's earlier add-new-jobs action and cron task.
 pub const SAMPLE_GECKO_ACTION: &str = "GeckoEarlierAction0001";
 pub const SAMPLE_GECKO_CRON: &str = "GeckoCronTask000000001";
@@ -1006,8 +1055,7 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
         .unwrap_or_else(|| ("gecko".into(), "3".into()));
     write(
         &format!("tasks/{id}/task.json"),
-        json!({"schedulerId": push.scheduler_id, "taskGroupId": id, "tags": {"kind": "decision-task"},
-               "metadata": {"name": "Decision Task"}}).to_string().as_bytes(),
+        decision_task(push.scheduler_id, id).to_string().as_bytes(),
     )?;
     let artifacts = format!("tasks/{id}/artifacts/public");
     write(

@@ -103,6 +103,57 @@ def named(value, decision):
     return json.loads(json.dumps(value).replace(decision, "<decision>"))
 
 
+def shape(reply):
+    """What a client relies on in an answer: status, the headers that matter, the JSON body's
+    keys (and an error's code)."""
+    import requests  # noqa: F401 - from the venv, with the official client
+
+    headers = {k: reply.headers.get(k) for k in ("Content-Encoding",)}
+    ctype = (reply.headers.get("Content-Type") or "").split(";")[0]
+    body = None
+    try:
+        data = reply.json()
+        body = sorted(data) if isinstance(data, dict) else type(data).__name__
+        if isinstance(data, dict) and "code" in data:
+            body = (body, data["code"])
+    except ValueError:
+        pass
+    return {"status": reply.status_code, "type": ctype, **headers, "keys": body}
+
+
+def conformance(real_url, real_decision, standin_url, standin_decision):
+    """The stand-in against the real services, request by request, on the same push: status
+    codes, the headers that matter and body shapes (values differ: ids, times)."""
+    import requests
+
+    requests_to_make = [
+        ("task", "GET", "/api/queue/v1/task/{d}", {}),
+        ("status", "GET", "/api/queue/v1/task/{d}/status", {}),
+        ("task-group listing", "GET", "/api/queue/v1/task-group/{d}/list", {}),
+        ("artifact (redirect)", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Flabel-to-taskid.json", {"redirect": False}),
+        ("latest artifact (redirect)", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Ffull-task-graph.json", {"redirect": False}),
+        ("artifact body, followed", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Flabel-to-taskid.json", {}),
+        ("missing artifact", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Fnope.json", {"redirect": False}),
+        ("unknown task", "GET", "/api/queue/v1/task/aaaaaaaaQaaaaaaaaaaaaA", {}),
+        ("unknown index path", "GET", "/api/index/v1/task/nope.nothing.here", {}),
+        ("index listing of an empty namespace", "GET", "/api/index/v1/tasks/nope.nothing", {}),
+        ("trigger without credentials", "POST", "/api/hooks/v1/hooks/project-nss/nope/trigger", {"json": {}}),
+    ]
+    differences = []
+    for name, method, path, opts in requests_to_make:
+        got = []
+        for base, decision in ((real_url, real_decision), (standin_url, standin_decision)):
+            reply = requests.request(method, base + path.format(d=decision), json=opts.get("json"),
+                                     allow_redirects=opts.get("redirect", True), timeout=30)
+            got.append(shape(reply))
+        if got[0] != got[1]:
+            differences.append(f"{name}: real {got[0]} / stand-in {got[1]}")
+    for d in differences:
+        print(f"     difference: {d}", flush=True)
+    test_services.check(f"the stand-in answers as the real services ({len(requests_to_make)} requests)",
+                        not differences, f"{len(differences)} differ")
+
+
 def main():
     if not (real.VENDOR / "package.json").exists():
         print(f"real Taskcluster push test skipped: {real.VENDOR} is absent (the team's shared vendor folder)")
@@ -134,6 +185,7 @@ def main():
         kinds = lambda p: sorted({w["kind"] for w in p["warnings"]})  # noqa: E731
         test_services.check("  and so do its warnings' kinds", kinds(theirs) == kinds(ours),
                             f"{kinds(theirs)} vs {kinds(ours)}")
+        conformance(root_url, decision, standin_url, NSS)
     finally:
         if server:
             server.shutdown()
