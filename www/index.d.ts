@@ -32,6 +32,10 @@ export type PreviewErrorKind =
   /** A load overtaken by a later one (only where loads can overlap: the inline mode). */
   | "superseded"
   | "not-previewed"
+  /** The engine's worker failed or could not start; the message names the worker's URL and
+   * why (a 404, a non-JavaScript type, an unreachable URL, or a module that loaded but could
+   * not resolve its imports or was refused by a Content-Security-Policy). Every later call
+   * rejects the same way. */
   | "worker"
   | "internal"
   | (string & {});

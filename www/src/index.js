@@ -14,10 +14,40 @@ export class PreviewError extends Error {
 
 const parse = (text) => (typeof text === "string" ? JSON.parse(text) : text);
 
+/**
+ * Why a worker did not start, as far as the page can tell: a script error names itself; a
+ * module worker that fails to load gives only a bare `error` event, so its URL is fetched again
+ * to tell a missing script (404), a wrong MIME type or an unreachable URL from a module that
+ * loaded but could not resolve its imports (or was refused by a Content-Security-Policy).
+ */
+async function workerFailure(event, workerUrl) {
+  if (event && event.message) {
+    const where = event.filename ? ` (at ${event.filename}:${event.lineno || 0})` : "";
+    return `the engine's worker failed: ${event.message}${where}`;
+  }
+  if (!workerUrl) return "the engine's worker failed to start (the worker was given, its URL is unknown)";
+  let reply;
+  try {
+    reply = await fetch(workerUrl, { credentials: "omit", cache: "no-store" });
+  } catch (e) {
+    return `the engine's worker could not start: ${workerUrl} could not be fetched (${e && e.message ? e.message : e})`;
+  }
+  if (!reply.ok) {
+    return `the engine's worker could not start: ${workerUrl} answered ${reply.status}${reply.statusText ? ` ${reply.statusText}` : ""}`;
+  }
+  const type = (reply.headers.get("Content-Type") || "").split(";")[0].trim();
+  if (!/^(text|application)\/(javascript|ecmascript|x-javascript)$/.test(type)) {
+    return `the engine's worker could not start: ${workerUrl} is served as ${type || "no Content-Type"}, not JavaScript (a module worker needs text/javascript)`;
+  }
+  return `the engine's worker could not start: ${workerUrl} loads, but the module failed: one of its imports (./core.js, ../pkg/engine.js and its .wasm, next to it) could not be resolved, or a Content-Security-Policy (worker-src, script-src) refused it`;
+}
+
 /** A channel to the engine in a worker: `call(op, args, onProgress, transfer)` → Promise. */
-function workerChannel(worker) {
+function workerChannel(worker, workerUrl) {
   let next = 1;
   const pending = new Map();
+  // Once the worker has failed, every call (pending or later) rejects with why.
+  let failed = null;
   const onMessage = (event) => {
     const { id, progress, ok, result, error } = event.data || {};
     const entry = pending.get(id);
@@ -30,15 +60,21 @@ function workerChannel(worker) {
     if (ok) entry.resolve(result);
     else entry.reject(new PreviewError(error));
   };
-  const onError = (event) => {
-    const error = new PreviewError({ kind: "worker", message: `the engine's worker failed: ${event.message || event}` });
+  const fail = (error) => {
+    failed = error;
     for (const entry of pending.values()) entry.reject(error);
     pending.clear();
+  };
+  const onError = (event) => {
+    if (failed) return;
+    failed = workerFailure(event, workerUrl).then((message) => new PreviewError({ kind: "worker", message }));
+    failed.then(fail);
   };
   worker.addEventListener("message", onMessage);
   worker.addEventListener("error", onError);
   return {
     call(op, args, onProgress = () => {}, transfer = []) {
+      if (failed) return Promise.resolve(failed).then((error) => Promise.reject(error));
       const id = next++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, onProgress });
@@ -48,7 +84,7 @@ function workerChannel(worker) {
     close() {
       worker.removeEventListener("message", onMessage);
       worker.removeEventListener("error", onError);
-      onError({ message: "disposed" });
+      if (!failed) fail(new PreviewError({ kind: "worker", message: "the engine's worker failed: disposed" }));
     },
   };
 }
@@ -92,8 +128,9 @@ export function createPreviewer(options = {}) {
   if (options.inline) {
     channel = inlineChannel(options.wasm);
   } else {
-    worker = options.worker || new Worker(options.workerUrl || new URL("./worker.js", import.meta.url), { type: "module" });
-    channel = workerChannel(worker);
+    const workerUrl = options.worker ? null : String(options.workerUrl || new URL("./worker.js", import.meta.url));
+    worker = options.worker || new Worker(workerUrl, { type: "module" });
+    channel = workerChannel(worker, workerUrl);
   }
   const owned = !options.worker && !options.inline;
   // The load in progress: its early grid (runnable-jobs.json and the task group, before the
