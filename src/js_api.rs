@@ -10,6 +10,7 @@
 //!   `sleep(ms) → Promise`, and `progress(step)`. No taskgraph logic lives here.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::actions;
+use crate::engine::preview::Iteration;
 use crate::engine::{self, parse, CounterIds, Flavour, FullTaskGraph, IndexAnswers, Preview};
 use crate::session::{self, Context, Session, SessionError};
 use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse, Transport};
@@ -322,6 +324,12 @@ fn yes() -> bool {
 pub struct Previewer {
     session: Rc<RefCell<Option<Session>>>,
     last: Rc<RefCell<Option<Preview>>>,
+    /// The last action preview: what was asked (action, input, task) and what every call of it
+    /// creates and reuses, merged as the action's `label-to-taskid.json` combines them.
+    last_action: Rc<RefCell<Option<(ActionKey, Iteration)>>>,
+    /// Action taskId → the preview that was triggered as it (merged over its iterations or
+    /// calls): what `follow` compares the action task with.
+    triggered: Rc<RefCell<BTreeMap<String, Iteration>>>,
     /// Loads started (the latest one's session is kept).
     loads: Rc<std::cell::Cell<u64>>,
 }
@@ -361,6 +369,30 @@ struct ActionRequest {
     /// Include every created task's definition; default true.
     #[serde(default = "yes")]
     definitions: bool,
+}
+
+/// What an action request asks for (not how it is shown): a trigger matches the preview of
+/// the same key.
+type ActionKey = (String, Value, Option<String>, Option<String>);
+
+fn action_key(request: &ActionRequest) -> ActionKey {
+    (
+        request.action.clone(),
+        request.input.clone(),
+        request.task_label.clone(),
+        request.task_id.clone(),
+    )
+}
+
+/// The action taskId `send_signed` resolved to, to remember what was triggered as it.
+fn remember_trigger(
+    triggered: &RefCell<BTreeMap<String, Iteration>>,
+    sent: &JsValue,
+    expected: Option<Iteration>,
+) {
+    if let (Some(id), Some(expected)) = (sent.as_string(), expected) {
+        triggered.borrow_mut().insert(id, expected);
+    }
 }
 
 /// The `now` of a request: RFC 3339, or the clock.
@@ -599,6 +631,8 @@ impl Previewer {
         Previewer {
             session: Rc::new(RefCell::new(None)),
             last: Rc::new(RefCell::new(None)),
+            last_action: Rc::default(),
+            triggered: Rc::default(),
             loads: Rc::default(),
         }
     }
@@ -794,6 +828,7 @@ impl Previewer {
     #[wasm_bindgen(js_name = previewAction)]
     pub fn preview_action(&self, request: String, host: JsValue) -> js_sys::Promise {
         let cell = self.session.clone();
+        let last_action = self.last_action.clone();
         future_to_promise(async move {
             let request: ActionRequest = serde_json::from_str(&request)
                 .map_err(|e| bad_request(format!("action request: {e}")))?;
@@ -827,6 +862,8 @@ impl Previewer {
                     s.preview_plan(&plan, now, &mut nice_slugid)
                 }
                 .map_err(js_err)?;
+                let merged = trigger::merged_calls(preview.calls.iter().map(|c| &c.iteration));
+                *last_action.borrow_mut() = Some((action_key(&request), merged));
                 if !request.definitions {
                     for call in &mut preview.calls {
                         call.iteration.tasks.clear();
@@ -879,6 +916,8 @@ impl Previewer {
     /// task's id.
     pub fn trigger(&self, request: String, credentials: String, host: JsValue) -> js_sys::Promise {
         let cell = self.session.clone();
+        let last = self.last.clone();
+        let triggered = self.triggered.clone();
         future_to_promise(async move {
             let request = parse_request(&request)?;
             let credentials = parse_credentials(&credentials)?;
@@ -888,8 +927,21 @@ impl Previewer {
                     .map_err(js_err)?;
                 Ok((http, s.context.root_url.clone()))
             })?;
+            // The preview of exactly these labels and times, if it is the last one: every
+            // iteration, merged as the action combines its `label-to-taskid-<i>.json`.
+            let mut wanted = request.labels.clone();
+            wanted.sort();
+            wanted.dedup();
+            let expected = last.borrow().as_ref().and_then(|p| {
+                let mut previewed = p.requested.clone();
+                previewed.sort();
+                (previewed == wanted && p.times == request.times)
+                    .then(|| trigger::merged_calls(&p.iterations))
+            });
             let transport = JsTransport { host };
-            send_signed(&transport, &mut http, &root_url, &credentials).await
+            let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
+            remember_trigger(&triggered, &sent, expected);
+            Ok(sent)
         })
     }
 
@@ -993,18 +1045,29 @@ impl Previewer {
         host: JsValue,
     ) -> js_sys::Promise {
         let cell = self.session.clone();
+        let last_action = self.last_action.clone();
+        let triggered = self.triggered.clone();
         future_to_promise(async move {
             let request: ActionRequest = serde_json::from_str(&request)
                 .map_err(|e| bad_request(format!("action request: {e}")))?;
             let credentials = parse_credentials(&credentials)?;
             let transport = JsTransport { host };
             let (_, mut http, root_url) = action_http(&cell, &request, &transport).await?;
-            send_signed(&transport, &mut http, &root_url, &credentials).await
+            let key = action_key(&request);
+            let expected = last_action
+                .borrow()
+                .as_ref()
+                .and_then(|(previewed, merged)| (*previewed == key).then(|| merged.clone()));
+            let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
+            remember_trigger(&triggered, &sent, expected);
+            Ok(sent)
         })
     }
 
     /// Polls the action task until it resolves (at most `max_wait_ms`), then compares its
-    /// `label-to-taskid.json` with the last preview: `{actionTaskId, state, differences}`.
+    /// `label-to-taskid.json` with the preview that was triggered as it (every iteration or
+    /// call, merged as the action merges them): `{actionTaskId, state, differences}`. An action
+    /// task this previewer did not trigger from a matching preview is refused (`not-previewed`).
     pub fn follow(
         &self,
         action_task_id: String,
@@ -1013,14 +1076,23 @@ impl Previewer {
         host: JsValue,
     ) -> js_sys::Promise {
         let cell = self.session.clone();
-        let last = self.last.clone();
+        let triggered = self.triggered.clone();
         future_to_promise(async move {
             let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
-            let iteration = last
+            let iteration = triggered
                 .borrow()
-                .as_ref()
-                .and_then(|p| p.iterations.last().cloned())
-                .ok_or_else(|| ApiError::new("not-previewed", "no preview to compare").into_js())?;
+                .get(&action_task_id)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "not-previewed",
+                        format!(
+                            "action task {action_task_id} was not triggered here from a preview of \
+                             the same request: nothing to compare it with (preview, then trigger)"
+                        ),
+                    )
+                    .into_js()
+                })?;
             let transport = JsTransport { host };
             let comparison = trigger::follow(
                 &transport,

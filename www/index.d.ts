@@ -415,8 +415,11 @@ export interface Previewer {
    * resolves to the action task's id. */
   trigger(request: { labels: string[]; times?: number }, credentials: Credentials): Promise<string>;
   /** Polls the action task until it resolves (every `pollMs`, default 2000; at most
-   * `maxWaitMs`, default an hour) and compares its `label-to-taskid.json` with the last
-   * preview's last iteration. */
+   * `maxWaitMs`, default an hour) and compares its `label-to-taskid.json` with the preview
+   * that was triggered as it: `trigger` after a `preview` of the same labels and times, or
+   * `triggerAction` after a `previewAction` of the same action, input and task; every
+   * iteration or call, merged as the action merges them. Any other action task is refused
+   * (kind `not-previewed`). */
   follow(actionTaskId: string, options?: { pollMs?: number; maxWaitMs?: number }): Promise<Comparison>;
   /** Stops the worker if this previewer started it; pending calls reject with kind `worker`. */
   dispose(): void;

@@ -463,3 +463,9 @@ test("hostile actions.json (issue 24): the preview stands with an action-unavail
   const other = await previewer.actionTriggerRequest({ action: "rebuild-cached-tasks" });
   assert.deepEqual(other.body, { group: "NssDecision0000000000A" }, "the other actions still render");
 });
+
+test("follow: an action task not triggered here from a matching preview is refused, named (issue 19)", async () => {
+  const error = await rejection(nss.previewer.follow("NotTriggeredHere00001A"));
+  assert.equal(error.kind, "not-previewed");
+  assert.equal(error.message, "action task NotTriggeredHere00001A was not triggered here from a preview of the same request: nothing to compare it with (preview, then trigger)");
+});
