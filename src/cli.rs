@@ -457,9 +457,7 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 &decision_task_id,
                 RetryPolicy::default(),
             )) {
-                Ok(tasks) => {
-                    task_states = tasks.into_iter().map(|t| (t.task_id, t.state)).collect();
-                }
+                Ok(tasks) => task_states = crate::session::task_states(&tasks),
                 Err(e) => load_warnings.push(engine::Warning {
                     kind: "no-task-group".into(),
                     labels: vec![],

@@ -788,7 +788,8 @@ fn group_map(tasks: &[loader::GroupTask]) -> BTreeMap<String, (String, String)> 
         .collect()
 }
 
-fn task_states(tasks: &[loader::GroupTask]) -> BTreeMap<String, String> {
+/// TaskId → state of every task of a task group listing.
+pub fn task_states(tasks: &[loader::GroupTask]) -> BTreeMap<String, String> {
     tasks
         .iter()
         .map(|task| (task.task_id.clone(), task.state.clone()))

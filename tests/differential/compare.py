@@ -213,6 +213,18 @@ def canonical_iteration(it, closure, case):
     }
 
 
+def error_outcome(theirs, ours, who):
+    """For a case where a side failed: `(failure, None)` when they disagree (or our CLI
+    crashed), `(None, text)` when both fail; None when neither failed."""
+    if "crash" in ours:
+        return f"our CLI crashed: {ours['crash']}", None
+    if "error" not in theirs and "error" not in ours:
+        return None
+    if ("error" in theirs) != ("error" in ours):
+        return f"{who}: {theirs.get('error', 'ok')} / ours: {ours.get('error', 'ok')}", None
+    return None, f"both fail: {who} {theirs['error'][:90]!r} / ours {ours['error'][:90]!r}"
+
+
 def first_difference(a, b, path="$"):
     if type(a) is not type(b):
         return f"{path}: {json.dumps(a)[:200]} != {json.dumps(b)[:200]}"
@@ -253,14 +265,13 @@ def main():
             count += 1
             theirs = upstream.run(case)
             ours = run_ours(binary, case, workdir)
-            if "crash" in ours:
-                failures.append((name, f"our CLI crashed: {ours['crash']}"))
-            elif "error" in theirs or "error" in ours:
-                if ("error" in theirs) != ("error" in ours):
-                    failures.append((name, f"upstream: {theirs.get('error', 'ok')} / ours: {ours.get('error', 'ok')}"))
-                else:
-                    print(f"ok   {name}  (both fail: upstream {theirs['error'][:90]!r} / ours {ours['error'][:90]!r})")
+            outcome = error_outcome(theirs, ours, "upstream")
+            if outcome:
+                failure, both = outcome
+                if both:
+                    print(f"ok   {name}  ({both})")
                     continue
+                failures.append((name, failure))
             else:
                 key = "calls" if case.get("action") else "iterations"
                 diff = first_difference(theirs[key], ours[key])

@@ -452,14 +452,13 @@ def main():
                                          graph=push["paths"]["graph"])
                 theirs = run_gecko(case, push)
                 ours = run_ours(binary, case, push)
-                if "crash" in ours:
-                    failures.append((name, f"our CLI crashed: {ours['crash']}"))
-                elif "error" in theirs or "error" in ours:
-                    if ("error" in theirs) != ("error" in ours):
-                        failures.append((name, f"gecko: {theirs.get('error', 'ok')} / ours: {ours.get('error', 'ok')}"))
-                    else:
-                        print(f"ok   {name}  (both fail: gecko {theirs['error'][:80]!r} / ours {ours['error'][:100]!r})")
+                outcome = compare.error_outcome(theirs, ours, "gecko")
+                if outcome:
+                    failure, both = outcome
+                    if both:
+                        print(f"ok   {name}  ({both})")
                         continue
+                    failures.append((name, failure))
                 else:
                     diff = compare.first_difference(theirs["calls"], ours["calls"]) or \
                         compare.first_difference(theirs["reruns"], ours["reruns"])

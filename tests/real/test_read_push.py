@@ -106,8 +106,6 @@ def named(value, decision):
 def shape(reply):
     """What a client relies on in an answer: status, the headers that matter, the JSON body's
     keys (and an error's code)."""
-    import requests  # noqa: F401 - from the venv, with the official client
-
     headers = {k: reply.headers.get(k) for k in ("Content-Encoding",)}
     ctype = (reply.headers.get("Content-Type") or "").split(";")[0]
     body = None
