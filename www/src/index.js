@@ -39,7 +39,7 @@ async function workerFailure(event, workerUrl) {
   if (!/^(text|application)\/(javascript|ecmascript|x-javascript)$/.test(type)) {
     return `the engine's worker could not start: ${workerUrl} is served as ${type || "no Content-Type"}, not JavaScript (a module worker needs text/javascript)`;
   }
-  return `the engine's worker could not start: ${workerUrl} loads, but the module failed: one of its imports (./core.js, ../pkg/engine.js and its .wasm, next to it) could not be resolved, or a Content-Security-Policy (worker-src, script-src) refused it`;
+  return `the engine's worker could not start: ${workerUrl} loads, but the module failed: one of its imports (./serve.js, ./core.js, ../pkg/engine.js, next to it, when not bundled) could not be resolved, or a Content-Security-Policy (worker-src, script-src) refused it`;
 }
 
 /** A channel to the engine in a worker: `call(op, args, onProgress, transfer)` → Promise. */
@@ -89,9 +89,14 @@ function workerChannel(worker, workerUrl) {
   };
 }
 
+// The engine for the inline mode, imported only when asked for: hidden from bundlers (a
+// variable, and the webpack/Vite "ignore" comments), so that an app's bundle never carries a
+// second copy of the engine besides the worker's.
+const CORE_MODULE = "./core.js";
+
 /** A channel to the engine on this thread (Node, tests): same protocol, no worker. */
 function inlineChannel(wasm) {
-  const core = import("./core.js").then(({ createCore }) => createCore(wasm));
+  const core = import(/* webpackIgnore: true */ /* @vite-ignore */ CORE_MODULE).then(({ createCore }) => createCore(wasm));
   return {
     async call(op, args, onProgress = () => {}) {
       const engine = await core;
@@ -103,6 +108,34 @@ function inlineChannel(wasm) {
     },
     close() {},
   };
+}
+
+/**
+ * Starts ./worker.js with the literal `new Worker(new URL("./worker.js", import.meta.url), {
+ * type: "module" })`: the form Vite, webpack and rspack recognise, bundling the worker (and
+ * the engine it imports, its .wasm emitted as an asset) and rewriting the URL; unbundled, it is
+ * the file next to this one. The URL it was given, rewritten or not, is kept for error messages
+ * by a stand-in `Worker` constructor, in place only during this synchronous call.
+ */
+function startPackagedWorker() {
+  const NativeWorker = globalThis.Worker;
+  let url = null;
+  let wrapped = false;
+  try {
+    globalThis.Worker = function Worker(scriptUrl, workerOptions) {
+      url = String(scriptUrl);
+      return new NativeWorker(scriptUrl, workerOptions);
+    };
+    wrapped = true;
+  } catch {
+    // A frozen global: start the worker all the same, without its URL for error messages.
+  }
+  try {
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    return { worker, url };
+  } finally {
+    if (wrapped) globalThis.Worker = NativeWorker;
+  }
 }
 
 /** Taskcluster clients hand temporary credentials' certificate over as an object or as JSON
@@ -118,7 +151,8 @@ function certificateAsText(credentials) {
  * Creates a previewer.
  * @param {object} [options]
  * @param {Worker} [options.worker] a worker already running ./worker.js (default: one is started)
- * @param {string|URL} [options.workerUrl] where ./worker.js is served (default: next to this file)
+ * @param {string|URL} [options.workerUrl] where ./worker.js is served (default: ./worker.js next
+ *   to this file, bundled with the app by Vite, webpack and rspack)
  * @param {boolean} [options.inline] run the engine on this thread instead (Node, tests)
  * @param {*} [options.wasm] with `inline`: the .wasm bytes, URL or WebAssembly.Module
  */
@@ -128,8 +162,12 @@ export function createPreviewer(options = {}) {
   if (options.inline) {
     channel = inlineChannel(options.wasm);
   } else {
-    const workerUrl = options.worker ? null : String(options.workerUrl || new URL("./worker.js", import.meta.url));
-    worker = options.worker || new Worker(workerUrl, { type: "module" });
+    let workerUrl = null;
+    if (options.worker) worker = options.worker;
+    else if (options.workerUrl) {
+      workerUrl = String(options.workerUrl);
+      worker = new Worker(workerUrl, { type: "module" });
+    } else ({ worker, url: workerUrl } = startPackagedWorker());
     channel = workerChannel(worker, workerUrl);
   }
   const owned = !options.worker && !options.inline;

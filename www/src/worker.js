@@ -1,52 +1,9 @@
-// The Web Worker that runs the engine, so the page never freezes. Protocol (one message per
-// request, answered in order of completion):
-//   in:  { id, op, args }                          (see core.js for the operations)
-//   out: { id, progress: { step, loaded?, total? } }  (any number, while working)
-//        { id, ok: true, result }                   (result: JSON text, or a plain string)
-//        { id, ok: false, error: { kind, message, labels } }
-// Operations run one after the other, in the order they arrive, except `follow` (which polls
-// an action task for minutes and must not hold up previews) and the end of a `load`: once it
-// reports the push ready for previews (`progress.summary`), the next operations run while it
-// still lists a big task group for the grid (another load still waits for its end).
-import { createCore, flatError } from "./core.js";
+// The Web Worker that runs the engine, so the page never freezes (the protocol is in
+// serve.js). index.js starts it as `new Worker(new URL("./worker.js", import.meta.url), …)`,
+// the form Vite, webpack and rspack recognise: they bundle this file and what it imports as
+// a worker. The .wasm is referenced the same way, so they emit it as an asset (hashed name,
+// served as application/wasm) and rewrite the URL; unbundled, it is ../pkg/engine_bg.wasm next
+// to this file. `?wasm=<url>` on the worker's URL puts the engine elsewhere.
+import { serve } from "./serve.js";
 
-const wasmUrl = new URL(self.location.href).searchParams.get("wasm") || undefined;
-const core = createCore(wasmUrl);
-// A failed engine start is reported to every request (below), not as an unhandled rejection.
-core.catch(() => {});
-// For benchmarks (www/bench/page-load.mjs reads it through the browser's worker handle).
-core.then((engine) => {
-  self.__tgpMemoryBytes = () => engine.memoryBytes();
-}, () => {});
-let queue = Promise.resolve();
-let lastLoad = Promise.resolve();
-
-self.onmessage = (event) => {
-  const { id, op, args } = event.data || {};
-  // When the next operation may start: this one is over, or (a load) the push is ready.
-  let release;
-  const released = new Promise((resolve) => (release = resolve));
-  const run = async () => {
-    try {
-      const engine = await core;
-      const result = await engine.run(op, args, (progress) => {
-        self.postMessage({ id, progress });
-        if (progress && typeof progress.summary === "string") release();
-      });
-      self.postMessage({ id, ok: true, result });
-    } catch (error) {
-      self.postMessage({ id, ok: false, error: flatError(error) });
-    } finally {
-      release();
-    }
-  };
-  if (op === "follow") {
-    run();
-    return;
-  }
-  // A load waits for the previous load to end, not only to be ready: one push at a time.
-  const after = op === "load" ? Promise.all([queue, lastLoad]) : queue;
-  const started = after.then(run);
-  queue = after.then(() => released);
-  if (op === "load") lastLoad = started;
-};
+serve(new URL("../pkg/engine_bg.wasm", import.meta.url));
