@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests treeherder-tests differential official-clients real-taskcluster real-taskcluster-tests fuzz bench bench-e2e bench-js bench-page clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests bundler-tests treeherder-tests differential official-clients real-taskcluster real-taskcluster-tests fuzz bench bench-e2e bench-js bench-page clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -86,7 +86,7 @@ page: www
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust
 # tests (unit, golden, bad input, properties, CLI contract, tidy), then the differential test
 # against the real taskcluster-taskgraph.
-test: setup check unit wasm differential official-clients real-taskcluster-tests js-tests browser-tests treeherder-tests
+test: setup check unit wasm differential official-clients real-taskcluster-tests js-tests browser-tests bundler-tests treeherder-tests
 	@echo "== all checks passed =="
 
 check:
@@ -111,6 +111,13 @@ js-tests: www build
 # Headless Chromium against the stand-in: the page and the React demo host.
 browser-tests: setup-browser page build standin
 	cd www && node --test --test-concurrency=1 e2e/
+
+# The packed package (npm pack of www/) in fresh React apps built with Vite, webpack 5, rspack
+# and esbuild at pinned versions (www/bundlers/package-lock.json; npm ci into target/bundlers),
+# each with its defaults, opened in headless Chromium (all under the strict CSP, Vite also without):
+# the sample push previews with the CLI's counts.
+bundler-tests: setup-browser www build standin
+	cd www && node --test --test-concurrency=1 bundlers/
 
 # The stand-in against the official taskcluster Python client and upstream taskgraph's own
 # loader (fetch_graph_and_labels), both flavours' namespaces, with and without a storage origin.
