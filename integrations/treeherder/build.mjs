@@ -13,7 +13,7 @@
 // exits 0 without building; the browser test then skips too. TREEHERDER_SRC overrides where
 // the snapshot is.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
@@ -106,8 +106,10 @@ export function build({ checks = false } = {}) {
   console.log(`  React ${reactVersion}`);
   run("pnpm", ["build"]);
   if (checks) runChecks();
-  const wasm = join(BUILD, ".build/assets", `taskgraph-preview-${JSON.parse(readFileSync(join(ROOT, "www/package.json"), "utf8")).version}`, "pkg/engine_bg.wasm");
-  console.log(`built ${join(BUILD, ".build")} in ${((Date.now() - started) / 1000).toFixed(1)} s (engine ${statSync(wasm).size} bytes)`);
+  // rspack bundles the package's worker and emits the engine as a hashed asset: exactly one.
+  const wasm = readdirSync(join(BUILD, ".build"), { recursive: true }).filter((f) => String(f).endsWith(".wasm"));
+  if (wasm.length !== 1) throw new Error(`expected one .wasm in the build, found ${wasm.length}: ${wasm.join(", ")}`);
+  console.log(`built ${join(BUILD, ".build")} in ${((Date.now() - started) / 1000).toFixed(1)} s (engine ${wasm[0]}, ${statSync(join(BUILD, ".build", String(wasm[0]))).size} bytes)`);
   return true;
 }
 
