@@ -355,8 +355,9 @@ export interface ActionPreview {
 export interface PreviewerOptions {
   /** A worker already running `src/worker.js` (not terminated by `dispose`). */
   worker?: Worker;
-  /** Where `src/worker.js` is served (default: next to `src/index.js`). Add `?wasm=URL` to
-   * load the engine from somewhere other than `../pkg/engine_bg.wasm` next to the worker. */
+  /** Where `src/worker.js` is served (default: `./worker.js` next to `src/index.js`, which
+   * Vite, webpack and rspack bundle with the app, and its `.wasm` as an asset). Add `?wasm=URL`
+   * to load the engine from somewhere other than `../pkg/engine_bg.wasm` next to the worker. */
   workerUrl?: string | URL;
   /** Run the engine on the calling thread (Node, tests). */
   inline?: boolean;
