@@ -148,6 +148,7 @@ real-taskcluster:
 real-taskcluster-tests: setup-python build standin
 	$(PYTHON) tests/real/test_services.py
 	$(PYTHON) tests/real/test_read_push.py
+	$(PYTHON) tests/real/test_action_task.py
 
 differential: build setup-python
 	cd tests/differential && ../../$(PYTHON) compare.py --bin ../../$(CLI)

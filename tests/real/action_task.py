@@ -62,6 +62,8 @@ class CredentialsProxy:
 
     def __init__(self, root_url, credentials):
         self.root_url = root_url.rstrip("/")
+        # (the official client encodes a credentials dict it is given in place, as bytes)
+        credentials = {k: v.decode() if isinstance(v, bytes) else v for k, v in credentials.items()}
         self.credentials = credentials
         ext = {}
         if credentials.get("certificate"):
@@ -397,7 +399,7 @@ class ActionWorker:
     def run_claim(self, claim):
         task_id, run_id = claim["status"]["taskId"], claim["runId"]
         task = claim["task"]
-        queue = taskcluster.Queue({"rootUrl": self.opts["rootUrl"], "credentials": claim["credentials"]})
+        queue = taskcluster.Queue({"rootUrl": self.opts["rootUrl"], "credentials": dict(claim["credentials"])})
         if self.before_run:
             self.before_run(task_id, task)
         folder = self.storage.folder / task_id

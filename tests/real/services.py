@@ -393,13 +393,18 @@ def ping(port, service):
     return ok
 
 
-# What anyone may read without credentials, as public deployments grant it (a fresh deployment
-# grants anonymous callers nothing): tasks, statuses, task groups, public artifacts, the index,
-# hooks' definitions.
+# What every caller is granted (a fresh deployment grants nothing; Taskcluster's RFC 165 release
+# note lists what keeps the public endpoints public, and its own development deployment,
+# docker/tc-admin.py in taskcluster/taskcluster, grants this list): reads of tasks, statuses,
+# task groups, public artifacts, the index and hooks, and `auth:current-scopes`, which taskgraph's
+# action callback calls through the task's proxy to check its own scopes.
 ANONYMOUS_SCOPES = [
-    "queue:get-task:*", "queue:status:*", "queue:list-task-group:*", "queue:list-dependent-tasks:*",
-    "queue:get-artifact:public/*", "queue:list-artifacts:*", "index:find-task:*", "index:list-tasks:*",
-    "index:list-namespaces:*", "hooks:list-hooks:*", "hooks:get:*", "hooks:status:*",
+    "auth:current-scopes", "auth:expand-scopes", "auth:get-client:*", "auth:get-role:*", "auth:list-clients",
+    "auth:list-roles", "hooks:get:*", "hooks:list-hooks:*", "hooks:list-last-fires:*", "hooks:status:*",
+    "index:find-task:*", "index:list-namespaces:*", "index:list-tasks:*", "queue:get-artifact:public/*",
+    "queue:get-provisioner:*", "queue:get-task:*", "queue:get-worker-type:*", "queue:get-worker:*",
+    "queue:list-artifacts:*", "queue:list-dependent-tasks:*", "queue:list-provisioners", "queue:list-task-group:*",
+    "queue:list-worker-types:*", "queue:list-workers:*", "queue:pending-count:*", "queue:status:*",
 ]
 
 

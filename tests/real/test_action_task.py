@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import taskcluster  # the official client, from the venv
@@ -116,7 +117,14 @@ def main():
 
         def serve():
             while not stop.is_set():
-                worker.run_pending(expect=1, wait=2)
+                try:
+                    worker.run_pending(expect=1, wait=2)
+                except Exception:  # recorded, so that the checks below fail and say why
+                    import traceback
+
+                    traceback.print_exc()
+                    worker.ran.append(("(the worker itself failed)", -1))
+                    time.sleep(2)
 
         threading.Thread(target=serve, daemon=True).start()
 
