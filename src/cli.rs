@@ -184,14 +184,15 @@ struct GenArgs {
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let done = |r: Result<(), String>| r.map(|()| ExitCode::SUCCESS);
     let result = match cli.command {
-        Command::Preview(args) => run_preview(&args),
-        Command::Bench(args) => run_bench(&args),
+        Command::Preview(args) => done(run_preview(&args)),
+        Command::Bench(args) => done(run_bench(&args)),
         Command::Trigger(args) => run_trigger(&args),
-        Command::GenGraph(args) => run_gen(&args),
+        Command::GenGraph(args) => done(run_gen(&args)),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -903,7 +904,7 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
     s
 }
 
-fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
+fn run_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     use crate::taskcluster::trigger;
     if args.preview.graph.is_some() {
         return Err(
@@ -939,13 +940,13 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let request = trigger::request(root_url, &rendered);
     let Some(action_task_id) = send_or_print(args, &transport, request, &action.name)? else {
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     };
     if !args.follow {
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
     let Some(iteration) = preview.iterations.last() else {
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     };
     let comparison = pollster::block_on(trigger::follow(
         &transport,
@@ -956,14 +957,20 @@ fn run_trigger(args: &TriggerArgs) -> Result<(), String> {
         std::time::Duration::from_secs(3600),
     ))
     .map_err(|e| e.to_string())?;
-    print_comparison(&action_task_id, &comparison);
-    Ok(())
+    let code = print_comparison(&action_task_id, &comparison);
+    Ok(code)
 }
 
-/// What `--follow` found.
-fn print_comparison(action_task_id: &str, comparison: &crate::taskcluster::trigger::Comparison) {
+/// What `--follow` found; the exit status: 0 when the preview matched, 3 when it differs.
+fn print_comparison(
+    action_task_id: &str,
+    comparison: &crate::taskcluster::trigger::Comparison,
+) -> ExitCode {
     if comparison.differences.is_empty() {
-        println!("preview matched: action task {action_task_id} ({}) created and reused exactly what was previewed", comparison.state);
+        println!(
+            "preview matched: action task {action_task_id} ({}) created and reused exactly what was previewed ({} task definitions compared field by field)",
+            comparison.state, comparison.definitions_checked
+        );
     } else {
         println!(
             "preview differs from action task {action_task_id} ({}):",
@@ -972,13 +979,15 @@ fn print_comparison(action_task_id: &str, comparison: &crate::taskcluster::trigg
         for d in &comparison.differences {
             println!("  - {d}");
         }
+        return ExitCode::from(3);
     }
+    ExitCode::SUCCESS
 }
 
 /// `trigger --action NAME`: previews the action, then renders the decision's action of that
 /// name for the task's context (its tags, fetched from the queue, pick the variant; `taskId` is
 /// the task for task actions) and sends it once with `--yes`.
-fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
+fn run_action_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     use crate::taskcluster::trigger;
     let inputs = load_inputs(&args.preview)?;
     let Some(plan) = &inputs.plan else {
@@ -1032,7 +1041,7 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
     let request = trigger::request(root_url, &rendered);
     let sent = send_or_print(args, &transport, request, &action.name)?;
     let (Some(action_task_id), true) = (sent, args.follow) else {
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     };
     let merged = trigger::merged_calls(preview.calls.iter().map(|c| &c.iteration));
     let comparison = pollster::block_on(trigger::follow(
@@ -1044,7 +1053,7 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
         std::time::Duration::from_secs(3600),
     ))
     .map_err(|e| e.to_string())?;
-    print_comparison(&action_task_id, &comparison);
+    let code = print_comparison(&action_task_id, &comparison);
     if !preview.reruns.is_empty() {
         println!(
             "  ({} rerun(s) are not in label-to-taskid.json: check those tasks' runs)",
@@ -1058,7 +1067,7 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<(), String> {
     {
         println!("  (copies made for task_duplicates are not in label-to-taskid.json and are not compared)");
     }
-    Ok(())
+    Ok(code)
 }
 
 /// A transport for the trigger, and the decision's `actions.json` (of the run whose artifacts

@@ -7,6 +7,7 @@
 //! these functions describe.
 
 pub mod client;
+pub mod definitions;
 pub mod hawk;
 pub mod loader;
 pub mod trigger;

@@ -11,9 +11,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::client::{fetch, FetchError, HttpRequest, RetryPolicy, Transport};
+use super::definitions;
 use super::hawk::{self, Credentials, HawkError};
 use super::loader::LoadError;
-use super::{create_task_url, latest_artifact_url, run_artifact_url, status_url, trigger_hook_url};
+use super::{
+    create_task_url, latest_artifact_url, run_artifact_url, status_url, task_url, trigger_hook_url,
+};
 use crate::actions::{self, ActionsJson, Trigger};
 use crate::engine::Iteration;
 
@@ -124,6 +127,9 @@ pub struct Comparison {
     pub state: String,
     /// Empty when the action created and reused exactly what the preview said.
     pub differences: Vec<String>,
+    /// How many created tasks' definitions were fetched from the queue and compared field by
+    /// field with the preview's.
+    pub definitions_checked: usize,
 }
 
 /// Compares an action's `label-to-taskid.json` with a preview iteration: the same labels are
@@ -169,12 +175,14 @@ pub fn compare(
 
 /// The `label-to-taskid.json` an action of several `create_tasks` calls leaves: upstream's
 /// `combine_task_graph_files` merges the calls' maps in order (a later call's entry wins), so a
-/// label is created if its last call creates it, else reused. Only `created` and `reused` are
-/// filled: what [`compare`] reads.
+/// label is created if its last call creates it, else reused. Only `created`, `reused` and
+/// `tasks` (every call's definitions) are filled: what [`follow`] reads.
 pub fn merged_calls<'a>(calls: impl IntoIterator<Item = &'a Iteration>) -> Iteration {
     let mut created = std::collections::BTreeMap::new();
     let mut reused = std::collections::BTreeMap::new();
+    let mut tasks = std::collections::BTreeMap::new();
     for it in calls {
+        tasks.extend(it.tasks.iter().map(|(id, def)| (id.clone(), def.clone())));
         for (label, id) in &it.created {
             reused.remove(label);
             created.insert(label.clone(), id.clone());
@@ -188,7 +196,7 @@ pub fn merged_calls<'a>(calls: impl IntoIterator<Item = &'a Iteration>) -> Itera
         created,
         reused,
         removed: Default::default(),
-        tasks: Default::default(),
+        tasks,
         reasons: Default::default(),
         why: Default::default(),
         duplicates: Default::default(),
@@ -198,7 +206,9 @@ pub fn merged_calls<'a>(calls: impl IntoIterator<Item = &'a Iteration>) -> Itera
 }
 
 /// Polls the action task until it is resolved (or `max_wait` passes), then compares its
-/// `label-to-taskid.json` with the preview.
+/// `label-to-taskid.json` with the preview, and the definition of every task it created (as
+/// the queue holds it) with the preview's definition for that label
+/// ([`definitions::differences`](super::definitions::differences)).
 pub async fn follow<T: Transport>(
     t: &T,
     root_url: &str,
@@ -235,6 +245,7 @@ pub async fn follow<T: Transport>(
                 "the action task is {state}; it created nothing to compare (see its log)"
             )],
             state,
+            definitions_checked: 0,
         });
     }
     let url = latest_artifact_url(root_url, action_task_id, "public/label-to-taskid.json");
@@ -244,9 +255,47 @@ pub async fn follow<T: Transport>(
             what: url,
             message: e.to_string(),
         })?;
+    let mut differences = compare(iteration, &actual);
+    let ids = definitions::id_map(
+        &iteration.created,
+        &actual,
+        &iteration.tasks,
+        action_task_id,
+    );
+    let reused: std::collections::BTreeSet<&String> =
+        iteration.reused.values().map(|r| &r.task_id).collect();
+    let mut definitions_checked = 0;
+    for (label, preview_id) in &iteration.created {
+        let (Some(id), Some(previewed)) = (actual.get(label), iteration.tasks.get(preview_id))
+        else {
+            continue;
+        };
+        if reused.contains(id) {
+            continue; // already a difference: created in the preview, reused in reality
+        }
+        let url = task_url(root_url, id);
+        match fetch(t, &HttpRequest::get(url.clone()), retry).await {
+            Ok(body) => {
+                let created: Value =
+                    serde_json::from_slice(&body).map_err(|e| LoadError::Invalid {
+                        what: url,
+                        message: e.to_string(),
+                    })?;
+                definitions_checked += 1;
+                differences.extend(definitions::differences(label, previewed, &created, &ids));
+            }
+            Err(FetchError::Expired { .. } | FetchError::Status { status: 404, .. }) => {
+                differences.push(format!(
+                    "{label}: the action's label-to-taskid.json names {id}, but the queue has no such task"
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(Comparison {
         action_task_id: action_task_id.to_string(),
-        differences: compare(iteration, &actual),
+        differences,
         state,
+        definitions_checked,
     })
 }
