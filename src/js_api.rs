@@ -580,14 +580,20 @@ fn preview_json(
     if request.definitions && !request.with_kinds {
         return to_json(preview);
     }
-    if !request.definitions {
-        // The kept preview only serves `follow` and `graphView`, which need no definitions.
-        for iteration in &mut preview.iterations {
-            iteration.tasks.clear();
-        }
+    // Left out of the answer, but kept: `follow` compares them with what the action created.
+    let kept: Vec<_> = if request.definitions {
+        Vec::new()
+    } else {
+        (preview.iterations.iter_mut())
+            .map(|it| std::mem::take(&mut it.tasks))
+            .collect()
+    };
+    let value = serde_json::to_value(&*preview)
+        .map_err(|e| ApiError::new("internal", e.to_string()).into_js());
+    for (iteration, tasks) in preview.iterations.iter_mut().zip(kept) {
+        iteration.tasks = tasks;
     }
-    let mut value = serde_json::to_value(&*preview)
-        .map_err(|e| ApiError::new("internal", e.to_string()).into_js())?;
+    let mut value = value?;
     if !request.definitions {
         if let Some(Value::Array(iterations)) = value.get_mut("iterations") {
             for iteration in iterations {
@@ -1066,7 +1072,8 @@ impl Previewer {
 
     /// Polls the action task until it resolves (at most `max_wait_ms`), then compares its
     /// `label-to-taskid.json` with the preview that was triggered as it (every iteration or
-    /// call, merged as the action merges them): `{actionTaskId, state, differences}`. An action
+    /// call, merged as the action merges them), and each created task's definition with the
+    /// preview's: `{actionTaskId, state, differences, definitionsChecked}`. An action
     /// task this previewer did not trigger from a matching preview is refused (`not-previewed`).
     pub fn follow(
         &self,
@@ -1108,6 +1115,7 @@ impl Previewer {
                 "actionTaskId": comparison.action_task_id,
                 "state": comparison.state,
                 "differences": comparison.differences,
+                "definitionsChecked": comparison.definitions_checked,
             });
             Ok(json.to_string().into())
         })

@@ -425,6 +425,79 @@ fn dry_run_prints_the_golden_trigger_request_and_sends_nothing() {
     );
 }
 
+/// Lays out in the stand-in what an action task `action` that did exactly what a `preview
+/// --json` (`preview`, made with `--action-task-id ActionTaskOfThePreview`) says would leave:
+/// its completed status, its `label-to-taskid.json` (the calls' maps merged in order, each
+/// created label with a new id) and every created task's definition under that id, with the ids
+/// and the action task replaced as the queue would hold them. Returns the action's map.
+fn lay_out_action(
+    standin: &Standin,
+    action: &str,
+    preview: &Value,
+) -> serde_json::Map<String, Value> {
+    let calls: Vec<&Value> = match preview["calls"].as_array() {
+        Some(calls) => calls.iter().collect(), // (a call flattens its iteration)
+        None => preview["iterations"].as_array().unwrap().iter().collect(),
+    };
+    let mut new_ids = std::collections::BTreeMap::new();
+    let mut map = serde_json::Map::new();
+    for it in &calls {
+        for (label, id) in it["labelToTaskId"].as_object().unwrap() {
+            let id = id.as_str().unwrap();
+            let actual = if it["created"].get(label).is_some() {
+                let made = format!("MadeByAction{:010}", new_ids.len());
+                new_ids.insert(id.to_string(), made.clone());
+                made
+            } else {
+                id.to_string()
+            };
+            map.insert(label.clone(), json!(actual));
+        }
+    }
+    for it in &calls {
+        for id in it["created"].as_object().unwrap().values() {
+            let id = id.as_str().unwrap();
+            let mut text = it["tasks"][id]
+                .to_string()
+                .replace("ActionTaskOfThePreview", action);
+            for (from, to) in &new_ids {
+                text = text.replace(from.as_str(), to);
+            }
+            put(
+                &standin.dir,
+                &format!("tasks/{}/task.json", new_ids[id]),
+                text.as_bytes(),
+            );
+        }
+    }
+    put(
+        &standin.dir,
+        &format!("tasks/{action}/status.json"),
+        br#"{"state": "completed", "runs": [{"runId": 0, "state": "completed"}]}"#,
+    );
+    put(
+        &standin.dir,
+        &format!("tasks/{action}/artifacts/public/label-to-taskid.json"),
+        Value::Object(map.clone()).to_string().as_bytes(),
+    );
+    map
+}
+
+/// `preview --json` as the action task will run it: later than the trigger's preview (its
+/// datestamps shifted), with its own placeholder for the action task.
+fn preview_as_the_action(standin: &Standin, labels: &[&str], extra: &[&str]) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"));
+    cmd.args(["preview", "--root-url", &standin.url])
+        .args(["--decision-task-id", "DecisionTaskTg00000001", "--json"])
+        .args(["--now", "2025-01-01T00:07:30.250Z"])
+        .args(["--action-task-id", "ActionTaskOfThePreview"])
+        .args(extra);
+    for l in labels {
+        cmd.args(["--label", l]);
+    }
+    stdout_json(&cmd.output().unwrap())
+}
+
 #[test]
 fn trigger_sends_once_and_follow_compares_with_reality() {
     let standin = start_logged("trigger", &[]);
@@ -433,20 +506,13 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
         "next-action-task-id",
         b"ActionTaskFromHook0001",
     );
-    put(
-        &standin.dir,
-        "tasks/ActionTaskFromHook0001/status.json",
-        br#"{"state": "completed", "runs": [{"runId": 0, "state": "completed"}]}"#,
-    );
-    let actual = fs::read(data(
-        "examples/ex5-realistic-taskgraph-ci/output/artifacts/label-to-taskid.json",
-    ))
-    .unwrap();
-    put(
-        &standin.dir,
-        "tasks/ActionTaskFromHook0001/artifacts/public/label-to-taskid.json",
-        &actual,
-    );
+    let preview = preview_as_the_action(&standin, &["codecov-upload"], &[]);
+    let actual = lay_out_action(&standin, "ActionTaskFromHook0001", &preview);
+    let made = preview["iterations"][0]["created"]
+        .as_object()
+        .unwrap()
+        .len();
+    assert!(made >= 2, "the pick and a dependency are created: {made}");
 
     let out = trigger(&standin, &["codecov-upload"], &["--yes", "--follow"], true);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -456,7 +522,7 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
         "{text}"
     );
     assert!(
-        text.contains("preview matched: action task ActionTaskFromHook0001 (completed)"),
+        text.contains(&format!("preview matched: action task ActionTaskFromHook0001 (completed) created and reused exactly what was previewed ({made} task definitions compared field by field)")),
         "{text}"
     );
     assert_eq!(trigger_lines(&standin), 1, "exactly one trigger call");
@@ -468,26 +534,57 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
     );
     assert_eq!(call["clientId"], "sheriff");
 
-    // Reality differs: the action rebuilt the fetch image the preview reused.
-    let mut different: Value = serde_json::from_slice(&actual).unwrap();
+    // Reality differs: the action rebuilt the fetch image the preview reused, and the task it
+    // created for the pick runs longer and has no parent.
+    let mut different = actual.clone();
     different["docker-image-fetch"] = json!("RebuiltByTheAction001");
     put(
         &standin.dir,
         "tasks/ActionTaskFromHook0001/artifacts/public/label-to-taskid.json",
-        different.to_string().as_bytes(),
+        Value::Object(different).to_string().as_bytes(),
     );
+    let pick = actual["codecov-upload"].as_str().unwrap();
+    let path = standin.dir.join(format!("tasks/{pick}/task.json"));
+    let mut task: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let previewed_run_time = task["payload"]["maxRunTime"].clone();
+    task["payload"]["maxRunTime"] = json!(99999);
+    task["extra"].as_object_mut().unwrap().remove("parent");
+    fs::write(&path, task.to_string()).unwrap();
     let out = trigger(&standin, &["codecov-upload"], &["--yes", "--follow"], true);
     let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a differing preview exits 3: {text}"
+    );
     assert!(
         text.contains("preview differs from action task ActionTaskFromHook0001"),
         "{text}"
     );
     assert!(text.contains("docker-image-fetch: previewed as reusing FetchImgPriorAction01 (existing-tasks), but the action used RebuiltByTheAction001"), "{text}");
+    assert!(
+        text.contains(&format!("codecov-upload: payload.maxRunTime: previewed {previewed_run_time}, the action created 99999")),
+        "{text}"
+    );
+    assert!(
+        text.contains("codecov-upload: extra.parent: previewed \"ActionTaskFromHook0001\", the action's task has none"),
+        "{text}"
+    );
+
+    // A task the action names but the queue does not have.
+    fs::remove_file(&path).unwrap();
+    let out = trigger(&standin, &["codecov-upload"], &["--yes", "--follow"], true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains(&format!("codecov-upload: the action's label-to-taskid.json names {pick}, but the queue has no such task")),
+        "{text}"
+    );
 }
 
 /// `trigger --action … --follow`: the action's calls leave one `label-to-taskid.json`
 /// (upstream's `combine_task_graph_files`, a later call's entry winning); it is compared with
-/// every call's preview.
+/// every call's preview, and every task created with its call's definition.
 #[test]
 fn an_action_trigger_follows_every_call() {
     let standin = start_logged("follow-action", &[]);
@@ -495,11 +592,6 @@ fn an_action_trigger_follows_every_call() {
         &standin.dir,
         "next-action-task-id",
         b"ActionTaskFromHook0002",
-    );
-    put(
-        &standin.dir,
-        "tasks/ActionTaskFromHook0002/status.json",
-        br#"{"state": "completed", "runs": [{"runId": 0, "state": "completed"}]}"#,
     );
     // The task retriggered, as the queue answers it (its tags pick the action's variant).
     put(
@@ -509,29 +601,10 @@ fn an_action_trigger_follows_every_call() {
     );
     let input = r#"{"times": 2, "downstream": true}"#;
     let action = ["--action", "retrigger", "--input", input];
-    // What the action task will write: the calls' maps, merged in order.
-    let preview = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
-        .args(["preview", "--root-url", &standin.url])
-        .args(["--decision-task-id", "DecisionTaskTg00000001", "--json"])
-        .args(["--label", "test-unit-py311"])
-        .args(action)
-        .output()
-        .unwrap();
-    assert_success(&preview);
-    let preview: Value = serde_json::from_slice(&preview.stdout).unwrap();
+    let preview = preview_as_the_action(&standin, &["test-unit-py311"], &action);
     let calls = preview["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 2, "times 2: two create_tasks calls");
-    let mut actual = serde_json::Map::new();
-    for call in calls {
-        for (label, id) in call["labelToTaskId"].as_object().unwrap() {
-            actual.insert(label.clone(), id.clone());
-        }
-    }
-    put(
-        &standin.dir,
-        "tasks/ActionTaskFromHook0002/artifacts/public/label-to-taskid.json",
-        Value::Object(actual.clone()).to_string().as_bytes(),
-    );
+    let mut actual = lay_out_action(&standin, "ActionTaskFromHook0002", &preview);
     let mut extra = action.to_vec();
     extra.extend(["--yes", "--follow"]);
     let out = trigger(&standin, &["test-unit-py311"], &extra, true);
@@ -541,6 +614,7 @@ fn an_action_trigger_follows_every_call() {
         text.contains("preview matched: action task ActionTaskFromHook0002 (completed)"),
         "{text}"
     );
+    assert!(!text.contains("(0 task definitions compared"), "{text}");
     assert_eq!(trigger_lines(&standin), 1, "exactly one trigger call");
 
     // Reality differs: the retriggered task is missing from the action's map.
@@ -552,6 +626,7 @@ fn an_action_trigger_follows_every_call() {
     );
     let out = trigger(&standin, &["test-unit-py311"], &extra, true);
     let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
     assert!(
         text.contains("test-unit-py311: previewed as created, but the action did not schedule it"),
         "{text}"

@@ -297,8 +297,12 @@ export interface Comparison {
   actionTaskId: string;
   /** The action task's final Taskcluster state (`completed`, `failed`, `exception`, ...). */
   state: string;
-  /** Empty when it created and reused exactly what the preview said. */
+  /** Empty when it created and reused exactly what the preview said. Each names the label, and
+   * for a created task's definition the field path (`label: payload.env.X: previewed …`). */
   differences: string[];
+  /** How many created tasks' definitions were fetched from the queue and compared field by
+   * field with the preview's (ids mapped by label, datestamps after one shift per task). */
+  definitionsChecked: number;
 }
 
 /** An action to preview. */

@@ -80,6 +80,31 @@ pub fn id_map(
     ids
 }
 
+/// When the preview has `label`'s task wait for the action task but the task the action names
+/// does not, the action did not create it: it reused a task made before it ran (by another
+/// action, or the decision). Returns who made it (its `extra.parent`, else its task group).
+pub fn made_elsewhere(
+    previewed: &Value,
+    created: &Value,
+    ids: &BTreeMap<String, String>,
+    action_task_id: &str,
+) -> Option<String> {
+    let waits_for_action = |def: &Value| {
+        def.get("dependencies")
+            .and_then(Value::as_array)
+            .is_some_and(|deps| deps.iter().any(|d| d.as_str() == Some(action_task_id)))
+    };
+    if !waits_for_action(&substitute(previewed, ids)) || waits_for_action(created) {
+        return None;
+    }
+    let maker = created
+        .pointer("/extra/parent")
+        .or_else(|| created.get("taskGroupId"))
+        .and_then(Value::as_str)
+        .unwrap_or("an unknown task");
+    Some(maker.to_string())
+}
+
 fn datestamp(def: &Value, field: &str) -> Option<chrono::NaiveDateTime> {
     parse_rfc3339(def.get(field)?.as_str()?)
 }
@@ -364,6 +389,25 @@ mod tests {
                 "test: payload.maxRunTime: previewed 3600, the action created 7200",
                 "test: routes: previewed 0 items [], the action created 1 [\"index.x\"]",
             ]
+        );
+    }
+
+    #[test]
+    fn a_task_made_by_another_action_is_told_apart() {
+        assert_eq!(
+            made_elsewhere(&previewed(), &created(), &ids(), "RealAction000000000001"),
+            None
+        );
+        let mut other = created();
+        other["dependencies"] = json!([
+            "DockerImage00000000001",
+            "OtherAction00000000001",
+            "RealBuild0000000000001"
+        ]);
+        other["extra"]["parent"] = json!("OtherAction00000000001");
+        assert_eq!(
+            made_elsewhere(&previewed(), &other, &ids(), "RealAction000000000001").as_deref(),
+            Some("OtherAction00000000001")
         );
     }
 

@@ -282,7 +282,14 @@ pub async fn follow<T: Transport>(
                         message: e.to_string(),
                     })?;
                 definitions_checked += 1;
-                differences.extend(definitions::differences(label, previewed, &created, &ids));
+                match definitions::made_elsewhere(previewed, &created, &ids, action_task_id) {
+                    Some(maker) => differences.push(format!(
+                        "{label}: previewed as created, but the action reused {id} (made by {maker} before it ran)"
+                    )),
+                    None => differences.extend(definitions::differences(
+                        label, previewed, &created, &ids,
+                    )),
+                }
             }
             Err(FetchError::Expired { .. } | FetchError::Status { status: 404, .. }) => {
                 differences.push(format!(

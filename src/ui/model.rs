@@ -89,13 +89,14 @@ impl Preview {
     }
 }
 
-/// `{actionTaskId, state, differences}` from `follow`.
+/// `{actionTaskId, state, differences, definitionsChecked}` from `follow`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Comparison {
     pub action_task_id: String,
     pub state: String,
     pub differences: Vec<String>,
+    pub definitions_checked: usize,
 }
 
 /// The worker's flat error.

@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 
+import requests
 import taskcluster  # the official client, from the venv
 
 HERE = Path(__file__).resolve().parent
@@ -47,12 +48,15 @@ NSS = "NssSampleDecision00001"
 POOL = "nss-3/decision"
 FIRST = ["test-bogo-linux32/debug", "test-tools-linux64/opt-make"]
 SECOND = ["test-bogo-linux32/debug", "test-cipher-linux32/debug"]
+RACED = ["test-cipher-linux32/opt"]  # needs certs-linux32/opt, which needs build-linux32/opt
+RACER = ["test-bogo-linux32/opt"]  # needs build-linux32/opt too
 
 
-def trigger(root_url, decision, labels, creds, before=None):
+def trigger(root_url, decision, labels, creds, follow=True):
     """`trigger --yes --follow` as a sheriff runs it; (exit status, stdout)."""
-    cmd = [str(CLI), "trigger", "--root-url", root_url, "--decision-task-id", decision, "--yes", "--follow",
-           "--poll-seconds", "1"]
+    cmd = [str(CLI), "trigger", "--root-url", root_url, "--decision-task-id", decision, "--yes"]
+    if follow:
+        cmd += ["--follow", "--poll-seconds", "1"]
     for label in labels:
         cmd += ["--label", label]
     env = {**os.environ, "TASKCLUSTER_CLIENT_ID": creds["clientId"], "TASKCLUSTER_ACCESS_TOKEN": creds["accessToken"]}
@@ -61,21 +65,38 @@ def trigger(root_url, decision, labels, creds, before=None):
     return proc.returncode, proc.stdout
 
 
-def preview_json(root_url, decision, labels):
-    cmd = [str(CLI), "preview", "--root-url", root_url, "--decision-task-id", decision, "--json"]
-    for label in labels:
-        cmd += ["--label", label]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)["iterations"][0]
-
-
-def action_result(opts, action_task_id):
+def action_map(opts, action_task_id):
+    """The `label-to-taskid.json` the action task uploaded, read from the real queue."""
     queue = taskcluster.Queue(opts)
     url = queue.buildUrl("getLatestArtifact", action_task_id, "public/label-to-taskid.json")
-    import requests
-
     return requests.get(url, timeout=30).json()
+
+
+def check_created(opts, decision, action_task_id, before):
+    """Our own look at what the action created, in the real queue (independent of the CLI's
+    comparison): each label the action added to the push's map is a task of the decision's
+    group, named by its label, that waits for the action task. Returns the action's map."""
+    queue = taskcluster.Queue(opts)
+    mapped = action_map(opts, action_task_id)
+    new = {label: tid for label, tid in mapped.items() if before.get(label) != tid}
+    for label, tid in sorted(new.items()):
+        task = queue.task(tid)
+        check(f"   {label} is {tid} in the real queue, in the push's group, after the action task",
+              task["taskGroupId"] == decision and task["metadata"]["name"] == label
+              and task["dependencies"][0] == action_task_id and task["extra"]["parent"] == action_task_id,
+              json.dumps({k: task[k] for k in ("taskGroupId", "dependencies", "extra")})[:300])
+    return mapped
+
+
+def wait_indexed(opts, namespace, task_id, timeout=60):
+    """Waits until the index's handlers have indexed `task_id` under `namespace` (they do when
+    the task completes), as the next action task will look it up there."""
+    index, started = taskcluster.Index(opts), time.time()
+    while time.time() - started < timeout:
+        if any(t["taskId"] == task_id for t in index.listTasks(namespace).get("tasks", [])):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def main():
@@ -128,10 +149,67 @@ def main():
 
         threading.Thread(target=serve, daemon=True).start()
 
+        params = action_task.load_artifact(artifacts / "parameters.yml")
+        actions_ns = f"nss.v2.{params['project']}.pushlog-id.{params['pushlog_id']}.actions"
+        push_map = json.loads((storage.folder / decision / "label-to-taskid.json").read_text())
+
+        # 1. Two picks, as a sheriff adds them.
         status, out = trigger(root_url, decision, FIRST, creds)
+        first = worker.ran[-1][0] if worker.ran else None
         check("1. trigger --yes --follow: the real action task ran and completed",
               worker.ran and worker.ran[-1][1] == 0, str(worker.ran))
-        check("   and the preview matched what it created", status == 0 and "preview matched" in out, out[-500:])
+        check("   the preview matched what it created, definition by definition",
+              status == 0 and "preview matched" in out and "(3 task definitions compared field by field)" in out,
+              out[-500:])
+        first_map = check_created(opts, decision, first, push_map)
+        check("   it created the picks and the build they need, and reused the rest",
+              sorted(label for label in first_map if first_map[label] != push_map.get(label))
+              == sorted(FIRST + ["build-linux32/debug"]), str(sorted(first_map)))
+        check("   the index lists it among the push's actions", wait_indexed(opts, actions_ns, first))
+
+        # 2. A second add-new-jobs on the same push: the build the first action made is reused.
+        status, out = trigger(root_url, decision, SECOND, creds)
+        second = worker.ran[-1][0]
+        check("2. a second action's preview reuses the first action's build, and matches reality",
+              status == 0 and "preview matched" in out and
+              f"build-linux32/debug  {first_map['build-linux32/debug']}  (existing-tasks)" in out, out[-800:])
+        second_map = check_created(opts, decision, second, first_map)
+        check("   the action reused that build too",
+              second_map["build-linux32/debug"] == first_map["build-linux32/debug"], str(second_map))
+        check("   the index lists it among the push's actions", wait_indexed(opts, actions_ns, second))
+
+        # 3. A preview made wrong by a race: after the CLI's preview, before its action task runs,
+        # another action creates the build its pick needs.
+        racer = {}
+
+        def race(task_id, task):
+            worker.before_run = None
+            code, _ = trigger(root_url, decision, RACER, creds, follow=False)
+            claimed = taskcluster.Queue(opts).claimWork(POOL, {"tasks": 1, "workerGroup": "real-tc-test",
+                                                               "workerId": "racer"})["tasks"]
+            racer.update(code=code, ran=[worker.run_claim(c) for c in claimed],
+                         task=[c["status"]["taskId"] for c in claimed])
+            racer["indexed"] = bool(claimed) and wait_indexed(opts, actions_ns, racer["task"][0])
+
+        worker.before_run = race
+        status, out = trigger(root_url, decision, RACED, creds)
+        check("3. the racing action ran first, and was indexed before the followed one ran",
+              racer.get("ran") == [0] and racer.get("indexed"), str(racer))
+        raced_map = action_map(opts, worker.ran[-1][0])
+        racer_map = action_map(opts, racer["task"][0]) if racer.get("task") else {}
+        build = racer_map.get("build-linux32/opt", "?")
+        check("   the followed action reused the racer's build", raced_map.get("build-linux32/opt") == build,
+              f"{raced_map.get('build-linux32/opt')} vs {build}")
+        listed = [line[4:] for line in out.splitlines() if line.startswith("  - ")]
+        check("   the CLI says the preview differs, naming that build first, and exits 3",
+              status == 3 and "preview differs" in out and listed and
+              listed[0].startswith(f"build-linux32/opt: previewed as created, but the action reused {build} "
+                                   f"(made by {racer['task'][0]} before it ran)"), out[-800:])
+        # Upstream adds the decision task to the dependencies of a task none of whose
+        # dependencies is created with it: with the build reused, that is the certs task.
+        check("   and the one consequence: the certs task also waits for the decision task, as upstream does",
+              len(listed) == 2 and listed[1].startswith("certs-linux32/opt: dependencies: previewed 3 items")
+              and listed[1].endswith("]") and decision in listed[1].split("the action created 4")[1], str(listed))
     finally:
         stop.set()
         if storage:

@@ -182,6 +182,13 @@ test("triggering records exactly the expected hook call and follows the action t
   mkdirSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public"), { recursive: true });
   writeFileSync(join(SAMPLE_DIR, "tasks", action, "status.json"), JSON.stringify({ state: "completed", runs: [{ runId: 0, state: "completed" }] }));
   writeFileSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public", "label-to-taskid.json"), JSON.stringify(preview.labelToTaskId));
+  // The tasks it created, as the queue holds them: the CLI's definitions, naming the real
+  // action task where the CLI's preview has its placeholder.
+  for (const id of Object.values(preview.created)) {
+    mkdirSync(join(SAMPLE_DIR, "tasks", id), { recursive: true });
+    const definition = JSON.stringify(preview.tasks[id]).replaceAll("ActionTaskId0000000000A", action);
+    writeFileSync(join(SAMPLE_DIR, "tasks", id, "task.json"), definition);
+  }
 
   const before = standin.calls().length;
   const { page } = await openPage(`?select=${encodeURIComponent(PICK)}`);
@@ -197,7 +204,10 @@ test("triggering records exactly the expected hook call and follows the action t
   // A double click sends one request.
   await page.dblclick("#confirm-trigger");
   await page.waitForSelector(".status-matched", { timeout: 30000 });
-  assert.match(await page.locator("#status-line").textContent(), /Preview matched: action task PageActionTask00000001 \(completed\)/);
+  assert.match(
+    await page.locator("#status-line").textContent(),
+    new RegExp(`Preview matched: action task PageActionTask00000001 \\(completed\\) .*\\(${Object.keys(preview.created).length} task definitions compared field by field\\)`),
+  );
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "5-preview-matched.png") });
   const calls = standin.calls().slice(before);
   assert.equal(calls.length, 1, "exactly one call");
