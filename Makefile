@@ -144,7 +144,9 @@ real-taskcluster:
 
 # Starts them and checks, with the official Python client, what the end-to-end tests lean on;
 # then seeds the NSS sample push into them as a decision task makes it and requires the CLI's
-# preview of it to equal its preview of the same push from the stand-in.
+# preview of it to equal its preview of the same push from the stand-in; then runs the real
+# action task (taskgraph 24.5.1's action-callback) on it and checks trigger --follow against
+# what it created.
 real-taskcluster-tests: setup-python build standin
 	$(PYTHON) tests/real/test_services.py
 	$(PYTHON) tests/real/test_read_push.py

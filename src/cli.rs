@@ -152,7 +152,9 @@ struct TriggerArgs {
     /// Print the exact HTTP request that would be sent, and send nothing.
     #[arg(long)]
     dry_run: bool,
-    /// After triggering, wait for the action task and compare what it created with the preview.
+    /// After triggering, wait for the action task and compare what it created (its
+    /// label-to-taskid.json and each created task's definition) with the preview; exits 3 when
+    /// they differ.
     #[arg(long)]
     follow: bool,
     /// Seconds between status polls when following.
