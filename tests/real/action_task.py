@@ -79,6 +79,20 @@ class CredentialsProxy:
                 pass
 
             def forward(self):
+                try:
+                    self.relay()
+                except Exception as e:  # noqa: BLE001 -- said, never a dropped connection
+                    import traceback
+
+                    traceback.print_exc()
+                    message = f"credentials proxy: {self.command} {self.path} failed: {e!r}".encode()
+                    self.send_response(502)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(message)))
+                    self.end_headers()
+                    self.wfile.write(message)
+
+            def relay(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 ctype = self.headers.get("Content-Type") or ""
@@ -97,6 +111,9 @@ class CredentialsProxy:
                     status, reply_headers, data = reply.status, reply.headers, reply.read()
                 except urllib.error.HTTPError as e:
                     status, reply_headers, data = e.code, e.headers, e.read()
+                except Exception as e:  # said, as taskcluster-proxy answers a failed upstream call
+                    status, reply_headers = 502, {"Content-Type": "text/plain"}
+                    data = f"credentials proxy: {self.command} {url} failed: {e!r}".encode()
                 self.send_response(status)
                 for name in ("Content-Type", "Location", "Content-Encoding"):
                     if reply_headers.get(name):
@@ -265,6 +282,12 @@ def seed_push(opts, artifacts_dir, storage, trust_domain, sample_decision, label
     graph = TaskGraph(whole.tasks, Graph(frozenset(labels), frozenset(edges)))
     subgraph = get_subgraph(graph, set(), set(), dict(label_to_taskid), decision)
     proxy = CredentialsProxy(opts["rootUrl"], opts["credentials"])
+    # Upstream caches the root URL and clients for the process, as a task runs once; each
+    # seeding has its own proxy.
+    from taskgraph.util import taskcluster as tc_util
+
+    tc_util.get_root_url.cache_clear()
+    tc_util.get_taskcluster_client.cache_clear()
     try:
         in_env({"TASKCLUSTER_PROXY_URL": proxy.url, "TASKCLUSTER_ROOT_URL": opts["rootUrl"], "TASK_ID": decision},
                lambda: create.create_tasks(graph_config(trust_domain), subgraph, label_to_taskid, params, decision))

@@ -14,9 +14,13 @@ sheriff would, with a client allowed only to trigger the project's action hooks:
 2. a second add-new-jobs on the same push, whose picks share dependencies with the first: the
    preview reuses what the first action created (found through the index, as the action task
    finds it), and the action agrees;
-3. a deliberately wrong preview: while the CLI waits, another action for the same jobs runs
-   first, so the followed action reuses tasks the preview said it would create; the comparison
-   must name each such label and exit with status 3.
+3. a deliberately wrong preview: while the CLI waits, another action for a job that needs the
+   same build runs first, so the followed action reuses a build the preview said it would
+   create; the comparison names it (and its one consequence, upstream's extra decision
+   dependency of the task above it) and the CLI exits 3;
+4. index-search against the real index and queue: the taskgraph example push, whose fetch image
+   is cached (a completed task, indexed) and whose uploader fetch is indexed but failed: the
+   preview reuses the first, rebuilds the second, and the real action agrees.
 
 Run: `make real-taskcluster-tests`. Without `../shared/vendor/taskcluster` it says so and exits 0.
 """
@@ -26,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+import datetime
 import threading
 import time
 from pathlib import Path
@@ -50,6 +55,11 @@ FIRST = ["test-bogo-linux32/debug", "test-tools-linux64/opt-make"]
 SECOND = ["test-bogo-linux32/debug", "test-cipher-linux32/debug"]
 RACED = ["test-cipher-linux32/opt"]  # needs certs-linux32/opt, which needs build-linux32/opt
 RACER = ["test-bogo-linux32/opt"]  # needs build-linux32/opt too
+EX5 = real.ROOT / "tests" / "data" / "examples" / "ex5-realistic-taskgraph-ci" / "input"
+EX6_ACTIONS = real.ROOT / "tests" / "data" / "examples" / "ex6-actions-json-render" / "input" / "actions.json"
+TG_POOL = "taskgraph-3/decision"
+FETCH_IMAGE = "taskgraph.cache.level-3.docker-images.v2.fetch.hash.35e8ae7622ae5284f010da551997e7724c01aa13b0d94d8c015c5ee5082e1393"
+UPLOADER = "taskgraph.cache.level-3.content.v1.codecov-uploader.hash.5f25d145b7f2706fced6ee3a209ccbeff56735b0ca52d4afdca9e854c99a172a"
 
 
 def trigger(root_url, decision, labels, creds, follow=True):
@@ -72,13 +82,14 @@ def action_map(opts, action_task_id):
     return requests.get(url, timeout=30).json()
 
 
-def check_created(opts, decision, action_task_id, before):
+def check_created(opts, decision, action_task_id, before, reused=()):
     """Our own look at what the action created, in the real queue (independent of the CLI's
     comparison): each label the action added to the push's map is a task of the decision's
-    group, named by its label, that waits for the action task. Returns the action's map."""
+    group, named by its label, that waits for the action task (`reused`: labels the action
+    found elsewhere, in the index). Returns the action's map."""
     queue = taskcluster.Queue(opts)
     mapped = action_map(opts, action_task_id)
-    new = {label: tid for label, tid in mapped.items() if before.get(label) != tid}
+    new = {label: tid for label, tid in mapped.items() if before.get(label) != tid and label not in reused}
     for label, tid in sorted(new.items()):
         task = queue.task(tid)
         check(f"   {label} is {tid} in the real queue, in the push's group, after the action task",
@@ -97,6 +108,37 @@ def wait_indexed(opts, namespace, task_id, timeout=60):
             return True
         time.sleep(0.5)
     return False
+
+
+def cached_task(opts, index_path, outcome):
+    """A task that once built a cache, in the real queue: created, claimed and resolved with
+    `outcome`, then indexed at `index_path` as its routes would have indexed it."""
+    queue, index = taskcluster.Queue(opts), taskcluster.Index(opts)
+    task_id, expires = taskcluster.slugId(), action_task.stamp(datetime.timedelta(days=30))
+    queue.createTask(task_id, {
+        "provisionerId": "real-tc-test", "workerType": "cache", "created": action_task.stamp(),
+        "deadline": action_task.stamp(datetime.timedelta(hours=2)), "expires": expires, "payload": {},
+        "metadata": {"name": index_path.split(".")[4], "description": "a cached build", "owner": "a@example.com",
+                     "source": "https://github.com/taskcluster/taskgraph"}})
+    claimed = queue.claimWork("real-tc-test/cache", {"tasks": 1, "workerGroup": "g", "workerId": "cache"})["tasks"]
+    assert [c["status"]["taskId"] for c in claimed] == [task_id], claimed
+    (queue.reportCompleted if outcome == "completed" else queue.reportFailed)(task_id, 0)
+    index.insertTask(index_path, {"taskId": task_id, "rank": 0, "data": {}, "expires": expires})
+    return task_id
+
+
+def index_search_push(opts, storage, work):
+    """The taskgraph example push (ex5: a real taskgraph CI graph whose images and fetches are
+    found by index-search), as its decision made it, with its action hook; returns
+    (decision, its artifacts folder)."""
+    folder = work / "ex5-artifacts"
+    folder.mkdir()
+    shutil.copy(EX5 / "full-task-graph.json", folder)
+    shutil.copy(EX5 / "label-to-taskid.json", folder)
+    shutil.copy(EX6_ACTIONS, folder / "actions.json")
+    (folder / "parameters.yml").write_text((EX5 / "parameters.json").read_text())  # JSON is YAML
+    decision, _ = action_task.seed_push(opts, folder, storage, "taskgraph", "DECISION-TASK")
+    return decision, folder
 
 
 def main():
@@ -130,16 +172,20 @@ def main():
               [tuple(h) for h in hooks], str(hooks))
         sheriff = taskcluster.Auth(opts).createClient("sheriff/test", {
             "expires": action_task.stamp(__import__("datetime").timedelta(hours=2)), "description": "a sheriff",
-            "scopes": ["hooks:trigger-hook:project-nss/in-tree-action-3-*"]})
+            "scopes": ["hooks:trigger-hook:project-nss/in-tree-action-3-*",
+                       "hooks:trigger-hook:project-taskgraph/in-tree-action-3-*"]})
         creds = {"clientId": sheriff["clientId"], "accessToken": sheriff["accessToken"]}
 
         checkout = action_task.checkout(RUNS, "nss", "nss")
         worker = action_task.ActionWorker(opts, POOL, checkout, storage, RUNS)
+        tg_worker = action_task.ActionWorker(opts, TG_POOL, action_task.checkout(RUNS, "taskgraph", "taskgraph"),
+                                             storage, RUNS)
 
         def serve():
             while not stop.is_set():
                 try:
-                    worker.run_pending(expect=1, wait=2)
+                    worker.run_pending(expect=1, wait=1)
+                    tg_worker.run_pending(expect=1, wait=1)
                 except Exception:  # recorded, so that the checks below fail and say why
                     import traceback
 
@@ -210,6 +256,31 @@ def main():
         check("   and the one consequence: the certs task also waits for the decision task, as upstream does",
               len(listed) == 2 and listed[1].startswith("certs-linux32/opt: dependencies: previewed 3 items")
               and listed[1].endswith("]") and decision in listed[1].split("the action created 4")[1], str(listed))
+
+        # 4. index-search against the real index and queue: the taskgraph example push, whose
+        # fetch image is cached (a completed task, indexed) and whose uploader fetch is indexed
+        # but failed, so the action must rebuild it on the cached image.
+        tg_decision, tg_folder = index_search_push(opts, storage, RUNS)
+        tg_full = action_task.load_artifact(tg_folder / "full-task-graph.json")
+        tg_params = action_task.load_artifact(tg_folder / "parameters.yml")
+        action_task.register_action_hook(opts, action_task.load_artifact(tg_folder / "actions.json"), tg_full,
+                                         tg_params["head_repository"], "taskgraph", 3, TG_POOL)
+        image = cached_task(opts, FETCH_IMAGE, "completed")
+        cached_task(opts, UPLOADER, "failed")
+        status, out = trigger(root_url, tg_decision, ["codecov-upload"], creds)
+        ran = tg_worker.ran[-1] if tg_worker.ran else (None, None)
+        check("4. index-search: the real action task ran on the taskgraph push", ran[1] == 0, str(tg_worker.ran))
+        check("   the preview reuses the cached fetch image found in the real index",
+              f"docker-image-fetch  {image}  (index {FETCH_IMAGE})" in out, out[-900:])
+        check("   and rebuilds the uploader fetch whose indexed task failed, then matches reality",
+              status == 0 and "fetch-codecov-uploader  [" in out.split("Reused:")[0] and "preview matched" in out,
+              out[-900:])
+        tg_map = check_created(opts, tg_decision, ran[0], json.loads(
+            (storage.folder / tg_decision / "label-to-taskid.json").read_text()), reused={"docker-image-fetch"})
+        check("   the action used that image, and created the fetch and the upload",
+              tg_map.get("docker-image-fetch") == image and
+              sorted(k for k, v in tg_map.items() if taskcluster.Queue(opts).task(v).get("extra", {}).get("parent")
+                     == ran[0]) == ["codecov-upload", "fetch-codecov-uploader"], str(tg_map))
     finally:
         stop.set()
         if storage:
