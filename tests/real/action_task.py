@@ -385,11 +385,12 @@ def register_action_hook(opts, actions_json, full_graph, repo_url, trust_domain,
                 "queue:create-task:project:none"]})
         except taskcluster.TaskclusterRestFailure:
             pass  # made by an earlier action of the same hook prefix
-    try:
-        auth.createRole(f"repo:{repo}:action:generic", {"description": "what actions create",
-                                                         "scopes": role_scopes_for(full_graph, scheduler)})
-    except taskcluster.TaskclusterRestFailure:
-        pass
+    for perm in sorted({hook_id.split("/", 1)[0].split("-", 4)[-1] for _, hook_id in registered}):
+        try:
+            auth.createRole(f"repo:{repo}:action:{perm}", {"description": "what actions create",
+                                                            "scopes": role_scopes_for(full_graph, scheduler)})
+        except taskcluster.TaskclusterRestFailure:
+            pass
     return sorted(registered)
 
 

@@ -20,9 +20,14 @@ sheriff would, with a client allowed only to trigger the project's action hooks:
    dependency of the task above it) and the CLI exits 3;
 4. index-search against the real index and queue: the taskgraph example push, whose fetch image
    is cached (a completed task, indexed) and whose uploader fetch is indexed but failed: the
-   preview reuses the first, rebuilds the second, and the real action agrees.
+   preview reuses the first, rebuilds the second, and the real action agrees;
+5. add-new-jobs with `times` 2; 6. retrigger of a build with downstream, twice (two calls);
+7. rebuild-cached-tasks: each matches the real action, definition by definition.
 
-Run: `make real-taskcluster-tests`. Without `../shared/vendor/taskcluster` it says so and exits 0.
+The last line counts the followed previews: `e2e-real: N previews, N matched the action task,
+0 differences`.
+
+Run: `make e2e-real`. Without `../shared/vendor/taskcluster` it says so and exits 0.
 """
 
 import json
@@ -62,9 +67,13 @@ FETCH_IMAGE = "taskgraph.cache.level-3.docker-images.v2.fetch.hash.35e8ae7622ae5
 UPLOADER = "taskgraph.cache.level-3.content.v1.codecov-uploader.hash.5f25d145b7f2706fced6ee3a209ccbeff56735b0ca52d4afdca9e854c99a172a"
 
 
-def trigger(root_url, decision, labels, creds, follow=True):
-    """`trigger --yes --follow` as a sheriff runs it; (exit status, stdout)."""
-    cmd = [str(CLI), "trigger", "--root-url", root_url, "--decision-task-id", decision, "--yes"]
+TALLY = {"previews": 0, "matched": 0, "differences": 0, "wrong": 0}
+
+
+def trigger(root_url, decision, labels, creds, follow=True, extra=(), wrong=False):
+    """`trigger --yes --follow` as a sheriff runs it; (exit status, stdout). Followed previews
+    are counted for the last line (`wrong`: one made wrong on purpose)."""
+    cmd = [str(CLI), "trigger", "--root-url", root_url, "--decision-task-id", decision, "--yes", *extra]
     if follow:
         cmd += ["--follow", "--poll-seconds", "1"]
     for label in labels:
@@ -72,7 +81,19 @@ def trigger(root_url, decision, labels, creds, follow=True):
     env = {**os.environ, "TASKCLUSTER_CLIENT_ID": creds["clientId"], "TASKCLUSTER_ACCESS_TOKEN": creds["accessToken"]}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     print("\n".join(f"     | {line}" for line in (proc.stdout + proc.stderr).splitlines()[-25:]), flush=True)
+    if follow:
+        TALLY["wrong" if wrong else "previews"] += 1
+        TALLY["matched"] += 0 if wrong else int(proc.returncode == 0 and "preview matched" in proc.stdout)
+        TALLY["differences"] += 0 if wrong else sum(1 for line in proc.stdout.splitlines() if line.startswith("  - "))
     return proc.returncode, proc.stdout
+
+
+def compared(out):
+    """How many definitions the CLI compared, from its "preview matched" line."""
+    import re
+
+    found = re.search(r"\((\d+) task definitions compared field by field\)", out)
+    return int(found.group(1)) if found else 0
 
 
 def action_map(opts, action_task_id):
@@ -238,7 +259,7 @@ def main():
             racer["indexed"] = bool(claimed) and wait_indexed(opts, actions_ns, racer["task"][0])
 
         worker.before_run = race
-        status, out = trigger(root_url, decision, RACED, creds)
+        status, out = trigger(root_url, decision, RACED, creds, wrong=True)
         check("3. the racing action ran first, and was indexed before the followed one ran",
               racer.get("ran") == [0] and racer.get("indexed"), str(racer))
         raced_map = action_map(opts, worker.ran[-1][0])
@@ -281,6 +302,27 @@ def main():
               tg_map.get("docker-image-fetch") == image and
               sorted(k for k, v in tg_map.items() if taskcluster.Queue(opts).task(v).get("extra", {}).get("parent")
                      == ran[0]) == ["codecov-upload", "fetch-codecov-uploader"], str(tg_map))
+
+        # 5. add-new-jobs with times 2: the pick twice over, on the build the racer made.
+        status, out = trigger(root_url, decision, ["test-tools-linux32/opt"], creds, extra=["--times", "2"])
+        check("5. add-new-jobs times 2: the real action matches the preview (its last iteration's map)",
+              status == 0 and worker.ran[-1][1] == 0 and compared(out) == 1 and
+              f"build-linux32/opt  {build}  (existing-tasks)" in out, out[-600:])
+        check("   and made the pick twice", len([1 for line in (storage.folder / worker.ran[-1][0] / "logs" / "live.log")
+                                                  .read_text().splitlines() if "Creating task with taskId" in line]) == 2)
+
+        # 6. retrigger of a build with downstream, twice, forced (builds are not retriggered
+        # unless forced): the build and the three tasks above it made on this push, two calls.
+        status, out = trigger(root_url, decision, ["build-linux32/debug"], creds, extra=[
+            "--action", "retrigger", "--input", json.dumps({"times": 2, "downstream": True, "force": True})])
+        check("6. retrigger with downstream, times 2: the real action matches every call's preview",
+              status == 0 and worker.ran[-1][1] == 0 and "preview matched" in out and compared(out) == 4, out[-600:])
+
+        # 7. rebuild-cached-tasks on the taskgraph push: every cached task, rebuilt.
+        status, out = trigger(root_url, tg_decision, [], creds, extra=["--action", "rebuild-cached-tasks"])
+        check("7. rebuild-cached-tasks: the real action matches the preview",
+              status == 0 and tg_worker.ran[-1][1] == 0 and "preview matched" in out and compared(out) == 4,
+              out[-600:])
     finally:
         stop.set()
         if storage:
@@ -288,6 +330,8 @@ def main():
         os.killpg(proc.pid, 15)
         proc.wait(60)
     print(f"\nreal action task: {'all checks passed' if not test_services.failures else 'failures'}")
+    print(f"e2e-real: {TALLY['previews']} previews, {TALLY['matched']} matched the action task, "
+          f"{TALLY['differences']} differences ({TALLY['wrong']} preview made wrong on purpose was told apart)")
     return 1 if test_services.failures else 0
 
 
