@@ -8,7 +8,12 @@ decision's artifacts and completes it. The artifacts are `reference` artifacts t
 server that sends them as a storage service does (the big graph stored gzip-compressed and sent
 with `Content-Encoding: gzip`): the object service has only an AWS backend. Then the CLI
 previews a pick on both deployments, and the two previews must be the same once the decision's
-taskId is named.
+taskId is named. Last, the conformance test sends the same 18 requests to both and compares
+status, the headers that matter (`Content-Type`, `Content-Encoding`, CORS) and body shapes:
+task, status, statuses, task-group listing (whole and a page with its continuation), artifact
+redirects and bodies (one stored gzip-compressed), a missing artifact, an unknown task and index
+path, index listing, `findTasksAtIndex`, a cross-origin read, the CORS preflight of a signed
+POST, and triggers without credentials (403) and with credentials that do not verify (401).
 
 Run: `make real-taskcluster-tests`. Without `../shared/vendor/taskcluster` it says so and exits 0.
 """
@@ -106,7 +111,12 @@ def named(value, decision):
 def shape(reply):
     """What a client relies on in an answer: status, the headers that matter, the JSON body's
     keys (and an error's code)."""
-    headers = {k: reply.headers.get(k) for k in ("Content-Encoding",)}
+    headers = {k: reply.headers.get(k) for k in ("Content-Encoding", "Access-Control-Allow-Origin")}
+    if reply.request.method == "OPTIONS":  # a preflight: what it allows
+        headers["allows"] = sorted(
+            h.strip().lower() for h in (reply.headers.get("Access-Control-Allow-Headers") or "").split(",") if h.strip()
+            and h.strip().lower() in ("authorization", "content-type"))
+        headers["methods"] = "GET" in (reply.headers.get("Access-Control-Allow-Methods") or "")
     ctype = (reply.headers.get("Content-Type") or "").split(";")[0]
     body = None
     try:
@@ -131,17 +141,32 @@ def conformance(real_url, real_decision, standin_url, standin_decision):
         ("artifact (redirect)", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Flabel-to-taskid.json", {"redirect": False}),
         ("latest artifact (redirect)", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Ffull-task-graph.json", {"redirect": False}),
         ("artifact body, followed", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Flabel-to-taskid.json", {}),
+        ("an artifact stored gzip-compressed, followed", "GET",
+         "/api/queue/v1/task/{d}/artifacts/public%2Ffull-task-graph.json", {}),
         ("missing artifact", "GET", "/api/queue/v1/task/{d}/artifacts/public%2Fnope.json", {"redirect": False}),
         ("unknown task", "GET", "/api/queue/v1/task/aaaaaaaaQaaaaaaaaaaaaA", {}),
         ("unknown index path", "GET", "/api/index/v1/task/nope.nothing.here", {}),
         ("index listing of an empty namespace", "GET", "/api/index/v1/tasks/nope.nothing", {}),
         ("trigger without credentials", "POST", "/api/hooks/v1/hooks/project-nss/nope/trigger", {"json": {}}),
+        ("trigger with credentials that do not verify", "POST", "/api/hooks/v1/hooks/project-nss/nope/trigger",
+         {"json": {}, "headers": {"Authorization": 'Hawk id="nobody", ts="1", nonce="x", mac="bm9wZQ=="'}}),
+        ("task-group listing, a page with a continuation", "GET", "/api/queue/v1/task-group/{d}/list?limit=2", {}),
+        ("statuses of several tasks", "POST", "/api/queue/v1/tasks/status", {"json": {"taskIds": ["{d}"]}}),
+        ("findTasksAtIndex", "POST", "/api/index/v1/tasks/indexes", {"json": {"indexes": ["nope.nothing.here"]}}),
+        ("a task fetched from another origin", "GET", "/api/queue/v1/task/{d}", {"headers": {"Origin": "http://page.example"}}),
+        ("CORS preflight of a signed POST", "OPTIONS", "/api/hooks/v1/hooks/project-nss/nope/trigger",
+         {"headers": {"Origin": "http://page.example", "Access-Control-Request-Method": "POST",
+                      "Access-Control-Request-Headers": "authorization,content-type"}}),
     ]
     differences = []
     for name, method, path, opts in requests_to_make:
         got = []
         for base, decision in ((real_url, real_decision), (standin_url, standin_decision)):
-            reply = requests.request(method, base + path.format(d=decision), json=opts.get("json"),
+            body = json.loads(json.dumps(opts["json"]).replace("{d}", decision)) if "json" in opts else None
+            # No compression negotiated (the real services gzip bigger API answers for a client that
+            # accepts it; that is transport): what is compared is what storage sends regardless.
+            headers = {"Accept-Encoding": "identity", **opts.get("headers", {})}
+            reply = requests.request(method, base + path.format(d=decision), json=body, headers=headers,
                                      allow_redirects=opts.get("redirect", True), timeout=30)
             got.append(shape(reply))
         if got[0] != got[1]:
