@@ -152,7 +152,7 @@ real-taskcluster-tests: setup-python build standin
 # The real action task (taskgraph 24.5.1's action-callback, run by a test worker on what the
 # real hooks service creates) on pushes seeded into the real services; `trigger --yes --follow`
 # must match what it created, field by field. Last line: `e2e-real: N previews, N matched …`.
-e2e-real: setup-python build standin
+e2e-real: setup-python setup-browser build standin page
 	$(PYTHON) tests/real/test_action_task.py
 
 differential: build setup-python

@@ -5,7 +5,8 @@
 // src/taskcluster/trigger.rs (Comparison).
 
 /** Stable error kinds. Engine kinds come from `engine::Error::kind()`, loading kinds from
- * `SessionError::kind()`; `worker` and `internal` come from the JavaScript side. */
+ * `SessionError::kind()`; `worker`, `blocked-by-csp` and `internal` come from the JavaScript
+ * side. */
 export type PreviewErrorKind =
   | "syntax"
   | "bad-field"
@@ -20,6 +21,10 @@ export type PreviewErrorKind =
   | "bad-request"
   | "expired"
   | "network"
+  /** A download the host page's Content-Security-Policy refused (the request, or a redirect to
+   * another origin such as the artifacts' storage): the message names the blocked URL and
+   * directive. Retrying does not help; the host must allow that origin in `connect-src`. */
+  | "blocked-by-csp"
   | "http-status"
   | "bad-body"
   | "invalid-artifact"

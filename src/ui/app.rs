@@ -259,6 +259,10 @@ fn load_failure(e: &ApiError) -> String {
     let advice = match e.kind.as_str() {
         "expired" => "Its artifacts are gone: an expired push cannot be previewed.",
         "network" => "Check your connection (or the root URL), then Retry.",
+        "blocked-by-csp" => {
+            "This page's host does not allow that origin (Content-Security-Policy connect-src): \
+             its operator must allow it; retrying will not help."
+        }
         "http-status" => "Taskcluster answered with an error: Retry in a moment.",
         "syntax" | "bad-field" | "invalid-artifact" | "bad-body" => {
             "An artifact arrived incomplete or malformed (a download cut short?): Retry; if it \

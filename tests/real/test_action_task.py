@@ -22,7 +22,10 @@ sheriff would, with a client allowed only to trigger the project's action hooks:
    is cached (a completed task, indexed) and whose uploader fetch is indexed but failed: the
    preview reuses the first, rebuilds the second, and the real action agrees;
 5. add-new-jobs with `times` 2; 6. retrigger of a build with downstream, twice (two calls);
-7. rebuild-cached-tasks: each matches the real action, definition by definition.
+7. rebuild-cached-tasks: each matches the real action, definition by definition;
+8. the page, served on its own origin under the strict CSP, loads the NSS push from the real
+   services, previews a pick, triggers it with typed credentials and follows the real action
+   task to "Preview matched" (`page_trigger.mjs`, headless Chromium).
 
 The last line counts the followed previews: `e2e-real: N previews, N matched the action task,
 0 differences`.
@@ -323,6 +326,25 @@ def main():
         check("7. rebuild-cached-tasks: the real action matches the preview",
               status == 0 and tg_worker.ran[-1][1] == 0 and "preview matched" in out and compared(out) == 4,
               out[-600:])
+
+        # 8. The page, on its own origin, against the real services: load, preview, trigger
+        # with typed credentials, follow.
+        page_pick = "test-ec-linux32/debug"  # its build and certs were made by actions 1 and 2
+        before = len(worker.ran)
+        node = subprocess.run(["node", str(HERE / "page_trigger.mjs"), root_url, decision, page_pick,
+                               creds["clientId"], creds["accessToken"], storage.url], capture_output=True, text=True,
+                              timeout=600)
+        print("\n".join(f"     | {line}" for line in (node.stdout + node.stderr).splitlines()[-15:]), flush=True)
+        seen = json.loads(node.stdout.strip().splitlines()[-1]) if node.stdout.strip() else {"error": node.stderr[-500:]}
+        TALLY["previews"] += 1
+        matched = "Preview matched" in seen.get("status", "") and "(1 task definitions compared field by field)" in seen.get("status", "")
+        TALLY["matched"] += int(matched)
+        check("8. the page on its own origin previews a push of the real services: 1 to create",
+              seen.get("created", "").startswith("1 to create"), json.dumps(seen)[:600])
+        check("   it triggers once, the real action task runs, and the page says it matched, field by field",
+              matched and len(worker.ran) == before + 1 and worker.ran[-1][1] == 0, json.dumps(seen)[:600])
+        check("   with no page error and no CSP violation", not seen.get("problems") and not seen.get("csp"),
+              json.dumps(seen)[:600])
     finally:
         stop.set()
         if storage:

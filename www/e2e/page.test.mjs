@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, useToken } from "./harness.mjs";
 
@@ -220,6 +220,8 @@ test("triggering records exactly the expected hook call and follows the action t
   // Credentials stay out of the URL.
   assert.ok(!page.url().includes("demo-access-token"));
   await page.close();
+  // The shared sample push stays as it was for the other tests.
+  for (const id of Object.values(preview.created)) rmSync(join(SAMPLE_DIR, "tasks", id), { recursive: true });
 });
 
 test("an injected 500 on the trigger shows a clear error and sends nothing twice", async () => {

@@ -135,6 +135,31 @@ function bytesOf(data) {
 }
 
 /** Turns anything thrown into the flat `{ kind, message, labels }` error of the protocol. */
+// Downloads the host page's Content-Security-Policy blocked in this scope (to `fetch` itself a
+// blocked request, or a redirect to a blocked origin, is only "Failed to fetch"): the last few,
+// to name in the error.
+const blocked = [];
+if (typeof self !== "undefined" && typeof self.addEventListener === "function") {
+  self.addEventListener("securitypolicyviolation", (e) => {
+    blocked.push({ uri: e.blockedURI, directive: e.effectiveDirective || e.violatedDirective, at: Date.now() });
+    if (blocked.length > 20) blocked.shift();
+  });
+}
+
+/** A network error that a CSP violation since `since` explains, as `blocked-by-csp`. */
+async function explainBlocked(flat, since) {
+  if (flat.kind !== "network") return flat;
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the violation's event may come after
+  const seen = blocked.filter((b) => b.at >= since).pop();
+  if (!seen) return flat;
+  return {
+    ...flat,
+    kind: "blocked-by-csp",
+    // (For a redirect, browsers name the URL asked for, never the origin it was sent on to.)
+    message: `${flat.message} — the page's Content-Security-Policy (${seen.directive}) refused ${seen.uri} or where it redirects (artifacts redirect to their storage's origin)`,
+  };
+}
+
 export function flatError(error) {
   if (error && typeof error === "object" && typeof error.kind === "string") {
     return { kind: error.kind, message: String(error.message), labels: Array.from(error.labels || []) };
@@ -184,10 +209,11 @@ export async function createCore(wasm) {
     async run(op, args, onProgress = () => {}) {
       const fn = ops[op];
       if (!fn) throw { kind: "bad-request", message: `unknown operation ${JSON.stringify(op)}`, labels: [] };
+      const since = Date.now();
       try {
         return await fn(args || {}, onProgress);
       } catch (error) {
-        throw flatError(error);
+        throw await explainBlocked(flatError(error), since);
       }
     },
   };
