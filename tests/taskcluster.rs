@@ -826,6 +826,22 @@ fn the_newest_earlier_action_wins() {
         v["iterations"][0]["reused"]["docker-image-fetch"]["taskId"],
         "FromNewerAction000001"
     );
+    // Upstream's merge of those maps is a race: the preview says so, naming the label.
+    let warning = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "earlier-maps-disagree")
+        .unwrap_or_else(|| panic!("no earlier-maps-disagree warning: {}", v["warnings"]));
+    assert_eq!(warning["labels"], json!(["docker-image-fetch"]));
+    assert_eq!(
+        warning["message"],
+        "1 label(s) are mapped to different tasks by several earlier actions or cron tasks of this push \
+         (e.g. docker-image-fetch: FetchImgPriorAction01 by PriorActionTask0000001, FromOlderAction000001 by \
+         ZZZOlderAction0000001, FromNewerAction000001 by AAANewerAction0000001). The action task applies \
+         their label-to-taskid.json maps in the order its downloads finish, so it may reuse any of those \
+         tasks; the preview assumes the newest"
+    );
 }
 
 #[test]

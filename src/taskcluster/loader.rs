@@ -250,6 +250,9 @@ pub async fn load_push<T: Transport>(
     }
     let mut merged_from = Vec::new();
     let mut sources = std::collections::BTreeMap::new();
+    // Label → (earlier task, the taskId its map gives), in merge order.
+    let mut earlier_ids: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        std::collections::BTreeMap::new();
     let mut all_task_ids = crate::engine::callbacks::AllTaskIds::new();
     for (_, id, is_cron) in listed {
         let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
@@ -267,6 +270,10 @@ pub async fn load_push<T: Transport>(
                 if merge {
                     for (label, task_id) in &map {
                         sources.insert(label.clone(), id.clone());
+                        earlier_ids
+                            .entry(label.clone())
+                            .or_default()
+                            .push((id.clone(), task_id.clone()));
                         // The first time a label comes up, the map still holds the decision's.
                         all_task_ids
                             .entry(label.clone())
@@ -285,6 +292,7 @@ pub async fn load_push<T: Transport>(
             Err(e) => return Err(e.into()),
         }
     }
+    warnings.extend(contested_warning(&earlier_ids));
     Ok(Push {
         decision_task_id: decision_task_id.to_string(),
         run_id,
@@ -299,6 +307,36 @@ pub async fn load_push<T: Transport>(
         sources,
         all_task_ids,
         warnings,
+    })
+}
+
+/// The labels that several earlier actions or cron tasks map to different taskIds. Upstream's
+/// `fetch_graph_and_labels` downloads their maps in parallel and applies each as its download
+/// finishes, so which of those tasks the action task reuses is a race (seen against the real
+/// services); the preview assumes the newest.
+fn contested_warning(
+    earlier_ids: &std::collections::BTreeMap<String, Vec<(String, String)>>,
+) -> Option<Warning> {
+    let contested: Vec<(&String, &Vec<(String, String)>)> = earlier_ids
+        .iter()
+        .filter(|(_, ids)| ids.iter().any(|(_, id)| id != &ids[0].1))
+        .collect();
+    let (label, ids) = contested.first()?;
+    let example = ids
+        .iter()
+        .map(|(task, id)| format!("{id} by {task}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Warning {
+        kind: "earlier-maps-disagree".into(),
+        labels: contested.iter().map(|(l, _)| (*l).clone()).collect(),
+        message: format!(
+            "{} label(s) are mapped to different tasks by several earlier actions or cron tasks of \
+             this push (e.g. {label}: {example}). The action task applies their \
+             label-to-taskid.json maps in the order its downloads finish, so it may reuse any of \
+             those tasks; the preview assumes the newest",
+            contested.len()
+        ),
     })
 }
 

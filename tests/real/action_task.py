@@ -326,7 +326,8 @@ def role_scopes_for(full_graph, scheduler):
     return sorted(scopes)
 
 
-def register_action_hook(opts, actions_json, full_graph, repo_url, trust_domain, level, worker_pool):
+def register_action_hook(opts, actions_json, full_graph, repo_url, trust_domain, level, worker_pool,
+                         program="taskgraph action-callback"):
     """The in-tree action hooks that `actions.json` names, with their roles (see the module's
     doc). Returns the hook ids."""
     hooks, auth = taskcluster.Hooks(opts), taskcluster.Auth(opts)
@@ -365,7 +366,7 @@ def register_action_hook(opts, actions_json, full_graph, repo_url, trust_domain,
                         "ACTION_CALLBACK": {"$eval": "action.cb_name"},
                     },
                     "features": {"taskclusterProxy": True},
-                    "command": ["run-task", "--", "bash", "-cx", "cd /builds/worker/checkouts/src && taskgraph action-callback"],
+                    "command": ["run-task", "--", "bash", "-cx", f"cd /builds/worker/checkouts/src && {program}"],
                     "maxRunTime": 1800,
                 },
                 "metadata": {"name": "Action: ${action.title}", "description": "${action.description}",
@@ -395,6 +396,14 @@ def register_action_hook(opts, actions_json, full_graph, repo_url, trust_domain,
 
 
 # --- the worker ------------------------------------------------------------------------------
+
+# What the worker runs for an action task's command: taskgraph's own entry point, or gecko's
+# callbacks (gecko_action.py; Firefox's action task runs `./mach taskgraph action-callback`).
+PROGRAMS = {
+    "taskgraph action-callback": [str(VENV_BIN / "taskgraph"), "action-callback"],
+    "gecko-action-callback": [sys.executable, str(HERE / "gecko_action.py")],
+}
+
 
 class ActionWorker:
     """Claims the action tasks of `worker_pool` and runs them (see the module's doc)."""
@@ -433,8 +442,9 @@ class ActionWorker:
         command = task["payload"].get("command", [])
         log_lines = [f"[worker] claimed {task_id} run {run_id}: {command}"]
         status = 1
-        if not command or "taskgraph action-callback" not in command[-1]:
-            log_lines.append("[worker] not an action-callback command; this worker runs only those")
+        program = next((argv for name, argv in PROGRAMS.items() if command and command[-1].endswith(name)), None)
+        if program is None:
+            log_lines.append(f"[worker] not an action task's command; this worker runs only {sorted(PROGRAMS)}")
         else:
             proxy = CredentialsProxy(self.opts["rootUrl"], claim["credentials"]) \
                 if task["payload"].get("features", {}).get("taskclusterProxy") else None
@@ -444,7 +454,7 @@ class ActionWorker:
             if proxy:
                 env["TASKCLUSTER_PROXY_URL"] = proxy.url
             try:
-                proc = subprocess.run([str(VENV_BIN / "taskgraph"), "action-callback"], cwd=cwd, env=env,
+                proc = subprocess.run(program, cwd=cwd, env=env,
                                       capture_output=True, text=True, timeout=600)
                 status = proc.returncode
                 log_lines += [proc.stdout, proc.stderr, f"[worker] exit status {status}"]

@@ -25,7 +25,14 @@ sheriff would, with a client allowed only to trigger the project's action hooks:
 7. rebuild-cached-tasks: each matches the real action, definition by definition;
 8. the page, served on its own origin under the strict CSP, loads the NSS push from the real
    services, previews a pick, triggers it with typed credentials and follows the real action
-   task to "Preview matched" (`page_trigger.mjs`, headless Chromium).
+   task to "Preview matched" (`page_trigger.mjs`, headless Chromium);
+9. a gecko action: gecko_taskgraph's own add-new-jobs (the vendored callbacks, `gecko_action.py`)
+   runs as the action task on a generated gecko push (an earlier action and a cron task indexed
+   where gecko looks), and `trigger --flavour gecko --follow` matches it field by field.
+
+A label mapped to different tasks by two earlier actions is not compared: upstream applies the
+earlier maps in the order their downloads finish, so the real action may reuse either (seen
+here); the preview assumes the newest and warns `earlier-maps-disagree` (checked).
 
 The last line counts the followed previews: `e2e-real: N previews, N matched the action task,
 0 differences`.
@@ -165,6 +172,60 @@ def index_search_push(opts, storage, work):
     return decision, folder
 
 
+def finished_task(opts, storage, group, files, route, kind):
+    """A finished task of the push (an earlier action, a cron task) in the real queue, with
+    `files` as its public artifacts, indexed at `route.<its taskId>` as its routes index it."""
+    queue, index = taskcluster.Queue(opts), taskcluster.Index(opts)
+    task_id, expires = taskcluster.slugId(), action_task.stamp(datetime.timedelta(days=30))
+    queue.createTask(task_id, {
+        "provisionerId": "real-tc-test", "workerType": "earlier", "created": action_task.stamp(),
+        "deadline": action_task.stamp(datetime.timedelta(hours=2)), "expires": expires, "payload": {},
+        "taskGroupId": group or task_id, "schedulerId": "gecko-level-3", "tags": {"kind": kind},
+        "metadata": {"name": kind, "description": "earlier on this push", "owner": "a@example.com",
+                     "source": "https://hg.mozilla.org/"}})
+    claimed = queue.claimWork("real-tc-test/earlier", {"tasks": 1, "workerGroup": "g", "workerId": "earlier"})["tasks"]
+    assert [c["status"]["taskId"] for c in claimed] == [task_id], claimed
+    folder = storage.folder / task_id
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_text(json.dumps(data))
+    action_task.upload(queue, task_id, 0, folder, storage, task_id, expires)
+    queue.reportCompleted(task_id, 0)
+    index.insertTask(f"{route}.{task_id}", {"taskId": task_id, "rank": 0, "data": {}, "expires": expires})
+    return task_id
+
+
+def gecko_push(opts, storage, work, nss_actions):
+    """A gecko-shaped push from the gecko differential's own generator (seeded; docker images,
+    toolchains, builds, tests with chunks and manifests, perf tests), made as Firefox's decision
+    makes it, with an earlier action and a cron task indexed where gecko looks them up, and its
+    actions.json (NSS's, retargeted at the push's hg repository). Returns (decision, push)."""
+    sys.path.insert(0, str(real.ROOT / "tests" / "differential"))
+    import gecko
+
+    generated = work / "gecko-generated"
+    push = gecko.make_push(7, 400, generated)
+    folder = work / "gecko-artifacts"
+    folder.mkdir()
+    for name in ("full-task-graph.json", "label-to-taskid.json", "target-tasks.json"):
+        shutil.copy(generated / name, folder)
+    params = dict(push["params"], head_repository=f"https://hg.mozilla.org/integration/{push['project']}")
+    (folder / "parameters.yml").write_text(json.dumps(params))
+    actions = json.loads(json.dumps(nss_actions).replace("project-nss", "project-gecko"))
+    for action in actions["actions"]:
+        payload = action.get("hookPayload", {}).get("decision", {})
+        payload.get("repository", {}).update(url=params["head_repository"], base_url=params["head_repository"],
+                                             project=push["project"])
+        payload.get("push", {}).update(revision=params["head_rev"], pushlog_id=params["pushlog_id"])
+    (folder / "actions.json").write_text(json.dumps(actions))
+    decision, _ = action_task.seed_push(opts, folder, storage, "gecko", NSS)
+    prefix = f"gecko.v2.{push['project']}.revision.{params['head_rev']}"
+    finished_task(opts, storage, decision, {"label-to-taskid.json": push["action"]}, f"{prefix}.taskgraph.actions",
+                  "action-callback")
+    finished_task(opts, storage, None, {"label-to-taskid.json": push["cron"]}, f"{prefix}.cron", "cron-task")
+    return decision, push, params, folder
+
+
 def main():
     if not (real.VENDOR / "package.json").exists():
         print(f"real action task test skipped: {real.VENDOR} is absent (the team's shared vendor folder)")
@@ -197,7 +258,8 @@ def main():
         sheriff = taskcluster.Auth(opts).createClient("sheriff/test", {
             "expires": action_task.stamp(__import__("datetime").timedelta(hours=2)), "description": "a sheriff",
             "scopes": ["hooks:trigger-hook:project-nss/in-tree-action-3-*",
-                       "hooks:trigger-hook:project-taskgraph/in-tree-action-3-*"]})
+                       "hooks:trigger-hook:project-taskgraph/in-tree-action-3-*",
+                       "hooks:trigger-hook:project-gecko/in-tree-action-3-*"]})
         creds = {"clientId": sheriff["clientId"], "accessToken": sheriff["accessToken"]}
 
         checkout = action_task.checkout(RUNS, "nss", "nss")
@@ -205,11 +267,13 @@ def main():
         tg_worker = action_task.ActionWorker(opts, TG_POOL, action_task.checkout(RUNS, "taskgraph", "taskgraph"),
                                              storage, RUNS)
 
+        workers = [worker, tg_worker]
+
         def serve():
             while not stop.is_set():
                 try:
-                    worker.run_pending(expect=1, wait=1)
-                    tg_worker.run_pending(expect=1, wait=1)
+                    for w in list(workers):
+                        w.run_pending(expect=1, wait=1)
                 except Exception:  # recorded, so that the checks below fail and say why
                     import traceback
 
@@ -318,6 +382,7 @@ def main():
         # unless forced): the build and the three tasks above it made on this push, two calls.
         status, out = trigger(root_url, decision, ["build-linux32/debug"], creds, extra=[
             "--action", "retrigger", "--input", json.dumps({"times": 2, "downstream": True, "force": True})])
+        retrigger_action = worker.ran[-1][0]
         check("6. retrigger with downstream, times 2: the real action matches every call's preview",
               status == 0 and worker.ran[-1][1] == 0 and "preview matched" in out and compared(out) == 4, out[-600:])
 
@@ -329,8 +394,22 @@ def main():
 
         # 8. The page, on its own origin, against the real services: load, preview, trigger
         # with typed credentials, follow.
-        page_pick = "test-ec-linux32/debug"  # its build and certs were made by actions 1 and 2
+        # Its certs and build were made by actions 3 (the race) and its racer, and mapped by no
+        # other action: which earlier map wins is not in question (see the note below).
+        page_pick = "test-ec-linux32/opt"
         before = len(worker.ran)
+        # The debug build is now mapped by actions 1 and 6 (two ids). Upstream fetches the
+        # earlier actions' maps in parallel and applies each as it arrives, so which one its
+        # action reuses is a race (an earlier run of this test saw the real action reuse the
+        # older one): the preview assumes the newest and says the label is contested.
+        contested = subprocess.run([str(CLI), "preview", "--root-url", root_url, "--decision-task-id", decision,
+                                    "--json", "--label", "test-ec-linux32/debug"], capture_output=True, text=True)
+        said = json.loads(contested.stdout) if contested.returncode == 0 else {}
+        newest = action_map(opts, retrigger_action)["build-linux32/debug"]
+        warned = [w for w in said.get("warnings", []) if w["kind"] == "earlier-maps-disagree"]
+        check("   a preview reusing a build two actions mapped assumes the newest, and warns that it is contested",
+              said.get("iterations", [{}])[0].get("reused", {}).get("build-linux32/debug", {}).get("taskId") == newest
+              and warned and "build-linux32/debug" in warned[0]["labels"], json.dumps(said.get("warnings"))[:600])
         node = subprocess.run(["node", str(HERE / "page_trigger.mjs"), root_url, decision, page_pick,
                                creds["clientId"], creds["accessToken"], storage.url], capture_output=True, text=True,
                               timeout=600)
@@ -345,6 +424,28 @@ def main():
               matched and len(worker.ran) == before + 1 and worker.ran[-1][1] == 0, json.dumps(seen)[:600])
         check("   with no page error and no CSP violation", not seen.get("problems") and not seen.get("csp"),
               json.dumps(seen)[:600])
+
+        # 9. A gecko action: gecko_taskgraph's own add-new-jobs (the vendored callbacks) run as
+        # the action task against the real services, on a generated gecko push.
+        if (real.ROOT.parent / "shared" / "vendor" / "gecko_taskgraph").exists():
+            nss_actions = action_task.load_artifact(artifacts / "actions.json")
+            g_decision, g_push, g_params, g_folder = gecko_push(opts, storage, RUNS, nss_actions)
+            g_worker = action_task.ActionWorker(opts, "gecko-3/decision", action_task.checkout(RUNS, "gecko", "gecko"),
+                                                storage, RUNS)
+            workers.append(g_worker)
+            action_task.register_action_hook(opts, action_task.load_artifact(g_folder / "actions.json"),
+                                             g_push["graph"], g_params["head_repository"], "gecko", 3,
+                                             "gecko-3/decision", program="gecko-action-callback")
+            missing = [t for t in g_push["tests"] if t not in g_push["decision"] and t not in g_push["action"]
+                       and t not in g_push["cron"]]
+            status, out = trigger(root_url, g_decision, missing[:2], creds, extra=["--flavour", "gecko"])
+            ran = g_worker.ran[-1] if g_worker.ran else (None, None)
+            check("9. gecko: gecko_taskgraph's own add-new-jobs ran as the real action task", ran[1] == 0,
+                  str(g_worker.ran))
+            check("   and the gecko preview matched it, field by field",
+                  status == 0 and "preview matched" in out and compared(out) >= 2, out[-900:])
+        else:
+            print("9. gecko action skipped: ../shared/vendor/gecko_taskgraph is absent")
     finally:
         stop.set()
         if storage:
