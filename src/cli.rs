@@ -664,9 +664,9 @@ fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, Strin
     let request = request_of(args, inputs);
     let mut preview = engine::preview(&inputs.graph, &request, &mut *id_source(args))
         .map_err(|e| e.to_string())?;
-    preview
-        .warnings
-        .extend(inputs.load_warnings.iter().cloned());
+    let reused = |label: &str| (preview.iterations.iter()).any(|it| it.reused.contains_key(label));
+    let focused = loader::focus_load_warnings(&inputs.load_warnings, reused);
+    preview.warnings.extend(focused);
     Ok(preview)
 }
 
@@ -681,9 +681,10 @@ fn run_action_preview(args: &PreviewArgs) -> Result<(), String> {
     let mut preview = engine::callbacks::preview_plan(graph, &request, plan, &mut *id_source(args))
         .map_err(|e| e.to_string())?;
     engine::callbacks::skip_reruns_by_state(&mut preview, &inputs.task_states);
-    preview
-        .warnings
-        .extend(inputs.load_warnings.iter().cloned());
+    let reused =
+        |label: &str| (preview.calls.iter()).any(|c| c.iteration.reused.contains_key(label));
+    let focused = loader::focus_load_warnings(&inputs.load_warnings, reused);
+    preview.warnings.extend(focused);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let text = if args.json {

@@ -447,9 +447,11 @@ impl Session {
         let request = self.request(&[], 1, now);
         let mut preview = callbacks::preview_plan(&self.graph, &request, plan, ids)?;
         callbacks::skip_reruns_by_state(&mut preview, &self.task_states);
-        for w in &self.load_warnings {
-            if !preview.warnings.contains(w) {
-                preview.warnings.push(w.clone());
+        let reused =
+            |label: &str| (preview.calls.iter()).any(|c| c.iteration.reused.contains_key(label));
+        for w in loader::focus_load_warnings(&self.load_warnings, reused) {
+            if !preview.warnings.contains(&w) {
+                preview.warnings.push(w);
             }
         }
         Ok(preview)
@@ -487,7 +489,10 @@ impl Session {
     ) -> Result<Preview, engine::Error> {
         let request = self.request(labels, times, now);
         let mut preview = engine::preview(&self.graph, &request, ids)?;
-        preview.warnings.extend(self.load_warnings.iter().cloned());
+        let reused =
+            |label: &str| (preview.iterations.iter()).any(|it| it.reused.contains_key(label));
+        let focused = loader::focus_load_warnings(&self.load_warnings, reused);
+        preview.warnings.extend(focused);
         if let Some(refused) = self.add_new_jobs_refusal(labels, times) {
             preview.warnings.push(Warning {
                 kind: ACTION_UNAVAILABLE.into(),

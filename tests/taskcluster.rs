@@ -836,11 +836,19 @@ fn the_newest_earlier_action_wins() {
     assert_eq!(warning["labels"], json!(["docker-image-fetch"]));
     assert_eq!(
         warning["message"],
-        "1 label(s) are mapped to different tasks by several earlier actions or cron tasks of this push \
-         (e.g. docker-image-fetch: FetchImgPriorAction01 by PriorActionTask0000001, FromOlderAction000001 by \
-         ZZZOlderAction0000001, FromNewerAction000001 by AAANewerAction0000001). The action task applies \
-         their label-to-taskid.json maps in the order its downloads finish, so it may reuse any of those \
-         tasks; the preview assumes the newest"
+        "1 reused label(s) are mapped to different tasks by several earlier actions or cron tasks of \
+         this push (e.g. docker-image-fetch: FetchImgPriorAction01 by PriorActionTask0000001, \
+         FromOlderAction000001 by ZZZOlderAction0000001, FromNewerAction000001 by \
+         AAANewerAction0000001). The action task applies their label-to-taskid.json maps in the order \
+         its downloads finish, so it may reuse any of those tasks; the preview assumes the newest"
+    );
+    // A preview that reuses none of the contested labels does not carry it.
+    let out = preview(&standin, "DecisionTaskTg00000001", &["test-unit-py311"]);
+    let v = stdout_json(&out);
+    assert!(
+        !v["warnings"].to_string().contains("earlier-maps-disagree"),
+        "{}",
+        v["warnings"]
     );
 }
 

@@ -292,7 +292,7 @@ pub async fn load_push<T: Transport>(
             Err(e) => return Err(e.into()),
         }
     }
-    warnings.extend(contested_warning(&earlier_ids));
+    warnings.extend(contested_warnings(&earlier_ids));
     Ok(Push {
         decision_task_id: decision_task_id.to_string(),
         run_id,
@@ -310,34 +310,63 @@ pub async fn load_push<T: Transport>(
     })
 }
 
-/// The labels that several earlier actions or cron tasks map to different taskIds. Upstream's
-/// `fetch_graph_and_labels` downloads their maps in parallel and applies each as its download
-/// finishes, so which of those tasks the action task reuses is a race (seen against the real
-/// services); the preview assumes the newest.
-fn contested_warning(
+/// The kind of [`contested_warnings`].
+pub const EARLIER_MAPS_DISAGREE: &str = "earlier-maps-disagree";
+
+/// One warning per label that several earlier actions or cron tasks map to different taskIds.
+/// Upstream's `fetch_graph_and_labels` downloads their maps in parallel and applies each as its
+/// download finishes, so which of those tasks the action task reuses is a race (seen against
+/// the real services); the preview assumes the newest. A preview keeps only those it reuses,
+/// merged into one ([`focus_load_warnings`]).
+fn contested_warnings(
     earlier_ids: &std::collections::BTreeMap<String, Vec<(String, String)>>,
-) -> Option<Warning> {
-    let contested: Vec<(&String, &Vec<(String, String)>)> = earlier_ids
+) -> Vec<Warning> {
+    earlier_ids
         .iter()
         .filter(|(_, ids)| ids.iter().any(|(_, id)| id != &ids[0].1))
+        .map(|(label, ids)| Warning {
+            kind: EARLIER_MAPS_DISAGREE.into(),
+            labels: vec![label.clone()],
+            message: format!(
+                "{label}: {}",
+                ids.iter()
+                    .map(|(task, id)| format!("{id} by {task}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+        .collect()
+}
+
+/// A push's load warnings as one preview carries them: the per-label `earlier-maps-disagree`
+/// warnings narrowed to the labels the preview reuses (`reused`) and merged into one; the
+/// others unchanged.
+pub fn focus_load_warnings(load: &[Warning], reused: impl Fn(&str) -> bool) -> Vec<Warning> {
+    let mut out: Vec<Warning> = (load.iter())
+        .filter(|w| w.kind != EARLIER_MAPS_DISAGREE)
+        .cloned()
         .collect();
-    let (label, ids) = contested.first()?;
-    let example = ids
-        .iter()
-        .map(|(task, id)| format!("{id} by {task}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(Warning {
-        kind: "earlier-maps-disagree".into(),
-        labels: contested.iter().map(|(l, _)| (*l).clone()).collect(),
-        message: format!(
-            "{} label(s) are mapped to different tasks by several earlier actions or cron tasks of \
-             this push (e.g. {label}: {example}). The action task applies their \
-             label-to-taskid.json maps in the order its downloads finish, so it may reuse any of \
-             those tasks; the preview assumes the newest",
-            contested.len()
-        ),
-    })
+    let relevant: Vec<&Warning> = (load.iter())
+        .filter(|w| w.kind == EARLIER_MAPS_DISAGREE && w.labels.iter().any(|l| reused(l)))
+        .collect();
+    if let Some(first) = relevant.first() {
+        out.push(Warning {
+            kind: EARLIER_MAPS_DISAGREE.into(),
+            labels: relevant
+                .iter()
+                .flat_map(|w| w.labels.iter().cloned())
+                .collect(),
+            message: format!(
+                "{} reused label(s) are mapped to different tasks by several earlier actions or \
+                 cron tasks of this push (e.g. {}). The action task applies their \
+                 label-to-taskid.json maps in the order its downloads finish, so it may reuse \
+                 any of those tasks; the preview assumes the newest",
+                relevant.len(),
+                first.message
+            ),
+        });
+    }
+    out
 }
 
 /// Downloads `full-task-graph.json` and parses it as it arrives (see [`GraphStream`]): when
