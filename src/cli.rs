@@ -664,8 +664,7 @@ fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, Strin
     let request = request_of(args, inputs);
     let mut preview = engine::preview(&inputs.graph, &request, &mut *id_source(args))
         .map_err(|e| e.to_string())?;
-    let reused = |label: &str| (preview.iterations.iter()).any(|it| it.reused.contains_key(label));
-    let focused = loader::focus_load_warnings(&inputs.load_warnings, reused);
+    let focused = loader::focus_load_warnings(&inputs.load_warnings, |l| preview.reuses(l));
     preview.warnings.extend(focused);
     Ok(preview)
 }
@@ -681,9 +680,7 @@ fn run_action_preview(args: &PreviewArgs) -> Result<(), String> {
     let mut preview = engine::callbacks::preview_plan(graph, &request, plan, &mut *id_source(args))
         .map_err(|e| e.to_string())?;
     engine::callbacks::skip_reruns_by_state(&mut preview, &inputs.task_states);
-    let reused =
-        |label: &str| (preview.calls.iter()).any(|c| c.iteration.reused.contains_key(label));
-    let focused = loader::focus_load_warnings(&inputs.load_warnings, reused);
+    let focused = loader::focus_load_warnings(&inputs.load_warnings, |l| preview.reuses(l));
     preview.warnings.extend(focused);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());

@@ -447,9 +447,7 @@ impl Session {
         let request = self.request(&[], 1, now);
         let mut preview = callbacks::preview_plan(&self.graph, &request, plan, ids)?;
         callbacks::skip_reruns_by_state(&mut preview, &self.task_states);
-        let reused =
-            |label: &str| (preview.calls.iter()).any(|c| c.iteration.reused.contains_key(label));
-        for w in loader::focus_load_warnings(&self.load_warnings, reused) {
+        for w in loader::focus_load_warnings(&self.load_warnings, |l| preview.reuses(l)) {
             if !preview.warnings.contains(&w) {
                 preview.warnings.push(w);
             }
@@ -489,9 +487,7 @@ impl Session {
     ) -> Result<Preview, engine::Error> {
         let request = self.request(labels, times, now);
         let mut preview = engine::preview(&self.graph, &request, ids)?;
-        let reused =
-            |label: &str| (preview.iterations.iter()).any(|it| it.reused.contains_key(label));
-        let focused = loader::focus_load_warnings(&self.load_warnings, reused);
+        let focused = loader::focus_load_warnings(&self.load_warnings, |l| preview.reuses(l));
         preview.warnings.extend(focused);
         if let Some(refused) = self.add_new_jobs_refusal(labels, times) {
             preview.warnings.push(Warning {

@@ -181,6 +181,15 @@ pub struct Preview {
     pub warnings: Vec<Warning>,
 }
 
+impl Preview {
+    /// Whether any iteration reuses a task for `label`.
+    pub fn reuses(&self, label: &str) -> bool {
+        self.iterations
+            .iter()
+            .any(|it| it.reused.contains_key(label))
+    }
+}
+
 /// Computes the preview of `request` on `graph`. New taskIds come from `ids`.
 pub fn preview(
     graph: &FullTaskGraph,

@@ -22,16 +22,31 @@ const PER_TASK: usize = 8;
 /// How much of a value a difference quotes.
 const QUOTE: usize = 160;
 
-/// The differences between the definition the preview gave `label` and the one the queue holds
-/// for the task the action created in its place. `ids` maps every preview taskId (created tasks
-/// and the preview's action task) to the action's.
-pub fn differences(
+/// What `label`'s task as the action created it (`created`, the queue's answer for `id`) says
+/// against the preview's definition (`previewed`): nothing when they match, one line when the
+/// action did not create it but reused a task made before it ran, else each differing field.
+/// `ids` maps every preview taskId (created tasks and the preview's action task) to the
+/// action's ([`id_map`]).
+pub fn check(
     label: &str,
+    id: &str,
     previewed: &Value,
     created: &Value,
     ids: &BTreeMap<String, String>,
+    action_task_id: &str,
 ) -> Vec<String> {
-    let expected = as_the_queue_stores(&substitute(previewed, ids));
+    let expected = substitute(previewed, ids);
+    if let Some(maker) = made_elsewhere(&expected, created, action_task_id) {
+        return vec![format!(
+            "{label}: previewed as created, but the action reused {id} (made by {maker} before it ran)"
+        )];
+    }
+    differences(label, &expected, created)
+}
+
+/// The differences between a preview's definition, its ids already mapped, and the queue's.
+fn differences(label: &str, expected: &Value, created: &Value) -> Vec<String> {
+    let expected = as_the_queue_stores(expected);
     let actual = as_the_queue_stores(created);
     let shift = match (
         datestamp(&expected, "created"),
@@ -41,7 +56,7 @@ pub fn differences(
         _ => None,
     };
     let mut found = Vec::new();
-    diff(&mut String::new(), &expected, &actual, shift, &mut found);
+    diff("", &expected, &actual, shift, &mut found);
     let more = found.len().saturating_sub(PER_TASK);
     let mut out: Vec<String> = found
         .into_iter()
@@ -80,21 +95,17 @@ pub fn id_map(
     ids
 }
 
-/// When the preview has `label`'s task wait for the action task but the task the action names
-/// does not, the action did not create it: it reused a task made before it ran (by another
-/// action, or the decision). Returns who made it (its `extra.parent`, else its task group).
-pub fn made_elsewhere(
-    previewed: &Value,
-    created: &Value,
-    ids: &BTreeMap<String, String>,
-    action_task_id: &str,
-) -> Option<String> {
+/// When the preview (`expected`, ids mapped) has the task wait for the action task but the
+/// task the action names does not, the action did not create it: it reused a task made before
+/// it ran (by another action, or the decision). Returns who made it (its `extra.parent`, else
+/// its task group).
+fn made_elsewhere(expected: &Value, created: &Value, action_task_id: &str) -> Option<String> {
     let waits_for_action = |def: &Value| {
         def.get("dependencies")
             .and_then(Value::as_array)
             .is_some_and(|deps| deps.iter().any(|d| d.as_str() == Some(action_task_id)))
     };
-    if !waits_for_action(&substitute(previewed, ids)) || waits_for_action(created) {
+    if !waits_for_action(expected) || waits_for_action(created) {
         return None;
     }
     let maker = created
@@ -202,7 +213,7 @@ fn child(path: &str, key: &str) -> String {
 }
 
 fn diff(
-    path: &mut String,
+    path: &str,
     expected: &Value,
     actual: &Value,
     shift: Option<TimeDelta>,
@@ -212,8 +223,7 @@ fn diff(
         (Value::Object(e), Value::Object(a)) => diff_objects(path, e, a, shift, out),
         (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
-                let mut p = format!("{path}[{i}]");
-                diff(&mut p, ev, av, shift, out);
+                diff(&format!("{path}[{i}]"), ev, av, shift, out);
             }
         }
         (Value::Array(e), Value::Array(a)) => out.push(format!(
@@ -260,9 +270,9 @@ fn diff_objects(
     out: &mut Vec<String>,
 ) {
     for (key, ev) in expected {
-        let mut p = child(path, key);
+        let p = child(path, key);
         match actual.get(key) {
-            Some(av) => diff(&mut p, ev, av, shift, out),
+            Some(av) => diff(&p, ev, av, shift, out),
             None => out.push(format!(
                 "{p}: previewed {}, the action's task has none",
                 quote(ev)
@@ -354,15 +364,24 @@ mod tests {
             ("test".to_string(), "RealTest0000000000001".to_string()),
         ]);
         let tasks = BTreeMap::from([("PreviewTest00000000001".to_string(), previewed())]);
-        id_map(&created, &actual, &tasks, "RealAction000000000001")
+        id_map(&created, &actual, &tasks, ACTION)
     }
+
+    const ACTION: &str = "RealAction000000000001";
 
     #[test]
     fn the_same_task_created_later_with_other_ids_matches() {
         assert_eq!(ids()["ActionTaskId0000000000A"], "RealAction000000000001");
         assert_eq!(ids()["PreviewBuild0000000001"], "RealBuild0000000000001");
         assert_eq!(
-            differences("test", &previewed(), &created(), &ids()),
+            check(
+                "test",
+                "RealTest0000000000001",
+                &previewed(),
+                &created(),
+                &ids(),
+                ACTION
+            ),
             Vec::<String>::new()
         );
     }
@@ -379,7 +398,14 @@ mod tests {
             "RealAction000000000001",
             "SomethingElse000000001"
         ]);
-        let found = differences("test", &previewed(), &actual, &ids());
+        let found = check(
+            "test",
+            "RealTest0000000000001",
+            &previewed(),
+            &actual,
+            &ids(),
+            ACTION,
+        );
         assert_eq!(
             found,
             vec![
@@ -394,10 +420,15 @@ mod tests {
 
     #[test]
     fn a_task_made_by_another_action_is_told_apart() {
-        assert_eq!(
-            made_elsewhere(&previewed(), &created(), &ids(), "RealAction000000000001"),
-            None
-        );
+        assert!(check(
+            "test",
+            "RealTest0000000000001",
+            &previewed(),
+            &created(),
+            &ids(),
+            ACTION
+        )
+        .is_empty());
         let mut other = created();
         other["dependencies"] = json!([
             "DockerImage00000000001",
@@ -406,8 +437,8 @@ mod tests {
         ]);
         other["extra"]["parent"] = json!("OtherAction00000000001");
         assert_eq!(
-            made_elsewhere(&previewed(), &other, &ids(), "RealAction000000000001").as_deref(),
-            Some("OtherAction00000000001")
+            check("test", "RealTest0000000000001", &previewed(), &other, &ids(), ACTION),
+            vec!["test: previewed as created, but the action reused RealTest0000000000001 (made by OtherAction00000000001 before it ran)"]
         );
     }
 
@@ -418,7 +449,14 @@ mod tests {
         for i in 0..12 {
             actual["extra"][format!("k{i:02}")] = json!(i);
         }
-        let found = differences("t", &previewed(), &actual, &ids());
+        let found = check(
+            "t",
+            "RealTest0000000000001",
+            &previewed(),
+            &actual,
+            &ids(),
+            ACTION,
+        );
         assert_eq!(found.len(), PER_TASK + 1);
         assert!(
             found[0].starts_with("t: extra.k00: not previewed"),

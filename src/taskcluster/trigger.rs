@@ -208,7 +208,7 @@ pub fn merged_calls<'a>(calls: impl IntoIterator<Item = &'a Iteration>) -> Itera
 /// Polls the action task until it is resolved (or `max_wait` passes), then compares its
 /// `label-to-taskid.json` with the preview, and the definition of every task it created (as
 /// the queue holds it) with the preview's definition for that label
-/// ([`definitions::differences`](super::definitions::differences)).
+/// ([`definitions::check`](super::definitions::check)).
 pub async fn follow<T: Transport>(
     t: &T,
     root_url: &str,
@@ -282,14 +282,14 @@ pub async fn follow<T: Transport>(
                         message: e.to_string(),
                     })?;
                 definitions_checked += 1;
-                match definitions::made_elsewhere(previewed, &created, &ids, action_task_id) {
-                    Some(maker) => differences.push(format!(
-                        "{label}: previewed as created, but the action reused {id} (made by {maker} before it ran)"
-                    )),
-                    None => differences.extend(definitions::differences(
-                        label, previewed, &created, &ids,
-                    )),
-                }
+                differences.extend(definitions::check(
+                    label,
+                    id,
+                    previewed,
+                    &created,
+                    &ids,
+                    action_task_id,
+                ));
             }
             Err(FetchError::Expired { .. } | FetchError::Status { status: 404, .. }) => {
                 differences.push(format!(

@@ -134,7 +134,6 @@ function bytesOf(data) {
   throw { kind: "bad-request", message: "fullTaskGraph must be a Uint8Array, an ArrayBuffer or a string", labels: [] };
 }
 
-/** Turns anything thrown into the flat `{ kind, message, labels }` error of the protocol. */
 // Downloads the host page's Content-Security-Policy blocked in this scope (to `fetch` itself a
 // blocked request, or a redirect to a blocked origin, is only "Failed to fetch"): the last few,
 // to name in the error.
@@ -160,6 +159,7 @@ async function explainBlocked(flat, since) {
   };
 }
 
+/** Turns anything thrown into the flat `{ kind, message, labels }` error of the protocol. */
 export function flatError(error) {
   if (error && typeof error === "object" && typeof error.kind === "string") {
     return { kind: error.kind, message: String(error.message), labels: Array.from(error.labels || []) };

@@ -322,6 +322,15 @@ pub struct ActionPreview {
     pub warnings: Vec<Warning>,
 }
 
+impl ActionPreview {
+    /// Whether any call reuses a task for `label`.
+    pub fn reuses(&self, label: &str) -> bool {
+        self.calls
+            .iter()
+            .any(|c| c.iteration.reused.contains_key(label))
+    }
+}
+
 /// The states in which the action task reruns a task (`RERUN_STATES` of taskgraph's and
 /// gecko's `retrigger.py`); in any other, `_rerun_task` logs "No need to rerun" and does nothing.
 pub const RERUN_STATES: [&str; 2] = ["exception", "failed"];
