@@ -124,13 +124,18 @@ class CredentialsProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = forward
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def serve(handler):
+    """A threaded HTTP server for `handler` on a free loopback port: (server, its URL)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -166,9 +171,7 @@ class Storage:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def close(self):
         self.server.shutdown()
@@ -187,7 +190,32 @@ def upload(queue, task_id, run_id, folder, storage, prefix, expires):
         name = path.relative_to(folder).as_posix()
         queue.createArtifact(task_id, run_id, f"public/{name}", {
             "storageType": "reference", "expires": expires,
-            "contentType": content_type(path), "url": f"{storage.url}/{prefix}/{name}"})
+            "contentType": content_type(path), "url": "/".join(p for p in (storage.url, prefix, name) if p)})
+
+
+def finished_task(opts, definition, outcome="completed", storage=None, while_running=None, prefix=None):
+    """A task that ran, in the real queue: created from `definition` (a dict, or a function of
+    the new taskId; over a minimal one on the `real-tc-test/<workerType>` queue: created now,
+    due in 2 hours, kept 7 days), claimed by a test worker, its work done by
+    `while_running(taskId)`, which returns the folder whose files become its `public/…`
+    reference artifacts served by `storage` (under `prefix`, default the taskId) or None, then
+    resolved with `outcome` (`completed` or `failed`). Returns its taskId."""
+    queue = taskcluster.Queue(opts)
+    task_id = taskcluster.slugId()
+    task = {"provisionerId": "real-tc-test", "workerType": "worker", "created": stamp(),
+            "deadline": stamp(datetime.timedelta(hours=2)), "expires": stamp(datetime.timedelta(days=7)),
+            "payload": {}, "metadata": {"name": "a task", "description": "seeded", "owner": "sheriff@mozilla.com",
+                                        "source": "https://example.com"}}
+    task.update(definition(task_id) if callable(definition) else definition)
+    queue.createTask(task_id, task)
+    pool = f"{task['provisionerId']}/{task['workerType']}"
+    claimed = queue.claimWork(pool, {"tasks": 1, "workerGroup": "g", "workerId": "seeder"})["tasks"]
+    assert [c["status"]["taskId"] for c in claimed] == [task_id], claimed
+    artifacts = while_running(task_id) if while_running else None
+    if artifacts:
+        upload(queue, task_id, 0, artifacts, storage, task_id if prefix is None else prefix, task["expires"])
+    (queue.reportCompleted if outcome == "completed" else queue.reportFailed)(task_id, 0)
+    return task_id
 
 
 # --- the push --------------------------------------------------------------------------------
@@ -255,7 +283,6 @@ def seed_push(opts, artifacts_dir, storage, trust_domain, sample_decision, label
     from taskgraph.optimize.base import get_subgraph
     from taskgraph.taskgraph import TaskGraph
 
-    queue = taskcluster.Queue(opts)
     params = load_artifact(Path(artifacts_dir) / "parameters.yml")
     full = load_artifact(Path(artifacts_dir) / "full-task-graph.json")
     # Fresh taskIds for the decision's labels, as a decision makes them (the samples' own ids
@@ -263,47 +290,42 @@ def seed_push(opts, artifacts_dir, storage, trust_domain, sample_decision, label
     labels = label_to_taskid or load_artifact(Path(artifacts_dir) / "label-to-taskid.json")
     label_to_taskid = {label: taskcluster.slugId() for label in sorted(labels)}
     scheduler = f"{trust_domain}-level-{params['level']}"
-    decision = taskcluster.slugId()
-    expires = stamp(datetime.timedelta(days=7))
-    queue.createTask(decision, {
-        "provisionerId": "real-tc-test", "workerType": "decision", "schedulerId": scheduler,
-        "taskGroupId": decision, "created": stamp(), "deadline": stamp(datetime.timedelta(hours=2)),
-        "expires": expires, "payload": {}, "tags": {"kind": "decision-task"},
+
+    def decide(decision):
+        # The decision's tasks, created by upstream's own code, as its decision task does.
+        labels = set(label_to_taskid) & set(full)
+        _, whole = TaskGraph.from_json({label: full[label] for label in labels})
+        edges = {e for e in whole.graph.edges if e[0] in labels and e[1] in labels}
+        graph = TaskGraph(whole.tasks, Graph(frozenset(labels), frozenset(edges)))
+        subgraph = get_subgraph(graph, set(), set(), dict(label_to_taskid), decision)
+        proxy = CredentialsProxy(opts["rootUrl"], opts["credentials"])
+        # Upstream caches the root URL and clients for the process, as a task runs once; each
+        # seeding has its own proxy.
+        from taskgraph.util import taskcluster as tc_util
+
+        tc_util.get_root_url.cache_clear()
+        tc_util.get_taskcluster_client.cache_clear()
+        try:
+            in_env({"TASKCLUSTER_PROXY_URL": proxy.url, "TASKCLUSTER_ROOT_URL": opts["rootUrl"], "TASK_ID": decision},
+                   lambda: create.create_tasks(graph_config(trust_domain), subgraph, label_to_taskid, params, decision))
+        finally:
+            proxy.close()
+        folder = storage.folder / decision
+        folder.mkdir()
+        for path in Path(artifacts_dir).iterdir():
+            shutil.copy(path, folder / path.name)
+        (folder / "label-to-taskid.json").write_text(json.dumps(label_to_taskid))
+        actions = folder / "actions.json"
+        if actions.exists():
+            actions.write_text(actions.read_text().replace(sample_decision, decision))
+        return folder
+
+    decision = finished_task(opts, lambda decision: {
+        "workerType": "decision", "schedulerId": scheduler, "taskGroupId": decision, "tags": {"kind": "decision-task"},
         "routes": [decision_route(params, trust_domain)],
         "metadata": {"name": "Decision Task", "description": "seeded", "owner": "sheriff@mozilla.com",
-                     "source": params.get("head_repository", "https://example.com")}})
-    claimed = queue.claimWork("real-tc-test/decision", {"tasks": 1, "workerGroup": "g", "workerId": "decision"})
-    assert [t["status"]["taskId"] for t in claimed["tasks"]] == [decision], claimed
-
-    # The decision's tasks, created by upstream's own code, as its decision task does.
-    labels = set(label_to_taskid) & set(full)
-    _, whole = TaskGraph.from_json({label: full[label] for label in labels})
-    edges = {e for e in whole.graph.edges if e[0] in labels and e[1] in labels}
-    graph = TaskGraph(whole.tasks, Graph(frozenset(labels), frozenset(edges)))
-    subgraph = get_subgraph(graph, set(), set(), dict(label_to_taskid), decision)
-    proxy = CredentialsProxy(opts["rootUrl"], opts["credentials"])
-    # Upstream caches the root URL and clients for the process, as a task runs once; each
-    # seeding has its own proxy.
-    from taskgraph.util import taskcluster as tc_util
-
-    tc_util.get_root_url.cache_clear()
-    tc_util.get_taskcluster_client.cache_clear()
-    try:
-        in_env({"TASKCLUSTER_PROXY_URL": proxy.url, "TASKCLUSTER_ROOT_URL": opts["rootUrl"], "TASK_ID": decision},
-               lambda: create.create_tasks(graph_config(trust_domain), subgraph, label_to_taskid, params, decision))
-    finally:
-        proxy.close()
-
-    folder = storage.folder / decision
-    folder.mkdir()
-    for path in Path(artifacts_dir).iterdir():
-        shutil.copy(path, folder / path.name)
-    (folder / "label-to-taskid.json").write_text(json.dumps(label_to_taskid))
-    actions = folder / "actions.json"
-    if actions.exists():
-        actions.write_text(actions.read_text().replace(sample_decision, decision))
-    upload(queue, decision, 0, folder, storage, decision, expires)
-    queue.reportCompleted(decision, 0)
+                     "source": params.get("head_repository", "https://example.com")}},
+        storage=storage, while_running=decide)
     return decision, label_to_taskid
 
 

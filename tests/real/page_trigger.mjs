@@ -9,34 +9,19 @@
 // Treeherder's allows Taskcluster's artifact domain)
 // Prints one JSON line: {created, status, screenshot, problems}. Run by test_action_task.py,
 // whose worker runs the action task meanwhile.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { ROOT, SITE, launchBrowser, cspViolations } from "../../www/e2e/harness.mjs";
+import { ROOT, SITE, launchBrowser, cspViolations, startStandin, waitForPreview } from "../../www/e2e/harness.mjs";
 
 const [rootUrl, decision, label, clientId, accessToken, storageUrl] = process.argv.slice(2);
 const target = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
 
-function servePage() {
-  const dir = mkdtempSync(join(tmpdir(), "tgp-real-page-"));
-  const child = spawn(
-    join(target, "release", "standin"),
-    ["--dir", dir, "--listen", "127.0.0.1:0", "--www", SITE, "--csp", "--csp-connect", new URL(rootUrl).origin, "--csp-connect", new URL(storageUrl).origin],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return new Promise((resolvePromise, reject) => {
-    let text = "";
-    child.stdout.on("data", (chunk) => {
-      text += chunk;
-      const match = text.match(/listening on (http:\/\/\S+)/);
-      if (match) resolvePromise({ url: match[1], stop: () => child.kill() });
-    });
-    child.on("exit", (code) => reject(new Error(`standin exited with ${code}`)));
-  });
-}
-
-const site = await servePage();
+// The page's own origin: a stand-in serving only the built page, under the strict CSP.
+const site = await startStandin({
+  www: SITE, dir: mkdtempSync(join(tmpdir(), "tgp-real-page-")), sample: false,
+  csp: [new URL(rootUrl).origin, new URL(storageUrl).origin],
+});
 const browser = await launchBrowser();
 const problems = [];
 let result;
@@ -46,14 +31,7 @@ try {
   page.on("pageerror", (e) => problems.push(e.message));
   const query = new URLSearchParams({ rootUrl, decisionTaskId: decision, select: label });
   await page.goto(`${site.url}/?${query}`);
-  await page.waitForFunction(
-    () => {
-      const detail = document.querySelector("#preview-counts .detail");
-      return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
-    },
-    null,
-    { timeout: 60000 },
-  );
+  await waitForPreview(page, 1, 60000);
   const created = await page.locator("#preview-counts").textContent();
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });

@@ -142,20 +142,20 @@ def wait_indexed(opts, namespace, task_id, timeout=60):
 
 
 def cached_task(opts, index_path, outcome):
-    """A task that once built a cache, in the real queue: created, claimed and resolved with
-    `outcome`, then indexed at `index_path` as its routes would have indexed it."""
-    queue, index = taskcluster.Queue(opts), taskcluster.Index(opts)
-    task_id, expires = taskcluster.slugId(), action_task.stamp(datetime.timedelta(days=30))
-    queue.createTask(task_id, {
-        "provisionerId": "real-tc-test", "workerType": "cache", "created": action_task.stamp(),
-        "deadline": action_task.stamp(datetime.timedelta(hours=2)), "expires": expires, "payload": {},
-        "metadata": {"name": index_path.split(".")[4], "description": "a cached build", "owner": "a@example.com",
-                     "source": "https://github.com/taskcluster/taskgraph"}})
-    claimed = queue.claimWork("real-tc-test/cache", {"tasks": 1, "workerGroup": "g", "workerId": "cache"})["tasks"]
-    assert [c["status"]["taskId"] for c in claimed] == [task_id], claimed
-    (queue.reportCompleted if outcome == "completed" else queue.reportFailed)(task_id, 0)
-    index.insertTask(index_path, {"taskId": task_id, "rank": 0, "data": {}, "expires": expires})
+    """A task that once built a cache, in the real queue, resolved with `outcome`, then indexed
+    at `index_path` as its routes would have indexed it."""
+    task_id = action_task.finished_task(opts, {"workerType": "cache", "expires": action_task.stamp(
+        datetime.timedelta(days=30)), "metadata": {"name": index_path.split(".")[4], "description": "a cached build",
+                                                   "owner": "a@example.com",
+                                                   "source": "https://github.com/taskcluster/taskgraph"}}, outcome)
+    index_at(opts, index_path, task_id)
     return task_id
+
+
+def index_at(opts, path, task_id):
+    """Indexes `task_id` at `path` until the task expires, as its route would."""
+    expires = taskcluster.Queue(opts).task(task_id)["expires"]
+    taskcluster.Index(opts).insertTask(path, {"taskId": task_id, "rank": 0, "data": {}, "expires": expires})
 
 
 def index_search_push(opts, storage, work):
@@ -172,26 +172,21 @@ def index_search_push(opts, storage, work):
     return decision, folder
 
 
-def finished_task(opts, storage, group, files, route, kind):
+def earlier_task(opts, storage, group, files, route, kind):
     """A finished task of the push (an earlier action, a cron task) in the real queue, with
     `files` as its public artifacts, indexed at `route.<its taskId>` as its routes index it."""
-    queue, index = taskcluster.Queue(opts), taskcluster.Index(opts)
-    task_id, expires = taskcluster.slugId(), action_task.stamp(datetime.timedelta(days=30))
-    queue.createTask(task_id, {
-        "provisionerId": "real-tc-test", "workerType": "earlier", "created": action_task.stamp(),
-        "deadline": action_task.stamp(datetime.timedelta(hours=2)), "expires": expires, "payload": {},
-        "taskGroupId": group or task_id, "schedulerId": "gecko-level-3", "tags": {"kind": kind},
+    def write(task_id):
+        folder = storage.folder / task_id
+        folder.mkdir()
+        for name, data in files.items():
+            (folder / name).write_text(json.dumps(data))
+        return folder
+
+    task_id = action_task.finished_task(opts, lambda task_id: {
+        "workerType": "earlier", "taskGroupId": group or task_id, "schedulerId": "gecko-level-3", "tags": {"kind": kind},
         "metadata": {"name": kind, "description": "earlier on this push", "owner": "a@example.com",
-                     "source": "https://hg.mozilla.org/"}})
-    claimed = queue.claimWork("real-tc-test/earlier", {"tasks": 1, "workerGroup": "g", "workerId": "earlier"})["tasks"]
-    assert [c["status"]["taskId"] for c in claimed] == [task_id], claimed
-    folder = storage.folder / task_id
-    folder.mkdir()
-    for name, data in files.items():
-        (folder / name).write_text(json.dumps(data))
-    action_task.upload(queue, task_id, 0, folder, storage, task_id, expires)
-    queue.reportCompleted(task_id, 0)
-    index.insertTask(f"{route}.{task_id}", {"taskId": task_id, "rank": 0, "data": {}, "expires": expires})
+                     "source": "https://hg.mozilla.org/"}}, storage=storage, while_running=write)
+    index_at(opts, f"{route}.{task_id}", task_id)
     return task_id
 
 
@@ -220,9 +215,9 @@ def gecko_push(opts, storage, work, nss_actions):
     (folder / "actions.json").write_text(json.dumps(actions))
     decision, _ = action_task.seed_push(opts, folder, storage, "gecko", NSS)
     prefix = f"gecko.v2.{push['project']}.revision.{params['head_rev']}"
-    finished_task(opts, storage, decision, {"label-to-taskid.json": push["action"]}, f"{prefix}.taskgraph.actions",
-                  "action-callback")
-    finished_task(opts, storage, None, {"label-to-taskid.json": push["cron"]}, f"{prefix}.cron", "cron-task")
+    earlier_task(opts, storage, decision, {"label-to-taskid.json": push["action"]}, f"{prefix}.taskgraph.actions",
+                 "action-callback")
+    earlier_task(opts, storage, None, {"label-to-taskid.json": push["cron"]}, f"{prefix}.cron", "cron-task")
     return decision, push, params, folder
 
 
@@ -256,7 +251,7 @@ def main():
         check("its in-tree action hooks are registered", ("project-nss", "in-tree-action-3-generic/0123456789") in
               [tuple(h) for h in hooks], str(hooks))
         sheriff = taskcluster.Auth(opts).createClient("sheriff/test", {
-            "expires": action_task.stamp(__import__("datetime").timedelta(hours=2)), "description": "a sheriff",
+            "expires": action_task.stamp(datetime.timedelta(hours=2)), "description": "a sheriff",
             "scopes": ["hooks:trigger-hook:project-nss/in-tree-action-3-*",
                        "hooks:trigger-hook:project-taskgraph/in-tree-action-3-*",
                        "hooks:trigger-hook:project-gecko/in-tree-action-3-*"]})

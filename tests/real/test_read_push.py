@@ -18,19 +18,17 @@ POST, and triggers without credentials (403) and with credentials that do not ve
 Run: `make real-taskcluster-tests`. Without `../shared/vendor/taskcluster` it says so and exits 0.
 """
 
-import datetime
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import taskcluster  # the official client, from the venv
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import action_task  # noqa: E402
 import services as real  # noqa: E402
 import test_services  # noqa: E402
 
@@ -42,55 +40,14 @@ PICKS = ["test-bogo-linux32/debug", "test-tools-linux64/opt-make"]
 NOW = "2025-12-01T00:00:00.000Z"
 
 
-def storage(folder):
-    """A static server for `folder`, as a storage service answers: JSON or YAML, and a file
-    stored gzip-compressed sent with `Content-Encoding: gzip`."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            path = (folder / self.path.lstrip("/")).resolve()
-            if not str(path).startswith(str(folder.resolve())) or not path.is_file():
-                self.send_error(404)
-                return
-            body = path.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-yaml" if path.suffix == ".yml" else "application/json")
-            if body[:2] == b"\x1f\x8b":
-                self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def seed_decision(opts, artifacts_dir, base_url, scheduler_id):
-    """A decision task made as production makes one; its taskId."""
-    queue = taskcluster.Queue(opts)
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    stamp = lambda delta: taskcluster.stringDate(now + delta)  # noqa: E731
-    decision = taskcluster.slugId()
-    queue.createTask(decision, {
-        "provisionerId": "real-tc-test", "workerType": "decision", "schedulerId": scheduler_id,
-        "taskGroupId": decision, "created": stamp(datetime.timedelta()), "deadline": stamp(datetime.timedelta(hours=1)),
-        "expires": stamp(datetime.timedelta(days=7)), "payload": {}, "tags": {"kind": "decision-task"},
+def seed_decision(opts, storage, scheduler_id):
+    """A decision task made as production makes one, its artifacts the files `storage` serves
+    (the sample's own, so both deployments' previews can be compared); its taskId."""
+    return action_task.finished_task(opts, lambda decision: {
+        "workerType": "decision", "schedulerId": scheduler_id, "taskGroupId": decision,
+        "tags": {"kind": "decision-task"},
         "metadata": {"name": "Decision Task", "description": "seeded", "owner": "sheriff@mozilla.com",
-                     "source": "https://example.com"}})
-    claimed = queue.claimWork("real-tc-test/decision", {"tasks": 1, "workerGroup": "g", "workerId": "decision"})
-    assert [t["status"]["taskId"] for t in claimed["tasks"]] == [decision], claimed
-    for path in sorted(artifacts_dir.iterdir()):
-        queue.createArtifact(decision, 0, f"public/{path.name}", {
-            "storageType": "reference", "expires": stamp(datetime.timedelta(days=7)),
-            "contentType": "application/x-yaml" if path.suffix == ".yml" else "application/json",
-            "url": f"{base_url}/{path.name}"})
-    queue.reportCompleted(decision, 0)
-    return decision
+                     "source": "https://example.com"}}, storage=storage, while_running=lambda _: storage.folder, prefix="")
 
 
 def preview(root_url, decision):
@@ -192,9 +149,9 @@ def main():
         root = json.loads((real.WORK / "root.json").read_text())
         opts = {"rootUrl": root_url, "credentials": {"clientId": root["clientId"], "accessToken": root["accessToken"]}}
         artifacts = SAMPLE / "tasks" / NSS / "artifacts" / "public"
-        server, base_url = storage(artifacts)
+        server = action_task.Storage(artifacts)
         scheduler = json.loads((SAMPLE / "tasks" / NSS / "task.json").read_text())["schedulerId"]
-        decision = seed_decision(opts, artifacts, base_url, scheduler)
+        decision = seed_decision(opts, server, scheduler)
         test_services.check("the NSS push is seeded in the real queue (decision completed, artifacts by reference)",
                             taskcluster.Queue(opts).status(decision)["status"]["state"] == "completed")
         theirs = named(preview(root_url, decision), decision)
@@ -211,7 +168,7 @@ def main():
         conformance(root_url, decision, standin_url, NSS)
     finally:
         if server:
-            server.shutdown()
+            server.close()
         os.killpg(proc.pid, 15)
         proc.wait(60)
         standin.terminate()

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, useToken } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE, useToken, waitForPreview } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -37,10 +37,7 @@ test("the access token is only sent, signed, to the root URL; never stored, logg
   context.on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
 
   await page.goto(`${standin.url}/?select=${encodeURIComponent(PICK)}`);
-  await page.waitForFunction(() => {
-    const detail = document.querySelector("#preview-counts .detail");
-    return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
-  }, null, { timeout: 60000 });
+  await waitForPreview(page, 1, 60000);
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
   await useToken(page, TOKEN);

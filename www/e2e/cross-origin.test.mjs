@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken, waitForPreview } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -54,14 +54,7 @@ test("the page previews and triggers against a Taskcluster on another origin", a
   const query = new URLSearchParams({ rootUrl: taskcluster.url, decisionTaskId: NSS, select: PICK });
   await page.goto(`${site.url}/?${query}`);
   const el = page.locator("#preview-counts");
-  await page.waitForFunction(
-    () => {
-      const detail = document.querySelector("#preview-counts .detail");
-      return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
-    },
-    null,
-    { timeout: 60000 },
-  );
+  await waitForPreview(page, 1, 60000);
   assert.equal(Number(await el.getAttribute("data-created")), Object.keys(expected.created).length);
   assert.equal(Number(await el.getAttribute("data-reused")), Object.keys(expected.reused).length);
   assert.match(await page.locator("#flavour").textContent(), /taskgraph actions/);

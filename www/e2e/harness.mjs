@@ -73,6 +73,18 @@ export async function useToken(page, accessToken = "demo-access-token") {
   await page.fill("#access-token", accessToken);
 }
 
+/** Waits until the page's counts show a preview of exactly `picked` jobs (none pending). */
+export async function waitForPreview(page, picked, timeout = 30000) {
+  await page.waitForFunction(
+    (n) => {
+      const detail = document.querySelector("#preview-counts .detail");
+      return detail && detail.textContent.includes(`(${n} picked`) && !document.querySelector(".preview-panel.busy");
+    },
+    picked,
+    { timeout },
+  );
+}
+
 export async function freePort() {
   const server = createServer();
   await new Promise((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, SITE, waitForPreview } from "./harness.mjs";
 
 const DECISION = "HostileDecision0000001";
 const MARKUP = `<img src=x onerror="window.__owned=1">`;
@@ -83,10 +83,7 @@ test("markup in labels, symbols, groups and platforms is inert text; long and Un
   for (const label of [`test-${MARKUP}`, LONG, UNICODE]) {
     await job(label).click();
   }
-  await page.waitForFunction(() => {
-    const detail = document.querySelector("#preview-counts .detail");
-    return detail && detail.textContent.includes("(3 picked") && !document.querySelector(".preview-panel.busy");
-  }, null, { timeout: 30000 });
+  await waitForPreview(page, 3);
   const panel = await page.locator(".preview-column").textContent();
   assert.ok(panel.includes(`test-${MARKUP}`), "the hostile label is shown as text");
   // Controls that reorder text are shown, so the label cannot pose as another; the rest of its

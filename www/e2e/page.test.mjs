@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, useToken } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, useToken, waitForPreview } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -56,18 +56,6 @@ async function counts(page) {
     reused: Number(await el.getAttribute("data-reused")),
     removed: Number(await el.getAttribute("data-removed")),
   };
-}
-
-/** Waits until the counts show a preview of exactly `n` picked jobs. */
-async function waitForPreview(page, picked) {
-  await page.waitForFunction(
-    (n) => {
-      const detail = document.querySelector("#preview-counts .detail");
-      return detail && detail.textContent.includes(`(${n} picked`) && !document.querySelector(".preview-panel.busy");
-    },
-    picked,
-    { timeout: 30000 },
-  );
 }
 
 test("the sample push loads with a progress bar and renders a Treeherder-like grid", async () => {

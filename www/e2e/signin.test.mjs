@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, freePort, SITE } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, freePort, SITE, waitForPreview } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -52,10 +52,7 @@ async function openTriggerDialog(site = standin, query = "") {
     }
   });
   await page.goto(`${site.url}/?select=${encodeURIComponent(PICK)}${query}`);
-  await page.waitForFunction(() => {
-    const detail = document.querySelector("#preview-counts .detail");
-    return detail && detail.textContent.includes("(1 picked") && !document.querySelector(".preview-panel.busy");
-  }, null, { timeout: 60000 });
+  await waitForPreview(page, 1, 60000);
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
   return { page, seen };
