@@ -464,7 +464,16 @@ pub struct UrlState {
     /// The page's OAuth2 client id for "Sign in with Taskcluster" (a deployment setting; kept
     /// in the URL so a reload keeps it).
     pub login_client_id: Option<String>,
+    /// The scopes that client is registered with at the deployment (`loginScope=`, repeated or
+    /// space-separated): Taskcluster's web-server refuses a sign-in asking for any other set
+    /// (`invalid_scope`). Empty: [`DEFAULT_LOGIN_SCOPES`].
+    pub login_scopes: Vec<String>,
 }
+
+/// What the page asks a sign-in for when the deployment names nothing else: the scope
+/// Treeherder's OAuth2 client asks for (and is registered with), which lets its credentials
+/// trigger any hook the signed-in user may trigger.
+pub const DEFAULT_LOGIN_SCOPES: &[&str] = &["hooks:trigger-hook:*"];
 
 /// Query values stay readable: `/` and `:` (URLs, labels) are not escaped.
 fn percent_encode(text: &str) -> String {
@@ -472,8 +481,17 @@ fn percent_encode(text: &str) -> String {
 }
 
 impl UrlState {
+    /// The scopes a sign-in asks for: `loginScope=`'s, else [`DEFAULT_LOGIN_SCOPES`].
+    pub fn login_scopes(&self) -> Vec<String> {
+        if self.login_scopes.is_empty() {
+            DEFAULT_LOGIN_SCOPES.iter().map(|s| s.to_string()).collect()
+        } else {
+            self.login_scopes.clone()
+        }
+    }
+
     /// Reads `?rootUrl=…&decisionTaskId=…&select=a&select=b&search=…&times=N&runnable=1`
-    /// (and `loginClientId=…`).
+    /// (and `loginClientId=…`, `loginScope=…`).
     pub fn parse(query: &str) -> UrlState {
         let mut state = UrlState {
             times: 1,
@@ -490,6 +508,9 @@ impl UrlState {
                 "times" => state.times = value.parse().unwrap_or(1).clamp(1, 100),
                 "runnable" => state.runnable = value == "1",
                 "loginClientId" if !value.is_empty() => state.login_client_id = Some(value),
+                "loginScope" => state
+                    .login_scopes
+                    .extend(value.split_whitespace().map(str::to_string)),
                 _ => {}
             }
         }
@@ -507,6 +528,9 @@ impl UrlState {
         }
         if let Some(id) = &self.login_client_id {
             parts.push(format!("loginClientId={}", percent_encode(id)));
+        }
+        for scope in &self.login_scopes {
+            parts.push(format!("loginScope={}", percent_encode(scope)));
         }
         if self.runnable {
             parts.push("runnable=1".into());
@@ -766,11 +790,19 @@ mod tests {
             times: 3,
             runnable: true,
             login_client_id: Some("preview tool".into()),
+            login_scopes: vec![
+                "hooks:trigger-hook:project-nss/*".into(),
+                "queue:get-artifact:*".into(),
+            ],
         };
         let query = state.to_query();
         assert!(!query.contains(' '));
         assert_eq!(UrlState::parse(&query), state);
         assert_eq!(UrlState::parse("").times, 1);
         assert_eq!(UrlState::parse("?times=500").times, 100);
+        assert_eq!(
+            UrlState::parse("?loginScope=a%20b&loginScope=c").login_scopes,
+            ["a", "b", "c"]
+        );
     }
 }

@@ -47,9 +47,7 @@ fn authorize_url(standin: &Standin, redirect_uri: &str, scopes: &[&str], state: 
         enc(redirect_uri),
         enc(state)
     );
-    for s in scopes {
-        url.push_str(&format!("&scope={}", enc(s)));
-    }
+    url.push_str(&format!("&scope={}", enc(&scopes.join(" "))));
     url
 }
 
@@ -172,16 +170,18 @@ fn recorded(standin: &Standin) -> Vec<Value> {
 }
 
 const HOOK_SCOPE: &str = "hooks:trigger-hook:project-nss/in-tree-action-3-generic/0123456789";
-const ACTION_SCOPE: &str = "in-tree:hook-action:project-nss/in-tree-action-3-generic/0123456789";
+/// What every OAuth2 client of the stand-in is registered with unless `--login-scope` says
+/// otherwise (and what the page asks for).
+const REGISTERED: &str = "hooks:trigger-hook:*";
 
 #[test]
 fn sign_in_issues_temporary_credentials_the_hook_trigger_accepts_for_their_scopes() {
-    let standin = start("flow", &[]);
-    let (credentials, answer) = sign_in(&standin, &[HOOK_SCOPE, ACTION_SCOPE]);
+    let standin = start("flow", &["--login-scope", HOOK_SCOPE]);
+    let (credentials, answer) = sign_in(&standin, &[HOOK_SCOPE]);
     assert_eq!(credentials.client_id, "demo-sheriff/taskgraph-preview");
     assert_ne!(credentials.access_token, "demo-access-token");
     let cert: Value = serde_json::from_str(credentials.certificate.as_deref().unwrap()).unwrap();
-    assert_eq!(cert["scopes"], json!([HOOK_SCOPE, ACTION_SCOPE]));
+    assert_eq!(cert["scopes"], json!([HOOK_SCOPE]));
     assert_eq!(cert["issuer"], "demo-sheriff");
     // About an hour, as asked.
     let expires =
@@ -265,7 +265,7 @@ fn codes_are_single_use_and_bound_to_their_redirect_uri_and_state_comes_back() {
     let standin = start("codes", &[]);
     let redirect_uri = format!("{}/login-callback.html?keep=1", standin.url);
     let location = consent(
-        &authorize_url(&standin, &redirect_uri, &[HOOK_SCOPE], "a b&c"),
+        &authorize_url(&standin, &redirect_uri, &[REGISTERED], "a b&c"),
         "allow",
         &standin,
     );
@@ -283,7 +283,7 @@ fn codes_are_single_use_and_bound_to_their_redirect_uri_and_state_comes_back() {
     assert_eq!(status, 400, "a code is used once: {body}");
     // A fresh one works once.
     let location = consent(
-        &authorize_url(&standin, &redirect_uri, &[HOOK_SCOPE], "s"),
+        &authorize_url(&standin, &redirect_uri, &[REGISTERED], "s"),
         "allow",
         &standin,
     );
@@ -313,7 +313,7 @@ fn deny_redirects_with_access_denied_and_bad_requests_are_refused_without_redire
     );
     let callback = format!("{}/login-callback.html", standin.url);
     let location = consent(
-        &authorize_url(&standin, &callback, &[HOOK_SCOPE], "st"),
+        &authorize_url(&standin, &callback, &[REGISTERED], "st"),
         "deny",
         &standin,
     );
@@ -330,13 +330,13 @@ fn deny_redirects_with_access_denied_and_bad_requests_are_refused_without_redire
     };
     // A redirect_uri on another origin than the stand-in's, for the default client.
     refused(
-        authorize_url(&standin, "http://evil.example/cb", &[HOOK_SCOPE], "s"),
+        authorize_url(&standin, "http://evil.example/cb", &[REGISTERED], "s"),
         "redirect_uri",
     );
     // The same prefix trick on a look-alike host.
     let lookalike = standin.url.replace("127.0.0.1", "127.0.0.1.evil.example");
     refused(
-        authorize_url(&standin, &format!("{lookalike}/cb"), &[HOOK_SCOPE], "s"),
+        authorize_url(&standin, &format!("{lookalike}/cb"), &[REGISTERED], "s"),
         "redirect_uri",
     );
     let base = format!("{}/login/oauth/authorize", standin.url);
@@ -347,6 +347,13 @@ fn deny_redirects_with_access_denied_and_bad_requests_are_refused_without_redire
             enc(&callback)
         ),
         "response_type",
+    );
+    refused(
+        format!(
+            "{base}?response_type=code&client_id=taskgraph-preview&redirect_uri={}&scope=a&scope=b",
+            enc(&callback)
+        ),
+        "scope",
     );
     refused(
         format!("{base}?response_type=code&client_id=taskgraph-preview&scope=a"),
@@ -406,4 +413,32 @@ fn token_and_credentials_answer_cors_preflights() {
             .unwrap()
             .contains("Authorization"));
     }
+}
+
+#[test]
+fn a_sign_in_asking_for_other_scopes_than_the_clients_registered_ones_ends_in_invalid_scope() {
+    // As Taskcluster's web-server: the scopes asked for must be exactly the client's
+    // registered set (in any order); the refusal comes back to the client after consent.
+    let standin = start(
+        "scope",
+        &["--login-scope", HOOK_SCOPE, "--login-scope", REGISTERED],
+    );
+    let callback = format!("{}/login-callback.html", standin.url);
+    for asked in [
+        &[HOOK_SCOPE][..],
+        &[REGISTERED, HOOK_SCOPE, "queue:create-task:*"],
+    ] {
+        let location = consent(
+            &authorize_url(&standin, &callback, asked, "st"),
+            "allow",
+            &standin,
+        );
+        assert_eq!(location, format!("{callback}?error=invalid_scope&state=st"));
+    }
+    let location = consent(
+        &authorize_url(&standin, &callback, &[REGISTERED, HOOK_SCOPE], "st"),
+        "allow",
+        &standin,
+    );
+    assert!(query_value(&location, "code").is_some(), "{location}");
 }

@@ -82,6 +82,11 @@ struct Args {
     /// may always redirect to the stand-in's own origin.
     #[arg(long = "login-client", value_name = "ID=REDIRECT_URI_PREFIX")]
     login_client: Vec<String>,
+    /// The scopes every OAuth2 client is registered with (repeatable; default
+    /// `hooks:trigger-hook:*`). As on Taskcluster, a sign-in asking for another set is refused
+    /// with `invalid_scope`.
+    #[arg(long = "login-scope", value_name = "SCOPE")]
+    login_scope: Vec<String>,
     /// The user signed in to the stand-in's login: a clientId of credentials.json, which
     /// issues the temporary credentials (default demo-sheriff).
     #[arg(long)]
@@ -163,7 +168,11 @@ fn main() -> ExitCode {
         csp: args
             .csp
             .then(|| taskgraph_preview::standin::strict_csp(&args.csp_connect)),
-        login: taskgraph_preview::standin::Login::new(login_clients, args.login_user),
+        login: taskgraph_preview::standin::Login::new(
+            login_clients,
+            args.login_scope,
+            args.login_user,
+        ),
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),

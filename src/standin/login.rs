@@ -22,6 +22,10 @@ use crate::taskcluster::hawk;
 
 /// The OAuth2 client id of the page, registered for the stand-in's own origin by default.
 pub const DEFAULT_CLIENT: &str = "taskgraph-preview";
+/// The scopes every OAuth2 client of the stand-in is registered with (Treeherder's, and what
+/// the page asks for by default). As Taskcluster's web-server does, a sign-in asking for any
+/// other set is refused with `invalid_scope` once the user consents.
+pub const REGISTERED_SCOPES: &[&str] = &["hooks:trigger-hook:*"];
 /// The stand-in's signed-in user when none is configured.
 pub const DEFAULT_USER: &str = "demo-sheriff";
 /// A code must be exchanged this soon (Taskcluster: 10 minutes).
@@ -37,6 +41,8 @@ const MAX_EXPIRES: Duration = Duration::from_secs(3 * 24 * 3600);
 pub struct Login {
     /// Registered OAuth2 clients: id and the prefix every redirect URI must start with.
     pub clients: Vec<(String, String)>,
+    /// The scopes every client is registered with (empty: [`REGISTERED_SCOPES`]).
+    pub scopes: Vec<String>,
     /// The signed-in user (a clientId of `credentials.json`); empty: [`DEFAULT_USER`].
     pub user: String,
     state: Arc<Mutex<State>>,
@@ -46,6 +52,7 @@ impl std::fmt::Debug for Login {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Login")
             .field("clients", &self.clients)
+            .field("scopes", &self.scopes)
             .field("user", &self.user)
             .finish_non_exhaustive()
     }
@@ -78,15 +85,28 @@ struct Issued {
 }
 
 impl Login {
-    pub fn new(clients: Vec<(String, String)>, user: Option<String>) -> Login {
+    pub fn new(clients: Vec<(String, String)>, scopes: Vec<String>, user: Option<String>) -> Login {
         Login {
             clients: clients
                 .into_iter()
                 .map(|(id, prefix)| (id, normalize_prefix(&prefix)))
                 .collect(),
+            scopes,
             user: user.unwrap_or_default(),
             state: Arc::default(),
         }
+    }
+
+    /// The registered scopes, sorted.
+    fn registered(&self) -> Vec<String> {
+        let mut scopes: Vec<String> = if self.scopes.is_empty() {
+            REGISTERED_SCOPES.iter().map(|s| s.to_string()).collect()
+        } else {
+            self.scopes.clone()
+        };
+        scopes.sort();
+        scopes.dedup();
+        scopes
     }
 
     fn user(&self) -> &str {
@@ -294,6 +314,15 @@ fn check_request(
             ),
         ));
     }
+    // One space-separated parameter, as Taskcluster's web-server (oauth2orize) takes it: a
+    // repeated `scope` is refused there ("scope must be a string").
+    if pairs.iter().filter(|(k, _)| k == "scope").count() > 1 {
+        return Err((
+            "scope",
+            "scope is given more than once: send the scopes space-separated in one parameter"
+                .into(),
+        ));
+    }
     let scopes: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "scope")
@@ -400,6 +429,14 @@ pub(super) fn decide(login: &Login, body: &[u8]) -> Reply {
     };
     if first(&pairs, "decision") != Some("allow") {
         let params = with_state(vec![("error", "access_denied".into())]);
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        return redirect(&request.redirect_uri, &params);
+    }
+    let mut asked = request.scopes.clone();
+    asked.sort();
+    asked.dedup();
+    if asked != login.registered() {
+        let params = with_state(vec![("error", "invalid_scope".into())]);
         let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         return redirect(&request.redirect_uri, &params);
     }

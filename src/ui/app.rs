@@ -393,6 +393,7 @@ impl App {
         SigninView {
             signed_in,
             scopes,
+            asks: self.url.login_scopes(),
             busy: self.signin_pending.is_some(),
             error: self.signin_error.clone(),
             root_url: root,
@@ -1442,6 +1443,16 @@ impl Component for App {
                             link.send_message(Msg::SignedIn(signin::exchange(pending, code).await));
                         });
                     }
+                    (_, Some(error)) if error == "invalid_scope" => {
+                        self.signin_error = Some(format!(
+                            "{} refused the scopes this page asked for ({}): its OAuth2 client {} \
+                             is registered there with other scopes; name them with loginScope= in \
+                             this page's URL, or use an access token.",
+                            pending.root_url,
+                            self.url.login_scopes().join(" "),
+                            pending.client_id
+                        ));
+                    }
                     (_, Some(error)) if error == "access_denied" => {
                         self.signin_error = Some(format!(
                             "Sign-in denied at {}: no credentials were issued, nothing was sent.",
@@ -1795,7 +1806,8 @@ impl App {
             .collect()
     }
 
-    /// Opens Taskcluster's consent page in a popup, for `scopes` only.
+    /// Opens Taskcluster's consent page in a popup, asking for `scopes` (the OAuth2 client's
+    /// registered ones).
     fn sign_in(&mut self, scopes: Vec<String>) {
         self.signin_error = None;
         let root = self

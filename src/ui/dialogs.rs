@@ -73,14 +73,16 @@ pub struct SigninView {
     pub signed_in: Option<(String, String, bool)>,
     /// The scopes this action needs (`None`: not known yet, or the action is not a hook).
     pub scopes: Option<Vec<String>>,
+    /// The scopes a sign-in asks for: those the page's OAuth2 client is registered with.
+    pub asks: Vec<String>,
     /// A sign-in is on its way (the button stays usable: the user may have closed the window).
     pub busy: bool,
     pub error: Option<String>,
     pub root_url: String,
 }
 
-/// The Taskcluster credentials: "Sign in with Taskcluster" (temporary credentials for just
-/// this action's scopes, kept in memory), or, collapsed, a clientId and accessToken typed in
+/// The Taskcluster credentials: "Sign in with Taskcluster" (credentials for the scopes the
+/// page's OAuth2 client is registered with, as the signed-in user holds them, kept in memory), or, collapsed, a clientId and accessToken typed in
 /// (kept in this tab's session storage).
 #[allow(clippy::too_many_arguments)]
 pub fn credentials_fieldset(
@@ -102,8 +104,8 @@ pub fn credentials_fieldset(
         .as_ref()
         .is_some_and(|(_, _, covers)| *covers);
     let sign_in = {
-        let scopes = signin.scopes.clone().unwrap_or_default();
-        on_sign_in.reform(move |_: MouseEvent| scopes.clone())
+        let asks = signin.asks.clone();
+        on_sign_in.reform(move |_: MouseEvent| asks.clone())
     };
     html! {
         <fieldset class="credentials">
@@ -114,7 +116,7 @@ pub fn credentials_fieldset(
                     {" "}<button type="button" id="sign-out" onclick={on_sign_out.reform(|_: MouseEvent| ())}>{"Sign out"}</button>
                 </p>
                 if !covers {
-                    <p class="hint" id="signin-other-scopes">{"These credentials are not for this action's hook: sign in again for it."}</p>
+                    <p class="hint" id="signin-other-scopes">{format!("These credentials do not hold {}: sign in as someone who may trigger this action, or use an access token.", signin.scopes.clone().unwrap_or_default().join(", "))}</p>
                 }
             }
             if !covered {
@@ -124,7 +126,7 @@ pub fn credentials_fieldset(
                     </button>
                     <span class="hint">
                         { match &signin.scopes {
-                            Some(scopes) => format!(" {} issues temporary credentials for only: {}", signin.root_url, scopes.join(", ")),
+                            Some(scopes) => format!(" {} issues credentials for {} (this action needs {}), as far as your account holds them", signin.root_url, signin.asks.join(", "), scopes.join(", ")),
                             None => " (the action's hook is not known yet)".to_string(),
                         } }
                     </span>

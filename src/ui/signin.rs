@@ -1,7 +1,7 @@
 //! "Sign in with Taskcluster": Taskcluster's third-party login (OAuth2 authorization code), as
 //! Taskcluster's web tools do it. The page opens `<rootUrl>/login/oauth/authorize` in a popup
-//! (the page, its picks and its URL stay as they are) asking only for the scopes the chosen
-//! action's hook needs; the popup comes back to `login/callback.html` (a static page with its
+//! (the page, its picks and its URL stay as they are) asking for the scopes the page's OAuth2
+//! client is registered with (Taskcluster refuses any other set: `invalid_scope`); the popup comes back to `login/callback.html` (a static page with its
 //! own script file, so it runs under the strict CSP), which posts the code and state to this
 //! page and closes. This page checks the state, exchanges the code at `/login/oauth/token`,
 //! fetches `/login/oauth/credentials`, and keeps the temporary credentials in memory only,
@@ -81,13 +81,10 @@ pub struct Pending {
 }
 
 /// The scopes triggering a hook's action needs: the hooks service checks
-/// `hooks:trigger-hook:<hookGroupId>/<hookId>`; Firefox CI grants in-tree actions to people
-/// as `in-tree:hook-action:<hookGroupId>/<hookId>`.
+/// `hooks:trigger-hook:<hookGroupId>/<hookId>` (what the hook's task may do is the hook's
+/// role's business, not the caller's).
 pub fn hook_scopes(hook_group_id: &str, hook_id: &str) -> Vec<String> {
-    vec![
-        format!("hooks:trigger-hook:{hook_group_id}/{hook_id}"),
-        format!("in-tree:hook-action:{hook_group_id}/{hook_id}"),
-    ]
+    vec![format!("hooks:trigger-hook:{hook_group_id}/{hook_id}")]
 }
 
 /// The hook of a rendered trigger request (`{…, "trigger": {"hookGroupId", "hookId"}}`).
@@ -104,22 +101,18 @@ fn enc(text: &str) -> String {
     crate::url::percent_encode(text, b"")
 }
 
-/// `<rootUrl>/login/oauth/authorize?…` (one `scope` parameter per scope, as Taskcluster reads
-/// them).
+/// `<rootUrl>/login/oauth/authorize?…`, the scopes in one space-separated `scope` parameter
+/// (Taskcluster's web-server refuses a repeated one: "scope must be a string").
 pub fn authorize_url(pending: &Pending, scopes: &[String]) -> String {
-    let mut url = format!(
-        "{}/login/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&expires={}&state={}",
+    format!(
+        "{}/login/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&expires={}&state={}&scope={}",
         pending.root_url.trim_end_matches('/'),
         enc(&pending.client_id),
         enc(&pending.redirect_uri),
         enc(EXPIRES),
-        enc(&pending.state)
-    );
-    for scope in scopes {
-        url.push_str("&scope=");
-        url.push_str(&enc(scope));
-    }
-    url
+        enc(&pending.state),
+        enc(&scopes.join(" "))
+    )
 }
 
 /// The callback page next to this page (`…/login/callback.html`).

@@ -1,9 +1,10 @@
 // "Sign in with Taskcluster" on the page, against the stand-in's third-party login: the trigger
-// dialog opens Taskcluster's consent page in a popup asking only for the chosen action's hook
-// scopes; after "Allow" the dialog shows who is signed in, and Confirm sends exactly one hook
+// dialog opens Taskcluster's consent page in a popup asking for the scopes the page's OAuth2
+// client is registered with (Taskcluster refuses any other set); after "Allow" the dialog
+// shows who is signed in, and Confirm sends exactly one hook
 // trigger signed with the temporary credentials. Their access token never shows on the page,
 // never reaches storage, the URL, the console or a request in the clear. Sign out forgets them;
-// another action's hook needs a new sign-in; Deny ends in a clear message; and all of it with
+// credentials that do not hold another action's hook say so and send nothing; Deny ends in a clear message; and all of it with
 // the page on another origin than Taskcluster, registered there as an OAuth2 client.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -69,8 +70,8 @@ async function signIn(page, decision, scopes, { taskcluster = standin, site = st
   assert.equal(asked.searchParams.get("client_id"), clientId);
   assert.equal(asked.searchParams.get("redirect_uri"), `${site.url}/login/callback.html`);
   assert.match(asked.searchParams.get("state"), /^[0-9a-f]{32}$/);
-  // Only the chosen action's scopes, and the consent page lists them.
-  assert.deepEqual(asked.searchParams.getAll("scope"), scopes);
+  // The client's registered scopes, and the consent page lists them.
+  assert.deepEqual(asked.searchParams.getAll("scope"), [scopes.join(" ")], "one space-separated scope parameter");
   const listed = await popup.locator("#login-scopes li").allTextContents();
   assert.deepEqual(listed, scopes);
   assert.equal(await popup.locator("#login-client").textContent(), clientId);
@@ -80,14 +81,16 @@ async function signIn(page, decision, scopes, { taskcluster = standin, site = st
   await closed;
 }
 
-const scopesOf = (hook) => [`hooks:trigger-hook:${hook}`, `in-tree:hook-action:${hook}`];
+const scopesOf = (hook) => [`hooks:trigger-hook:${hook}`];
+/** What the stand-in registers its OAuth2 clients with by default, and the page asks for. */
+const REGISTERED = ["hooks:trigger-hook:*"];
 
 test("sign in, trigger once with temporary credentials, sign out; the token never shows", async () => {
   const { page, seen } = await openTriggerDialog();
   // The sign-in is the primary path; the access-token fields are collapsed.
   assert.ok(await page.locator("#sign-in").isVisible());
   assert.ok(!(await page.locator("#client-id").isVisible()));
-  await signIn(page, "allow", scopesOf(GENERIC));
+  await signIn(page, "allow", REGISTERED);
   await page.waitForSelector("#signed-in", { timeout: 10000 });
   assert.match(
     await page.locator("#signed-in").textContent(),
@@ -108,7 +111,7 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, GENERIC);
   assert.equal(calls[0].clientId, "demo-sheriff/taskgraph-preview");
   assert.equal(calls[0].temporary, true, "signed with the temporary credentials");
-  assert.deepEqual(calls[0].scopes, scopesOf(GENERIC));
+  assert.deepEqual(calls[0].scopes, REGISTERED);
   assert.deepEqual(calls[0].payload.user.input, { tasks: [PICK] });
 
   // Signed requests go to the root URL's API only, with the certificate in `ext`; nothing
@@ -140,37 +143,61 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   await page.close();
 });
 
-test("another action's hook needs its own sign-in: Rebuild Cached Tasks asks for its scopes", async () => {
-  const { page, seen } = await openTriggerDialog();
-  await signIn(page, "allow", scopesOf(GENERIC));
-  await page.waitForSelector("#signed-in");
-  await page.click("#trigger-dialog button:has-text('Cancel')");
-  await page.click("#push-actions");
-  const rebuild = page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]');
-  await rebuild.waitFor({ timeout: 30000 });
-  await rebuild.click();
-  await page.locator("#action-dialog").waitFor();
-  // Still signed in, but not for this hook.
-  await page.locator("#signin-other-scopes").waitFor({ timeout: 30000 });
-  await signIn(page, "allow", scopesOf(REBUILD));
-  await page.waitForFunction(() => document.querySelector("#signed-in") && !document.querySelector("#signin-other-scopes"));
-  await page.waitForSelector("#confirm-action:not([disabled])", { timeout: 30000 });
-  const before = standin.calls().length;
-  await page.click("#confirm-action");
-  await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
-  const calls = standin.calls().slice(before);
-  assert.equal(calls.length, 1, JSON.stringify(calls));
-  assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, REBUILD);
-  assert.equal(calls[0].temporary, true);
-  assert.deepEqual(calls[0].scopes, scopesOf(REBUILD));
-  assert.deepEqual(seen.problems, []);
-  await page.close();
+test("one sign-in serves every action its scopes cover; one they do not cover says so and sends nothing", async () => {
+  const openRebuild = async (page) => {
+    await page.click("#trigger-dialog button:has-text('Cancel')");
+    await page.click("#push-actions");
+    const rebuild = page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]');
+    await rebuild.waitFor({ timeout: 30000 });
+    await rebuild.click();
+    await page.locator("#action-dialog").waitFor();
+  };
+  {
+    const { page, seen } = await openTriggerDialog();
+    await signIn(page, "allow", REGISTERED);
+    await page.waitForSelector("#signed-in");
+    await openRebuild(page);
+    await page.waitForSelector("#confirm-action:not([disabled])", { timeout: 30000 });
+    assert.equal(await page.locator("#signin-other-scopes").count(), 0);
+    const before = standin.calls().length;
+    await page.click("#confirm-action");
+    await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
+    const calls = standin.calls().slice(before);
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, REBUILD);
+    assert.equal(calls[0].temporary, true);
+    assert.deepEqual(calls[0].scopes, REGISTERED);
+    assert.deepEqual(seen.problems, []);
+    await page.close();
+  }
+  // A deployment that registered the page's client for one hook only (and says so with
+  // loginScope=): those credentials trigger add-new-jobs, and Rebuild Cached Tasks says they
+  // do not hold its hook.
+  const narrow = await startStandin({ www: SITE, faults: ["--login-scope", scopesOf(GENERIC)[0]] });
+  try {
+    const { page, seen } = await openTriggerDialog(narrow, `&loginScope=${encodeURIComponent(scopesOf(GENERIC)[0])}`);
+    await signIn(page, "allow", scopesOf(GENERIC), { taskcluster: narrow, site: narrow });
+    await page.waitForSelector("#signed-in");
+    await openRebuild(page);
+    const note = page.locator("#signin-other-scopes");
+    await note.waitFor({ timeout: 30000 });
+    assert.equal(await note.textContent(), `These credentials do not hold ${scopesOf(REBUILD)[0]}: sign in as someone who may trigger this action, or use an access token.`);
+    await page.screenshot({ path: join(ROOT, "target", "screenshots", "13b-signed-in-not-covered.png") });
+    await page.waitForSelector("#confirm-action:not([disabled])", { timeout: 30000 });
+    await page.click("#confirm-action");
+    await page.locator("#action-dialog .error-banner").waitFor({ timeout: 10000 });
+    assert.deepEqual(narrow.calls(), [], "nothing is sent with credentials that cannot trigger it");
+    assert.deepEqual(seen.problems, []);
+    await page.close();
+  } finally {
+    narrow.stop();
+  }
 });
 
 test("Deny at the consent page ends in a clear message and sends nothing", async () => {
   const { page, seen } = await openTriggerDialog();
   const before = standin.calls().length;
-  await signIn(page, "deny", scopesOf(GENERIC));
+  await signIn(page, "deny", REGISTERED);
   const error = page.locator("#signin-error");
   await error.waitFor({ timeout: 10000 });
   assert.equal(await error.textContent(), `Sign-in denied at ${standin.url}: no credentials were issued, nothing was sent.`);
@@ -178,6 +205,21 @@ test("Deny at the consent page ends in a clear message and sends nothing", async
   assert.ok(await page.locator("#sign-in").isEnabled(), "the sheriff can sign in again");
   assert.equal(standin.calls().length, before);
   assert.deepEqual(seen.tokens, []);
+
+  // Asking for other scopes than the client is registered with: Taskcluster answers
+  // invalid_scope after consent, and the page says what to change.
+  await page.goto(page.url() + "&loginScope=queue%3Acreate-task%3A*");
+  await waitForPreview(page, 1, 60000);
+  await page.click("#trigger-button");
+  await page.waitForSelector("#trigger-request", { state: "attached" });
+  await signIn(page, "allow", ["queue:create-task:*"]);
+  await error.waitFor({ timeout: 10000 });
+  assert.equal(
+    await error.textContent(),
+    `${standin.url} refused the scopes this page asked for (queue:create-task:*): its OAuth2 client taskgraph-preview is registered there with other scopes; name them with loginScope= in this page's URL, or use an access token.`,
+  );
+  assert.deepEqual(seen.tokens, []);
+  assert.equal(standin.calls().length, before);
 
   // A window closed without answering leaves the button usable.
   const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
@@ -203,7 +245,7 @@ test("the page on another origin signs in at Taskcluster's origin and triggers w
   try {
     assert.equal(site.url, siteUrl);
     const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}&loginClientId=preview-tool`);
-    await signIn(page, "allow", scopesOf(GENERIC), { taskcluster, site, clientId: "preview-tool" });
+    await signIn(page, "allow", REGISTERED, { taskcluster, site, clientId: "preview-tool" });
     await page.waitForSelector("#signed-in", { timeout: 10000 });
     await page.click("#confirm-trigger");
     await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
