@@ -945,14 +945,20 @@ fn run_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     if !args.follow {
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(iteration) = preview.iterations.last() else {
-        return Ok(ExitCode::SUCCESS);
-    };
+    // One call per time, suffixed 0, 1, … (add_new_jobs_action's loop).
+    let suffixes: Vec<String> = (0..preview.iterations.len())
+        .map(|i| i.to_string())
+        .collect();
+    let calls: Vec<(&str, &engine::Iteration)> = suffixes
+        .iter()
+        .map(String::as_str)
+        .zip(&preview.iterations)
+        .collect();
     let comparison = pollster::block_on(trigger::follow(
         &transport,
         root_url,
         &action_task_id,
-        iteration,
+        &calls,
         std::time::Duration::from_secs(args.poll_seconds),
         std::time::Duration::from_secs(3600),
     ))
@@ -968,8 +974,9 @@ fn print_comparison(
 ) -> ExitCode {
     if comparison.differences.is_empty() {
         println!(
-            "preview matched: action task {action_task_id} ({}) created and reused exactly what was previewed ({} task definitions compared field by field)",
-            comparison.state, comparison.definitions_checked
+            "preview matched: action task {action_task_id} ({}) created and reused exactly what was previewed ({})",
+            comparison.state,
+            crate::taskcluster::trigger::definitions_compared(comparison.definitions_checked)
         );
     } else {
         println!(
@@ -1043,12 +1050,16 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     let (Some(action_task_id), true) = (sent, args.follow) else {
         return Ok(ExitCode::SUCCESS);
     };
-    let merged = trigger::merged_calls(preview.calls.iter().map(|c| &c.iteration));
+    let calls: Vec<(&str, &engine::Iteration)> = preview
+        .calls
+        .iter()
+        .map(|c| (c.suffix.as_str(), &c.iteration))
+        .collect();
     let comparison = pollster::block_on(trigger::follow(
         &transport,
         root_url,
         &action_task_id,
-        &merged,
+        &calls,
         std::time::Duration::from_secs(args.poll_seconds),
         std::time::Duration::from_secs(3600),
     ))

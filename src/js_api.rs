@@ -325,11 +325,11 @@ pub struct Previewer {
     session: Rc<RefCell<Option<Session>>>,
     last: Rc<RefCell<Option<Preview>>>,
     /// The last action preview: what was asked (action, input, task) and what every call of it
-    /// creates and reuses, merged as the action's `label-to-taskid.json` combines them.
-    last_action: Rc<RefCell<Option<(ActionKey, Iteration)>>>,
-    /// Action taskId → the preview that was triggered as it (merged over its iterations or
-    /// calls): what `follow` compares the action task with.
-    triggered: Rc<RefCell<BTreeMap<String, Iteration>>>,
+    /// creates and reuses.
+    last_action: Rc<RefCell<Option<(ActionKey, Calls)>>>,
+    /// Action taskId → the preview that was triggered as it (every call or iteration, with its
+    /// artifact suffix): what `follow` compares the action task with.
+    triggered: Rc<RefCell<BTreeMap<String, Calls>>>,
     /// Loads started (the latest one's session is kept).
     loads: Rc<std::cell::Cell<u64>>,
 }
@@ -384,11 +384,15 @@ fn action_key(request: &ActionRequest) -> ActionKey {
     )
 }
 
+/// A triggered preview's `create_tasks` calls: each one's artifact suffix and what it creates
+/// and reuses, in order.
+type Calls = Vec<(String, Iteration)>;
+
 /// The action taskId `send_signed` resolved to, to remember what was triggered as it.
 fn remember_trigger(
-    triggered: &RefCell<BTreeMap<String, Iteration>>,
+    triggered: &RefCell<BTreeMap<String, Calls>>,
     sent: &JsValue,
-    expected: Option<Iteration>,
+    expected: Option<Calls>,
 ) {
     if let (Some(id), Some(expected)) = (sent.as_string(), expected) {
         triggered.borrow_mut().insert(id, expected);
@@ -868,8 +872,12 @@ impl Previewer {
                     s.preview_plan(&plan, now, &mut nice_slugid)
                 }
                 .map_err(js_err)?;
-                let merged = trigger::merged_calls(preview.calls.iter().map(|c| &c.iteration));
-                *last_action.borrow_mut() = Some((action_key(&request), merged));
+                let calls = preview
+                    .calls
+                    .iter()
+                    .map(|c| (c.suffix.clone(), c.iteration.clone()))
+                    .collect();
+                *last_action.borrow_mut() = Some((action_key(&request), calls));
                 if !request.definitions {
                     for call in &mut preview.calls {
                         call.iteration.tasks.clear();
@@ -934,15 +942,20 @@ impl Previewer {
                 Ok((http, s.context.root_url.clone()))
             })?;
             // The preview of exactly these labels and times, if it is the last one: every
-            // iteration, merged as the action combines its `label-to-taskid-<i>.json`.
+            // iteration, each the call that leaves `label-to-taskid-<i>.json`.
             let mut wanted = request.labels.clone();
             wanted.sort();
             wanted.dedup();
             let expected = last.borrow().as_ref().and_then(|p| {
                 let mut previewed = p.requested.clone();
                 previewed.sort();
-                (previewed == wanted && p.times == request.times)
-                    .then(|| trigger::merged_calls(&p.iterations))
+                (previewed == wanted && p.times == request.times).then(|| {
+                    p.iterations
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| (i.to_string(), it.clone()))
+                        .collect()
+                })
             });
             let transport = JsTransport { host };
             let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
@@ -1063,17 +1076,17 @@ impl Previewer {
             let expected = last_action
                 .borrow()
                 .as_ref()
-                .and_then(|(previewed, merged)| (*previewed == key).then(|| merged.clone()));
+                .and_then(|(previewed, calls)| (*previewed == key).then(|| calls.clone()));
             let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
             remember_trigger(&triggered, &sent, expected);
             Ok(sent)
         })
     }
 
-    /// Polls the action task until it resolves (at most `max_wait_ms`), then compares its
-    /// `label-to-taskid.json` with the preview that was triggered as it (every iteration or
-    /// call, merged as the action merges them), and each created task's definition with the
-    /// preview's: `{actionTaskId, state, differences, definitionsChecked}`. An action
+    /// Polls the action task until it resolves (at most `max_wait_ms`), then compares each
+    /// `create_tasks` call of the preview that was triggered as it (every iteration or call)
+    /// with that call's `label-to-taskid` artifact, and each created task's definition with
+    /// the preview's: `{actionTaskId, state, differences, definitionsChecked}`. An action
     /// task this previewer did not trigger from a matching preview is refused (`not-previewed`).
     pub fn follow(
         &self,
@@ -1086,7 +1099,7 @@ impl Previewer {
         let triggered = self.triggered.clone();
         future_to_promise(async move {
             let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
-            let iteration = triggered
+            let calls = triggered
                 .borrow()
                 .get(&action_task_id)
                 .cloned()
@@ -1101,11 +1114,13 @@ impl Previewer {
                     .into_js()
                 })?;
             let transport = JsTransport { host };
+            let calls: Vec<(&str, &Iteration)> =
+                calls.iter().map(|(s, it)| (s.as_str(), it)).collect();
             let comparison = trigger::follow(
                 &transport,
                 &root_url,
                 &action_task_id,
-                &iteration,
+                &calls,
                 Duration::from_millis(poll_ms.into()),
                 Duration::from_millis(max_wait_ms.into()),
             )

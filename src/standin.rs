@@ -121,6 +121,9 @@ struct Reply {
     content_type: &'static str,
     /// Extra headers (`Location`, `Content-Encoding`, the CORS preflight answer).
     headers: Vec<(&'static str, String)>,
+    /// `Access-Control-Allow-Origin: *`, as Taskcluster's APIs answer (not the login's
+    /// endpoints, which allow registered origins only).
+    any_origin: bool,
 }
 
 impl Reply {
@@ -130,6 +133,7 @@ impl Reply {
             body,
             content_type,
             headers: Vec::new(),
+            any_origin: true,
         }
     }
 }
@@ -229,6 +233,19 @@ fn handle(mut request: tiny_http::Request, config: &Config, n: u64) {
             authorization.as_deref(),
             &content_type,
         )
+    };
+    let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
+    let reply = if matches!(path, "/login/oauth/token" | "/login/oauth/credentials") {
+        login::third_party_cors(
+            &config.login,
+            reply,
+            &method,
+            header("Origin").as_deref(),
+            header("Access-Control-Request-Headers").as_deref(),
+            &host,
+        )
+    } else {
+        reply
     };
     let stall = url.starts_with("/storage/") && stalls(config, &url);
     let throttle = throttled(config, &url);
@@ -363,8 +380,8 @@ impl std::io::Read for Throttled {
 }
 
 /// Sends `reply` with a Content-Length (as Taskcluster's artifact storage sends), never
-/// chunked, so the page's download progress shows bytes of the total; every answer allows
-/// any origin, as Taskcluster's do.
+/// chunked, so the page's download progress shows bytes of the total; every answer but the
+/// login's allows any origin, as Taskcluster's do.
 fn respond(
     request: tiny_http::Request,
     reply: Reply,
@@ -387,11 +404,13 @@ fn respond(
         None,
     )
     .with_chunked_threshold(usize::MAX);
-    let headers = [
-        ("Content-Type", reply.content_type.to_string()),
-        ("Access-Control-Allow-Origin", "*".to_string()),
-    ];
-    for (name, value) in headers.into_iter().chain(reply.headers) {
+    let any = reply
+        .any_origin
+        .then(|| ("Access-Control-Allow-Origin", "*".to_string()));
+    // An empty body's answer (a 204 preflight) names no type, as Express sends it.
+    let content_type =
+        (!reply.content_type.is_empty()).then(|| ("Content-Type", reply.content_type.to_string()));
+    for (name, value) in content_type.into_iter().chain(any).chain(reply.headers) {
         if let Ok(h) = tiny_http::Header::from_bytes(name, value) {
             response = response.with_header(h);
         }

@@ -277,10 +277,10 @@ fn codes_are_single_use_and_bound_to_their_redirect_uri_and_state_comes_back() {
     let code = query_value(&location, "code").unwrap();
     // Another redirect_uri than the one consented to: refused, and the code is spent.
     let (status, body) = exchange(&standin, &code, &format!("{}/other", standin.url));
-    assert_eq!(status, 400);
+    assert_eq!(status, 403, "oauth2orize's status for invalid_grant");
     assert_eq!(body["error"], "invalid_grant");
     let (status, body) = exchange(&standin, &code, &redirect_uri);
-    assert_eq!(status, 400, "a code is used once: {body}");
+    assert_eq!(status, 403, "a code is used once: {body}");
     // A fresh one works once.
     let location = consent(
         &authorize_url(&standin, &redirect_uri, &[REGISTERED], "s"),
@@ -290,19 +290,23 @@ fn codes_are_single_use_and_bound_to_their_redirect_uri_and_state_comes_back() {
     let code = query_value(&location, "code").unwrap();
     assert_eq!(exchange(&standin, &code, &redirect_uri).0, 200);
     let (status, body) = exchange(&standin, &code, &redirect_uri);
-    assert_eq!(status, 400);
+    assert_eq!(status, 403);
     assert!(body["error_description"]
         .as_str()
         .unwrap()
         .contains("already used"));
-    // An unknown bearer token gets no credentials.
+    // An unknown bearer token gets no credentials (the web-server's 500, saying little).
     let (status, _, body) = answer(
         agent()
             .get(&format!("{}/login/oauth/credentials", standin.url))
             .set("Authorization", "Bearer nope")
             .call(),
     );
-    assert_eq!(status, 401, "{body}");
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"name": "InputError", "message": "Could not generate credentials for this access token"})
+    );
 }
 
 #[test]
@@ -393,26 +397,68 @@ fn deny_redirects_with_access_denied_and_bad_requests_are_refused_without_redire
 }
 
 #[test]
-fn token_and_credentials_answer_cors_preflights() {
-    let standin = start("cors", &[]);
+fn token_and_credentials_allow_only_registered_origins() {
+    // As the web-server's thirdPartyCorsOptions: the origins of registered redirect URIs (and
+    // the stand-in's own), with credentials; another origin gets no Allow-Origin.
+    let standin = start(
+        "cors",
+        &[
+            "--login-client",
+            "preview-tool=http://page.example/preview/",
+        ],
+    );
     for path in ["/login/oauth/token", "/login/oauth/credentials"] {
-        let response = agent()
-            .request("OPTIONS", &format!("{}{path}", standin.url))
-            .set("Origin", "http://page.example")
-            .set("Access-Control-Request-Method", "POST")
-            .set(
-                "Access-Control-Request-Headers",
-                "authorization,content-type",
-            )
-            .call()
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.header("Access-Control-Allow-Origin"), Some("*"));
-        assert!(response
-            .header("Access-Control-Allow-Headers")
-            .unwrap()
-            .contains("Authorization"));
+        for (origin, allowed) in [
+            ("http://page.example", true),
+            (standin.url.as_str(), true),
+            ("http://evil.example", false),
+        ] {
+            let response = agent()
+                .request("OPTIONS", &format!("{}{path}", standin.url))
+                .set("Origin", origin)
+                .set("Access-Control-Request-Method", "POST")
+                .set(
+                    "Access-Control-Request-Headers",
+                    "authorization,content-type",
+                )
+                .call()
+                .unwrap();
+            assert_eq!(response.status(), 204);
+            assert_eq!(
+                response.header("Access-Control-Allow-Origin"),
+                allowed.then_some(origin),
+                "{path} from {origin}"
+            );
+            assert_eq!(
+                response.header("Access-Control-Allow-Credentials"),
+                Some("true")
+            );
+            assert_eq!(
+                response.header("Access-Control-Allow-Headers"),
+                Some("authorization,content-type")
+            );
+        }
     }
+    // The answer itself carries them too.
+    let (status, _, _) = answer(
+        agent()
+            .post(&format!("{}/login/oauth/token", standin.url))
+            .set("Origin", "http://page.example")
+            .send_form(&[("grant_type", "authorization_code"), ("code", "nope")]),
+    );
+    assert_eq!(status, 403);
+    let response = agent()
+        .get(&format!("{}/api/queue/v1/task/nope", standin.url))
+        .set("Origin", "http://page.example")
+        .call();
+    let Err(ureq::Error::Status(404, response)) = response else {
+        panic!("an unknown task is a 404");
+    };
+    assert_eq!(
+        response.header("Access-Control-Allow-Origin"),
+        Some("*"),
+        "the APIs allow any origin"
+    );
 }
 
 #[test]

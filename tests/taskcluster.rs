@@ -425,23 +425,35 @@ fn dry_run_prints_the_golden_trigger_request_and_sends_nothing() {
     );
 }
 
-/// Lays out in the stand-in what an action task `action` that did exactly what a `preview
-/// --json` (`preview`, made with `--action-task-id ActionTaskOfThePreview`) says would leave:
-/// its completed status, its `label-to-taskid.json` (the calls' maps merged in order, each
-/// created label with a new id) and every created task's definition under that id, with the ids
-/// and the action task replaced as the queue would hold them. Returns the action's map.
+/// Lays out what the action task of `preview` would leave, as upstream's `create_tasks` and
+/// `combine_task_graph_files` do: each call's `label-to-taskid-<suffix>.json` (a lone call's
+/// renamed to `label-to-taskid.json`), the combined `label-to-taskid.json` (a later call's entry
+/// winning), and every created task's definition under a new id. Returns each call's artifact
+/// name and map, in order.
 fn lay_out_action(
     standin: &Standin,
     action: &str,
     preview: &Value,
-) -> serde_json::Map<String, Value> {
-    let calls: Vec<&Value> = match preview["calls"].as_array() {
-        Some(calls) => calls.iter().collect(), // (a call flattens its iteration)
-        None => preview["iterations"].as_array().unwrap().iter().collect(),
+) -> Vec<(String, serde_json::Map<String, Value>)> {
+    let calls: Vec<(String, &Value)> = match preview["calls"].as_array() {
+        // (a call flattens its iteration)
+        Some(calls) => calls
+            .iter()
+            .map(|c| (c["suffix"].as_str().unwrap().to_string(), c))
+            .collect(),
+        None => preview["iterations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (i.to_string(), it))
+            .collect(),
     };
     let mut new_ids = std::collections::BTreeMap::new();
-    let mut map = serde_json::Map::new();
-    for it in &calls {
+    let mut combined = serde_json::Map::new();
+    let mut maps = Vec::new();
+    for (suffix, it) in &calls {
+        let mut map = serde_json::Map::new();
         for (label, id) in it["labelToTaskId"].as_object().unwrap() {
             let id = id.as_str().unwrap();
             let actual = if it["created"].get(label).is_some() {
@@ -453,8 +465,15 @@ fn lay_out_action(
             };
             map.insert(label.clone(), json!(actual));
         }
+        combined.extend(map.clone());
+        let name = if calls.len() == 1 {
+            "label-to-taskid.json".to_string()
+        } else {
+            format!("label-to-taskid-{suffix}.json")
+        };
+        maps.push((name, map));
     }
-    for it in &calls {
+    for (_, it) in &calls {
         for id in it["created"].as_object().unwrap().values() {
             let id = id.as_str().unwrap();
             let mut text = it["tasks"][id]
@@ -475,12 +494,19 @@ fn lay_out_action(
         &format!("tasks/{action}/status.json"),
         br#"{"state": "completed", "runs": [{"runId": 0, "state": "completed"}]}"#,
     );
+    for (name, map) in &maps {
+        put(
+            &standin.dir,
+            &format!("tasks/{action}/artifacts/public/{name}"),
+            Value::Object(map.clone()).to_string().as_bytes(),
+        );
+    }
     put(
         &standin.dir,
         &format!("tasks/{action}/artifacts/public/label-to-taskid.json"),
-        Value::Object(map.clone()).to_string().as_bytes(),
+        Value::Object(combined).to_string().as_bytes(),
     );
-    map
+    maps
 }
 
 /// `preview --json` as the action task will run it: later than the trigger's preview (its
@@ -507,7 +533,7 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
         b"ActionTaskFromHook0001",
     );
     let preview = preview_as_the_action(&standin, &["codecov-upload"], &[]);
-    let actual = lay_out_action(&standin, "ActionTaskFromHook0001", &preview);
+    let (_, actual) = lay_out_action(&standin, "ActionTaskFromHook0001", &preview).remove(0);
     let made = preview["iterations"][0]["created"]
         .as_object()
         .unwrap()
@@ -582,9 +608,9 @@ fn trigger_sends_once_and_follow_compares_with_reality() {
     );
 }
 
-/// `trigger --action … --follow`: the action's calls leave one `label-to-taskid.json`
-/// (upstream's `combine_task_graph_files`, a later call's entry winning); it is compared with
-/// every call's preview, and every task created with its call's definition.
+/// `trigger --action … --follow`: each call of the action leaves its own
+/// `label-to-taskid-<suffix>.json`; each is compared with its call's preview, and every task
+/// created with its call's definition; a difference names its call.
 #[test]
 fn an_action_trigger_follows_every_call() {
     let standin = start_logged("follow-action", &[]);
@@ -604,7 +630,11 @@ fn an_action_trigger_follows_every_call() {
     let preview = preview_as_the_action(&standin, &["test-unit-py311"], &action);
     let calls = preview["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 2, "times 2: two create_tasks calls");
-    let mut actual = lay_out_action(&standin, "ActionTaskFromHook0002", &preview);
+    let mut maps = lay_out_action(&standin, "ActionTaskFromHook0002", &preview);
+    let created: usize = calls
+        .iter()
+        .map(|c| c["created"].as_object().unwrap().len())
+        .sum();
     let mut extra = action.to_vec();
     extra.extend(["--yes", "--follow"]);
     let out = trigger(&standin, &["test-unit-py311"], &extra, true);
@@ -614,21 +644,29 @@ fn an_action_trigger_follows_every_call() {
         text.contains("preview matched: action task ActionTaskFromHook0002 (completed)"),
         "{text}"
     );
-    assert!(!text.contains("(0 task definitions compared"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "({created} task definitions compared field by field)"
+        )),
+        "every call's created tasks are compared, not only the last call's: {text}"
+    );
     assert_eq!(trigger_lines(&standin), 1, "exactly one trigger call");
 
-    // Reality differs: the retriggered task is missing from the action's map.
-    actual.remove("test-unit-py311");
+    // Reality differs in the first call only (which the combined map, the later call winning,
+    // cannot show): its retriggered task is missing from that call's map.
+    let (name, first) = &mut maps[0];
+    assert_eq!(name, "label-to-taskid-0.json");
+    first.remove("test-unit-py311");
     put(
         &standin.dir,
-        "tasks/ActionTaskFromHook0002/artifacts/public/label-to-taskid.json",
-        Value::Object(actual).to_string().as_bytes(),
+        "tasks/ActionTaskFromHook0002/artifacts/public/label-to-taskid-0.json",
+        Value::Object(first.clone()).to_string().as_bytes(),
     );
     let out = trigger(&standin, &["test-unit-py311"], &extra, true);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{text}");
     assert!(
-        text.contains("test-unit-py311: previewed as created, but the action did not schedule it"),
+        text.contains("call 0 (public/label-to-taskid-0.json): test-unit-py311: previewed as created, but the action did not schedule it"),
         "{text}"
     );
 }

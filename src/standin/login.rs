@@ -460,6 +460,51 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
     )
 }
 
+/// The CORS of the token and credentials endpoints, as the web-server's `thirdPartyCorsOptions`:
+/// only the origins of registered clients' redirect URIs (here also the stand-in's own, where
+/// the page's client may always redirect) may read them, with credentials; `OPTIONS` is their
+/// preflight (204, the request's headers allowed).
+pub(super) fn third_party_cors(
+    login: &Login,
+    mut reply: Reply,
+    method: &str,
+    origin: Option<&str>,
+    requested_headers: Option<&str>,
+    host: &str,
+) -> Reply {
+    let own = format!("http://{host}");
+    let allowed = origin.filter(|o| {
+        *o == own
+            || login
+                .clients
+                .iter()
+                .any(|(_, prefix)| origin_of(prefix).as_deref() == Some(*o))
+    });
+    if method == "OPTIONS" {
+        reply = Reply::new(204, Vec::new(), "");
+        reply.headers.push((
+            "Access-Control-Allow-Methods",
+            "GET,HEAD,PUT,PATCH,POST,DELETE".into(),
+        ));
+        if let Some(h) = requested_headers {
+            reply
+                .headers
+                .push(("Access-Control-Allow-Headers", h.into()));
+        }
+    }
+    reply.any_origin = false;
+    reply.headers.push(("Vary", "Origin".into()));
+    reply
+        .headers
+        .push(("Access-Control-Allow-Credentials", "true".into()));
+    if let Some(origin) = allowed {
+        reply
+            .headers
+            .push(("Access-Control-Allow-Origin", origin.into()));
+    }
+    reply
+}
+
 /// `POST /login/oauth/token`: exchanges a code (once) for an OAuth2 access token, issuing the
 /// temporary credentials it stands for. `issuer_token` finds a permanent client's access token.
 pub(super) fn token(
@@ -468,46 +513,52 @@ pub(super) fn token(
     content_type: &str,
     issuer_token: impl Fn(&str) -> Option<String>,
 ) -> Reply {
-    if !content_type
+    // The web-server's body parsers take a form or JSON.
+    let pairs = if content_type
         .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
+        .starts_with("application/json")
     {
-        return oauth_error(
-            400,
-            "invalid_request",
-            "the token request must be application/x-www-form-urlencoded",
-        );
-    }
-    let pairs = form_pairs(&String::from_utf8_lossy(body));
-    if first(&pairs, "grant_type") != Some("authorization_code") {
-        return oauth_error(
-            400,
-            "unsupported_grant_type",
-            "grant_type must be authorization_code",
-        );
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+            .collect()
+    } else {
+        form_pairs(&String::from_utf8_lossy(body))
+    };
+    // oauth2orize's statuses: 501 for another grant type, 403 for a code it will not exchange.
+    match first(&pairs, "grant_type") {
+        Some("authorization_code") => {}
+        other => {
+            return oauth_error(
+                501,
+                "unsupported_grant_type",
+                &format!("Unsupported grant type: {}", other.unwrap_or("")),
+            )
+        }
     }
     let code = first(&pairs, "code").unwrap_or("");
     // Single use: the code is gone whatever the outcome.
     let Some((request, issued_at)) = login.state().codes.remove(code) else {
         return oauth_error(
-            400,
+            403,
             "invalid_grant",
             "the code is unknown, expired or already used",
         );
     };
     if issued_at.elapsed() > CODE_LIFETIME {
-        return oauth_error(400, "invalid_grant", "the code has expired");
+        return oauth_error(403, "invalid_grant", "the code has expired");
     }
     if first(&pairs, "client_id") != Some(request.client_id.as_str()) {
         return oauth_error(
-            400,
+            403,
             "invalid_grant",
             "client_id does not match the authorization request",
         );
     }
     if first(&pairs, "redirect_uri") != Some(request.redirect_uri.as_str()) {
         return oauth_error(
-            400,
+            403,
             "invalid_grant",
             "redirect_uri does not match the authorization request",
         );
@@ -570,11 +621,19 @@ pub(super) fn credentials(login: &Login, authorization: Option<&str>) -> Reply {
         );
     };
     let state = login.state();
+    // The web-server's answer to a token it has no credentials for (unknown, expired): a 500
+    // that says little, on purpose.
+    let refused = || {
+        json_reply(
+            500,
+            &json!({"name": "InputError", "message": "Could not generate credentials for this access token"}),
+        )
+    };
     let Some(issued) = state.tokens.get(token) else {
-        return oauth_error(401, "invalid_token", "the access token is unknown");
+        return refused();
     };
     if Instant::now() > issued.token_expires {
-        return oauth_error(401, "invalid_token", "the access token has expired");
+        return refused();
     }
     let c = &issued.credentials;
     json_reply(

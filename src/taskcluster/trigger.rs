@@ -173,47 +173,37 @@ pub fn compare(
     differences
 }
 
-/// The `label-to-taskid.json` an action of several `create_tasks` calls leaves: upstream's
-/// `combine_task_graph_files` merges the calls' maps in order (a later call's entry wins), so a
-/// label is created if its last call creates it, else reused. Only `created`, `reused` and
-/// `tasks` (every call's definitions) are filled: what [`follow`] reads.
-pub fn merged_calls<'a>(calls: impl IntoIterator<Item = &'a Iteration>) -> Iteration {
-    let mut created = std::collections::BTreeMap::new();
-    let mut reused = std::collections::BTreeMap::new();
-    let mut tasks = std::collections::BTreeMap::new();
-    for it in calls {
-        tasks.extend(it.tasks.iter().map(|(id, def)| (id.clone(), def.clone())));
-        for (label, id) in &it.created {
-            reused.remove(label);
-            created.insert(label.clone(), id.clone());
-        }
-        for (label, reuse) in &it.reused {
-            created.remove(label);
-            reused.insert(label.clone(), reuse.clone());
-        }
-    }
-    Iteration {
-        created,
-        reused,
-        removed: Default::default(),
-        tasks,
-        reasons: Default::default(),
-        why: Default::default(),
-        duplicates: Default::default(),
-        label_to_taskid: Default::default(),
-        task_graph: None,
+/// "1 task definition compared field by field", "3 task definitions …": what a follow
+/// says it checked, the same in the CLI, the page and the JS API.
+pub fn definitions_compared(n: usize) -> String {
+    format!(
+        "{n} task definition{} compared field by field",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// The artifact each call of an action leaves its map in: `public/label-to-taskid.json` for a
+/// lone call (upstream renames a single suffixed call's files), else
+/// `public/label-to-taskid-<suffix>.json` (kept next to the combined one).
+pub fn call_artifact(suffix: &str, calls: usize) -> String {
+    if calls <= 1 || suffix.is_empty() {
+        "public/label-to-taskid.json".into()
+    } else {
+        format!("public/label-to-taskid-{suffix}.json")
     }
 }
 
-/// Polls the action task until it is resolved (or `max_wait` passes), then compares its
-/// `label-to-taskid.json` with the preview, and the definition of every task it created (as
-/// the queue holds it) with the preview's definition for that label
-/// ([`definitions::check`](super::definitions::check)).
+/// Polls the action task until it is resolved (or `max_wait` passes), then compares every
+/// `create_tasks` call of the preview that was triggered (`calls`: each call's artifact suffix
+/// and what it creates and reuses, in order) with that call's `label-to-taskid` artifact, and
+/// the definition of every task each call created (as the queue holds it) with the preview's
+/// definition for that label ([`definitions::check`](super::definitions::check)). With more
+/// than one call, each difference names its call.
 pub async fn follow<T: Transport>(
     t: &T,
     root_url: &str,
     action_task_id: &str,
-    iteration: &Iteration,
+    calls: &[(&str, &Iteration)],
     poll: Duration,
     max_wait: Duration,
 ) -> Result<Comparison, LoadError> {
@@ -248,20 +238,48 @@ pub async fn follow<T: Transport>(
             definitions_checked: 0,
         });
     }
-    let url = latest_artifact_url(root_url, action_task_id, "public/label-to-taskid.json");
-    let body = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
-    let actual =
-        crate::engine::parse::label_to_taskid(&body, &url).map_err(|e| LoadError::Invalid {
-            what: url,
-            message: e.to_string(),
-        })?;
-    let mut differences = compare(iteration, &actual);
-    let ids = definitions::id_map(
-        &iteration.created,
-        &actual,
-        &iteration.tasks,
-        action_task_id,
-    );
+    let mut differences = Vec::new();
+    let mut definitions_checked = 0;
+    for (suffix, iteration) in calls {
+        let name = call_artifact(suffix, calls.len());
+        let url = latest_artifact_url(root_url, action_task_id, &name);
+        let body = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
+        let actual =
+            crate::engine::parse::label_to_taskid(&body, &url).map_err(|e| LoadError::Invalid {
+                what: url,
+                message: e.to_string(),
+            })?;
+        let (found, checked) =
+            follow_call(t, root_url, action_task_id, iteration, &actual, retry).await?;
+        definitions_checked += checked;
+        differences.extend(found.into_iter().map(|d| {
+            if calls.len() > 1 {
+                format!("call {suffix} ({name}): {d}")
+            } else {
+                d
+            }
+        }));
+    }
+    Ok(Comparison {
+        action_task_id: action_task_id.to_string(),
+        differences,
+        state,
+        definitions_checked,
+    })
+}
+
+/// One call: its map against the preview's iteration, then the definition of each task it
+/// created. The differences and how many definitions were compared.
+async fn follow_call<T: Transport>(
+    t: &T,
+    root_url: &str,
+    action_task_id: &str,
+    iteration: &Iteration,
+    actual: &std::collections::BTreeMap<String, String>,
+    retry: RetryPolicy,
+) -> Result<(Vec<String>, usize), LoadError> {
+    let mut differences = compare(iteration, actual);
+    let ids = definitions::id_map(&iteration.created, actual, &iteration.tasks, action_task_id);
     let reused: std::collections::BTreeSet<&String> =
         iteration.reused.values().map(|r| &r.task_id).collect();
     let mut definitions_checked = 0;
@@ -299,10 +317,5 @@ pub async fn follow<T: Transport>(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Comparison {
-        action_task_id: action_task_id.to_string(),
-        differences,
-        state,
-        definitions_checked,
-    })
+    Ok((differences, definitions_checked))
 }

@@ -1146,7 +1146,7 @@ impl Component for App {
                 self.status = Some(
                     match result.map(|t| serde_json::from_str::<Comparison>(&t)) {
                         Ok(Ok(c)) if c.differences.is_empty() => html! {
-                            <span class="status-matched">{format!("Preview matched: action task {} ({}) created and reused exactly what was previewed ({} task definitions compared field by field).", c.action_task_id, c.state, c.definitions_checked)}</span>
+                            <span class="status-matched">{format!("Preview matched: action task {} ({}) created and reused exactly what was previewed ({}).", c.action_task_id, c.state, format!("{} task definition{} compared field by field", c.definitions_checked, if c.definitions_checked == 1 { "" } else { "s" }))}</span>
                         },
                         Ok(Ok(c)) => html! {
                             <span class="status-differs">

@@ -319,13 +319,25 @@ def service_env(service, port, root_url, pg_port, login_origins):
     if service == "auth":
         env["STATIC_CLIENTS"] = json.dumps(static_clients())
     if service == "web-server":
+        # The web-server marks its session cookie `Secure` unless its public URL's host is
+        # `localhost`, and express-session never sets a Secure cookie over plain http: with
+        # 127.0.0.1 there a browser could never stay signed in. `localhost:<port>` reaches the
+        # same router (it is only where /third-party consent redirects go).
+        public_url = root_url.replace("127.0.0.1", "localhost")
+        # The page's OAuth2 client as a deployment registers it: the scopes the page asks for
+        # (Treeherder's), its callback on each login origin. `whitelisted` skips the consent
+        # screen, which is the Taskcluster UI's (not vendored); `consent-test` is the same
+        # client without it, for the decision endpoint's own tests.
+        # The token and credentials endpoints' CORS allow one origin per client: createApp.js
+        # takes `new URL(redirectUri).origin` of the whole list (which stringifies as its first
+        # entry and the rest after a comma), so the page's origin comes first.
+        client = {"clientId": "taskgraph-preview", "responseType": "code", "scope": ["hooks:trigger-hook:*"],
+                  "redirectUri": [f"{o}/login/callback.html" for o in [*login_origins[1:], login_origins[0]]],
+                  "whitelisted": True, "maxExpires": "3 days"}
         env.update({
-            "PUBLIC_URL": root_url, "UI_LOGIN_STRATEGIES": json.dumps({"test": True}),
+            "PUBLIC_URL": public_url, "UI_LOGIN_STRATEGIES": json.dumps({"test": True}),
             "SESSION_SECRET": SESSION_SECRET, "ADDITIONAL_ALLOWED_CORS_ORIGIN": login_origins[-1],
-            "REGISTERED_CLIENTS": json.dumps([{
-                "clientId": "taskgraph-preview", "responseType": "code", "scope": ["*"],
-                "redirectUri": [f"{origin}/" for origin in login_origins] + [f"{o}/login/callback" for o in login_origins],
-                "whitelisted": True, "maxExpires": "3 days"}]),
+            "REGISTERED_CLIENTS": json.dumps([client, {**client, "clientId": "consent-test", "whitelisted": False}]),
         })
     return env
 
@@ -408,13 +420,24 @@ ANONYMOUS_SCOPES = [
 ]
 
 
+# What every signed-in user may do with clients of their own (the parameterized role a
+# deployment grants, as Taskcluster's deployment docs describe it): the web-server's third-party
+# login creates the client it hands to a tool like this page with the user's own scopes, so
+# without it no sign-in ends in credentials ("Could not generate credentials").
+LOGIN_IDENTITY_SCOPES = [f"auth:{verb}:<..>/*" for verb in (
+    "create-client", "delete-client", "update-client", "reset-access-token", "disable-client", "enable-client")]
+
+
 def anonymous_role(root):
-    """The `anonymous` role, made with the deployment's own client library and root credentials."""
+    """The `anonymous` role and the `login-identity:*` role, made with the deployment's own
+    client library and root credentials."""
     script = (
         "import taskcluster from '@taskcluster/client';"
         f"const auth = new taskcluster.Auth({{rootUrl: {json.dumps(root['rootUrl'])}, credentials: "
         f"{{clientId: {json.dumps(root['clientId'])}, accessToken: {json.dumps(root['accessToken'])}}}}});"
         f"await auth.createRole('anonymous', {{description: 'public reads', scopes: {json.dumps(ANONYMOUS_SCOPES)}}});"
+        f"await auth.createRole('login-identity:*', {{description: 'signed-in users manage their own clients', "
+        f"scopes: {json.dumps(LOGIN_IDENTITY_SCOPES)}}});"
     )
     run([str(NODE), "--input-type=module", "-e", script], cwd=SRC)
 

@@ -24,8 +24,10 @@ sheriff would, with a client allowed only to trigger the project's action hooks:
 5. add-new-jobs with `times` 2; 6. retrigger of a build with downstream, twice (two calls);
 7. rebuild-cached-tasks: each matches the real action, definition by definition;
 8. the page, served on its own origin under the strict CSP, loads the NSS push from the real
-   services, previews a pick, triggers it with typed credentials and follows the real action
-   task to "Preview matched" (`page_trigger.mjs`, headless Chromium);
+   services, previews a pick, signs in through the real web-server's third-party login (the
+   test strategy's user, the page registered there as an OAuth2 client), triggers once with
+   the credentials it issued and follows the real action task to "Preview matched"
+   (`page_trigger.mjs`, headless Chromium);
 9. a gecko action: gecko_taskgraph's own add-new-jobs (the vendored callbacks, `gecko_action.py`)
    runs as the action task on a generated gecko push (an earlier action and a cron task indexed
    where gecko looks), and `trigger --flavour gecko --follow` matches it field by field.
@@ -102,7 +104,7 @@ def compared(out):
     """How many definitions the CLI compared, from its "preview matched" line."""
     import re
 
-    found = re.search(r"\((\d+) task definitions compared field by field\)", out)
+    found = re.search(r"\((\d+) task definitions? compared field by field\)", out)
     return int(found.group(1)) if found else 0
 
 
@@ -233,7 +235,9 @@ def main():
     standin.stdout.readline()
     standin.terminate()
     standin.wait(10)
-    proc, root_url = test_services.start()
+    # The page's own origin (step 8), registered at the web-server as the page's OAuth2 client.
+    page_port = real.free_port()
+    proc, root_url = test_services.start("--login-origin", f"http://127.0.0.1:{page_port}")
     storage = None
     stop = threading.Event()
     try:
@@ -256,6 +260,11 @@ def main():
                        "hooks:trigger-hook:project-taskgraph/in-tree-action-3-*",
                        "hooks:trigger-hook:project-gecko/in-tree-action-3-*"]})
         creds = {"clientId": sheriff["clientId"], "accessToken": sheriff["accessToken"]}
+        # The sheriff of the page (step 8) signs in through the web-server's test login as the
+        # user `test`, whose scopes are its login-identity role's, as a deployment grants them.
+        taskcluster.Auth(opts).createRole("login-identity:test/test", {
+            "description": "the test login's user: may trigger NSS actions",
+            "scopes": ["hooks:trigger-hook:project-nss/in-tree-action-3-*"]})
 
         checkout = action_task.checkout(RUNS, "nss", "nss")
         worker = action_task.ActionWorker(opts, POOL, checkout, storage, RUNS)
@@ -367,8 +376,9 @@ def main():
 
         # 5. add-new-jobs with times 2: the pick twice over, on the build the racer made.
         status, out = trigger(root_url, decision, ["test-tools-linux32/opt"], creds, extra=["--times", "2"])
-        check("5. add-new-jobs times 2: the real action matches the preview (its last iteration's map)",
-              status == 0 and worker.ran[-1][1] == 0 and compared(out) == 1 and
+        check("5. add-new-jobs times 2: the real action matches the preview, each iteration with its own "
+              "label-to-taskid-<i>.json (the pick made twice: 2 definitions)",
+              status == 0 and worker.ran[-1][1] == 0 and compared(out) == 2 and
               f"build-linux32/opt  {build}  (existing-tasks)" in out, out[-600:])
         check("   and made the pick twice", len([1 for line in (storage.folder / worker.ran[-1][0] / "logs" / "live.log")
                                                   .read_text().splitlines() if "Creating task with taskId" in line]) == 2)
@@ -379,7 +389,7 @@ def main():
             "--action", "retrigger", "--input", json.dumps({"times": 2, "downstream": True, "force": True})])
         retrigger_action = worker.ran[-1][0]
         check("6. retrigger with downstream, times 2: the real action matches every call's preview",
-              status == 0 and worker.ran[-1][1] == 0 and "preview matched" in out and compared(out) == 4, out[-600:])
+              status == 0 and worker.ran[-1][1] == 0 and "preview matched" in out and compared(out) == 8, out[-600:])
 
         # 7. rebuild-cached-tasks on the taskgraph push: every cached task, rebuilt.
         status, out = trigger(root_url, tg_decision, [], creds, extra=["--action", "rebuild-cached-tasks"])
@@ -406,17 +416,20 @@ def main():
               said.get("iterations", [{}])[0].get("reused", {}).get("build-linux32/debug", {}).get("taskId") == newest
               and warned and "build-linux32/debug" in warned[0]["labels"], json.dumps(said.get("warnings"))[:600])
         node = subprocess.run(["node", str(HERE / "page_trigger.mjs"), root_url, decision, page_pick,
-                               creds["clientId"], creds["accessToken"], storage.url], capture_output=True, text=True,
-                              timeout=600)
+                               str(page_port), storage.url], capture_output=True, text=True, timeout=600)
         print("\n".join(f"     | {line}" for line in (node.stdout + node.stderr).splitlines()[-15:]), flush=True)
         seen = json.loads(node.stdout.strip().splitlines()[-1]) if node.stdout.strip() else {"error": node.stderr[-500:]}
         TALLY["previews"] += 1
-        matched = "Preview matched" in seen.get("status", "") and "(1 task definitions compared field by field)" in seen.get("status", "")
+        matched = "Preview matched" in seen.get("status", "") and "(1 task definition compared field by field)" in seen.get("status", "")
         TALLY["matched"] += int(matched)
         check("8. the page on its own origin previews a push of the real services: 1 to create",
               seen.get("created", "").startswith("1 to create"), json.dumps(seen)[:600])
-        check("   it triggers once, the real action task runs, and the page says it matched, field by field",
-              matched and len(worker.ran) == before + 1 and worker.ran[-1][1] == 0, json.dumps(seen)[:600])
+        check("   the sheriff signs in through the real web-server's third-party login (test user, the page's "
+              "registered OAuth2 client) and gets a client of their own", seen.get("signedInAs", "").startswith(
+                  "test/test/taskgraph-preview-"), json.dumps(seen)[:600])
+        check("   it triggers once with those credentials, the real action task runs, and the page says it "
+              "matched, field by field", matched and len(worker.ran) == before + 1 and worker.ran[-1][1] == 0
+              and seen.get("triggeredBy") == seen.get("signedInAs"), json.dumps(seen)[:600])
         check("   with no page error and no CSP violation", not seen.get("problems") and not seen.get("csp"),
               json.dumps(seen)[:600])
 

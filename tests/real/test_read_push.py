@@ -8,12 +8,15 @@ decision's artifacts and completes it. The artifacts are `reference` artifacts t
 server that sends them as a storage service does (the big graph stored gzip-compressed and sent
 with `Content-Encoding: gzip`): the object service has only an AWS backend. Then the CLI
 previews a pick on both deployments, and the two previews must be the same once the decision's
-taskId is named. Last, the conformance test sends the same 18 requests to both and compares
+taskId is named. Last, the conformance test sends the same 27 requests to both and compares
 status, the headers that matter (`Content-Type`, `Content-Encoding`, CORS) and body shapes:
 task, status, statuses, task-group listing (whole and a page with its continuation), artifact
 redirects and bodies (one stored gzip-compressed), a missing artifact, an unknown task and index
 path, index listing, `findTasksAtIndex`, a cross-origin read, the CORS preflight of a signed
-POST, and triggers without credentials (403) and with credentials that do not verify (401).
+POST, triggers without credentials (403) and with credentials that do not verify (401), and the
+third-party login's token and credentials endpoints a page calls (codes never issued, another
+grant type, a JSON body, an unknown access token, and their CORS: only registered origins, with
+credentials).
 
 Run: `make real-taskcluster-tests`. Without `../shared/vendor/taskcluster` it says so and exits 0.
 """
@@ -38,6 +41,8 @@ SAMPLE = real.WORK / "sample"
 NSS = "NssSampleDecision00001"
 PICKS = ["test-bogo-linux32/debug", "test-tools-linux64/opt-make"]
 NOW = "2025-12-01T00:00:00.000Z"
+# A page's origin, registered on both deployments as the OAuth2 client `taskgraph-preview`.
+PAGE = "http://page.example"
 
 
 def seed_decision(opts, storage, scheduler_id):
@@ -68,7 +73,8 @@ def named(value, decision):
 def shape(reply):
     """What a client relies on in an answer: status, the headers that matter, the JSON body's
     keys (and an error's code)."""
-    headers = {k: reply.headers.get(k) for k in ("Content-Encoding", "Access-Control-Allow-Origin")}
+    headers = {k: reply.headers.get(k) for k in ("Content-Encoding", "Access-Control-Allow-Origin",
+                                                 "Access-Control-Allow-Credentials")}
     if reply.request.method == "OPTIONS":  # a preflight: what it allows
         headers["allows"] = sorted(
             h.strip().lower() for h in (reply.headers.get("Access-Control-Allow-Headers") or "").split(",") if h.strip()
@@ -114,16 +120,40 @@ def conformance(real_url, real_decision, standin_url, standin_decision):
         ("CORS preflight of a signed POST", "OPTIONS", "/api/hooks/v1/hooks/project-nss/nope/trigger",
          {"headers": {"Origin": "http://page.example", "Access-Control-Request-Method": "POST",
                       "Access-Control-Request-Headers": "authorization,content-type"}}),
+        # The third-party login's endpoints a page calls (the page's origin registered on both,
+        # for the client `taskgraph-preview`).
+        ("login: a code exchanged that was never issued", "POST", "/login/oauth/token",
+         {"data": {"grant_type": "authorization_code", "code": "nope", "client_id": "taskgraph-preview",
+                   "redirect_uri": f"{PAGE}/login/callback.html"}}),
+        ("login: a code exchanged from the page's registered origin", "POST", "/login/oauth/token",
+         {"data": {"grant_type": "authorization_code", "code": "nope"}, "headers": {"Origin": PAGE}}),
+        ("login: a code exchanged from another origin", "POST", "/login/oauth/token",
+         {"data": {"grant_type": "authorization_code", "code": "nope"}, "headers": {"Origin": "http://evil.example"}}),
+        ("login: another grant type", "POST", "/login/oauth/token", {"data": {"grant_type": "password"}}),
+        ("login: the token exchange as JSON", "POST", "/login/oauth/token",
+         {"json": {"grant_type": "authorization_code", "code": "nope"}}),
+        ("login: credentials for an unknown access token", "GET", "/login/oauth/credentials",
+         {"headers": {"Authorization": "Bearer nope", "Origin": PAGE}}),
+        ("login: CORS preflight of the token exchange from the page's origin", "OPTIONS", "/login/oauth/token",
+         {"headers": {"Origin": PAGE, "Access-Control-Request-Method": "POST",
+                      "Access-Control-Request-Headers": "content-type"}}),
+        ("login: CORS preflight of the credentials from the page's origin", "OPTIONS", "/login/oauth/credentials",
+         {"headers": {"Origin": PAGE, "Access-Control-Request-Method": "GET",
+                      "Access-Control-Request-Headers": "authorization"}}),
+        ("login: CORS preflight from an origin no client is registered for", "OPTIONS", "/login/oauth/token",
+         {"headers": {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST",
+                      "Access-Control-Request-Headers": "content-type"}}),
     ]
     differences = []
     for name, method, path, opts in requests_to_make:
         got = []
         for base, decision in ((real_url, real_decision), (standin_url, standin_decision)):
             body = json.loads(json.dumps(opts["json"]).replace("{d}", decision)) if "json" in opts else None
+            form = opts.get("data")
             # No compression negotiated (the real services gzip bigger API answers for a client that
             # accepts it; that is transport): what is compared is what storage sends regardless.
             headers = {"Accept-Encoding": "identity", **opts.get("headers", {})}
-            reply = requests.request(method, base + path.format(d=decision), json=body, headers=headers,
+            reply = requests.request(method, base + path.format(d=decision), json=body, data=form, headers=headers,
                                      allow_redirects=opts.get("redirect", True), timeout=30)
             got.append(shape(reply))
         if got[0] != got[1]:
@@ -140,10 +170,11 @@ def main():
         return 0
     assert CLI.exists() and STANDIN.exists(), f"build {CLI} and {STANDIN} first (make build standin)"
     # The sample pushes, laid out by the stand-in itself.
-    standin = subprocess.Popen([str(STANDIN), "--sample", "--dir", str(SAMPLE), "--listen", "127.0.0.1:0"],
+    standin = subprocess.Popen([str(STANDIN), "--sample", "--dir", str(SAMPLE), "--listen", "127.0.0.1:0",
+                                "--login-client", f"taskgraph-preview={PAGE}/"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     standin_url = standin.stdout.readline().strip().split()[-1]
-    proc, root_url = test_services.start()
+    proc, root_url = test_services.start("--login-origin", PAGE)
     server = None
     try:
         root = json.loads((real.WORK / "root.json").read_text())

@@ -39,8 +39,9 @@ def check(what, ok, detail=""):
         failures.append(what)
 
 
-def start():
-    proc = subprocess.Popen([sys.executable, str(HERE / "services.py"), "up"], stdout=subprocess.PIPE,
+def start(*args):
+    """Starts `services.py up` (with `args`, e.g. `--login-origin`); its process and root URL."""
+    proc = subprocess.Popen([sys.executable, str(HERE / "services.py"), "up", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     started = time.time()
     for line in proc.stdout:
