@@ -89,7 +89,7 @@ page: www
 # Everything CI runs, in order of speed: formatting, lints, the engine on wasm32, the Rust
 # tests (unit, golden, bad input, properties, CLI contract, tidy), then the differential test
 # against the real taskcluster-taskgraph.
-test: setup check unit wasm differential official-clients real-taskcluster-tests e2e-real js-tests browser-tests bundler-tests treeherder-tests
+test: setup check unit wasm differential official-clients real-taskcluster-tests js-tests browser-tests bundler-tests treeherder-tests e2e-real
 	@echo "== all checks passed =="
 
 check:

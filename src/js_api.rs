@@ -388,6 +388,24 @@ fn action_key(request: &ActionRequest) -> ActionKey {
 /// and reuses, in order.
 type Calls = Vec<(String, Iteration)>;
 
+/// The last preview's calls if it previewed exactly `labels` (in any order) `times` times:
+/// every iteration, each the call that leaves `label-to-taskid-<i>.json`.
+fn previewed_calls(last: &Option<Preview>, labels: &[String], times: u32) -> Option<Calls> {
+    let mut wanted = labels.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let p = last.as_ref()?;
+    let mut previewed = p.requested.clone();
+    previewed.sort();
+    (previewed == wanted && p.times == times).then(|| {
+        p.iterations
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (i.to_string(), it.clone()))
+            .collect()
+    })
+}
+
 /// The action taskId `send_signed` resolved to, to remember what was triggered as it.
 fn remember_trigger(
     triggered: &RefCell<BTreeMap<String, Calls>>,
@@ -941,22 +959,7 @@ impl Previewer {
                     .map_err(js_err)?;
                 Ok((http, s.context.root_url.clone()))
             })?;
-            // The preview of exactly these labels and times, if it is the last one: every
-            // iteration, each the call that leaves `label-to-taskid-<i>.json`.
-            let mut wanted = request.labels.clone();
-            wanted.sort();
-            wanted.dedup();
-            let expected = last.borrow().as_ref().and_then(|p| {
-                let mut previewed = p.requested.clone();
-                previewed.sort();
-                (previewed == wanted && p.times == request.times).then(|| {
-                    p.iterations
-                        .iter()
-                        .enumerate()
-                        .map(|(i, it)| (i.to_string(), it.clone()))
-                        .collect()
-                })
-            });
+            let expected = previewed_calls(&last.borrow(), &request.labels, request.times);
             let transport = JsTransport { host };
             let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
             remember_trigger(&triggered, &sent, expected);
@@ -1087,22 +1090,35 @@ impl Previewer {
     /// `create_tasks` call of the preview that was triggered as it (every iteration or call)
     /// with that call's `label-to-taskid` artifact, and each created task's definition with
     /// the preview's: `{actionTaskId, state, differences, definitionsChecked}`. An action
-    /// task this previewer did not trigger from a matching preview is refused (`not-previewed`).
+    /// task the host triggered itself (Treeherder's own add-new-jobs) names the request it
+    /// triggered in `previewed` (`{labels, times?}`, JSON), compared with the last preview when
+    /// that previewed exactly it. An action task neither triggered here nor so named after a
+    /// matching preview is refused (`not-previewed`).
     pub fn follow(
         &self,
         action_task_id: String,
         poll_ms: u32,
         max_wait_ms: u32,
+        previewed: Option<String>,
         host: JsValue,
     ) -> js_sys::Promise {
         let cell = self.session.clone();
         let triggered = self.triggered.clone();
+        let last = self.last.clone();
         future_to_promise(async move {
             let root_url = with_session(&cell, |s| Ok(s.context.root_url.clone()))?;
+            let named = match previewed.as_deref() {
+                Some(text) => {
+                    let request = parse_request(text)?;
+                    previewed_calls(&last.borrow(), &request.labels, request.times)
+                }
+                None => None,
+            };
             let calls = triggered
                 .borrow()
                 .get(&action_task_id)
                 .cloned()
+                .or(named)
                 .ok_or_else(|| {
                     ApiError::new(
                         "not-previewed",

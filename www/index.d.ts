@@ -427,10 +427,15 @@ export interface Previewer {
   /** Polls the action task until it resolves (every `pollMs`, default 2000; at most
    * `maxWaitMs`, default an hour) and compares its `label-to-taskid.json` with the preview
    * that was triggered as it: `trigger` after a `preview` of the same labels and times, or
-   * `triggerAction` after a `previewAction` of the same action, input and task; every
-   * iteration or call, merged as the action merges them. Any other action task is refused
-   * (kind `not-previewed`). */
-  follow(actionTaskId: string, options?: { pollMs?: number; maxWaitMs?: number }): Promise<Comparison>;
+   * `triggerAction` after a `previewAction` of the same action, input and task, or an
+   * add-new-jobs the host triggered itself (Treeherder's `PushModel.triggerNewJobs`) named in
+   * `previewed` when the last `preview` was exactly those labels and times. Every iteration or
+   * call is compared with its own `label-to-taskid-<suffix>.json`. Any other action task is
+   * refused (kind `not-previewed`). */
+  follow(
+    actionTaskId: string,
+    options?: { pollMs?: number; maxWaitMs?: number; previewed?: { labels: string[]; times?: number } },
+  ): Promise<Comparison>;
   /** Stops the worker if this previewer started it; pending calls reject with kind `worker`. */
   dispose(): void;
 }

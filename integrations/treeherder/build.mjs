@@ -31,6 +31,7 @@ const CHANGED_SOURCES = [
   "ui/job-view/pushes/PushHeader.jsx",
   "ui/job-view/pushes/FuzzyJobFinder.jsx",
   "ui/css/treeherder-pushes.css",
+  "ui/models/push.js",
 ];
 const JEST_TESTS = ["tests/ui/job-view/pushes/PushHeader.test.jsx", "tests/ui/job-view/fuzzy_test.jsx"];
 

@@ -323,6 +323,9 @@ def seed_push(opts, artifacts_dir, storage, trust_domain, sample_decision, label
     decision = finished_task(opts, lambda decision: {
         "workerType": "decision", "schedulerId": scheduler, "taskGroupId": decision, "tags": {"kind": "decision-task"},
         "routes": [decision_route(params, trust_domain)],
+        # As the repository's role grants a decision in production: the in-tree action hooks of
+        # its level, which Treeherder checks a decision's scopes for before triggering one.
+        "scopes": [f"in-tree:hook-action:project-{trust_domain}/in-tree-action-{params['level']}-*"],
         "metadata": {"name": "Decision Task", "description": "seeded", "owner": "sheriff@mozilla.com",
                      "source": params.get("head_repository", "https://example.com")}},
         storage=storage, while_running=decide)

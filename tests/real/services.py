@@ -337,7 +337,10 @@ def service_env(service, port, root_url, pg_port, login_origins):
         env.update({
             "PUBLIC_URL": public_url, "UI_LOGIN_STRATEGIES": json.dumps({"test": True}),
             "SESSION_SECRET": SESSION_SECRET, "ADDITIONAL_ALLOWED_CORS_ORIGIN": login_origins[-1],
-            "REGISTERED_CLIENTS": json.dumps([client, {**client, "clientId": "consent-test", "whitelisted": False}]),
+            "REGISTERED_CLIENTS": json.dumps([client, {**client, "clientId": "consent-test", "whitelisted": False},
+                                              # Treeherder's, for its dev origin (its tcClientIdMap).
+                                              {**client, "clientId": "treeherder-localhost-5000-client",
+                                               "redirectUri": ["http://localhost:5000/taskcluster-auth"]}]),
         })
     return env
 

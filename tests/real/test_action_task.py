@@ -62,6 +62,7 @@ import services as real  # noqa: E402
 import test_services  # noqa: E402
 from test_services import check  # noqa: E402
 
+TREEHERDER_SITE = Path(os.environ.get("CARGO_TARGET_DIR", real.ROOT / "target")) / "treeherder" / "src" / ".build"
 CLI = Path(os.environ.get("CARGO_TARGET_DIR", real.ROOT / "target")) / "release" / "taskgraph-preview"
 STANDIN = CLI.parent / "standin"
 SAMPLE = real.WORK / "sample"
@@ -432,6 +433,45 @@ def main():
               and seen.get("triggeredBy") == seen.get("signedInAs"), json.dumps(seen)[:600])
         check("   with no page error and no CSP violation", not seen.get("problems") and not seen.get("csp"),
               json.dumps(seen)[:600])
+
+        # 10. The patched Treeherder, as a sheriff uses it, against the real services.
+        if (TREEHERDER_SITE / "index.html").exists():
+            th_pick = "test-sdr-linux32/opt"
+            group, token = [], None
+            while True:
+                page_of = taskcluster.Queue(opts).listTaskGroup(decision, query={"continuationToken": token} if token else {})
+                group += page_of["tasks"]
+                token = page_of.get("continuationToken")
+                if not token:
+                    break
+            (RUNS / "group.json").write_text(json.dumps(group))
+            expected = json.loads(subprocess.run([str(CLI), "preview", "--root-url", root_url, "--decision-task-id",
+                                                  decision, "--json", "--label", th_pick], capture_output=True,
+                                                 text=True, check=True).stdout)["iterations"][0]
+            before = len(worker.ran)
+            node = subprocess.run(["node", str(HERE / "treeherder_trigger.mjs"), root_url, decision, storage.url,
+                                   str(storage.folder / decision), str(RUNS / "group.json"), th_pick],
+                                  capture_output=True, text=True, timeout=900)
+            print("\n".join(f"     | {line}" for line in (node.stdout + node.stderr).splitlines()[-15:]), flush=True)
+            seen = json.loads(node.stdout.strip().splitlines()[-1]) if node.stdout.strip() else {"error": node.stderr[-500:]}
+            TALLY["previews"] += 1
+            followed = seen.get("followed", "")
+            # (the notification's text comes with its severity and close button around it)
+            matched = "Preview matched: action task " in followed and "compared field by field" in followed
+            TALLY["matched"] += int(matched)
+            counts = seen.get("counts") or {}
+            check("10. the patched Treeherder previews a pick from the real services with the CLI's counts",
+                  counts.get("created") == len(expected["created"]) and counts.get("reused") == len(expected["reused"]),
+                  json.dumps(seen)[:600])
+            check("   its own credentials flow signs in through the real web-server (Treeherder's registered client)",
+                  seen.get("signedInAs", "").startswith("test/test/treeherder-localhost-5000-client-"),
+                  json.dumps(seen)[:600])
+            check("   its own PushModel.triggerNewJobs triggers once with them, the real action task runs, and the "
+                  "patch says it matched", matched and seen.get("triggeredBy") == seen.get("signedInAs")
+                  and len(worker.ran) == before + 1 and worker.ran[-1][1] == 0, json.dumps(seen)[:600])
+            check("   with no page error", not seen.get("errors"), json.dumps(seen)[:600])
+        else:
+            print(f"10. Treeherder skipped: its patched build is not at {TREEHERDER_SITE} (make treeherder-tests builds it)")
 
         # 9. A gecko action: gecko_taskgraph's own add-new-jobs (the vendored callbacks) run as
         # the action task against the real services, on a generated gecko push.

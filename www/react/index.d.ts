@@ -1,6 +1,6 @@
 // Types of taskgraph-preview/react.
 import type { ReactElement } from "react";
-import type { ActionPreview, ActionRequest, GridJob, Preview, PreviewError, Previewer } from "../index.js";
+import type { ActionPreview, ActionRequest, Comparison, GridJob, Preview, PreviewError, Previewer } from "../index.js";
 
 export interface PreviewPanelProps {
   /** From createPreviewer(), with a push already loaded. */
@@ -53,4 +53,7 @@ export declare function usePreview(
 /** An action's preview as the panel shows it: one iteration per `create_tasks` call. */
 export declare function actionAsPreview(preview: ActionPreview): Preview & { action: string; reruns: ActionPreview["reruns"] };
 export declare function previewCounts(preview: Preview | null | undefined): PreviewCounts;
+/** What a follow found, in the words the page uses ("Preview matched: …" or "Action task …
+ * differs from the preview:" and the differences). */
+export declare function comparisonText(comparison: Comparison): { matched: boolean; text: string; differences: string[] };
 export declare function kindResolver(jobs?: GridJob[]): (label: string) => string;

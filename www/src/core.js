@@ -18,7 +18,8 @@
 //   actionTriggerRequest { action, input?, taskLabel?, taskId? } -> unsigned request
 //   triggerAction { request: { action, input?, taskLabel?, taskId? }, credentials }
 //                                                              -> action taskId (plain string)
-//   follow      { actionTaskId, pollMs?, maxWaitMs? }          -> comparison
+//   follow      { actionTaskId, pollMs?, maxWaitMs?, previewed?: { labels, times? } }
+//                                                              -> comparison
 import init, { Previewer } from "../pkg/engine.js";
 
 // Downloads at least this big report progress as they stream in.
@@ -200,7 +201,13 @@ export async function createCore(wasm) {
     trigger: (args, onProgress) =>
       previewer.trigger(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),
     follow: (args, onProgress) =>
-      previewer.follow(args.actionTaskId, args.pollMs || 2000, args.maxWaitMs || 3600000, makeHost(onProgress)),
+      previewer.follow(
+        args.actionTaskId,
+        args.pollMs || 2000,
+        args.maxWaitMs || 3600000,
+        args.previewed ? JSON.stringify(args.previewed) : undefined,
+        makeHost(onProgress),
+      ),
   };
   return {
     /** The engine's WebAssembly memory in bytes (it only grows: this is its peak). */

@@ -292,9 +292,11 @@ export function createPreviewer(options = {}) {
     async triggerAction(request, credentials) {
       return channel.call("triggerAction", { request, credentials: certificateAsText(credentials) });
     },
-    /** Follows the action task and compares what it created with the last preview. */
-    async follow(actionTaskId, { pollMs, maxWaitMs } = {}) {
-      return parse(await channel.call("follow", { actionTaskId, pollMs, maxWaitMs }));
+    /** Follows the action task and compares what it created with the preview that was
+     * triggered as it: one this previewer triggered, or, for an action the host triggered
+     * itself, `previewed` ({ labels, times? }) when the last preview was exactly that. */
+    async follow(actionTaskId, { pollMs, maxWaitMs, previewed } = {}) {
+      return parse(await channel.call("follow", { actionTaskId, pollMs, maxWaitMs, previewed }));
     },
     /** Stops the worker (if this previewer started it). */
     dispose() {

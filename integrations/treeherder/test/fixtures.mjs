@@ -24,14 +24,22 @@ const STATES = {
   pending: ["pending", "unknown"],
 };
 
-/** { repositories, pushList, decisionTasks, jobs, labels } for a stand-in at `rootUrl`. */
+/** { repositories, pushList, decisionTasks, jobs, labels } for the NSS sample push of a
+ * stand-in at `rootUrl` (laid out in `sampleDir`). */
 export function treeherderFixtures(sampleDir, rootUrl) {
   const decision = join(sampleDir, "tasks", NSS);
-  const artifact = (name) => readFileSync(join(decision, "artifacts/public", name), "utf8");
+  const group = JSON.parse(readFileSync(join(decision, "group.json"), "utf8"));
+  return pushFixtures({ rootUrl, decisionTaskId: NSS, artifacts: join(decision, "artifacts/public"), group });
+}
+
+/** The same for any push of the NSS repository: its decision task, the folder of its artifacts
+ * (`parameters.yml` as JSON, `runnable-jobs.json`) and its task group (`[{task, status}]`, as
+ * the queue lists it). */
+export function pushFixtures({ rootUrl, decisionTaskId, artifacts, group }) {
+  const artifact = (name) => readFileSync(join(artifacts, name), "utf8");
   // The stand-in writes parameters.yml as JSON (a subset of YAML).
   const parameters = JSON.parse(artifact("parameters.yml"));
   const runnable = JSON.parse(artifact("runnable-jobs.json"));
-  const group = JSON.parse(readFileSync(join(decision, "group.json"), "utf8"));
   const revision = parameters.head_rev;
   const repositories = [
     {
@@ -66,7 +74,7 @@ export function treeherderFixtures(sampleDir, rootUrl) {
       },
     ],
   };
-  const decisionTasks = { [PUSH_ID]: { id: NSS, run: 0 } };
+  const decisionTasks = { [PUSH_ID]: { id: decisionTaskId, run: 0 } };
   const lastModified = new Date(parameters.build_date * 1000).toISOString().replace("Z", "");
   const row = (id, label, th, taskId, taskState) => {
     const [state, result] = STATES[taskState] || STATES.completed;
@@ -76,11 +84,11 @@ export function treeherderFixtures(sampleDir, rootUrl) {
       PUSH_ID, result, `sig-${label}`, state, 1, taskId, 0, revision,
     ];
   };
-  const results = [row(1, "Decision Task", { symbol: "D", platform: "gecko-decision" }, NSS, "completed")];
+  const results = [row(1, "Decision Task", { symbol: "D", platform: "gecko-decision" }, decisionTaskId, "completed")];
   for (const { task, status } of group) {
-    const label = task.tags.label;
+    const label = task.tags?.label;
     if (runnable[label]) results.push(row(results.length + 1, label, runnable[label], status.taskId, status.state));
   }
   const jobs = { count: results.length, next: null, previous: null, results, job_property_names: JOB_PROPERTY_NAMES };
-  return { repositories, pushList, decisionTasks, jobs, scheduled: new Set(group.map(({ task }) => task.tags.label)), runnable };
+  return { repositories, pushList, decisionTasks, jobs, scheduled: new Set(group.map(({ task }) => task.tags?.label)), runnable };
 }

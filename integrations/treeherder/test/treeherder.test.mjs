@@ -11,17 +11,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:http";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 
 import { ROOT, startStandin, launchBrowser } from "../../../www/e2e/harness.mjs";
-import { BUILD, VENDOR, WORK, build } from "../build.mjs";
+import { VENDOR, WORK, build } from "../build.mjs";
 import { NSS, REPO, treeherderFixtures } from "./fixtures.mjs";
+import { SITE, addNewJobs, dialogCounts, mockTreeherderApi, runnableButton, serveTreeherder, treeherderCsp } from "./host.mjs";
 
 const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
 const CLI = join(TARGET, "release", "taskgraph-preview");
-const SITE = join(BUILD, ".build");
 const SHOTS = join(TARGET, "screenshots");
 // The stand-in's own folder: its sample pushes include runnable-jobs.json.
 const SAMPLE = join(WORK, "sample");
@@ -33,41 +32,6 @@ if (SKIP) console.log(`# SKIPPED: ${SKIP}`);
 // A job whose dependencies all ran (created 1, the rest reused), and a linux32 test whose
 // build and its toolchain dependencies must be created too.
 const LABELS = ["test-tools-linux64/opt-make", "test-bogo-linux32/debug"];
-
-// Treeherder's production CSP (treeherder/middleware.py), with the stand-in standing in for
-// the Taskcluster deployments in connect-src. It has no worker-src (so script-src 'self'
-// applies to the worker) and allows WebAssembly through 'unsafe-eval'.
-function treeherderCsp(standin, { wasm = true } = {}) {
-  return [
-    "default-src 'none'",
-    `script-src 'self' ${wasm ? "'unsafe-eval' " : ""}'report-sample'`,
-    "style-src 'self' 'unsafe-inline' 'report-sample'",
-    "font-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self' ${standin} https://treestatus.prod.lando.prod.cloudops.mozgcp.net https://bugzilla.mozilla.org`,
-    "frame-src 'self'",
-  ].join("; ");
-}
-
-const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml", ".woff2": "font/woff2", ".txt": "text/plain" };
-
-/** Treeherder's build, served like production: static assets, the SPA's index.html for its
- * routes, the CSP header on every answer (`csp()` is read per request). */
-function serveTreeherder(csp) {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
-    let file = join(SITE, path);
-    if (path.startsWith("/api/")) {
-      res.writeHead(404).end("answered by page.route in the test");
-      return;
-    }
-    if (!file.startsWith(SITE) || !existsSync(file) || path === "/") file = join(SITE, "index.html");
-    else if (!extname(file)) file = join(SITE, "index.html");
-    res.writeHead(200, { "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Content-Security-Policy": csp() });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
-}
 
 let standin;
 let site;
@@ -107,33 +71,14 @@ function cliCounts(labels) {
   return { created, reused: Object.keys(first.reused).length, removed: Object.keys(first.removed).length, requested: preview.requested.length };
 }
 
-const json = (body) => ({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
-
-/** Treeherder's REST API from the fixtures, as its own jobs_view.spec.js answers it. */
-async function mockTreeherderApi(page, unknown) {
-  // Anything not answered below: an empty list, noted.
-  await page.route("**/api/**", (route) => {
-    const url = new URL(route.request().url());
-    if (url.origin === standin.url) return route.fallback();
-    unknown.push(url.pathname);
-    return route.fulfill(json([]));
-  });
-  await page.route("**/api/repository/", (route) => route.fulfill(json(fixtures.repositories)));
-  await page.route(`**/api/project/${REPO}/push/**`, (route) => {
-    const url = new URL(route.request().url());
-    if (url.pathname.endsWith("/decisiontask/")) return route.fulfill(json(fixtures.decisionTasks));
-    if (url.searchParams.get("count") === "10") return route.fulfill(json(fixtures.pushList));
-    return route.fulfill(json({ results: [] }));
-  });
-  await page.route("**/api/jobs/**", (route) => route.fulfill(json(fixtures.jobs)));
-  await page.route("https://treestatus.prod.lando.prod.cloudops.mozgcp.net/**", (route) =>
-    route.fulfill(json({ result: { status: "open", reason: "", tree: REPO } })),
-  );
-  await page.route("https://bugzilla.mozilla.org/rest/bug**", (route) => route.fulfill(json({ bugs: [] })));
-  // The stand-in has no auth service: Taskcluster's expandScopes of the decision task's scopes
-  // (Treeherder checks them before triggering the hook) is answered here.
+/** Treeherder's REST API from the fixtures; the stand-in has no auth service, so Taskcluster's
+ * expandScopes of the decision task's scopes (Treeherder checks them before triggering the
+ * hook) is answered here. */
+async function mockApi(page, unknown) {
+  await mockTreeherderApi(page, fixtures, { taskcluster: standin.url, unknown });
   await page.route(`${standin.url}/api/auth/v1/scopes/expand`, (route) =>
-    route.fulfill(json({ scopes: ["in-tree:hook-action:project-nss/in-tree-action-3-generic/*"] })),
+    route.fulfill({ status: 200, contentType: "application/json",
+      body: JSON.stringify({ scopes: ["in-tree:hook-action:project-nss/in-tree-action-3-generic/*"] }) }),
   );
 }
 
@@ -148,7 +93,7 @@ async function openTreeherder(errors, unknown) {
     page.on("requestfailed", (r) => console.log(`# failed: ${r.url()} ${r.failure()?.errorText}`));
     page.on("response", (r) => !r.url().includes("/assets/") && console.log(`# ${r.status()} ${r.request().method()} ${r.url().slice(0, 160)}`));
   }
-  await mockTreeherderApi(page, unknown);
+  await mockApi(page, unknown);
   const expires = new Date(Date.now() + 3 * 86400_000).toISOString();
   await page.addInitScript(
     ({ rootUrl, expiresAt }) => {
@@ -162,21 +107,6 @@ async function openTreeherder(errors, unknown) {
   await page.goto(`${site.url}/jobs?repo=${REPO}&group_state=expanded`);
   await page.getByTestId("push-header").first().waitFor({ timeout: 30_000 });
   return { context, page };
-}
-
-async function addNewJobs(page) {
-  await page.getByTestId("push-action-menu-button").first().click();
-  await page.getByTitle("Add new jobs to this push", { exact: true }).click();
-  await page.locator("button.runnable-job-btn").first().waitFor({ timeout: 20_000 });
-}
-
-const runnableButton = (page, label) => page.locator(`button.runnable-job-btn[title^="${label} - "]`);
-
-async function dialogCounts(page, requested) {
-  const counts = page.locator(`.new-jobs-confirm .tgp-panel[data-status="ready"] .tgp-counts[data-requested="${requested}"]`);
-  await counts.waitFor({ timeout: 20_000 });
-  const read = async (name) => Number(await counts.getAttribute(`data-${name}`));
-  return { created: await read("created"), reused: await read("reused"), removed: await read("removed"), requested };
 }
 
 const triggerCalls = () => standin.calls().filter((c) => c.call === "triggerHook");
