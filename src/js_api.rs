@@ -647,6 +647,10 @@ fn preview_json(
             })
             .collect();
         value["reusedFrom"] = Value::Object(reused_from);
+        // What a sheriff reads first, and the picks that already ran on this push.
+        let (summary, runs_again) = session.preview_summary(preview);
+        value["summary"] = Value::String(summary);
+        value["runsAgain"] = serde_json::json!(runs_again);
         value["decisionTaskId"] = Value::String(session.context.decision_task_id.clone());
     }
     to_json(&value)

@@ -362,6 +362,37 @@ impl Session {
             .map_or(self.context.decision_task_id.as_str(), String::as_str)
     }
 
+    /// What a sheriff reads first about `preview` ([`summary_text`]), and the picks that
+    /// already ran on this push (the decision's or an earlier action's task has their label):
+    /// the action creates them again.
+    pub fn preview_summary(&self, preview: &Preview) -> (String, Vec<String>) {
+        let runs_again: Vec<String> = (preview.requested.iter())
+            .filter(|l| self.existing.contains_key(l.as_str()))
+            .cloned()
+            .collect();
+        let Some(first) = preview.iterations.first() else {
+            return (String::new(), runs_again);
+        };
+        let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+        for label in first.created.keys() {
+            if preview.requested.binary_search(label).is_err() {
+                let kind = self.graph.get(label).map_or("other", |t| t.kind.as_str());
+                *kinds.entry(kind).or_default() += 1;
+            }
+        }
+        let mut kinds: Vec<(&str, usize)> = kinds.into_iter().collect();
+        kinds.sort_by(|(ka, a), (kb, b)| b.cmp(a).then(ka.cmp(kb)));
+        let text = summary_text(&SummaryLine {
+            picks: preview.requested.len(),
+            times: preview.times,
+            needed: &kinds,
+            reused: first.reused.len(),
+            removed: first.removed.len(),
+            runs_again: runs_again.len(),
+        });
+        (text, runs_again)
+    }
+
     /// The `index-search` paths a preview of `labels` needs that were not asked for yet (only
     /// for pushes loaded over HTTP; file inputs bring their answers).
     pub fn missing_index_paths(&self, labels: &[String]) -> Result<Vec<String>, engine::Error> {
@@ -890,4 +921,122 @@ pub fn existing_from_maps(
         )?);
     }
     Ok(parse::merge_label_to_taskid(parsed))
+}
+
+/// The numbers of a preview's summary line.
+pub struct SummaryLine<'a> {
+    /// Jobs picked.
+    pub picks: usize,
+    pub times: u32,
+    /// The tasks the picks need that are created too, by kind (most first).
+    pub needed: &'a [(&'a str, usize)],
+    pub reused: usize,
+    pub removed: usize,
+    /// Picks that already ran on this push.
+    pub runs_again: usize,
+}
+
+/// "5 fetches", "1 docker-image": a count of a kind's tasks in plain English.
+fn of_kind(n: usize, kind: &str) -> String {
+    if n == 1 {
+        return format!("1 {kind}");
+    }
+    let plural = if kind.ends_with(['s', 'x']) || kind.ends_with("ch") || kind.ends_with("sh") {
+        format!("{kind}es")
+    } else {
+        format!("{kind}s")
+    };
+    format!("{n} {plural}")
+}
+
+/// The line a sheriff reads first, the same in the page, the React panel and Treeherder: "Your
+/// 4 jobs, plus 15 tasks they need (4 fetches, 2 datasets, …). 38 existing tasks are reused.
+/// Nothing is removed."
+pub fn summary_text(s: &SummaryLine<'_>) -> String {
+    let plural = |n: usize, one: &str, many: &str| if n == 1 { one } else { many }.to_string();
+    let mut text = format!("Your {} {}", s.picks, plural(s.picks, "job", "jobs"));
+    if s.times > 1 {
+        text.push_str(&format!(" ({} times each)", s.times));
+    }
+    let needed: usize = s.needed.iter().map(|(_, n)| n).sum();
+    if needed > 0 {
+        let mut kinds: Vec<String> = s
+            .needed
+            .iter()
+            .take(4)
+            .map(|(k, n)| of_kind(*n, k))
+            .collect();
+        if s.needed.len() > 4 {
+            kinds.push("…".into());
+        }
+        text.push_str(&format!(
+            ", plus {needed} {} {} ({})",
+            plural(needed, "task", "tasks"),
+            plural(s.picks, "it needs", "they need"),
+            kinds.join(", ")
+        ));
+    }
+    text.push('.');
+    text.push_str(&match s.reused {
+        0 => " Nothing is reused.".to_string(),
+        n => format!(
+            " {n} existing {} reused.",
+            plural(n, "task is", "tasks are")
+        ),
+    });
+    text.push_str(&match s.removed {
+        0 => " Nothing is removed.".to_string(),
+        n => format!(" {n} {} removed.", plural(n, "task is", "tasks are")),
+    });
+    match s.runs_again {
+        0 => {}
+        n if n == s.picks && n == 1 => {
+            text.push_str(" It already ran on this push: it runs again.")
+        }
+        n if n == s.picks => text.push_str(" They already ran on this push: they run again."),
+        n => text.push_str(&format!(
+            " {n} of them already ran on this push: {} again.",
+            plural(n, "it runs", "they run")
+        )),
+    }
+    text
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::{summary_text, SummaryLine};
+
+    #[test]
+    fn the_summary_line_reads_as_a_sheriff_would_say_it() {
+        // (most first, as Session::summary sorts them)
+        let needed = [
+            ("fetch", 4),
+            ("dataset", 2),
+            ("build", 1),
+            ("docker-image", 1),
+            ("toolchain", 1),
+        ];
+        assert_eq!(
+            summary_text(&SummaryLine { picks: 4, times: 1, needed: &needed, reused: 38, removed: 0, runs_again: 0 }),
+            "Your 4 jobs, plus 9 tasks they need (4 fetches, 2 datasets, 1 build, 1 docker-image, …). \
+             38 existing tasks are reused. Nothing is removed."
+        );
+        assert_eq!(
+            summary_text(&SummaryLine {
+                picks: 1,
+                times: 2,
+                needed: &[],
+                reused: 1,
+                removed: 2,
+                runs_again: 1
+            }),
+            "Your 1 job (2 times each). 1 existing task is reused. 2 tasks are removed. \
+             It already ran on this push: it runs again."
+        );
+        assert_eq!(
+            summary_text(&SummaryLine { picks: 3, times: 1, needed: &[("docker-image", 2)], reused: 0, removed: 0, runs_again: 1 }),
+            "Your 3 jobs, plus 2 tasks they need (2 docker-images). Nothing is reused. Nothing is removed. \
+             1 of them already ran on this push: it runs again."
+        );
+    }
 }

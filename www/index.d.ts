@@ -191,9 +191,9 @@ export interface PreviewRequest {
   /** Include every created task's definition (`iterations[].tasks`); default true. Pass
    * false for interactive previews: far less to build and copy. */
   definitions?: boolean;
-  /** Also return `kinds` (label → kind, for the closure) and `reusedFrom` (label → the taskId
-   * of the decision or earlier action/cron task whose map gave each `existing-tasks` reuse), for
-   * display; not part of the CLI's output. Default false. */
+  /** Also return `kinds` (label → kind, for the closure), `reusedFrom` (label → the taskId
+   * of the decision or earlier action/cron task whose map gave each `existing-tasks` reuse),
+   * `summary` and `runsAgain`, for display; not part of the CLI's output. Default false. */
   withKinds?: boolean;
 }
 
@@ -253,6 +253,12 @@ export interface Preview {
   /** With `withKinds`: the decision task's id (`reusedFrom` values equal to it mean "the
    * decision's own map"). */
   decisionTaskId?: string;
+  /** With `withKinds`: the line a sheriff reads first, the same as the page shows ("Your 4
+   * jobs, plus 15 tasks they need (4 fetches, …). 38 existing tasks are reused. Nothing is
+   * removed."). */
+  summary?: string;
+  /** With `withKinds`: the picks that already ran on this push (the action runs them again). */
+  runsAgain?: string[];
 }
 
 /** One task of a graph view. */

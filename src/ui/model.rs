@@ -57,6 +57,12 @@ pub struct Preview {
     /// Label → the decision or earlier action whose map gave a reused task.
     #[serde(default, rename = "reusedFrom")]
     pub reused_from: BTreeMap<String, String>,
+    /// The line a sheriff reads first (the session's `summary`).
+    #[serde(default)]
+    pub summary: String,
+    /// Picks that already ran on this push.
+    #[serde(default, rename = "runsAgain")]
+    pub runs_again: Vec<String>,
 }
 
 impl Preview {

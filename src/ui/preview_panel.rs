@@ -115,6 +115,9 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                     <li class={classes!("created", requested.contains(label.as_str()).then_some("requested"))}
                         data-label={label.to_string()} onclick={focus_cb(label)}>
                         {shown(label)}
+                        if preview.runs_again.contains(*label) {
+                            <span class="tag runs-again" title="This job already ran on this push; the action runs it again">{"runs again"}</span>
+                        }
                         if !requested.contains(label.as_str()) {
                             <span class="reason">{last.reasons.get(*label).cloned().unwrap_or_default()}</span>
                         }
@@ -153,6 +156,9 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
     html! {
         <div class={classes!("preview-panel", props.busy.then_some("busy"))} id="preview-panel">
             <h2>{"Preview"}{times}</h2>
+            if !preview.summary.is_empty() {
+                <p class="summary" id="preview-summary">{&preview.summary}</p>
+            }
             <div class="preview-counts" id="preview-counts" data-created={created.to_string()}
                 data-reused={reused.to_string()} data-removed={removed.to_string()}>
                 <span class="n-created">{format!("{created} to create")}</span>{" · "}

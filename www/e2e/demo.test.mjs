@@ -87,7 +87,14 @@ test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is
   const two = cliCounts(NSS, [first, second]);
   assert.deepEqual(await panelCounts(page, 2), { created: two.created, reused: two.reused, removed: two.removed, requested: 2 });
   assert.ok(two.created > 2, `created: ${two.created}`);
-  assert.equal(await page.locator(".tgp-trigger").innerText(), `Trigger ${two.created} new jobs`);
+  assert.equal(await page.locator(".tgp-trigger").innerText(), `Trigger 2 jobs · ${two.created} tasks`);
+  // The line a sheriff reads first, from the CLI's numbers.
+  assert.match(
+    await page.locator(".tgp-summary").innerText(),
+    new RegExp(`^Your 2 jobs, plus ${two.created - 2} tasks? they need \\([^)]+\\)\\. ${two.reused} existing tasks are reused\\. Nothing is removed\\.$`),
+  );
+  // The picks come first, always open; the dependencies after them, by kind.
+  assert.deepEqual(await page.locator(".tgp-picks [data-label]").evaluateAll((rows) => rows.map((r) => r.dataset.label).sort()), [first, second].sort());
   assert.match(await page.locator(".trigger-new-jobs").innerText(), /Trigger\s*2\s*New Jobs/);
 
   // The created build explains itself: the path from the picked job.

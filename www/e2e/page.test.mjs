@@ -95,6 +95,13 @@ test("picking one test shows the CLI's counts, the why path and the graph", asyn
     removed: Object.keys(expected.removed).length,
   });
   assert.equal(await page.locator("#selected-count").textContent(), "1");
+  // The line a sheriff reads first, with the CLI's numbers (the page and the React panel
+  // show the same words, from the worker).
+  const needed = Object.keys(expected.created).length - 1;
+  assert.match(
+    await page.locator("#preview-summary").textContent(),
+    new RegExp(`^Your 1 job, plus ${needed} tasks? it needs \\([^)]+\\)\\. ${Object.keys(expected.reused).length} existing tasks are reused\\. Nothing is removed\\.$`),
+  );
   assert.ok(page.url().includes(`select=${encodeURIComponent(PICK).replace(/%2F/g, "/")}`), page.url());
   // Every created task is listed, grouped by kind; the build is there because of the test.
   for (const label of Object.keys(expected.created)) {

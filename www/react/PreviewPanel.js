@@ -31,6 +31,14 @@ export function previewCounts(preview) {
   };
 }
 
+/** The confirm button's words, naming both numbers: "Trigger 4 jobs · 19 tasks" (an action:
+ * "Trigger Retrigger · 3 tasks"). */
+export function triggerText(preview, counts = previewCounts(preview)) {
+  const tasks = `${counts.created} ${counts.created === 1 ? "task" : "tasks"}`;
+  if (preview && preview.action) return `Trigger ${preview.title || preview.action} · ${tasks}`;
+  return `Trigger ${counts.requested} ${counts.requested === 1 ? "job" : "jobs"} · ${tasks}`;
+}
+
 /** What a follow found (`previewer.follow`'s comparison), in the words the page uses:
  * `{ matched, text, differences }`. */
 export function comparisonText(comparison) {
@@ -212,6 +220,31 @@ function TaskRow({ label, className, tags, detail, why, open, onToggle }) {
   );
 }
 
+/** A full index path, behind a disclosure (it is long), with a copy button. */
+function IndexPath({ path }) {
+  const [copied, setCopied] = useState(false);
+  return h(
+    "details",
+    { className: "tgp-index" },
+    h("summary", null, "index path"),
+    h("code", { className: "tgp-index-path" }, path),
+    " ",
+    h(
+      "button",
+      {
+        type: "button",
+        className: "tgp-link tgp-copy",
+        onClick: () =>
+          navigator.clipboard?.writeText(path).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          ),
+      },
+      copied ? "Copied" : "Copy",
+    ),
+  );
+}
+
 function taskLink(rootUrl, taskId) {
   if (!rootUrl) return h("code", { className: "tgp-task-id" }, taskId);
   return h(
@@ -230,8 +263,11 @@ const REUSE_PROBLEMS = { "reused-failed": "tgp-reused-failed", "reused-expires-e
  * `rootUrl` (links taskIds to the Taskcluster UI), `className`.
  */
 export function PreviewPanel(props) {
-  const { previewer, labels = [], times = 1, onTrigger, jobs, now, deterministicIds = false, rootUrl, className, action } = props;
-  const { status, preview, error } = usePreview(previewer, { labels, times, now, deterministicIds, action });
+  const { previewer, labels = [], times = 1, onTrigger, jobs, now, deterministicIds = false, rootUrl, className, action, state } = props;
+  // A host that shows the confirm itself (Treeherder, in its modal's footer) previews with
+  // usePreview and hands the result in: one preview, not two.
+  const own = usePreview(state ? null : previewer, { labels, times, now, deterministicIds, action });
+  const { status, preview, error } = state || own;
   const [openWhy, setOpenWhy] = useState(() => new Set());
   const toggleWhy = useCallback((label) => {
     setOpenWhy((previous) => {
@@ -248,22 +284,18 @@ export function PreviewPanel(props) {
   const view = useMemo(() => {
     if (!first) return null;
     const requested = new Set(preview.requested);
+    const picks = Object.keys(first.created).filter((l) => requested.has(l));
     const byKind = new Map();
     for (const label of Object.keys(first.created)) {
+      if (requested.has(label)) continue;
       const kind = (preview.kinds && preview.kinds[label]) || kindOf(label);
       if (!byKind.has(kind)) byKind.set(kind, []);
       byKind.get(kind).push(label);
     }
-    // Kinds with requested jobs first, then by size.
-    const kinds = [...byKind.entries()].sort(
-      ([ka, a], [kb, b]) =>
-        Number(b.some((l) => requested.has(l))) - Number(a.some((l) => requested.has(l))) || b.length - a.length || ka.localeCompare(kb),
-    );
-    const dependencyKinds = new Map();
-    for (const [kind, list] of kinds) {
-      const n = list.filter((l) => !requested.has(l)).length;
-      if (n) dependencyKinds.set(kind, n);
-    }
+    // The dependencies' kinds, biggest first.
+    const kinds = [...byKind.entries()].sort(([ka, a], [kb, b]) => b.length - a.length || ka.localeCompare(kb));
+    const dependencyKinds = new Map(kinds.map(([kind, list]) => [kind, list.length]));
+    const runsAgain = new Set(preview.runsAgain || []);
     // The warnings about this closure (a push's load warnings about other tasks are left to
     // the host), each once.
     const closure = new Set(preview.closure);
@@ -279,7 +311,7 @@ export function PreviewPanel(props) {
       const cls = REUSE_PROBLEMS[warning.kind];
       if (cls) for (const label of warning.labels) problems.set(label, { cls, message: warning.message });
     }
-    return { requested, kinds, dependencyKinds, problems, warnings };
+    return { requested, picks, kinds, dependencyKinds, problems, warnings, runsAgain };
   }, [preview, first, kindOf]);
 
   const busy = status === "busy";
@@ -289,9 +321,11 @@ export function PreviewPanel(props) {
   const canTrigger = status === "ready" && counts.created > 0 && typeof onTrigger === "function" && !refused;
   const rootClass = ["tgp-panel", busy ? "tgp-busy" : "", className || ""].filter(Boolean).join(" ");
 
+  const summary = status !== "error" && preview && preview.summary;
   const header = h(
     "header",
     { className: "tgp-head" },
+    summary && h("p", { className: "tgp-summary", "aria-live": "polite" }, summary),
     h(
       "div",
       {
@@ -300,7 +334,7 @@ export function PreviewPanel(props) {
         "data-reused": String(counts.reused),
         "data-removed": String(counts.removed),
         "data-requested": String(counts.requested),
-        "aria-live": "polite",
+        "aria-live": summary ? undefined : "polite",
       },
       h("span", { className: "tgp-count tgp-count-created" }, `${counts.created} to create`),
       " · ",
@@ -318,20 +352,28 @@ export function PreviewPanel(props) {
           : "",
         preview.times > 1 ? `, ${preview.times} times` : "",
       ),
-    h(
-      "button",
-      {
-        type: "button",
-        className: "tgp-trigger",
-        disabled: !canTrigger,
-        "data-count": String(counts.created),
-        "aria-describedby": refused ? "tgp-refused" : undefined,
-        onClick: () => canTrigger && onTrigger(labels, preview),
-      },
-      `Trigger ${counts.created} new ${counts.created === 1 ? "job" : "jobs"}`,
-    ),
     refused && h("p", { className: "tgp-refused", id: "tgp-refused", role: "alert" }, "Cannot trigger: ", refused.message),
   );
+  // The confirm, always in view at the panel's foot (sticky), naming both numbers; a host
+  // that confirms itself passes no onTrigger.
+  const footer =
+    typeof onTrigger === "function" &&
+    h(
+      "footer",
+      { className: "tgp-foot" },
+      h(
+        "button",
+        {
+          type: "button",
+          className: "tgp-trigger",
+          disabled: !canTrigger,
+          "data-count": String(counts.created),
+          "aria-describedby": refused ? "tgp-refused" : undefined,
+          onClick: () => canTrigger && onTrigger(labels, preview),
+        },
+        triggerText(preview, counts),
+      ),
+    );
 
   if (status === "idle") {
     return h(
@@ -339,6 +381,7 @@ export function PreviewPanel(props) {
       { className: rootClass, "data-status": status },
       header,
       h("p", { className: "tgp-empty" }, "Select jobs to see what the action will create and reuse."),
+      footer,
     );
   }
 
@@ -378,35 +421,52 @@ export function PreviewPanel(props) {
         ),
       );
     }
+    const times = preview.times > 1 ? ` × ${preview.times}` : "";
+    const dependencyRow = (label) =>
+      h(TaskRow, {
+        key: label,
+        label,
+        className: "tgp-dependency",
+        tags: h("span", { className: "tgp-tag tgp-tag-dependency" }, "dependency"),
+        detail: h("span", { className: "tgp-reason" }, first.reasons[label] || ""),
+        why: first.why[label],
+        open: openWhy.has(label),
+        onToggle: toggleWhy,
+      });
     body.push(
       h(
         "section",
         { key: "created", className: "tgp-section tgp-created" },
-        h("h4", null, `Will schedule (${Object.keys(first.created).length}${preview.times > 1 ? ` × ${preview.times}` : ""})`),
-        view.kinds.map(([kind, list]) =>
+        h("h4", null, `Your ${view.picks.length === 1 ? "job" : "jobs"} (${view.picks.length}${times})`),
+        h(CappedList, {
+          className: "tgp-list tgp-picks",
+          items: view.picks,
+          render: (label) =>
+            h(TaskRow, {
+              key: label,
+              label,
+              className: "tgp-requested",
+              tags: [
+                h("span", { key: "r", className: "tgp-tag tgp-tag-requested" }, "requested"),
+                view.runsAgain.has(label) &&
+                  h("span", { key: "a", className: "tgp-tag tgp-tag-again", title: "It already ran on this push; the action runs it again" }, "runs again"),
+              ],
+              detail: null,
+            }),
+        }),
+        view.kinds.length > 0 &&
+          h(
+            "h4",
+            { className: "tgp-needed" },
+            `What ${view.picks.length === 1 ? "it needs" : "they need"}, created too (${view.kinds.reduce((n, [, list]) => n + list.length, 0)}${times})`,
+          ),
+        // Kinds closed beyond the first few (biggest first): the picks stay in view.
+        view.kinds.map(([kind, list], i) =>
           h(
             "details",
-            { key: kind, className: "tgp-kind", "data-kind": kind, open: view.kinds.length <= 6 || list.some((l) => !view.requested.has(l)) },
+            { key: kind, className: "tgp-kind", "data-kind": kind, open: i < 3 && list.length <= 20 },
             h("summary", null, h("span", { className: "tgp-kind-name" }, kind), ` (${list.length})`),
-            h(CappedList, {
-              className: "tgp-list",
-              items: list,
-              render: (label) => {
-                const isRequested = view.requested.has(label);
-                return h(TaskRow, {
-                  key: label,
-                  label,
-                  className: isRequested ? "tgp-requested" : "tgp-dependency",
-                  tags: isRequested
-                    ? h("span", { className: "tgp-tag tgp-tag-requested" }, "requested")
-                    : h("span", { className: "tgp-tag tgp-tag-dependency" }, "dependency"),
-                  detail: isRequested ? null : h("span", { className: "tgp-reason" }, first.reasons[label] || ""),
-                  why: first.why[label],
-                  open: openWhy.has(label),
-                  onToggle: toggleWhy,
-                });
-              },
-            }),
+            h(CappedList, { className: "tgp-list", items: list, render: dependencyRow }),
           ),
         ),
       ),
@@ -432,7 +492,7 @@ export function PreviewPanel(props) {
                   "span",
                   { className: "tgp-reuse-detail", "data-source": reuse.source },
                   taskLink(rootUrl, reuse.taskId),
-                  reuse.indexPath ? h("code", { className: "tgp-index-path" }, reuse.indexPath) : null,
+                  reuse.indexPath ? h(IndexPath, { path: reuse.indexPath }) : null,
                 ),
                 why: first.why[label],
                 open: openWhy.has(label),
@@ -460,7 +520,7 @@ export function PreviewPanel(props) {
       );
     }
   }
-  return h("section", { className: rootClass, "data-status": status }, header, body);
+  return h("section", { className: rootClass, "data-status": status }, header, body, footer);
 }
 
 export default PreviewPanel;

@@ -9,8 +9,12 @@ export interface PreviewPanelProps {
   labels: string[];
   /** `input.times`, 1 to 100 (default 1). */
   times?: number;
-  /** Called by the "Trigger N new jobs" button with the labels and the preview shown. */
+  /** Called by the confirm at the panel's foot ("Trigger 4 jobs · 19 tasks", sticky) with the
+   * labels and the preview shown. Without it there is no confirm (the host shows its own). */
   onTrigger?: (labels: string[], preview: Preview) => void;
+  /** The result of the host's own `usePreview` for these labels (a host that renders the
+   * confirm itself, e.g. in its modal's footer): the panel then previews nothing itself. */
+  state?: PreviewState;
   /** The grid jobs (runnableJobs()), used to group created tasks by their real kind. */
   jobs?: GridJob[];
   /** The creation time, RFC 3339 (default: now, per preview). */
@@ -53,6 +57,8 @@ export declare function usePreview(
 /** An action's preview as the panel shows it: one iteration per `create_tasks` call. */
 export declare function actionAsPreview(preview: ActionPreview): Preview & { action: string; reruns: ActionPreview["reruns"] };
 export declare function previewCounts(preview: Preview | null | undefined): PreviewCounts;
+/** The confirm's words, naming both numbers: "Trigger 4 jobs · 19 tasks". */
+export declare function triggerText(preview: Preview | null | undefined, counts?: PreviewCounts): string;
 /** What a follow found, in the words the page uses ("Preview matched: …" or "Action task …
  * differs from the preview:" and the differences). */
 export declare function comparisonText(comparison: Comparison): { matched: boolean; text: string; differences: string[] };
