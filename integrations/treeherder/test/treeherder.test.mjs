@@ -140,6 +140,10 @@ test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm 
   await page.getByTitle("Trigger new jobs").click();
   assert.deepEqual(await dialogCounts(page, LABELS.length), both);
   assert.ok(both.created > LABELS.length, `dependencies are created too: ${JSON.stringify(both)}`);
+  // The confirm is the footer's primary button next to Cancel, naming both numbers; the
+  // summary line comes first.
+  assert.equal(await page.locator(".new-jobs-confirm .modal-footer .tgp-trigger").innerText(), `Trigger 2 jobs · ${both.created} tasks`);
+  assert.match(await page.locator(".new-jobs-confirm .tgp-summary").innerText(), new RegExp(`^Your 2 jobs, plus ${both.created - 2} tasks? they need `));
   await page.screenshot({ path: join(SHOTS, "treeherder-dialog.png") });
 
   // Cancel: nothing is sent.
