@@ -12,7 +12,14 @@ use std::sync::OnceLock;
 use chrono::{Datelike as _, Duration, NaiveDate, NaiveDateTime, Timelike as _};
 use regex::Regex;
 
-use super::constant_regex;
+/// Compiles a regular expression written in this crate's source.
+///
+/// Every constant pattern is compiled by the unit tests, so a typo fails there; the `expect`
+/// can never trigger on user input.
+fn constant_regex(pattern: &str) -> Regex {
+    #[allow(clippy::expect_used)]
+    Regex::new(pattern).expect("constant regular expression")
+}
 
 /// `((?:\d+)?\.?\d+) *([a-z]+)`, searched (not anchored), as upstream.
 fn datestamp_pattern() -> &'static Regex {

@@ -1,12 +1,15 @@
-//! The engine's error type: one variant per failure a user's input can cause.
+//! The engine's error type, one variant per failure a user's input can cause, and its
+//! [`Warning`], a soft problem that does not stop a preview. A leaf: it uses no other engine
+//! module.
 //!
 //! Messages are lowercase, name every offending label (sorted) and quote values with `{:?}`.
 //! Where upstream taskgraph raises for the same input, the message keeps its wording so that a
 //! sheriff who has seen the action task fail recognises it.
 
+use serde::Serialize;
 use thiserror::Error;
 
-/// Everything that makes a preview impossible. Soft problems are [`super::Warning`]s instead.
+/// Everything that makes a preview impossible. Soft problems are [`Warning`]s instead.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum Error {
     /// A file could not be parsed at all (bad JSON/YAML, truncated, wrong top-level type).
@@ -117,4 +120,28 @@ fn join_labels(labels: &[String]) -> String {
         .map(|l| format!("{l:?}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A problem worth a sheriff's attention that does not stop the preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Warning {
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub message: String,
+}
+
+impl Warning {
+    pub(crate) fn unknown_dependency(label: &str, deps: &[String]) -> Warning {
+        Warning {
+            kind: "unknown-dependency".into(),
+            labels: vec![label.to_string()],
+            message: format!(
+                "{label:?} depends on {} not in the graph; the edge is dropped as upstream does",
+                deps.iter()
+                    .map(|d| format!("{d:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
 }

@@ -2,18 +2,17 @@
 //! of tasks with no dependency inside the new graph, `taskGroupId`, `schedulerId`, resolved
 //! `relative-datestamp`s, and `attributes.task_duplicates - 1` extra copies.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-use super::datestamps::json_time_from_now;
 use super::error::Error;
 use super::ids::TaskIdSource;
+use super::json::value_type;
+use super::modifier::Modifier;
 use super::optimize::subgraph::{dependencies_list, KeptTask};
-use super::preview::Modifier;
-use super::references::{recurse, RELATIVE_DATESTAMP};
+use super::references::{resolve_timestamps_cached, DatestampMemo};
 use super::select::TargetGraph;
 
 /// A task as it would be sent to `queue.createTask`.
@@ -35,10 +34,6 @@ pub struct CreateSettings<'a> {
     /// The callback's modifier (`task_duplicates` it sets).
     pub modifier: &'a Modifier,
 }
-
-/// Resolved `relative-datestamp` strings, shared by the tasks of one preview (upstream caches
-/// `value_of` too).
-pub type DatestampMemo = Mutex<HashMap<String, Result<String, String>>>;
 
 /// Prepares one kept task for creation. `in_graph` holds the taskIds of every task the graph
 /// creates. Returns the task and how many copies of it `task_duplicates` asks for in all.
@@ -110,51 +105,7 @@ fn task_duplicates(target: &TargetGraph<'_>, local: u32) -> Result<u64, Error> {
         other => Err(Error::BadField {
             label: target.label(local).to_string(),
             field: "attributes.task_duplicates".into(),
-            problem: format!(
-                "must be an integer, found {}",
-                crate::engine::parse::value_type(other)
-            ),
+            problem: format!("must be an integer, found {}", value_type(other)),
         }),
     }
-}
-
-/// [`resolve_timestamps`] with a memo of already resolved strings.
-fn resolve_timestamps_cached(
-    mut definition: Value,
-    now: NaiveDateTime,
-    label: &str,
-    memo: &DatestampMemo,
-) -> Result<Value, Error> {
-    recurse(
-        &mut definition,
-        &[RELATIVE_DATESTAMP],
-        label,
-        &mut |_, text| {
-            let cached = memo.lock().ok().and_then(|m| m.get(text).cloned());
-            let resolved = match cached {
-                Some(r) => r,
-                None => {
-                    let r = json_time_from_now(text, now);
-                    if let Ok(mut m) = memo.lock() {
-                        m.insert(text.to_string(), r.clone());
-                    }
-                    r
-                }
-            };
-            resolved.map_err(|message| Error::BadDatestamp {
-                label: label.to_string(),
-                message,
-            })
-        },
-    )?;
-    Ok(definition)
-}
-
-/// `resolve_timestamps(now, task_def)`.
-pub fn resolve_timestamps(
-    definition: Value,
-    now: NaiveDateTime,
-    label: &str,
-) -> Result<Value, Error> {
-    resolve_timestamps_cached(definition, now, label, &DatestampMemo::default())
 }

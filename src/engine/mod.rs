@@ -7,6 +7,23 @@
 //! [`references`] resolved), [`finalize`] the definitions (decision dependency, ids,
 //! [`datestamps`]), all driven by [`preview()`].
 //!
+//! **Architecture invariant:** the modules are strictly layered, without import circles. A
+//! module uses only modules of a lower layer (bottom first):
+//!
+//! - layer 0, leaves: [`error`] (with [`Warning`]), [`json`], [`ids`], [`scan`], [`flavour`],
+//!   [`datestamps`], `pairs`, [`par`];
+//! - layer 1: [`model`];
+//! - layer 2: [`parse`];
+//! - layer 3: [`stream`];
+//! - layer 4: [`select`], [`references`], [`runnable`], [`modifier`];
+//! - layer 5: [`optimize`];
+//! - layer 6: [`finalize`];
+//! - layer 7: [`preview`](mod@preview);
+//! - layer 8: [`callbacks`].
+//!
+//! This file only declares and re-exports; engine modules import from the defining module,
+//! never through these re-exports. `tests/tidy.rs` (`engine_is_layered`) checks it.
+//!
 //! **Architecture invariant:** nothing here does I/O, reads the clock, draws randomness or
 //! touches a web crate. `now` and a [`TaskIdSource`] are inputs, so the same request always
 //! gives the same preview, natively and in wasm32.
@@ -17,7 +34,9 @@ pub mod error;
 pub mod finalize;
 pub mod flavour;
 pub mod ids;
+pub mod json;
 pub mod model;
+pub mod modifier;
 pub mod optimize;
 mod pairs;
 pub mod par;
@@ -29,19 +48,10 @@ pub mod scan;
 pub mod select;
 pub mod stream;
 
-pub use error::Error;
+pub use error::{Error, Warning};
 pub use flavour::Flavour;
 pub use ids::{CounterIds, TaskIdSource};
 pub use model::FullTaskGraph;
 pub use parse::{IndexAnswers, LabelToTaskId};
-pub use preview::{preview, Iteration, Mode, Preview, Request, Reuse, Warning};
+pub use preview::{preview, Iteration, Mode, Preview, Request, Reuse};
 pub use stream::GraphStream;
-
-/// Compiles a regular expression written in this crate's source.
-///
-/// Every constant pattern is compiled by the unit tests, so a typo fails there; the `expect`
-/// can never trigger on user input.
-pub(crate) fn constant_regex(pattern: &str) -> regex::Regex {
-    #[allow(clippy::expect_used)]
-    regex::Regex::new(pattern).expect("constant regular expression")
-}

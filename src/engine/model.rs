@@ -14,8 +14,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use serde_json::Value;
 
-use super::error::Error;
-use super::preview::Warning;
+use super::error::{Error, Warning};
 
 /// Index of a task in [`FullTaskGraph`] (also its petgraph node index).
 pub type TaskIdx = u32;
@@ -277,21 +276,6 @@ pub struct FullTaskGraph {
 }
 
 impl FullTaskGraph {
-    /// Parses `full-task-graph.json` text, plain or gzip-compressed, keeping it without its
-    /// indentation (as a [`GraphStream`](super::stream::GraphStream) fed the whole text).
-    pub fn parse(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
-        let mut stream = super::stream::GraphStream::new();
-        stream.feed(&bytes)?;
-        drop(bytes);
-        stream.finish()
-    }
-
-    /// Parses the whole text in place, kept as it is (not packed): the reference the stream is
-    /// checked against (tests, fuzzing, benchmarks).
-    pub fn parse_whole(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
-        super::parse::full_task_graph(Source::Owned(bytes))
-    }
-
     /// The text's length and the bytes held for it (see [`Packed`]).
     pub fn text_bytes(&self) -> (usize, usize) {
         (self.source.len(), self.source.held())

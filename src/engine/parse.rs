@@ -17,9 +17,9 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer as _;
 use serde_json::Value;
 
-use super::error::Error;
+use super::error::{Error, Warning};
+use super::json::value_type;
 use super::model::{Dependency, FullTaskGraph, Optimization, Source, TaskIdx, TaskNode};
-use super::preview::Warning;
 use super::scan;
 
 /// `label → taskId`, merged from the decision and later runs.
@@ -76,6 +76,14 @@ fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, Error> {
             message: format!("bad gzip data: {e}"),
         })?;
     Ok(out)
+}
+
+impl FullTaskGraph {
+    /// Parses the whole text in place, kept as it is (not packed): the reference the stream is
+    /// checked against (tests, fuzzing, benchmarks).
+    pub fn parse_whole(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
+        full_task_graph(Source::Owned(bytes))
+    }
 }
 
 /// Parses `full-task-graph.json` whole, in place (see the module docs).
@@ -657,18 +665,6 @@ pub fn index_answers(bytes: &[u8], what: &str) -> Result<IndexAnswers, Error> {
         what: what.to_string(),
         message: e.to_string(),
     })
-}
-
-/// A short name of a JSON value's type, for error messages.
-pub(crate) fn value_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

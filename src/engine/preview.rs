@@ -12,18 +12,22 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::Error;
-use super::finalize::{assign_duplicates, finish, CreateSettings, DatestampMemo};
+use super::datestamps::strptime;
+use super::error::{Error, Warning};
+use super::finalize::{assign_duplicates, finish, CreateSettings};
 use super::flavour::Flavour;
 use super::ids::TaskIdSource;
+use super::json::is_falsy;
 use super::model::FullTaskGraph;
+use super::modifier::Modifier;
 use super::optimize::index_search_paths;
 use super::optimize::remove::remove_tasks;
 use super::optimize::replace::{replace_tasks, ReplaceInput, Source};
-use super::optimize::strategies::{is_falsy, Strategy};
+use super::optimize::strategies::Strategy;
 use super::optimize::subgraph::{build_definition, get_subgraph, Stamp, SubgraphInput};
 use super::par;
 use super::parse::{IndexAnswers, LabelToTaskId};
+use super::references::DatestampMemo;
 use super::select::{target_graph, Local, TargetGraph};
 
 /// Which upstream code path to reproduce.
@@ -72,57 +76,6 @@ pub struct Request<'a> {
     /// Threads to build many task definitions with (ignored on wasm32; 1 = in order). The
     /// result is the same for any value.
     pub threads: usize,
-}
-
-/// The changes an action callback makes to the tasks of the closure before optimizing them:
-/// its `modifier` (`attributes.task_duplicates`; gecko's backfill also rewrites the test paths
-/// and symbols of one task) and gecko's `action_tag`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Modifier {
-    /// `task_duplicates` for every task of the closure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub all_duplicates: Option<u64>,
-    /// `task_duplicates` by label (after `all_duplicates`).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub duplicates: BTreeMap<String, u64>,
-    /// `tags.action`, set where a task has none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action_tag: Option<String>,
-    /// gecko's `backfill_modifier` on the task it names (test paths, symbols, `tags.action`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backfill: Option<super::callbacks::BackfillRewrite>,
-}
-
-impl Modifier {
-    /// The `task_duplicates` this modifier gives `label`, if any.
-    pub fn duplicates_of(&self, label: &str) -> Option<u64> {
-        self.duplicates.get(label).copied().or(self.all_duplicates)
-    }
-}
-
-/// A problem worth a sheriff's attention that does not stop the preview.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Warning {
-    pub kind: String,
-    pub labels: Vec<String>,
-    pub message: String,
-}
-
-impl Warning {
-    pub(crate) fn unknown_dependency(label: &str, deps: &[String]) -> Warning {
-        Warning {
-            kind: "unknown-dependency".into(),
-            labels: vec![label.to_string()],
-            message: format!(
-                "{label:?} depends on {} not in the graph; the edge is dropped as upstream does",
-                deps.iter()
-                    .map(|d| format!("{d:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
 }
 
 /// How a reused task was found.
@@ -586,10 +539,7 @@ fn result_warnings(
         if let (Some(latest), Some(expires)) =
             (latest, status.get("expires").and_then(Value::as_str))
         {
-            let (a, b) = (
-                super::datestamps::strptime(expires),
-                super::datestamps::strptime(latest),
-            );
+            let (a, b) = (strptime(expires), strptime(latest));
             if let (Some(a), Some(b)) = (a, b) {
                 if a < b {
                     expiring.push(format!(

@@ -6,10 +6,15 @@
 //! *keys* are substituted and its values walked; otherwise the value (which must be a string)
 //! is substituted. Strings outside wrappers are never touched.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
+use super::datestamps::json_time_from_now;
 use super::error::Error;
-use super::parse::value_type;
+use super::json::value_type;
 
 /// The wrapper keys upstream recognises.
 pub const TASK_REFERENCE: &str = "task-reference";
@@ -177,6 +182,51 @@ pub fn artifact_url(root_url: &str, task_id: &str, path: &str) -> String {
         "{}/api/queue/v1/task/{task_id}/artifacts/{path}",
         root_url.trim_end_matches('/')
     )
+}
+
+/// Resolved `relative-datestamp` strings, shared by the tasks of one preview (upstream caches
+/// `value_of` too).
+pub type DatestampMemo = Mutex<HashMap<String, Result<String, String>>>;
+
+/// [`resolve_timestamps`] with a memo of already resolved strings.
+pub fn resolve_timestamps_cached(
+    mut definition: Value,
+    now: NaiveDateTime,
+    label: &str,
+    memo: &DatestampMemo,
+) -> Result<Value, Error> {
+    recurse(
+        &mut definition,
+        &[RELATIVE_DATESTAMP],
+        label,
+        &mut |_, text| {
+            let cached = memo.lock().ok().and_then(|m| m.get(text).cloned());
+            let resolved = match cached {
+                Some(r) => r,
+                None => {
+                    let r = json_time_from_now(text, now);
+                    if let Ok(mut m) = memo.lock() {
+                        m.insert(text.to_string(), r.clone());
+                    }
+                    r
+                }
+            };
+            resolved.map_err(|message| Error::BadDatestamp {
+                label: label.to_string(),
+                message,
+            })
+        },
+    )?;
+    Ok(definition)
+}
+
+/// `resolve_timestamps(now, task_def)`.
+pub fn resolve_timestamps(
+    definition: Value,
+    now: NaiveDateTime,
+    label: &str,
+) -> Result<Value, Error> {
+    resolve_timestamps_cached(definition, now, label, &DatestampMemo::default())
 }
 
 /// A match of a reference pattern starting at a `<`: its end and its two groups.

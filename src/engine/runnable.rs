@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::json::is_falsy;
 use super::model::FullTaskGraph;
 use super::scan::Scanner;
 
@@ -43,7 +44,7 @@ fn last_member<'a>(text: &'a [u8], key: &str) -> Option<&'a [u8]> {
 fn machine_platform(th: &Map<String, Value>) -> Option<&Value> {
     th.get("machine")
         .and_then(|m| m.get("platform"))
-        .filter(|p| !super::optimize::strategies::is_falsy(p))
+        .filter(|p| !is_falsy(p))
 }
 
 /// Builds `runnable-jobs.json`: `{label: {symbol, groupName?, groupSymbol?, collection?,

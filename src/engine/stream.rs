@@ -441,6 +441,17 @@ impl GraphStream {
     }
 }
 
+impl FullTaskGraph {
+    /// Parses `full-task-graph.json` text, plain or gzip-compressed, keeping it without its
+    /// indentation (as a [`GraphStream`] fed the whole text).
+    pub fn parse(bytes: Vec<u8>) -> Result<FullTaskGraph, Error> {
+        let mut stream = GraphStream::new();
+        stream.feed(&bytes)?;
+        drop(bytes);
+        stream.finish()
+    }
+}
+
 fn bad_gzip(e: &std::io::Error) -> Error {
     Error::Syntax {
         what: "full-task-graph".into(),

@@ -6,10 +6,9 @@
 //! `016c8bc2`; revisions in ARCHITECTURE.md).
 //!
 //! A [`Plan`] is the list of calls (each with its suffix, its `to_run` and its modifier), the
-//! reruns, and what the sheriff should know; the preview of an action is one
-//! [`preview()`](super::preview()) per call, each on the original `label-to-taskid` map, as
-//! upstream does. Not to be confused with `crate::actions`, which reads `actions.json` and
-//! renders hooks.
+//! reruns, and what the sheriff should know; the preview of an action is one [`preview()`] per
+//! call, each on the original `label-to-taskid` map, as upstream does. Not to be confused with
+//! `crate::actions`, which reads `actions.json` and renders hooks.
 //!
 //! Actions that create no task (`rerun`, `cancel`, `cancel-all`), that clone a definition
 //! outside the graph (`retrigger-decision`), that act on other pushes (`backfill`) or that
@@ -22,20 +21,19 @@ mod rebuild_cached_tasks;
 mod retrigger;
 mod run_missing_tests;
 
-pub use backfill::BackfillRewrite;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::Error;
+use super::error::{Error, Warning};
 use super::flavour::Flavour;
 use super::ids::TaskIdSource;
+use super::json::is_falsy;
 use super::model::FullTaskGraph;
-use super::optimize::strategies::is_falsy;
+use super::modifier::Modifier;
 use super::parse::LabelToTaskId;
-use super::preview::{Iteration, Modifier, Request, Warning};
+use super::preview::{preview, Iteration, Preview, Request};
 
 /// The actions whose preview is computed here.
 pub const PREVIEWABLE: &[&str] = &[
@@ -365,7 +363,7 @@ pub fn skip_reruns_by_state(
 
 /// gecko's retrigger modifier sets `task_duplicates` on every task of the closure: created
 /// dependencies (toolchains, builds not reusable) are built that many times too.
-fn duplicated_dependencies(call: &Call, preview: &super::Preview) -> Option<Warning> {
+fn duplicated_dependencies(call: &Call, preview: &Preview) -> Option<Warning> {
     let iteration = preview.iterations.first()?;
     let mut labels: Vec<String> = iteration
         .duplicates
@@ -424,7 +422,7 @@ pub fn preview_plan(
             modifier: first.modifier.clone(),
             ..template.clone()
         };
-        let preview = super::preview(graph, &request, ids)?;
+        let preview = preview(graph, &request, ids)?;
         if let Some(w) = duplicated_dependencies(first, &preview) {
             warnings.push(w);
         }
@@ -652,7 +650,7 @@ mod tests {
             &graph,
             &request,
             &p,
-            &mut super::super::CounterIds::golden(),
+            &mut crate::engine::ids::CounterIds::golden(),
         )
         .unwrap();
         let suffixes: Vec<&str> = preview.calls.iter().map(|c| c.suffix.as_str()).collect();
@@ -692,14 +690,14 @@ mod tests {
         )
     }
 
-    static NO_ANSWERS: std::sync::LazyLock<super::super::IndexAnswers> =
+    static NO_ANSWERS: std::sync::LazyLock<crate::engine::parse::IndexAnswers> =
         std::sync::LazyLock::new(Default::default);
 
     fn template<'a>(existing: &'a LabelToTaskId, params: &'a Value) -> Request<'a> {
         Request {
             labels: vec![],
             times: 1,
-            mode: super::super::Mode::AddNewJobs {
+            mode: crate::engine::preview::Mode::AddNewJobs {
                 action_task_id: "A".into(),
             },
             flavour: Flavour::Gecko,
@@ -737,7 +735,7 @@ mod tests {
             &g,
             &template(&e, &params),
             &p,
-            &mut super::super::CounterIds::golden(),
+            &mut crate::engine::ids::CounterIds::golden(),
         )
         .unwrap();
         let call = &preview.calls[0].iteration;
@@ -842,7 +840,7 @@ mod tests {
         let all = all_task_ids(&[decision.clone(), earlier.clone()]);
         assert_eq!(all["test-b"], ["TB", "TB2"]);
         assert!(!all.contains_key("build"));
-        let merged = super::super::parse::merge_label_to_taskid(vec![decision, earlier]);
+        let merged = crate::engine::parse::merge_label_to_taskid(vec![decision, earlier]);
         let input = json!({"requests": [{"tasks": ["test-b", "build"]}]});
         let p = plan(
             &graph(),
@@ -902,8 +900,13 @@ mod tests {
             with_task_graph: true,
             ..template(&e, &params)
         };
-        let preview =
-            preview_plan(&g2, &request, &p, &mut super::super::CounterIds::golden()).unwrap();
+        let preview = preview_plan(
+            &g2,
+            &request,
+            &p,
+            &mut crate::engine::ids::CounterIds::golden(),
+        )
+        .unwrap();
         let call = &preview.calls[0];
         assert_eq!(call.suffix, "0");
         let id = &call.iteration.created["test-a"];

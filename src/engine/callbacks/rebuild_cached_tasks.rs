@@ -2,8 +2,8 @@
 //! gecko's is the same).
 
 use super::{sorted, Call, Calls};
+use crate::engine::json::is_falsy;
 use crate::engine::model::FullTaskGraph;
-use crate::engine::optimize::strategies::is_falsy;
 
 /// `rebuild_cached_tasks_action`: one call (no suffix) with every task whose
 /// `attributes.cached_task` is set; none when there is no such task.

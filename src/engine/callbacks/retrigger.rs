@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::{bad, flag, labels, should_retrigger, sorted, times, AllTaskIds, Call, Calls, Rerun};
 use crate::engine::error::Error;
 use crate::engine::model::FullTaskGraph;
+use crate::engine::modifier::Modifier;
 use crate::engine::parse::LabelToTaskId;
-use crate::engine::preview::Modifier;
 
 /// `retrigger_action`: the task, or with `downstream` every task that depends on it and
 /// exists, `times` times (suffixes `0`, `1`, …). Without `force`, a task whose

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::strategies::{index_search, IndexOutcome, Strategy};
 use crate::engine::error::Error;
 use crate::engine::parse::{IndexAnswers, LabelToTaskId};
+use crate::engine::references::resolve_timestamps;
 use crate::engine::select::{Local, TargetGraph};
 
 /// Where a replacement taskId came from.
@@ -229,7 +230,7 @@ fn dependent_deadline(
             problem: "is missing (upstream needs it to compare index-search expiry)".into(),
         });
     };
-    let resolved = crate::engine::finalize::resolve_timestamps(value, now, label)?;
+    let resolved = resolve_timestamps(value, now, label)?;
     Ok(match resolved {
         Value::String(s) => Deadline::Text(s),
         other => Deadline::Other(other.to_string()),

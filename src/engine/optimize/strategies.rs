@@ -13,8 +13,9 @@ use serde_json::Value;
 
 use crate::engine::datestamps::strptime;
 use crate::engine::error::Error;
+use crate::engine::json::{is_falsy, value_type};
 use crate::engine::model::Optimization;
-use crate::engine::parse::{value_type, IndexAnswers};
+use crate::engine::parse::IndexAnswers;
 
 /// A resolved strategy with its argument.
 #[derive(Debug, Clone, Copy)]
@@ -210,18 +211,6 @@ pub fn index_search(
         });
     }
     Ok(IndexOutcome::Miss { skipped })
-}
-
-/// Python truthiness of a JSON value.
-pub fn is_falsy(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-    }
 }
 
 /// `SkipUnlessChanged.should_remove_task`: remove unless a changed file matches a pattern.

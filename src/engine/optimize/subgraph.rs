@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 use super::replace::Replacement;
 use crate::engine::error::Error;
 use crate::engine::ids::TaskIdSource;
+use crate::engine::json::value_type;
+use crate::engine::modifier::Modifier;
 use crate::engine::pairs::DictPairs;
-use crate::engine::parse::value_type;
-use crate::engine::preview::Modifier;
 use crate::engine::references::ReferenceContext;
 use crate::engine::select::{Local, TargetGraph};
 
