@@ -651,6 +651,20 @@ fn preview_json(
         let (summary, runs_again) = session.preview_summary(preview);
         value["summary"] = Value::String(summary);
         value["runsAgain"] = serde_json::json!(runs_again);
+        // Each created dependency's reason in plain words (the engine's stays in `reasons`).
+        let plain: serde_json::Map<String, Value> = preview
+            .iterations
+            .first()
+            .into_iter()
+            .flat_map(|it| {
+                it.reasons.iter().map(|(label, reason)| {
+                    let why = it.why.get(label).map_or(&[][..], Vec::as_slice);
+                    let text = crate::session::plain_reason(reason, why);
+                    (label.clone(), Value::String(text))
+                })
+            })
+            .collect();
+        value["plainReasons"] = Value::Object(plain);
         value["decisionTaskId"] = Value::String(session.context.decision_task_id.clone());
     }
     to_json(&value)

@@ -923,6 +923,48 @@ pub fn existing_from_maps(
     Ok(parse::merge_label_to_taskid(parsed))
 }
 
+/// Why a dependency is created, in plain words, from the engine's reason (upstream's terms, with
+/// full index paths) and its why-path (the requested job first, the dependency last): "test-x
+/// needs it, and it is not built on this push"; "build-y needs it; no cached task in the index
+/// (not found, expired)". The engine's reason stays available for the details.
+pub fn plain_reason(reason: &str, why: &[String]) -> String {
+    let needs = match why {
+        [.., parent, _] => format!("{parent} needs it"),
+        _ => "it is needed".to_string(),
+    };
+    if reason.starts_with("not in label-to-taskid") {
+        return format!("{needs}, and it is not built on this push");
+    }
+    if let Some(rest) = reason.strip_prefix("index-search found nothing usable (") {
+        let mut found: Vec<&str> = Vec::new();
+        for skipped in rest.trim_end_matches(')').split("; ") {
+            let what = if skipped.ends_with(": not indexed") {
+                "not found"
+            } else if skipped.ends_with(" is failed") || skipped.ends_with(" is exception") {
+                "failed"
+            } else if skipped.contains(" expires ") {
+                "expires too soon"
+            } else {
+                "unusable"
+            };
+            if !found.contains(&what) {
+                found.push(what);
+            }
+        }
+        return format!(
+            "{needs}; no cached task in the index ({})",
+            found.join(", ")
+        );
+    }
+    if reason == "index-search: no index paths" {
+        return format!("{needs}; it names no index path to look for a cached task in");
+    }
+    if reason.starts_with("index-search: ") {
+        return format!("{needs}; its index entry is empty");
+    }
+    format!("{needs}: {reason}")
+}
+
 /// The numbers of a preview's summary line.
 pub struct SummaryLine<'a> {
     /// Jobs picked.
@@ -1004,7 +1046,33 @@ pub fn summary_text(s: &SummaryLine<'_>) -> String {
 
 #[cfg(test)]
 mod summary_tests {
-    use super::{summary_text, SummaryLine};
+    use super::{plain_reason, summary_text, SummaryLine};
+
+    #[test]
+    fn reasons_in_plain_words() {
+        let why: Vec<String> = ["test-a", "build-b", "docker-image-c"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            plain_reason(
+                "not in label-to-taskid, and its strategy (never) cannot reuse a task",
+                &why
+            ),
+            "build-b needs it, and it is not built on this push"
+        );
+        assert_eq!(
+            plain_reason(
+                "index-search found nothing usable (a.b.c: not indexed; d.e: T1 is failed; f.g: not indexed; \
+                 h: T2 expires 2025-01-01T00:00:00.000Z, before 2025-02-01T00:00:00.000Z)",
+                &why
+            ),
+            "build-b needs it; no cached task in the index (not found, failed, expires too soon)"
+        );
+        assert_eq!(
+            plain_reason("index-search: no index paths", &why[..1]),
+            "it is needed; it names no index path to look for a cached task in"
+        );
+    }
 
     #[test]
     fn the_summary_line_reads_as_a_sheriff_would_say_it() {

@@ -259,6 +259,10 @@ export interface Preview {
   summary?: string;
   /** With `withKinds`: the picks that already ran on this push (the action runs them again). */
   runsAgain?: string[];
+  /** With `withKinds`: each created dependency's reason in plain words ("build-x needs it, and
+   * it is not built on this push"; "…; no cached task in the index (not found, failed)"), the
+   * engine's own in `iterations[0].reasons`. */
+  plainReasons?: Record<string, string>;
 }
 
 /** One task of a graph view. */

@@ -63,6 +63,9 @@ pub struct Preview {
     /// Picks that already ran on this push.
     #[serde(default, rename = "runsAgain")]
     pub runs_again: Vec<String>,
+    /// Created dependencies' reasons in plain words.
+    #[serde(default, rename = "plainReasons")]
+    pub plain_reasons: BTreeMap<String, String>,
 }
 
 impl Preview {

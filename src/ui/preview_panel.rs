@@ -119,7 +119,9 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                             <span class="tag runs-again" title="This job already ran on this push; the action runs it again">{"runs again"}</span>
                         }
                         if !requested.contains(label.as_str()) {
-                            <span class="reason">{last.reasons.get(*label).cloned().unwrap_or_default()}</span>
+                            <span class="reason" title={last.reasons.get(*label).cloned().unwrap_or_default()}>
+                                {preview.plain_reasons.get(*label).or(last.reasons.get(*label)).cloned().unwrap_or_default()}
+                            </span>
                         }
                     </li>
                 })}

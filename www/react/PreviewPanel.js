@@ -220,14 +220,14 @@ function TaskRow({ label, className, tags, detail, why, open, onToggle }) {
   );
 }
 
-/** A full index path, behind a disclosure (it is long), with a copy button. */
-function IndexPath({ path }) {
+/** Long text (a full index path, the engine's reason) behind a disclosure, with a copy button. */
+function Disclosure({ summary, text }) {
   const [copied, setCopied] = useState(false);
   return h(
     "details",
     { className: "tgp-index" },
-    h("summary", null, "index path"),
-    h("code", { className: "tgp-index-path" }, path),
+    h("summary", null, summary),
+    h("code", { className: "tgp-index-path" }, text),
     " ",
     h(
       "button",
@@ -235,7 +235,7 @@ function IndexPath({ path }) {
         type: "button",
         className: "tgp-link tgp-copy",
         onClick: () =>
-          navigator.clipboard?.writeText(path).then(
+          navigator.clipboard?.writeText(text).then(
             () => setCopied(true),
             () => setCopied(false),
           ),
@@ -428,7 +428,11 @@ export function PreviewPanel(props) {
         label,
         className: "tgp-dependency",
         tags: h("span", { className: "tgp-tag tgp-tag-dependency" }, "dependency"),
-        detail: h("span", { className: "tgp-reason" }, first.reasons[label] || ""),
+        detail: [
+          h("span", { key: "p", className: "tgp-reason" }, (preview.plainReasons && preview.plainReasons[label]) || first.reasons[label] || ""),
+          // The engine's own words (upstream's terms, full index paths) behind a disclosure.
+          preview.plainReasons && first.reasons[label] ? h(Disclosure, { key: "d", summary: "details", text: first.reasons[label] }) : null,
+        ],
         why: first.why[label],
         open: openWhy.has(label),
         onToggle: toggleWhy,
@@ -492,7 +496,7 @@ export function PreviewPanel(props) {
                   "span",
                   { className: "tgp-reuse-detail", "data-source": reuse.source },
                   taskLink(rootUrl, reuse.taskId),
-                  reuse.indexPath ? h(IndexPath, { path: reuse.indexPath }) : null,
+                  reuse.indexPath ? h(Disclosure, { summary: "index path", text: reuse.indexPath }) : null,
                 ),
                 why: first.why[label],
                 open: openWhy.has(label),
