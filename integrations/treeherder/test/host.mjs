@@ -83,8 +83,11 @@ export async function addNewJobs(page) {
   await page.locator("button.runnable-job-btn").first().waitFor({ timeout: 20_000 });
 }
 
-/** A runnable job's button (its title is "label - …"). */
-export const runnableButton = (page, label) => page.locator(`button.runnable-job-btn[title^="${label} - "]`);
+/** A runnable job's button, by the stable id Treeherder gives it (`data-job-id`: the push id
+ * and the label, escaped by its `escapeId`; RunnableJobModel). Its title is no use: Treeherder
+ * drops a trailing chunk number from it (`…-ru-en-1` shows as `…-ru-en`). */
+export const runnableButton = (page, label, pushId = 1) =>
+  page.locator(`button.runnable-job-btn[data-job-id="${`${pushId}${label}`.replace(/(:|\[|\]|\?|,|\.|\s+)/g, "-")}"]`);
 
 /** The counts the confirm dialog shows once its preview of `requested` picks is ready. */
 export async function dialogCounts(page, requested) {
