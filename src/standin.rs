@@ -1197,6 +1197,66 @@ pub fn write_push(dir: &Path, push: &PushFiles<'_>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Lays out the push of a decision whose artifacts are in `folder` (`full-task-graph.json` or
+/// `.json.gz`, `label-to-taskid.json`, `parameters.yml`, and `target-tasks.json` if there) as
+/// the stand-in's push `decision_task_id`, its task group listed, its scheduler
+/// `<project>-level-<level>` from the parameters (`standin --push ID=FOLDER`). Errors name the
+/// file at fault.
+pub fn write_push_from_folder(
+    dir: &Path,
+    decision_task_id: &str,
+    folder: &Path,
+) -> Result<(), String> {
+    let read = |name: &str| {
+        let path = folder.join(name);
+        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let graph = read("full-task-graph.json")
+        .or_else(|first| read("full-task-graph.json.gz").map_err(|_| first))?;
+    let label_to_taskid = read("label-to-taskid.json")?;
+    let parameters: Value = serde_yaml::from_slice(&read("parameters.yml")?)
+        .map_err(|e| format!("{}: {e}", folder.join("parameters.yml").display()))?;
+    let targets: Option<Vec<String>> = match read("target-tasks.json") {
+        Ok(bytes) => Some(
+            serde_json::from_slice(&bytes)
+                .map_err(|e| format!("{}: {e}", folder.join("target-tasks.json").display()))?,
+        ),
+        Err(_) => None,
+    };
+    let text = |k: &str| {
+        parameters
+            .get(k)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+    };
+    let (Some(project), Some(level)) = (text("project"), text("level")) else {
+        return Err(format!(
+            "{}: needs `project` and `level` (the push's scheduler is <project>-level-<level>)",
+            folder.join("parameters.yml").display()
+        ));
+    };
+    write_push(
+        dir,
+        &PushFiles {
+            decision_task_id,
+            scheduler_id: &format!("{project}-level-{level}"),
+            full_task_graph: &graph,
+            label_to_taskid: &label_to_taskid,
+            parameters: &parameters,
+            index: None,
+            group: true,
+            earlier_runs: &[],
+            index_entries: &[],
+            target_tasks: targets.as_deref(),
+        },
+    )
+    .map_err(|e| {
+        format!(
+            "cannot lay out {decision_task_id} from {}: {e}",
+            folder.display()
+        )
+    })
+}
+
 /// A sample push's `actions.json`: taskgraph's own actions (the rendered file of
 /// taskgraph's repository in `tests/data/examples/ex6-actions-json-render`: retrigger in its
 /// three variants, add-new-jobs, rerun, cancel, cancel-all, rebuild-cached-tasks,
@@ -1510,4 +1570,42 @@ fn created_closure(push: &crate::synth::Push, roots: &[String]) -> Vec<String> {
     seen.into_iter()
         .filter(|l| !push.label_to_taskid.contains_key(l))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_push_from_folder;
+    use serde_json::Value;
+
+    #[test]
+    fn a_push_is_laid_out_from_a_folder_of_its_decisions_artifacts() {
+        let dir = std::env::temp_dir().join(format!("tgp-push-folder-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real");
+        write_push_from_folder(&dir, "TranslationsDecision01", &data.join("translations")).unwrap();
+        let decision = dir.join("tasks/TranslationsDecision01");
+        let task: Value =
+            serde_json::from_slice(&std::fs::read(decision.join("task.json")).unwrap()).unwrap();
+        assert_eq!(task["schedulerId"], "translations-level-3");
+        let group: Vec<Value> =
+            serde_json::from_slice(&std::fs::read(decision.join("group.json")).unwrap()).unwrap();
+        assert_eq!(
+            group.len(),
+            25,
+            "every task of label-to-taskid.json is listed"
+        );
+        let runnable: serde_json::Map<String, Value> = serde_json::from_slice(
+            &std::fs::read(decision.join("artifacts/public/runnable-jobs.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(runnable["fetch-cudnn"]["groupSymbol"], "Fetch");
+        // A folder without the graph: the error names the file.
+        let error =
+            write_push_from_folder(&dir, "Nothing", &data.join("no-such-push")).unwrap_err();
+        assert!(
+            error.contains("no-such-push/full-task-graph.json"),
+            "{error}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -19,6 +19,11 @@ struct Args {
     /// AppServicesDecision001, a generated 50,000-task gecko push as GeckoSyntheticDecision).
     #[arg(long)]
     sample: bool,
+    /// Also lay out a push from a folder of its decision's artifacts (`full-task-graph.json`
+    /// or `.json.gz`, `label-to-taskid.json`, `parameters.yml`, `target-tasks.json` if any) as
+    /// decision task ID (repeatable), e.g. `--push TranslationsDecision01=tests/data/real/translations`.
+    #[arg(long = "push", value_name = "ID=FOLDER")]
+    push: Vec<String>,
     /// Address to listen on; port 0 picks a free one (printed on the first line).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: String,
@@ -135,6 +140,23 @@ fn main() -> ExitCode {
                 "error: cannot write the sample pushes into {}: {e}",
                 args.dir.display()
             );
+            return ExitCode::FAILURE;
+        }
+    }
+    for push in &args.push {
+        let Some((id, folder)) = push
+            .split_once('=')
+            .filter(|(id, f)| !id.is_empty() && !f.is_empty())
+        else {
+            eprintln!("error: --push {push:?}: expected ID=FOLDER");
+            return ExitCode::FAILURE;
+        };
+        if let Err(e) = taskgraph_preview::standin::write_push_from_folder(
+            &args.dir,
+            id,
+            std::path::Path::new(folder),
+        ) {
+            eprintln!("error: --push {push:?}: {e}");
             return ExitCode::FAILURE;
         }
     }
