@@ -1,5 +1,5 @@
 //! Fuzz entry points (feature `fuzzing`): one function per target, shared by the cargo-fuzz
-//! targets in `fuzz/` (libFuzzer, nightly) and by `tests/fuzz_corpus.rs`, which replays the
+//! targets in `fuzz/` (libFuzzer, nightly) and by `tests/suite/fuzz_corpus.rs`, which replays the
 //! committed corpus on stable in `make test`. Each takes arbitrary bytes and must never panic:
 //! every input is either accepted or rejected with an error.
 

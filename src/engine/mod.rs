@@ -22,7 +22,7 @@
 //! - layer 8: [`callbacks`].
 //!
 //! This file only declares and re-exports; engine modules import from the defining module,
-//! never through these re-exports. `tests/tidy.rs` (`engine_is_layered`) checks it.
+//! never through these re-exports. `tests/suite/tidy.rs` (`engine_is_layered`) checks it.
 //!
 //! **Architecture invariant:** nothing here does I/O, reads the clock, draws randomness or
 //! touches a web crate. `now` and a [`TaskIdSource`] are inputs, so the same request always

@@ -15,7 +15,7 @@ storage origin (`--storage-listen 127.0.0.1:0`: the 303 goes there, JSON and YAM
 gzip-encoded, as Taskcluster's queue and S3 do):
 
 1. lays out two small pushes in a temporary folder, in the stand-in's layout (see
-   `src/standin.rs`; the same as `tests/gecko.rs`):
+   `src/standin.rs`; the same as `tests/suite/gecko.rs`):
    * a gecko push (schedulerId `gecko-level-3`, project `autoland`): earlier actions indexed
      under `gecko.v2.autoland.revision.R.taskgraph.actions`, one of them without a
      `label-to-taskid.json` (404), a cron task under `….revision.R.cron`, a decoy under
@@ -72,7 +72,7 @@ NOW = "2025-01-01T00:00:00.000Z"
 
 
 def task(label, kind, deps, optimization, provisioner):
-    """One task of a full-task-graph.json, in the shape of tests/gecko.rs's `task()`."""
+    """One task of a full-task-graph.json, in the shape of tests/suite/gecko.rs's `task()`."""
     return {
         "attributes": {"kind": kind},
         "dependencies": {d: d for d in deps},

@@ -4,8 +4,8 @@
 //! real HTTP, retries on 500s, clear errors for expired and truncated artifacts, and Hawk
 //! signatures checked by the server.
 
-mod common;
-use common::{assert_success, data, put, start_standin, stdout_json, Standin};
+use crate::support::push::{Push, Run};
+use crate::support::{assert_success, data, put, scratch, start_standin, stdout_json, Standin};
 
 use std::fs;
 use std::process::{Command, Output};
@@ -16,91 +16,62 @@ use taskgraph_preview::taskcluster::hawk::{self, Credentials};
 
 /// Serves example `ex` as a push: its decision task, artifacts, earlier actions and index.
 fn start(name: &str, ex: &str, decision: &str, trust_domain: &str, extra_args: &[&str]) -> Standin {
-    let dir = std::env::temp_dir().join(format!("tgp-standin-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
+    let dir = scratch(&format!("standin-{name}"));
     let input = data(&format!("examples/{ex}/input"));
     let scenario: Value =
         serde_json::from_slice(&fs::read(input.join("scenario.json")).unwrap()).unwrap();
     let params: Value =
         serde_json::from_slice(&fs::read(input.join("parameters.json")).unwrap()).unwrap();
-    let t = format!("tasks/{decision}");
-    put(
-        &dir,
-        &format!("{t}/task.json"),
-        json!({"schedulerId": format!("{trust_domain}-level-3"), "taskGroupId": decision})
-            .to_string()
-            .as_bytes(),
-    );
-    put(
-        &dir,
-        &format!("{t}/status.json"),
-        json!({"taskId": decision, "state": "completed", "runs": [
-        {"runId": 0, "state": "exception"}, {"runId": 1, "state": "completed"}]})
-        .to_string()
-        .as_bytes(),
-    );
-    put(
-        &dir,
-        &format!("{t}/artifacts/public/full-task-graph.json"),
-        &fs::read(input.join("full-task-graph.json")).unwrap(),
-    );
-    put(
-        &dir,
-        &format!("{t}/artifacts/public/label-to-taskid.json"),
-        &fs::read(input.join("label-to-taskid.json")).unwrap(),
-    );
-    // parameters.yml: JSON is YAML.
-    put(
-        &dir,
-        &format!("{t}/artifacts/public/parameters.yml"),
-        params.to_string().as_bytes(),
-    );
-    let mut index = serde_json::Map::new();
     let ns = format!(
         "{trust_domain}.v2.{}.revision.{}.actions",
         params["project"].as_str().unwrap(),
         params["head_rev"].as_str().unwrap()
     );
-    for (id, map) in scenario["prior_actions"].as_object().unwrap() {
-        put(
-            &dir,
-            &format!("tasks/{id}/task.json"),
-            json!({"taskGroupId": decision}).to_string().as_bytes(),
-        );
-        put(
-            &dir,
-            &format!("tasks/{id}/artifacts/public/label-to-taskid.json"),
-            map.to_string().as_bytes(),
-        );
-        index.insert(format!("{ns}.{id}"), json!(id));
-    }
+    let mut runs: Vec<Run> = scenario["prior_actions"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, map)| Run {
+            namespace: ns.clone(),
+            task_id: id.clone(),
+            task: json!({"taskGroupId": decision}),
+            map: Some(map.clone()),
+        })
+        .collect();
     // A cancel-style action of the push with no label-to-taskid.json: skipped with a warning.
-    put(&dir, "tasks/CancelAction0000000001/task.json", b"{}");
-    index.insert(
-        format!("{ns}.CancelAction0000000001"),
-        json!("CancelAction0000000001"),
-    );
+    runs.push(Run {
+        namespace: ns,
+        task_id: "CancelAction0000000001".into(),
+        task: json!({}),
+        map: None,
+    });
+    let mut index = Vec::new();
+    let mut statuses = vec![(
+        decision.to_string(),
+        json!({"taskId": decision, "state": "completed", "runs": [
+        {"runId": 0, "state": "exception"}, {"runId": 1, "state": "completed"}]}),
+    )];
     for (path, id) in scenario["index"].as_object().unwrap() {
-        index.insert(path.clone(), id.clone());
-        let status = &scenario["statuses"][id.as_str().unwrap()];
-        put(
-            &dir,
-            &format!("tasks/{}/status.json", id.as_str().unwrap()),
-            status.to_string().as_bytes(),
-        );
+        let id = id.as_str().unwrap();
+        index.push((path.clone(), id.to_string()));
+        statuses.push((id.to_string(), scenario["statuses"][id].clone()));
     }
-    put(
-        &dir,
-        "index.json",
-        Value::Object(index).to_string().as_bytes(),
-    );
+    Push {
+        decision: decision.into(),
+        task: json!({"schedulerId": format!("{trust_domain}-level-3"), "taskGroupId": decision}),
+        full_task_graph: fs::read(input.join("full-task-graph.json")).unwrap(),
+        label_to_taskid: fs::read(input.join("label-to-taskid.json")).unwrap(),
+        parameters: params,
+        // The actions.json of taskgraph's own repository (ex6), for the taskgraph push (ex5).
+        actions: Some(
+            fs::read(data("examples/ex6-actions-json-render/input/actions.json")).unwrap(),
+        ),
+        runs,
+        index,
+        statuses,
+    }
+    .write(&dir);
     put(&dir, "credentials.json", br#"{"sheriff": "s3cret-token"}"#);
-    // The actions.json of taskgraph's own repository (ex6), for the taskgraph push (ex5).
-    put(
-        &dir,
-        &format!("{t}/artifacts/public/actions.json"),
-        &fs::read(data("examples/ex6-actions-json-render/input/actions.json")).unwrap(),
-    );
 
     let record = dir.join("calls.jsonl");
     let mut args = vec!["--record", record.to_str().unwrap()];
@@ -693,8 +664,9 @@ fn a_failed_trigger_is_not_retried_and_credentials_are_required() {
 
 /// The ex5 push with a request log in its folder.
 fn start_logged(name: &str, extra: &[&str]) -> Standin {
-    let log = std::env::temp_dir().join(format!("tgp-standin-{name}-{}.log", std::process::id()));
-    let _ = fs::remove_file(&log);
+    let log = scratch(&format!("standin-{name}-log"));
+    fs::create_dir_all(&log).unwrap();
+    let log = log.join("requests.log");
     let mut args: Vec<&str> = vec!["--log", log.to_str().unwrap()];
     args.extend_from_slice(extra);
     let standin = start(
@@ -781,7 +753,7 @@ fn timeouts_name_the_url_and_the_task_group_lists_existing_jobs() {
 
 #[test]
 fn the_standin_serves_static_files_but_nothing_outside_its_folder() {
-    let www = std::env::temp_dir().join(format!("tgp-www-{}", std::process::id()));
+    let www = scratch("www-the_standin_serves_static_files_but_nothing_outside_its_folder");
     fs::create_dir_all(&www).unwrap();
     fs::write(www.join("index.html"), "<h1>preview</h1>").unwrap();
     let standin = start(
@@ -1122,8 +1094,8 @@ fn a_slow_link_delivers_the_same_push() {
 fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
     use taskgraph_preview::session::{Session, JOBS_PAGE};
     use taskgraph_preview::standin::{write_push, PushFiles};
-    let dir = std::env::temp_dir().join(format!("tgp-early-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
+    let dir =
+        scratch("early-the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group");
     let parameters: Value =
         serde_yaml::from_slice(&fs::read(data("real/nss/parameters.yml")).unwrap()).unwrap();
     write_push(
@@ -1142,7 +1114,7 @@ fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
         },
     )
     .unwrap();
-    let standin = common::start_standin(dir, &[]);
+    let standin = start_standin(dir, &[]);
     let transport = NativeTransport::new(std::time::Duration::from_secs(30));
     let pages = std::cell::RefCell::new(Vec::<Value>::new());
     let on_jobs = |page: &str| pages.borrow_mut().push(serde_json::from_str(page).unwrap());

@@ -3,15 +3,13 @@
 //! the temporary credentials it issues accepted by the hook trigger for exactly their scopes,
 //! and CORS preflights for the page on another origin.
 
-mod common;
-use common::{put, start_standin, Standin};
+use crate::support::{put, scratch, start_standin, Standin};
 
 use serde_json::{json, Value};
 use taskgraph_preview::taskcluster::hawk::{self, Credentials};
 
 fn start(name: &str, args: &[&str]) -> Standin {
-    let dir = std::env::temp_dir().join(format!("tgp-login-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch(&format!("login-{name}"));
     put(
         &dir,
         "credentials.json",

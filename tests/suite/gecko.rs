@@ -4,10 +4,9 @@
 //! whose map answers 404, warns when gecko's `find_decision_task` would not find the loaded
 //! decision, and knows gecko's strategy names; `--flavour taskgraph` switches all of that back.
 
-mod common;
-use common::{assert_success, put, start_standin, stdout_json, Standin};
+use crate::support::push::{Push as PushFolder, Run};
+use crate::support::{assert_success, put, scratch, start_standin, stdout_json, Standin};
 
-use std::fs;
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
@@ -116,61 +115,38 @@ struct Push<'a> {
 }
 
 fn start(push: &Push<'_>) -> Standin {
-    let dir = std::env::temp_dir().join(format!("tgp-gecko-{}-{}", push.name, std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
+    let dir = scratch(&format!("gecko-{}", push.name));
     let d = push.decision;
-    put(
-        &dir,
-        &format!("tasks/{d}/task.json"),
-        json!({"schedulerId": format!("{}-level-3", push.trust_domain), "taskGroupId": d,
-               "payload": {"command": ["run-task", "--", "bash", "-cx", "./mach taskgraph decision"]}})
-        .to_string()
-        .as_bytes(),
-    );
-    put(
-        &dir,
-        &format!("tasks/{d}/artifacts/public/full-task-graph.json"),
-        graph().to_string().as_bytes(),
-    );
-    put(
-        &dir,
-        &format!("tasks/{d}/artifacts/public/label-to-taskid.json"),
-        push.decision_map.to_string().as_bytes(),
-    );
     let mut parameters = json!({"project": push.project, "head_rev": "GECKOREV", "pushlog_id": "77",
                                 "level": "3", "files_changed": []});
     for (k, v) in push.parameters.as_object().unwrap() {
         parameters[k] = v.clone();
     }
-    put(
-        &dir,
-        &format!("tasks/{d}/artifacts/public/parameters.yml"),
-        parameters.to_string().as_bytes(),
-    );
-    let mut index = serde_json::Map::new();
-    for (path, id, map) in &push.runs {
-        put(
-            &dir,
-            &format!("tasks/{id}/task.json"),
-            json!({"taskGroupId": d}).to_string().as_bytes(),
-        );
-        if let Some(map) = map {
-            put(
-                &dir,
-                &format!("tasks/{id}/artifacts/public/label-to-taskid.json"),
-                map.to_string().as_bytes(),
-            );
-        }
-        index.insert(format!("{path}.{id}"), json!(id));
+    PushFolder {
+        decision: d.into(),
+        task: json!({"schedulerId": format!("{}-level-3", push.trust_domain), "taskGroupId": d,
+                     "payload": {"command": ["run-task", "--", "bash", "-cx", "./mach taskgraph decision"]}}),
+        full_task_graph: graph().to_string().into_bytes(),
+        label_to_taskid: push.decision_map.to_string().into_bytes(),
+        parameters,
+        runs: push
+            .runs
+            .iter()
+            .map(|(path, id, map)| Run {
+                namespace: path.clone(),
+                task_id: id.to_string(),
+                task: json!({"taskGroupId": d}),
+                map: map.clone(),
+            })
+            .collect(),
+        index: push
+            .index
+            .iter()
+            .map(|(path, id)| (path.clone(), id.to_string()))
+            .collect(),
+        ..PushFolder::default()
     }
-    for (path, id) in &push.index {
-        index.insert(path.clone(), json!(id));
-    }
-    put(
-        &dir,
-        "index.json",
-        Value::Object(index).to_string().as_bytes(),
-    );
+    .write(&dir);
     start_standin(dir, &[])
 }
 

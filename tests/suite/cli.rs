@@ -1,8 +1,7 @@
 //! The `taskgraph-preview preview` contract: JSON shape, readable summary, and errors that go
 //! to stderr with a non-zero exit and name the file, label or field at fault.
 
-mod common;
-use common::{data, stdout_json};
+use crate::support::{data, scratch, stdout_json};
 
 use std::process::{Command, Output};
 
@@ -105,7 +104,7 @@ fn readable_summary_groups_by_kind_and_names_sources() {
 
 #[test]
 fn labels_file_forms() {
-    let dir = std::env::temp_dir().join(format!("tgp-cli-{}", std::process::id()));
+    let dir = scratch("cli-labels_file_forms");
     std::fs::create_dir_all(&dir).unwrap();
     let list = dir.join("list.json");
     std::fs::write(&list, r#"["test-linux64/opt-mochitest-2"]"#).unwrap();

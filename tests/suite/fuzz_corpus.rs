@@ -1,7 +1,6 @@
 //! Replays the fuzz corpus (`fuzz/corpus/<target>/`, grown by `make fuzz` and committed) through
 //! the same entry points the cargo-fuzz targets call, on stable: every input that ever found a
 //! crash stays a regression test, and `make test` runs them all in seconds.
-#![cfg(feature = "fuzzing")]
 
 use std::fs;
 use std::path::Path;

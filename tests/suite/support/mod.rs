@@ -1,20 +1,40 @@
-//! Helpers shared by the integration tests that run the binaries.
+//! Helpers shared by the integration tests that run the binaries: test data, the binaries'
+//! output, scratch folders, and the stand-in (started on a free port, serving a push that
+//! [`push::Push`] wrote).
 
+#[cfg(feature = "standin")]
+pub mod push;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output};
+use std::process::Output;
+use std::sync::Mutex;
 
 use serde_json::Value;
 
 /// A file under `tests/data`.
-#[allow(dead_code)]
 pub fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(rel)
 }
 
+/// An empty scratch folder path for one test, `<temp>/tgp-<name>-<pid>` (whatever an earlier
+/// run left there removed; not created). Every test of the binary runs in this one process, so
+/// each names its own folder; a name asked for twice panics rather than share it.
+pub fn scratch(name: &str) -> PathBuf {
+    static TAKEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let fresh = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(name.to_string());
+    assert!(fresh, "two tests ask for the scratch folder {name:?}");
+    let dir = std::env::temp_dir().join(format!("tgp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 /// Asserts the command succeeded (showing its stderr if not).
-#[allow(dead_code)]
 pub fn assert_success(out: &Output) {
     assert!(
         out.status.success(),
@@ -24,20 +44,20 @@ pub fn assert_success(out: &Output) {
 }
 
 /// Asserts the command succeeded and parses its stdout as JSON.
-#[allow(dead_code)]
 pub fn stdout_json(out: &Output) -> Value {
     assert_success(out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// A running stand-in Taskcluster; killed (and its folder removed) when dropped.
-#[allow(dead_code)]
+#[cfg(feature = "standin")]
 pub struct Standin {
-    pub child: Child,
+    pub child: std::process::Child,
     pub url: String,
     pub dir: PathBuf,
 }
 
+#[cfg(feature = "standin")]
 impl Drop for Standin {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -47,7 +67,7 @@ impl Drop for Standin {
 }
 
 /// Writes `bytes` to `dir/rel`, creating folders.
-#[allow(dead_code)]
+#[cfg(feature = "standin")]
 pub fn put(dir: &Path, rel: &str, bytes: &[u8]) {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -55,7 +75,7 @@ pub fn put(dir: &Path, rel: &str, bytes: &[u8]) {
 }
 
 /// Starts the stand-in binary on `dir` with `args` (on a free port) and waits for its address.
-#[allow(dead_code)]
+#[cfg(feature = "standin")]
 pub fn start_standin(dir: PathBuf, args: &[&str]) -> Standin {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_standin"))

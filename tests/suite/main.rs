@@ -1,0 +1,30 @@
+//! The integration tests, as one test binary (one link instead of one per file): each module
+//! is what used to be its own `tests/<name>.rs`, compiled under the features it needs (what
+//! its `[[test]]` entry's `required-features` used to say), so `cargo test` without features
+//! still runs the engine's tests. `support` holds what several modules share: running the
+//! binaries, starting the stand-in, and the one writer of the pushes it serves.
+//!
+//! The tests of all modules run as threads of one process: anything a test writes outside
+//! memory goes to a scratch folder named after the test (`support::scratch`).
+
+#[cfg(feature = "cli")]
+mod support;
+
+#[cfg(feature = "taskcluster")]
+mod actions;
+mod bad_input;
+#[cfg(feature = "cli")]
+mod cli;
+#[cfg(feature = "fuzzing")]
+mod fuzz_corpus;
+#[cfg(all(feature = "cli", feature = "standin"))]
+mod gecko;
+mod golden;
+#[cfg(all(feature = "cli", feature = "standin"))]
+mod login;
+mod properties;
+#[cfg(feature = "synth")]
+mod stream_halves;
+#[cfg(all(feature = "cli", feature = "standin"))]
+mod taskcluster;
+mod tidy;
