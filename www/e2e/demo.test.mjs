@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI } from "./harness.mjs";
+import { ROOT, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, axeViolations } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const GECKO = "GeckoSyntheticDecision";
@@ -102,6 +102,10 @@ test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is
   assert.ok(build, "a linux32 build is created");
   await page.locator(`.tgp-created [data-label="${build}"] button.tgp-label`).click();
   await page.screenshot({ path: new URL("../../target/screenshots/8-react-demo.png", import.meta.url).pathname });
+  // The panel, previewed and with a why-path open, has no critical or serious axe violation
+  // (WCAG 2.1 A/AA), and neither has the demo host around it.
+  assert.deepEqual(await axeViolations(page, ".tgp-panel"), []);
+  assert.deepEqual(await axeViolations(page), []);
   const path = await page.locator(`.tgp-created [data-label="${build}"] .tgp-why .tgp-why-label`).allInnerTexts();
   assert.deepEqual(path, two.preview.iterations[0].why[build]);
   // Reused tasks show their taskId and where they come from (this push merged no earlier action).

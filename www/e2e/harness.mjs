@@ -130,3 +130,26 @@ export async function watchLongTasks(page) {
     }).observe({ type: "longtask", buffered: true });
   });
 }
+
+const AXE = join(ROOT, "www", "node_modules", "axe-core", "axe.min.js");
+
+/** axe-core (pinned in www/package.json) on `page`, within `include` (a CSS selector; default
+ * the whole page), for WCAG 2.x A and AA: the violations that are `critical` or `serious`, as
+ * `["rule: target (summary)", …]` (empty when clean). The script is evaluated through the
+ * DevTools protocol, so the page's CSP does not stand in its way and records nothing. */
+export async function axeViolations(page, include = null) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    await page.evaluate(readFileSync(AXE, "utf8"));
+  }
+  const result = await page.evaluate(
+    async (include) =>
+      window.axe.run(include ? { include: [include] } : document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        resultTypes: ["violations"],
+      }),
+    include,
+  );
+  return result.violations
+    .filter((v) => v.impact === "critical" || v.impact === "serious")
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary.split("\n").slice(1).join(" ").trim()})`));
+}

@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT, startStandin, launchBrowser } from "../../../www/e2e/harness.mjs";
+import { ROOT, startStandin, launchBrowser, axeViolations } from "../../../www/e2e/harness.mjs";
 import { VENDOR, WORK, build } from "../build.mjs";
 import { NSS, REPO, treeherderFixtures } from "./fixtures.mjs";
 import { SITE, addNewJobs, dialogCounts, mockTreeherderApi, runnableButton, serveTreeherder, treeherderCsp } from "./host.mjs";
@@ -144,6 +144,8 @@ test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm 
   // summary line comes first.
   assert.equal(await page.locator(".new-jobs-confirm .modal-footer .tgp-trigger").innerText(), `Trigger 2 jobs · ${both.created} tasks`);
   assert.match(await page.locator(".new-jobs-confirm .tgp-summary").innerText(), new RegExp(`^Your 2 jobs, plus ${both.created - 2} tasks? they need `));
+  // The dialog (ours inside Treeherder's modal) has no critical or serious axe violation.
+  assert.deepEqual(await axeViolations(page, ".new-jobs-confirm"), []);
   await page.screenshot({ path: join(SHOTS, "treeherder-dialog.png") });
 
   // Cancel: nothing is sent.
