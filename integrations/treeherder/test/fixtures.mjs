@@ -35,7 +35,7 @@ export function treeherderFixtures(sampleDir, rootUrl) {
 /** The same for any push of the NSS repository: its decision task, the folder of its artifacts
  * (`parameters.yml` as JSON, `runnable-jobs.json`) and its task group (`[{task, status}]`, as
  * the queue lists it). */
-export function pushFixtures({ rootUrl, decisionTaskId, artifacts, group }) {
+export function pushFixtures({ rootUrl, decisionTaskId, artifacts, group, repo = REPO }) {
   const artifact = (name) => readFileSync(join(artifacts, name), "utf8");
   // The stand-in writes parameters.yml as JSON (a subset of YAML).
   const parameters = JSON.parse(artifact("parameters.yml"));
@@ -45,12 +45,12 @@ export function pushFixtures({ rootUrl, decisionTaskId, artifacts, group }) {
     {
       id: REPO_ID,
       repository_group: { name: "development", description: "" },
-      name: REPO,
+      name: repo,
       dvcs_type: "git",
       url: parameters.head_repository,
       branch: parameters.head_ref || null,
-      codebase: "nss",
-      description: "NSS (taskgraph-preview's sample push)",
+      codebase: repo,
+      description: `${repo} (a push of taskgraph-preview's tests)`,
       active_status: "active",
       performance_alerts_enabled: false,
       expire_performance_data: false,
@@ -61,13 +61,13 @@ export function pushFixtures({ rootUrl, decisionTaskId, artifacts, group }) {
     },
   ];
   const pushList = {
-    meta: { count: 1, repository: REPO, filter_params: { full: "true", count: "10" } },
+    meta: { count: 1, repository: repo, filter_params: { full: "true", count: "10" } },
     results: [
       {
         id: PUSH_ID,
         revision,
         author: parameters.owner,
-        revisions: [{ result_set_id: PUSH_ID, repository_id: REPO_ID, revision, author: `NSS <${parameters.owner}>`, comments: "The NSS sample push of taskgraph-preview" }],
+        revisions: [{ result_set_id: PUSH_ID, repository_id: REPO_ID, revision, author: `${repo} <${parameters.owner}>`, comments: `A ${repo} push of taskgraph-preview's tests` }],
         revision_count: 1,
         push_timestamp: parameters.build_date,
         repository_id: REPO_ID,
@@ -90,5 +90,5 @@ export function pushFixtures({ rootUrl, decisionTaskId, artifacts, group }) {
     if (runnable[label]) results.push(row(results.length + 1, label, runnable[label], status.taskId, status.state));
   }
   const jobs = { count: results.length, next: null, previous: null, results, job_property_names: JOB_PROPERTY_NAMES };
-  return { repositories, pushList, decisionTasks, jobs, scheduled: new Set(group.map(({ task }) => task.tags?.label)), runnable };
+  return { repo, repositories, pushList, decisionTasks, jobs, scheduled: new Set(group.map(({ task }) => task.tags?.label)), runnable };
 }

@@ -56,14 +56,15 @@ const json = (body) => ({ status: 200, contentType: "application/json", body: JS
  * `taskcluster` (its root URL) go through. Anything not answered is an empty list, noted in
  * `unknown`. */
 export async function mockTreeherderApi(page, fixtures, { taskcluster, unknown = [] }) {
+  const taskclusters = [taskcluster].flat();
   await page.route("**/api/**", (route) => {
     const url = new URL(route.request().url());
-    if (url.origin === taskcluster) return route.fallback();
+    if (taskclusters.includes(url.origin)) return route.fallback();
     unknown.push(url.pathname);
     return route.fulfill(json([]));
   });
   await page.route("**/api/repository/", (route) => route.fulfill(json(fixtures.repositories)));
-  await page.route(`**/api/project/${REPO}/push/**`, (route) => {
+  await page.route(`**/api/project/${fixtures.repo || REPO}/push/**`, (route) => {
     const url = new URL(route.request().url());
     if (url.pathname.endsWith("/decisiontask/")) return route.fulfill(json(fixtures.decisionTasks));
     if (url.searchParams.get("count") === "10") return route.fulfill(json(fixtures.pushList));
@@ -71,7 +72,7 @@ export async function mockTreeherderApi(page, fixtures, { taskcluster, unknown =
   });
   await page.route("**/api/jobs/**", (route) => route.fulfill(json(fixtures.jobs)));
   await page.route("https://treestatus.prod.lando.prod.cloudops.mozgcp.net/**", (route) =>
-    route.fulfill(json({ result: { status: "open", reason: "", tree: REPO } })),
+    route.fulfill(json({ result: { status: "open", reason: "", tree: fixtures.repo || REPO } })),
   );
   await page.route("https://bugzilla.mozilla.org/rest/bug**", (route) => route.fulfill(json({ bugs: [] })));
 }

@@ -16,7 +16,7 @@ import { join } from "node:path";
 
 import { ROOT, startStandin, launchBrowser, axeViolations } from "../../../www/e2e/harness.mjs";
 import { VENDOR, WORK, build } from "../build.mjs";
-import { NSS, REPO, treeherderFixtures } from "./fixtures.mjs";
+import { NSS, pushFixtures, treeherderFixtures } from "./fixtures.mjs";
 import { SITE, addNewJobs, dialogCounts, mockTreeherderApi, runnableButton, serveTreeherder, treeherderCsp } from "./host.mjs";
 
 const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
@@ -33,10 +33,17 @@ if (SKIP) console.log(`# SKIPPED: ${SKIP}`);
 // build and its toolchain dependencies must be created too.
 const LABELS = ["test-tools-linux64/opt-make", "test-bogo-linux32/debug"];
 
+// A Firefox-shaped push with chunked labels and seven kinds (the CLI's own generator, laid out
+// by a second stand-in with --push), as repository `autoland`.
+const GECKO = "GeckoTreeherder000001";
+const GECKO_PUSH = join(WORK, "gecko-push");
+
 let standin;
+let gecko;
 let site;
 let browser;
 let fixtures;
+let geckoFixtures;
 let wasmAllowed = true;
 
 before(async () => {
@@ -47,7 +54,17 @@ before(async () => {
   mkdirSync(SAMPLE, { recursive: true });
   standin = await startStandin({ www: SITE, dir: SAMPLE });
   fixtures = treeherderFixtures(SAMPLE, standin.url);
-  site = await serveTreeherder(() => treeherderCsp(standin.url, { wasm: wasmAllowed }));
+  if (!existsSync(join(GECKO_PUSH, "parameters.yml"))) {
+    execFileSync(CLI, ["gen-graph", "--tasks", "1500", "--seed", "3", "--out", GECKO_PUSH]);
+  }
+  const geckoDir = join(WORK, "gecko-sample");
+  gecko = await startStandin({ www: SITE, dir: geckoDir, sample: false, faults: ["--push", `${GECKO}=${GECKO_PUSH}`] });
+  geckoFixtures = pushFixtures({
+    rootUrl: gecko.url, decisionTaskId: GECKO, repo: "autoland",
+    artifacts: join(geckoDir, "tasks", GECKO, "artifacts", "public"),
+    group: JSON.parse(readFileSync(join(geckoDir, "tasks", GECKO, "group.json"), "utf8")),
+  });
+  site = await serveTreeherder(() => treeherderCsp([standin.url, gecko.url], { wasm: wasmAllowed }));
   browser = await launchBrowser();
 });
 
@@ -55,11 +72,12 @@ after(async () => {
   if (browser) await browser.close();
   if (site) site.server.close();
   if (standin) standin.stop();
+  if (gecko) gecko.stop();
 });
 
 /** The CLI's counts for `labels` on the stand-in's push (what the dialog must show). */
-function cliCounts(labels) {
-  const args = ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json"];
+function cliCounts(labels, { rootUrl = standin.url, decision = NSS } = {}) {
+  const args = ["preview", "--root-url", rootUrl, "--decision-task-id", decision, "--json"];
   for (const label of labels) args.push("--label", label);
   const preview = JSON.parse(execFileSync(CLI, args, { maxBuffer: 64 * 1024 * 1024 }).toString("utf8"));
   let created = 0;
@@ -68,23 +86,25 @@ function cliCounts(labels) {
     for (const copies of Object.values(it.duplicates || {})) created += copies.length;
   }
   const first = preview.iterations[0];
-  return { created, reused: Object.keys(first.reused).length, removed: Object.keys(first.removed).length, requested: preview.requested.length };
+  const counts = { created, reused: Object.keys(first.reused).length, removed: Object.keys(first.removed).length, requested: preview.requested.length };
+  // The whole preview too, out of the way of comparisons with the dialog's counts.
+  return Object.defineProperty(counts, "preview", { value: preview, enumerable: false });
 }
 
 /** Treeherder's REST API from the fixtures; the stand-in has no auth service, so Taskcluster's
  * expandScopes of the decision task's scopes (Treeherder checks them before triggering the
  * hook) is answered here. */
-async function mockApi(page, unknown) {
-  await mockTreeherderApi(page, fixtures, { taskcluster: standin.url, unknown });
-  await page.route(`${standin.url}/api/auth/v1/scopes/expand`, (route) =>
+async function mockApi(page, unknown, push = fixtures, taskcluster = standin.url) {
+  await mockTreeherderApi(page, push, { taskcluster, unknown });
+  await page.route(`${taskcluster}/api/auth/v1/scopes/expand`, (route) =>
     route.fulfill({ status: 200, contentType: "application/json",
-      body: JSON.stringify({ scopes: ["in-tree:hook-action:project-nss/in-tree-action-3-generic/*"] }) }),
+      body: JSON.stringify({ scopes: ["in-tree:hook-action:project-*"] }) }),
   );
 }
 
 /** A page of Treeherder with the sheriff's Taskcluster credentials where Treeherder keeps them
  * (localStorage `userCredentials`, keyed by root URL, as its TaskclusterCallback stores them). */
-async function openTreeherder(errors, unknown) {
+async function openTreeherder(errors, unknown, { push = fixtures, taskcluster = standin.url } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e.message));
@@ -93,7 +113,7 @@ async function openTreeherder(errors, unknown) {
     page.on("requestfailed", (r) => console.log(`# failed: ${r.url()} ${r.failure()?.errorText}`));
     page.on("response", (r) => !r.url().includes("/assets/") && console.log(`# ${r.status()} ${r.request().method()} ${r.url().slice(0, 160)}`));
   }
-  await mockApi(page, unknown);
+  await mockApi(page, unknown, push, taskcluster);
   const expires = new Date(Date.now() + 3 * 86400_000).toISOString();
   await page.addInitScript(
     ({ rootUrl, expiresAt }) => {
@@ -102,9 +122,9 @@ async function openTreeherder(errors, unknown) {
         JSON.stringify({ [rootUrl]: { credentials: { clientId: "demo-sheriff", accessToken: "demo-access-token" }, expires: expiresAt } }),
       );
     },
-    { rootUrl: standin.url, expiresAt: expires },
+    { rootUrl: taskcluster, expiresAt: expires },
   );
-  await page.goto(`${site.url}/jobs?repo=${REPO}&group_state=expanded`);
+  await page.goto(`${site.url}/jobs?repo=${push.repo}&group_state=expanded`);
   await page.getByTestId("push-header").first().waitFor({ timeout: 30_000 });
   return { context, page };
 }
@@ -255,4 +275,41 @@ test("Hostile JSON-e in add-new-jobs (issue 24): the dialog previews, its Trigge
   } finally {
     writeFileSync(path, original);
   }
+});
+
+test("A Firefox-shaped push with chunked labels and seven kinds: a chunked test found by its id, the dialog with the CLI's counts, the picks first, kinds beyond three closed", { skip: SKIP }, async () => {
+  // A chunked test (`…-N`, whose Treeherder title drops the chunk) whose preview creates tasks
+  // of several kinds.
+  const graph = JSON.parse(readFileSync(join(gecko.dir || join(WORK, "gecko-sample"), "tasks", GECKO, "artifacts", "public", "runnable-jobs.json"), "utf8"));
+  let pick;
+  let counts;
+  for (const label of Object.keys(graph).filter((l) => /-\d+$/.test(l) && !geckoFixtures.scheduled.has(l))) {
+    counts = cliCounts([label], { rootUrl: gecko.url, decision: GECKO });
+    const kinds = new Set(Object.keys(counts.preview.iterations[0].created).map((l) => l.split("-")[0]));
+    if (kinds.size >= 3) {
+      pick = label;
+      break;
+    }
+  }
+  assert.ok(pick, "a chunked test that needs tasks of several kinds");
+  const errors = [];
+  const { context, page } = await openTreeherder(errors, [], { push: geckoFixtures, taskcluster: gecko.url });
+  await addNewJobs(page);
+  const button = runnableButton(page, pick);
+  assert.equal(await button.count(), 1, `${pick} is found by its data-job-id`);
+  assert.ok(!(await button.getAttribute("title")).startsWith(`${pick} - `), "Treeherder's title drops the chunk number");
+  await button.click();
+  await page.getByTitle("Trigger new jobs").click();
+  assert.deepEqual(await dialogCounts(page, 1), counts);
+  const dialog = page.locator(".new-jobs-confirm");
+  assert.deepEqual(await dialog.locator(".tgp-picks [data-label]").evaluateAll((rows) => rows.map((r) => r.dataset.label)), [pick]);
+  const kinds = await dialog.locator("details.tgp-kind").evaluateAll((ds) => ds.map((d) => ({ kind: d.dataset.kind, open: d.open })));
+  assert.ok(kinds.length >= 2, JSON.stringify(kinds));
+  assert.ok(kinds.slice(3).every((k) => !k.open), `kinds beyond the third are closed: ${JSON.stringify(kinds)}`);
+  assert.match(await dialog.locator(".tgp-summary").innerText(), /^Your 1 job, plus \d+ tasks? it needs \(/);
+  assert.deepEqual(await axeViolations(page, ".new-jobs-confirm"), []);
+  await page.screenshot({ path: join(SHOTS, "treeherder-dialog-gecko.png") });
+  await page.locator(".new-jobs-confirm .modal-footer").getByRole("button", { name: "Cancel" }).click();
+  assert.deepEqual(errors, []);
+  await context.close();
 });
