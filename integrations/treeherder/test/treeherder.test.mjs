@@ -174,6 +174,21 @@ test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm 
   await page.waitForTimeout(500);
   assert.equal(triggerCalls().length, before, "Cancel sends nothing");
 
+  // The dialog is modal and keyboard-complete: it takes focus, holds it, Escape closes it
+  // without sending anything, and focus returns to the Trigger button.
+  await page.getByTitle("Trigger new jobs").focus();
+  await page.keyboard.press("Enter");
+  await dialogCounts(page, LABELS.length);
+  const modal = page.locator(".new-jobs-confirm[role=dialog]");
+  assert.equal(await modal.getAttribute("aria-modal"), "true");
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest(".new-jobs-confirm")), "focus moves into the dialog");
+  for (let i = 0; i < 40; i++) await page.keyboard.press("Tab");
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest(".new-jobs-confirm")), "Tab stays in the dialog");
+  await page.keyboard.press("Escape");
+  await page.locator(".new-jobs-confirm").waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("title")), "Trigger new jobs", "focus returns to the opener");
+  assert.equal(triggerCalls().length, before, "Escape sends nothing");
+
   // Confirm: one triggerHook, through Treeherder's PushModel.triggerNewJobs, with the labels.
   await page.getByTitle("Trigger new jobs").click();
   await dialogCounts(page, LABELS.length);
