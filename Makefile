@@ -3,6 +3,7 @@
 #   make demo    build the page and serve it with the bundled sample pushes (the main job)
 #   make test    set everything up, then run every check and test CI runs
 #   make bench   criterion benchmarks (1k/10k/50k synthetic graphs), end-to-end and JS API timings
+#                (bench-cli: ours against upstream on the 50k graph, time, peak memory, ratio)
 #
 # Every setup step is idempotent and skips what is already installed.
 
@@ -21,7 +22,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 TRUNK_VERSION := 0.21.14
 TOOLS := $(abspath $(TARGET)/tools/node_modules/.bin)
 
-.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests bundler-tests treeherder-tests differential official-clients real-taskcluster real-taskcluster-tests e2e-real fuzz bench bench-e2e bench-js bench-page clean
+.PHONY: demo serve setup setup-rust setup-python setup-web setup-browser build standin www page test check unit wasm js-tests browser-tests bundler-tests treeherder-tests differential official-clients real-taskcluster real-taskcluster-tests e2e-real fuzz bench bench-data bench-cli bench-e2e bench-js bench-page clean
 
 # The page with the bundled sample pushes: a real NSS push (the default view), a real
 # application-services push, and a generated 50,000-task gecko push, on a stand-in Taskcluster.
@@ -179,14 +180,22 @@ fuzz:
 bench: build
 	cargo bench --features synth
 	cargo bench --features taskcluster --bench actions
-	$(MAKE) bench-e2e bench-js bench-page
+	$(MAKE) bench-cli bench-e2e bench-js bench-page
 
 # End to end on a generated 50k-task gecko-shaped push (~350 MB of JSON), ours then upstream's.
-bench-e2e: build setup-python
+# The 50k-task synthetic graph (gzip and plain), its map and requests, and a one-test request.
+bench-data: build
 	@mkdir -p target/bench-data
 	@test -f target/bench-data/g50k/full-task-graph.json.gz || $(CLI) gen-graph --tasks 50000 --seed 1 --out target/bench-data/g50k
 	@test -f target/bench-data/g50k.json || gzip -dc target/bench-data/g50k/full-task-graph.json.gz > target/bench-data/g50k.json
 	@python3 -c 'import json; r=json.load(open("target/bench-data/g50k/requests.json")); json.dump(r["one-test"], open("target/bench-data/one.json","w"))'
+
+# Ours (plain JSON and gzip) against upstream's create_tasks on the same input, from one run
+# each: time, peak memory and the ratios.
+bench-cli: bench-data setup-python
+	$(PYTHON) benches/cli_vs_upstream.py --cli $(CLI) --python $(PYTHON) --data target/bench-data
+
+bench-e2e: bench-data setup-python
 	/usr/bin/time -f "ours (plain JSON): %e s, %M KB peak" $(CLI) preview --json --timings --graph target/bench-data/g50k.json \
 	  --existing target/bench-data/g50k/label-to-taskid.json --labels target/bench-data/one.json --now 2025-12-01T00:00:00.000Z >/dev/null
 	/usr/bin/time -f "ours (gzip): %e s, %M KB peak" $(CLI) preview --json --timings --graph target/bench-data/g50k/full-task-graph.json.gz \

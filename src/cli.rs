@@ -297,6 +297,38 @@ struct Inputs {
     task_states: BTreeMap<String, String>,
 }
 
+/// The graph of `--graph`, or the push of `--decision-task-id`.
+enum Loaded {
+    File(Box<FullTaskGraph>),
+    Push(Box<loader::Push>, NativeTransport),
+}
+
+fn load_graph_or_push(
+    args: &PreviewArgs,
+    chosen_flavour: Option<engine::Flavour>,
+) -> Result<Loaded, String> {
+    match (&args.graph, &args.decision_task_id) {
+        (Some(path), _) => Ok(Loaded::File(Box::new(load_graph(path)?))),
+        (None, Some(decision)) => {
+            let transport =
+                NativeTransport::new(std::time::Duration::from_secs(args.timeout_seconds));
+            let push = pollster::block_on(loader::load_push(
+                &transport,
+                &args.root_url,
+                decision,
+                chosen_flavour,
+                RetryPolicy::default(),
+                &report_progress,
+            ))
+            .map_err(|e| e.to_string())?;
+            Ok(Loaded::Push(Box::new(push), transport))
+        }
+        (None, None) => Err(
+            "give --graph PATH, or --decision-task-id ID to load the push from --root-url".into(),
+        ),
+    }
+}
+
 fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     let mut labels = args.labels.clone();
     let mut times = None;
@@ -326,27 +358,33 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     let mut run_id = 0;
     let chosen_flavour = args.flavour.as_deref().and_then(engine::Flavour::parse);
     let mut loaded_flavour = None;
-    let (graph, decision_task_id, remote) = match (&args.graph, &args.decision_task_id) {
-        (Some(path), decision) => (
-            load_graph(path)?,
-            decision
+    // The label-to-taskid files are read on a thread of their own while the graph loads.
+    let (file_maps, loaded) = std::thread::scope(|scope| {
+        let file_maps = scope.spawn(|| {
+            args.existing
+                .iter()
+                .map(|path| {
+                    parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())
+                })
+                .collect::<Result<Vec<_>, String>>()
+        });
+        let loaded = load_graph_or_push(args, chosen_flavour);
+        let file_maps = match file_maps.join() {
+            Ok(maps) => maps,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (file_maps, loaded)
+    });
+    let (graph, decision_task_id, remote) = match loaded? {
+        Loaded::File(graph) => (
+            *graph,
+            args.decision_task_id
                 .clone()
                 .unwrap_or_else(|| DEFAULT_DECISION.to_string()),
             None,
         ),
-        (None, Some(decision)) => {
-            let transport =
-                NativeTransport::new(std::time::Duration::from_secs(args.timeout_seconds));
-            let push = pollster::block_on(loader::load_push(
-                &transport,
-                &args.root_url,
-                decision,
-                chosen_flavour,
-                RetryPolicy::default(),
-                &report_progress,
-            ))
-            .map_err(|e| e.to_string())?;
-            let graph = push.full_task_graph;
+        Loaded::Push(push, transport) => {
+            let push = *push;
             maps.push(push.label_to_taskid);
             all_task_ids = push.all_task_ids;
             load_warnings.extend(push.warnings);
@@ -354,24 +392,18 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
                 parameters = Some(push.parameters);
             }
             run_id = push.run_id;
-            loaded_flavour = Some((push.flavour, push.flavour_reason.clone()));
+            loaded_flavour = Some((push.flavour, push.flavour_reason));
             (
-                graph,
-                decision.clone(),
+                push.full_task_graph,
+                args.decision_task_id
+                    .clone()
+                    .unwrap_or(push.decision_task_id),
                 Some((push.trust_domain, push.level, transport)),
-            )
-        }
-        (None, None) => {
-            return Err(
-                "give --graph PATH, or --decision-task-id ID to load the push from --root-url"
-                    .into(),
             )
         }
     };
     let parameters = parameters.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
-    for path in &args.existing {
-        maps.push(parse::label_to_taskid(&read(path)?, &named(path)).map_err(|e| e.to_string())?);
-    }
+    maps.extend(file_maps?);
     // Only gecko's reruns read them: not built for a plain preview.
     if all_task_ids.is_empty() && args.action.as_deref() == Some("retrigger-multiple") {
         all_task_ids = engine::callbacks::all_task_ids(&maps);
@@ -519,32 +551,30 @@ fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
 }
 
 /// Reads and parses `full-task-graph.json` (plain or gzip) as a stream, so only the packed
-/// text is ever in memory (see [`GraphStream`]). A big plain file is read in two halves, each
-/// scanned on its own thread (cut where a top-level key starts a line, as upstream's
-/// `indent=2` writes them); if the cut was not between entries, or anything fails, it is read
-/// again in one piece, whose result (or error) is the one that counts. A gzip file is
-/// inflated on a second thread while this one scans.
+/// text is ever in memory (see [`GraphStream`]). With more than one core, the text is cut
+/// into parts where a top-level key starts a line (as upstream's `indent=2` writes them) and
+/// the parts are scanned and packed on every core: a big plain file as one range of the file
+/// a thread ([`load_in_ranges`]), gzip as parts of the inflated text that this thread hands
+/// out as it inflates ([`load_in_parts`]). If a cut was not between entries, or anything
+/// fails, the file is read again as one stream, whose result (or error) is the one that
+/// counts.
 fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
-    use std::io::BufRead as _;
-    let fail = |e: std::io::Error| format!("cannot read {}: {e}", named(path));
-    let file = std::fs::File::open(path).map_err(fail)?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let gzip = reader
-        .fill_buf()
-        .map_err(fail)?
-        .starts_with(&parse::GZIP_MAGIC);
-    let len = std::fs::metadata(path).map_err(fail)?.len();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if !gzip && threads > 1 && len >= 32 << 20 {
-        if let Some(graph) = load_in_halves(path, len) {
+    if threads > 1 {
+        let (_, gzip) = open_graph(path)?;
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        let graph = if gzip {
+            load_in_parts(path, threads)
+        } else if len >= 32 << 20 {
+            load_in_ranges(path, len, threads)
+        } else {
+            None
+        };
+        if let Some(graph) = graph {
             return Ok(graph);
         }
     }
-    let source: Box<dyn std::io::Read + Send> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(reader))
-    } else {
-        Box::new(reader)
-    };
+    let (source, gzip) = open_graph(path)?;
     let mut stream = GraphStream::new();
     feed_from(source, &mut stream)
         .map_err(|e| {
@@ -560,6 +590,23 @@ fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
         })?
         .map_err(|e| format!("{}: {e}", named(path)))?;
     stream.finish().map_err(|e| format!("{}: {e}", named(path)))
+}
+
+/// The graph file's text as a reader (inflated if it is gzip), and whether it is gzip.
+fn open_graph(path: &Path) -> Result<(Box<dyn std::io::Read + Send>, bool), String> {
+    use std::io::BufRead as _;
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", named(path));
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let gzip = reader
+        .fill_buf()
+        .map_err(fail)?
+        .starts_with(&parse::GZIP_MAGIC);
+    Ok(if gzip {
+        (Box::new(flate2::read::MultiGzDecoder::new(reader)), true)
+    } else {
+        (Box::new(reader), false)
+    })
 }
 
 /// Feeds `stream` what `source` reads, read on a second thread. The outer error is the
@@ -596,9 +643,11 @@ fn feed_from(
     })
 }
 
-/// [`load_graph`]'s two halves of a big plain file; `None` when the file cannot be cut there
-/// or either half fails.
-fn load_in_halves(path: &Path, len: u64) -> Option<FullTaskGraph> {
+/// [`load_graph`] for a big plain file: one range of the file for each of `threads` threads,
+/// read and scanned on its own (cut where a top-level key starts a line); the ranges' parts
+/// are joined in order. No copy between threads, and no reader that every byte goes through.
+/// `None` when the file cannot be cut so or any range fails.
+fn load_in_ranges(path: &Path, len: u64, threads: usize) -> Option<FullTaskGraph> {
     use std::io::{Read as _, Seek as _};
     let read_range = |from: u64, to: u64| -> Option<Box<dyn std::io::Read + Send>> {
         let mut file = std::fs::File::open(path).ok()?;
@@ -608,24 +657,193 @@ fn load_in_halves(path: &Path, len: u64) -> Option<FullTaskGraph> {
             file.take(to - from),
         )))
     };
-    // The first line past the middle that starts a top-level key.
-    let middle = len / 2;
-    let mut near = Vec::new();
-    read_range(middle, len.min(middle + (8 << 20)))?
-        .read_to_end(&mut near)
-        .ok()?;
-    let cut = middle + GraphStream::cut_in(&near)? as u64;
+    // For each share of the file past the first, the first line in it that starts a key.
+    let mut cuts = vec![0];
+    for i in 1..threads as u64 {
+        let near = len / threads as u64 * i;
+        let mut bytes = Vec::new();
+        read_range(near, len.min(near + (8 << 20)))?
+            .read_to_end(&mut bytes)
+            .ok()?;
+        let cut = near + GraphStream::cut_in(&bytes)? as u64;
+        if cut <= *cuts.last()? || cut >= len {
+            return None;
+        }
+        cuts.push(cut);
+    }
+    cuts.push(len);
+    let ranges: Vec<(u64, u64)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    let (last, parts) = ranges.split_last()?;
     std::thread::scope(|scope| {
-        let first = scope.spawn(|| {
-            let mut stream = GraphStream::new();
-            feed_from(read_range(0, cut)?, &mut stream).ok()?.ok()?;
-            stream.into_part()
-        });
+        let handles: Vec<_> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, &(from, to))| {
+                scope.spawn(move || {
+                    let mut stream = if i == 0 {
+                        GraphStream::new()
+                    } else {
+                        GraphStream::continuation()
+                    };
+                    feed_from(read_range(from, to)?, &mut stream).ok()?.ok()?;
+                    stream.into_part()
+                })
+            })
+            .collect();
         let mut rest = GraphStream::continuation();
-        let fed = feed_from(read_range(cut, len)?, &mut rest).ok()?.ok();
-        let first = first.join().ok()??;
+        let fed = feed_from(read_range(last.0, last.1)?, &mut rest).ok()?.ok();
+        let mut joined: Option<engine::stream::Part> = None;
+        for handle in handles {
+            let part = handle.join().ok()??;
+            joined = Some(match joined {
+                Some(whole) => whole.then(part),
+                None => part,
+            });
+        }
         fed?;
-        rest.finish_after(first).ok()
+        rest.finish_after(joined?).ok()
+    })
+}
+
+/// A part of the graph's text as a worker of [`load_in_parts`] leaves it: packed, or (the
+/// last) still to be finished.
+enum Scanned {
+    Part(engine::stream::Part),
+    Last(GraphStream),
+}
+
+/// [`load_graph`] on `threads` cores: this thread reads (and inflates) the text and cuts it
+/// into parts of about [`PART`] bytes, each ending where a line starts a top-level key; the
+/// workers scan and pack them; the parts are joined in order. `None` when the text cannot be
+/// cut so (no such line within a few parts' length) or any part fails.
+fn load_in_parts(path: &Path, threads: usize) -> Option<FullTaskGraph> {
+    use std::io::Read as _;
+    use std::sync::{mpsc, Arc, Mutex};
+    const PART: usize = 2 << 20;
+    const READ: usize = 256 << 10;
+    let (mut source, _) = open_graph(path).ok()?;
+    // Bounded: at most a few parts wait, so memory stays a few parts' worth.
+    // Bounded: at most one part waits, so memory stays a few parts' worth. A part is
+    // `(index, buffer, length, last)`.
+    let (send, receive) = mpsc::sync_channel::<(usize, Vec<u8>, usize, bool)>(1);
+    // Buffers go back to the reader once scanned (fresh ones cost zeroed pages).
+    let (give_back, take_back) = mpsc::channel::<Vec<u8>>();
+    let receive = Arc::new(Mutex::new(receive));
+    let (done, results) = mpsc::channel::<(usize, Option<Scanned>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let receive = Arc::clone(&receive);
+            let done = done.clone();
+            let give_back = give_back.clone();
+            scope.spawn(move || {
+                // The window and compression buffer, kept from one part to the next.
+                let mut spare = engine::stream::Spare::default();
+                loop {
+                    let next = receive.lock().ok().and_then(|r| r.recv().ok());
+                    let Some((index, bytes, len, last)) = next else {
+                        break;
+                    };
+                    let mut stream = if index == 0 {
+                        GraphStream::new()
+                    } else {
+                        GraphStream::continuation_in(std::mem::take(&mut spare))
+                    };
+                    let fed = stream
+                        .feed(bytes.get(..len).unwrap_or(&[]))
+                        .ok()
+                        .and_then(|()| {
+                            // A part before the last is packed now: only its packed text waits.
+                            if last {
+                                Some(Scanned::Last(stream))
+                            } else {
+                                stream.into_part_keeping(&mut spare).map(Scanned::Part)
+                            }
+                        });
+                    let _ = give_back.send(bytes);
+                    if done.send((index, fed)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        drop(give_back);
+        // Read, cutting a part off once it is past PART and a top-level key starts a line.
+        // Buffers stay at their full (initialised) length; `filled` says how much is text.
+        let fresh = || vec![0u8; PART + 2 * READ];
+        let sent = (|| {
+            let mut index = 0;
+            let mut buffer = fresh();
+            let mut filled = 0;
+            loop {
+                if buffer.len() - filled < READ {
+                    // An entry longer than a part: room for more of it.
+                    buffer.resize(buffer.len() + PART, 0);
+                }
+                let n = source.read(buffer.get_mut(filled..)?).ok()?;
+                if n == 0 {
+                    break;
+                }
+                filled += n;
+                if filled < PART {
+                    continue;
+                }
+                let from = PART - 3;
+                match GraphStream::cut_in(buffer.get(from..filled)?) {
+                    Some(at) => {
+                        let cut = from + at;
+                        let mut next = take_back.try_recv().unwrap_or_else(|_| fresh());
+                        let rest = filled - cut;
+                        if next.len() < rest + READ {
+                            next.resize(rest + PART, 0);
+                        }
+                        next.get_mut(..rest)?
+                            .copy_from_slice(buffer.get(cut..filled)?);
+                        let part = std::mem::replace(&mut buffer, next);
+                        send.send((index, part, cut, false)).ok()?;
+                        filled = rest;
+                        index += 1;
+                    }
+                    // Not the text upstream writes: read as one stream instead.
+                    None if filled > 4 * PART => return None,
+                    None => {}
+                }
+            }
+            send.send((index, buffer, filled, true)).ok()?;
+            Some(index + 1)
+        })();
+        drop(send);
+        let mut parts: Vec<Option<Scanned>> = Vec::new();
+        for (index, stream) in results {
+            if parts.len() <= index {
+                parts.resize_with(index + 1, || None);
+            }
+            if let Some(slot) = parts.get_mut(index) {
+                *slot = stream;
+            }
+        }
+        let count = sent?;
+        if parts.len() != count {
+            return None;
+        }
+        let mut parts = parts.into_iter();
+        let Some(Some(Scanned::Last(last))) = parts.next_back() else {
+            return None;
+        };
+        let mut whole: Option<engine::stream::Part> = None;
+        for scanned in parts {
+            let Some(Scanned::Part(part)) = scanned else {
+                return None;
+            };
+            whole = Some(match whole {
+                Some(whole) => whole.then(part),
+                None => part,
+            });
+        }
+        match whole {
+            Some(first) => last.finish_after(first).ok(),
+            None => last.finish().ok(),
+        }
     })
 }
 

@@ -85,6 +85,9 @@ pub enum Source {
 pub struct Packed {
     pub(crate) hot: Chunks,
     pub(crate) cold: Vec<Block>,
+    /// The cold blocks' compressed bytes, one after the other (one allocation a megabyte,
+    /// not one a block).
+    pub(crate) cold_bytes: Chunks,
     /// The text's length (without indentation) and its newlines.
     pub(crate) text_len: usize,
     cache: Mutex<Option<(usize, Arc<Vec<u8>>)>>,
@@ -93,11 +96,12 @@ pub struct Packed {
 /// The size of a cold block, before compression (a block ends at the first entry end past it).
 pub const BLOCK: usize = 64 << 10;
 
-/// One LZ4 block of the cold text: `len` bytes from offset `start`.
+/// One LZ4 block of the cold text: `len` bytes from offset `start`, compressed at `data` of
+/// the cold bytes.
 pub(crate) struct Block {
     pub(crate) start: usize,
     pub(crate) len: usize,
-    pub(crate) data: Vec<u8>,
+    pub(crate) data: Range<usize>,
 }
 
 /// Bytes kept in chunks of [`Chunks::SIZE`] (or one bigger piece) that together cover one
@@ -110,6 +114,16 @@ pub struct Chunks {
 
 impl Chunks {
     const SIZE: usize = 1 << 20;
+
+    /// No bytes yet, with room for `capacity` in the first chunk (none when 0).
+    pub(crate) fn with_capacity(capacity: usize) -> Chunks {
+        Chunks {
+            parts: match capacity {
+                0 => Vec::new(),
+                n => vec![(0, Vec::with_capacity(n))],
+            },
+        }
+    }
 
     /// Appends `piece`; returns its offsets.
     pub(crate) fn push(&mut self, piece: &[u8]) -> Range<usize> {
@@ -139,6 +153,13 @@ impl Chunks {
         );
     }
 
+    /// Gives back the room left in the last chunk (no more is appended to it).
+    pub(crate) fn shrink_last(&mut self) {
+        if let Some((_, bytes)) = self.parts.last_mut() {
+            bytes.shrink_to_fit();
+        }
+    }
+
     /// The bytes at `range`, which lies within one chunk.
     pub(crate) fn get(&self, range: Range<usize>) -> Option<&[u8]> {
         let i = self
@@ -163,10 +184,16 @@ impl Chunks {
 }
 
 impl Packed {
-    pub(crate) fn new(hot: Chunks, cold: Vec<Block>, text_len: usize) -> Packed {
+    pub(crate) fn new(
+        hot: Chunks,
+        cold: Vec<Block>,
+        cold_bytes: Chunks,
+        text_len: usize,
+    ) -> Packed {
         Packed {
             hot,
             cold,
+            cold_bytes,
             text_len,
             cache: Mutex::new(None),
         }
@@ -194,7 +221,8 @@ impl Packed {
         let text = match cached {
             Some(text) => text,
             None => {
-                let text = Arc::new(lz4_flex::block::decompress(&block.data, block.len).ok()?);
+                let data = self.cold_bytes.get(block.data.clone())?;
+                let text = Arc::new(lz4_flex::block::decompress(data, block.len).ok()?);
                 if let Ok(mut cache) = self.cache.lock() {
                     *cache = Some((i, text.clone()));
                 }
@@ -206,7 +234,7 @@ impl Packed {
 
     /// Bytes held: the hot parts, and the cold blocks compressed.
     pub fn held(&self) -> usize {
-        self.hot.len() + self.cold.iter().map(|b| b.data.len()).sum::<usize>()
+        self.hot.len() + self.cold_bytes.len()
     }
 }
 

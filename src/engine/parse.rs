@@ -108,7 +108,7 @@ pub(crate) fn full_task_graph(source: Source) -> Result<FullTaskGraph, Error> {
             }
         }
     })?;
-    build_graph(source, raw_entries)
+    build_graph(source, vec![raw_entries])
 }
 
 /// The error for a graph that does not start with `{` (`first` is its first non-blank byte).
@@ -273,13 +273,15 @@ impl RawEntry {
 
 pub(super) fn build_graph(
     source: Source,
-    raw_entries: Vec<RawEntry>,
+    raw_entries: Vec<Vec<RawEntry>>,
 ) -> Result<FullTaskGraph, Error> {
-    let mut by_label: HashMap<String, TaskIdx> = HashMap::with_capacity(raw_entries.len());
-    let mut tasks: Vec<TaskNode> = Vec::with_capacity(raw_entries.len());
+    let count = raw_entries.iter().map(Vec::len).sum();
+    let mut by_label: HashMap<String, TaskIdx> = HashMap::with_capacity(count);
+    let mut tasks: Vec<TaskNode> = Vec::with_capacity(count);
     let mut warnings = Vec::new();
     let mut mismatched = Vec::new();
-    for raw in raw_entries {
+    // Part by part (a streamed text's parts): each part's entries are freed once built.
+    for raw in raw_entries.into_iter().flatten() {
         if raw.label != raw.key {
             mismatched.push(raw.key.clone());
         }

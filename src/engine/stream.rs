@@ -57,6 +57,7 @@ struct Text {
     block: usize,
     hot: Chunks,
     cold: Vec<Block>,
+    cold_bytes: Chunks,
     /// The next line's indentation is still to be dropped.
     line_start: bool,
     /// Some indentation was dropped (error columns then do not count it).
@@ -68,8 +69,14 @@ struct Text {
     /// re-scanned for every few bytes).
     retry_at: usize,
     entries: Vec<RawEntry>,
+    /// The entries of earlier parts joined to this one ([`Part::then`]), before `entries`,
+    /// in order: kept apart so that building the graph frees them part by part.
+    earlier: Vec<Vec<RawEntry>>,
     /// The error that stopped the scan (kept here while the gzip decoder owns the text).
     error: Option<Error>,
+    /// Where blocks are compressed before being copied out at their size (the encoder
+    /// needs room for its worst case, which a kept block would otherwise hold on to).
+    scratch: Vec<u8>,
 }
 
 impl Text {
@@ -195,10 +202,19 @@ impl Text {
             return;
         };
         if !bytes.is_empty() {
+            let room = lz4_flex::block::get_maximum_output_size(bytes.len());
+            if self.scratch.len() < room {
+                self.scratch.resize(room, 0);
+            }
+            let data = match lz4_flex::block::compress_into(bytes, &mut self.scratch) {
+                Ok(n) => self.cold_bytes.push(self.scratch.get(..n).unwrap_or(&[])),
+                // Cannot happen (the room is the encoder's own bound); compress anew.
+                Err(_) => self.cold_bytes.push(&lz4_flex::block::compress(bytes)),
+            };
             self.cold.push(Block {
                 start: self.base + self.block,
                 len: bytes.len(),
-                data: lz4_flex::block::compress(bytes),
+                data,
             });
         }
         self.block = to;
@@ -236,8 +252,10 @@ impl Text {
 
     fn finish(self) -> Result<FullTaskGraph, Error> {
         let (text_len, text) = self.close()?;
-        let packed = Packed::new(text.hot, text.cold, text_len);
-        parse::build_graph(Source::Packed(packed), text.entries)
+        let packed = Packed::new(text.hot, text.cold, text.cold_bytes, text_len);
+        let mut entries = text.earlier;
+        entries.push(text.entries);
+        parse::build_graph(Source::Packed(packed), entries)
     }
 
     /// Scans to the end, which must close the graph, and packs the rest; gives the text's
@@ -256,20 +274,78 @@ impl Text {
 
     /// Packs what is left in the window; gives the text's length.
     fn pack_rest(&mut self) -> usize {
-        let window = std::mem::take(&mut self.window);
+        let mut window = std::mem::take(&mut self.window);
         self.pack(&window, window.len());
         let len = self.base + window.len();
         self.base = len;
         self.block = 0;
         self.pos = 0;
+        // Empty, the room kept for whoever takes it over (see `Spare`).
+        window.clear();
+        self.window = window;
         len
     }
 }
 
-/// The first part of a graph's text, scanned on its own (see [`GraphStream::into_part`]).
+/// The buffers a stream scans and compresses in, handed from one part of a text to the next
+/// ([`GraphStream::into_part_keeping`], [`GraphStream::continuation_in`]).
+#[derive(Default)]
+pub struct Spare {
+    window: Vec<u8>,
+    scratch: Vec<u8>,
+    /// The last part's entries and hot bytes: the next part reserves about as much, instead
+    /// of growing by doubling into fresh pages.
+    entries: usize,
+    hot: usize,
+    cold: usize,
+}
+
+/// A part of a graph's text, scanned on its own (see [`GraphStream::into_part`]).
 pub struct Part {
     text: Box<Text>,
     text_len: usize,
+}
+
+impl Part {
+    /// This part and the `next` one, which follows it in the text, as one part (a text cut
+    /// into many parts is joined in order: `first.then(second).then(third)`...).
+    pub fn then(self, next: Part) -> Part {
+        let Part {
+            text: mut whole,
+            text_len: first_len,
+        } = self;
+        let Part {
+            text: second,
+            text_len: second_len,
+        } = next;
+        let mut second = *second;
+        let hot_base = whole.hot.len();
+        for list in second
+            .earlier
+            .iter_mut()
+            .chain(std::iter::once(&mut second.entries))
+        {
+            for entry in list {
+                entry.shift(first_len, hot_base);
+            }
+        }
+        let current = std::mem::take(&mut whole.entries);
+        whole.earlier.push(current);
+        whole.earlier.append(&mut second.earlier);
+        whole.entries = second.entries;
+        whole.hot.append(second.hot);
+        let bytes_base = whole.cold_bytes.len();
+        whole.cold.extend(second.cold.into_iter().map(|mut b| {
+            b.start += first_len;
+            b.data = b.data.start + bytes_base..b.data.end + bytes_base;
+            b
+        }));
+        whole.cold_bytes.append(second.cold_bytes);
+        Part {
+            text: whole,
+            text_len: first_len + second_len,
+        }
+    }
 }
 
 impl std::io::Write for Text {
@@ -355,9 +431,28 @@ impl GraphStream {
     /// A stream for a later part of a graph's plain text, cut just before an entry's key (a
     /// part of a big graph scanned on another thread; see [`GraphStream::into_part`]).
     pub fn continuation() -> GraphStream {
+        GraphStream::continuation_in(Spare::default())
+    }
+
+    /// A [`continuation`](GraphStream::continuation) that works in the buffers an earlier
+    /// part left (see [`GraphStream::into_part_keeping`]): no fresh pages for each part.
+    pub fn continuation_in(spare: Spare) -> GraphStream {
+        let Spare {
+            mut window,
+            scratch,
+            entries,
+            hot,
+            cold,
+        } = spare;
+        window.clear();
         GraphStream {
             input: Input::Plain(Box::new(Text {
                 state: State::Entry,
+                window,
+                scratch,
+                entries: Vec::with_capacity(entries + entries / 4),
+                hot: Chunks::with_capacity(hot + hot / 4),
+                cold_bytes: Chunks::with_capacity(cold + cold / 4),
                 ..Text::default()
             })),
         }
@@ -374,6 +469,12 @@ impl GraphStream {
     /// entry's key (after the comma and any blank). `None` if it did not (the cut was not
     /// between entries, or the text is gzip or broken): the text is then to be parsed whole.
     pub fn into_part(self) -> Option<Part> {
+        self.into_part_keeping(&mut Spare::default())
+    }
+
+    /// [`into_part`](GraphStream::into_part), leaving the buffers the stream worked in to
+    /// `spare`, for the next part's [`continuation_in`](GraphStream::continuation_in).
+    pub fn into_part_keeping(self, spare: &mut Spare) -> Option<Part> {
         let Input::Plain(mut text) = self.input else {
             return None;
         };
@@ -383,6 +484,14 @@ impl GraphStream {
             return None;
         }
         let text_len = text.pack_rest();
+        // A part's last chunks are kept as they are: give back the room they will not use.
+        text.hot.shrink_last();
+        text.cold_bytes.shrink_last();
+        spare.window = std::mem::take(&mut text.window);
+        spare.scratch = std::mem::take(&mut text.scratch);
+        spare.entries = text.entries.len();
+        spare.hot = text.hot.len();
+        spare.cold = text.cold_bytes.len();
         Some(Part { text, text_len })
     }
 
@@ -395,23 +504,15 @@ impl GraphStream {
                 message: "a continuation must be plain JSON".into(),
             });
         };
-        let (second_len, second) = text.close()?;
-        let Part {
-            text: mut whole,
-            text_len: first_len,
-        } = first;
-        let hot_base = whole.hot.len();
-        for mut entry in second.entries {
-            entry.shift(first_len, hot_base);
-            whole.entries.push(entry);
-        }
-        whole.hot.append(second.hot);
-        whole.cold.extend(second.cold.into_iter().map(|mut b| {
-            b.start += first_len;
-            b
-        }));
-        let packed = Packed::new(whole.hot, whole.cold, first_len + second_len);
-        parse::build_graph(Source::Packed(packed), whole.entries)
+        let (text_len, text) = text.close()?;
+        let Part { text, text_len } = first.then(Part {
+            text: Box::new(text),
+            text_len,
+        });
+        let packed = Packed::new(text.hot, text.cold, text.cold_bytes, text_len);
+        let mut entries = text.earlier;
+        entries.push(text.entries);
+        parse::build_graph(Source::Packed(packed), entries)
     }
 
     /// The graph, once every byte is in.
