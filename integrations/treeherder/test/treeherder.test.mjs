@@ -182,8 +182,21 @@ test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm 
   const modal = page.locator(".new-jobs-confirm[role=dialog]");
   assert.equal(await modal.getAttribute("aria-modal"), "true");
   assert.ok(await page.evaluate(() => !!document.activeElement.closest(".new-jobs-confirm")), "focus moves into the dialog");
-  for (let i = 0; i < 40; i++) await page.keyboard.press("Tab");
-  assert.ok(await page.evaluate(() => !!document.activeElement.closest(".new-jobs-confirm")), "Tab stays in the dialog");
+  // Tab never reaches Treeherder behind the dialog (past its last control focus may leave for
+  // the browser's own UI, as react-bootstrap's Modal allows; it comes back into the dialog).
+  const reached = new Set();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    reached.add(
+      await page.evaluate(() => {
+        const active = document.activeElement;
+        if (!active || active === document.body) return "the browser";
+        return active.closest(".new-jobs-confirm") ? "the dialog" : `behind: ${active.outerHTML.slice(0, 80)}`;
+      }),
+    );
+  }
+  assert.ok([...reached].every((where) => where === "the dialog" || where === "the browser"), [...reached].join("; "));
+  assert.ok(reached.has("the dialog"));
   await page.keyboard.press("Escape");
   await page.locator(".new-jobs-confirm").waitFor({ state: "detached" });
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute("title")), "Trigger new jobs", "focus returns to the opener");
