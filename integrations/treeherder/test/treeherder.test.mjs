@@ -11,7 +11,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { ROOT, startStandin, launchBrowser, axeViolations } from "../../../www/e2e/harness.mjs";
@@ -219,7 +219,7 @@ test("Trigger: the dialog shows the CLI's counts; Cancel sends nothing, Confirm 
   await context.close();
 });
 
-test("Add new jobs (Search): the same dialog before submitting", { skip: SKIP }, async () => {
+test("Add new jobs (Search): the same dialog before submitting; confirmed, the action task is followed to 'Preview matched'", { skip: SKIP }, async () => {
   const errors = [];
   const { context, page } = await openTreeherder(errors, []);
   const before = triggerCalls().length;
@@ -237,6 +237,34 @@ test("Add new jobs (Search): the same dialog before submitting", { skip: SKIP },
   await page.locator(".new-jobs-confirm").waitFor({ state: "detached" });
   await page.waitForTimeout(500);
   assert.equal(triggerCalls().length, before, "Cancel sends nothing");
+
+  // Confirm: one trigger; the patch follows the action task the hook made (laid out here as
+  // having done exactly what the CLI previews: its map and the definitions it created, naming
+  // the real action task where the CLI's preview has its placeholder) and says it matched.
+  const action = "TreeherderSearchAction";
+  const preview = cliCounts(LABELS.slice(1)).preview.iterations[0];
+  const put = (rel, text) => {
+    mkdirSync(join(SAMPLE, rel, ".."), { recursive: true });
+    writeFileSync(join(SAMPLE, rel), text);
+  };
+  put("next-action-task-id", action);
+  put(`tasks/${action}/status.json`, JSON.stringify({ state: "completed", runs: [{ runId: 0, state: "completed" }] }));
+  put(`tasks/${action}/artifacts/public/label-to-taskid.json`, JSON.stringify(preview.labelToTaskId));
+  for (const id of Object.values(preview.created)) {
+    put(`tasks/${id}/task.json`, JSON.stringify(preview.tasks[id]).replaceAll("ActionTaskId0000000000A", action));
+  }
+  try {
+    await page.locator(".fuzzy-modal").getByRole("button", { name: /Trigger \(1\) Selected Jobs/ }).click();
+    await dialogCounts(page, 1);
+    await page.locator(".new-jobs-confirm .modal-footer .tgp-trigger").click();
+    await page.getByText(`Request sent to trigger new jobs via actions.json (${action})`).first().waitFor({ timeout: 20_000 });
+    const matched = page.getByText(`Preview matched: action task ${action} (completed) created and reused exactly what was previewed (${Object.keys(preview.created).length} task definition`);
+    await matched.first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, "treeherder-search-followed.png") });
+    assert.equal(triggerCalls().length, before + 1, "one trigger");
+  } finally {
+    rmSync(join(SAMPLE, "next-action-task-id"), { force: true });
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });
