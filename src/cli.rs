@@ -1163,26 +1163,27 @@ fn run_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     if !args.follow {
         return Ok(ExitCode::SUCCESS);
     }
-    // One call per time, suffixed 0, 1, … (add_new_jobs_action's loop).
-    let suffixes: Vec<String> = (0..preview.iterations.len())
-        .map(|i| i.to_string())
-        .collect();
-    let calls: Vec<(&str, &engine::Iteration)> = suffixes
-        .iter()
-        .map(String::as_str)
-        .zip(&preview.iterations)
-        .collect();
-    let comparison = pollster::block_on(trigger::follow(
-        &transport,
-        root_url,
-        &action_task_id,
-        &calls,
+    follow_and_print(args, &transport, &action_task_id, &preview.calls())
+}
+
+/// `--follow`: waits for the action task, compares each of the preview's `calls` with what it
+/// created, prints what it found; the exit status (see [`print_comparison`]).
+fn follow_and_print(
+    args: &TriggerArgs,
+    transport: &NativeTransport,
+    action_task_id: &str,
+    calls: &[(String, &engine::Iteration)],
+) -> Result<ExitCode, String> {
+    let comparison = pollster::block_on(crate::taskcluster::trigger::follow(
+        transport,
+        &args.preview.root_url,
+        action_task_id,
+        calls,
         std::time::Duration::from_secs(args.poll_seconds),
         std::time::Duration::from_secs(3600),
     ))
     .map_err(|e| e.to_string())?;
-    let code = print_comparison(&action_task_id, &comparison);
-    Ok(code)
+    Ok(print_comparison(action_task_id, &comparison))
 }
 
 /// What `--follow` found; the exit status: 0 when the preview matched, 3 when it differs.
@@ -1268,21 +1269,10 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     let (Some(action_task_id), true) = (sent, args.follow) else {
         return Ok(ExitCode::SUCCESS);
     };
-    let calls: Vec<(&str, &engine::Iteration)> = preview
-        .calls
-        .iter()
-        .map(|c| (c.suffix.as_str(), &c.iteration))
+    let calls: Vec<(String, &engine::Iteration)> = (preview.calls.iter())
+        .map(|c| (c.suffix.clone(), &c.iteration))
         .collect();
-    let comparison = pollster::block_on(trigger::follow(
-        &transport,
-        root_url,
-        &action_task_id,
-        &calls,
-        std::time::Duration::from_secs(args.poll_seconds),
-        std::time::Duration::from_secs(3600),
-    ))
-    .map_err(|e| e.to_string())?;
-    let code = print_comparison(&action_task_id, &comparison);
+    let code = follow_and_print(args, &transport, &action_task_id, &calls)?;
     if !preview.reruns.is_empty() {
         println!(
             "  ({} rerun(s) are not in label-to-taskid.json: check those tasks' runs)",

@@ -398,10 +398,8 @@ fn previewed_calls(last: &Option<Preview>, labels: &[String], times: u32) -> Opt
     let mut previewed = p.requested.clone();
     previewed.sort();
     (previewed == wanted && p.times == times).then(|| {
-        p.iterations
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (i.to_string(), it.clone()))
+        (p.calls().into_iter())
+            .map(|(suffix, it)| (suffix, it.clone()))
             .collect()
     })
 }
@@ -1148,8 +1146,8 @@ impl Previewer {
                     .into_js()
                 })?;
             let transport = JsTransport { host };
-            let calls: Vec<(&str, &Iteration)> =
-                calls.iter().map(|(s, it)| (s.as_str(), it)).collect();
+            let calls: Vec<(String, &Iteration)> =
+                calls.iter().map(|(s, it)| (s.clone(), it)).collect();
             let comparison = trigger::follow(
                 &transport,
                 &root_url,
@@ -1165,6 +1163,7 @@ impl Previewer {
                 "state": comparison.state,
                 "differences": comparison.differences,
                 "definitionsChecked": comparison.definitions_checked,
+                "summary": comparison.summary(),
             });
             Ok(json.to_string().into())
         })

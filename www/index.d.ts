@@ -318,6 +318,10 @@ export interface Comparison {
   /** How many created tasks' definitions were fetched from the queue and compared field by
    * field with the preview's (ids mapped by label, datestamps after one shift per task). */
   definitionsChecked: number;
+  /** What the page says of it: "Preview matched: action task X (completed) created and reused
+   * exactly what was previewed (3 task definitions compared field by field)." or "Action task X
+   * (failed) differs from the preview:" (then `differences`). */
+  summary: string;
 }
 
 /** An action to preview. */

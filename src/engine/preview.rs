@@ -135,6 +135,14 @@ pub struct Preview {
 }
 
 impl Preview {
+    /// Each iteration with the artifact suffix of the `create_tasks` call that makes it
+    /// (add_new_jobs_action's `times` loop: `0`, `1`, …): what following the action compares.
+    pub fn calls(&self) -> Vec<(String, &Iteration)> {
+        (self.iterations.iter().enumerate())
+            .map(|(i, it)| (i.to_string(), it))
+            .collect()
+    }
+
     /// Whether any iteration reuses a task for `label`.
     pub fn reuses(&self, label: &str) -> bool {
         self.iterations

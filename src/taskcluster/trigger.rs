@@ -173,6 +173,28 @@ pub fn compare(
     differences
 }
 
+impl Comparison {
+    /// What the page, the React panel and Treeherder say of it (the JS API's `summary`): "Preview
+    /// matched: action task X (completed) created and reused exactly what was previewed (3 task
+    /// definitions compared field by field)." or "Action task X (failed) differs from the
+    /// preview:" (the differences follow).
+    pub fn summary(&self) -> String {
+        if self.differences.is_empty() {
+            format!(
+                "Preview matched: action task {} ({}) created and reused exactly what was previewed ({}).",
+                self.action_task_id,
+                self.state,
+                definitions_compared(self.definitions_checked)
+            )
+        } else {
+            format!(
+                "Action task {} ({}) differs from the preview:",
+                self.action_task_id, self.state
+            )
+        }
+    }
+}
+
 /// "1 task definition compared field by field", "3 task definitions …": what a follow
 /// says it checked, the same in the CLI, the page and the JS API.
 pub fn definitions_compared(n: usize) -> String {
@@ -203,7 +225,7 @@ pub async fn follow<T: Transport>(
     t: &T,
     root_url: &str,
     action_task_id: &str,
-    calls: &[(&str, &Iteration)],
+    calls: &[(String, &Iteration)],
     poll: Duration,
     max_wait: Duration,
 ) -> Result<Comparison, LoadError> {
@@ -282,21 +304,37 @@ async fn follow_call<T: Transport>(
     let ids = definitions::id_map(&iteration.created, actual, &iteration.tasks, action_task_id);
     let reused: std::collections::BTreeSet<&String> =
         iteration.reused.values().map(|r| &r.task_id).collect();
+    // Each created task the action names, with the preview's definition for its label (a
+    // label created in the preview but reused in reality is already a difference).
+    let wanted: Vec<(&String, &String, &Value, HttpRequest)> = (iteration.created.iter())
+        .filter_map(|(label, preview_id)| {
+            let id = actual.get(label)?;
+            let previewed = iteration.tasks.get(preview_id)?;
+            (!reused.contains(id)).then(|| {
+                (
+                    label,
+                    id,
+                    previewed,
+                    HttpRequest::get(task_url(root_url, id)),
+                )
+            })
+        })
+        .collect();
+    // A few at a time (a browser's fetches overlap; the native transport runs them in turn),
+    // answers in order.
+    let answers: Vec<Result<Vec<u8>, FetchError>> =
+        futures_util::StreamExt::collect(futures_util::StreamExt::buffered(
+            futures_util::stream::iter(wanted.iter().map(|(.., req)| fetch(t, req, retry))),
+            8,
+        ))
+        .await;
     let mut definitions_checked = 0;
-    for (label, preview_id) in &iteration.created {
-        let (Some(id), Some(previewed)) = (actual.get(label), iteration.tasks.get(preview_id))
-        else {
-            continue;
-        };
-        if reused.contains(id) {
-            continue; // already a difference: created in the preview, reused in reality
-        }
-        let url = task_url(root_url, id);
-        match fetch(t, &HttpRequest::get(url.clone()), retry).await {
+    for ((label, id, previewed, request), answer) in wanted.iter().zip(answers) {
+        match answer {
             Ok(body) => {
                 let created: Value =
                     serde_json::from_slice(&body).map_err(|e| LoadError::Invalid {
-                        what: url,
+                        what: request.url.clone(),
                         message: e.to_string(),
                     })?;
                 definitions_checked += 1;

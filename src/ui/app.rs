@@ -1146,11 +1146,11 @@ impl Component for App {
                 self.status = Some(
                     match result.map(|t| serde_json::from_str::<Comparison>(&t)) {
                         Ok(Ok(c)) if c.differences.is_empty() => html! {
-                            <span class="status-matched">{format!("Preview matched: action task {} ({}) created and reused exactly what was previewed ({}).", c.action_task_id, c.state, format!("{} task definition{} compared field by field", c.definitions_checked, if c.definitions_checked == 1 { "" } else { "s" }))}</span>
+                            <span class="status-matched">{c.summary}</span>
                         },
                         Ok(Ok(c)) => html! {
                             <span class="status-differs">
-                                {format!("Action task {} ({}) differs from the preview:", c.action_task_id, c.state)}
+                                {&c.summary}
                                 <ul>{for c.differences.iter().map(|d| html! {<li>{d}</li>})}</ul>
                             </span>
                         },

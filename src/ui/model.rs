@@ -98,7 +98,7 @@ impl Preview {
     }
 }
 
-/// `{actionTaskId, state, differences, definitionsChecked}` from `follow`.
+/// `{actionTaskId, state, differences, definitionsChecked, summary}` from `follow`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Comparison {
@@ -106,6 +106,8 @@ pub struct Comparison {
     pub state: String,
     pub differences: Vec<String>,
     pub definitions_checked: usize,
+    /// What to say of it (`trigger::Comparison::summary`).
+    pub summary: String,
 }
 
 /// The worker's flat error.

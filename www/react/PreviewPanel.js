@@ -42,16 +42,8 @@ export function triggerText(preview, counts = previewCounts(preview)) {
 /** What a follow found (`previewer.follow`'s comparison), in the words the page uses:
  * `{ matched, text, differences }`. */
 export function comparisonText(comparison) {
-  const { actionTaskId, state, differences, definitionsChecked: n } = comparison;
-  if (differences.length === 0) {
-    const definitions = `${n} task definition${n === 1 ? "" : "s"} compared field by field`;
-    return {
-      matched: true,
-      text: `Preview matched: action task ${actionTaskId} (${state}) created and reused exactly what was previewed (${definitions}).`,
-      differences,
-    };
-  }
-  return { matched: false, text: `Action task ${actionTaskId} (${state}) differs from the preview:`, differences };
+  const { summary, differences } = comparison;
+  return { matched: differences.length === 0, text: summary, differences };
 }
 
 /** A label's kind: from the grid jobs when known, else the longest known kind the label starts
