@@ -1,6 +1,7 @@
 //! The page (feature `ui`, built by Trunk from `index.html`): a Treeherder-like push view in
 //! yew. The engine runs in a Web Worker (`www/src/worker.js`, the same one the JS API uses);
-//! `app` holds all state, the other modules are components that render it.
+//! `state` holds all state and decides (pure, tested natively), `app` carries out its effects
+//! and lays out the page, the other modules are components that render parts of it.
 
 pub mod actions;
 pub mod app;
@@ -10,7 +11,9 @@ pub mod graph;
 pub mod grid;
 pub mod model;
 pub mod navbar;
+pub mod page_parts;
 pub mod preview_panel;
 pub mod signin;
+pub mod state;
 
 pub use app::App;

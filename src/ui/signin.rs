@@ -36,8 +36,8 @@ pub struct SignedIn {
 impl SignedIn {
     /// Whether they are still valid (a minute of margin).
     pub fn valid(&self, now_ms: f64) -> bool {
-        let expires = js_sys::Date::parse(&self.expires);
-        expires.is_finite() && expires - 60_000.0 > now_ms
+        chrono::DateTime::parse_from_rfc3339(&self.expires)
+            .is_ok_and(|expires| expires.timestamp_millis() as f64 - 60_000.0 > now_ms)
     }
 
     /// Whether they hold every scope in `required` (unknown scopes: assume they do; the

@@ -1,0 +1,574 @@
+//! Loading the push through the worker, and the grid: the load's phase (one enum, see
+//! `Phase`), the early grid from `runnable-jobs.json` and the task group while the graph
+//! downloads, the graph's own grid in pages, and the grid's filter, groups and rows (grouped
+//! in short steps for a big push).
+
+use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
+
+use serde_json::json;
+
+use super::{format_mb, load_failure, Effect, Msg, Page, SAMPLE_DECISION};
+use crate::ui::model::{ApiError, Progress, Summary};
+use crate::view::{self, Filter, Job, JobState, Listing, Row, UrlState};
+
+/// The quick filter applies after this pause in typing.
+pub const FILTER_PAUSE_MS: u32 = 150;
+/// Jobs per message while the grid loads (each page is parsed in a short task).
+pub const JOBS_PAGE: usize = 2000;
+/// Jobs grouped into rows per task (a 50k grid takes five short tasks).
+const ROWS_STEP: usize = 10_000;
+
+pub enum PushMsg {
+    FormRoot(String),
+    FormDecision(String),
+    /// Load the push the form names (the selection is cleared).
+    Load,
+    /// Load the push again after a failure.
+    RetryLoad,
+    /// Progress of the load numbered so (an older load's news is dropped).
+    Progress(u32, Progress),
+    Loaded(u32, Result<String, ApiError>),
+    /// One page of the graph's grid (a big push's jobs arrive in several short tasks).
+    JobsLoaded(u32, Result<String, ApiError>),
+    /// Grouping the graph's grid into rows, in a task of its own: the push is ready.
+    BuildRows,
+    /// Group the early grid's jobs into rows, in a task of its own.
+    EarlyRows,
+    /// The next step of grouping the grid's rows (see `Page::rows_step`).
+    RowsStep(u32),
+    ToggleRunnable,
+    /// A keystroke in the quick filter (applied after a short pause in typing).
+    FilterText(String),
+    ApplyFilter,
+    ToggleTier(u64),
+    ToggleGroup(String),
+    ToggleExpandAll,
+    ShowMoreRows,
+}
+
+/// Where the push is in its life on this page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Idle,
+    /// The decision, its artifacts and the task graph download; an early grid may show, and
+    /// picks are previewed once the push is ready for previews (`Push::summary`).
+    Loading(Box<Loading>),
+    /// The graph is in: its own grid arrives in pages (`step` says how far); the early grid
+    /// stays on screen meanwhile.
+    Grid {
+        step: String,
+        received: Vec<Job>,
+        /// The pages are asked for once the preview of early picks is on screen (they would
+        /// keep this thread busy before the preview's answer).
+        after_preview: bool,
+        listing: Option<Listing>,
+    },
+    Ready,
+    /// Why the push did not load (`None`: said in the error banners).
+    Failed(Option<String>),
+}
+
+/// The download phase's own state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Loading {
+    /// The latest step reported.
+    pub step: Progress,
+    /// The graph's download, for "waiting for the task graph: 62%".
+    pub graph: Option<Progress>,
+    /// How far the task group listing is while the early grid shows.
+    pub listing: Option<Listing>,
+    /// Early pages received so far.
+    early: Vec<Job>,
+    /// States from the task group listing, applied with the next grouping of the early grid.
+    states: Vec<JobState>,
+    /// A grouping of the early grid is scheduled.
+    rows_due: bool,
+}
+
+/// The push on screen and its grid.
+pub struct Push {
+    pub form_root: String,
+    pub form_decision: String,
+    pub phase: Phase,
+    /// Set once the push is ready for previews (before the load's end).
+    pub summary: Option<Rc<Summary>>,
+    pub jobs: Rc<Vec<Job>>,
+    /// How many of `jobs` can be added (counted once per load, not per render).
+    pub runnable: usize,
+    /// The jobs on screen come from `runnable-jobs.json` and the task group: the graph is
+    /// still on its way.
+    pub early_grid: bool,
+    pub rows: Rc<Vec<Row>>,
+    /// A grouping of the rows under way in steps, and the number of the latest one.
+    rows_steps: Option<view::RowsBuilder>,
+    rows_seq: u32,
+    pub filter: Filter,
+    /// The quick filter's text as typed (`filter.text` follows after a pause).
+    pub filter_input: String,
+    pub expanded: Rc<HashSet<String>>,
+    pub expand_all: bool,
+    pub visible_rows: usize,
+    /// The number of the latest load.
+    pub seq: u32,
+}
+
+impl Push {
+    pub fn new(url: &UrlState, origin: String) -> Push {
+        let mut filter = Filter::treeherder_default();
+        filter.runnable = url.runnable || !url.selected.is_empty();
+        Push {
+            form_root: url.root_url.clone().unwrap_or(origin),
+            form_decision: url
+                .decision_task_id
+                .clone()
+                .unwrap_or_else(|| SAMPLE_DECISION.into()),
+            phase: Phase::Idle,
+            summary: None,
+            jobs: Rc::default(),
+            runnable: 0,
+            early_grid: false,
+            rows: Rc::default(),
+            rows_steps: None,
+            rows_seq: 0,
+            filter,
+            filter_input: String::new(),
+            expanded: Rc::default(),
+            expand_all: false,
+            visible_rows: 40,
+            seq: 0,
+        }
+    }
+
+    /// Every group shows its jobs: the global toggle is on, or the quick filter narrows.
+    pub fn groups_expanded(&self) -> bool {
+        self.expand_all || !self.filter.text.trim().is_empty()
+    }
+
+    /// The grid is on screen (early or the graph's own).
+    pub fn grid_shown(&self) -> bool {
+        self.phase == Phase::Ready || self.early_grid
+    }
+
+    /// What a pick waits for while the graph downloads: "the task graph: 62%".
+    pub fn waiting_for(&self) -> Option<String> {
+        if self.summary.is_some() {
+            return None;
+        }
+        let Phase::Loading(loading) = &self.phase else {
+            return None;
+        };
+        let p = loading.graph.as_ref();
+        Some(match p.and_then(|p| Some((p.loaded?, p.total?))) {
+            Some((loaded, total)) if total > 0.0 => {
+                format!(
+                    "the task graph: {:.0}%",
+                    (100.0 * loaded / total).min(100.0)
+                )
+            }
+            Some((loaded, _)) => format!("the task graph: {} so far", format_mb(loaded)),
+            None => "the task graph".to_string(),
+        })
+    }
+
+    /// The listing of the task group, while the early grid shows.
+    pub fn listing(&self) -> Option<Listing> {
+        match &self.phase {
+            Phase::Loading(l) => l.listing,
+            Phase::Grid { listing, .. } => *listing,
+            _ => None,
+        }
+    }
+
+    /// Forgets the push on screen and every step of loading it (a new load starts, or a load
+    /// failed: nothing half-loaded stays, and no grouping still under way lands).
+    fn clear(&mut self) {
+        self.summary = None;
+        self.jobs = Rc::default();
+        self.rows = Rc::default();
+        self.rows_steps = None;
+        self.rows_seq += 1;
+        self.runnable = 0;
+        self.early_grid = false;
+    }
+
+    pub(super) fn rebuild_rows(&mut self) {
+        // A grouping in steps that is under way is out of date.
+        self.rows_steps = None;
+        self.rows_seq += 1;
+        self.rows = Rc::new(view::rows(&self.jobs, &self.filter));
+        self.reset_visible_rows();
+    }
+
+    /// Expanded groups make long rows: start with fewer of them (more come on scrolling).
+    fn reset_visible_rows(&mut self) {
+        self.visible_rows = if self.groups_expanded() { 12 } else { 40 };
+    }
+
+    fn set_jobs(&mut self, jobs: Vec<Job>) {
+        self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
+        self.jobs = Rc::new(jobs);
+    }
+}
+
+/// A page of `jobsPage`.
+#[derive(serde::Deserialize)]
+struct JobsPage {
+    total: usize,
+    jobs: Vec<Job>,
+}
+
+/// A page of the early grid's jobs (`offset`, `total`, `jobs`) or the states a page of the
+/// task group listing adds (`states`); both say how far the listing is.
+#[derive(serde::Deserialize)]
+struct EarlyMessage {
+    #[serde(default)]
+    offset: usize,
+    #[serde(default)]
+    total: usize,
+    #[serde(default)]
+    jobs: Option<Vec<Job>>,
+    #[serde(default)]
+    states: Option<Vec<JobState>>,
+    listing: Option<Listing>,
+}
+
+impl Page {
+    pub(super) fn push_update(&mut self, msg: PushMsg) -> bool {
+        match msg {
+            PushMsg::FormRoot(v) => self.push.form_root = v,
+            PushMsg::FormDecision(v) => self.push.form_decision = v,
+            PushMsg::Load => {
+                self.picks.selected = Rc::default();
+                self.load();
+            }
+            PushMsg::RetryLoad => self.load(),
+            PushMsg::Progress(seq, _) | PushMsg::Loaded(seq, _) | PushMsg::JobsLoaded(seq, _)
+                if seq != self.push.seq =>
+            {
+                return false
+            }
+            PushMsg::Progress(_, p) => return self.progress(p),
+            PushMsg::Loaded(_, Ok(text)) => self.loaded(&text),
+            PushMsg::Loaded(_, Err(e)) | PushMsg::JobsLoaded(_, Err(e)) => {
+                // Nothing half-loaded stays: no early grid, no summary.
+                self.push.clear();
+                self.push.phase = Phase::Failed(Some(load_failure(&e)));
+            }
+            PushMsg::JobsLoaded(_, Ok(text)) => return self.jobs_page(&text),
+            PushMsg::BuildRows => {
+                self.push.rebuild_rows();
+                self.picks.refresh_search(&self.push.jobs);
+                self.push.phase = Phase::Ready;
+                if self.picks.preview.is_none() && !self.picks.previewing {
+                    self.request_preview();
+                }
+            }
+            PushMsg::EarlyRows => return self.early_rows(),
+            PushMsg::RowsStep(seq) => return self.rows_step(seq),
+            PushMsg::ToggleRunnable => {
+                self.push.filter.runnable = !self.push.filter.runnable;
+                self.push.rebuild_rows();
+                self.sync_url();
+            }
+            PushMsg::FilterText(text) => {
+                self.push.filter_input = text;
+                self.emit(Effect::FilterTimer(FILTER_PAUSE_MS));
+                return false;
+            }
+            PushMsg::ApplyFilter => {
+                self.push.filter.text = self.push.filter_input.clone();
+                self.push.rebuild_rows();
+            }
+            PushMsg::ToggleTier(tier) => {
+                let mut tiers: BTreeSet<u64> = self.push.filter.tiers.clone();
+                if !tiers.remove(&tier) {
+                    tiers.insert(tier);
+                }
+                // At least one tier stays selected, as in Treeherder.
+                if !tiers.is_empty() {
+                    self.push.filter.tiers = tiers;
+                    self.push.rebuild_rows();
+                }
+            }
+            PushMsg::ToggleGroup(key) => {
+                let mut expanded = (*self.push.expanded).clone();
+                if !expanded.remove(&key) {
+                    expanded.insert(key);
+                }
+                self.push.expanded = Rc::new(expanded);
+            }
+            PushMsg::ToggleExpandAll => self.push.expand_all = !self.push.expand_all,
+            PushMsg::ShowMoreRows => {
+                if self.push.visible_rows >= self.push.rows.len() {
+                    return false;
+                }
+                self.push.visible_rows += 40;
+            }
+        }
+        true
+    }
+
+    pub(super) fn load(&mut self) {
+        let root = self.push.form_root.trim().trim_end_matches('/').to_string();
+        let decision = self.push.form_decision.trim().to_string();
+        if root.is_empty() || decision.is_empty() {
+            self.errors
+                .push("Give a Taskcluster root URL and a decision taskId.".into());
+            return;
+        }
+        self.url.root_url = Some(root.clone());
+        self.url.decision_task_id = Some(decision.clone());
+        self.push.clear();
+        let step = Progress {
+            step: format!("decision task {decision}"),
+            ..Progress::default()
+        };
+        self.push.phase = Phase::Loading(Box::new(Loading {
+            step,
+            ..Loading::default()
+        }));
+        self.picks.preview = None;
+        self.picks.graph = None;
+        // A load still listing its task group may be overtaken: its news is dropped.
+        self.push.seq += 1;
+        let seq = self.push.seq;
+        self.emit(Effect::Call {
+            op: "load",
+            args: json!({"rootUrl": root, "decisionTaskId": decision}),
+            progress: Some(Box::new(move |p| Msg::Push(PushMsg::Progress(seq, p)))),
+            reply: Box::new(move |r| Msg::Push(PushMsg::Loaded(seq, r))),
+        });
+        self.sync_url();
+    }
+
+    fn progress(&mut self, p: Progress) -> bool {
+        if !matches!(self.push.phase, Phase::Loading(_)) {
+            return false;
+        }
+        if let Some(text) = &p.jobs {
+            return self.early_page(text);
+        }
+        if let Some(text) = &p.summary {
+            return self.ready(text);
+        }
+        if let Phase::Loading(loading) = &mut self.push.phase {
+            if p.step.contains("full-task-graph") {
+                loading.graph = Some(p.clone());
+            }
+            loading.step = p;
+        }
+        true
+    }
+
+    /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
+    /// shown once complete. Its messages stop when the graph is in (the phase is over).
+    fn early_page(&mut self, text: &str) -> bool {
+        let Ok(message) = serde_json::from_str::<EarlyMessage>(text) else {
+            return false;
+        };
+        let early_grid = self.push.early_grid;
+        let Phase::Loading(loading) = &mut self.push.phase else {
+            return false;
+        };
+        if let Some(listing) = message.listing {
+            loading.listing = Some(listing);
+        }
+        if let Some(states) = message.states {
+            if !early_grid {
+                return false;
+            }
+            // Applied with the next grouping: pages of the listing that come together cost
+            // one task.
+            loading.states.extend(states);
+            self.schedule_early_rows();
+            return true;
+        }
+        let Some(mut jobs) = message.jobs else {
+            return false;
+        };
+        if message.offset != loading.early.len() {
+            return false;
+        }
+        view::prepare(&mut jobs);
+        loading.early.extend(jobs);
+        if loading.early.len() < message.total {
+            return false;
+        }
+        let jobs = std::mem::take(&mut loading.early);
+        self.push.set_jobs(jobs);
+        self.push.early_grid = true;
+        // Group in a task of its own (the page's parse was this one).
+        self.schedule_early_rows();
+        false
+    }
+
+    /// Groups the early grid's rows in a task of its own, once for states that come together.
+    fn schedule_early_rows(&mut self) {
+        if let Phase::Loading(loading) = &mut self.push.phase {
+            if loading.rows_due {
+                return;
+            }
+            loading.rows_due = true;
+        }
+        self.emit(Effect::Later(0, Msg::Push(PushMsg::EarlyRows)));
+    }
+
+    fn early_rows(&mut self) -> bool {
+        let states = match &mut self.push.phase {
+            Phase::Loading(loading) => {
+                loading.rows_due = false;
+                std::mem::take(&mut loading.states)
+            }
+            _ => Vec::new(),
+        };
+        if !self.push.early_grid {
+            return false;
+        }
+        if !states.is_empty() {
+            let jobs: &mut Vec<Job> = Rc::make_mut(&mut self.push.jobs);
+            if view::apply_states(jobs, &states) == 0 {
+                return true;
+            }
+            self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
+        }
+        // 50k jobs are grouped in several short tasks; the rows on screen stay until the new
+        // ones are complete.
+        self.push.rows_seq += 1;
+        self.push.rows_steps = Some(view::RowsBuilder::default());
+        self.rows_step(self.push.rows_seq)
+    }
+
+    /// One step of grouping the grid's rows (`seq` names the grouping; a later one replaces
+    /// it): the rows are on screen once the last step is done.
+    fn rows_step(&mut self, seq: u32) -> bool {
+        let push = &mut self.push;
+        if seq != push.rows_seq {
+            return false;
+        }
+        let Some(builder) = push.rows_steps.as_mut() else {
+            return false;
+        };
+        if !builder.step(&push.jobs, &push.filter, ROWS_STEP) {
+            self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
+            return false;
+        }
+        if let Some(builder) = push.rows_steps.take() {
+            push.rows = Rc::new(builder.finish(&push.jobs));
+            push.reset_visible_rows();
+        }
+        true
+    }
+
+    /// The push is ready for previews while its task group is still being listed: picks
+    /// (on the early grid, or from the URL) are previewed now; the graph's grid comes at the
+    /// load's end.
+    fn ready(&mut self, text: &str) -> bool {
+        if self.push.summary.is_some() {
+            return false;
+        }
+        let Ok(summary) = serde_json::from_str::<Summary>(text) else {
+            return false;
+        };
+        self.push.summary = Some(Rc::new(summary));
+        if !self.picks.selected.is_empty() {
+            self.request_preview();
+        }
+        true
+    }
+
+    /// The load is over: the graph's own grid is asked for, page by page (after the preview
+    /// of early picks, if one is under way).
+    fn loaded(&mut self, text: &str) {
+        let summary = match serde_json::from_str::<Summary>(text) {
+            Ok(summary) => summary,
+            Err(e) => {
+                self.push.phase = Phase::Failed(None);
+                self.errors.push(format!("unreadable push summary: {e}"));
+                return;
+            }
+        };
+        // Previewed since the push was ready (`ready`): only the grid is left.
+        let previewed = self.push.summary.is_some();
+        self.push.summary = Some(Rc::new(summary));
+        let listing = self.push.listing();
+        if self.push.early_grid && !self.picks.selected.is_empty() && !previewed {
+            self.request_preview();
+        }
+        let after_preview = self.picks.previewing;
+        self.push.phase = Phase::Grid {
+            step: "building the job grid".into(),
+            received: Vec::new(),
+            after_preview,
+            listing,
+        };
+        if !after_preview {
+            self.request_jobs();
+        }
+    }
+
+    /// The preview of early picks is in: the graph's grid is asked for if it waited.
+    pub(super) fn grid_after_preview(&mut self) {
+        if let Phase::Grid { after_preview, .. } = &mut self.push.phase {
+            if std::mem::take(after_preview) {
+                self.request_jobs();
+            }
+        }
+    }
+
+    /// Asks for the next page of the graph's grid.
+    fn request_jobs(&mut self) {
+        let Phase::Grid { received, .. } = &self.push.phase else {
+            return;
+        };
+        let offset = received.len();
+        let seq = self.push.seq;
+        self.call(
+            "jobsPage",
+            json!({"offset": offset, "limit": JOBS_PAGE}),
+            move |r| Msg::Push(PushMsg::JobsLoaded(seq, r)),
+        );
+    }
+
+    fn jobs_page(&mut self, text: &str) -> bool {
+        let mut page = match serde_json::from_str::<JobsPage>(text) {
+            Ok(page) => page,
+            Err(e) => {
+                self.push.phase = Phase::Failed(None);
+                self.errors.push(format!("unreadable job list: {e}"));
+                return true;
+            }
+        };
+        let Phase::Grid { step, received, .. } = &mut self.push.phase else {
+            return false;
+        };
+        view::prepare(&mut page.jobs);
+        received.extend(page.jobs);
+        if received.len() < page.total {
+            // An early grid stays on screen meanwhile.
+            *step = format!("the job grid ({} of {} jobs)", received.len(), page.total);
+            self.request_jobs();
+            return true;
+        }
+        let jobs = std::mem::take(received);
+        let known: HashSet<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
+        let unknown: Vec<String> = self
+            .picks
+            .selected
+            .iter()
+            .filter(|l| !known.contains(l.as_str()))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            self.errors.push(format!(
+                "Not in this push's grid, kept in the selection: {}",
+                unknown.join(", ")
+            ));
+        }
+        self.push.set_jobs(jobs);
+        self.push.early_grid = false;
+        // Group in a task of its own.
+        self.emit(Effect::Later(0, Msg::Push(PushMsg::BuildRows)));
+        false
+    }
+}
