@@ -96,11 +96,11 @@ test: setup check unit wasm differential official-clients real-taskcluster-tests
 check:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features cli,standin,view,layout,fuzzing -- -D warnings
+	cargo clippy --all-targets --features cli,standin,view,layout,fuzzing,ui -- -D warnings
 	RUSTFLAGS='$(WASM_FLAGS)' cargo clippy --lib --bin page --target wasm32-unknown-unknown --release --features js-api,ui
 
 unit:
-	cargo test --features cli,standin,view,layout,fuzzing
+	cargo test --features cli,standin,view,layout,fuzzing,ui
 	cd vendor/json-e && cargo test
 
 # The engine alone on wasm32 (it must build without any web crate), then the page, which
