@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::actions::offered_list;
 use super::app::App;
-use super::state::{format_mb, JobMsg, Msg, Page, Phase, PickMsg, PushMsg, Status, TriggerMsg};
+use super::state::{loading_words, JobMsg, Msg, Page, Phase, PickMsg, PushMsg, Status, TriggerMsg};
 use crate::view::shown;
 
 /// The root URL and decision taskId to load, and the keys.
@@ -40,26 +40,17 @@ pub fn load_form(page: &Page, link: &Scope<App>) -> Html {
 /// How far the load is: a bar and its words, and the early grid's notice.
 pub fn loading_bar(page: &Page) -> Html {
     let push = &page.push;
-    let (step, text_only) = match &push.phase {
-        Phase::Loading(l) => (l.step.clone(), false),
-        Phase::Grid { step, .. } => (
-            super::model::Progress {
-                step: step.clone(),
-                ..Default::default()
-            },
-            true,
-        ),
+    let (value, max, text) = match &push.phase {
+        Phase::Loading(l) => {
+            let p = &l.step;
+            (
+                p.loaded.unwrap_or(0.0),
+                p.total.unwrap_or(0.0),
+                loading_words(p),
+            )
+        }
+        Phase::Grid { step, .. } => (0.0, 0.0, format!("{step}…")),
         _ => return html! {},
-    };
-    let name = step.step.rsplit('/').next().unwrap_or(&step.step);
-    let (value, max, text) = match (step.loaded, step.total) {
-        (Some(l), Some(t)) if t > 0.0 && !text_only => (
-            l,
-            t,
-            format!("{name} — {} of {}", format_mb(l), format_mb(t)),
-        ),
-        (Some(l), _) if !text_only => (l, 0.0, format!("{name} — {}", format_mb(l))),
-        _ => (0.0, 0.0, format!("Loading {}…", step.step)),
     };
     html! {
         <div class="loading" role="status">

@@ -317,3 +317,47 @@ pub fn load_failure(e: &ApiError) -> String {
         e.message, e.kind
     )
 }
+
+/// What a load step is, in words (the worker reports the URL it downloads, or a phrase).
+pub fn step_words(step: &str) -> String {
+    let path = step.split('?').next().unwrap_or(step);
+    if let Some(rest) = step.strip_prefix("label-to-taskid.json of ") {
+        return format!("the tasks of {rest}");
+    }
+    let words = if path.contains("full-task-graph") {
+        "the task graph"
+    } else if path.contains("runnable-jobs") {
+        "the runnable jobs"
+    } else if path.contains("/task-group/") {
+        "the push's task group"
+    } else if path.contains("findTasksAtIndex") || path.contains("/index/") {
+        "the index (cached tasks)"
+    } else if path.contains("label-to-taskid") {
+        "the tasks scheduled so far"
+    } else if path.contains("actions.json") {
+        "the push's actions"
+    } else if path.contains("parameters") {
+        "the push's parameters"
+    } else if step.starts_with("http://") || step.starts_with("https://") {
+        return format!("a download ({})", path.rsplit('/').next().unwrap_or(path));
+    } else if step.starts_with("decision task") {
+        return format!("the {step}");
+    } else {
+        step
+    };
+    words.to_string()
+}
+
+/// The loading bar's words: "loading the task graph: 37 % of 22.0 MB".
+pub fn loading_words(p: &Progress) -> String {
+    let what = step_words(&p.step);
+    match (p.loaded, p.total) {
+        (Some(l), Some(t)) if t > 0.0 => format!(
+            "loading {what}: {:.0} % of {}",
+            (100.0 * l / t).min(100.0),
+            format_mb(t)
+        ),
+        (Some(l), _) => format!("loading {what}: {} so far", format_mb(l)),
+        _ => format!("loading {what}…"),
+    }
+}

@@ -546,7 +546,11 @@ impl Page {
         received.extend(page.jobs);
         if received.len() < page.total {
             // An early grid stays on screen meanwhile.
-            *step = format!("the job grid ({} of {} jobs)", received.len(), page.total);
+            *step = format!(
+                "building the job grid: {} of {} jobs",
+                received.len(),
+                page.total
+            );
             self.request_jobs();
             return true;
         }

@@ -447,3 +447,37 @@ fn retrigger_picks_retrigger_multiple_and_opens_its_dialog_with_a_preview() {
     // With the action dialog open, shortcuts are off.
     assert!(page.dialog_open());
 }
+
+#[test]
+fn the_loading_bar_speaks_of_what_loads_not_of_urls() {
+    let graph =
+        "http://tc.example/api/queue/v1/task/D/runs/0/artifacts/public/full-task-graph.json";
+    let p = |step: &str, loaded: Option<f64>, total: Option<f64>| Progress {
+        step: step.into(),
+        loaded,
+        total,
+        ..Progress::default()
+    };
+    assert_eq!(
+        loading_words(&p(graph, Some(8_140_000.0), Some(22_000_000.0))),
+        "loading the task graph: 37 % of 22.0 MB"
+    );
+    assert_eq!(
+        loading_words(&p(graph, Some(3_100_000.0), None)),
+        "loading the task graph: 3.1 MB so far"
+    );
+    let listing = "http://tc.example/api/queue/v1/task-group/D/list?continuationToken=5000";
+    assert_eq!(
+        loading_words(&p(listing, Some(3_100_000.0), Some(3_100_000.0))),
+        "loading the push's task group: 100 % of 3.1 MB"
+    );
+    assert_eq!(
+        loading_words(&p("decision task D", None, None)),
+        "loading the decision task D…"
+    );
+    assert_eq!(
+        step_words("label-to-taskid.json of 2 earlier actions and cron tasks"),
+        "the tasks of 2 earlier actions and cron tasks"
+    );
+    assert_eq!(step_words("actions.json"), "the push's actions");
+}
