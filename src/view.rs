@@ -322,13 +322,42 @@ pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
     builder.finish(jobs)
 }
 
+/// Each distinct symbol's place in natural order (jobs are sorted by it: comparing ranks is
+/// much cheaper than comparing 50k symbols naturally).
+fn symbol_ranks<'a>(jobs: &'a [Job], by_row: &[RowGroups]) -> HashMap<&'a str, usize> {
+    let mut symbols: Vec<&str> = by_row
+        .iter()
+        .flat_map(|(_, groups)| groups.iter().flat_map(|(_, members)| members))
+        .filter_map(|&i| jobs.get(i).map(|j| j.symbol.as_str()))
+        .collect::<std::collections::HashSet<&str>>()
+        .into_iter()
+        .collect();
+    symbols.sort_by(|a, b| natural_cmp(a, b));
+    // Symbols equal in natural order share a rank (their jobs keep their order, as a stable
+    // sort by `natural_cmp` leaves them).
+    let mut ranks = HashMap::with_capacity(symbols.len());
+    let mut rank = 0;
+    for (i, symbol) in symbols.iter().enumerate() {
+        if i > 0 && natural_cmp(symbols[i - 1], symbol) != Ordering::Equal {
+            rank += 1;
+        }
+        ranks.insert(*symbol, rank);
+    }
+    ranks
+}
+
 fn rows_of(jobs: &[Job], by_row: impl Iterator<Item = RowGroups>) -> Vec<Row> {
+    let by_row: Vec<RowGroups> = by_row.collect();
+    let ranks = symbol_ranks(jobs, &by_row);
+    let rank = |i: usize| ranks.get(jobs[i].symbol.as_str()).copied().unwrap_or(0);
     let mut rows: Vec<Row> = by_row
+        .into_iter()
         .map(|((platform, option), groups)| {
             let mut groups: Vec<Group> = groups
                 .into_iter()
                 .map(|(symbol, mut members)| {
-                    members.sort_by(|&a, &b| natural_cmp(&jobs[a].symbol, &jobs[b].symbol));
+                    // Stable: jobs of equal symbols keep their order, as before.
+                    members.sort_by_key(|&i| rank(i));
                     let first = &jobs[members[0]];
                     Group {
                         name: first.group_name.clone().unwrap_or_default(),
@@ -380,6 +409,8 @@ enum Term {
     Exact(String),
     Prefix(String),
     Suffix(String),
+    /// `^label$`: the whole label.
+    Whole(String),
     Not(String),
 }
 
@@ -393,13 +424,16 @@ fn terms(query: &str) -> Vec<Term> {
             } else if let Some(rest) = word.strip_prefix('\'') {
                 Term::Exact(rest.to_string())
             } else if let Some(rest) = word.strip_prefix('^') {
-                Term::Prefix(rest.to_string())
+                match rest.strip_suffix('$') {
+                    Some(whole) => Term::Whole(whole.to_string()),
+                    None => Term::Prefix(rest.to_string()),
+                }
             } else if let Some(rest) = word.strip_suffix('$') {
                 Term::Suffix(rest.to_string())
             } else {
                 Term::Fuzzy(word)
             };
-            let empty = matches!(&term, Term::Fuzzy(s) | Term::Exact(s) | Term::Prefix(s) | Term::Suffix(s) | Term::Not(s) if s.is_empty());
+            let empty = matches!(&term, Term::Fuzzy(s) | Term::Exact(s) | Term::Prefix(s) | Term::Suffix(s) | Term::Whole(s) | Term::Not(s) if s.is_empty());
             (!empty).then_some(term)
         })
         .collect()
@@ -429,6 +463,7 @@ pub fn search(jobs: &[Job], query: &str) -> Vec<usize> {
                 Term::Exact(s) if !text.contains(s.as_str()) => continue 'jobs,
                 Term::Prefix(s) if !label.starts_with(s.as_str()) => continue 'jobs,
                 Term::Suffix(s) if !label.ends_with(s.as_str()) => continue 'jobs,
+                Term::Whole(s) if label != *s => continue 'jobs,
                 Term::Not(s) if text.contains(s.as_str()) => continue 'jobs,
                 Term::Fuzzy(s) => {
                     let best = [&label, &symbol]
@@ -767,6 +802,13 @@ mod tests {
             ["test-windows10-64/opt-mochitest-1"]
         );
         assert_eq!(labels("xpcshell-1$"), ["test-linux64/opt-xpcshell-1"]);
+        // `^label$`: exactly that label, not every label it starts.
+        assert_eq!(
+            labels("^test-linux64/opt-mochitest-1$"),
+            ["test-linux64/opt-mochitest-1"]
+        );
+        assert_eq!(labels("^test-linux64/opt-mochitest").len(), 1);
+        assert!(labels("^test-linux64/opt-mochitest$").is_empty());
         assert_eq!(
             labels("mochitest !debug !windows"),
             ["test-linux64/opt-mochitest-1"]
