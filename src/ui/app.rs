@@ -24,8 +24,46 @@ use crate::view::UrlState;
 
 pub use super::state::SAMPLE_DECISION;
 
+/// The callbacks of the components that are costly to draw, made once: a new callback makes
+/// new props, and the component would be drawn again on every message (the 50k grid takes
+/// 25-40 ms), though nothing it shows changed.
+struct Callbacks {
+    toggle_job: Callback<String>,
+    select_job: Callback<(String, bool)>,
+    toggle_many: Callback<Vec<String>>,
+    toggle_group: Callback<String>,
+    more_rows: Callback<()>,
+    filter: Callback<String>,
+    tier: Callback<u64>,
+    expand_all: Callback<()>,
+    times: Callback<u32>,
+    focus: Callback<String>,
+    export: Callback<&'static str>,
+    wide: Callback<bool>,
+}
+
+impl Callbacks {
+    fn new(link: &Scope<App>) -> Callbacks {
+        Callbacks {
+            toggle_job: link.callback(|l| Msg::Picks(PickMsg::ToggleJob(l))),
+            select_job: link.callback(|j| Msg::Jobs(JobMsg::SelectJob(j))),
+            toggle_many: link.callback(|l| Msg::Picks(PickMsg::ToggleMany(l))),
+            toggle_group: link.callback(|k| Msg::Push(PushMsg::ToggleGroup(k))),
+            more_rows: link.callback(|_| Msg::Push(PushMsg::ShowMoreRows)),
+            filter: link.callback(|t| Msg::Push(PushMsg::FilterText(t))),
+            tier: link.callback(|t| Msg::Push(PushMsg::ToggleTier(t))),
+            expand_all: link.callback(|_| Msg::Push(PushMsg::ToggleExpandAll)),
+            times: link.callback(|t| Msg::Picks(PickMsg::SetTimes(t))),
+            focus: link.callback(|l| Msg::Picks(PickMsg::Focus(l))),
+            export: link.callback(|w| Msg::Picks(PickMsg::Export(w))),
+            wide: link.callback(|w| Msg::Picks(PickMsg::GraphWide(w))),
+        }
+    }
+}
+
 pub struct App {
     page: Page,
+    cb: Callbacks,
     engine: Option<Engine>,
     /// The quick filter's pending timer (replacing it cancels the previous one).
     filter_timer: Option<gloo_timers::callback::Timeout>,
@@ -355,6 +393,7 @@ impl Component for App {
         let effects = page.start();
         let mut app = App {
             page,
+            cb: Callbacks::new(ctx.link()),
             engine,
             filter_timer: None,
             key_event,
@@ -388,6 +427,7 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
+        let cb = &self.cb;
         let page = &self.page;
         let push = &page.push;
         let errors = page.errors.iter().enumerate().map(|(i, e)| {
@@ -404,13 +444,13 @@ impl Component for App {
                 <Grid rows={push.rows.clone()} jobs={push.jobs.clone()} selected={page.picks.selected.clone()}
                     expanded={push.expanded.clone()} expand_all={push.groups_expanded()}
                     visible_rows={push.visible_rows} runnable_mode={push.filter.runnable}
-                    on_toggle_job={link.callback(|l| Msg::Picks(PickMsg::ToggleJob(l)))}
-                    on_select_job={link.callback(|j| Msg::Jobs(JobMsg::SelectJob(j)))}
+                    on_toggle_job={cb.toggle_job.clone()}
+                    on_select_job={cb.select_job.clone()}
                     selected_job={page.jobs.panel.clone()}
                     pinned={page.jobs.pinned.clone()}
-                    on_toggle_many={link.callback(|l| Msg::Picks(PickMsg::ToggleMany(l)))}
-                    on_toggle_group={link.callback(|k| Msg::Push(PushMsg::ToggleGroup(k)))}
-                    on_more={link.callback(|_| Msg::Push(PushMsg::ShowMoreRows))} />
+                    on_toggle_many={cb.toggle_many.clone()}
+                    on_toggle_group={cb.toggle_group.clone()}
+                    on_more={cb.more_rows.clone()} />
             }
         } else {
             html! {}
@@ -420,9 +460,9 @@ impl Component for App {
                 <header>
                     <Navbar filter_text={push.filter_input.clone()} tiers={push.filter.tiers.clone()} expand_all={push.expand_all}
                         runnable={push.runnable} jobs={push.jobs.len()}
-                        on_filter={link.callback(|t| Msg::Push(PushMsg::FilterText(t)))}
-                        on_tier={link.callback(|t| Msg::Push(PushMsg::ToggleTier(t)))}
-                        on_expand_all={link.callback(|_| Msg::Push(PushMsg::ToggleExpandAll))} />
+                        on_filter={cb.filter.clone()}
+                        on_tier={cb.tier.clone()}
+                        on_expand_all={cb.expand_all.clone()} />
                     {load_form(page, link)}
                 </header>
                 <main>
@@ -445,13 +485,12 @@ impl Component for App {
                                 selected={page.picks.selected.len()} times={page.url.times} focus={page.picks.focus.clone()}
                                 root_url={page.root_url()}
                                 decision_task_id={push.summary.as_ref().map(|s| s.decision_task_id.clone()).unwrap_or_default()}
-                                on_times={link.callback(|t| Msg::Picks(PickMsg::SetTimes(t)))}
-                                on_focus={link.callback(|l| Msg::Picks(PickMsg::Focus(l)))}
-                                on_export={link.callback(|w| Msg::Picks(PickMsg::Export(w)))} waiting={push.waiting_for()} />
+                                on_times={cb.times.clone()} on_focus={cb.focus.clone()}
+                                on_export={cb.export.clone()} waiting={push.waiting_for()} />
                             if let Some(graph) = &page.picks.graph {
                                 <GraphPanel graph={graph.clone()} focus={page.picks.focus.clone()}
-                                    on_focus={link.callback(|l| Msg::Picks(PickMsg::Focus(l)))}
-                                    wide={page.picks.graph_wide} on_wide={link.callback(|w| Msg::Picks(PickMsg::GraphWide(w)))} />
+                                    on_focus={cb.focus.clone()}
+                                    wide={page.picks.graph_wide} on_wide={cb.wide.clone()} />
                             }
                         </div>
                     </div>
