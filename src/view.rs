@@ -349,7 +349,12 @@ fn symbol_ranks<'a>(jobs: &'a [Job], by_row: &[RowGroups]) -> HashMap<&'a str, u
 fn rows_of(jobs: &[Job], by_row: impl Iterator<Item = RowGroups>) -> Vec<Row> {
     let by_row: Vec<RowGroups> = by_row.collect();
     let ranks = symbol_ranks(jobs, &by_row);
-    let rank = |i: usize| ranks.get(jobs[i].symbol.as_str()).copied().unwrap_or(0);
+    // Each job's rank, looked up once (not once per comparison).
+    let job_ranks: Vec<usize> = jobs
+        .iter()
+        .map(|j| ranks.get(j.symbol.as_str()).copied().unwrap_or(0))
+        .collect();
+    let rank = |i: usize| job_ranks.get(i).copied().unwrap_or(0);
     let mut rows: Vec<Row> = by_row
         .into_iter()
         .map(|((platform, option), groups)| {
