@@ -8,7 +8,7 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::dialogs::{credentials_fieldset, SigninView};
+use super::dialogs::{credentials_fieldset, Modal, SigninView};
 use super::model::{ActionPreview, Offered};
 use crate::view::{shown, Job};
 
@@ -162,18 +162,47 @@ pub struct JobPanelProps {
     pub pinned: usize,
 }
 
-/// The job details panel, as in Treeherder's: what the job is, and its actions.
+/// The job details panel, as in Treeherder's: what the job is, and its actions. One
+/// Retrigger: the action bar's (this job and the pinned ones, as Treeherder's); actions.json's
+/// own `retrigger` entry ("Retrigger", or "Retrigger (disabled)" for a task that should be
+/// rerun) is not listed again but offered as the bar's "Options…" (times, downstream, force).
 #[function_component(JobPanel)]
 pub fn job_panel(props: &JobPanelProps) -> Html {
     let job = &props.job;
+    let retrigger = props
+        .offered
+        .as_ref()
+        .and_then(|o| o.iter().find(|a| a.name == "retrigger"))
+        .cloned();
+    let others: Option<Vec<Offered>> = props.offered.as_ref().map(|o| {
+        o.iter()
+            .filter(|a| a.name != "retrigger")
+            .cloned()
+            .collect()
+    });
+    let options = retrigger.map(|action| {
+        let why = action.unavailable.clone().or_else(|| action.preview.clone());
+        let title = match &why {
+            Some(why) => format!("{}: {why}", action.title),
+            None => format!("{}: times, with the tasks that depend on it (actions.json: {})", action.title, action.description),
+        };
+        let on_action = props.on_action.clone();
+        html! {
+            <button class="action-btn" id="job-retrigger-options" data-action="retrigger" title={title}
+                aria-label="Retrigger options…" disabled={why.is_some()}
+                onclick={Callback::from(move |_| on_action.emit(action.clone()))}>{"Options…"}</button>
+        }
+    });
     html! {
-        <aside class="job-panel" id="job-panel" data-label={job.label.clone()}>
-            <header>
-                <span class={classes!("job-btn", format!("state-{}", job.state))}>{&job.symbol}</span>
-                <strong class="job-label">{shown(&job.label)}</strong>
-                <button class="close" title="Close (Esc)" onclick={props.on_close.reform(|_| ())}>{"×"}</button>
-            </header>
+        <Modal id="job-panel" labelled_by="job-panel-title" class={classes!("job-panel")} backdrop=false
+            page_keys={vec!["r"]} data_label={AttrValue::from(job.label.clone())} on_close={props.on_close.clone()}>
+            <div class="job-panel-head">
+                <span class={classes!("job-btn", format!("state-{}", job.state))} aria-hidden="true">{&job.symbol}</span>
+                <h2 class="job-label" id="job-panel-title">{shown(&job.label)}</h2>
+                <button class="close" title="Close (Esc)" aria-label="Close" onclick={props.on_close.reform(|_| ())}>{"×"}</button>
+            </div>
             <dl>
+                <dt>{"Symbol"}</dt><dd>{&job.symbol}</dd>
                 <dt>{"State"}</dt><dd id="job-state">{&job.state}</dd>
                 <dt>{"Kind"}</dt><dd>{&job.kind}</dd>
                 if let Some(task_id) = &job.task_id {
@@ -186,10 +215,11 @@ pub fn job_panel(props: &JobPanelProps) -> Html {
                     onclick={props.on_retrigger.reform(|_| ())}>
                     { if props.pinned > 0 { format!("Retrigger (+{} pinned)", props.pinned) } else { "Retrigger".to_string() } }
                 </button>
+                {options}
             </div>
             <h3>{"Actions"}</h3>
-            { offered_list(props.offered.as_deref(), props.error.as_deref(), &props.on_action, "job-actions") }
-        </aside>
+            { offered_list(others.as_ref(), props.error.as_deref(), &props.on_action, "job-actions") }
+        </Modal>
     }
 }
 
@@ -286,62 +316,61 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
         None => format!("{} (the whole push)", state.title),
     };
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" id="action-dialog" role="dialog" aria-label={state.title.clone()} data-action={state.name.clone()}>
-                <h2>{heading}</h2>
-                if several {
-                    <ul class="action-tasks" id="action-tasks">
-                        {for state.tasks.iter().map(|l| html! { <li data-label={l.clone()}>{shown(l)}</li> })}
-                    </ul>
-                    <div class="action-inputs">
-                        <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times.clone()} /></label>
-                    </div>
-                }
-                if state.name == "retrigger" {
-                    <div class="action-inputs">
-                        <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times} /></label>
-                        <label><input id="action-downstream" type="checkbox" checked={state.downstream} onchange={on_downstream} />{" with the tasks that depend on it (downstream)"}</label>
-                        if state.cb_name == "retrigger-disabled" {
-                            <label><input id="action-force" type="checkbox" checked={state.force} onchange={on_force} />{" force (this task should normally be rerun, not retriggered)"}</label>
-                        }
-                    </div>
-                }
-                if let Some(text) = &state.custom {
-                    <div class="action-inputs">
-                        <label for="action-input">{"input (JSON; checked against the action's schema before it is sent)"}</label>
-                        <textarea id="action-input" rows="6" cols="70" value={text.clone()}
-                            oninput={props.on_field.reform(|e: InputEvent| ActionField::Typing(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))}
-                            onchange={props.on_field.reform(|e: Event| ActionField::Custom(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
-                    </div>
-                }
-                { action_preview(state) }
-                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
-                    &props.signin, &props.on_sign_in, &props.on_sign_out)}
-                if let Some(error) = &state.error {
-                    <div class="error-banner" role="alert" id="action-error">{error}</div>
-                }
-                <div class="modal-buttons">
-                    <button id="confirm-action" class="trigger" disabled={state.sending || state.preview.is_none() || state.previewing}
-                        onclick={props.on_confirm.reform(|_| ())}>
-                        { if state.sending { "Triggering…".to_string() } else { format!("Trigger {}", state.title) } }
-                    </button>
-                    <button id="cancel-action" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
+        <Modal id="action-dialog" labelled_by="action-dialog-title" data_action={AttrValue::from(state.name.clone())}
+            on_close={props.on_close.clone()}>
+            <h2 id="action-dialog-title">{heading}</h2>
+            if several {
+                <ul class="action-tasks" id="action-tasks" tabindex="0" aria-label="The jobs it acts on">
+                    {for state.tasks.iter().map(|l| html! { <li data-label={l.clone()}>{shown(l)}</li> })}
+                </ul>
+                <div class="action-inputs">
+                    <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times.clone()} /></label>
                 </div>
+            }
+            if state.name == "retrigger" {
+                <div class="action-inputs">
+                    <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times} /></label>
+                    <label><input id="action-downstream" type="checkbox" checked={state.downstream} onchange={on_downstream} />{" with the tasks that depend on it (downstream)"}</label>
+                    if state.cb_name == "retrigger-disabled" {
+                        <label><input id="action-force" type="checkbox" checked={state.force} onchange={on_force} />{" force (this task should normally be rerun, not retriggered)"}</label>
+                    }
+                </div>
+            }
+            if let Some(text) = &state.custom {
+                <div class="action-inputs">
+                    <label for="action-input">{"input (JSON; checked against the action's schema before it is sent)"}</label>
+                    <textarea id="action-input" rows="6" cols="70" value={text.clone()}
+                        oninput={props.on_field.reform(|e: InputEvent| ActionField::Typing(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))}
+                        onchange={props.on_field.reform(|e: Event| ActionField::Custom(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
+                </div>
+            }
+            { action_preview(state) }
+            {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
+                &props.signin, &props.on_sign_in, &props.on_sign_out)}
+            if let Some(error) = &state.error {
+                <div class="error-banner" role="alert" id="action-error">{error}</div>
+            }
+            <div class="modal-buttons">
+                <button id="confirm-action" class="trigger" disabled={state.sending || state.preview.is_none() || state.previewing}
+                    onclick={props.on_confirm.reform(|_| ())}>
+                    { if state.sending { "Triggering…".to_string() } else { format!("Trigger {}", state.title) } }
+                </button>
+                <button id="cancel-action" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
             </div>
-        </div>
+        </Modal>
     }
 }
 
 /// The preview of the action: counts, then each call's created tasks, the reused ones, reruns.
 fn action_preview(state: &ActionState) -> Html {
     let Some(preview) = &state.preview else {
-        return html! { <p class="loading" id="action-counts">{ if state.previewing { "Previewing…" } else { "" } }</p> };
+        return html! { <p class="loading" id="action-counts" aria-live="polite">{ if state.previewing { "Previewing…" } else { "" } }</p> };
     };
     let (created, reused) = preview.counts();
     const SHOWN: usize = 40;
     html! {
-        <div class={classes!("action-preview", state.previewing.then_some("busy"))}>
-            <p class="confirm-counts" id="action-counts" data-created={created.to_string()} data-reused={reused.to_string()}
+        <div class={classes!("action-preview", state.previewing.then_some("busy"))} aria-busy={state.previewing.then_some("true")}>
+            <p class="confirm-counts" id="action-counts" aria-live="polite" data-created={created.to_string()} data-reused={reused.to_string()}
                 data-calls={preview.calls.len().to_string()} data-reruns={preview.reruns.len().to_string()}>
                 {format!("This will create {created} task{} in {} create_tasks call{}, reuse {reused}",
                     if created == 1 { "" } else { "s" }, preview.calls.len(), if preview.calls.len() == 1 { "" } else { "s" })}

@@ -1,15 +1,190 @@
-//! The two dialogs: "Add new jobs (Search)" (fzf-style query over runnable labels and
-//! symbols; picks every match at once) and the trigger confirmation (counts, what will be
-//! created, `times`, the credentials: signed in with Taskcluster, or typed in, the exact
-//! request).
+//! The modal dialog every dialog of the page is drawn in ([`Modal`]), and the two dialogs of
+//! Add New Jobs: "Add new jobs (Search)" (fzf-style query over runnable labels and symbols;
+//! picks every match at once) and the trigger confirmation (counts, what will be created,
+//! `times`, the credentials: signed in with Taskcluster, or typed in, the exact request).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use web_sys::HtmlInputElement;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement};
 use yew::prelude::*;
 
 use super::model::Preview;
 use crate::view::{shown, Job};
+
+/// What can take focus by Tab inside a dialog (those hidden, in a closed `<details>` or
+/// disabled are filtered out when asked).
+const FOCUSABLE: &str =
+    "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), \
+    select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window().and_then(|w| w.document())
+}
+
+/// Focuses an HTML or SVG element (an SVG node of the graph is focusable too).
+fn focus_element(element: &Element) {
+    if let Some(html) = element.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = html.focus();
+    } else if let Ok(focus) = js_sys::Reflect::get(element, &"focus".into()) {
+        if let Some(focus) = focus.dyn_ref::<js_sys::Function>() {
+            let _ = focus.call0(element);
+        }
+    }
+}
+
+/// The elements Tab stops at inside `root`, in document order: enabled, not `tabindex=-1`,
+/// and drawn (an element in a closed `<details>` has no box).
+fn tab_stops(root: &Element) -> Vec<Element> {
+    let Ok(list) = root.query_selector_all(FOCUSABLE) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .filter(|e| {
+            let rect = e.get_bounding_client_rect();
+            rect.width() > 0.0 || rect.height() > 0.0
+        })
+        .collect()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ModalProps {
+    /// The dialog element's id.
+    pub id: AttrValue,
+    /// The id of the heading that names the dialog (`aria-labelledby`).
+    pub labelled_by: AttrValue,
+    /// Classes of the dialog element (default `modal`).
+    #[prop_or_else(|| classes!("modal"))]
+    pub class: Classes,
+    /// Draw the dimmed backdrop behind the dialog (the job panel has none).
+    #[prop_or(true)]
+    pub backdrop: bool,
+    /// A click on the backdrop closes the dialog.
+    #[prop_or_default]
+    pub close_on_backdrop: bool,
+    /// The element to focus when the dialog opens (an id); else its first control.
+    #[prop_or_default]
+    pub initial_focus: Option<AttrValue>,
+    /// Where focus goes on close when the element that had it at opening is gone (an id).
+    #[prop_or_default]
+    pub return_focus: Option<AttrValue>,
+    /// Keys that still reach the page's shortcuts from inside the dialog (the job panel lets
+    /// `r` retrigger); every other key pressed inside stays in the dialog.
+    #[prop_or_default]
+    pub page_keys: Vec<&'static str>,
+    #[prop_or_default]
+    pub data_label: Option<AttrValue>,
+    #[prop_or_default]
+    pub data_action: Option<AttrValue>,
+    pub on_close: Callback<()>,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// A modal dialog done right: `role="dialog"`, `aria-modal`, named by its heading; focus moves
+/// in when it opens (to `initial_focus`, else the first control), Tab and Shift+Tab wrap
+/// around inside it, Escape closes it (and goes no further: the page's own Escape does not
+/// act too), keys typed inside never reach the page's shortcuts (but `page_keys`), and on
+/// close focus returns to the element that had it when the dialog opened.
+#[function_component(Modal)]
+pub fn modal(props: &ModalProps) -> Html {
+    let node = use_node_ref();
+    // Taken at the first render, before the dialog is in the document.
+    let opener: Rc<RefCell<Option<Element>>> =
+        use_mut_ref(|| document().and_then(|d| d.active_element()));
+    {
+        let node = node.clone();
+        let initial = props.initial_focus.clone();
+        let fallback = props.return_focus.clone();
+        use_effect_with((), move |_| {
+            if let Some(root) = node.cast::<Element>() {
+                let target = initial
+                    .as_ref()
+                    .and_then(|id| document()?.get_element_by_id(id))
+                    .or_else(|| tab_stops(&root).into_iter().next());
+                focus_element(&target.unwrap_or(root));
+            }
+            move || {
+                let opener = opener.borrow_mut().take();
+                // After the page has re-rendered without the dialog (the opener may be redrawn).
+                gloo_timers::callback::Timeout::new(0, move || {
+                    let Some(document) = document() else { return };
+                    let active = document.active_element();
+                    let body = document.body().map(Element::from);
+                    // Focus moved somewhere on purpose meanwhile: leave it.
+                    if active.is_some() && active != body {
+                        return;
+                    }
+                    let target = opener
+                        .filter(|e| e.is_connected() && Some(e) != body.as_ref())
+                        .or_else(|| fallback.and_then(|id| document.get_element_by_id(&id)));
+                    if let Some(target) = target {
+                        focus_element(&target);
+                    }
+                })
+                .forget();
+            }
+        });
+    }
+    let onkeydown = {
+        let node = node.clone();
+        let on_close = props.on_close.clone();
+        let page_keys = props.page_keys.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let key = e.key();
+            match key.as_str() {
+                "Escape" => {
+                    e.prevent_default();
+                    e.stop_propagation();
+                    on_close.emit(());
+                }
+                "Tab" => {
+                    e.stop_propagation();
+                    let Some(root) = node.cast::<Element>() else {
+                        return;
+                    };
+                    let stops = tab_stops(&root);
+                    let (Some(first), Some(last)) = (stops.first(), stops.last()) else {
+                        e.prevent_default();
+                        return;
+                    };
+                    let active = document().and_then(|d| d.active_element());
+                    let inside = active.as_ref().is_some_and(|a| stops.contains(a));
+                    let wrap = if e.shift_key() {
+                        (!inside || active.as_ref() == Some(first)).then_some(last)
+                    } else {
+                        (!inside || active.as_ref() == Some(last)).then_some(first)
+                    };
+                    if let Some(target) = wrap {
+                        e.prevent_default();
+                        focus_element(target);
+                    }
+                }
+                _ if page_keys.contains(&key.as_str()) => {}
+                _ => e.stop_propagation(),
+            }
+        })
+    };
+    let dialog = html! {
+        <div ref={node} class={props.class.clone()} id={props.id.clone()} role="dialog" aria-modal="true"
+            aria-labelledby={props.labelled_by.clone()} data-label={props.data_label.clone()}
+            data-action={props.data_action.clone()} {onkeydown}
+            onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+            {props.children.clone()}
+        </div>
+    };
+    if !props.backdrop {
+        return dialog;
+    }
+    let on_backdrop = props
+        .close_on_backdrop
+        .then(|| props.on_close.reform(|_: MouseEvent| ()));
+    html! {
+        <div class="modal-backdrop" onclick={on_backdrop}>{dialog}</div>
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct SearchProps {
@@ -35,33 +210,36 @@ pub fn search_dialog(props: &SearchProps) -> Html {
     };
     const SHOWN: usize = 200;
     html! {
-        <div class="modal-backdrop" onclick={props.on_close.reform(|_| ())}>
-            <div class="modal" id="search-dialog" role="dialog" aria-label="Add New Jobs (Search)"
-                onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
-                <h2>{"Add New Jobs (Search)"}</h2>
-                <form onsubmit={on_submit}>
-                    <input id="search-input" autofocus=true value={props.query.clone()} oninput={on_input}
-                        placeholder="'exact ^prefix suffix$ !not fuzzy — e.g. ^test-linux32 'gtest !debug" />
-                </form>
-                <p class="search-count" id="search-count" data-count={props.hits.len().to_string()}>
-                    {format!("{} runnable jobs match", props.hits.len())}
-                </p>
-                <ul class="search-hits">
-                    {for props.hits.iter().take(SHOWN).filter_map(|&i| props.jobs.get(i)).map(|j| html! {
-                        <li data-label={j.label.clone()}>{shown(&j.label)}<span class="symbol">{format!(" {}({})", shown(j.group_symbol.as_deref().unwrap_or("")), shown(&j.symbol))}</span></li>
-                    })}
-                    if props.hits.len() > SHOWN {
-                        <li class="more">{format!("… and {} more", props.hits.len() - SHOWN)}</li>
-                    }
-                </ul>
-                <div class="modal-buttons">
-                    <button id="search-select" disabled={props.hits.is_empty()} onclick={props.on_select.reform(|_| ())}>
-                        {format!("Add all {} to the selection", props.hits.len())}
-                    </button>
-                    <button onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
-                </div>
+        <Modal id="search-dialog" labelled_by="search-dialog-title" initial_focus="search-input"
+            close_on_backdrop=true on_close={props.on_close.clone()}>
+            <h2 id="search-dialog-title">{"Add New Jobs (Search)"}</h2>
+            <form onsubmit={on_submit} role="search">
+                <input id="search-input" type="search" value={props.query.clone()} oninput={on_input}
+                    aria-label="Search the runnable jobs" aria-describedby="search-help search-count"
+                    autocomplete="off" spellcheck="false"
+                    placeholder="'exact ^prefix suffix$ !not fuzzy — e.g. ^test-linux32 'gtest !debug" />
+            </form>
+            <p class="search-help" id="search-help">
+                {"Words are ANDed: 'word occurs exactly, ^word starts the label, word$ ends it, !word must not occur, others match fuzzily. Enter adds every match."}
+            </p>
+            <p class="search-count" id="search-count" data-count={props.hits.len().to_string()} aria-live="polite" aria-atomic="true">
+                {format!("{} runnable jobs match", props.hits.len())}
+            </p>
+            <ul class="search-hits" tabindex="0" aria-label="The matching jobs">
+                {for props.hits.iter().take(SHOWN).filter_map(|&i| props.jobs.get(i)).map(|j| html! {
+                    <li data-label={j.label.clone()}>{shown(&j.label)}<span class="symbol">{format!(" {}({})", shown(j.group_symbol.as_deref().unwrap_or("")), shown(&j.symbol))}</span></li>
+                })}
+                if props.hits.len() > SHOWN {
+                    <li class="more">{format!("… and {} more", props.hits.len() - SHOWN)}</li>
+                }
+            </ul>
+            <div class="modal-buttons">
+                <button id="search-select" class="primary" disabled={props.hits.is_empty()} onclick={props.on_select.reform(|_| ())}>
+                    {format!("Add all {} to the selection", props.hits.len())}
+                </button>
+                <button id="search-cancel" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
             </div>
-        </div>
+        </Modal>
     }
 }
 
@@ -195,37 +373,38 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| text.clone())
     });
+    let jobs = props.preview.requested.len();
+    let disabled = props.state.sending || props.state.request.is_none();
     html! {
-        <div class="modal-backdrop">
-            <div class="modal" id="trigger-dialog" role="dialog" aria-label="Trigger new jobs">
-                <h2>{format!("Trigger {} new job{}", props.preview.requested.len(), if props.preview.requested.len() == 1 { "" } else { "s" })}</h2>
-                <p class="confirm-counts" id="confirm-counts">
-                    {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
-                </p>
-                <details open={labels.len() <= 20}>
-                    <summary>{format!("Tasks to create ({})", labels.len())}</summary>
-                    <ul class="confirm-list">
-                        {for labels.iter().take(SHOWN).map(|l| html! {<li>{l.to_string()}</li>})}
-                        if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
-                    </ul>
-                </details>
-                <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
-                {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
-                    &props.signin, &props.on_sign_in, &props.on_sign_out)}
-                if let Some(request) = pretty {
-                    <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request">{request}</pre></details>
-                }
-                if let Some(error) = &props.state.error {
-                    <div class="error-banner" role="alert">{error}</div>
-                }
-                <div class="modal-buttons">
-                    <button id="confirm-trigger" class="trigger" disabled={props.state.sending || props.state.request.is_none()}
-                        onclick={props.on_confirm.reform(|_| ())}>
-                        { if props.state.sending { "Triggering…" } else { "Trigger" } }
-                    </button>
-                    <button onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
-                </div>
+        <Modal id="trigger-dialog" labelled_by="trigger-dialog-title" on_close={props.on_close.clone()}>
+            <h2 id="trigger-dialog-title">{format!("Trigger {jobs} new job{}", if jobs == 1 { "" } else { "s" })}</h2>
+            <p class="confirm-counts" id="confirm-counts">
+                {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
+            </p>
+            <details open={labels.len() <= 20}>
+                <summary>{format!("Tasks to create ({})", labels.len())}</summary>
+                <ul class="confirm-list">
+                    {for labels.iter().take(SHOWN).map(|l| html! {<li>{l.to_string()}</li>})}
+                    if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
+                </ul>
+            </details>
+            <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
+            {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
+                &props.signin, &props.on_sign_in, &props.on_sign_out)}
+            if let Some(request) = pretty {
+                <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request" tabindex="0">{request}</pre></details>
+            }
+            if let Some(error) = &props.state.error {
+                <div class="error-banner" role="alert">{error}</div>
+            }
+            <div class="modal-buttons">
+                <button id="confirm-trigger" class="trigger" disabled={disabled}
+                    title={ if props.state.request.is_none() && !props.state.sending { Some("The request is being prepared") } else { None } }
+                    onclick={props.on_confirm.reform(|_| ())}>
+                    { if props.state.sending { "Triggering…" } else { "Trigger" } }
+                </button>
+                <button id="trigger-cancel" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
             </div>
-        </div>
+        </Modal>
     }
 }

@@ -1,5 +1,5 @@
 //! The job grid: one row per platform and build option, groups as `G( a b c )`, job buttons
-//! coloured by state, runnable jobs olive and translucent. Collapsed groups fold jobs of one
+//! coloured by state, runnable jobs olive (a toggle: `aria-pressed`). Collapsed groups fold jobs of one
 //! state into `+N` counts. Rows are rendered as they scroll into view, so a 50,000-job push
 //! only ever builds the rows the user has seen.
 
@@ -55,7 +55,9 @@ fn job_button(job: &Job, selected: bool, props: &GridProps) -> Html {
     let pinned = props.pinned.contains(&job.label).then_some("pinned");
     html! {
         <button class={classes!("job-btn", format!("state-{}", job.state), selected.then_some("selected"), pinned)}
-            title={title} data-label={job.label.clone()} data-state={job.state.clone()} onclick={onclick}>
+            title={title} data-label={job.label.clone()} data-state={job.state.clone()} onclick={onclick}
+            aria-pressed={job.is_runnable().then(|| selected.to_string())}
+            aria-haspopup={(!job.is_runnable()).then_some("dialog")}>
             {shown(&job.symbol)}
         </button>
     }
@@ -75,7 +77,7 @@ pub fn grid(props: &GridProps) -> Html {
     };
     if props.rows.is_empty() {
         return html! {
-            <div class="grid empty" id="grid">
+            <div class="grid empty" id="grid" tabindex="-1">
                 { if props.runnable_mode { "No jobs match the filter." } else { "No jobs to show: switch on \"Add new jobs\" (key a) to see the runnable ones." } }
             </div>
         };
@@ -128,10 +130,21 @@ pub fn grid(props: &GridProps) -> Html {
             let tier = (group.tier > 1).then(|| html! { <span class="tier-tag">{format!("[tier {}]", group.tier)}</span> });
             if group.symbol.is_empty() && group.tier <= 1 {
                 html! { <span class="job-group ungrouped">{content}</span> }
+            } else if group.symbol.is_empty() {
+                // Jobs of a higher tier without a group: always open, so no toggle to press.
+                html! {
+                    <span class="job-group" data-group="" data-tier={group.tier.to_string()}>
+                        {tier}{all_button}
+                        <span class="group-content">{content}</span>
+                    </span>
+                }
             } else {
+                let name = if group.name.is_empty() { shown(&group.symbol).to_string() } else { group.name.clone() };
                 html! {
                     <span class="job-group" data-group={group.symbol.clone()} title={group.name.clone()}>
-                        <button class="group-symbol" onclick={Callback::from(move |_| on_group.emit(toggle_key.clone()))}>{shown(&group.symbol)}</button>
+                        <button class="group-symbol" aria-expanded={expanded.to_string()}
+                            title={format!("{name}: show or fold its jobs")}
+                            onclick={Callback::from(move |_| on_group.emit(toggle_key.clone()))}>{shown(&group.symbol)}</button>
                         {tier}{all_button}
                         <span class="group-content">{content}</span>
                     </span>
@@ -154,8 +167,8 @@ pub fn grid(props: &GridProps) -> Html {
         }
     });
     html! {
-        <div class="grid" id="grid" onscroll={on_scroll}>
-            <table class="job-table"><tbody>{for rows}</tbody></table>
+        <div class="grid" id="grid" tabindex="-1" onscroll={on_scroll}>
+            <table class="job-table" aria-label="Jobs by platform"><tbody>{for rows}</tbody></table>
             {more}
         </div>
     }

@@ -1,6 +1,7 @@
 //! The preview panel: counts, created tasks grouped by kind, reused dependencies with their
 //! taskId and source, removed tasks, warnings, the "why" path of the focused task, `times`,
-//! and the exports.
+//! and the exports. Every row is a button (Enter or Space shows its why path); the counts
+//! and the why path are polite live regions.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -60,9 +61,23 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
             <input id="times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} />
         </label>
     };
+    // The panel's frame is the same in every state, so the polite live region (the counts, or
+    // what the preview waits for) stays one element and its changes are announced.
+    let frame = |head_extra: Html, live: Html, body: Html| {
+        html! {
+            <section class={classes!("preview-panel", props.busy.then_some("busy"))} id="preview-panel" tabindex="-1"
+                aria-labelledby="preview-title" aria-busy={props.busy.then_some("true")}>
+                <div class="preview-head"><h2 id="preview-title">{"Preview"}</h2>{head_extra}</div>
+                <div class="preview-live" id="preview-live" aria-live="polite" aria-atomic="true">{live}</div>
+                {body}
+            </section>
+        }
+    };
     if let Some(error) = &props.error {
-        return html! {
-            <div class="preview-panel" id="preview-panel">
+        return frame(
+            html! {},
+            html! {},
+            html! {
                 <div class="preview-error" role="alert">
                     <strong>{"This selection cannot be added: "}</strong>{&error.message}
                     {format!(" [{}]", error.kind)}
@@ -70,34 +85,37 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                         <div class="labels">{error.labels.join(", ")}</div>
                     }
                 </div>
-            </div>
-        };
+            },
+        );
     }
     if let (Some(waiting), true) = (&props.waiting, props.selected > 0) {
-        return html! {
-            <div class="preview-panel" id="preview-panel">
-                <h2>{"Preview"}</h2>
+        return frame(
+            html! {},
+            html! {
                 <p class="waiting" id="preview-waiting">{format!("{} picked; waiting for {waiting}. The preview follows as soon as it is there.", props.selected)}</p>
-            </div>
-        };
+            },
+            html! {},
+        );
     }
     let Some(preview) = &props.preview else {
-        return html! {
-            <div class="preview-panel" id="preview-panel">
-                <h2>{"Preview"}</h2>
+        return frame(
+            html! {},
+            html! {
                 <p class="empty">{ if props.busy { "Computing…" } else { "Pick runnable jobs (olive) to see what the action will create and reuse." } }</p>
-            </div>
-        };
+            },
+            html! {},
+        );
     };
     let (created, reused, removed) = preview.counts();
     let Some(last) = preview.last() else {
-        return html! {};
+        return frame(html! {}, html! {}, html! {});
     };
     let focus_cb = |label: &str| {
         let on_focus = props.on_focus.clone();
         let label = label.to_string();
         Callback::from(move |_: MouseEvent| on_focus.emit(label.clone()))
     };
+    let current = |label: &str| (props.focus.as_deref() == Some(label)).then_some("true");
     let mut by_kind: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
     for label in last.created.keys() {
         by_kind
@@ -113,16 +131,19 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                 <summary>{format!("{kind} ({})", labels.len())}</summary>
                 <ul>{for labels.iter().take(LIST_LIMIT).map(|label| html! {
                     <li class={classes!("created", requested.contains(label.as_str()).then_some("requested"))}
-                        data-label={label.to_string()} onclick={focus_cb(label)}>
-                        {shown(label)}
-                        if preview.runs_again.contains(*label) {
-                            <span class="tag runs-again" title="This job already ran on this push; the action runs it again">{"runs again"}</span>
-                        }
-                        if !requested.contains(label.as_str()) {
-                            <span class="reason" title={last.reasons.get(*label).cloned().unwrap_or_default()}>
-                                {preview.plain_reasons.get(*label).or(last.reasons.get(*label)).cloned().unwrap_or_default()}
-                            </span>
-                        }
+                        data-label={label.to_string()}>
+                        <button type="button" class="row-btn" aria-current={current(label)} aria-controls="why-live"
+                            title={format!("Why is {} created?", shown(label))} onclick={focus_cb(label)}>
+                            {shown(label)}
+                            if preview.runs_again.contains(*label) {
+                                <span class="tag runs-again" title="This job already ran on this push; the action runs it again">{"runs again"}</span>
+                            }
+                            if !requested.contains(label.as_str()) {
+                                <span class="reason" title={last.reasons.get(*label).cloned().unwrap_or_default()}>
+                                    {preview.plain_reasons.get(*label).or(last.reasons.get(*label)).cloned().unwrap_or_default()}
+                                </span>
+                            }
+                        </button>
                     </li>
                 })}
                 if labels.len() > LIST_LIMIT {
@@ -134,8 +155,10 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
     });
     let reused_html = last.reused.iter().take(LIST_LIMIT).map(|(label, reuse)| {
         html! {
-            <li class="reused" data-label={label.clone()} onclick={focus_cb(label)}>
-                {shown(label)}{" → "}
+            <li class="reused" data-label={label.clone()}>
+                <button type="button" class="row-btn inline" aria-current={current(label)} aria-controls="why-live"
+                    title={format!("Why is {} needed?", shown(label))} onclick={focus_cb(label)}>{shown(label)}</button>
+                {" → "}
                 <a href={format!("{}/tasks/{}", props.root_url, reuse.task_id)} target="_blank">{&reuse.task_id}</a>
                 <span class="source">{source_text(&reuse.source, reuse.index_path.as_deref(),
                     preview.reused_from.get(label).map(String::as_str), &props.decision_task_id)}</span>
@@ -155,9 +178,8 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
             </div>
         }
     });
-    html! {
-        <div class={classes!("preview-panel", props.busy.then_some("busy"))} id="preview-panel">
-            <h2>{"Preview"}{times}</h2>
+    let live = html! {
+        <>
             if !preview.summary.is_empty() {
                 <p class="summary" id="preview-summary">{&preview.summary}</p>
             }
@@ -170,12 +192,16 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                     last.created.len().saturating_sub(preview.requested.len()),
                     if preview.times > 1 { format!(", × {} iterations", preview.times) } else { String::new() })}</span>
             </div>
+        </>
+    };
+    let body = html! {
+        <>
             if !preview.warnings.is_empty() {
                 <ul class="warnings" id="warnings">{for preview.warnings.iter().map(|w| html! {
                     <li class="warning" data-kind={w.kind.clone()}>{&w.message}</li>
                 })}</ul>
             }
-            {why}
+            <div class="why-live" id="why-live" aria-live="polite">{why}</div>
             <h3>{"Will create"}</h3>
             <div class="created-list">{for created_html}</div>
             if reused > 0 {
@@ -199,6 +225,7 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                 <button id="export-preview" onclick={props.on_export.reform(|_| "preview")}>{"Export preview JSON"}</button>
                 <button id="export-request" onclick={props.on_export.reform(|_| "request")}>{"Export trigger request"}</button>
             </div>
-        </div>
-    }
+        </>
+    };
+    frame(times, live, body)
 }

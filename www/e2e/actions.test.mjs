@@ -69,10 +69,15 @@ test("retrigger with downstream from a job's details panel, previewed like the C
   await job.click();
   await page.locator("#job-panel").waitFor();
   assert.equal(await page.locator("#job-panel").getAttribute("data-label"), JOB);
-  // The task's tags (no retrigger tag on NSS builds) select "Retrigger (disabled)", with force.
-  const retrigger = page.locator('#job-actions .action-btn[data-action="retrigger"]');
+  // The task's tags (no retrigger tag on NSS builds) select "Retrigger (disabled)", with force:
+  // the panel shows one Retrigger, and actions.json's entry is its "Options…".
+  const retrigger = page.locator('#job-retrigger-options[data-action="retrigger"]');
   await retrigger.waitFor({ timeout: 30000 });
-  assert.equal(await retrigger.textContent(), "Retrigger (disabled)");
+  assert.equal(await retrigger.textContent(), "Options…");
+  assert.match(await retrigger.getAttribute("title"), /^Retrigger \(disabled\): /);
+  assert.equal(await page.locator('#job-actions [data-action="retrigger"]').count(), 0);
+  const words = await page.locator("#job-panel button").evaluateAll((els) => els.map((e) => e.textContent.trim()));
+  assert.deepEqual(words.filter((w) => /Retrigger/.test(w)), ["Retrigger"]);
   // Actions that create nothing are named, not previewed.
   assert.ok(await page.locator('#job-actions .not-previewable[data-action="cancel"]').count());
   await retrigger.click();

@@ -153,3 +153,43 @@ export async function axeViolations(page, include = null) {
     .filter((v) => v.impact === "critical" || v.impact === "serious")
     .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary.split("\n").slice(1).join(" ").trim()})`));
 }
+
+/** The two window sizes the accessibility checks and their screenshots use. */
+export const SIZES = [
+  [1280, 800],
+  [1920, 1080],
+];
+
+/** Screenshots of `page` at each of `SIZES` into target/screenshots/<name>-<w>x<h>.png; the
+ * viewport is left at the first size. */
+export async function screenshotSizes(page, name) {
+  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+  for (const [width, height] of [...SIZES].reverse()) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: join(ROOT, "target", "screenshots", `${name}-${width}x${height}.png`) });
+  }
+}
+
+/** The focused element, as `tag#id.class[data-label]` (shadow-free pages only). */
+export async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return "body";
+    const classes = typeof el.className === "string" && el.className ? `.${el.className.trim().split(/\s+/).join(".")}` : "";
+    const label = el.closest("[data-label]")?.getAttribute("data-label");
+    return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${classes}${label ? `[${label}]` : ""}`;
+  });
+}
+
+/** Presses Tab (or Shift+Tab) until the focused element matches `selector`; at most `max`
+ * presses. Resolves to the number of presses, or throws naming where focus went. */
+export async function tabTo(page, selector, { max = 60, shift = false } = {}) {
+  const seen = [];
+  for (let i = 1; i <= max; i++) {
+    await page.keyboard.press(shift ? "Shift+Tab" : "Tab");
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i;
+    seen.push(await focused(page));
+  }
+  throw new Error(`${selector} not reached in ${max} ${shift ? "Shift+Tab" : "Tab"} presses: ${seen.join(" → ")}`);
+}
