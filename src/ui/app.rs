@@ -11,6 +11,7 @@ use yew::html::Scope;
 use yew::prelude::*;
 
 use super::actions::{ActionDialog, JobPanel};
+use super::browser::{download, open_sign_in, session_get, session_set, window, worker_url};
 use super::dialogs::{SearchDialog, SigninView, TriggerDialog};
 use super::engine::Engine;
 use super::graph::GraphPanel;
@@ -18,7 +19,7 @@ use super::grid::Grid;
 use super::navbar::Navbar;
 use super::page_parts::{load_form, loading_bar, pinboard, push_bar, status_line};
 use super::preview_panel::PreviewPanel;
-use super::signin::{self, Pending};
+use super::signin;
 use super::state::{Effect, JobMsg, Key, Msg, Page, PickMsg, PushMsg, TriggerMsg};
 use crate::view::UrlState;
 
@@ -71,94 +72,6 @@ pub struct App {
     key_event: Rc<RefCell<Option<web_sys::KeyboardEvent>>>,
     _keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
     _messages: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
-}
-
-fn window() -> Option<web_sys::Window> {
-    web_sys::window()
-}
-
-fn session_get(key: &str) -> String {
-    window()
-        .and_then(|w| w.session_storage().ok().flatten())
-        .and_then(|s| s.get_item(key).ok().flatten())
-        .unwrap_or_default()
-}
-
-fn session_set(key: &str, value: &str) {
-    if let Some(storage) = window().and_then(|w| w.session_storage().ok().flatten()) {
-        let _ = storage.set_item(key, value);
-    }
-}
-
-/// Saves `text` as a file download.
-fn download(name: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let document = window().and_then(|w| w.document()).ok_or("no document")?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
-        .unchecked_into();
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
-}
-
-/// The worker's script, with the stall and trigger timeouts the page's URL sets (tests do).
-fn worker_url(query: &str) -> String {
-    let params = web_sys::UrlSearchParams::new_with_str(query).ok();
-    let get = |k: &str| {
-        params
-            .as_ref()
-            .and_then(|p| p.get(k))
-            .filter(|v| v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty())
-    };
-    let extra: Vec<String> = ["stallMs", "triggerTimeoutMs"]
-        .iter()
-        .filter_map(|k| get(k).map(|v| format!("{k}={v}")))
-        .collect();
-    if extra.is_empty() {
-        "src/worker.js".to_string()
-    } else {
-        format!("src/worker.js?{}", extra.join("&"))
-    }
-}
-
-/// Opens Taskcluster's consent page in a popup, asking for `scopes`: the sign-in on its way,
-/// or why it could not start.
-fn open_sign_in(root_url: String, client_id: String, scopes: &[String]) -> Result<Pending, String> {
-    let (Some(state), Some(redirect_uri)) = (signin::random_state(), signin::redirect_uri()) else {
-        return Err("This browser cannot make a random sign-in state; use an access token.".into());
-    };
-    let pending = Pending {
-        state,
-        root_url,
-        client_id,
-        redirect_uri,
-    };
-    let url = signin::authorize_url(&pending, scopes);
-    let opened = window().and_then(|w| {
-        w.open_with_url_and_target_and_features(
-            &url,
-            "tgp-taskcluster-login",
-            "popup,width=640,height=720",
-        )
-        .ok()
-        .flatten()
-    });
-    match opened {
-        Some(_) => Ok(pending),
-        None => Err(format!(
-            "The sign-in window to {} was blocked: allow pop-ups for this page and try again.",
-            pending.root_url
-        )),
-    }
 }
 
 impl App {

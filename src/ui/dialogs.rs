@@ -326,6 +326,27 @@ pub fn credentials_fieldset(
     }
 }
 
+/// Why a trigger cannot be sent yet for want of credentials (`None`: signed in for this
+/// action's hook, or an access token typed in).
+pub fn missing_credentials(
+    signin: &SigninView,
+    client_id: &str,
+    access_token: &str,
+) -> Option<&'static str> {
+    let signed_in = signin
+        .signed_in
+        .as_ref()
+        .is_some_and(|(_, _, covers)| *covers);
+    let typed = !client_id.trim().is_empty() && !access_token.trim().is_empty();
+    if signed_in || typed {
+        None
+    } else if signin.signed_in.is_some() {
+        Some("Your Taskcluster sign-in is not for this action's hook: sign in again for it.")
+    } else {
+        Some("Sign in with Taskcluster, or enter your Taskcluster clientId and accessToken.")
+    }
+}
+
 /// The trigger dialog's own state.
 #[derive(Clone, PartialEq, Default)]
 pub struct TriggerState {
@@ -361,10 +382,25 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
             .parse()
             .unwrap_or(1)
     });
-    let labels: Vec<&String> = props
-        .preview
+    let preview = &props.preview;
+    let picked: Vec<&String> = preview.requested.iter().collect();
+    let needed: Vec<&String> = preview
         .last()
-        .map(|i| i.created.keys().collect())
+        .map(|i| {
+            i.created
+                .keys()
+                .filter(|l| !preview.requested.contains(l))
+                .collect()
+        })
+        .unwrap_or_default();
+    let reused_tasks: Vec<(&String, String)> = preview
+        .last()
+        .map(|i| {
+            i.reused
+                .iter()
+                .map(|(l, r)| (l, r.task_id.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     const SHOWN: usize = 60;
     let pretty = props.state.request.as_ref().map(|text| {
@@ -373,21 +409,61 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| text.clone())
     });
-    let jobs = props.preview.requested.len();
-    let disabled = props.state.sending || props.state.request.is_none();
+    let jobs = picked.len();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let confirm = format!(
+        "Trigger {} · {}",
+        plural(jobs, "job"),
+        plural(created, "task")
+    );
+    // Why Trigger cannot be pressed yet: no credentials, or the request is being prepared.
+    let waiting =
+        missing_credentials(&props.signin, &props.client_id, &props.access_token).or(props
+            .state
+            .request
+            .is_none()
+            .then_some("The request is being prepared…"));
+    let disabled = props.state.sending || waiting.is_some();
+    let list = |id: &'static str, labels: &[&String], note: &dyn Fn(&str) -> Html| {
+        html! {
+            <ul class="confirm-list" id={id}>
+                {for labels.iter().take(SHOWN).map(|l| html! {<li data-label={l.to_string()}>{shown(l)}{note(l)}</li>})}
+                if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
+            </ul>
+        }
+    };
     html! {
         <Modal id="trigger-dialog" labelled_by="trigger-dialog-title" on_close={props.on_close.clone()}>
-            <h2 id="trigger-dialog-title">{format!("Trigger {jobs} new job{}", if jobs == 1 { "" } else { "s" })}</h2>
+            <h2 id="trigger-dialog-title">{&confirm}</h2>
+            if !preview.summary.is_empty() {
+                <p class="summary" id="trigger-summary">{&preview.summary}</p>
+            }
             <p class="confirm-counts" id="confirm-counts">
                 {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
             </p>
-            <details open={labels.len() <= 20}>
-                <summary>{format!("Tasks to create ({})", labels.len())}</summary>
-                <ul class="confirm-list">
-                    {for labels.iter().take(SHOWN).map(|l| html! {<li>{l.to_string()}</li>})}
-                    if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
-                </ul>
-            </details>
+            <h3 class="confirm-heading">{format!("Your picks ({jobs})")}</h3>
+            {list("confirm-picks", &picked, &|l: &str| html! {
+                if preview.runs_again.iter().any(|r| r == l) {
+                    <span class="runs-again" title="This job already ran on this push: it runs again">{" runs again"}</span>
+                }
+            })}
+            if !needed.is_empty() {
+                <details open={needed.len() <= 20}>
+                    <summary>{format!("Tasks they need ({})", needed.len())}</summary>
+                    {list("confirm-needed", &needed, &|l: &str| html! {
+                        if let Some(why) = preview.plain_reasons.get(l) { <span class="reason">{format!(" — {why}")}</span> }
+                    })}
+                </details>
+            }
+            if !reused_tasks.is_empty() {
+                <details>
+                    <summary>{format!("Reused, not created ({})", reused_tasks.len())}</summary>
+                    <ul class="confirm-list" id="confirm-reused">
+                        {for reused_tasks.iter().take(SHOWN).map(|(l, id)| html! {<li data-label={l.to_string()}>{shown(l)}<span class="reason">{format!(" → {id}")}</span></li>})}
+                        if reused_tasks.len() > SHOWN { <li>{format!("… and {} more", reused_tasks.len() - SHOWN)}</li> }
+                    </ul>
+                </details>
+            }
             <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
             {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
                 &props.signin, &props.on_sign_in, &props.on_sign_out)}
@@ -397,11 +473,14 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
             if let Some(error) = &props.state.error {
                 <div class="error-banner" role="alert">{error}</div>
             }
-            <div class="modal-buttons">
+            <div class="modal-buttons modal-footer">
+                if let (Some(why), false) = (waiting, props.state.sending) {
+                    <span class="confirm-reason" id="confirm-reason">{why}</span>
+                }
                 <button id="confirm-trigger" class="trigger" disabled={disabled}
-                    title={ if props.state.request.is_none() && !props.state.sending { Some("The request is being prepared") } else { None } }
+                    aria-describedby={waiting.map(|_| "confirm-reason")}
                     onclick={props.on_confirm.reform(|_| ())}>
-                    { if props.state.sending { "Triggering…" } else { "Trigger" } }
+                    { if props.state.sending { "Triggering…".to_string() } else { confirm.clone() } }
                 </button>
                 <button id="trigger-cancel" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
             </div>

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod browser;
 pub mod dialogs;
 pub mod engine;
 pub mod graph;

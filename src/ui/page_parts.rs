@@ -140,7 +140,10 @@ pub fn push_bar(page: &Page, link: &Scope<App>) -> Html {
                             (None, true) => "Review and trigger".to_string(),
                             (None, false) => "This push has no add-new-jobs action".to_string(),
                         } }>
-                        {"Trigger "}<span class="badge" id="selected-count">{count}</span>{if count == 1 { " New Job" } else { " New Jobs" }}
+                        {"Trigger "}<span class="badge" id="selected-count">{count}</span>{if count == 1 { " job" } else { " jobs" }}
+                        if let Some(tasks) = page.picks.preview.as_ref().map(|p| p.counts().0) {
+                            {format!(" · {tasks} task{}", if tasks == 1 { "" } else { "s" })}
+                        }
                     </button>
                     <button class="btn-push" id="clear-selection" title="Clear the selection (key x)"
                         onclick={link.callback(|_| Msg::Picks(PickMsg::ClearSelection))}>{"Clear"}</button>

@@ -194,7 +194,24 @@ test("triggering records exactly the expected hook call and follows the action t
     await page.locator("#confirm-counts").textContent(),
     `This will create ${Object.keys(preview.created).length} tasks, reuse ${Object.keys(preview.reused).length} and remove 0.`,
   );
+  // One confirm naming both numbers, disabled and saying why until there are credentials; the
+  // picks apart from what they need, and what is reused.
+  const created = Object.keys(preview.created).length;
+  const confirm = `Trigger 1 job · ${created} task${created === 1 ? "" : "s"}`;
+  assert.equal(await page.locator("#trigger-dialog-title").textContent(), confirm);
+  assert.equal((await page.locator("#trigger-button").innerText()).replace(/\s+/g, " "), confirm);
+  assert.ok(await page.locator("#confirm-trigger").isDisabled());
+  assert.match(await page.locator("#confirm-reason").textContent(), /^Sign in with Taskcluster, or enter/);
+  assert.deepEqual(await page.locator("#confirm-picks li").evaluateAll((l) => l.map((e) => e.dataset.label)), [PICK]);
+  assert.deepEqual(
+    (await page.locator("#confirm-needed li").evaluateAll((l) => l.map((e) => e.dataset.label))).sort(),
+    Object.keys(preview.created).filter((l) => l !== PICK).sort(),
+  );
+  assert.equal(await page.locator("#confirm-reused li").count(), Object.keys(preview.reused).length);
   await useToken(page);
+  assert.ok(await page.locator("#confirm-trigger").isEnabled());
+  assert.equal(await page.locator("#confirm-trigger").textContent(), confirm);
+  assert.equal(await page.locator("#confirm-reason").count(), 0);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "4-trigger-dialog.png") });
   // A double click sends one request.
   await page.dblclick("#confirm-trigger");

@@ -128,16 +128,22 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   assert.ok(!page.url().includes("code="), "the page's URL is untouched");
   assert.ok(decodeURIComponent(page.url()).includes(`select=${PICK}`), `the page keeps its picks: ${page.url()}`);
 
-  // Sign out forgets them: Confirm then asks for credentials and sends nothing.
+  // Sign out forgets them: Trigger is then disabled and says why, and nothing is sent.
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
   await page.waitForSelector("#signed-in");
+  assert.ok(await page.locator("#confirm-trigger").isEnabled());
   await page.click("#sign-out");
   assert.equal(await page.locator("#signed-in").count(), 0);
   assert.ok(await page.locator("#sign-in").isVisible());
   const beforeSignOut = standin.calls().length;
-  await page.click("#confirm-trigger");
-  await page.locator("#trigger-dialog .error-banner", { hasText: "Sign in with Taskcluster, or enter" }).waitFor();
+  assert.ok(await page.locator("#confirm-trigger").isDisabled());
+  assert.equal(
+    await page.locator("#confirm-reason").textContent(),
+    "Sign in with Taskcluster, or enter your Taskcluster clientId and accessToken.",
+  );
+  assert.equal(await page.locator("#confirm-trigger").getAttribute("aria-describedby"), "confirm-reason");
+  await page.click("#confirm-trigger", { force: true }).catch(() => {});
   assert.equal(standin.calls().length, beforeSignOut, "nothing is sent after signing out");
   assert.deepEqual(seen.problems, []);
   await page.close();
