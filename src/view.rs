@@ -9,31 +9,39 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 use serde::Deserialize;
 
+/// Text shared, not copied, when the grid's jobs are cloned (the early grid applies each page
+/// of task states to a copy of its 50k jobs: with `String`s that copy took 30-60 ms).
+pub type Text = std::rc::Rc<str>;
+
 /// One job as the worker sends it (`Session::jobs`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
-    pub label: String,
-    pub kind: String,
-    pub symbol: String,
+    pub label: Text,
+    pub kind: Text,
+    pub symbol: Text,
     #[serde(default)]
-    pub group_symbol: Option<String>,
+    pub group_symbol: Option<Text>,
     #[serde(default)]
-    pub group_name: Option<String>,
-    pub platform: String,
-    pub option: String,
+    pub group_name: Option<Text>,
+    pub platform: Text,
+    pub option: Text,
     pub tier: u64,
-    pub state: String,
+    pub state: Text,
     #[serde(default)]
-    pub task_id: Option<String>,
+    pub task_id: Option<Text>,
     /// The quick filter's text (see [`prepare`]); empty until prepared.
-    #[serde(skip)]
-    pub haystack: String,
+    #[serde(skip, default = "empty_text")]
+    pub haystack: Text,
+}
+
+fn empty_text() -> Text {
+    Text::from("")
 }
 
 impl Job {
     pub fn is_runnable(&self) -> bool {
-        self.state == "runnable"
+        &*self.state == "runnable"
     }
 }
 
@@ -44,12 +52,12 @@ pub fn apply_states(jobs: &mut [Job], states: &[JobState]) -> usize {
     let by_label: HashMap<&str, &JobState> = states.iter().map(|s| (s.label.as_str(), s)).collect();
     let mut changed = 0;
     for job in jobs.iter_mut() {
-        let Some(s) = by_label.get(job.label.as_str()) else {
+        let Some(s) = by_label.get(&*job.label) else {
             continue;
         };
-        job.state = s.state.clone();
-        job.task_id = Some(s.task_id.clone());
-        job.kind = s.kind.clone();
+        job.state = s.state.as_str().into();
+        job.task_id = Some(s.task_id.as_str().into());
+        job.kind = s.kind.as_str().into();
         if let Some(tier) = s.tier {
             job.tier = tier;
         }
@@ -226,7 +234,7 @@ impl Filter {
             return true;
         }
         let computed;
-        let haystack = if job.haystack.is_empty() {
+        let haystack: &str = if job.haystack.is_empty() {
             computed = haystack(job);
             &computed
         } else {
@@ -254,7 +262,7 @@ pub fn haystack(job: &Job) -> String {
 /// Fills each job's quick-filter text once, so filtering a big push stays fast.
 pub fn prepare(jobs: &mut [Job]) {
     for job in jobs {
-        job.haystack = haystack(job);
+        job.haystack = haystack(job).into();
     }
 }
 
@@ -328,7 +336,7 @@ fn symbol_ranks<'a>(jobs: &'a [Job], by_row: &[RowGroups]) -> HashMap<&'a str, u
     let mut symbols: Vec<&str> = by_row
         .iter()
         .flat_map(|(_, groups)| groups.iter().flat_map(|(_, members)| members))
-        .filter_map(|&i| jobs.get(i).map(|j| j.symbol.as_str()))
+        .filter_map(|&i| jobs.get(i).map(|j| &*j.symbol))
         .collect::<std::collections::HashSet<&str>>()
         .into_iter()
         .collect();
@@ -352,7 +360,7 @@ fn rows_of(jobs: &[Job], by_row: impl Iterator<Item = RowGroups>) -> Vec<Row> {
     // Each job's rank, looked up once (not once per comparison).
     let job_ranks: Vec<usize> = jobs
         .iter()
-        .map(|j| ranks.get(j.symbol.as_str()).copied().unwrap_or(0))
+        .map(|j| ranks.get(&*j.symbol).copied().unwrap_or(0))
         .collect();
     let rank = |i: usize| job_ranks.get(i).copied().unwrap_or(0);
     let mut rows: Vec<Row> = by_row
@@ -365,7 +373,7 @@ fn rows_of(jobs: &[Job], by_row: impl Iterator<Item = RowGroups>) -> Vec<Row> {
                     members.sort_by_key(|&i| rank(i));
                     let first = &jobs[members[0]];
                     Group {
-                        name: first.group_name.clone().unwrap_or_default(),
+                        name: first.group_name.as_deref().unwrap_or_default().to_string(),
                         tier: members.iter().map(|&i| jobs[i].tier).min().unwrap_or(1),
                         symbol,
                         jobs: members,
@@ -620,14 +628,14 @@ mod tests {
             label: label.into(),
             kind: "test".into(),
             symbol: symbol.into(),
-            group_symbol: group.map(str::to_string),
-            group_name: group.map(|g| format!("{g} tests")),
+            group_symbol: group.map(Text::from),
+            group_name: group.map(|g| format!("{g} tests").into()),
             platform: platform.into(),
             option: option.into(),
             tier: 1,
             state: "runnable".into(),
             task_id: None,
-            haystack: String::new(),
+            haystack: empty_text(),
         }
     }
 
@@ -656,9 +664,9 @@ mod tests {
         assert_eq!(apply_states(&mut jobs, &states), 1);
         assert_eq!(
             (
-                jobs[0].state.as_str(),
+                &*jobs[0].state,
                 jobs[0].task_id.as_deref(),
-                jobs[0].kind.as_str(),
+                &*jobs[0].kind,
                 jobs[0].tier
             ),
             ("success", Some("T1"), "build", 2)
@@ -743,7 +751,7 @@ mod tests {
         let symbols: Vec<&str> = opt.groups[1]
             .jobs
             .iter()
-            .map(|&i| jobs[i].symbol.as_str())
+            .map(|&i| &*jobs[i].symbol)
             .collect();
         assert_eq!(symbols, ["2", "10"]);
         // Runnable jobs only show in "Add new jobs" mode; the quick filter ANDs words.
@@ -790,7 +798,7 @@ mod tests {
         let labels = |q: &str| -> Vec<&str> {
             let mut found: Vec<&str> = search(&jobs, q)
                 .into_iter()
-                .map(|i| jobs[i].label.as_str())
+                .map(|i| &*jobs[i].label)
                 .collect();
             found.sort();
             found
@@ -819,7 +827,7 @@ mod tests {
             ["test-linux64/opt-mochitest-1"]
         );
         // Fuzzy: letters in order, gaps allowed, best match first; symbols count too.
-        let best = |q: &str| search(&jobs, q).first().map(|&i| jobs[i].label.as_str());
+        let best = |q: &str| search(&jobs, q).first().map(|&i| &*jobs[i].label);
         assert_eq!(best("lnx xpcshel"), Some("test-linux64/opt-xpcshell-1"));
         assert_eq!(labels("lnx xpc").len(), 2);
         assert_eq!(best("x1"), Some("test-linux64/opt-xpcshell-1"));

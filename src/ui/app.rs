@@ -188,7 +188,7 @@ impl App {
             .jobs
             .panel
             .as_ref()
-            .and_then(|l| page.push.jobs.iter().find(|j| &j.label == l));
+            .and_then(|l| page.push.jobs.iter().find(|j| *j.label == **l));
         let retrigger = {
             let tasks = page.retrigger_tasks();
             link.callback(move |_| Msg::Jobs(JobMsg::Retrigger(tasks.clone())))

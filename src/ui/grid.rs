@@ -33,7 +33,7 @@ pub struct GridProps {
 
 fn job_button(job: &Job, selected: bool, props: &GridProps) -> Html {
     let (on_toggle, on_select) = (&props.on_toggle_job, &props.on_select_job);
-    let label = job.label.clone();
+    let label = job.label.to_string();
     let title = if job.is_runnable() {
         format!("{} - runnable (click to add)", shown(&job.label))
     } else {
@@ -52,7 +52,7 @@ fn job_button(job: &Job, selected: bool, props: &GridProps) -> Html {
             on_select.emit((label.clone(), e.ctrl_key() || e.meta_key()))
         })
     };
-    let pinned = props.pinned.contains(&job.label).then_some("pinned");
+    let pinned = props.pinned.contains(&*job.label).then_some("pinned");
     html! {
         <button class={classes!("job-btn", format!("state-{}", job.state), selected.then_some("selected"), pinned)}
             title={title} data-label={job.label.clone()} data-state={job.state.clone()} onclick={onclick}
@@ -88,24 +88,24 @@ pub fn grid(props: &GridProps) -> Html {
             let expanded = props.expand_all || group.symbol.is_empty() || props.expanded.contains(&key);
             let members: Vec<&Job> = group.jobs.iter().filter_map(|&i| jobs.get(i)).collect();
             let content = if expanded {
-                html! { for members.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), props)) }
+                html! { for members.iter().map(|j| job_button(j, props.selected.contains(&*j.label) || props.selected_job.as_deref() == Some(&*j.label), props)) }
             } else {
                 // Failures stay visible; other jobs fold into a count per state, except selected ones.
                 let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
                 let mut shown = Vec::new();
                 for job in &members {
-                    let failed = matches!(job.state.as_str(), "testfailed" | "busted" | "exception");
-                    if failed || props.selected.contains(&job.label) {
+                    let failed = matches!(&*job.state, "testfailed" | "busted" | "exception");
+                    if failed || props.selected.contains(&*job.label) {
                         shown.push(*job);
                     } else {
-                        *counts.entry(job.state.as_str()).or_default() += 1;
+                        *counts.entry(&*job.state).or_default() += 1;
                     }
                 }
                 let on_group = props.on_toggle_group.clone();
                 let group_key = key.clone();
                 html! {
                     <>
-                        {for shown.iter().map(|j| job_button(j, props.selected.contains(&j.label) || props.selected_job.as_ref() == Some(&j.label), props))}
+                        {for shown.iter().map(|j| job_button(j, props.selected.contains(&*j.label) || props.selected_job.as_deref() == Some(&*j.label), props))}
                         {for counts.into_iter().map(|(state, n)| {
                             let on_group = on_group.clone();
                             let k = group_key.clone();
@@ -117,7 +117,7 @@ pub fn grid(props: &GridProps) -> Html {
                     </>
                 }
             };
-            let runnable: Vec<String> = members.iter().filter(|j| j.is_runnable()).map(|j| j.label.clone()).collect();
+            let runnable: Vec<String> = members.iter().filter(|j| j.is_runnable()).map(|j| j.label.to_string()).collect();
             let all_button = (props.runnable_mode && expanded && !runnable.is_empty() && !group.symbol.is_empty()).then(|| {
                 let on_many = props.on_toggle_many.clone();
                 html! {

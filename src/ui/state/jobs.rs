@@ -151,9 +151,9 @@ impl Page {
             .jobs
             .iter()
             .filter(|j| {
-                j.state == "testfailed" && !j.kind.contains("build") && !j.kind.contains("lint")
+                &*j.state == "testfailed" && !j.kind.contains("build") && !j.kind.contains("lint")
             })
-            .map(|j| j.label.clone())
+            .map(|j| j.label.to_string())
             .collect()
     }
 }

@@ -160,7 +160,7 @@ impl Page {
                     .search_hits
                     .iter()
                     .filter_map(|&i| jobs.get(i))
-                    .map(|j| j.label.clone());
+                    .map(|j| j.label.to_string());
                 let mut selected = (*self.picks.selected).clone();
                 selected.extend(labels);
                 self.picks.selected = Rc::new(selected);

@@ -555,7 +555,7 @@ impl Page {
             return true;
         }
         let jobs = std::mem::take(received);
-        let known: HashSet<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
+        let known: HashSet<&str> = jobs.iter().map(|j| &*j.label).collect();
         let unknown: Vec<String> = self
             .picks
             .selected
