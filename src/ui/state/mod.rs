@@ -97,6 +97,8 @@ pub enum Msg {
     DismissError(usize),
     /// Something the browser could not do (a download, …), said in a banner.
     Error(String),
+    /// Draw the page (after an update that took most of a task, so drawing gets its own).
+    Redraw,
 }
 
 /// A keystroke, as the shortcuts read it.
@@ -158,6 +160,7 @@ impl Page {
                 self.errors.push(e);
                 true
             }
+            Msg::Redraw => true,
         };
         (render, std::mem::take(&mut self.effects))
     }

@@ -15,9 +15,9 @@ use crate::view::{self, Filter, Job, JobState, Listing, Row, UrlState};
 /// The quick filter applies after this pause in typing.
 pub const FILTER_PAUSE_MS: u32 = 150;
 /// Jobs per message while the grid loads (each page is parsed in a short task).
-pub const JOBS_PAGE: usize = 2000;
-/// Jobs grouped into rows per task (a 50k grid takes five short tasks).
-const ROWS_STEP: usize = 10_000;
+pub const JOBS_PAGE: usize = 1000;
+/// Jobs grouped into rows per task (a 50k grid takes ten short tasks).
+const ROWS_STEP: usize = 5_000;
 
 pub enum PushMsg {
     FormRoot(String),
@@ -202,7 +202,7 @@ impl Push {
 
     /// Expanded groups make long rows: start with fewer of them (more come on scrolling).
     fn reset_visible_rows(&mut self) {
-        self.visible_rows = if self.groups_expanded() { 12 } else { 40 };
+        self.visible_rows = if self.groups_expanded() { 12 } else { 30 };
     }
 
     fn set_jobs(&mut self, jobs: Vec<Job>) {
@@ -263,6 +263,8 @@ impl Page {
                 if self.picks.preview.is_none() && !self.picks.previewing {
                     self.request_preview();
                 }
+                // Grouping 50k jobs takes most of a task: the grid is drawn in the next one.
+                return self.redraw_later();
             }
             PushMsg::EarlyRows => return self.early_rows(),
             PushMsg::RowsStep(seq) => return self.rows_step(seq),
@@ -303,7 +305,7 @@ impl Page {
                 if self.push.visible_rows >= self.push.rows.len() {
                     return false;
                 }
-                self.push.visible_rows += 40;
+                self.push.visible_rows += 30;
             }
         }
         true
@@ -436,7 +438,10 @@ impl Page {
         // ones are complete.
         self.push.rows_seq += 1;
         self.push.rows_steps = Some(view::RowsBuilder::default());
-        self.rows_step(self.push.rows_seq)
+        // The grouping starts in a task of its own (applying the states was this one).
+        let seq = self.push.rows_seq;
+        self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
+        false
     }
 
     /// One step of grouping the grid's rows (`seq` names the grouping; a later one replaces
@@ -457,7 +462,13 @@ impl Page {
             push.rows = Rc::new(builder.finish(&push.jobs));
             push.reset_visible_rows();
         }
-        true
+        self.redraw_later()
+    }
+
+    /// Draws the page in a task of its own, after an update that took most of one.
+    fn redraw_later(&mut self) -> bool {
+        self.emit(Effect::Later(0, Msg::Redraw));
+        false
     }
 
     /// The push is ready for previews while its task group is still being listed: picks
