@@ -8,7 +8,7 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::dialogs::{credentials_fieldset, Modal, SigninView};
+use super::dialogs::{credentials_fieldset, missing_credentials, Modal, SigninView};
 use super::model::{ActionPreview, Offered};
 use crate::view::{shown, Job};
 
@@ -289,6 +289,17 @@ pub struct ActionDialogProps {
 #[function_component(ActionDialog)]
 pub fn action_dialog(props: &ActionDialogProps) -> Html {
     let state = &props.state;
+    // Why Trigger cannot be pressed yet for want of credentials; the confirm names what the
+    // action creates.
+    let waiting = missing_credentials(&props.signin, &props.client_id, &props.access_token);
+    let confirm = match state.preview.as_ref().map(|p| p.counts().0) {
+        Some(n) => format!(
+            "Trigger {} · {n} task{}",
+            state.title,
+            if n == 1 { "" } else { "s" }
+        ),
+        None => format!("Trigger {}", state.title),
+    };
     let on_times = props.on_field.reform(|e: Event| {
         ActionField::Times(
             e.target_unchecked_into::<HtmlInputElement>()
@@ -350,10 +361,15 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
             if let Some(error) = &state.error {
                 <div class="error-banner" role="alert" id="action-error">{error}</div>
             }
-            <div class="modal-buttons">
-                <button id="confirm-action" class="trigger" disabled={state.sending || state.preview.is_none() || state.previewing}
+            <div class="modal-buttons modal-footer">
+                if let (Some(why), false) = (waiting, state.sending) {
+                    <span class="confirm-reason" id="confirm-action-reason">{why}</span>
+                }
+                <button id="confirm-action" class="trigger"
+                    disabled={state.sending || state.preview.is_none() || state.previewing || waiting.is_some()}
+                    aria-describedby={waiting.map(|_| "confirm-action-reason")}
                     onclick={props.on_confirm.reform(|_| ())}>
-                    { if state.sending { "Triggering…".to_string() } else { format!("Trigger {}", state.title) } }
+                    { if state.sending { "Triggering…".to_string() } else { confirm } }
                 </button>
                 <button id="cancel-action" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
             </div>

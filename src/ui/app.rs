@@ -372,7 +372,7 @@ impl Component for App {
             <div class="app">
                 <header>
                     <Navbar filter_text={push.filter_input.clone()} tiers={push.filter.tiers.clone()} expand_all={push.expand_all}
-                        runnable={push.runnable} jobs={push.jobs.len()}
+                        runnable={push.runnable} jobs={push.jobs.len()} provisional={push.runnable_provisional()}
                         on_filter={cb.filter.clone()}
                         on_tier={cb.tier.clone()}
                         on_expand_all={cb.expand_all.clone()} />

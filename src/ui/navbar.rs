@@ -13,6 +13,10 @@ pub struct NavbarProps {
     pub tiers: BTreeSet<u64>,
     pub expand_all: bool,
     pub runnable: usize,
+    /// The runnable count is provisional: the task group is still being listed (a job
+    /// that already ran shows as runnable until its task is listed).
+    #[prop_or_default]
+    pub provisional: bool,
     pub jobs: usize,
     pub on_filter: Callback<String>,
     pub on_tier: Callback<u64>,
@@ -60,7 +64,14 @@ pub fn navbar(props: &NavbarProps) -> Html {
                 </nav>
             </div>
             <div class="navbar-secondary" role="search" aria-label="Filter the jobs">
-                <span class="counts">{format!("{} jobs · {} runnable", props.jobs, props.runnable)}</span>
+                <span class="counts" id="job-counts" data-provisional={props.provisional.to_string()}
+                    title={props.provisional.then_some("Still checking which jobs already ran: the count can only go down")}>
+                    { if props.provisional {
+                        format!("{} jobs · at most {} runnable (checking which already ran…)", props.jobs, props.runnable)
+                    } else {
+                        format!("{} jobs · {} runnable", props.jobs, props.runnable)
+                    } }
+                </span>
                 <button class="group-toggle" id="expand-all" title="Expand or collapse all job groups"
                     aria-pressed={props.expand_all.to_string()} onclick={on_expand}>
                     { if props.expand_all { "( - )" } else { "( + )" } }

@@ -121,6 +121,9 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     const firstListed = Number(await page.locator("#early-listing").getAttribute("data-listed"));
     assert.match(await page.locator("#early-listing").textContent(), /checking which jobs already ran: \d+ tasks of the group listed so far/);
     const runnableBefore = await page.locator('.job-btn[data-state="runnable"]').count();
+    // The navbar's count says it is provisional while the group is being listed.
+    assert.equal(await page.locator("#job-counts").getAttribute("data-provisional"), "true");
+    assert.match(await page.locator("#job-counts").textContent(), /^\d+ jobs · at most \d+ runnable \(checking which already ran…\)$/);
     // The push is ready before its group is listed: a pick is previewed at once.
     await page.locator(`.job-btn[data-label="${PICK}"]`).first().click();
     await page.locator("#preview-counts").waitFor({ timeout: 30000 });
@@ -141,6 +144,8 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     );
     await page.locator("#early-grid").waitFor({ state: "detached", timeout: 60000 });
     const runnableAfter = await page.locator('.job-btn[data-state="runnable"]').count();
+    assert.equal(await page.locator("#job-counts").getAttribute("data-provisional"), "false");
+    assert.match(await page.locator("#job-counts").textContent(), /^\d+ jobs · \d+ runnable$/);
     assert.ok(runnableAfter < runnableBefore, `${runnableAfter} runnable jobs after the listing, ${runnableBefore} before`);
 
     // Another push loaded while the first is still being listed: only the second one shows,

@@ -189,9 +189,13 @@ test("one sign-in serves every action its scopes cover; one they do not cover sa
     await note.waitFor({ timeout: 30000 });
     assert.equal(await note.textContent(), `These credentials do not hold ${scopesOf(REBUILD)[0]}: sign in as someone who may trigger this action, or use an access token.`);
     await page.screenshot({ path: join(ROOT, "target", "screenshots", "13b-signed-in-not-covered.png") });
-    await page.waitForSelector("#confirm-action:not([disabled])", { timeout: 30000 });
-    await page.click("#confirm-action");
-    await page.locator("#action-dialog .error-banner").waitFor({ timeout: 10000 });
+    // Trigger stays disabled and says why; nothing is sent.
+    await page.locator("#action-counts[data-created]").waitFor({ timeout: 30000 });
+    assert.ok(await page.locator("#confirm-action").isDisabled());
+    assert.equal(
+      await page.locator("#confirm-action-reason").textContent(),
+      "Your Taskcluster sign-in is not for this action's hook: sign in again for it.",
+    );
     assert.deepEqual(narrow.calls(), [], "nothing is sent with credentials that cannot trigger it");
     assert.deepEqual(seen.problems, []);
     await page.close();

@@ -171,6 +171,12 @@ impl Push {
         })
     }
 
+    /// The runnable count may still go down: the early grid shows and its task group is not
+    /// all listed (until a job's task is listed, it counts as runnable).
+    pub fn runnable_provisional(&self) -> bool {
+        self.early_grid && self.listing().is_none_or(|l| !l.done)
+    }
+
     /// The listing of the task group, while the early grid shows.
     pub fn listing(&self) -> Option<Listing> {
         match &self.phase {

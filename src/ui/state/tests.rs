@@ -506,3 +506,37 @@ fn the_loading_bar_speaks_of_what_loads_not_of_urls() {
     );
     assert_eq!(step_words("actions.json"), "the push's actions");
 }
+
+#[test]
+fn the_runnable_count_is_provisional_until_the_task_group_is_listed() {
+    let mut page = page("?decisionTaskId=D");
+    page.start();
+    let seq = page.push.seq;
+    assert!(!page.push.runnable_provisional(), "no grid yet");
+    let early = |listing: serde_json::Value| {
+        Msg::Push(PushMsg::Progress(
+            seq,
+            Progress {
+                jobs: Some(
+                    json!({"offset": 0, "total": 1, "jobs": [job("test-a", "runnable")], "listing": listing})
+                        .to_string(),
+                ),
+                ..Progress::default()
+            },
+        ))
+    };
+    page.update(early(json!({"listed": 0, "done": false})));
+    assert!(page.push.runnable_provisional());
+    let states = json!({"states": [], "listing": {"listed": 1, "done": true}});
+    page.update(Msg::Push(PushMsg::Progress(
+        seq,
+        Progress {
+            jobs: Some(states.to_string()),
+            ..Progress::default()
+        },
+    )));
+    assert!(
+        !page.push.runnable_provisional(),
+        "the whole group is listed"
+    );
+}
