@@ -1,4 +1,5 @@
 //! The page's decisions, natively: what each message changes and which effects it asks for.
+#![cfg(test)]
 
 use serde_json::json;
 
