@@ -49,10 +49,19 @@ pub use crate::engine::runnable::{JobState, Listing};
 
 /// Applies listed states to the grid's jobs (by label); returns how many jobs changed.
 pub fn apply_states(jobs: &mut [Job], states: &[JobState]) -> usize {
-    let by_label: HashMap<&str, &JobState> = states.iter().map(|s| (s.label.as_str(), s)).collect();
+    let index: HashMap<Text, usize> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.label.clone(), i))
+        .collect();
+    apply_indexed(jobs, &index, states)
+}
+
+/// Applies `states` to the jobs `index` finds by label; returns how many jobs they touched.
+fn apply_indexed(jobs: &mut [Job], index: &HashMap<Text, usize>, states: &[JobState]) -> usize {
     let mut changed = 0;
-    for job in jobs.iter_mut() {
-        let Some(s) = by_label.get(&*job.label) else {
+    for s in states {
+        let Some(job) = index.get(s.label.as_str()).and_then(|&i| jobs.get_mut(i)) else {
             continue;
         };
         job.state = s.state.as_str().into();
@@ -64,6 +73,65 @@ pub fn apply_states(jobs: &mut [Job], states: &[JobState]) -> usize {
         changed += 1;
     }
     changed
+}
+
+/// The early grid's jobs taking task states as the task group's listing arrives, without a
+/// copy of 50k jobs for each page of states (the page's grid holds the jobs it drew, so they
+/// cannot change in place): a second copy, the one the grid drew before, takes the states in
+/// place once the grid has let go of it, and the two swap. The spare copy only misses the
+/// states applied at the last swap.
+#[derive(Debug, Default)]
+pub struct EarlyJobs {
+    spare: Option<std::rc::Rc<Vec<Job>>>,
+    /// The states the spare copy misses.
+    lag: Vec<JobState>,
+    /// Label → index in the jobs.
+    index: HashMap<Text, usize>,
+}
+
+impl EarlyJobs {
+    /// Applies `states` to `shown`, which becomes a copy with them applied (the spare one when
+    /// nothing holds it any more, else a fresh copy); returns how many jobs they touched.
+    pub fn apply(&mut self, shown: &mut std::rc::Rc<Vec<Job>>, states: Vec<JobState>) -> usize {
+        if self.index.len() != shown.len() {
+            self.index = shown
+                .iter()
+                .enumerate()
+                .map(|(i, j)| (j.label.clone(), i))
+                .collect();
+        }
+        let mut next = match self.spare.take() {
+            Some(spare)
+                if spare.len() == shown.len()
+                    && std::rc::Rc::strong_count(&spare) == 1
+                    && std::rc::Rc::weak_count(&spare) == 0 =>
+            {
+                spare
+            }
+            _ => {
+                self.lag.clear();
+                std::rc::Rc::new((**shown).clone())
+            }
+        };
+        let changed = match std::rc::Rc::get_mut(&mut next) {
+            Some(jobs) => {
+                apply_indexed(jobs, &self.index, &self.lag);
+                apply_indexed(jobs, &self.index, &states)
+            }
+            None => 0,
+        };
+        self.spare = Some(std::mem::replace(shown, next));
+        self.lag = states;
+        changed
+    }
+
+    /// Whether the last [`EarlyJobs::apply`] reused the spare copy rather than copying.
+    #[cfg(test)]
+    fn spare_is(&self, jobs: &std::rc::Rc<Vec<Job>>) -> bool {
+        self.spare
+            .as_ref()
+            .is_some_and(|s| std::rc::Rc::ptr_eq(s, jobs))
+    }
 }
 
 /// `text` for display: the Unicode controls that reorder text (bidi embeddings, overrides,
@@ -637,6 +705,56 @@ mod tests {
             task_id: None,
             haystack: empty_text(),
         }
+    }
+
+    #[test]
+    fn early_jobs_take_states_in_a_spare_copy_once_the_grid_lets_go_of_it() {
+        use std::rc::Rc;
+        let state = |label: &str, state: &str| JobState {
+            label: label.into(),
+            state: state.into(),
+            task_id: format!("id-{label}"),
+            kind: "test".into(),
+            tier: None,
+        };
+        let mut shown = Rc::new(vec![
+            job("test-a", "a", None, "linux64", "opt"),
+            job("test-b", "b", None, "linux64", "opt"),
+        ]);
+        let mut early = EarlyJobs::default();
+        let first = Rc::as_ptr(&shown);
+        // The grid holds what it drew: the first page of states goes to a copy.
+        let drawn = shown.clone();
+        assert_eq!(early.apply(&mut shown, vec![state("test-a", "success")]), 1);
+        assert!(!Rc::ptr_eq(&drawn, &shown));
+        assert_eq!(
+            (&*shown[0].state, &*drawn[0].state),
+            ("success", "runnable")
+        );
+        assert!(early.spare_is(&drawn));
+        // The grid drew the new copy and let go of the old one: the next page goes into the
+        // old copy in place, which catches up on the page it missed.
+        drop(drawn);
+        let drawn = shown.clone();
+        let old_ptr = Rc::as_ptr(&drawn);
+        assert_eq!(
+            early.apply(
+                &mut shown,
+                vec![state("test-b", "testfailed"), state("nope", "x")]
+            ),
+            1
+        );
+        assert_eq!(Rc::as_ptr(&shown), first, "the first copy, reused");
+        assert_ne!(Rc::as_ptr(&shown), old_ptr);
+        let states: Vec<&str> = shown.iter().map(|j| &*j.state).collect();
+        assert_eq!(states, ["success", "testfailed"]);
+        assert_eq!(shown[1].task_id.as_deref(), Some("id-test-b"));
+        // Still held: a copy again, equally right.
+        let held = shown.clone();
+        early.apply(&mut shown, vec![state("test-a", "exception")]);
+        let states: Vec<&str> = shown.iter().map(|j| &*j.state).collect();
+        assert_eq!(states, ["exception", "testfailed"]);
+        assert_eq!(&*held[0].state, "success");
     }
 
     #[test]

@@ -251,14 +251,7 @@ impl Component for App {
             session_get("tgp-access-token"),
             session_get("tgp-certificate"),
         );
-        let mut page = Page::new(UrlState::parse(&query), origin, credentials);
-        let engine = match Engine::start(&worker_url(&query)) {
-            Ok(engine) => Some(engine),
-            Err(e) => {
-                page.errors.push(e);
-                None
-            }
-        };
+        let page = Page::new(UrlState::parse(&query), origin, credentials);
         let key_event: Rc<RefCell<Option<web_sys::KeyboardEvent>>> = Rc::default();
         let keys = {
             let link = ctx.link().clone();
@@ -303,24 +296,35 @@ impl Component for App {
             }
             Some(closure)
         };
-        let effects = page.start();
-        let mut app = App {
+        // The engine's worker starts, and the push loads, in a task after the page's first
+        // one (which instantiated the page and drew it), so neither makes that task long.
+        let link = ctx.link().clone();
+        gloo_timers::callback::Timeout::new(0, move || link.send_message(Msg::Start)).forget();
+        App {
             page,
             cb: Callbacks::new(ctx.link()),
-            engine,
+            engine: None,
             filter_timer: None,
             key_event,
             _keys: keys,
             _messages: messages,
-        };
-        app.run(ctx.link(), effects);
-        app
+        }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         self.page.now_ms = js_sys::Date::now();
         let event = self.key_event.borrow_mut().take();
         let (render, effects) = match msg {
+            Msg::Start => {
+                let query = window()
+                    .and_then(|w| w.location().search().ok())
+                    .unwrap_or_default();
+                match Engine::start(&worker_url(&query)) {
+                    Ok(engine) => self.engine = Some(engine),
+                    Err(e) => self.page.errors.push(e),
+                }
+                self.page.update(Msg::Start)
+            }
             Msg::Key(key) => {
                 let (render, prevent, effects) = self.page.on_key(&key);
                 if let (true, Some(event)) = (prevent, event) {

@@ -99,6 +99,8 @@ pub enum Msg {
     Error(String),
     /// Draw the page (after an update that took most of a task, so drawing gets its own).
     Redraw,
+    /// The page is on screen: load the push its form names.
+    Start,
 }
 
 /// A keystroke, as the shortcuts read it.
@@ -161,6 +163,10 @@ impl Page {
                 true
             }
             Msg::Redraw => true,
+            Msg::Start => {
+                self.load();
+                true
+            }
         };
         (render, std::mem::take(&mut self.effects))
     }

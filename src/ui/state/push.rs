@@ -99,6 +99,8 @@ pub struct Push {
     /// The jobs on screen come from `runnable-jobs.json` and the task group: the graph is
     /// still on its way.
     pub early_grid: bool,
+    /// The early grid's jobs taking task states without a copy per page of states.
+    early_jobs: view::EarlyJobs,
     pub rows: Rc<Vec<Row>>,
     /// A grouping of the rows under way in steps, and the number of the latest one.
     rows_steps: Option<view::RowsBuilder>,
@@ -128,6 +130,7 @@ impl Push {
             jobs: Rc::default(),
             runnable: 0,
             early_grid: false,
+            early_jobs: view::EarlyJobs::default(),
             rows: Rc::default(),
             rows_steps: None,
             rows_seq: 0,
@@ -196,6 +199,7 @@ impl Push {
         self.rows_seq += 1;
         self.runnable = 0;
         self.early_grid = false;
+        self.early_jobs = view::EarlyJobs::default();
     }
 
     pub(super) fn rebuild_rows(&mut self) {
@@ -434,8 +438,8 @@ impl Page {
             return false;
         }
         if !states.is_empty() {
-            let jobs: &mut Vec<Job> = Rc::make_mut(&mut self.push.jobs);
-            if view::apply_states(jobs, &states) == 0 {
+            let push = &mut self.push;
+            if push.early_jobs.apply(&mut push.jobs, states) == 0 {
                 return true;
             }
             self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
