@@ -376,6 +376,11 @@ impl RowsBuilder {
         end >= jobs.len()
     }
 
+    /// Every one of `jobs` is grouped: [`RowsBuilder::finish`] is left.
+    pub fn grouped_all(&self, jobs: &[Job]) -> bool {
+        self.next >= jobs.len()
+    }
+
     /// The rows, in Treeherder's order.
     pub fn finish(self, jobs: &[Job]) -> Vec<Row> {
         let mut by_row: Vec<RowGroups> = Vec::new();

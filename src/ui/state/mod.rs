@@ -178,10 +178,9 @@ impl Page {
         (render, prevent, std::mem::take(&mut self.effects))
     }
 
-    /// Starts loading the push the form names (the page's first message).
+    /// Starts loading the push the form names (`Msg::Start`, the page's first message).
     pub fn start(&mut self) -> Vec<Effect> {
-        self.load();
-        std::mem::take(&mut self.effects)
+        self.update(Msg::Start).1
     }
 
     fn emit(&mut self, effect: Effect) {

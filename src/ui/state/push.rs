@@ -464,7 +464,9 @@ impl Page {
         let Some(builder) = push.rows_steps.as_mut() else {
             return false;
         };
-        if !builder.step(&push.jobs, &push.filter, ROWS_STEP) {
+        // A step groups, or (once all are grouped) finishes: never both in one task.
+        if !builder.grouped_all(&push.jobs) {
+            builder.step(&push.jobs, &push.filter, ROWS_STEP);
             self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
             return false;
         }
