@@ -390,8 +390,7 @@ impl Page {
             if !early_grid {
                 return false;
             }
-            // Applied with the next grouping: pages of the listing that come together cost
-            // one task.
+            // Applied with the next grouping (pages that come together cost one task).
             loading.states.extend(states);
             self.schedule_early_rows();
             return true;
@@ -444,8 +443,7 @@ impl Page {
             }
             self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
         }
-        // 50k jobs are grouped in several short tasks; the rows on screen stay until the new
-        // ones are complete.
+        // Grouped in short tasks; the rows on screen stay until the new ones are complete.
         self.push.rows_seq += 1;
         self.push.rows_steps = Some(view::RowsBuilder::default());
         // The grouping starts in a task of its own (applying the states was this one).
