@@ -29,12 +29,7 @@ use crate::taskcluster::{hawk, trigger};
 
 mod http;
 
-/// A flat error for JavaScript: `{kind, message, labels}`.
-struct ApiError {
-    kind: String,
-    message: String,
-    labels: Vec<String>,
-}
+use crate::protocol::ApiError;
 
 impl ApiError {
     fn new(kind: &str, message: impl Into<String>) -> ApiError {

@@ -15,10 +15,13 @@
 //!   search, URL state) and the graph view's layout; pure.
 //! * `js_api` (feature `js-api`, wasm32): the `#[wasm_bindgen]` facade the Web Worker runs.
 //! * `ui` (feature `ui`): the yew page (`src/bin/page.rs`, built by Trunk).
+//! * [`protocol`]: what the worker and its callers agree on (the flat error, page sizes).
 //! * `cli` (feature `cli`): the native command line, the only layer here that reads files and
 //!   the clock.
 
 pub mod engine;
+
+pub mod protocol;
 
 pub mod url;
 

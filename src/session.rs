@@ -836,7 +836,7 @@ fn invalid_load(what: &str, message: &str) -> LoadError {
 }
 
 /// Jobs per `on_jobs` page while a push loads (each is parsed by the page in a short task).
-pub const JOBS_PAGE: usize = 1000;
+pub use crate::protocol::JOBS_PAGE;
 
 /// The grid before the graph is there: the jobs of `runnable-jobs.json`, each with the state
 /// and taskId of its task in the task group (its kind and tier from that task's definition;

@@ -111,13 +111,7 @@ pub struct Comparison {
 }
 
 /// The worker's flat error.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ApiError {
-    pub kind: String,
-    pub message: String,
-    #[serde(default)]
-    pub labels: Vec<String>,
-}
+pub use crate::protocol::ApiError;
 
 /// A progress report while loading.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

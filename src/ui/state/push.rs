@@ -9,13 +9,12 @@ use std::rc::Rc;
 use serde_json::json;
 
 use super::{format_mb, load_failure, Effect, Msg, Page, SAMPLE_DECISION};
+use crate::protocol::JOBS_PAGE;
 use crate::ui::model::{ApiError, Progress, Summary};
 use crate::view::{self, Filter, Job, JobState, Listing, Row, UrlState};
 
 /// The quick filter applies after this pause in typing.
 pub const FILTER_PAUSE_MS: u32 = 150;
-/// Jobs per message while the grid loads (each page is parsed in a short task).
-pub const JOBS_PAGE: usize = 1000;
 /// Jobs grouped into rows per task (a 50k grid takes ten short tasks).
 const ROWS_STEP: usize = 5_000;
 
