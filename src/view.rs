@@ -47,16 +47,6 @@ impl Job {
 
 pub use crate::engine::runnable::{JobState, Listing};
 
-/// Applies listed states to the grid's jobs (by label); returns how many jobs changed.
-pub fn apply_states(jobs: &mut [Job], states: &[JobState]) -> usize {
-    let index: HashMap<Text, usize> = jobs
-        .iter()
-        .enumerate()
-        .map(|(i, j)| (j.label.clone(), i))
-        .collect();
-    apply_indexed(jobs, &index, states)
-}
-
 /// Applies `states` to the jobs `index` finds by label; returns how many jobs they touched.
 fn apply_indexed(jobs: &mut [Job], index: &HashMap<Text, usize>, states: &[JobState]) -> usize {
     let mut changed = 0;
@@ -764,11 +754,11 @@ mod tests {
 
     #[test]
     fn listed_states_update_their_jobs_only() {
-        let mut jobs = vec![
+        let mut jobs = std::rc::Rc::new(vec![
             job("build-linux64/opt", "B", None, "linux64", "opt"),
             job("test-linux64/opt-m-1", "1", Some("M"), "linux64", "opt"),
-        ];
-        let states = [
+        ]);
+        let states = vec![
             JobState {
                 label: "build-linux64/opt".into(),
                 state: "success".into(),
@@ -784,7 +774,7 @@ mod tests {
                 tier: None,
             },
         ];
-        assert_eq!(apply_states(&mut jobs, &states), 1);
+        assert_eq!(EarlyJobs::default().apply(&mut jobs, states), 1);
         assert_eq!(
             (
                 &*jobs[0].state,

@@ -332,10 +332,6 @@ impl Component for App {
                 }
                 (render, effects)
             }
-            Msg::Push(PushMsg::ApplyFilter) => {
-                self.filter_timer = None;
-                self.page.update(Msg::Push(PushMsg::ApplyFilter))
-            }
             msg => self.page.update(msg),
         };
         self.run(ctx.link(), effects);

@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlInputElement};
 use yew::prelude::*;
 
 use super::model::Preview;
+use super::state::{MISSING_CREDENTIALS, SIGN_IN_NOT_COVERED};
 use crate::view::{shown, Job};
 
 /// What can take focus by Tab inside a dialog (those hidden, in a closed `<details>` or
@@ -341,9 +342,9 @@ pub fn missing_credentials(
     if signed_in || typed {
         None
     } else if signin.signed_in.is_some() {
-        Some("Your Taskcluster sign-in is not for this action's hook: sign in again for it.")
+        Some(SIGN_IN_NOT_COVERED)
     } else {
-        Some("Sign in with Taskcluster, or enter your Taskcluster clientId and accessToken.")
+        Some(MISSING_CREDENTIALS)
     }
 }
 

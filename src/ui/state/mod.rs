@@ -25,7 +25,7 @@ use serde_json::Value;
 pub use jobs::JobMsg;
 pub use picks::{PickMsg, Picks};
 pub use push::{Loading, Phase, Push, PushMsg};
-pub use trigger::{Flow, Status, TriggerMsg};
+pub use trigger::{Flow, Status, TriggerMsg, MISSING_CREDENTIALS, SIGN_IN_NOT_COVERED};
 
 use super::model::{ApiError, Progress};
 use super::signin::Pending;

@@ -15,7 +15,7 @@ use crate::ui::signin::{self, Pending, SignedIn};
 pub const MISSING_CREDENTIALS: &str =
     "Sign in with Taskcluster, or enter your Taskcluster clientId and accessToken.";
 const SIGN_IN_EXPIRED: &str = "Your Taskcluster sign-in has expired: sign in again.";
-const SIGN_IN_NOT_COVERED: &str =
+pub const SIGN_IN_NOT_COVERED: &str =
     "Your Taskcluster sign-in is not for this action's hook: sign in again for it.";
 
 pub enum TriggerMsg {
@@ -282,25 +282,14 @@ impl Page {
             .and_then(|t| t.request.as_deref())
             .and_then(signin::hook_of_request)
             .map(|(g, h)| signin::hook_scopes(&g, &h));
-        // A second click while the first is on its way sends nothing.
-        if self.flow.trigger.as_ref().is_none_or(|t| t.sending) {
-            return false;
-        }
-        let credentials = self.credentials_json(scopes);
-        let Some(t) = &mut self.flow.trigger else {
-            return false;
-        };
-        let credentials = match credentials {
-            Ok(c) => c,
-            Err(missing) => {
-                t.error = Some(missing.into());
-                return true;
-            }
-        };
-        t.sending = true;
-        let args = json!({"request": {"labels": self.labels(), "times": self.url.times}, "credentials": credentials});
-        self.call("trigger", args, |r| Msg::Trigger(TriggerMsg::Triggered(r)));
-        true
+        let request = json!({"labels": self.labels(), "times": self.url.times});
+        self.confirm(
+            scopes,
+            |f| f.trigger.as_mut().map(|t| (&mut t.sending, &mut t.error)),
+            Ok(request),
+            "trigger",
+            |r| Msg::Trigger(TriggerMsg::Triggered(r)),
+        )
     }
 
     fn confirm_action(&mut self) -> bool {
@@ -310,33 +299,50 @@ impl Page {
             .as_ref()
             .and_then(|a| a.hook.as_ref())
             .map(|(g, h)| signin::hook_scopes(g, h));
-        if self.flow.action.as_ref().is_none_or(|a| a.sending) {
+        let Some(request) = self.flow.action.as_ref().map(ActionState::request) else {
+            return false;
+        };
+        self.confirm(
+            scopes,
+            |f| f.action.as_mut().map(|a| (&mut a.sending, &mut a.error)),
+            request,
+            "triggerAction",
+            |r| Msg::Trigger(TriggerMsg::ActionTriggered(r)),
+        )
+    }
+
+    /// Sends a dialog's trigger once: nothing while one is on its way (a second click), else
+    /// the credentials for `scopes` and the request, or what is missing said in the dialog
+    /// (`dialog` gives its sending flag and error). Whether to draw again.
+    fn confirm(
+        &mut self,
+        scopes: Option<Vec<String>>,
+        dialog: impl Fn(&mut Flow) -> Option<(&mut bool, &mut Option<String>)>,
+        request: Result<Value, String>,
+        op: &'static str,
+        reply: impl FnOnce(Result<String, ApiError>) -> Msg + 'static,
+    ) -> bool {
+        if dialog(&mut self.flow).is_none_or(|(sending, _)| *sending) {
             return false;
         }
-        let credentials = self.credentials_json(scopes);
-        let Some(a) = &mut self.flow.action else {
+        let ready = self
+            .credentials_json(scopes)
+            .map_err(String::from)
+            .and_then(|credentials| Ok((credentials, request?)));
+        let Some((sending, error)) = dialog(&mut self.flow) else {
             return false;
         };
-        let credentials = match credentials {
-            Ok(c) => c,
-            Err(missing) => {
-                a.error = Some(missing.into());
-                return true;
+        match ready {
+            Ok((credentials, request)) => {
+                *sending = true;
+                self.call(
+                    op,
+                    json!({"request": request, "credentials": credentials}),
+                    reply,
+                );
             }
-        };
-        let request = match a.request() {
-            Ok(r) => r,
-            Err(e) => {
-                a.error = Some(e);
-                return true;
-            }
-        };
-        a.sending = true;
-        self.call(
-            "triggerAction",
-            json!({"request": request, "credentials": credentials}),
-            |r| Msg::Trigger(TriggerMsg::ActionTriggered(r)),
-        );
+            Err(missing) => *error = Some(missing),
+        }
         true
     }
 
