@@ -465,7 +465,7 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
                     </ul>
                 </details>
             }
-            <label>{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
+            <label class="confirm-times">{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
             {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
                 &props.signin, &props.on_sign_in, &props.on_sign_out)}
             if let Some(request) = pretty {
