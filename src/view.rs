@@ -90,14 +90,9 @@ impl EarlyJobs {
                 .map(|(i, j)| (j.label.clone(), i))
                 .collect();
         }
+        let free = self.spare_free(shown.len());
         let mut next = match self.spare.take() {
-            Some(spare)
-                if spare.len() == shown.len()
-                    && std::rc::Rc::strong_count(&spare) == 1
-                    && std::rc::Rc::weak_count(&spare) == 0 =>
-            {
-                spare
-            }
+            Some(spare) if free => spare,
             _ => {
                 self.lag.clear();
                 std::rc::Rc::new((**shown).clone())
@@ -113,6 +108,35 @@ impl EarlyJobs {
         self.spare = Some(std::mem::replace(shown, next));
         self.lag = states;
         changed
+    }
+
+    /// Takes a page of the jobs as it arrives, `offset` jobs in: indexed by label and copied
+    /// into the spare, so that the first states cost neither an index nor a copy of 50k jobs
+    /// in one task. A page out of order is left to [`EarlyJobs::apply`], which then copies.
+    pub fn add_page(&mut self, offset: usize, jobs: &[Job]) {
+        let spare = self.spare.get_or_insert_with(Default::default);
+        match std::rc::Rc::get_mut(spare) {
+            Some(spare) if spare.len() == offset && self.lag.is_empty() => {
+                spare.extend_from_slice(jobs)
+            }
+            _ => return,
+        }
+        let at = self.index.len();
+        if at == offset {
+            let labels = jobs.iter().enumerate();
+            self.index
+                .extend(labels.map(|(k, j)| (j.label.clone(), offset + k)));
+        }
+    }
+
+    /// Whether states for `len` jobs would go into the spare copy in place (nothing else holds
+    /// it), rather than into a new copy.
+    pub fn spare_free(&self, len: usize) -> bool {
+        self.spare.as_ref().is_some_and(|spare| {
+            spare.len() == len
+                && std::rc::Rc::strong_count(spare) == 1
+                && std::rc::Rc::weak_count(spare) == 0
+        })
     }
 
     /// Whether the last [`EarlyJobs::apply`] reused the spare copy rather than copying.
@@ -337,6 +361,8 @@ type RowGroups = ((String, String), Vec<(String, Vec<usize>)>);
 pub struct RowsBuilder {
     grouped: Grouped,
     next: usize,
+    /// Each job's place in natural order of symbols ([`RowsBuilder::rank`]).
+    ranks: Option<Vec<usize>>,
 }
 
 impl RowsBuilder {
@@ -371,8 +397,24 @@ impl RowsBuilder {
         self.next >= jobs.len()
     }
 
+    /// Orders the grouped jobs' symbols (a step of its own, between the grouping and
+    /// [`RowsBuilder::finish`]).
+    pub fn rank(&mut self, jobs: &[Job]) {
+        let members = self.grouped.values().flatten();
+        self.ranks = Some(job_ranks(jobs, members));
+    }
+
+    /// Whether [`RowsBuilder::rank`] is done.
+    pub fn ranked(&self) -> bool {
+        self.ranks.is_some()
+    }
+
     /// The rows, in Treeherder's order.
-    pub fn finish(self, jobs: &[Job]) -> Vec<Row> {
+    pub fn finish(mut self, jobs: &[Job]) -> Vec<Row> {
+        let ranks = match self.ranks.take() {
+            Some(ranks) => ranks,
+            None => job_ranks(jobs, self.grouped.values().flatten()),
+        };
         let mut by_row: Vec<RowGroups> = Vec::new();
         for ((platform, option, group, _), members) in self.grouped {
             match by_row.last_mut() {
@@ -382,7 +424,7 @@ impl RowsBuilder {
                 _ => by_row.push(((platform, option), vec![(group, members)])),
             }
         }
-        rows_of(jobs, by_row.into_iter())
+        rows_of(jobs, by_row, &ranks)
     }
 }
 
@@ -395,10 +437,11 @@ pub fn rows(jobs: &[Job], filter: &Filter) -> Vec<Row> {
 
 /// Each distinct symbol's place in natural order (jobs are sorted by it: comparing ranks is
 /// much cheaper than comparing 50k symbols naturally).
-fn symbol_ranks<'a>(jobs: &'a [Job], by_row: &[RowGroups]) -> HashMap<&'a str, usize> {
-    let mut symbols: Vec<&str> = by_row
-        .iter()
-        .flat_map(|(_, groups)| groups.iter().flat_map(|(_, members)| members))
+fn symbol_ranks<'a, 'm>(
+    jobs: &'a [Job],
+    members: impl Iterator<Item = &'m usize>,
+) -> HashMap<&'a str, usize> {
+    let mut symbols: Vec<&str> = members
         .filter_map(|&i| jobs.get(i).map(|j| &*j.symbol))
         .collect::<std::collections::HashSet<&str>>()
         .into_iter()
@@ -417,14 +460,15 @@ fn symbol_ranks<'a>(jobs: &'a [Job], by_row: &[RowGroups]) -> HashMap<&'a str, u
     ranks
 }
 
-fn rows_of(jobs: &[Job], by_row: impl Iterator<Item = RowGroups>) -> Vec<Row> {
-    let by_row: Vec<RowGroups> = by_row.collect();
-    let ranks = symbol_ranks(jobs, &by_row);
-    // Each job's rank, looked up once (not once per comparison).
-    let job_ranks: Vec<usize> = jobs
-        .iter()
+/// Each job's rank among the symbols of `members`, looked up once (not once per comparison).
+fn job_ranks<'m>(jobs: &[Job], members: impl Iterator<Item = &'m usize>) -> Vec<usize> {
+    let ranks = symbol_ranks(jobs, members);
+    jobs.iter()
         .map(|j| ranks.get(&*j.symbol).copied().unwrap_or(0))
-        .collect();
+        .collect()
+}
+
+fn rows_of(jobs: &[Job], by_row: Vec<RowGroups>, job_ranks: &[usize]) -> Vec<Row> {
     let rank = |i: usize| job_ranks.get(i).copied().unwrap_or(0);
     let mut rows: Vec<Row> = by_row
         .into_iter()
@@ -700,6 +744,49 @@ mod tests {
             task_id: None,
             haystack: empty_text(),
         }
+    }
+
+    #[test]
+    fn early_jobs_copy_and_index_the_pages_as_they_arrive() {
+        use std::rc::Rc;
+        let jobs = vec![
+            job("test-a", "a", None, "linux64", "opt"),
+            job("test-b", "b", None, "linux64", "opt"),
+            job("test-c", "c", None, "linux64", "opt"),
+        ];
+        let done = JobState {
+            label: "test-c".into(),
+            state: "success".into(),
+            task_id: "id-c".into(),
+            kind: "test".into(),
+            tier: Some(2),
+        };
+        let mut early = EarlyJobs::default();
+        early.add_page(0, &jobs[..2]);
+        early.add_page(2, &jobs[2..]);
+        let spare = early.spare.as_ref().map(Rc::as_ptr);
+        assert_eq!(early.index.get("test-c"), Some(&2));
+        // The first states go into the copy made page by page: no copy at that moment.
+        let mut shown = Rc::new(jobs.clone());
+        let drawn = shown.clone();
+        assert_eq!(early.apply(&mut shown, vec![done.clone()]), 1);
+        assert_eq!(Some(Rc::as_ptr(&shown)), spare);
+        assert_eq!((&*shown[2].state, shown[2].tier), ("success", 2));
+        assert_eq!(shown[2].task_id.as_deref(), Some("id-c"));
+        assert_eq!(&*drawn[2].state, "runnable");
+        // A page out of order is not copied; the first states then copy what is shown.
+        let mut early = EarlyJobs::default();
+        early.add_page(1, &jobs[1..]);
+        assert!(early.index.is_empty());
+        let mut shown = Rc::new(jobs);
+        let before = Rc::as_ptr(&shown);
+        let drawn = shown.clone();
+        assert_eq!(early.apply(&mut shown, vec![done]), 1);
+        assert_ne!(Rc::as_ptr(&shown), before);
+        assert_eq!(
+            (&*shown[2].state, &*drawn[2].state),
+            ("success", "runnable")
+        );
     }
 
     #[test]

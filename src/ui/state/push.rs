@@ -83,6 +83,8 @@ pub struct Loading {
     states: Vec<JobState>,
     /// A grouping of the early grid is scheduled.
     rows_due: bool,
+    /// The last grouping waited for the grid to let go of the spare copy of the jobs.
+    waited: bool,
 }
 
 /// The push on screen and its grid.
@@ -401,6 +403,7 @@ impl Page {
             return false;
         }
         view::prepare(&mut jobs);
+        self.push.early_jobs.add_page(message.offset, &jobs);
         loading.early.extend(jobs);
         if loading.early.len() < message.total {
             return false;
@@ -425,9 +428,19 @@ impl Page {
     }
 
     fn early_rows(&mut self) -> bool {
+        let spare_free = self.push.early_jobs.spare_free(self.push.jobs.len());
         let states = match &mut self.push.phase {
             Phase::Loading(loading) => {
+                if !loading.states.is_empty() && !spare_free && !loading.waited {
+                    // The grid still draws the copy the states go into: it is drawn anew
+                    // (letting go of it) and the states wait a task, rather than 50k jobs
+                    // copied in this one.
+                    loading.waited = true;
+                    self.emit(Effect::Later(0, Msg::Push(PushMsg::EarlyRows)));
+                    return true;
+                }
                 loading.rows_due = false;
+                loading.waited = false;
                 std::mem::take(&mut loading.states)
             }
             _ => Vec::new(),
@@ -461,9 +474,15 @@ impl Page {
         let Some(builder) = push.rows_steps.as_mut() else {
             return false;
         };
-        // A step groups, or (once all are grouped) finishes: never both in one task.
+        // A step groups, ranks the symbols (once all are grouped) or finishes: one of the
+        // three per task.
         if !builder.grouped_all(&push.jobs) {
             builder.step(&push.jobs, &push.filter, ROWS_STEP);
+            self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
+            return false;
+        }
+        if !builder.ranked() {
+            builder.rank(&push.jobs);
             self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
             return false;
         }
