@@ -70,7 +70,7 @@ build: setup-rust
 	cargo build --release --features cli
 
 standin: setup-rust
-	cargo build --release --features standin --bin standin
+	cargo build --release -p standin
 
 # The engine's WebAssembly build for the worker (www/pkg) and the React demo host's bundle.
 # Without the name section (function names for stack traces: 0.6 MB, 10% of the file; 8% of it
@@ -96,11 +96,14 @@ test: setup check unit wasm differential official-clients real-taskcluster-tests
 check:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features cli,standin,view,layout,fuzzing,ui -- -D warnings
+	cargo clippy --all-targets --features cli,view,layout,fuzzing,ui -- -D warnings
+	cargo clippy -p standin --all-targets -- -D warnings
 	RUSTFLAGS='$(WASM_FLAGS)' cargo clippy --lib --bin page --target wasm32-unknown-unknown --release --features js-api,ui
 
 unit:
-	cargo test --features cli,standin,view,layout,fuzzing,ui
+	cargo build -p standin
+	cargo test --features cli,view,layout,fuzzing,ui
+	cargo test -p standin
 	cd vendor/json-e && cargo test
 
 # The engine alone on wasm32 (it must build without any web crate), then the page, which

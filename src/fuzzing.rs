@@ -269,36 +269,6 @@ pub fn actions(data: &[u8]) {
     }
 }
 
-/// The Hawk `Authorization` header as the stand-in verifies it.
-pub fn hawk(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let (header, url) = text
-        .split_once('\n')
-        .unwrap_or((&text, "http://127.0.0.1:8010/api"));
-    let _ = crate::taskcluster::hawk::parse_header(header);
-    let _ = crate::taskcluster::hawk::verify(
-        header,
-        "POST",
-        url,
-        Some(("application/json", data)),
-        |id| (id == "demo").then(|| "token".to_string()),
-    );
-    // Temporary credentials: the certificate in `ext`, at any time.
-    let now = i64::from_le_bytes(
-        data.get(..8)
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or([0; 8]),
-    );
-    let _ = crate::taskcluster::hawk::verify_taskcluster(
-        header,
-        "POST",
-        url,
-        Some(("application/json", data)),
-        now,
-        |id| (id == "demo").then(|| "token".to_string()),
-    );
-}
-
 /// Percent-decoding and the page's URL state: decoding never panics, and encoding then
 /// decoding gives the text back; the URL state survives a round trip through its query.
 pub fn url(data: &[u8]) {

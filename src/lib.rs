@@ -34,9 +34,6 @@ pub mod actions;
 #[cfg(feature = "taskcluster")]
 pub mod taskcluster;
 
-#[cfg(feature = "standin")]
-pub mod standin;
-
 #[cfg(feature = "taskcluster")]
 pub mod session;
 

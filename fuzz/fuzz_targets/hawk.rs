@@ -1,4 +1,4 @@
-//! Fuzz target `hawk`: see `taskgraph_preview::fuzzing::hawk`.
+//! Fuzz target `hawk`: see `standin::hawk::fuzz`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| taskgraph_preview::fuzzing::hawk(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| standin::hawk::fuzz(data));

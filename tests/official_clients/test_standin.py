@@ -15,7 +15,7 @@ storage origin (`--storage-listen 127.0.0.1:0`: the 303 goes there, JSON and YAM
 gzip-encoded, as Taskcluster's queue and S3 do):
 
 1. lays out two small pushes in a temporary folder, in the stand-in's layout (see
-   `src/standin.rs`; the same as `tests/suite/gecko.rs`):
+   `standin/src/lib.rs`; the same as `tests/suite/gecko.rs`):
    * a gecko push (schedulerId `gecko-level-3`, project `autoland`): earlier actions indexed
      under `gecko.v2.autoland.revision.R.taskgraph.actions`, one of them without a
      `label-to-taskid.json` (404), a cron task under `….revision.R.cron`, a decoy under

@@ -17,14 +17,14 @@ mod bad_input;
 mod cli;
 #[cfg(feature = "fuzzing")]
 mod fuzz_corpus;
-#[cfg(all(feature = "cli", feature = "standin"))]
+#[cfg(feature = "cli")]
 mod gecko;
 mod golden;
-#[cfg(all(feature = "cli", feature = "standin"))]
+#[cfg(feature = "cli")]
 mod login;
 mod properties;
 #[cfg(feature = "synth")]
 mod stream_halves;
-#[cfg(all(feature = "cli", feature = "standin"))]
+#[cfg(feature = "cli")]
 mod taskcluster;
 mod tidy;

@@ -1093,28 +1093,11 @@ fn a_slow_link_delivers_the_same_push() {
 #[test]
 fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
     use taskgraph_preview::session::{Session, JOBS_PAGE};
-    use taskgraph_preview::standin::{write_push, PushFiles};
     let dir =
         scratch("early-the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group");
-    let parameters: Value =
-        serde_yaml::from_slice(&fs::read(data("real/nss/parameters.yml")).unwrap()).unwrap();
-    write_push(
-        &dir,
-        &PushFiles {
-            decision_task_id: "NssEarlyDecision000001",
-            scheduler_id: "nss-level-3",
-            full_task_graph: &fs::read(data("real/nss/full-task-graph.json.gz")).unwrap(),
-            label_to_taskid: &fs::read(data("real/nss/label-to-taskid.json")).unwrap(),
-            parameters: &parameters,
-            index: None,
-            group: true,
-            earlier_runs: &[],
-            index_entries: &[],
-            target_tasks: None,
-        },
-    )
-    .unwrap();
-    let standin = start_standin(dir, &[]);
+    // NSS's real push, laid out by the stand-in from its decision's artifacts.
+    let push = format!("NssEarlyDecision000001={}", data("real/nss").display());
+    let standin = start_standin(dir, &["--push", &push]);
     let transport = NativeTransport::new(std::time::Duration::from_secs(30));
     let pages = std::cell::RefCell::new(Vec::<Value>::new());
     let on_jobs = |page: &str| pages.borrow_mut().push(serde_json::from_str(page).unwrap());

@@ -28,7 +28,7 @@ export const CLI = join(TARGET, "release", "taskgraph-preview");
  * Resolves to { url, storage, record, log, stop() }.
  */
 export async function startStandin({ www = SITE, faults = [], dir = SAMPLE_DIR, csp = [], storage = false, sample = true, listen = "127.0.0.1:0" } = {}) {
-  if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release --features standin)`);
+  if (!existsSync(STANDIN)) throw new Error(`${STANDIN} is missing: run make test (or cargo build --release -p standin)`);
   mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "tgp-e2e-"));
   const record = join(scratch, "calls.jsonl");

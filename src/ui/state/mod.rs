@@ -10,6 +10,7 @@
 //! * `trigger`: the trigger and action dialogs, the credentials and the sign-in, and what the
 //!   page says of a triggered action (`Status`).
 
+mod early;
 mod jobs;
 mod picks;
 mod push;

@@ -15,8 +15,6 @@ use crate::view::{self, Filter, Job, JobState, Listing, Row, UrlState};
 
 /// The quick filter applies after this pause in typing.
 pub const FILTER_PAUSE_MS: u32 = 150;
-/// Jobs grouped into rows per task (a 50k grid takes ten short tasks).
-const ROWS_STEP: usize = 5_000;
 
 pub enum PushMsg {
     FormRoot(String),
@@ -78,13 +76,13 @@ pub struct Loading {
     /// How far the task group listing is while the early grid shows.
     pub listing: Option<Listing>,
     /// Early pages received so far.
-    early: Vec<Job>,
+    pub(super) early: Vec<Job>,
     /// States from the task group listing, applied with the next grouping of the early grid.
-    states: Vec<JobState>,
+    pub(super) states: Vec<JobState>,
     /// A grouping of the early grid is scheduled.
-    rows_due: bool,
+    pub(super) rows_due: bool,
     /// The last grouping waited for the grid to let go of the spare copy of the jobs.
-    waited: bool,
+    pub(super) waited: bool,
 }
 
 /// The push on screen and its grid.
@@ -101,11 +99,11 @@ pub struct Push {
     /// still on its way.
     pub early_grid: bool,
     /// The early grid's jobs taking task states without a copy per page of states.
-    early_jobs: view::EarlyJobs,
+    pub(super) early_jobs: view::EarlyJobs,
     pub rows: Rc<Vec<Row>>,
     /// A grouping of the rows under way in steps, and the number of the latest one.
-    rows_steps: Option<view::RowsBuilder>,
-    rows_seq: u32,
+    pub(super) rows_steps: Option<view::RowsBuilder>,
+    pub(super) rows_seq: u32,
     pub filter: Filter,
     /// The quick filter's text as typed (`filter.text` follows after a pause).
     pub filter_input: String,
@@ -212,11 +210,11 @@ impl Push {
     }
 
     /// Expanded groups make long rows: start with fewer of them (more come on scrolling).
-    fn reset_visible_rows(&mut self) {
+    pub(super) fn reset_visible_rows(&mut self) {
         self.visible_rows = if self.groups_expanded() { 12 } else { 30 };
     }
 
-    fn set_jobs(&mut self, jobs: Vec<Job>) {
+    pub(super) fn set_jobs(&mut self, jobs: Vec<Job>) {
         self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
         self.jobs = Rc::new(jobs);
     }
@@ -227,21 +225,6 @@ impl Push {
 struct JobsPage {
     total: usize,
     jobs: Vec<Job>,
-}
-
-/// A page of the early grid's jobs (`offset`, `total`, `jobs`) or the states a page of the
-/// task group listing adds (`states`); both say how far the listing is.
-#[derive(serde::Deserialize)]
-struct EarlyMessage {
-    #[serde(default)]
-    offset: usize,
-    #[serde(default)]
-    total: usize,
-    #[serde(default)]
-    jobs: Option<Vec<Job>>,
-    #[serde(default)]
-    states: Option<Vec<JobState>>,
-    listing: Option<Listing>,
 }
 
 impl Page {
@@ -374,127 +357,8 @@ impl Page {
         true
     }
 
-    /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
-    /// shown once complete. Its messages stop when the graph is in (the phase is over).
-    fn early_page(&mut self, text: &str) -> bool {
-        let Ok(message) = serde_json::from_str::<EarlyMessage>(text) else {
-            return false;
-        };
-        let early_grid = self.push.early_grid;
-        let Phase::Loading(loading) = &mut self.push.phase else {
-            return false;
-        };
-        if let Some(listing) = message.listing {
-            loading.listing = Some(listing);
-        }
-        if let Some(states) = message.states {
-            if !early_grid {
-                return false;
-            }
-            // Applied with the next grouping (pages that come together cost one task).
-            loading.states.extend(states);
-            self.schedule_early_rows();
-            return true;
-        }
-        let Some(mut jobs) = message.jobs else {
-            return false;
-        };
-        if message.offset != loading.early.len() {
-            return false;
-        }
-        view::prepare(&mut jobs);
-        self.push.early_jobs.add_page(message.offset, &jobs);
-        loading.early.extend(jobs);
-        if loading.early.len() < message.total {
-            return false;
-        }
-        let jobs = std::mem::take(&mut loading.early);
-        self.push.set_jobs(jobs);
-        self.push.early_grid = true;
-        // Group in a task of its own (the page's parse was this one).
-        self.schedule_early_rows();
-        false
-    }
-
-    /// Groups the early grid's rows in a task of its own, once for states that come together.
-    fn schedule_early_rows(&mut self) {
-        if let Phase::Loading(loading) = &mut self.push.phase {
-            if loading.rows_due {
-                return;
-            }
-            loading.rows_due = true;
-        }
-        self.emit(Effect::Later(0, Msg::Push(PushMsg::EarlyRows)));
-    }
-
-    fn early_rows(&mut self) -> bool {
-        let spare_free = self.push.early_jobs.spare_free(self.push.jobs.len());
-        let states = match &mut self.push.phase {
-            Phase::Loading(loading) => {
-                if !loading.states.is_empty() && !spare_free && !loading.waited {
-                    // The grid still draws the copy the states go into: it is drawn anew
-                    // (letting go of it) and the states wait a task, rather than 50k jobs
-                    // copied in this one.
-                    loading.waited = true;
-                    self.emit(Effect::Later(0, Msg::Push(PushMsg::EarlyRows)));
-                    return true;
-                }
-                loading.rows_due = false;
-                loading.waited = false;
-                std::mem::take(&mut loading.states)
-            }
-            _ => Vec::new(),
-        };
-        if !self.push.early_grid {
-            return false;
-        }
-        if !states.is_empty() {
-            let push = &mut self.push;
-            if push.early_jobs.apply(&mut push.jobs, states) == 0 {
-                return true;
-            }
-            self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
-        }
-        // Grouped in short tasks; the rows on screen stay until the new ones are complete.
-        self.push.rows_seq += 1;
-        self.push.rows_steps = Some(view::RowsBuilder::default());
-        // The grouping starts in a task of its own (applying the states was this one).
-        let seq = self.push.rows_seq;
-        self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
-        false
-    }
-
-    /// One step of grouping the grid's rows (`seq` names the grouping; a later one replaces
-    /// it): the rows are on screen once the last step is done.
-    fn rows_step(&mut self, seq: u32) -> bool {
-        let push = &mut self.push;
-        if seq != push.rows_seq {
-            return false;
-        }
-        let Some(builder) = push.rows_steps.as_mut() else {
-            return false;
-        };
-        // A step groups, ranks the symbols (once all are grouped) or finishes: one of the
-        // three per task.
-        if !builder.grouped_all(&push.jobs) {
-            builder.step(&push.jobs, &push.filter, ROWS_STEP);
-            self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
-            return false;
-        }
-        if !builder.ranked() {
-            builder.rank(&push.jobs);
-            self.emit(Effect::Later(0, Msg::Push(PushMsg::RowsStep(seq))));
-            return false;
-        }
-        if let Some(builder) = push.rows_steps.take() {
-            push.rows = Rc::new(builder.finish(&push.jobs));
-            push.reset_visible_rows();
-        }
-        self.redraw_later()
-    }
-
     /// Draws the page in a task of its own, after an update that took most of one.
-    fn redraw_later(&mut self) -> bool {
+    pub(super) fn redraw_later(&mut self) -> bool {
         self.emit(Effect::Later(0, Msg::Redraw));
         false
     }

@@ -2,7 +2,6 @@
 //! output, scratch folders, and the stand-in (started on a free port, serving a push that
 //! [`push::Push`] wrote).
 
-#[cfg(feature = "standin")]
 pub mod push;
 
 use std::collections::BTreeSet;
@@ -50,14 +49,12 @@ pub fn stdout_json(out: &Output) -> Value {
 }
 
 /// A running stand-in Taskcluster; killed (and its folder removed) when dropped.
-#[cfg(feature = "standin")]
 pub struct Standin {
     pub child: std::process::Child,
     pub url: String,
     pub dir: PathBuf,
 }
 
-#[cfg(feature = "standin")]
 impl Drop for Standin {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -67,18 +64,33 @@ impl Drop for Standin {
 }
 
 /// Writes `bytes` to `dir/rel`, creating folders.
-#[cfg(feature = "standin")]
 pub fn put(dir: &Path, rel: &str, bytes: &[u8]) {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
 
+/// The stand-in's binary (its own package, `standin/`): `$STANDIN` if set, else the one built
+/// beside this test binary (`cargo build -p standin`, which `make unit` runs first).
+pub fn standin_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("STANDIN") {
+        return PathBuf::from(path);
+    }
+    // target/<profile>/deps/suite-<hash> → target/<profile>/standin
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(Path::parent).unwrap().join("standin");
+    assert!(
+        path.exists(),
+        "the stand-in is not built at {}: run `cargo build -p standin` first (make unit does)",
+        path.display()
+    );
+    path
+}
+
 /// Starts the stand-in binary on `dir` with `args` (on a free port) and waits for its address.
-#[cfg(feature = "standin")]
 pub fn start_standin(dir: PathBuf, args: &[&str]) -> Standin {
     use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_standin"))
+    let mut child = std::process::Command::new(standin_binary())
         .args(["--dir", dir.to_str().unwrap()])
         .args(args)
         .stdout(std::process::Stdio::piped())

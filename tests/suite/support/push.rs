@@ -3,9 +3,9 @@
 //! [`Push::write`] puts each file where the stand-in reads it (`tasks/<taskId>/task.json`,
 //! `…/status.json`, `…/artifacts/public/<name>`, `index.json`).
 //!
-//! `taskgraph_preview::standin::write_push` lays out the stand-in's own sample pushes, and the
-//! test of the early grid uses it (its `runnable-jobs.json` and task group listing are what that
-//! test reads). It does not fit the pushes written here: it writes its own decision definition
+//! The stand-in's own `write_push` (`standin/src/samples.rs`) lays out its sample pushes and any
+//! push given with `--push ID=FOLDER`, which the test of the early grid uses (its
+//! `runnable-jobs.json` and task group listing are what that test reads). It does not fit the pushes written here: it writes its own decision definition
 //! (no decision status with a failed first run, no `mach taskgraph decision` command), its own
 //! `actions.json` and `runnable-jobs.json`, a default `credentials.json`, and every earlier run
 //! with a map (none answering 404, none outside the task group).

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{json_reply, Reply};
-use crate::taskcluster::hawk;
+use crate::hawk;
+use crate::routes::{json_reply, Reply};
 
 /// The OAuth2 client id of the page, registered for the stand-in's own origin by default.
 pub const DEFAULT_CLIENT: &str = "taskgraph-preview";
@@ -155,8 +155,8 @@ pub fn form_pairs(text: &str) -> Vec<(String, String)> {
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
             (
-                crate::url::percent_decode(k, true),
-                crate::url::percent_decode(v, true),
+                taskgraph_preview::url::percent_decode(k, true),
+                taskgraph_preview::url::percent_decode(v, true),
             )
         })
         .collect()
@@ -363,7 +363,7 @@ fn redirect(redirect_uri: &str, params: &[(&str, &str)]) -> Reply {
         location.push(sep);
         location.push_str(k);
         location.push('=');
-        location.push_str(&crate::url::percent_encode(v, b""));
+        location.push_str(&taskgraph_preview::url::percent_encode(v, b""));
     }
     let mut reply = Reply::new(303, Vec::new(), "text/plain");
     reply.headers.push(("Location", location));

@@ -1,12 +1,11 @@
-//! The stand-in Taskcluster server (feature `standin`); all logic lives in
-//! `taskgraph_preview::standin`.
+//! The stand-in Taskcluster server; all logic lives in the `standin` library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use taskgraph_preview::standin::{serve, serve_storage, Config, Faults};
+use standin::{serve, serve_storage, Config, Faults};
 
 /// Serve pushes from a folder on the real Taskcluster REST paths.
 #[derive(Parser, Debug)]
@@ -98,15 +97,14 @@ struct Args {
     login_user: Option<String>,
 }
 
-fn listen(address: &str) -> Result<(tiny_http::Server, String), String> {
-    let server = tiny_http::Server::http(address)
+fn listen(address: &str) -> Result<(std::net::TcpListener, String), String> {
+    let listener = std::net::TcpListener::bind(address)
         .map_err(|e| format!("error: cannot listen on {address}: {e}"))?;
-    let bound = server
-        .server_addr()
-        .to_ip()
+    let bound = listener
+        .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    Ok((server, format!("http://{bound}")))
+    Ok((listener, format!("http://{bound}")))
 }
 
 fn main() -> ExitCode {
@@ -129,13 +127,13 @@ fn main() -> ExitCode {
         }
     }
     if args.sample {
-        if !taskgraph_preview::standin::samples_present(&args.dir) {
+        if !standin::samples_present(&args.dir) {
             eprintln!(
                 "laying out the sample pushes in {} (the 50,000-task one takes a few seconds, once)",
                 args.dir.display()
             );
         }
-        if let Err(e) = taskgraph_preview::standin::write_samples(&args.dir) {
+        if let Err(e) = standin::write_samples(&args.dir) {
             eprintln!(
                 "error: cannot write the sample pushes into {}: {e}",
                 args.dir.display()
@@ -151,11 +149,8 @@ fn main() -> ExitCode {
             eprintln!("error: --push {push:?}: expected ID=FOLDER");
             return ExitCode::FAILURE;
         };
-        if let Err(e) = taskgraph_preview::standin::write_push_from_folder(
-            &args.dir,
-            id,
-            std::path::Path::new(folder),
-        ) {
+        if let Err(e) = standin::write_push_from_folder(&args.dir, id, std::path::Path::new(folder))
+        {
             eprintln!("error: --push {push:?}: {e}");
             return ExitCode::FAILURE;
         }
@@ -187,14 +182,8 @@ fn main() -> ExitCode {
         log: args.log,
         www: args.www,
         storage: storage.as_ref().map(|(_, url)| url.clone()),
-        csp: args
-            .csp
-            .then(|| taskgraph_preview::standin::strict_csp(&args.csp_connect)),
-        login: taskgraph_preview::standin::Login::new(
-            login_clients,
-            args.login_scope,
-            args.login_user,
-        ),
+        csp: args.csp.then(|| standin::strict_csp(&args.csp_connect)),
+        login: standin::Login::new(login_clients, args.login_scope, args.login_user),
         faults: Faults {
             fail_first: args.fail_first,
             delay: Duration::from_millis(args.delay_ms),
@@ -209,10 +198,15 @@ fn main() -> ExitCode {
             group_page: args.group_page,
         },
     };
-    if let Some((storage_server, _)) = storage {
+    if let Some((storage_listener, _)) = storage {
         let storage_config = config.clone();
-        std::thread::spawn(move || serve_storage(&storage_server, &storage_config));
+        std::thread::spawn(move || serve_storage(storage_listener, storage_config));
     }
-    serve(&server, &config);
-    ExitCode::SUCCESS
+    match serve(server, config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
