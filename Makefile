@@ -95,6 +95,7 @@ test: setup check unit wasm differential official-clients real-taskcluster-tests
 
 check:
 	cargo fmt --check
+	cargo fmt -p standin --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features cli,view,layout,fuzzing,ui -- -D warnings
 	cargo clippy -p standin --all-targets -- -D warnings
