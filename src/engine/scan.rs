@@ -183,7 +183,39 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Skips the container at the scanner's position (its `open` byte): 64 bytes at a time
+    /// ([`blocks::skip`]), or byte by byte where that cannot decide exactly.
+    #[cfg(target_arch = "x86_64")]
     fn skip_container(&mut self, open: u8, close: u8) -> Result<Range<usize>, ScanError> {
+        let start = self.pos;
+        match blocks::skip(self.buf, start, open, close) {
+            blocks::Skipped::End(end) => {
+                self.pos = end;
+                Ok(start..end)
+            }
+            blocks::Skipped::Eof { in_string } => {
+                self.pos = self.buf.len();
+                if in_string {
+                    self.error("unterminated string (truncated?)")
+                } else {
+                    self.error(format!("unbalanced {:?} (truncated?)", char::from(open)))
+                }
+            }
+            blocks::Skipped::Undecided => self.skip_container_bytewise(open, close),
+        }
+    }
+
+    /// Skips the container at the scanner's position (its `open` byte), byte by byte (the
+    /// blocks need SIMD compares to pay: on wasm32 they cost more than they save).
+    #[cfg(not(target_arch = "x86_64"))]
+    fn skip_container(&mut self, open: u8, close: u8) -> Result<Range<usize>, ScanError> {
+        self.skip_container_bytewise(open, close)
+    }
+
+    /// [`Scanner::skip_container`] one string or bracket at a time: a string is skipped to its
+    /// closing quote (a backslash skips the byte after it), and only `open` and `close` outside
+    /// strings count.
+    fn skip_container_bytewise(&mut self, open: u8, close: u8) -> Result<Range<usize>, ScanError> {
         let start = self.pos;
         let mut depth = 0usize;
         let mut at = start;
@@ -224,6 +256,129 @@ impl<'a> Scanner<'a> {
                 "trailing characters after the graph, starting with {:?}",
                 char::from(b)
             )),
+        }
+    }
+}
+
+/// Skipping a container 64 bytes at a time, with bit masks (the technique of simdjson's
+/// structural stage, in plain safe Rust): which bytes are quotes, backslashes and the
+/// container's brackets; which quotes are escaped (an odd run of backslashes before them);
+/// which bytes are inside strings (a prefix XOR of the unescaped quotes); then the brackets
+/// outside strings, counted. It decides exactly what the bytewise skip decides whenever every
+/// backslash is inside a string, and leaves the rest to it (a backslash outside a string is
+/// not JSON, and there the two readings could differ). x86-64 only: the compares are SSE2's.
+#[cfg(target_arch = "x86_64")]
+mod blocks {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+
+    /// What skipping a container found.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Skipped {
+        /// It ends just before this offset.
+        End(usize),
+        /// The text ended first, inside a string or not.
+        Eof { in_string: bool },
+        /// A backslash outside a string: for the bytewise skip to decide.
+        Undecided,
+    }
+
+    /// Bits of 64 bytes (bit `i`: byte `i`): quotes, backslashes, `open`, `close`. Bytes past
+    /// the end of `bytes` are none of them.
+    fn masks(bytes: &[u8], open: u8, close: u8) -> [u64; 4] {
+        let mut padded = [0u8; 64];
+        let chunk: &[u8; 64] = match bytes.get(..64).and_then(|b| b.try_into().ok()) {
+            Some(whole) => whole,
+            None => {
+                let n = bytes.len().min(64);
+                if let (Some(to), Some(from)) = (padded.get_mut(..n), bytes.get(..n)) {
+                    to.copy_from_slice(from);
+                }
+                &padded
+            }
+        };
+        lanes(chunk, [b'"', b'\\', open, close])
+    }
+
+    /// For each of `bytes`, the bits of the 64 bytes equal to it: 16 bytes per compare with
+    /// SSE2, which every x86-64 has (through `safe_arch`'s safe wrappers).
+    fn lanes(chunk: &[u8; 64], bytes: [u8; 4]) -> [u64; 4] {
+        use safe_arch::{cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+        let splats = bytes.map(|b| set_splat_i8_m128i(b as i8));
+        let mut m = [0u64; 4];
+        for (k, lane) in chunk.chunks_exact(16).enumerate() {
+            let mut sixteen = [0u8; 16];
+            sixteen.copy_from_slice(lane);
+            let v = m128i::from(sixteen);
+            for (mask, &splat) in m.iter_mut().zip(&splats) {
+                let eq = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, splat));
+                *mask |= u64::from(eq as u16) << (16 * k);
+            }
+        }
+        m
+    }
+
+    /// The bytes escaped by a backslash (the byte after an odd run of them); `carry` says the
+    /// first byte is escaped, and is set when the last one escapes the next block's first.
+    fn escaped(backslash: u64, carry: &mut u64) -> u64 {
+        let backslash = backslash & !*carry;
+        let follows = (backslash << 1) | *carry;
+        let odd_starts = backslash & !EVEN & !follows;
+        let (even_runs, overflow) = odd_starts.overflowing_add(backslash);
+        *carry = u64::from(overflow);
+        (EVEN ^ (even_runs << 1)) & follows
+    }
+
+    /// Bit `i` is the XOR of bits `0..=i`.
+    fn prefix_xor(mut x: u64) -> u64 {
+        x ^= x << 1;
+        x ^= x << 2;
+        x ^= x << 4;
+        x ^= x << 8;
+        x ^= x << 16;
+        x ^= x << 32;
+        x
+    }
+
+    /// Skips the container whose `open` byte is at `start`.
+    pub fn skip(buf: &[u8], start: usize, open: u8, close: u8) -> Skipped {
+        let mut at = start;
+        let mut depth = 0usize;
+        // All ones while inside a string.
+        let mut inside_before = 0u64;
+        let mut carry = 0u64;
+        while let Some(bytes) = buf.get(at..) {
+            if bytes.is_empty() {
+                break;
+            }
+            let [quote, backslash, opens, closes] = masks(bytes, open, close);
+            let escaped = if backslash == 0 && carry == 0 {
+                0
+            } else {
+                escaped(backslash, &mut carry)
+            };
+            // Inside: from an opening quote up to (not including) its closing quote.
+            let inside = prefix_xor(quote & !escaped) ^ inside_before;
+            if backslash & !inside != 0 {
+                return Skipped::Undecided;
+            }
+            let mut brackets = (opens | closes) & !inside;
+            while brackets != 0 {
+                let i = brackets.trailing_zeros();
+                if opens >> i & 1 == 1 {
+                    depth += 1;
+                } else {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Skipped::End(at + i as usize + 1);
+                    }
+                }
+                brackets &= brackets - 1;
+            }
+            inside_before = 0u64.wrapping_sub(inside >> 63);
+            at += 64;
+        }
+        Skipped::Eof {
+            in_string: inside_before != 0,
         }
     }
 }
@@ -270,6 +425,84 @@ mod tests {
                 ("d".to_string(), "null".to_string()),
             ]
         );
+    }
+
+    /// The skip by blocks gives what the bytewise skip gives: the same end, or the same error
+    /// at the same offset (texts of the bytes that matter, long enough to span blocks).
+    #[test]
+    fn skipping_by_blocks_is_skipping_byte_by_byte() {
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(vec![b'"', b'\\', b'{', b'}', b'[', b']', b'a', b' ']);
+        let texts = prop::collection::vec(alphabet, 0..300);
+        proptest!(ProptestConfig::with_cases(4000), |(body in texts, open in prop::bool::ANY)| {
+            let (o, c) = if open { (b'{', b'}') } else { (b'[', b']') };
+            let mut text = vec![o];
+            text.extend(&body);
+            let mut fast = Scanner::new(&text);
+            let mut slow = Scanner::new(&text);
+            let a = fast.skip_container(o, c);
+            let b = slow.skip_container_bytewise(o, c);
+            prop_assert_eq!(&a, &b);
+            prop_assert_eq!(fast.pos(), slow.pos());
+        });
+    }
+
+    /// The same, on texts whose backslashes are all inside strings (where the blocks decide
+    /// alone), cut anywhere.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn skipping_by_blocks_decides_texts_with_escapes_in_strings() {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            &b"a"[..],
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b" ",
+            b"\\\\",
+            b"\\\"",
+            b"\\n",
+        ]);
+        let string = prop::collection::vec(piece, 0..12).prop_map(|pieces| {
+            let mut s = vec![b'"'];
+            pieces.iter().for_each(|p| s.extend_from_slice(p));
+            s.push(b'"');
+            s
+        });
+        let bracket =
+            prop::sample::select(vec![b'{', b'}', b'[', b']', b' ', b'1']).prop_map(|b| vec![b]);
+        let token = prop_oneof![string, bracket];
+        let texts = prop::collection::vec(token, 0..80);
+        proptest!(ProptestConfig::with_cases(4000), |(tokens in texts, cut in 0usize..2000, open in prop::bool::ANY)| {
+            let (o, c) = if open { (b'{', b'}') } else { (b'[', b']') };
+            let mut text = vec![o];
+            tokens.iter().for_each(|t| text.extend_from_slice(t));
+            text.truncate(cut.max(1));
+            prop_assert_ne!(blocks::skip(&text, 0, o, c), blocks::Skipped::Undecided);
+            let mut fast = Scanner::new(&text);
+            let mut slow = Scanner::new(&text);
+            prop_assert_eq!(fast.skip_container(o, c), slow.skip_container_bytewise(o, c));
+            prop_assert_eq!(fast.pos(), slow.pos());
+        });
+    }
+
+    #[test]
+    fn escapes_across_blocks_are_followed() {
+        // A run of backslashes that ends a block escapes the next block's first byte.
+        for run in 0..5 {
+            let mut text = b"{\"".to_vec();
+            text.resize(63 - run, b'a');
+            text.extend(std::iter::repeat_n(b'\\', run));
+            text.extend(b"\"}\"}x");
+            let mut fast = Scanner::new(&text);
+            let mut slow = Scanner::new(&text);
+            assert_eq!(
+                fast.skip_container(b'{', b'}'),
+                slow.skip_container_bytewise(b'{', b'}'),
+                "run {run}"
+            );
+        }
     }
 
     #[test]
