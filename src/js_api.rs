@@ -832,7 +832,8 @@ impl Previewer {
     /// One page of the grid's jobs: `{total, jobs}` (JSON), so the page can take a big push's
     /// jobs in several short tasks.
     #[wasm_bindgen(js_name = jobsPage)]
-    pub fn jobs_page(&self, offset: usize, limit: usize) -> Result<String, JsValue> {
+    pub fn jobs_page(&self, offset: usize, limit: Option<usize>) -> Result<String, JsValue> {
+        let limit = limit.unwrap_or(crate::protocol::JOBS_PAGE);
         with_session(&self.session, |s| {
             let jobs = s.jobs();
             let page =
@@ -931,7 +932,8 @@ impl Previewer {
 
     /// The dependency-graph view of the last preview (JSON `GraphView`), at most `limit` tasks.
     #[wasm_bindgen(js_name = graphView)]
-    pub fn graph_view(&self, limit: usize) -> Result<String, JsValue> {
+    pub fn graph_view(&self, limit: Option<usize>) -> Result<String, JsValue> {
+        let limit = limit.unwrap_or(crate::protocol::GRAPH_VIEW);
         let last = self.last.borrow();
         let preview = last
             .as_ref()

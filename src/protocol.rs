@@ -14,6 +14,10 @@ pub struct ApiError {
     pub labels: Vec<String>,
 }
 
-/// Jobs per page of the grid, while a push loads (`onJobs`) and after (`jobsPage`): each is
-/// parsed by the page in a short task.
+/// Jobs per page of the grid, while a push loads (`onJobs`) and after (`jobsPage`, unless the
+/// caller asks for another size): each is parsed by the page in a short task.
 pub const JOBS_PAGE: usize = 1000;
+
+/// Tasks in a graph view of a preview's closure, unless the caller asks for another number:
+/// what the page draws, and `graphView`'s default for the JS API.
+pub const GRAPH_VIEW: usize = 150;

@@ -431,7 +431,8 @@ export interface Previewer {
   /** Signs another action's call with `credentials` and sends it once (never retried);
    * resolves to the action task's id. Preview it first with `previewAction`. */
   triggerAction(request: ActionRequest, credentials: Credentials): Promise<string>;
-  /** The last preview's closure, laid out, with at most `limit` tasks (default 300). */
+  /** The last preview's closure, laid out, with at most `limit` tasks (default 150, what the
+   * page draws). */
   graphView(options?: { limit?: number }): Promise<GraphView>;
   /** The add-new-jobs call for `{labels, times}`, rendered and unsigned (nothing is sent). */
   triggerRequest(request: { labels: string[]; times?: number }): Promise<TriggerRequest>;

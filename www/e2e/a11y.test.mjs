@@ -3,46 +3,27 @@
 // in target/screenshots/a11y-*.png; the dialogs are modal (focus moves in, Tab is trapped,
 // Escape closes, focus returns to the opener, shortcuts do not fire inside them); and the whole
 // Add New Jobs flow done with the keyboard alone.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import {
-  ROOT, startStandin, launchBrowser, cspViolations, SITE, waitForPreview, axeViolations, screenshotSizes, focused, tabTo,
-} from "./harness.mjs";
+import { waitForPreview, axeViolations, screenshotSizes, focused, tabTo, suite, openPage } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 const JOB = "build-linux64/debug";
 const GECKO = "GeckoSyntheticDecision";
 
-let standin;
-let browser;
-/** Per state, the critical and serious axe violations (printed at the end). */
+/** Per state, the critical and serious axe violations (printed at the end, before the suite's
+ * checks). */
 const report = {};
-
-before(async () => {
-  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
-});
-
-after(async () => {
+after(() => {
   for (const [state, violations] of Object.entries(report)) {
     console.log(`axe ${state}: ${violations.length ? `\n  ${violations.join("\n  ")}` : "clean"}`);
   }
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
 });
 
-async function openPage(query = "") {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/${query}`);
-  return { page, problems };
-}
+const env = suite();
+
+const open = (query = "") => openPage(env.browser, `${env.standin.url}/${query}`, { width: 1280, height: 800 });
 
 /** The page once the push is loaded (the graph's grid, not the early one). */
 async function loaded(page, timeout = 60000) {
@@ -60,7 +41,7 @@ async function check(page, state) {
 }
 
 test("axe: the push loaded, and with Add new jobs on", async () => {
-  const { page, problems } = await openPage(`?decisionTaskId=${NSS}`);
+  const { page, problems } = await open(`?decisionTaskId=${NSS}`);
   await loaded(page);
   await check(page, "push-loaded");
   await page.click("#add-new-jobs");
@@ -72,7 +53,7 @@ test("axe: the push loaded, and with Add new jobs on", async () => {
 });
 
 test("axe: picks previewed (with a why path), the wide graph, the trigger dialog", async () => {
-  const { page, problems } = await openPage(`?select=${encodeURIComponent(PICK)}&runnable=1`);
+  const { page, problems } = await open(`?select=${encodeURIComponent(PICK)}&runnable=1`);
   await waitForPreview(page, 1, 60000);
   await page.click('.created-list [data-label="build-linux32/debug"]');
   await page.waitForSelector("#why");
@@ -91,7 +72,7 @@ test("axe: picks previewed (with a why path), the wide graph, the trigger dialog
 });
 
 test("axe: the search dialog", async () => {
-  const { page, problems } = await openPage(`?decisionTaskId=${NSS}&runnable=1`);
+  const { page, problems } = await open(`?decisionTaskId=${NSS}&runnable=1`);
   await loaded(page);
   await page.keyboard.press("/");
   await page.waitForSelector("#search-dialog");
@@ -103,7 +84,7 @@ test("axe: the search dialog", async () => {
 });
 
 test("axe: the job panel and an action dialog", async () => {
-  const { page, problems } = await openPage(`?decisionTaskId=${NSS}`);
+  const { page, problems } = await open(`?decisionTaskId=${NSS}`);
   await loaded(page);
   await page.click(`.job-btn[data-label="${JOB}"]`);
   await page.waitForSelector("#job-actions");
@@ -116,7 +97,7 @@ test("axe: the job panel and an action dialog", async () => {
 });
 
 test("axe: the 50,000-task push with a pick previewed", async () => {
-  const { page, problems } = await openPage(`?decisionTaskId=${GECKO}`);
+  const { page, problems } = await open(`?decisionTaskId=${GECKO}`);
   await loaded(page, 180000);
   await page.click("#add-new-jobs");
   await page.locator('.job-btn[data-state="runnable"]').first().click();
@@ -127,7 +108,7 @@ test("axe: the 50,000-task push with a pick previewed", async () => {
 });
 
 test("the search dialog is modal: focus in its input, typing is not a shortcut, Tab wraps, Escape returns focus", async () => {
-  const { page, problems } = await openPage(`?select=${encodeURIComponent(PICK)}&runnable=1`);
+  const { page, problems } = await open(`?select=${encodeURIComponent(PICK)}&runnable=1`);
   await waitForPreview(page, 1, 60000);
   await page.keyboard.press("/");
   await page.waitForSelector("#search-dialog");
@@ -173,7 +154,7 @@ test("the search dialog is modal: focus in its input, typing is not a shortcut, 
 });
 
 test("the trigger dialog, the job panel and the action dialog are modal", async () => {
-  const { page, problems } = await openPage(`?select=${encodeURIComponent(PICK)}&runnable=1`);
+  const { page, problems } = await open(`?select=${encodeURIComponent(PICK)}&runnable=1`);
   await waitForPreview(page, 1, 60000);
   // The trigger dialog: focus in, trapped, Escape returns it to the Trigger button.
   await page.focus("#trigger-button");
@@ -223,7 +204,7 @@ test("the trigger dialog, the job panel and the action dialog are modal", async 
 });
 
 test("keyboard only: Add new jobs, search, pick, a why path, the graph, the trigger dialog, cancel", async () => {
-  const { page, problems } = await openPage(`?decisionTaskId=${NSS}`);
+  const { page, problems } = await open(`?decisionTaskId=${NSS}`);
   await loaded(page);
   // a: Add new jobs.
   await page.keyboard.press("a");

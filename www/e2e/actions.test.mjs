@@ -4,40 +4,18 @@
 // Actions menu previews Rebuild Cached Tasks; Cancel sends nothing; Ctrl+click pins jobs and
 // `r` retriggers them together (retrigger-multiple, as Treeherder's Retrigger does), and
 // "Retrigger all failed test jobs" counts them first.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken } from "./harness.mjs";
+import { ROOT, useToken, suite, cliPreview, openPage } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const JOB = "build-linux64/debug";
 
-let standin;
-let browser;
+const env = suite();
 
-before(async () => {
-  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
-});
-
-/** The CLI's `preview --action` on the stand-in's NSS push. */
-function cliAction(args) {
-  return cliActionOn(NSS, args);
-}
-
-function cliActionOn(decision, args) {
-  const all = ["preview", "--root-url", standin.url, "--decision-task-id", decision, "--json", ...args];
-  return JSON.parse(execFileSync(CLI, all, { encoding: "utf8", maxBuffer: 1 << 28 }));
-}
+/** The CLI's `preview --action` (`options`: cliPreview's) on the stand-in's push `decision`. */
+const cliAction = (decision, options) => cliPreview({ rootUrl: env.standin.url, decision, ...options });
 
 /** Created tasks over all calls (with copies) and reused in the first, as the page counts. */
 function counts(preview) {
@@ -60,10 +38,7 @@ async function dialogCounts(page) {
 }
 
 test("retrigger with downstream from a job's details panel, previewed like the CLI, sent once", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${NSS}`);
   const job = page.locator(`.job-btn[data-label="${JOB}"]`).first();
   await job.waitFor({ timeout: 60000 });
   await job.click();
@@ -90,18 +65,18 @@ test("retrigger with downstream from a job's details panel, previewed like the C
   await page.check("#action-downstream");
   await page.fill("#action-times", "2");
   await page.locator("#action-times").dispatchEvent("change");
-  const expected = counts(cliAction(["--action", "retrigger", "--label", JOB, "--input", JSON.stringify({ times: 2, downstream: true, force: true })]));
+  const expected = counts(cliAction(NSS, { action: "retrigger", labels: [JOB], input: { times: 2, downstream: true, force: true } }));
   await page.waitForFunction((n) => Number(document.querySelector("#action-counts")?.getAttribute("data-calls")) === n, expected.calls, { timeout: 30000 });
   assert.deepEqual(await dialogCounts(page), expected);
   assert.ok(expected.created > 2, `downstream tasks are cloned too: ${JSON.stringify(expected)}`);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "9-retrigger-downstream.png") });
 
-  const before = standin.calls().length;
+  const before = env.standin.calls().length;
   await useToken(page);
   // A double click sends one request.
   await page.dblclick("#confirm-action");
   await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
-  const calls = standin.calls().slice(before);
+  const calls = env.standin.calls().slice(before);
   assert.equal(calls.length, 1, JSON.stringify(calls));
   assert.equal(calls[0].call, "triggerHook");
   assert.equal(calls[0].payload.decision.action.cb_name, "retrigger-disabled");
@@ -112,8 +87,7 @@ test("retrigger with downstream from a job's details panel, previewed like the C
 });
 
 test("rebuild cached tasks from the push's Actions menu; Cancel sends nothing", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
+  const { page } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${NSS}`);
   await page.locator("#push-actions").waitFor({ timeout: 60000 });
   await page.click("#push-actions");
   const rebuild = page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]');
@@ -121,24 +95,21 @@ test("rebuild cached tasks from the push's Actions menu; Cancel sends nothing", 
   // Task actions are not offered for the push.
   assert.equal(await page.locator('#group-actions [data-action="retrigger"]').count(), 0);
   await rebuild.click();
-  const expected = counts(cliAction(["--action", "rebuild-cached-tasks"]));
+  const expected = counts(cliAction(NSS, { action: "rebuild-cached-tasks" }));
   assert.deepEqual(await dialogCounts(page), expected);
   assert.equal(expected.calls, 1);
   const listed = await page.locator(".action-call li[data-label]").evaluateAll((els) => els.map((e) => e.getAttribute("data-label")));
   assert.ok(listed.length > 0 && listed.every((l) => l.startsWith("docker-image-")), listed.join());
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "10-rebuild-cached-tasks.png") });
-  const before = standin.calls().length;
+  const before = env.standin.calls().length;
   await page.click("#cancel-action");
   assert.equal(await page.locator("#action-dialog").count(), 0);
-  assert.equal(standin.calls().length, before, "Cancel sends nothing");
+  assert.equal(env.standin.calls().length, before, "Cancel sends nothing");
   await page.close();
 });
 
 test("pinned jobs retrigger together with r (retrigger-multiple), previewed like the CLI, sent once", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/?decisionTaskId=${NSS}`);
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${NSS}`);
   // The graph's own grid (the early one is replaced as the graph lands).
   await page.locator("#push-actions").waitFor({ timeout: 60000 });
   await page.waitForFunction(() => !document.querySelector("#early-grid") && !document.querySelector(".loading"), null, { timeout: 60000 });
@@ -158,7 +129,7 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   await page.locator('#action-dialog[data-action="retrigger-multiple"]').waitFor({ timeout: 30000 });
   assert.equal(await page.locator("#action-tasks li").count(), 2);
   const input = { requests: [{ tasks: [JOB, FUZZ].sort(), times: 1 }] };
-  const cli = cliAction(["--action", "retrigger-multiple", "--input", JSON.stringify(input)]);
+  const cli = cliAction(NSS, { action: "retrigger-multiple", input });
   const expected = counts(cli);
   assert.deepEqual(await dialogCounts(page), expected);
   assert.ok(expected.created >= 1, JSON.stringify(expected));
@@ -166,11 +137,11 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   assert.equal(reruns, cli.reruns.length);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "11-retrigger-pinned.png") });
 
-  const before = standin.calls().length;
+  const before = env.standin.calls().length;
   await useToken(page);
   await page.dblclick("#confirm-action");
   await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
-  const calls = standin.calls().slice(before);
+  const calls = env.standin.calls().slice(before);
   assert.equal(calls.length, 1, JSON.stringify(calls));
   assert.equal(calls[0].payload.decision.action.cb_name, "retrigger-multiple");
   assert.deepEqual(calls[0].payload.user.input, input);
@@ -187,19 +158,16 @@ test("pinned jobs retrigger together with r (retrigger-multiple), previewed like
   await page.locator('#action-dialog[data-action="retrigger-multiple"]').waitFor({ timeout: 30000 });
   assert.equal(await page.locator("#action-tasks li").count(), n);
   await dialogCounts(page);
-  const quiet = standin.calls().length;
+  const quiet = env.standin.calls().length;
   await page.click("#cancel-action");
-  assert.equal(standin.calls().length, quiet);
+  assert.equal(env.standin.calls().length, quiet);
   assert.deepEqual(problems, []);
   await page.close();
 });
 
 test("gecko's backfill-task from the push's Actions menu: its JSON input, previewed like the CLI", async () => {
   const GECKO = "GeckoSyntheticDecision";
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/?decisionTaskId=${GECKO}`);
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${GECKO}`);
   await page.locator("#push-actions").waitFor({ timeout: 120000 });
   await page.click("#push-actions");
   // gecko's own task-group actions are offered; backfill (other pushes) is named, not previewed.
@@ -225,29 +193,26 @@ test("gecko's backfill-task from the push's Actions menu: its JSON input, previe
                   test_manifests: ["dom/base/test/mochitest.toml"] };
   await page.fill("#action-input", JSON.stringify(input));
   await page.locator("#action-input").dispatchEvent("change");
-  const expected = counts(cliActionOn(GECKO, ["--action", "backfill-task", "--input", JSON.stringify(input)]));
+  const expected = counts(cliAction(GECKO, { action: "backfill-task", input }));
   assert.deepEqual(await dialogCounts(page), expected);
   assert.equal(await page.locator('.action-call[data-suffix="0"]').count(), 1);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "12-backfill-task.png") });
-  const quiet = standin.calls().length;
+  const quiet = env.standin.calls().length;
   await page.click("#cancel-action");
-  assert.equal(standin.calls().length, quiet);
+  assert.equal(env.standin.calls().length, quiet);
   assert.deepEqual(problems, []);
   await page.close();
 });
 
 test("gecko's add-all-browsertime on the Firefox-shaped sample: firefox on 64-bit shippable platforms, previewed like the CLI", async () => {
   const GECKO = "GeckoSyntheticDecision";
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/?decisionTaskId=${GECKO}`);
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${GECKO}`);
   await page.locator("#push-actions").waitFor({ timeout: 120000 });
   await page.click("#push-actions");
   const button = page.locator('#group-actions .action-btn[data-action="add-all-browsertime"]');
   await button.waitFor({ timeout: 30000 });
   await button.click();
-  const cli = cliActionOn(GECKO, ["--action", "add-all-browsertime"]);
+  const cli = cliAction(GECKO, { action: "add-all-browsertime" });
   assert.deepEqual(await dialogCounts(page), counts(cli));
   // gecko's filter_raptor_jobs: no Android, no macOS 15, only shippable, firefox on 64-bit.
   const requested = cli.calls[0].requested;

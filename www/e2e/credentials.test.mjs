@@ -1,42 +1,26 @@
 // Credentials on the page: a sheriff's access token is only ever sent, signed into a Hawk
 // header, to the root URL it was entered for. It never reaches localStorage, the URL, the
 // console or an exported file, and no request carries it in the clear.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, useToken, waitForPreview } from "./harness.mjs";
+import { useToken, waitForPreview, suite, openPage } from "./harness.mjs";
 
-const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 const TOKEN = "demo-access-token";
 
-let standin;
-let browser;
-
-before(async () => {
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
-});
+const env = suite();
 
 test("the access token is only sent, signed, to the root URL; never stored, logged, exported or put in a URL", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const consoleText = [];
-  page.on("console", (m) => consoleText.push(m.text()));
   const requests = [];
-  page.on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
-  // Requests the worker makes are the worker's, not the page's: record them as well.
-  page.on("worker", (worker) => worker.on("console", (m) => consoleText.push(m.text())));
-  const context = page.context();
-  context.on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
-
-  await page.goto(`${standin.url}/?select=${encodeURIComponent(PICK)}`);
+  // What the page and its worker log (`consoleText`) is recorded by openPage.
+  const { page, console: consoleText } = await openPage(env.browser, `${env.standin.url}/?select=${encodeURIComponent(PICK)}`, {
+    init: (page) => {
+      page.on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
+      // Requests the worker makes are the worker's, not the page's: record them as well.
+      page.context().on("request", (r) => requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
+    },
+  });
   await waitForPreview(page, 1, 60000);
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
@@ -60,7 +44,7 @@ test("the access token is only sent, signed, to the root URL; never stored, logg
   const signed = requests.filter((r) => r.headers.authorization);
   assert.ok(signed.length >= 1, "the trigger was signed");
   for (const r of signed) {
-    assert.ok(r.url.startsWith(`${standin.url}/api/`), `credentials sent to ${r.url}`);
+    assert.ok(r.url.startsWith(`${env.standin.url}/api/`), `credentials sent to ${r.url}`);
     assert.match(r.headers.authorization, /^Hawk id="demo-sheriff", ts="\d+", nonce="[^"]+", (hash="[^"]+", )?mac="[^"]+"/);
   }
   await page.close();

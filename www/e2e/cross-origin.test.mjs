@@ -4,10 +4,11 @@
 // the page must preview exactly what the CLI does and trigger once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken, waitForPreview } from "./harness.mjs";
+import {
+  ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, useToken, waitForPreview, cliPreview, openPage, readCounts,
+} from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -19,8 +20,8 @@ let browser;
 before(async () => {
   // The page's origin serves the page only; Taskcluster is another stand-in, with its
   // artifact storage on a third origin.
-  taskcluster = await startStandin({ www: SITE, storage: true });
-  site = await startStandin({ www: SITE, csp: [taskcluster.url, taskcluster.storage] });
+  taskcluster = await startStandin({ storage: true });
+  site = await startStandin({ csp: [taskcluster.url, taskcluster.storage] });
   browser = await launchBrowser();
 });
 
@@ -33,8 +34,7 @@ after(async () => {
 
 test("the page previews and triggers against a Taskcluster on another origin", async () => {
   assert.notEqual(new URL(site.url).origin, new URL(taskcluster.url).origin);
-  const args = ["preview", "--root-url", taskcluster.url, "--decision-task-id", NSS, "--json", "--label", PICK];
-  const expected = JSON.parse(execFileSync(CLI, args, { encoding: "utf8", maxBuffer: 1 << 28 })).iterations[0];
+  const expected = cliPreview({ rootUrl: taskcluster.url, decision: NSS, labels: [PICK] }).iterations[0];
   // The action task the hook will "create", already done with what the CLI previews.
   const action = "CrossOriginAction00001";
   writeFileSync(join(SAMPLE_DIR, "next-action-task-id"), action);
@@ -48,15 +48,12 @@ test("the page previews and triggers against a Taskcluster on another origin", a
     writeFileSync(join(SAMPLE_DIR, "tasks", id, "task.json"), JSON.stringify(expected.tasks[id]).replaceAll("ActionTaskId0000000000A", action));
   }
 
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
   const query = new URLSearchParams({ rootUrl: taskcluster.url, decisionTaskId: NSS, select: PICK });
-  await page.goto(`${site.url}/?${query}`);
-  const el = page.locator("#preview-counts");
+  const { page, problems } = await openPage(browser, `${site.url}/?${query}`);
   await waitForPreview(page, 1, 60000);
-  assert.equal(Number(await el.getAttribute("data-created")), Object.keys(expected.created).length);
-  assert.equal(Number(await el.getAttribute("data-reused")), Object.keys(expected.reused).length);
+  const counts = await readCounts(page);
+  assert.equal(counts.created, Object.keys(expected.created).length);
+  assert.equal(counts.reused, Object.keys(expected.reused).length);
   assert.match(await page.locator("#flavour").textContent(), /taskgraph actions/);
 
   await page.click("#trigger-button");
@@ -92,12 +89,11 @@ test("the page previews and triggers against a Taskcluster on another origin", a
 
 test("a download the host's CSP refuses says so, naming the refused URL", async () => {
   // A host that allows Taskcluster but not its artifacts' storage, where the queue redirects.
-  const strict = await startStandin({ www: SITE, csp: [taskcluster.url] });
+  const strict = await startStandin({ csp: [taskcluster.url] });
   const earlier = cspViolations.length;
   try {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     const query = new URLSearchParams({ rootUrl: taskcluster.url, decisionTaskId: NSS });
-    await page.goto(`${strict.url}/?${query}`);
+    const { page } = await openPage(browser, `${strict.url}/?${query}`);
     const banner = page.locator(".error-banner, .load-error", { hasText: "Could not load the push" }).first();
     await banner.waitFor({ timeout: 60000 });
     const text = await banner.textContent();

@@ -4,38 +4,26 @@
 //
 // The site served is TGP_SITE (default <repo>/dist, where /src, /pkg and /demo sit at the
 // root); to test the package folder directly: TGP_SITE=<repo>/www (after npm run build:demo).
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, axeViolations } from "./harness.mjs";
+import { watchLongTasks, SITE, CLI, axeViolations, suite, cliPreview, openPage } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const GECKO = "GeckoSyntheticDecision";
 
-let standin;
-let browser;
-
-before(async () => {
+before(() => {
   assert.ok(existsSync(join(SITE, "demo", "demo.js")), `${SITE}/demo/demo.js is missing: run npm run build:demo (or set TGP_SITE)`);
   assert.ok(existsSync(CLI), `${CLI} is missing`);
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
 });
 
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  if (browser) await browser.close();
-  if (standin) standin.stop();
-});
+const env = suite();
 
 /** The counts the panel must show, from the CLI's preview of the same push over HTTP. */
 function cliCounts(decisionTaskId, labels) {
-  const args = ["preview", "--root-url", standin.url, "--decision-task-id", decisionTaskId, "--json"];
-  for (const label of labels) args.push("--label", label);
-  const preview = JSON.parse(execFileSync(CLI, args, { maxBuffer: 256 * 1024 * 1024 }).toString("utf8"));
+  const preview = cliPreview({ rootUrl: env.standin.url, decision: decisionTaskId, labels });
   let created = 0;
   for (const it of preview.iterations) {
     created += Object.keys(it.created).length;
@@ -62,10 +50,8 @@ async function panelCounts(page, requested) {
 const pick = (page, label) => page.locator(`.push-jobs [data-label="${label}"]`).click();
 
 test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is sent", async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${standin.url}/demo/index.html?decisionTaskId=${NSS}`);
+  const url = `${env.standin.url}/demo/index.html?decisionTaskId=${NSS}`;
+  const { page, problems } = await openPage(env.browser, url, { width: 1280, height: 720 });
   await page.locator('.push-jobs[data-state="ready"]').waitFor({ timeout: 30_000 });
   // Every NSS task reports to Treeherder; the grid shows all 666, some of them runnable.
   assert.equal(await page.locator(".push-jobs .job-btn").count(), 666);
@@ -124,20 +110,25 @@ test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is
   assert.match(await page.locator(".trigger-dialog .confirm-text").innerText(), new RegExp(`create ${back.created} tasks`));
   await page.locator('.trigger-dialog button[type="submit"]').click();
   await page.locator(".notification-success").first().waitFor({ timeout: 20_000 });
-  const calls = standin.calls();
+  const calls = env.standin.calls();
   assert.equal(calls.length, 1);
   assert.equal(calls[0].call, "triggerHook");
   assert.equal(calls[0].clientId, "demo-sheriff");
   assert.deepEqual(calls[0].payload.user.input, { tasks: [second] });
-  assert.deepEqual(errors, []);
+  assert.deepEqual(problems, []);
   await page.close();
 });
 
 test("the 50k-task push loads in the worker without long tasks on the page", async () => {
-  const page = await browser.newPage();
-  await watchLongTasks(page);
-  const started = Date.now();
-  await page.goto(`${standin.url}/demo/index.html?decisionTaskId=${GECKO}`);
+  let started;
+  const { page } = await openPage(env.browser, `${env.standin.url}/demo/index.html?decisionTaskId=${GECKO}`, {
+    width: 1280,
+    height: 720,
+    init: async (page) => {
+      await watchLongTasks(page);
+      started = Date.now();
+    },
+  });
   await page.locator('.push-jobs[data-state="ready"]').waitFor({ timeout: 50_000 });
   const elapsed = Date.now() - started;
   const longTasks = await page.evaluate(() => window.__longTasks);

@@ -1,10 +1,12 @@
 // Shared by the browser tests: a stand-in Taskcluster serving the sample pushes and the built
 // page, and headless Chromium driven by playwright-core.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
@@ -64,7 +66,6 @@ export async function startStandin({ www = SITE, faults = [], dir = SAMPLE_DIR, 
   };
 }
 
-/** A port free right now on 127.0.0.1 (for a stand-in whose URL another must know first). */
 /** Opens the trigger dialog's access-token fallback (collapsed under "Sign in with
  * Taskcluster") and fills in the stand-in's demo client. */
 export async function useToken(page, accessToken = "demo-access-token") {
@@ -85,6 +86,7 @@ export async function waitForPreview(page, picked, timeout = 30000) {
   );
 }
 
+/** A port free right now on 127.0.0.1 (for a stand-in whose URL another must know first). */
 export async function freePort() {
   const server = createServer();
   await new Promise((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
@@ -118,6 +120,87 @@ export async function launchBrowser() {
     return page;
   };
   return browser;
+}
+
+/**
+ * A test file's set-up: registers before() and after() hooks, and returns `{ standin, browser }`,
+ * filled in before the tests run. Before: the screenshots folder, a stand-in started with
+ * `options` (`startStandin`'s; or a function, called then, that returns them, for a file that
+ * prepares the stand-in's folder first; `null` for no stand-in) and the browser. After: no CSP
+ * violation on any page (`csp`: the assertion's message, or `false` not to check), then the
+ * browser closed and the stand-in stopped.
+ */
+export function suite(options = {}, { csp = "the page runs under the strict CSP" } = {}) {
+  const env = { standin: null, browser: null };
+  before(async () => {
+    mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+    const resolved = typeof options === "function" ? await options() : options;
+    if (resolved) env.standin = await startStandin(resolved);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    try {
+      if (csp !== false) assert.deepEqual(cspViolations, [], csp);
+    } finally {
+      await env.browser?.close();
+      env.standin?.stop();
+    }
+  });
+  return env;
+}
+
+/** Runs the CLI with `args` (`options`: execFileSync's, e.g. `input`) and parses the JSON it
+ * prints. */
+export function cli(args, options = {}) {
+  return JSON.parse(execFileSync(CLI, args, { encoding: "utf8", maxBuffer: 1 << 28, ...options }));
+}
+
+/** The CLI's `preview --json` of the push `decision` served at `rootUrl`, with `labels` added;
+ * `times` (--times), `action` (--action) and `input` (--input, as JSON) when given, and any
+ * further `args`. */
+export function cliPreview({ rootUrl, decision, labels = [], times, action, input, args = [] }) {
+  return cli([
+    "preview", "--root-url", rootUrl, "--decision-task-id", decision, "--json",
+    ...labels.flatMap((label) => ["--label", label]),
+    ...(times === undefined ? [] : ["--times", String(times)]),
+    ...(action === undefined ? [] : ["--action", action]),
+    ...(input === undefined ? [] : ["--input", JSON.stringify(input)]),
+    ...args,
+  ]);
+}
+
+/**
+ * A new page of `browser` (`width`×`height`, default 1500×950) navigated to `url`; `init(page)`
+ * runs first (init scripts, listeners). Resolves to `{ page, problems, console }`: the page's
+ * uncaught errors and the text of what it and its workers log, as they come (CSP violations
+ * are collected by `launchBrowser`).
+ */
+export async function openPage(browser, url, { width = 1500, height = 950, init } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const problems = [];
+  const logged = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => logged.push(m.text()));
+  page.on("worker", (worker) => worker.on("console", (m) => logged.push(m.text())));
+  if (init) await init(page);
+  await page.goto(url);
+  return { page, problems, console: logged };
+}
+
+/** The page's preview counts, once shown and settled (no preview under way), within `timeout`
+ * ms: `{ created, reused, removed }`, from #preview-counts' data attributes. */
+export async function readCounts(page, { timeout = 30000 } = {}) {
+  await page.waitForFunction(
+    () => document.querySelector("#preview-counts") && !document.querySelector(".preview-panel.busy"),
+    null,
+    { timeout },
+  );
+  const el = page.locator("#preview-counts");
+  return {
+    created: Number(await el.getAttribute("data-created")),
+    reused: Number(await el.getAttribute("data-reused")),
+    removed: Number(await el.getAttribute("data-removed")),
+  };
 }
 
 /** Records main-thread long tasks (Long Tasks API) from the first script on: read them with

@@ -6,26 +6,22 @@
 // that reason; the push's Actions menu shows cancel-all as unavailable with its reason and
 // still offers the sound actions. The React panel (the demo host) disables its Trigger and
 // says why.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, watchLongTasks, suite, cliPreview, openPage, readCounts } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 const BRACKETS = `t${"[".repeat(16)}askGroupId`;
 
-let standin;
-let browser;
 let dir;
 
-before(async () => {
-  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
+const env = suite(async () => {
   // The sample pushes, laid out once, copied so that this push's actions.json can be changed.
-  (await startStandin({ www: SITE })).stop();
+  (await startStandin()).stop();
   dir = mkdtempSync(join(tmpdir(), "tgp-hostile-actions-"));
   cpSync(SAMPLE_DIR, dir, { recursive: true });
   const path = join(dir, "tasks", NSS, "artifacts", "public", "actions.json");
@@ -35,35 +31,23 @@ before(async () => {
     if (action.name === "cancel-all") action.hookPayload = { $let: { n: { $eval: "len(range(0, 100000000000))" } }, in: action.hookPayload };
   }
   writeFileSync(path, JSON.stringify(actions));
-  standin = await startStandin({ www: SITE, dir, sample: false });
-  browser = await launchBrowser();
+  return { dir, sample: false };
 });
 
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
+after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test("hostile JSON-e in actions.json: the page previews add-new-jobs, says why it cannot trigger, and marks the refused action unavailable", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await watchLongTasks(page);
-  await page.goto(`${standin.url}/?decisionTaskId=${NSS}&runnable=1`);
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${NSS}&runnable=1`, { init: watchLongTasks });
   await page.waitForSelector(".platform-row", { timeout: 60000 });
   await page.click("#expand-all");
   await page.click(`[data-label="${PICK}"]`);
-  await page.waitForFunction(() => {
-    const counts = document.querySelector("#preview-counts[data-created]");
-    return counts && !document.querySelector(".preview-panel.busy");
-  }, null, { timeout: 30000 });
+  const counts = await readCounts(page);
   // The preview is the CLI's (which does not render actions.json to preview).
-  const cli = JSON.parse(execFileSync(CLI, ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }));
-  const counts = page.locator("#preview-counts");
-  assert.equal(Number(await counts.getAttribute("data-created")), Object.keys(cli.iterations[0].created).length);
-  assert.equal(Number(await counts.getAttribute("data-reused")), Object.keys(cli.iterations[0].reused).length);
+  const cli = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] });
+  assert.equal(counts.created, Object.keys(cli.iterations[0].created).length);
+  assert.equal(counts.reused, Object.keys(cli.iterations[0].reused).length);
   // Why these jobs cannot be triggered, in the preview and on the disabled Trigger button.
   const reason = `action "add-new-jobs" cannot be triggered: its hookPayload is not valid JSON-e: Unexpected trailing characters ${"[".repeat(16)}askGroupId; these jobs cannot be triggered from this push`;
   assert.equal(await page.locator('#warnings .warning[data-kind="action-unavailable"]').textContent(), reason);
@@ -86,16 +70,14 @@ test("hostile JSON-e in actions.json: the page previews add-new-jobs, says why i
 
   const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
   console.log(`hostile actions.json: longest main-thread task ${longest} ms`);
-  assert.equal(standin.calls().length, 0, "nothing was sent");
+  assert.equal(env.standin.calls().length, 0, "nothing was sent");
   assert.deepEqual(problems, []);
   await page.close();
 });
 
 test("hostile JSON-e in actions.json: the React panel previews, disables its Trigger and says why", async () => {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/demo/index.html?decisionTaskId=${NSS}`);
+  const url = `${env.standin.url}/demo/index.html?decisionTaskId=${NSS}`;
+  const { page, problems } = await openPage(env.browser, url, { width: 1280, height: 720 });
   await page.locator('.push-jobs[data-state="ready"]').waitFor({ timeout: 30000 });
   await page.locator(`.push-jobs [data-label="${PICK}"]`).click();
   const counts = page.locator('.tgp-panel[data-status="ready"] .tgp-counts[data-requested="1"]');
@@ -109,7 +91,7 @@ test("hostile JSON-e in actions.json: the React panel previews, disables its Tri
     `Cannot trigger: action "add-new-jobs" cannot be triggered: its hookPayload is not valid JSON-e: Unexpected trailing characters ${"[".repeat(16)}askGroupId; these jobs cannot be triggered from this push`,
   );
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "18-hostile-actions-react.png") });
-  assert.equal(standin.calls().length, 0, "nothing was sent");
+  assert.equal(env.standin.calls().length, 0, "nothing was sent");
   assert.deepEqual(problems, []);
   await page.close();
 });

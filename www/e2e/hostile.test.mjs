@@ -1,12 +1,12 @@
 // Hostile content on a push made for it: labels, symbols, group names and platforms that carry
 // markup render as inert text (no element, no script, no dialog), and labels of 1,000
 // characters and Unicode (right-to-left text, emoji, zero-width characters) keep the layout.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, waitForPreview } from "./harness.mjs";
+import { ROOT, waitForPreview, suite, openPage } from "./harness.mjs";
 
 const DECISION = "HostileDecision0000001";
 const MARKUP = `<img src=x onerror="window.__owned=1">`;
@@ -26,11 +26,9 @@ function task(label, { symbol, groupSymbol, groupName, platform, deps = {} }) {
   };
 }
 
-let standin;
-let browser;
 let dir;
 
-before(async () => {
+const env = suite(() => {
   dir = mkdtempSync(join(tmpdir(), "tgp-hostile-"));
   const graph = {
     [`build-${MARKUP}`]: task(`build-${MARKUP}`, { symbol: `<b>B</b>`, platform: `linux64${MARKUP}` }),
@@ -50,26 +48,20 @@ before(async () => {
   put(`${t}/artifacts/public/label-to-taskid.json`, JSON.stringify({ [`build-${MARKUP}`]: "ExistingBuild000000001" }));
   put(`${t}/artifacts/public/parameters.yml`, JSON.stringify({ project: `proj${MARKUP}`, head_rev: "abc", pushlog_id: "1", owner: MARKUP, level: "3" }));
   put("index.json", "{}");
-  standin = await startStandin({ www: SITE, dir, sample: false });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
+  return { dir, sample: false };
 });
 
 test("markup in labels, symbols, groups and platforms is inert text; long and Unicode labels keep the layout", async () => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const dialogs = [];
-  page.on("dialog", (d) => {
-    dialogs.push(d.message());
-    d.dismiss();
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${DECISION}`, {
+    width: 1400,
+    height: 900,
+    init: (page) =>
+      page.on("dialog", (d) => {
+        dialogs.push(d.message());
+        d.dismiss();
+      }),
   });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/?decisionTaskId=${DECISION}`);
   await page.click("#add-new-jobs");
   await page.click("#expand-all");
   const job = (label) => page.locator(`.job-btn[data-label=${JSON.stringify(label)}]`).first();

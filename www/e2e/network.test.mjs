@@ -5,35 +5,28 @@
 // answer is never retried blindly: the page sends the user to the task group first.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI, useToken } from "./harness.mjs";
+import { ROOT, startStandin, useToken, suite, cliPreview, openPage, readCounts } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 
-const browser = await launchBrowser();
+// Each test starts its own stand-ins, with their faults; the suite only the browser.
 const standins = [];
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser.close();
+after(() => {
   for (const s of standins) s.stop();
 });
+const env = suite(null);
 
 async function withFaults(faults) {
-  const standin = await startStandin({ www: SITE, faults });
+  const standin = await startStandin({ faults });
   standins.push(standin);
   return standin;
 }
 
-async function open(standin, query = "") {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${standin.url}/?decisionTaskId=${NSS}${query}`);
-  return { page, problems };
+function open(standin, query = "") {
+  return openPage(env.browser, `${standin.url}/?decisionTaskId=${NSS}${query}`, { width: 1400, height: 900 });
 }
 
 /** The load error's text, once shown, and that nothing of the push stays on screen. */
@@ -84,12 +77,10 @@ test("flapping 5xx answers on index lookups and a slow server still give the CLI
   const standin = await withFaults(["--flap", "/api/index/", "--delay-ms", "150"]);
   const { page, problems } = await open(standin, `&select=${encodeURIComponent(PICK)}`);
   await page.locator("#preview-counts").waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector(".preview-panel.busy"), null, { timeout: 30000 });
-  const expected = JSON.parse(
-    execFileSync(CLI, ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }),
-  ).iterations[0];
-  assert.equal(Number(await page.locator("#preview-counts").getAttribute("data-created")), Object.keys(expected.created).length);
-  assert.equal(Number(await page.locator("#preview-counts").getAttribute("data-reused")), Object.keys(expected.reused).length);
+  const counts = await readCounts(page);
+  const expected = cliPreview({ rootUrl: standin.url, decision: NSS, labels: [PICK] }).iterations[0];
+  assert.equal(counts.created, Object.keys(expected.created).length);
+  assert.equal(counts.reused, Object.keys(expected.reused).length);
   assert.ok(requests(standin, "/api/index/") > 0, "the preview looked the index up");
   assert.deepEqual(problems, []);
   await page.close();

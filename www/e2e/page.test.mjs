@@ -1,65 +1,35 @@
 // The page (yew, dist/) in headless Chromium against the stand-in: loading with progress, the
 // grid, picking, [All], search, the preview against the CLI, the graph view, triggering, an
 // injected failure, and a responsive main thread while a 50,000-task push loads.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SAMPLE_DIR, startStandin, launchBrowser, cspViolations, watchLongTasks, SITE, CLI, useToken, waitForPreview } from "./harness.mjs";
+import {
+  ROOT, SAMPLE_DIR, startStandin, watchLongTasks, useToken, waitForPreview, suite, cliPreview, openPage, readCounts,
+} from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 
-let standin;
-let browser;
+const env = suite();
 
-before(async () => {
-  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
-});
-
-/** The CLI's preview of `labels` on a push served by `url`. */
-function cliPreview(url, decision, labels) {
-  const args = ["preview", "--root-url", url, "--decision-task-id", decision, "--json"];
-  for (const label of labels) args.push("--label", label);
-  return JSON.parse(execFileSync(CLI, args, { encoding: "utf8", maxBuffer: 1 << 28 }));
-}
-
-async function openPage(query = "", { width = 1500 } = {}) {
-  const page = await browser.newPage({ viewport: { width, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.addInitScript(() => {
-    // Whether a progress bar was ever shown while loading.
-    window.__progress = [];
-    new MutationObserver(() => {
-      const bar = document.getElementById("load-progress");
-      if (bar) window.__progress.push([Number(bar.getAttribute("data-loaded") || 0), Number(bar.getAttribute("data-total") || 0)]);
-    }).observe(document, { subtree: true, childList: true, attributes: true });
+/** The page at `query`, recording whether a progress bar was ever shown while loading. */
+function open(query = "") {
+  return openPage(env.browser, `${env.standin.url}/${query}`, {
+    init: (page) =>
+      page.addInitScript(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          const bar = document.getElementById("load-progress");
+          if (bar) window.__progress.push([Number(bar.getAttribute("data-loaded") || 0), Number(bar.getAttribute("data-total") || 0)]);
+        }).observe(document, { subtree: true, childList: true, attributes: true });
+      }),
   });
-  await page.goto(`${standin.url}/${query}`);
-  return { page, problems };
-}
-
-async function counts(page) {
-  const el = page.locator("#preview-counts");
-  return {
-    created: Number(await el.getAttribute("data-created")),
-    reused: Number(await el.getAttribute("data-reused")),
-    removed: Number(await el.getAttribute("data-removed")),
-  };
 }
 
 test("the sample push loads with a progress bar and renders a Treeherder-like grid", async () => {
-  const { page, problems } = await openPage();
+  const { page, problems } = await open();
   await page.waitForSelector(".platform-row", { timeout: 30000 });
   assert.ok((await page.evaluate(() => window.__progress.length)) > 0, "a progress bar was shown");
   assert.equal(await page.inputValue("#decision-task-id"), NSS);
@@ -83,13 +53,13 @@ test("the sample push loads with a progress bar and renders a Treeherder-like gr
 });
 
 test("picking one test shows the CLI's counts, the why path and the graph", async () => {
-  const { page } = await openPage("?runnable=1");
+  const { page } = await open("?runnable=1");
   await page.waitForSelector(".platform-row", { timeout: 30000 });
   await page.click("#expand-all");
   await page.click(`[data-label="${PICK}"]`);
   await waitForPreview(page, 1);
-  const expected = cliPreview(standin.url, NSS, [PICK]).iterations[0];
-  assert.deepEqual(await counts(page), {
+  const expected = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] }).iterations[0];
+  assert.deepEqual(await readCounts(page), {
     created: Object.keys(expected.created).length,
     reused: Object.keys(expected.reused).length,
     removed: Object.keys(expected.removed).length,
@@ -127,12 +97,12 @@ test("picking one test shows the CLI's counts, the why path and the graph", asyn
   // A reload of the URL reproduces the selection and its preview.
   await page.reload();
   await waitForPreview(page, 1);
-  assert.equal((await counts(page)).created, Object.keys(expected.created).length);
+  assert.equal((await readCounts(page)).created, Object.keys(expected.created).length);
   await page.close();
 });
 
 test("[All] and the fzf-style search pick the expected labels", async () => {
-  const { page } = await openPage("?runnable=1");
+  const { page } = await open("?runnable=1");
   await page.waitForSelector(".platform-row", { timeout: 30000 });
   // Linux (linux32) opt's SSL group: expand it, then [All].
   const row = page.locator('.platform-row[data-platform="linux32"][data-option="opt"]');
@@ -163,8 +133,8 @@ test("[All] and the fzf-style search pick the expected labels", async () => {
   await waitForPreview(page, count);
   const picked = await page.locator(".job-btn.selected").evaluateAll((els) => els.map((e) => e.dataset.label).sort());
   assert.deepEqual(picked, hits);
-  const expectedCounts = cliPreview(standin.url, NSS, hits).iterations[0];
-  assert.equal((await counts(page)).created, Object.keys(expectedCounts.created).length);
+  const expectedCounts = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: hits }).iterations[0];
+  assert.equal((await readCounts(page)).created, Object.keys(expectedCounts.created).length);
   await page.close();
 });
 
@@ -172,7 +142,7 @@ test("triggering records exactly the expected hook call and follows the action t
   // The action task the stand-in's hook will "create", already finished with what the CLI
   // previews (the page's preview must match it).
   const action = "PageActionTask00000001";
-  const preview = cliPreview(standin.url, NSS, [PICK]).iterations[0];
+  const preview = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] }).iterations[0];
   writeFileSync(join(SAMPLE_DIR, "next-action-task-id"), action);
   mkdirSync(join(SAMPLE_DIR, "tasks", action, "artifacts", "public"), { recursive: true });
   writeFileSync(join(SAMPLE_DIR, "tasks", action, "status.json"), JSON.stringify({ state: "completed", runs: [{ runId: 0, state: "completed" }] }));
@@ -185,8 +155,8 @@ test("triggering records exactly the expected hook call and follows the action t
     writeFileSync(join(SAMPLE_DIR, "tasks", id, "task.json"), definition);
   }
 
-  const before = standin.calls().length;
-  const { page } = await openPage(`?select=${encodeURIComponent(PICK)}`);
+  const before = env.standin.calls().length;
+  const { page } = await open(`?select=${encodeURIComponent(PICK)}`);
   await waitForPreview(page, 1);
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
@@ -221,7 +191,7 @@ test("triggering records exactly the expected hook call and follows the action t
     new RegExp(`Preview matched: action task PageActionTask00000001 \\(completed\\) .*\\(${Object.keys(preview.created).length} task definitions? compared field by field\\)`),
   );
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "5-preview-matched.png") });
-  const calls = standin.calls().slice(before);
+  const calls = env.standin.calls().slice(before);
   assert.equal(calls.length, 1, "exactly one call");
   assert.equal(calls[0].call, "triggerHook");
   assert.equal(calls[0].clientId, "demo-sheriff");
@@ -237,10 +207,9 @@ test("triggering records exactly the expected hook call and follows the action t
 });
 
 test("an injected 500 on the trigger shows a clear error and sends nothing twice", async () => {
-  const failing = await startStandin({ www: SITE, faults: ["--fail-matching", "/hooks/"] });
+  const failing = await startStandin({ faults: ["--fail-matching", "/hooks/"] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(`${failing.url}/?select=${encodeURIComponent(PICK)}`);
+    const { page } = await openPage(env.browser, `${failing.url}/?select=${encodeURIComponent(PICK)}`);
     await waitForPreview(page, 1);
     await page.click("#trigger-button");
     await page.waitForSelector("#trigger-request", { state: "attached" });
@@ -265,10 +234,9 @@ test("an injected 500 on the trigger shows a clear error and sends nothing twice
 });
 
 test("a push whose graph cannot be downloaded says which URL failed", async () => {
-  const failing = await startStandin({ www: SITE, faults: ["--fail-matching", "full-task-graph"] });
+  const failing = await startStandin({ faults: ["--fail-matching", "full-task-graph"] });
   try {
-    const page = await browser.newPage();
-    await page.goto(`${failing.url}/`);
+    const { page } = await openPage(env.browser, `${failing.url}/`, { width: 1280, height: 720 });
     const banner = page.locator(".error-banner", { hasText: "Could not load the push" });
     await banner.waitFor({ timeout: 30000 });
     assert.match(await banner.textContent(), /full-task-graph\.json answered 500/);
@@ -279,16 +247,18 @@ test("a push whose graph cannot be downloaded says which URL failed", async () =
 });
 
 test("the main thread stays free while a 50,000-task push loads", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  await watchLongTasks(page);
-  await page.addInitScript(() => {
-    window.__progress = [];
-    new MutationObserver(() => {
-      const bar = document.getElementById("load-progress");
-      if (bar && bar.getAttribute("data-loaded")) window.__progress.push([Number(bar.getAttribute("data-loaded")), Number(bar.getAttribute("data-total") || 0)]);
-    }).observe(document, { subtree: true, childList: true, attributes: true });
+  const { page } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=GeckoSyntheticDecision`, {
+    init: async (page) => {
+      await watchLongTasks(page);
+      await page.addInitScript(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          const bar = document.getElementById("load-progress");
+          if (bar && bar.getAttribute("data-loaded")) window.__progress.push([Number(bar.getAttribute("data-loaded")), Number(bar.getAttribute("data-total") || 0)]);
+        }).observe(document, { subtree: true, childList: true, attributes: true });
+      });
+    },
   });
-  await page.goto(`${standin.url}/?decisionTaskId=GeckoSyntheticDecision`);
   await page.waitForSelector(".platform-row", { timeout: 120000 });
   const longTasks = await page.evaluate(() => window.__longTasks);
   const progress = await page.evaluate(() => window.__progress);
@@ -303,13 +273,13 @@ test("the main thread stays free while a 50,000-task push loads", async () => {
   const first = page.locator('.job-btn[data-state="runnable"]').first();
   await first.click();
   await waitForPreview(page, 1);
-  assert.ok((await counts(page)).created >= 1);
+  assert.ok((await readCounts(page)).created >= 1);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "7-gecko-50k.png") });
   await page.close();
 });
 
 test("the preview and the trigger request export as JSON files", async () => {
-  const { page } = await openPage(`?select=${encodeURIComponent(PICK)}`);
+  const { page } = await open(`?select=${encodeURIComponent(PICK)}`);
   await waitForPreview(page, 1);
   const read = async (button) => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
@@ -318,7 +288,7 @@ test("the preview and the trigger request export as JSON files", async () => {
   };
   const exported = await read("#export-preview");
   assert.equal(exported.name, "preview.json");
-  const expected = cliPreview(standin.url, NSS, [PICK]).iterations[0];
+  const expected = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] }).iterations[0];
   const [it] = exported.json.iterations;
   assert.deepEqual(Object.keys(it.created).sort(), Object.keys(expected.created).sort());
   assert.deepEqual(it.reused, expected.reused);
@@ -328,13 +298,13 @@ test("the preview and the trigger request export as JSON files", async () => {
   const request = await read("#export-request");
   assert.equal(request.name, "trigger-request.json");
   assert.equal(request.json.method, "POST");
-  assert.ok(request.json.url.startsWith(`${standin.url}/api/hooks/v1/hooks/project-nss/`), request.json.url);
+  assert.ok(request.json.url.startsWith(`${env.standin.url}/api/hooks/v1/hooks/project-nss/`), request.json.url);
   assert.deepEqual(request.json.body.user.input, { tasks: [PICK] });
   await page.close();
 });
 
 test("the quick filter, tiers and keyboard shortcuts narrow the grid", async () => {
-  const { page } = await openPage();
+  const { page } = await open();
   await page.waitForSelector(".platform-row", { timeout: 30000 });
   // `a` switches "Add new jobs" on (it is off by default, as in Treeherder).
   assert.equal(await page.locator('.job-btn[data-state="runnable"]').count(), 0);

@@ -3,48 +3,33 @@
 // decision's runnable-jobs.json and the task group, keeps a pick made meanwhile, says what it
 // waits for ("waiting for the task graph: 37%"), and previews the pick once the graph lands,
 // exactly as the CLI does.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, SITE, CLI } from "./harness.mjs";
+import { ROOT, startStandin, suite, cliPreview, openPage, readCounts } from "./harness.mjs";
 import { createPreviewer } from "../src/index.js";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 
-let standin;
-let browser;
-
-before(async () => {
-  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
-  // The NSS graph (64 kB) takes about 3 s; everything else arrives at once.
-  standin = await startStandin({ www: SITE, faults: ["--rate", "20000", "--rate-only", "full-task-graph"] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page runs under the strict CSP");
-  await browser?.close();
-  standin?.stop();
-});
+// The NSS graph (64 kB) takes about 3 s; everything else arrives at once.
+const env = suite({ faults: ["--rate", "20000", "--rate-only", "full-task-graph"] });
 
 test("a pick made before the graph has arrived is previewed once it lands", async () => {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.addInitScript(() => {
-    window.__waiting = [];
-    window.__loading = [];
-    new MutationObserver(() => {
-      const waiting = document.getElementById("preview-waiting");
-      if (waiting) window.__waiting.push(waiting.textContent);
-      const text = document.querySelector(".loading-text");
-      if (text) window.__loading.push(text.textContent);
-    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  const { page, problems } = await openPage(env.browser, `${env.standin.url}/?decisionTaskId=${NSS}&runnable=1`, {
+    init: (page) =>
+      page.addInitScript(() => {
+        window.__waiting = [];
+        window.__loading = [];
+        new MutationObserver(() => {
+          const waiting = document.getElementById("preview-waiting");
+          if (waiting) window.__waiting.push(waiting.textContent);
+          const text = document.querySelector(".loading-text");
+          if (text) window.__loading.push(text.textContent);
+        }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+      }),
   });
-  await page.goto(`${standin.url}/?decisionTaskId=${NSS}&runnable=1`);
   // The early grid: jobs on screen while the graph downloads.
   await page.locator("#early-grid").waitFor({ timeout: 30000 });
   const job = page.locator(`.job-btn[data-label="${PICK}"]`).first();
@@ -59,13 +44,10 @@ test("a pick made before the graph has arrived is previewed once it lands", asyn
   // The graph lands: the pick is kept and previewed like the CLI's.
   await page.locator("#preview-counts").waitFor({ timeout: 60000 });
   assert.equal(await page.locator("#early-grid").count(), 0);
-  await page.waitForFunction(() => !document.querySelector(".preview-panel.busy"), null, { timeout: 30000 });
-  const expected = JSON.parse(
-    execFileSync(CLI, ["preview", "--root-url", standin.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }),
-  ).iterations[0];
-  const el = page.locator("#preview-counts");
-  assert.equal(Number(await el.getAttribute("data-created")), Object.keys(expected.created).length);
-  assert.equal(Number(await el.getAttribute("data-reused")), Object.keys(expected.reused).length);
+  const counts = await readCounts(page);
+  const expected = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] }).iterations[0];
+  assert.equal(counts.created, Object.keys(expected.created).length);
+  assert.equal(counts.reused, Object.keys(expected.reused).length);
   assert.equal(await page.locator("#selected-count").textContent(), "1");
   // The progress messages: the graph's download in percent, while the pick waited.
   const waiting = await page.evaluate(() => window.__waiting);
@@ -83,7 +65,7 @@ test("the JS API: onJobs and runnableJobs() come before load resolves, with the 
   const previewer = createPreviewer({ inline: true, wasm: readFileSync(join(ROOT, "www", "pkg", "engine_bg.wasm")) });
   const events = [];
   const loading = previewer.load(
-    { rootUrl: standin.url, decisionTaskId: NSS },
+    { rootUrl: env.standin.url, decisionTaskId: NSS },
     {
       onJobs: (jobs, listing) => events.push(["jobs", jobs.length, listing.done]),
       onProgress: (p) => {
@@ -111,12 +93,9 @@ test("the JS API: onJobs and runnableJobs() come before load resolves, with the 
 
 test("a slow task group listing: the grid shows at once and each page of the listing fills in states", async () => {
   // The listing in pages of 40 tasks, each slow; the rest (the graph too) arrives at once.
-  const slow = await startStandin({ www: SITE, faults: ["--group-page", "40", "--rate", "4000", "--rate-only", "task-group"] });
+  const slow = await startStandin({ faults: ["--group-page", "40", "--rate", "4000", "--rate-only", "task-group"] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    const problems = [];
-    page.on("pageerror", (e) => problems.push(e.message));
-    await page.goto(`${slow.url}/?decisionTaskId=${NSS}&runnable=1`);
+    const { page, problems } = await openPage(env.browser, `${slow.url}/?decisionTaskId=${NSS}&runnable=1`);
     await page.locator("#early-listing").waitFor({ timeout: 30000 });
     const firstListed = Number(await page.locator("#early-listing").getAttribute("data-listed"));
     assert.match(await page.locator("#early-listing").textContent(), /checking which jobs already ran: \d+ tasks of the group listed so far/);
@@ -128,10 +107,8 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     await page.locator(`.job-btn[data-label="${PICK}"]`).first().click();
     await page.locator("#preview-counts").waitFor({ timeout: 30000 });
     assert.equal(await page.locator("#early-listing").count(), 1, "previewed while the listing goes on");
-    const expected = JSON.parse(
-      execFileSync(CLI, ["preview", "--root-url", slow.url, "--decision-task-id", NSS, "--json", "--label", PICK], { encoding: "utf8" }),
-    ).iterations[0];
-    assert.equal(Number(await page.locator("#preview-counts").getAttribute("data-created")), Object.keys(expected.created).length);
+    const expected = cliPreview({ rootUrl: slow.url, decision: NSS, labels: [PICK] }).iterations[0];
+    assert.equal((await readCounts(page)).created, Object.keys(expected.created).length);
     await page.screenshot({ path: join(ROOT, "target", "screenshots", "13b-early-listing.png") });
     // More pages come in: fewer jobs stay runnable, until the graph's grid takes over.
     await page.waitForFunction(
@@ -170,8 +147,7 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     assert.equal(await page.evaluate(() => window.__sawFirst), false, "the first push's news was dropped");
     assert.equal(await page.locator(`.job-btn[data-label="${PICK}"]`).count(), 0, "no NSS job on the grid");
     // The grid is the one a fresh load of that push shows.
-    const fresh = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await fresh.goto(`${slow.url}/?decisionTaskId=AppServicesDecision001&runnable=1`);
+    const { page: fresh } = await openPage(env.browser, `${slow.url}/?decisionTaskId=AppServicesDecision001&runnable=1`);
     await fresh.locator(`.push-title a[href$="/tasks/AppServicesDecision001"]`).waitFor({ timeout: 60000 });
     await fresh.waitForFunction(() => !document.querySelector(".loading"), null, { timeout: 60000 });
     const jobs = (p) => p.locator(".job-btn").evaluateAll((els) => els.map((e) => `${e.dataset.label} ${e.dataset.state}`).sort());

@@ -6,53 +6,42 @@
 // never reaches storage, the URL, the console or a request in the clear. Sign out forgets them;
 // credentials that do not hold another action's hook say so and send nothing; Deny ends in a clear message; and all of it with
 // the page on another origin than Taskcluster, registered there as an OAuth2 client.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, launchBrowser, cspViolations, freePort, SITE, waitForPreview } from "./harness.mjs";
+import { ROOT, startStandin, cspViolations, freePort, waitForPreview, suite, openPage } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
 const GENERIC = "project-nss/in-tree-action-3-generic/0123456789";
 const REBUILD = "project-nss/in-tree-action-3-rebuild-cached-tasks/0123456789";
 
-let standin;
-let browser;
-
-before(async () => {
-  mkdirSync(join(ROOT, "target", "screenshots"), { recursive: true });
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], "the page and the consent page run under strict CSPs");
-  await browser?.close();
-  standin?.stop();
-});
+const env = suite({}, { csp: "the page and the consent page run under strict CSPs" });
 
 /** A page on the NSS push with one job picked, its trigger dialog open; everything the page,
  * its worker and its popups log or request is recorded, and every temporary credential the
  * stand-in hands out. */
-async function openTriggerDialog(site = standin, query = "") {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  const seen = { console: [], requests: [], tokens: [], problems: [] };
-  const context = page.context();
-  context.on("console", (m) => {
-    seen.console.push(m.text());
-    // The consent popup and the callback page run under CSPs too.
-    if (m.page() !== page && m.text().includes("Content Security Policy")) cspViolations.push(`${m.page()?.url()}: ${m.text()}`);
+async function openTriggerDialog(site = env.standin, query = "") {
+  const seen = { console: [], requests: [], tokens: [] };
+  const { page, problems } = await openPage(env.browser, `${site.url}/?select=${encodeURIComponent(PICK)}${query}`, {
+    init: (page) => {
+      const context = page.context();
+      context.on("console", (m) => {
+        seen.console.push(m.text());
+        // The consent popup and the callback page run under CSPs too.
+        if (m.page() !== page && m.text().includes("Content Security Policy")) cspViolations.push(`${m.page()?.url()}: ${m.text()}`);
+      });
+      page.on("worker", (worker) => worker.on("console", (m) => seen.console.push(m.text())));
+      context.on("request", (r) => seen.requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
+      context.on("response", async (r) => {
+        if (r.url().endsWith("/login/oauth/credentials") && r.status() === 200) {
+          seen.tokens.push((await r.json()).credentials.accessToken);
+        }
+      });
+    },
   });
-  page.on("worker", (worker) => worker.on("console", (m) => seen.console.push(m.text())));
-  page.on("pageerror", (e) => seen.problems.push(e.message));
-  context.on("request", (r) => seen.requests.push({ url: r.url(), headers: r.headers(), body: r.postData() || "" }));
-  context.on("response", async (r) => {
-    if (r.url().endsWith("/login/oauth/credentials") && r.status() === 200) {
-      seen.tokens.push((await r.json()).credentials.accessToken);
-    }
-  });
-  await page.goto(`${site.url}/?select=${encodeURIComponent(PICK)}${query}`);
+  seen.problems = problems;
   await waitForPreview(page, 1, 60000);
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
@@ -60,7 +49,7 @@ async function openTriggerDialog(site = standin, query = "") {
 }
 
 /** Clicks "Sign in with Taskcluster" and answers the consent popup with `decision`. */
-async function signIn(page, decision, scopes, { taskcluster = standin, site = standin, clientId = "taskgraph-preview" } = {}) {
+async function signIn(page, decision, scopes, { taskcluster = env.standin, site = env.standin, clientId = "taskgraph-preview" } = {}) {
   await page.waitForSelector("#sign-in:not([disabled])");
   const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
   await popup.waitForSelector("#allow", { timeout: 10000 });
@@ -102,10 +91,10 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   assert.ok(token.length > 20);
   assert.ok(!(await page.content()).includes(token), "the token is on the page");
 
-  const before = standin.calls().length;
+  const before = env.standin.calls().length;
   await page.dblclick("#confirm-trigger");
   await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
-  const calls = standin.calls().slice(before);
+  const calls = env.standin.calls().slice(before);
   assert.equal(calls.length, 1, JSON.stringify(calls));
   assert.equal(calls[0].call, "triggerHook");
   assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, GENERIC);
@@ -118,7 +107,7 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   // carries the token itself.
   const signed = seen.requests.filter((r) => r.headers.authorization?.startsWith("Hawk "));
   assert.equal(signed.length, 1);
-  assert.ok(signed[0].url.startsWith(`${standin.url}/api/hooks/v1/hooks/`), signed[0].url);
+  assert.ok(signed[0].url.startsWith(`${env.standin.url}/api/hooks/v1/hooks/`), signed[0].url);
   assert.match(signed[0].headers.authorization, /^Hawk id="demo-sheriff\/taskgraph-preview", ts="\d+", nonce="[^"]+", hash="[^"]+", ext="[^"]+", mac="[^"]+"$/);
   assert.ok(!seen.requests.some((r) => r.url.includes(token) || r.body.includes(token) || JSON.stringify(r.headers).includes(token)));
   const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
@@ -136,7 +125,7 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   await page.click("#sign-out");
   assert.equal(await page.locator("#signed-in").count(), 0);
   assert.ok(await page.locator("#sign-in").isVisible());
-  const beforeSignOut = standin.calls().length;
+  const beforeSignOut = env.standin.calls().length;
   assert.ok(await page.locator("#confirm-trigger").isDisabled());
   assert.equal(
     await page.locator("#confirm-reason").textContent(),
@@ -144,7 +133,7 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   );
   assert.equal(await page.locator("#confirm-trigger").getAttribute("aria-describedby"), "confirm-reason");
   await page.click("#confirm-trigger", { force: true }).catch(() => {});
-  assert.equal(standin.calls().length, beforeSignOut, "nothing is sent after signing out");
+  assert.equal(env.standin.calls().length, beforeSignOut, "nothing is sent after signing out");
   assert.deepEqual(seen.problems, []);
   await page.close();
 });
@@ -165,10 +154,10 @@ test("one sign-in serves every action its scopes cover; one they do not cover sa
     await openRebuild(page);
     await page.waitForSelector("#confirm-action:not([disabled])", { timeout: 30000 });
     assert.equal(await page.locator("#signin-other-scopes").count(), 0);
-    const before = standin.calls().length;
+    const before = env.standin.calls().length;
     await page.click("#confirm-action");
     await page.locator(".status-action-triggered").waitFor({ timeout: 30000 });
-    const calls = standin.calls().slice(before);
+    const calls = env.standin.calls().slice(before);
     assert.equal(calls.length, 1, JSON.stringify(calls));
     assert.equal(`${calls[0].hookGroupId}/${calls[0].hookId}`, REBUILD);
     assert.equal(calls[0].temporary, true);
@@ -179,7 +168,7 @@ test("one sign-in serves every action its scopes cover; one they do not cover sa
   // A deployment that registered the page's client for one hook only (and says so with
   // loginScope=): those credentials trigger add-new-jobs, and Rebuild Cached Tasks says they
   // do not hold its hook.
-  const narrow = await startStandin({ www: SITE, faults: ["--login-scope", scopesOf(GENERIC)[0]] });
+  const narrow = await startStandin({ faults: ["--login-scope", scopesOf(GENERIC)[0]] });
   try {
     const { page, seen } = await openTriggerDialog(narrow, `&loginScope=${encodeURIComponent(scopesOf(GENERIC)[0])}`);
     await signIn(page, "allow", scopesOf(GENERIC), { taskcluster: narrow, site: narrow });
@@ -206,14 +195,14 @@ test("one sign-in serves every action its scopes cover; one they do not cover sa
 
 test("Deny at the consent page ends in a clear message and sends nothing", async () => {
   const { page, seen } = await openTriggerDialog();
-  const before = standin.calls().length;
+  const before = env.standin.calls().length;
   await signIn(page, "deny", REGISTERED);
   const error = page.locator("#signin-error");
   await error.waitFor({ timeout: 10000 });
-  assert.equal(await error.textContent(), `Sign-in denied at ${standin.url}: no credentials were issued, nothing was sent.`);
+  assert.equal(await error.textContent(), `Sign-in denied at ${env.standin.url}: no credentials were issued, nothing was sent.`);
   assert.equal(await page.locator("#signed-in").count(), 0);
   assert.ok(await page.locator("#sign-in").isEnabled(), "the sheriff can sign in again");
-  assert.equal(standin.calls().length, before);
+  assert.equal(env.standin.calls().length, before);
   assert.deepEqual(seen.tokens, []);
 
   // Asking for other scopes than the client is registered with: Taskcluster answers
@@ -226,10 +215,10 @@ test("Deny at the consent page ends in a clear message and sends nothing", async
   await error.waitFor({ timeout: 10000 });
   assert.equal(
     await error.textContent(),
-    `${standin.url} refused the scopes this page asked for (queue:create-task:*): its OAuth2 client taskgraph-preview is registered there with other scopes; name them with loginScope= in this page's URL, or use an access token.`,
+    `${env.standin.url} refused the scopes this page asked for (queue:create-task:*): its OAuth2 client taskgraph-preview is registered there with other scopes; name them with loginScope= in this page's URL, or use an access token.`,
   );
   assert.deepEqual(seen.tokens, []);
-  assert.equal(standin.calls().length, before);
+  assert.equal(env.standin.calls().length, before);
 
   // A window closed without answering leaves the button usable.
   const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")]);
@@ -250,8 +239,8 @@ test("the page on another origin signs in at Taskcluster's origin and triggers w
   // page's `loginClientId` setting.
   const port = await freePort();
   const siteUrl = `http://127.0.0.1:${port}`;
-  const taskcluster = await startStandin({ www: SITE, faults: ["--login-client", `preview-tool=${siteUrl}/`] });
-  const site = await startStandin({ www: SITE, listen: `127.0.0.1:${port}`, csp: [taskcluster.url] });
+  const taskcluster = await startStandin({ faults: ["--login-client", `preview-tool=${siteUrl}/`] });
+  const site = await startStandin({ listen: `127.0.0.1:${port}`, csp: [taskcluster.url] });
   try {
     assert.equal(site.url, siteUrl);
     const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}&loginClientId=preview-tool`);

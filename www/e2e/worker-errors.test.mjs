@@ -1,22 +1,11 @@
 // Issue 23: a worker that cannot start says what failed, with the URL it tried, never
 // "[object Event]": a missing script (404) and a script served with a non-JavaScript type, in
 // headless Chromium, through the package's own createPreviewer.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startStandin, launchBrowser, SITE } from "./harness.mjs";
+import { suite, openPage } from "./harness.mjs";
 
-let standin;
-let browser;
-
-before(async () => {
-  standin = await startStandin({ www: SITE });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  standin?.stop();
-});
+const env = suite({}, { csp: false });
 
 /** The message of `load`'s rejection with a worker started from `workerUrl`, and of a call
  * made after it (which must not hang). */
@@ -40,14 +29,13 @@ async function failure(page, workerUrl) {
 }
 
 test("a worker that cannot start names the URL and the reason", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${standin.url}/`);
-  const missing = `${standin.url}/nowhere/worker.js`;
+  const { page } = await openPage(env.browser, `${env.standin.url}/`, { width: 1280, height: 720 });
+  const missing = `${env.standin.url}/nowhere/worker.js`;
   assert.deepEqual(await failure(page, missing), [
     `PreviewError worker: the engine's worker could not start: ${missing} answered 404 Not Found`,
     `PreviewError worker: the engine's worker could not start: ${missing} answered 404 Not Found`,
   ]);
-  const notScript = `${standin.url}/index.html`;
+  const notScript = `${env.standin.url}/index.html`;
   const [message] = await failure(page, notScript);
   assert.equal(message, `PreviewError worker: the engine's worker could not start: ${notScript} is served as text/html, not JavaScript (a module worker needs text/javascript)`);
   // The package's own worker still starts.

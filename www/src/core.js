@@ -7,11 +7,11 @@
 //               | { fullTaskGraph: Uint8Array|ArrayBuffer, labelToTaskid?, parameters?,
 //                   index?, decisionTaskId?, trustDomain?, flavour?, level?, rootUrl?, actions? }
 //   jobs        {}                                             -> grid jobs
-//   jobsPage    { offset, limit }                              -> { total, jobs: grid jobs }
+//   jobsPage    { offset, limit? }   (limit: 1000)              -> { total, jobs: grid jobs }
 //   preview     { labels, times?, now?, deterministicIds?, definitions? } -> preview
 //   previewAction { action, input?, taskLabel?, taskId?, now?, deterministicIds?, definitions? }
 //                                                              -> action preview
-//   graphView   { limit? }                                     -> graph view of the last preview
+//   graphView   { limit? }   (limit: 150)                      -> graph view of the last preview
 //   triggerRequest { labels, times? }                          -> unsigned request
 //   trigger     { request: { labels, times? }, credentials }   -> action taskId (plain string)
 //   actionsFor  { taskLabel?, taskId? }                        -> actions offered for the task or group
@@ -187,12 +187,12 @@ export async function createCore(wasm) {
       return previewer.loadPush(args.rootUrl, args.decisionTaskId, makeHost(onProgress), args.flavour || undefined);
     },
     jobs: () => previewer.jobs(),
-    jobsPage: (args) => previewer.jobsPage(args.offset || 0, args.limit || 5000),
+    jobsPage: (args) => previewer.jobsPage(args.offset || 0, args.limit ?? undefined),
     summary: () => previewer.summary(),
     preview: (args, onProgress) => previewer.preview(JSON.stringify(args), makeHost(onProgress)),
     previewAction: (args, onProgress) => previewer.previewAction(JSON.stringify(args), makeHost(onProgress)),
     previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
-    graphView: (args) => previewer.graphView((args && args.limit) || 300),
+    graphView: (args) => previewer.graphView((args && args.limit) ?? undefined),
     triggerRequest: (args) => previewer.triggerRequest(JSON.stringify(args)),
     actionsFor: (args, onProgress) => previewer.actionsFor(JSON.stringify(args || {}), makeHost(onProgress)),
     actionTriggerRequest: (args, onProgress) => previewer.actionTriggerRequest(JSON.stringify(args), makeHost(onProgress)),

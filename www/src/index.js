@@ -268,7 +268,7 @@ export function createPreviewer(options = {}) {
       return parse(await channel.call("previewAction", request, onProgress));
     },
     /** The last preview's dependency graph, laid out: { nodes, edges, width, height, omitted }. */
-    async graphView({ limit = 300 } = {}) {
+    async graphView({ limit } = {}) {
       return parse(await channel.call("graphView", { limit }));
     },
     /** The add-new-jobs call for `{ labels, times }`, rendered and unsigned. */

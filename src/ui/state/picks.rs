@@ -10,9 +10,6 @@ use super::{parse, toggled, Effect, Msg, Page};
 use crate::ui::model::{ApiError, GraphView, Preview};
 use crate::view::{self, Job, UrlState};
 
-/// Graph views stay readable up to this many tasks.
-pub const GRAPH_LIMIT: usize = 150;
-
 pub enum PickMsg {
     ToggleJob(String),
     /// `[All]` on a group: select these labels, or deselect them if all are selected.
@@ -122,9 +119,11 @@ impl Page {
                     Ok(preview) => {
                         self.picks.preview = Some(Rc::new(preview));
                         self.picks.error = None;
-                        self.call("graphView", json!({"limit": GRAPH_LIMIT}), move |r| {
-                            Msg::Picks(PickMsg::GraphLoaded(seq, r))
-                        });
+                        self.call(
+                            "graphView",
+                            json!({"limit": crate::protocol::GRAPH_VIEW}),
+                            move |r| Msg::Picks(PickMsg::GraphLoaded(seq, r)),
+                        );
                     }
                     Err(e) => {
                         self.picks.preview = None;
