@@ -212,14 +212,15 @@ bench-e2e: bench-data setup-python
 
 # The page on the 50k sample in Chromium: first grid, first preview, longest main-thread task,
 # worker memory; loopback and 50 Mbit/s; median and worst of five runs. With BASELINE=<commit>,
-# that commit's page is built too (target/bench-baseline, sharing this target directory's
-# crates) and measured in the same invocation, runs interleaved.
+# that commit's page is built too (target/bench-baseline, in a target directory of its own:
+# cargo names a workspace's units by their path inside it, so a shared one would mix the two
+# trees' builds) and measured in the same invocation, runs interleaved.
 bench-page: setup-browser page build standin
 	@if [ -n "$(BASELINE)" ]; then \
 	  rm -rf $(TARGET)/bench-baseline && mkdir -p $(TARGET)/bench-baseline \
 	  && git archive $(BASELINE) | tar -x -C $(TARGET)/bench-baseline \
 	  && cp -al www/node_modules $(TARGET)/bench-baseline/www/node_modules \
-	  && $(MAKE) -C $(TARGET)/bench-baseline www page CARGO_TARGET_DIR=$(abspath $(TARGET)); fi
+	  && $(MAKE) -C $(TARGET)/bench-baseline www page CARGO_TARGET_DIR=$(abspath $(TARGET))/bench-baseline-target; fi
 	cd www && node bench/page-load.mjs $(if $(BASELINE),--baseline $(abspath $(TARGET))/bench-baseline/dist)
 
 # Load and per-click times through the JS API (1k/10k/50k), and the wasm boundary (JSON text
