@@ -169,6 +169,10 @@ impl Page {
                 true
             }
         };
+        // New rows drawn in this frame: the rest of the screenful in the next task.
+        if render && self.push.fill_due() {
+            self.emit(Effect::Later(0, Msg::Push(PushMsg::FillRows)));
+        }
         (render, std::mem::take(&mut self.effects))
     }
 

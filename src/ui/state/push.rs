@@ -42,6 +42,8 @@ pub enum PushMsg {
     ToggleGroup(String),
     ToggleExpandAll,
     ShowMoreRows,
+    /// The rest of the first screenful of new rows (see `Push::reset_visible_rows`).
+    FillRows,
 }
 
 /// Where the push is in its life on this page.
@@ -110,6 +112,8 @@ pub struct Push {
     pub expanded: Rc<HashSet<String>>,
     pub expand_all: bool,
     pub visible_rows: usize,
+    /// The rows to draw once the first frame of new rows is out (see [`Push::fill_due`]).
+    fill_to: usize,
     /// The number of the latest load.
     pub seq: u32,
 }
@@ -138,6 +142,7 @@ impl Push {
             expanded: Rc::default(),
             expand_all: false,
             visible_rows: 40,
+            fill_to: 40,
             seq: 0,
         }
     }
@@ -210,8 +215,16 @@ impl Push {
     }
 
     /// Expanded groups make long rows: start with fewer of them (more come on scrolling).
+    /// New rows are drawn in two frames, half of the first screenful and then the rest, so
+    /// that laying out and painting them never takes one long task on a big push.
     pub(super) fn reset_visible_rows(&mut self) {
-        self.visible_rows = if self.groups_expanded() { 12 } else { 30 };
+        self.fill_to = if self.groups_expanded() { 12 } else { 30 };
+        self.visible_rows = self.fill_to / 2;
+    }
+
+    /// Whether rows are left to draw in a frame of their own.
+    pub(super) fn fill_due(&self) -> bool {
+        self.visible_rows < self.fill_to.min(self.rows.len())
     }
 
     pub(super) fn set_jobs(&mut self, jobs: Vec<Job>) {
@@ -300,6 +313,13 @@ impl Page {
                     return false;
                 }
                 self.push.visible_rows += 30;
+                self.push.fill_to = self.push.visible_rows;
+            }
+            PushMsg::FillRows => {
+                if !self.push.fill_due() {
+                    return false;
+                }
+                self.push.visible_rows = self.push.fill_to;
             }
         }
         true

@@ -593,3 +593,49 @@ fn task_states_wait_a_task_for_the_grid_to_let_go_of_the_jobs_rather_than_copy_t
         ("completed", "completed")
     );
 }
+
+#[test]
+fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
+    let mut page = page("?decisionTaskId=D");
+    page.start();
+    let seq = page.push.seq;
+    let jobs: Vec<serde_json::Value> = (0..40)
+        .map(|i| {
+            json!({"label": format!("test-{i}"), "kind": "test", "symbol": "t",
+                   "platform": format!("linux{i:02}"), "option": "opt", "tier": 1,
+                   "state": "completed"})
+        })
+        .collect();
+    let early =
+        json!({"offset": 0, "total": 40, "jobs": jobs, "listing": {"listed": 0, "done": false}});
+    let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
+        seq,
+        Progress {
+            jobs: Some(early.to_string()),
+            ..Progress::default()
+        },
+    )));
+    // Group, rank and finish, each in a task; stop at the first frame of rows.
+    let mut effects = effects;
+    loop {
+        let (render, more) = later(&mut page, effects);
+        effects = more;
+        if render {
+            break;
+        }
+    }
+    assert_eq!(page.push.rows.len(), 40);
+    assert_eq!(
+        page.push.visible_rows, 15,
+        "half a screenful in the first frame"
+    );
+    let (render, more) = later(&mut page, effects);
+    assert!(render);
+    assert_eq!(page.push.visible_rows, 30, "the rest in the next task");
+    assert!(!more
+        .iter()
+        .any(|e| matches!(e, Effect::Later(_, Msg::Push(PushMsg::FillRows)))));
+    // More on asking, and they stay.
+    page.update(Msg::Push(PushMsg::ShowMoreRows));
+    assert_eq!(page.push.visible_rows, 60);
+}
