@@ -1,0 +1,138 @@
+//! The grid while a push loads: the runnable count, task states going into the early grid,
+//! and new rows drawn a frame at a time.
+
+use serde_json::json;
+
+use super::*;
+
+#[test]
+fn the_runnable_count_is_provisional_until_the_task_group_is_listed() {
+    let mut page = page("?decisionTaskId=D");
+    page.start();
+    let seq = page.push.seq;
+    assert!(!page.push.runnable_provisional(), "no grid yet");
+    let early = |listing: serde_json::Value| {
+        Msg::Push(PushMsg::Progress(
+            seq,
+            Progress {
+                jobs: Some(
+                    json!({"offset": 0, "total": 1, "jobs": [job("test-a", "runnable")], "listing": listing})
+                        .to_string(),
+                ),
+                ..Progress::default()
+            },
+        ))
+    };
+    page.update(early(json!({"listed": 0, "done": false})));
+    assert!(page.push.runnable_provisional());
+    let states = json!({"states": [], "listing": {"listed": 1, "done": true}});
+    page.update(Msg::Push(PushMsg::Progress(
+        seq,
+        Progress {
+            jobs: Some(states.to_string()),
+            ..Progress::default()
+        },
+    )));
+    assert!(
+        !page.push.runnable_provisional(),
+        "the whole group is listed"
+    );
+}
+
+#[test]
+fn task_states_wait_a_task_for_the_grid_to_let_go_of_the_jobs_rather_than_copy_them() {
+    let mut page = page("?decisionTaskId=D");
+    page.start();
+    let seq = page.push.seq;
+    let progress = |jobs: serde_json::Value| {
+        Msg::Push(PushMsg::Progress(
+            seq,
+            Progress {
+                jobs: Some(jobs.to_string()),
+                ..Progress::default()
+            },
+        ))
+    };
+    let listing = json!({"listed": 0, "done": false});
+    page.update(progress(
+        json!({"offset": 0, "total": 2, "jobs": [job("test-a", "runnable")], "listing": listing}),
+    ));
+    let (_, effects) = page.update(progress(
+        json!({"offset": 1, "total": 2, "jobs": [job("test-b", "completed")], "listing": listing}),
+    ));
+    settle(&mut page, effects);
+    assert_eq!((page.push.rows.len(), page.push.runnable), (1, 1));
+    // The grid draws the jobs it was given.
+    let drawn = page.push.jobs.clone();
+    let state = json!({"label": "test-a", "state": "completed", "taskId": "T1", "kind": "test"});
+    let (_, effects) = page.update(progress(json!({"states": [state], "listing": listing})));
+    // The first states go into the copy made page by page: applied at once.
+    let (_, effects) = later(&mut page, effects);
+    assert_eq!(&*page.push.jobs[0].state, "completed");
+    assert_eq!(&*drawn[0].state, "runnable");
+    assert_eq!(page.push.runnable, 0);
+    settle(&mut page, effects);
+    // The next states would go into the copy the grid still draws: the page is drawn first
+    // (the grid then holds the new jobs) and they wait one task.
+    let state = json!({"label": "test-b", "state": "testfailed", "taskId": "T2", "kind": "test"});
+    let (_, effects) = page.update(progress(json!({"states": [state], "listing": listing})));
+    let (render, effects) = later(&mut page, effects);
+    assert!(render, "drawn so that the grid lets go");
+    assert_eq!(&*page.push.jobs[1].state, "completed", "not applied yet");
+    let old = Rc::as_ptr(&drawn);
+    drop(drawn);
+    let drawn = page.push.jobs.clone();
+    let (_, _) = later(&mut page, effects);
+    assert_eq!(&*page.push.jobs[1].state, "testfailed");
+    assert_eq!(Rc::as_ptr(&page.push.jobs), old, "the old copy, in place");
+    assert_eq!(
+        (&*drawn[0].state, &*drawn[1].state),
+        ("completed", "completed")
+    );
+}
+
+#[test]
+fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
+    let mut page = page("?decisionTaskId=D");
+    page.start();
+    let seq = page.push.seq;
+    let jobs: Vec<serde_json::Value> = (0..40)
+        .map(|i| {
+            json!({"label": format!("test-{i}"), "kind": "test", "symbol": "t",
+                   "platform": format!("linux{i:02}"), "option": "opt", "tier": 1,
+                   "state": "completed"})
+        })
+        .collect();
+    let early =
+        json!({"offset": 0, "total": 40, "jobs": jobs, "listing": {"listed": 0, "done": false}});
+    let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
+        seq,
+        Progress {
+            jobs: Some(early.to_string()),
+            ..Progress::default()
+        },
+    )));
+    // Group, rank and finish, each in a task; stop at the first frame of rows.
+    let mut effects = effects;
+    loop {
+        let (render, more) = later(&mut page, effects);
+        effects = more;
+        if render {
+            break;
+        }
+    }
+    assert_eq!(page.push.rows.len(), 40);
+    assert_eq!(
+        page.push.visible_rows, 15,
+        "half a screenful in the first frame"
+    );
+    let (render, more) = later(&mut page, effects);
+    assert!(render);
+    assert_eq!(page.push.visible_rows, 30, "the rest in the next task");
+    assert!(!more
+        .iter()
+        .any(|e| matches!(e, Effect::Later(_, Msg::Push(PushMsg::FillRows)))));
+    // More on asking, and they stay.
+    page.update(Msg::Push(PushMsg::ShowMoreRows));
+    assert_eq!(page.push.visible_rows, 60);
+}
