@@ -8,7 +8,7 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::dialogs::{credentials_fieldset, missing_credentials, Modal, SigninView};
+use super::dialogs::{credentials_fieldset, CredentialsView, Modal};
 use super::model::{ActionPreview, Offered};
 use crate::view::{shown, Job};
 
@@ -273,13 +273,7 @@ pub fn offered_list(
 #[derive(Properties, PartialEq)]
 pub struct ActionDialogProps {
     pub state: ActionState,
-    pub client_id: String,
-    pub access_token: String,
-    pub certificate: String,
-    pub on_credential: Callback<(&'static str, String)>,
-    pub signin: SigninView,
-    pub on_sign_in: Callback<Vec<String>>,
-    pub on_sign_out: Callback<()>,
+    pub credentials: CredentialsView,
     pub on_field: Callback<ActionField>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
@@ -291,7 +285,7 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
     let state = &props.state;
     // Why Trigger cannot be pressed yet for want of credentials; the confirm names what the
     // action creates.
-    let waiting = missing_credentials(&props.signin, &props.client_id, &props.access_token);
+    let waiting = props.credentials.missing();
     let confirm = match state.preview.as_ref().map(|p| p.counts().0) {
         Some(n) => format!(
             "Trigger {} · {n} task{}",
@@ -356,8 +350,7 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
                 </div>
             }
             { action_preview(state) }
-            {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
-                &props.signin, &props.on_sign_in, &props.on_sign_out)}
+            {credentials_fieldset(&props.credentials)}
             if let Some(error) = &state.error {
                 <div class="error-banner" role="alert" id="action-error">{error}</div>
             }

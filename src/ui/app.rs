@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use super::actions::{ActionDialog, JobPanel};
 use super::browser::{download, open_sign_in, session_get, session_set, window, worker_url};
-use super::dialogs::{SearchDialog, SigninView, TriggerDialog};
+use super::dialogs::{CredentialsView, SearchDialog, SigninView, TriggerDialog};
 use super::engine::Engine;
 use super::graph::GraphPanel;
 use super::grid::Grid;
@@ -180,10 +180,18 @@ impl App {
     /// The dialogs and panels over the page.
     fn overlays(&self, link: &Scope<Self>) -> Html {
         let page = &self.page;
-        let (id, token, cert) = page.flow.credentials.clone();
-        let on_credential = link.callback(|(w, v)| Msg::Trigger(TriggerMsg::Credential(w, v)));
-        let on_sign_in = link.callback(|s| Msg::Trigger(TriggerMsg::SignIn(s)));
-        let on_sign_out = link.callback(|_| Msg::Trigger(TriggerMsg::SignOut));
+        let credentials = |signin: SigninView| {
+            let (client_id, access_token, certificate) = page.flow.credentials.clone();
+            CredentialsView {
+                client_id,
+                access_token,
+                certificate,
+                signin,
+                on_credential: link.callback(|(w, v)| Msg::Trigger(TriggerMsg::Credential(w, v))),
+                on_sign_in: link.callback(|s| Msg::Trigger(TriggerMsg::SignIn(s))),
+                on_sign_out: link.callback(|_| Msg::Trigger(TriggerMsg::SignOut)),
+            }
+        };
         let panel_job = page
             .jobs
             .panel
@@ -212,20 +220,14 @@ impl App {
                 }
                 if let Some(state) = &page.flow.action {
                     <ActionDialog state={state.clone()}
-                        client_id={id.clone()} access_token={token.clone()} certificate={cert.clone()}
-                        on_credential={on_credential.clone()}
-                        signin={self.signin_view(state.hook.as_ref().map(|(g, h)| signin::hook_scopes(g, h)))}
-                        on_sign_in={on_sign_in.clone()} on_sign_out={on_sign_out.clone()}
+                        credentials={credentials(self.signin_view(state.hook.as_ref().map(|(g, h)| signin::hook_scopes(g, h))))}
                         on_field={link.callback(|f| Msg::Trigger(TriggerMsg::ActionInput(f)))}
                         on_confirm={link.callback(|_| Msg::Trigger(TriggerMsg::ConfirmAction))}
                         on_close={link.callback(|_| Msg::Trigger(TriggerMsg::CloseAction))} />
                 }
                 if let (Some(state), Some(preview)) = (&page.flow.trigger, &page.picks.preview) {
                     <TriggerDialog state={state.clone()} preview={preview.clone()} times={page.url.times}
-                        client_id={id} access_token={token} certificate={cert}
-                        on_credential={on_credential}
-                        signin={self.signin_view(state.request.as_deref().and_then(signin::hook_of_request).map(|(g, h)| signin::hook_scopes(&g, &h)))}
-                        on_sign_in={on_sign_in} on_sign_out={on_sign_out}
+                        credentials={credentials(self.signin_view(state.request.as_deref().and_then(signin::hook_of_request).map(|(g, h)| signin::hook_scopes(&g, &h))))}
                         on_times={link.callback(|t| Msg::Picks(PickMsg::SetTimes(t)))}
                         on_confirm={link.callback(|_| Msg::Trigger(TriggerMsg::ConfirmTrigger))}
                         on_close={link.callback(|_| Msg::Trigger(TriggerMsg::CloseTrigger))} />

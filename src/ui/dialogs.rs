@@ -260,19 +260,39 @@ pub struct SigninView {
     pub root_url: String,
 }
 
+/// The sheriff's credentials as both confirms (trigger and action dialogs) show them, and
+/// what can be done with them there.
+#[derive(Clone, PartialEq)]
+pub struct CredentialsView {
+    pub client_id: String,
+    pub access_token: String,
+    pub certificate: String,
+    pub signin: SigninView,
+    pub on_credential: Callback<(&'static str, String)>,
+    pub on_sign_in: Callback<Vec<String>>,
+    pub on_sign_out: Callback<()>,
+}
+
+impl CredentialsView {
+    /// Why a trigger cannot be sent yet for want of credentials (see [`missing_credentials`]).
+    pub fn missing(&self) -> Option<&'static str> {
+        missing_credentials(&self.signin, &self.client_id, &self.access_token)
+    }
+}
+
 /// The Taskcluster credentials: "Sign in with Taskcluster" (credentials for the scopes the
 /// page's OAuth2 client is registered with, as the signed-in user holds them, kept in memory), or, collapsed, a clientId and accessToken typed in
 /// (kept in this tab's session storage).
-#[allow(clippy::too_many_arguments)]
-pub fn credentials_fieldset(
-    client_id: &str,
-    access_token: &str,
-    certificate: &str,
-    on_credential: &Callback<(&'static str, String)>,
-    signin: &SigninView,
-    on_sign_in: &Callback<Vec<String>>,
-    on_sign_out: &Callback<()>,
-) -> Html {
+pub fn credentials_fieldset(credentials: &CredentialsView) -> Html {
+    let CredentialsView {
+        client_id,
+        access_token,
+        certificate,
+        signin,
+        on_credential,
+        on_sign_in,
+        on_sign_out,
+    } = credentials;
     let field = |which: &'static str| {
         on_credential.reform(move |e: InputEvent| {
             (which, e.target_unchecked_into::<HtmlInputElement>().value())
@@ -362,13 +382,7 @@ pub struct TriggerProps {
     pub state: TriggerState,
     pub preview: Rc<Preview>,
     pub times: u32,
-    pub client_id: String,
-    pub access_token: String,
-    pub certificate: String,
-    pub on_credential: Callback<(&'static str, String)>,
-    pub signin: SigninView,
-    pub on_sign_in: Callback<Vec<String>>,
-    pub on_sign_out: Callback<()>,
+    pub credentials: CredentialsView,
     pub on_times: Callback<u32>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
@@ -418,12 +432,11 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
         plural(created, "task")
     );
     // Why Trigger cannot be pressed yet: no credentials, or the request is being prepared.
-    let waiting =
-        missing_credentials(&props.signin, &props.client_id, &props.access_token).or(props
-            .state
-            .request
-            .is_none()
-            .then_some("The request is being prepared…"));
+    let waiting = props.credentials.missing().or(props
+        .state
+        .request
+        .is_none()
+        .then_some("The request is being prepared…"));
     let disabled = props.state.sending || waiting.is_some();
     let list = |id: &'static str, labels: &[&String], note: &dyn Fn(&str) -> Html| {
         html! {
@@ -466,8 +479,7 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
                 </details>
             }
             <label class="confirm-times">{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
-            {credentials_fieldset(&props.client_id, &props.access_token, &props.certificate, &props.on_credential,
-                &props.signin, &props.on_sign_in, &props.on_sign_out)}
+            {credentials_fieldset(&props.credentials)}
             if let Some(request) = pretty {
                 <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request" tabindex="0">{request}</pre></details>
             }
