@@ -121,8 +121,7 @@ impl EarlyJobs {
             }
             _ => return,
         }
-        let at = self.index.len();
-        if at == offset {
+        if self.index.len() == offset {
             let labels = jobs.iter().enumerate();
             self.index
                 .extend(labels.map(|(k, j)| (j.label.clone(), offset + k)));
@@ -411,10 +410,10 @@ impl RowsBuilder {
 
     /// The rows, in Treeherder's order.
     pub fn finish(mut self, jobs: &[Job]) -> Vec<Row> {
-        let ranks = match self.ranks.take() {
-            Some(ranks) => ranks,
-            None => job_ranks(jobs, self.grouped.values().flatten()),
-        };
+        if !self.ranked() {
+            self.rank(jobs);
+        }
+        let ranks = self.ranks.take().unwrap_or_default();
         let mut by_row: Vec<RowGroups> = Vec::new();
         for ((platform, option, group, _), members) in self.grouped {
             match by_row.last_mut() {

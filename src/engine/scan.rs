@@ -39,6 +39,17 @@ impl<'a> Scanner<'a> {
         self.pos
     }
 
+    /// The text ended inside a string (`in_string`) or inside a container opened by `open`:
+    /// the scanner moves to the end, where the error is.
+    fn ran_out<T>(&mut self, in_string: bool, open: u8) -> Result<T, ScanError> {
+        self.pos = self.buf.len();
+        if in_string {
+            self.error("unterminated string (truncated?)")
+        } else {
+            self.error(format!("unbalanced {:?} (truncated?)", char::from(open)))
+        }
+    }
+
     fn error<T>(&self, message: impl Into<String>) -> Result<T, ScanError> {
         Err(ScanError {
             offset: self.pos,
@@ -175,10 +186,7 @@ impl<'a> Scanner<'a> {
                     return Ok(start..self.pos);
                 }
                 Some(i) => at += i + 2,
-                None => {
-                    self.pos = self.buf.len();
-                    return self.error("unterminated string (truncated?)");
-                }
+                None => return self.ran_out(true, b'"'),
             }
         }
     }
@@ -193,14 +201,7 @@ impl<'a> Scanner<'a> {
                 self.pos = end;
                 Ok(start..end)
             }
-            blocks::Skipped::Eof { in_string } => {
-                self.pos = self.buf.len();
-                if in_string {
-                    self.error("unterminated string (truncated?)")
-                } else {
-                    self.error(format!("unbalanced {:?} (truncated?)", char::from(open)))
-                }
-            }
+            blocks::Skipped::Eof { in_string } => self.ran_out(in_string, open),
             blocks::Skipped::Undecided => self.skip_container_bytewise(open, close),
         }
     }
@@ -222,8 +223,7 @@ impl<'a> Scanner<'a> {
         loop {
             let rest = self.buf.get(at..).unwrap_or(&[]);
             let Some(i) = memchr3(b'"', open, close, rest) else {
-                self.pos = self.buf.len();
-                return self.error(format!("unbalanced {:?} (truncated?)", char::from(open)));
+                return self.ran_out(false, open);
             };
             at += i;
             match self.buf.get(at).copied() {
@@ -261,7 +261,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// Skipping a container 64 bytes at a time, with bit masks (the technique of simdjson's
-/// structural stage, in plain safe Rust): which bytes are quotes, backslashes and the
+/// structural stage, without `unsafe` in this crate): which bytes are quotes, backslashes and the
 /// container's brackets; which quotes are escaped (an odd run of backslashes before them);
 /// which bytes are inside strings (a prefix XOR of the unescaped quotes); then the brackets
 /// outside strings, counted. It decides exactly what the bytewise skip decides whenever every

@@ -45,18 +45,17 @@ pub(crate) fn names(pattern: &str, url: &str) -> bool {
     taskgraph_preview::url::percent_decode(url, false).contains(pattern)
 }
 
-/// Whether the `rate` fault applies to the answer to `url`.
-pub(crate) fn throttled(config: &Config, url: &str) -> bool {
-    config
-        .faults
-        .rate_only
-        .as_ref()
-        .is_none_or(|m| names(m, url))
-}
-
-/// Whether the artifact at `url` is one the `stall` fault applies to.
-pub(crate) fn stalls(config: &Config, url: &str) -> bool {
-    config.faults.stall.as_ref().is_some_and(|s| names(s, url))
+/// How the answer to `artifact` (a path of the artifact storage) or another `url` is sent:
+/// the `rate` fault applies to every answer (or those `rate_only` names), the `stall` fault
+/// to the artifacts it names.
+pub(crate) fn pace(config: &Config, url: &str, artifact: bool) -> Pace {
+    let faults = &config.faults;
+    Pace {
+        rate: faults
+            .rate
+            .filter(|_| faults.rate_only.as_ref().is_none_or(|m| names(m, url))),
+        stall: artifact && faults.stall.as_ref().is_some_and(|s| names(s, url)),
+    }
 }
 
 /// How an answer's body is sent: at `rate` bytes per second (if any), and with `stall`, half

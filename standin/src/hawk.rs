@@ -339,6 +339,7 @@ pub fn fuzz(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use taskgraph_preview::taskcluster::hawk::{authorization, taskcluster_ext, Request};
 
     /// Replays the fuzz corpus of the `hawk` target (`fuzz/corpus/hawk/`, grown by `make fuzz`).
     #[test]
@@ -354,7 +355,6 @@ mod tests {
         }
         assert!(count > 0, "hawk: no corpus in {}", dir.display());
     }
-    use taskgraph_preview::taskcluster::hawk::{authorization, taskcluster_ext, Request};
 
     #[test]
     fn verify_round_trip_and_tampering() {

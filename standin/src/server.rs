@@ -19,7 +19,7 @@ use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
-use crate::faults::{self, stalls, throttled, Body, Pace};
+use crate::faults::{self, Body, Pace};
 use crate::routes::{append_line, error, route, storage_reply, Reply};
 use crate::{login, Config};
 
@@ -77,14 +77,14 @@ fn run(listener: TcpListener, config: Arc<Config>, origin: Origin) -> std::io::R
 }
 
 /// A request as the handlers read it.
-struct Incoming_ {
+struct Received {
     method: String,
     url: String,
     headers: HeaderMap,
     body: Vec<u8>,
 }
 
-impl Incoming_ {
+impl Received {
     fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
@@ -112,15 +112,15 @@ async fn answer(
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => Vec::new(),
     };
-    let incoming = Incoming_ {
+    let received = Received {
         method: parts.method.as_str().to_string(),
         url: parts.uri.to_string(),
         headers: parts.headers,
         body,
     };
     let handled = tokio::task::spawn_blocking(move || match origin {
-        Origin::Root => handle(&config, &incoming, n),
-        Origin::Storage => handle_storage(&config, &incoming),
+        Origin::Root => handle(&config, &received, n),
+        Origin::Storage => handle_storage(&config, &received),
     })
     .await;
     match handled {
@@ -133,7 +133,7 @@ async fn answer(
     }
 }
 
-fn handle(config: &Config, request: &Incoming_, n: u64) -> Handled {
+fn handle(config: &Config, request: &Received, n: u64) -> Handled {
     if !config.faults.delay.is_zero() {
         std::thread::sleep(config.faults.delay);
     }
@@ -198,10 +198,7 @@ fn handle(config: &Config, request: &Incoming_, n: u64) -> Handled {
     {
         return Handled::Hang;
     }
-    let pace = Pace {
-        rate: config.faults.rate.filter(|_| throttled(config, url)),
-        stall: url.starts_with("/storage/") && stalls(config, url),
-    };
+    let pace = faults::pace(config, url, url.starts_with("/storage/"));
     // Taskcluster's API answers big JSON gzip-encoded to clients that accept it; the page's
     // files come compressed too, as any web server sends them.
     let reply = if gzip_ok && url.starts_with("/api/") {
@@ -214,17 +211,13 @@ fn handle(config: &Config, request: &Incoming_, n: u64) -> Handled {
     Handled::Answer(reply, pace)
 }
 
-fn handle_storage(config: &Config, request: &Incoming_) -> Handled {
+fn handle_storage(config: &Config, request: &Received) -> Handled {
     let (method, url) = (request.method.as_str(), request.url.as_str());
     if let Some(log) = &config.log {
         append_line(log, &format!("STORAGE {method} {url}"));
     }
     let reply = storage_reply(config, method, url, true);
-    let pace = Pace {
-        rate: config.faults.rate.filter(|_| throttled(config, url)),
-        stall: stalls(config, url),
-    };
-    Handled::Answer(reply, pace)
+    Handled::Answer(reply, faults::pace(config, url, true))
 }
 
 /// `reply` as an answer with a Content-Length (as Taskcluster's artifact storage sends), never
@@ -234,13 +227,7 @@ fn respond(reply: Reply, pace: Pace) -> Response<Body> {
     let length = reply.body.len();
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let stall = pace.stall && status == StatusCode::OK;
-    let body = faults::paced(
-        Bytes::from(reply.body),
-        Pace {
-            rate: pace.rate,
-            stall,
-        },
-    );
+    let body = faults::paced(Bytes::from(reply.body), Pace { stall, ..pace });
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let any = reply
