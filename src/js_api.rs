@@ -29,7 +29,7 @@ use crate::taskcluster::{hawk, trigger};
 
 mod http;
 
-use crate::protocol::ApiError;
+use crate::protocol::{self, ApiError, Offered};
 
 impl ApiError {
     fn new(kind: &str, message: impl Into<String>) -> ApiError {
@@ -586,7 +586,8 @@ fn compute(session: &Session, request: &PreviewRequest) -> Result<Preview, JsVal
     result.map_err(js_err)
 }
 
-/// The preview as JSON text: the CLI's `--json` shape, trimmed or extended as asked.
+/// The preview as JSON text: the CLI's `--json` shape, without definitions or with what the
+/// page shows ([`protocol::Shown`]) as asked.
 fn preview_json(
     session: &Session,
     preview: &mut Preview,
@@ -595,6 +596,7 @@ fn preview_json(
     if request.definitions && !request.with_kinds {
         return to_json(preview);
     }
+    let shown = request.with_kinds.then(|| session.shown(preview));
     // Left out of the answer, but kept: `follow` compares them with what the action created.
     let kept: Vec<_> = if request.definitions {
         Vec::new()
@@ -603,13 +605,18 @@ fn preview_json(
             .map(|it| std::mem::take(&mut it.tasks))
             .collect()
     };
-    let value = serde_json::to_value(&*preview)
+    let answer = protocol::Preview {
+        preview: &*preview,
+        shown,
+    };
+    let value = serde_json::to_value(&answer)
         .map_err(|e| ApiError::new("internal", e.to_string()).into_js());
     for (iteration, tasks) in preview.iterations.iter_mut().zip(kept) {
         iteration.tasks = tasks;
     }
     let mut value = value?;
     if !request.definitions {
+        // Asked without definitions, the iterations have no `tasks` at all (not an empty map).
         if let Some(Value::Array(iterations)) = value.get_mut("iterations") {
             for iteration in iterations {
                 if let Some(object) = iteration.as_object_mut() {
@@ -617,48 +624,6 @@ fn preview_json(
                 }
             }
         }
-    }
-    if request.with_kinds {
-        let kinds: serde_json::Map<String, Value> = preview
-            .closure
-            .iter()
-            .filter_map(|label| {
-                let kind = session.graph.get(label)?.kind.clone();
-                Some((label.clone(), Value::String(kind)))
-            })
-            .collect();
-        value["kinds"] = Value::Object(kinds);
-        let reused_from: serde_json::Map<String, Value> = preview
-            .iterations
-            .last()
-            .into_iter()
-            .flat_map(|i| i.reused.iter())
-            .filter(|(_, r)| r.source == "existing-tasks")
-            .map(|(label, _)| {
-                let from = session.existing_source(label).to_string();
-                (label.clone(), Value::String(from))
-            })
-            .collect();
-        value["reusedFrom"] = Value::Object(reused_from);
-        // What a sheriff reads first, and the picks that already ran on this push.
-        let (summary, runs_again) = session.preview_summary(preview);
-        value["summary"] = Value::String(summary);
-        value["runsAgain"] = serde_json::json!(runs_again);
-        // Each created dependency's reason in plain words (the engine's stays in `reasons`).
-        let plain: serde_json::Map<String, Value> = preview
-            .iterations
-            .first()
-            .into_iter()
-            .flat_map(|it| {
-                it.reasons.iter().map(|(label, reason)| {
-                    let why = it.why.get(label).map_or(&[][..], Vec::as_slice);
-                    let text = crate::session::plain_reason(reason, why);
-                    (label.clone(), Value::String(text))
-                })
-            })
-            .collect();
-        value["plainReasons"] = Value::Object(plain);
-        value["decisionTaskId"] = Value::String(session.context.decision_task_id.clone());
     }
     to_json(&value)
 }
@@ -833,12 +798,15 @@ impl Previewer {
     /// jobs in several short tasks.
     #[wasm_bindgen(js_name = jobsPage)]
     pub fn jobs_page(&self, offset: usize, limit: Option<usize>) -> Result<String, JsValue> {
-        let limit = limit.unwrap_or(crate::protocol::JOBS_PAGE);
+        let limit = limit.unwrap_or(protocol::JOBS_PAGE);
         with_session(&self.session, |s| {
             let jobs = s.jobs();
             let page =
                 jobs.get(offset.min(jobs.len())..offset.saturating_add(limit).min(jobs.len()));
-            to_json(&serde_json::json!({"total": jobs.len(), "jobs": page.unwrap_or_default()}))
+            to_json(&protocol::JobsPage {
+                total: jobs.len(),
+                jobs: page.unwrap_or_default(),
+            })
         })
     }
 
@@ -1035,19 +1003,24 @@ impl Previewer {
                         let why = if engine::callbacks::PREVIEWABLE.contains(&a.name.as_str())
                             && cb_name != "retrigger-decision"
                         {
-                            Value::Null
+                            None
                         } else {
-                            Value::String(
+                            Some(
                                 engine::callbacks::not_previewable(&cb_name)
                                     .or_else(|| engine::callbacks::not_previewable(&a.name))
                                     .unwrap_or("this action's preview is not built yet")
                                     .to_string(),
                             )
                         };
-                        let unavailable = s.action_refusal(a, task).map(|e| e.to_string());
-                        serde_json::json!({"name": a.name, "title": a.title,
-                            "description": a.description, "cbName": cb_name, "preview": why,
-                            "schema": a.schema, "unavailable": unavailable})
+                        Offered {
+                            name: a.name.clone(),
+                            title: a.title.clone(),
+                            description: a.description.clone(),
+                            cb_name,
+                            preview: why,
+                            schema: a.schema.clone(),
+                            unavailable: s.action_refusal(a, task).map(|e| e.to_string()),
+                        }
                     })
                     .collect::<Vec<_>>())
             })?;
@@ -1155,14 +1128,7 @@ impl Previewer {
             )
             .await
             .map_err(|e| js_err(SessionError::from(e)))?;
-            let json = serde_json::json!({
-                "actionTaskId": comparison.action_task_id,
-                "state": comparison.state,
-                "differences": comparison.differences,
-                "definitionsChecked": comparison.definitions_checked,
-                "summary": comparison.summary(),
-            });
-            Ok(json.to_string().into())
+            Ok(to_json(&comparison)?.into())
         })
     }
 }

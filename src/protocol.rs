@@ -1,9 +1,22 @@
-//! What the worker and its callers (the page, the JS API's users) agree on, written once: the
-//! flat error every operation fails with, and the page sizes both sides use. The worker sends
-//! these (`js_api`), the page reads them (`ui`); more of the protocol's types are to move here
-//! (issue 20, item 2).
+//! What the worker and its callers (the page, the JS API's users) agree on, written once: every
+//! answer's type, the load's events, the flat error, and the page sizes. The worker serialises
+//! these (`js_api`, through `session`), the page deserialises the same types (`ui`), the CLI
+//! prints the engine's part of them with `--json`, and `www/index.d.ts` describes them for
+//! JavaScript (`tests/suite/protocol.rs` fails when the two drift apart).
+//!
+//! The engine's results are part of the protocol as they are: [`Preview`]'s `preview`,
+//! [`Iteration`], [`Reuse`], [`Warning`], [`ActionPreview`] and the grid's [`JobState`] and
+//! [`Listing`] are serialised straight from the engine's types.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::engine::callbacks::{ActionPreview, CallPreview, Rerun};
+pub use crate::engine::preview::Iteration;
+use crate::engine::runnable::TreeherderJob;
+pub use crate::engine::runnable::{JobState, Listing};
+pub use crate::engine::{Flavour, Reuse, Warning};
 
 /// A flat error for JavaScript: `{kind, message, labels}` (the labels at fault, if any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,3 +34,326 @@ pub const JOBS_PAGE: usize = 1000;
 /// Tasks in a graph view of a preview's closure, unless the caller asks for another number:
 /// what the page draws, and `graphView`'s default for the JS API.
 pub const GRAPH_VIEW: usize = 150;
+
+/// Where a push came from and how its action task will see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Context {
+    pub decision_task_id: String,
+    /// The decision run whose artifacts were used.
+    pub run_id: u32,
+    pub trust_domain: String,
+    pub level: String,
+    pub root_url: String,
+    /// Whose action code runs the action (gecko_taskgraph's or taskgraph's).
+    pub flavour: Flavour,
+    /// Why: the evidence it was detected from, or "chosen by the user".
+    pub flavour_reason: String,
+}
+
+/// A loaded push (`load`, `summary`): the page's header, the JS API's `load` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    #[serde(flatten)]
+    pub context: Context,
+    pub tasks: usize,
+    pub edges: usize,
+    pub existing: usize,
+    pub project: String,
+    pub revision: String,
+    pub owner: String,
+    pub pushlog_id: String,
+    pub merged_from: Vec<String>,
+    pub has_add_new_jobs: bool,
+    /// Problems found while loading, then the graph's (dependencies on unknown labels).
+    pub warnings: Vec<Warning>,
+}
+
+/// One job of the push's grid: a task that reports to Treeherder, with its metadata and, if
+/// it already exists, its state. `T` is its text: `String` where the session builds it,
+/// `Rc<str>` in the page (`view::Job`), whose copies of 50k jobs share their text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GridJob<T = String> {
+    pub label: T,
+    /// The task's kind (`build`, `test`, `docker-image`, …).
+    pub kind: T,
+    pub symbol: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_symbol: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<T>,
+    pub platform: T,
+    /// The first true key of `collection` (`opt`, `debug`, …), else empty.
+    pub option: T,
+    /// `tier`, default 1.
+    pub tier: u64,
+    /// Treeherder's status name: `runnable` for jobs that can be added, else the state of the
+    /// existing task (`success`, `testfailed`, `busted`, `exception`, `running`, `pending`,
+    /// `unscheduled`, or `unknown` when only its taskId is known).
+    pub state: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<T>,
+    /// The page's quick-filter text (`view::prepare`); never sent, empty until prepared.
+    #[serde(skip)]
+    pub haystack: T,
+}
+
+impl GridJob<String> {
+    /// `job` of the grid with its state and, when it exists, its task.
+    pub fn new(job: TreeherderJob, state: String, task_id: Option<String>) -> GridJob {
+        GridJob {
+            label: job.label,
+            kind: job.kind,
+            symbol: job.symbol,
+            group_symbol: job.group_symbol,
+            group_name: job.group_name,
+            platform: job.platform,
+            option: job.option,
+            tier: job.tier,
+            state,
+            task_id,
+            haystack: String::new(),
+        }
+    }
+}
+
+impl<T: AsRef<str>> GridJob<T> {
+    pub fn is_runnable(&self) -> bool {
+        self.state.as_ref() == "runnable"
+    }
+}
+
+/// What `onJobs` receives while a push loads (JSON text): a page of the early grid
+/// (`offset`, `total`, `jobs`), or the states a page of the task group listing adds
+/// (`states`); both say how far the listing is. `J` is the page's jobs: a borrowed slice where
+/// the session sends them, a vector where the page reads them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EarlyMessage<J> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<J>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub states: Option<Vec<JobState>>,
+    pub listing: Listing,
+}
+
+impl<J> EarlyMessage<J> {
+    /// The states a page of the task group listing adds.
+    pub fn states(states: Vec<JobState>, listing: Listing) -> EarlyMessage<J> {
+        EarlyMessage {
+            offset: None,
+            total: None,
+            jobs: None,
+            states: Some(states),
+            listing,
+        }
+    }
+}
+
+/// `jobsPage`'s answer: `total` jobs in the grid, `jobs` from the asked offset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobsPage<J> {
+    pub total: usize,
+    pub jobs: J,
+}
+
+/// A preview as the worker answers `preview` (the CLI's `--json` shape, without definitions
+/// when the request says `definitions: false`), and with `withKinds` what the page shows of it.
+/// `P` is the engine's preview: borrowed where the worker sends it, owned where the page reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview<P = crate::engine::Preview> {
+    #[serde(flatten)]
+    pub preview: P,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Shown>,
+}
+
+/// What a preview adds for display (`withKinds`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Shown {
+    /// Label → kind, for every task of the closure.
+    pub kinds: BTreeMap<String, String>,
+    /// Label → the decision or earlier action whose map gave a reused task.
+    pub reused_from: BTreeMap<String, String>,
+    /// The decision task's id (`reused_from` values equal to it mean its own map).
+    pub decision_task_id: String,
+    /// The line a sheriff reads first (`session::summary_text`).
+    pub summary: String,
+    /// Picks that already ran on this push (the action runs them again).
+    pub runs_again: Vec<String>,
+    /// Created dependencies' reasons in plain words (`session::plain_reason`).
+    pub plain_reasons: BTreeMap<String, String>,
+}
+
+/// A preview with what the page shows of it is the engine's preview first.
+impl<P> std::ops::Deref for Preview<P> {
+    type Target = P;
+
+    fn deref(&self) -> &P {
+        &self.preview
+    }
+}
+
+impl Preview {
+    /// Created, reused and removed counts: created tasks add up over the iterations (the
+    /// action creates them once per iteration), with their `task_duplicates` copies; reused and
+    /// removed are the same in every iteration.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let iterations = &self.preview.iterations;
+        let created = iterations.iter().map(Iteration::created_count).sum();
+        let last = iterations.last();
+        (
+            created,
+            last.map_or(0, |i| i.reused.len()),
+            last.map_or(0, |i| i.removed.len()),
+        )
+    }
+
+    pub fn last(&self) -> Option<&Iteration> {
+        self.preview.iterations.last()
+    }
+
+    /// The display part (empty when the preview was asked without `withKinds`).
+    pub fn shown(&self) -> &Shown {
+        static NOTHING: Shown = Shown {
+            kinds: BTreeMap::new(),
+            reused_from: BTreeMap::new(),
+            decision_task_id: String::new(),
+            summary: String::new(),
+            runs_again: Vec::new(),
+            plain_reasons: BTreeMap::new(),
+        };
+        self.shown.as_ref().unwrap_or(&NOTHING)
+    }
+
+    /// A label's kind, or its first dash-separated word when the kinds were not asked for.
+    pub fn kind_of<'a>(&'a self, label: &'a str) -> &'a str {
+        self.shown()
+            .kinds
+            .get(label)
+            .map_or_else(|| label.split('-').next().unwrap_or(label), String::as_str)
+    }
+}
+
+/// An action offered for a task or the task group (`actionsFor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Offered {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// The callback it runs (`retrigger`, `retrigger-disabled`, …).
+    pub cb_name: String,
+    /// `None` when previewable, else why not.
+    pub preview: Option<String>,
+    /// The action's input schema in actions.json.
+    pub schema: Option<serde_json::Value>,
+    /// `None` when it can be triggered, else why not (its JSON-e is refused).
+    pub unavailable: Option<String>,
+}
+
+/// What the action task really did, compared with the preview that was triggered (`follow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comparison {
+    pub action_task_id: String,
+    pub state: String,
+    /// Empty when the action created and reused exactly what the preview said.
+    pub differences: Vec<String>,
+    /// How many created tasks' definitions were fetched from the queue and compared field by
+    /// field with the preview's.
+    pub definitions_checked: usize,
+    /// What the page, the React panel and Treeherder say of it (see [`Comparison::new`]).
+    pub summary: String,
+}
+
+impl Comparison {
+    /// A comparison with its summary: "Preview matched: action task X (completed) created and
+    /// reused exactly what was previewed (3 task definitions compared field by field)." or
+    /// "Action task X (failed) differs from the preview:" (the differences follow).
+    pub fn new(
+        action_task_id: String,
+        state: String,
+        differences: Vec<String>,
+        definitions_checked: usize,
+    ) -> Comparison {
+        let summary = if differences.is_empty() {
+            format!(
+                "Preview matched: action task {action_task_id} ({state}) created and reused exactly \
+                 what was previewed ({}).",
+                definitions_compared(definitions_checked)
+            )
+        } else {
+            format!("Action task {action_task_id} ({state}) differs from the preview:")
+        };
+        Comparison {
+            action_task_id,
+            state,
+            differences,
+            definitions_checked,
+            summary,
+        }
+    }
+}
+
+/// "1 task definition compared field by field", "3 task definitions …": what a follow
+/// says it checked, the same in the CLI, the page and the JS API.
+pub fn definitions_compared(n: usize) -> String {
+    format!(
+        "{n} task definition{} compared field by field",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// One event of a load or a call, as the worker reports it (`onProgress`'s `{step, loaded,
+/// total}`, and the load's `jobs` and `ready` messages).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadEvent {
+    /// A download: its URL, the bytes so far and, when known, how many are expected.
+    Download {
+        url: String,
+        loaded: f64,
+        total: Option<f64>,
+    },
+    /// A step without bytes to count ("actions.json", "computing").
+    Step(String),
+    /// A page of the early grid or of task states ([`EarlyMessage`], JSON text).
+    Jobs(String),
+    /// The push is ready for previews while the load goes on: its [`Summary`] (JSON text).
+    Ready(String),
+}
+
+impl Default for LoadEvent {
+    fn default() -> LoadEvent {
+        LoadEvent::Step(String::new())
+    }
+}
+
+impl LoadEvent {
+    /// The event a worker message's fields describe (`step` with `loaded`/`total`, or with
+    /// `jobs` or `summary` text).
+    pub fn from_fields(
+        step: String,
+        loaded: Option<f64>,
+        total: Option<f64>,
+        jobs: Option<String>,
+        summary: Option<String>,
+    ) -> LoadEvent {
+        match (jobs, summary, loaded) {
+            (Some(jobs), _, _) => LoadEvent::Jobs(jobs),
+            (None, Some(summary), _) => LoadEvent::Ready(summary),
+            (None, None, Some(loaded)) => LoadEvent::Download {
+                url: step,
+                loaded,
+                total: total.filter(|t| *t > 0.0),
+            },
+            (None, None, None) => LoadEvent::Step(step),
+        }
+    }
+}

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::actions::{ActionError, ActionsJson, Trigger};
@@ -19,6 +18,8 @@ use crate::engine::{
     self, parse, runnable, Flavour, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview,
     Request, TaskIdSource, Warning,
 };
+use crate::protocol::EarlyMessage;
+pub use crate::protocol::{Context, GridJob, Shown, Summary};
 use crate::taskcluster::client::{HttpRequest, RetryPolicy, Transport};
 use crate::taskcluster::loader::{self, LoadError};
 use crate::taskcluster::trigger;
@@ -31,22 +32,6 @@ pub const ACTION_UNAVAILABLE: &str = "action-unavailable";
 /// The action task id stamped into previewed definitions before the real one exists (the
 /// CLI's default too).
 pub const PLACEHOLDER_ACTION_TASK_ID: &str = "ActionTaskId0000000000A";
-
-/// Where a push came from and how its action task will see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Context {
-    pub decision_task_id: String,
-    /// The decision run whose artifacts were used.
-    pub run_id: u32,
-    pub trust_domain: String,
-    pub level: String,
-    pub root_url: String,
-    /// Whose action code runs the action (gecko_taskgraph's or taskgraph's).
-    pub flavour: Flavour,
-    /// Why: the evidence it was detected from, or "chosen by the user".
-    pub flavour_reason: String,
-}
 
 /// A push, loaded.
 #[derive(Debug)]
@@ -82,41 +67,6 @@ pub struct Session {
     /// group); every preview carries them. The graph's own warnings (dropped edges) are
     /// reported by each preview for its own tasks.
     pub load_warnings: Vec<Warning>,
-}
-
-/// One job of the push's grid: a task that reports to Treeherder, with its metadata and, if
-/// it already exists, its state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GridJob {
-    /// Label, kind and Treeherder metadata.
-    #[serde(flatten)]
-    pub job: runnable::TreeherderJob,
-    /// Treeherder's status name: `runnable` for jobs that can be added, else the state of the
-    /// existing task (`success`, `testfailed`, `busted`, `exception`, `running`, `pending`,
-    /// `unscheduled`, or `unknown` when only its taskId is known).
-    pub state: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_id: Option<String>,
-}
-
-/// A short description of a loaded push, for the page's header and the JS API's `load`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
-    #[serde(flatten)]
-    pub context: Context,
-    pub tasks: usize,
-    pub edges: usize,
-    pub existing: usize,
-    pub project: String,
-    pub revision: String,
-    pub owner: String,
-    pub pushlog_id: String,
-    pub merged_from: Vec<String>,
-    pub has_add_new_jobs: bool,
-    /// Problems found while loading, then the graph's (dependencies on unknown labels).
-    pub warnings: Vec<Warning>,
 }
 
 impl Session {
@@ -345,11 +295,7 @@ impl Session {
                     Some((id, state)) => (Some(id), state),
                     None => (None, "runnable".to_string()),
                 };
-                GridJob {
-                    job,
-                    state,
-                    task_id,
-                }
+                GridJob::new(job, state, task_id)
             })
             .collect()
     }
@@ -362,10 +308,40 @@ impl Session {
             .map_or(self.context.decision_task_id.as_str(), String::as_str)
     }
 
-    /// What a sheriff reads first about `preview` ([`summary_text`]), and the picks that
-    /// already ran on this push (the decision's or an earlier action's task has their label):
-    /// the action creates them again.
-    pub fn preview_summary(&self, preview: &Preview) -> (String, Vec<String>) {
+    /// What the page shows of `preview` besides the engine's answer: each closure task's
+    /// kind, where each reused task's map came from, the line a sheriff reads first
+    /// ([`summary_text`]), the picks that already ran on this push (the decision's or an
+    /// earlier action's task has their label: the action creates them again), and each
+    /// created dependency's reason in plain words ([`plain_reason`]).
+    pub fn shown(&self, preview: &Preview) -> Shown {
+        let kinds = (preview.closure.iter())
+            .filter_map(|label| Some((label.clone(), self.graph.get(label)?.kind.clone())))
+            .collect();
+        let reused_from = (preview.iterations.last().into_iter())
+            .flat_map(|i| i.reused.iter())
+            .filter(|(_, r)| r.source == "existing-tasks")
+            .map(|(label, _)| (label.clone(), self.existing_source(label).to_string()))
+            .collect();
+        let plain_reasons = (preview.iterations.first().into_iter())
+            .flat_map(|it| {
+                it.reasons.iter().map(|(label, reason)| {
+                    let why = it.why.get(label).map_or(&[][..], Vec::as_slice);
+                    (label.clone(), plain_reason(reason, why))
+                })
+            })
+            .collect();
+        let (summary, runs_again) = self.preview_summary(preview);
+        Shown {
+            kinds,
+            reused_from,
+            decision_task_id: self.context.decision_task_id.clone(),
+            summary,
+            runs_again,
+            plain_reasons,
+        }
+    }
+
+    fn preview_summary(&self, preview: &Preview) -> (String, Vec<String>) {
         let runs_again: Vec<String> = (preview.requested.iter())
             .filter(|l| self.existing.contains_key(l.as_str()))
             .cloned()
@@ -674,9 +650,9 @@ pub fn treeherder_state(state: &str, kind: &str) -> String {
 
 /// The grid before the graph (see [`Session::load`]): the decision's `runnable-jobs.json`
 /// and the task group listing, fetched together. As soon as `runnable-jobs.json` is in, its
-/// jobs go to `on_jobs` in pages ([`EarlyMessage::Jobs`]), with the states of the group's
+/// jobs go to `on_jobs` in pages ([`EarlyMessage`] with `jobs`), with the states of the group's
 /// tasks listed so far; each later page of the listing sends the states it adds
-/// ([`EarlyMessage::States`]), and the listing's end says so; `listed` collects the group's
+/// ([`EarlyMessage::states`]), and the listing's end says so; `listed` collects the group's
 /// tasks as they are listed. Returns whether the listing was complete and, when `runnable-jobs.json` is there but unusable, a warning naming
 /// its URL (a decision without one is normal: the grid then waits for the graph).
 async fn early_grid<T: Transport>(
@@ -696,7 +672,7 @@ async fn early_grid<T: Transport>(
     let done = Cell::new(false);
     // The labels of the grid, once it was sent.
     let sent: RefCell<Option<BTreeSet<String>>> = RefCell::default();
-    let send = |message: &EarlyMessage| {
+    let send = |message: &EarlyMessage<&[GridJob]>| {
         if let Ok(text) = serde_json::to_string(message) {
             on_jobs(&text);
         }
@@ -715,14 +691,15 @@ async fn early_grid<T: Transport>(
             done: done.get(),
         };
         for (i, page) in jobs.chunks(JOBS_PAGE).enumerate() {
-            send(&EarlyMessage::Jobs {
-                offset: i * JOBS_PAGE,
-                total: jobs.len(),
-                jobs: page,
+            send(&EarlyMessage {
+                offset: Some(i * JOBS_PAGE),
+                total: Some(jobs.len()),
+                jobs: Some(page),
+                states: None,
                 listing,
             });
         }
-        *sent.borrow_mut() = Some(jobs.into_iter().map(|j| j.job.label).collect());
+        *sent.borrow_mut() = Some(jobs.into_iter().map(|j| j.label).collect());
         Ok::<(), Option<String>>(())
     };
     let listing = async {
@@ -734,26 +711,26 @@ async fn early_grid<T: Transport>(
                     .filter(|task| labels.contains(&task.label))
                     .map(JobState::of)
                     .collect();
-                send(&EarlyMessage::States {
+                send(&EarlyMessage::states(
                     states,
-                    listing: Listing {
+                    Listing {
                         listed: listed.borrow().len(),
                         done: false,
                     },
-                });
+                ));
             }
         };
         let result =
             loader::task_group_pages(t, root_url, decision_task_id, retry, &mut on_page).await;
         done.set(true);
         if sent.borrow().is_some() {
-            send(&EarlyMessage::States {
-                states: Vec::new(),
-                listing: Listing {
+            send(&EarlyMessage::states(
+                Vec::new(),
+                Listing {
                     listed: listed.borrow().len(),
                     done: true,
                 },
-            });
+            ));
         }
         result
     };
@@ -767,24 +744,6 @@ async fn early_grid<T: Transport>(
         _ => None,
     };
     (group, problem)
-}
-
-/// What `on_jobs` receives while a push loads (JSON text; see [`early_grid`]).
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum EarlyMessage<'a> {
-    /// A page of the grid: `{offset, total, jobs, listing}`.
-    Jobs {
-        offset: usize,
-        total: usize,
-        jobs: &'a [GridJob],
-        listing: Listing,
-    },
-    /// States a page of the task group listing adds: `{states, listing}`.
-    States {
-        states: Vec<JobState>,
-        listing: Listing,
-    },
 }
 
 impl JobState {
@@ -850,17 +809,10 @@ pub fn early_jobs(jobs: Vec<runnable::TreeherderJob>, group: &[loader::GroupTask
             Some(task) => {
                 job.kind = task.kind.clone();
                 job.tier = task.tier.unwrap_or(job.tier);
-                GridJob {
-                    state: treeherder_state(&task.state, &task.kind),
-                    task_id: Some(task.task_id.clone()),
-                    job,
-                }
+                let state = treeherder_state(&task.state, &task.kind);
+                GridJob::new(job, state, Some(task.task_id.clone()))
             }
-            None => GridJob {
-                job,
-                state: "runnable".into(),
-                task_id: None,
-            },
+            None => GridJob::new(job, "runnable".into(), None),
         })
         .collect()
 }

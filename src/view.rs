@@ -7,43 +7,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
-use serde::Deserialize;
 
 /// Text shared, not copied, when the grid's jobs are cloned (the early grid applies each page
 /// of task states to a copy of its 50k jobs: with `String`s that copy took 30-60 ms).
 pub type Text = std::rc::Rc<str>;
 
-/// One job as the worker sends it (`Session::jobs`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Job {
-    pub label: Text,
-    pub kind: Text,
-    pub symbol: Text,
-    #[serde(default)]
-    pub group_symbol: Option<Text>,
-    #[serde(default)]
-    pub group_name: Option<Text>,
-    pub platform: Text,
-    pub option: Text,
-    pub tier: u64,
-    pub state: Text,
-    #[serde(default)]
-    pub task_id: Option<Text>,
-    /// The quick filter's text (see [`prepare`]); empty until prepared.
-    #[serde(skip, default = "empty_text")]
-    pub haystack: Text,
-}
-
-fn empty_text() -> Text {
-    Text::from("")
-}
-
-impl Job {
-    pub fn is_runnable(&self) -> bool {
-        &*self.state == "runnable"
-    }
-}
+/// One job as the worker sends it (`Session::jobs`), its text shared: the protocol's
+/// [`GridJob`](crate::protocol::GridJob) over [`Text`], with its quick-filter text.
+pub type Job = crate::protocol::GridJob<Text>;
 
 pub use crate::engine::runnable::{JobState, Listing};
 
@@ -741,7 +712,7 @@ mod tests {
             tier: 1,
             state: "runnable".into(),
             task_id: None,
-            haystack: empty_text(),
+            haystack: Text::from(""),
         }
     }
 

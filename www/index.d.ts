@@ -1,8 +1,8 @@
 // Types of taskgraph-preview's JavaScript API (src/index.js) and of the results it returns.
-// The result shapes mirror the Rust types they are serialised from: src/session.rs (Summary,
-// GridJob), src/engine/preview.rs (Preview, Iteration, Reuse, Warning), src/layout.rs
-// (GraphView), src/js_api.rs (requests, trigger request, comparison) and
-// src/taskcluster/trigger.rs (Comparison).
+// The result shapes are the Rust types they are serialised from, all named in src/protocol.rs
+// (Summary, GridJob, Preview, Offered, Comparison, and the engine's Iteration, Reuse, Warning,
+// ActionPreview) and src/layout.rs (GraphView). tests/suite/protocol.rs fails when an
+// interface here and its type disagree on a field or on whether it may be absent.
 
 /** Stable error kinds. Engine kinds come from `engine::Error::kind()`, loading kinds from
  * `SessionError::kind()`; `worker`, `blocked-by-csp` and `internal` come from the JavaScript
@@ -232,6 +232,9 @@ export interface Iteration {
   duplicates?: Record<string, string[]>;
   /** The action's `label-to-taskid.json` artifact. */
   labelToTaskId: Record<string, string>;
+  /** The action's `task-graph.json` artifact (label → task): only in the CLI's output, when
+   * asked for with `--with-task-graph`. */
+  taskGraph?: Record<string, unknown>;
 }
 
 /** The preview of one request: the CLI's `--json` output. */

@@ -90,7 +90,7 @@ pub struct Reuse {
 }
 
 /// The outcome of one `create_tasks` call.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Iteration {
     /// Label → new taskId.
@@ -100,27 +100,38 @@ pub struct Iteration {
     /// Label → why it was removed.
     pub removed: BTreeMap<String, String>,
     /// TaskId → the definition exactly as sent to `queue.createTask` (extra copies from
-    /// `task_duplicates` included).
+    /// `task_duplicates` included). Left out of the worker's answers asked without
+    /// definitions (read back as empty).
+    #[serde(default)]
     pub tasks: BTreeMap<String, Value>,
     /// Label → why it is created (requested, or which dependency could not be reused).
+    #[serde(default)]
     pub reasons: BTreeMap<String, String>,
     /// Label → path from a requested label down to it, for every task that is not requested.
     /// A path longer than [`WHY_KEPT`] keeps its first 16 and last 15 labels around one
     /// `… N more …` entry.
+    #[serde(default)]
     pub why: BTreeMap<String, Vec<String>>,
     /// Label → taskIds of the extra copies `attributes.task_duplicates` asks for.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub duplicates: BTreeMap<String, Vec<String>>,
     /// The action's `label-to-taskid.json` artifact.
-    #[serde(rename = "labelToTaskId")]
+    #[serde(rename = "labelToTaskId", default)]
     pub label_to_taskid: BTreeMap<String, String>,
     /// The action's `task-graph.json` artifact, when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_graph: Option<BTreeMap<String, Value>>,
 }
 
+impl Iteration {
+    /// Tasks this call creates, with the extra `task_duplicates` copies.
+    pub fn created_count(&self) -> usize {
+        self.created.len() + self.duplicates.values().map(Vec::len).sum::<usize>()
+    }
+}
+
 /// The whole preview.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     /// The requested labels, sorted and distinct.
@@ -129,6 +140,7 @@ pub struct Preview {
     /// Every task of the closure, sorted.
     pub closure: Vec<String>,
     /// The index paths upstream would look up (sorted).
+    #[serde(default)]
     pub index_paths: Vec<String>,
     pub iterations: Vec<Iteration>,
     pub warnings: Vec<Warning>,

@@ -120,17 +120,7 @@ pub async fn send<T: Transport>(t: &T, request: &HttpRequest) -> Result<String, 
         })
 }
 
-/// What the action task really did, compared with the preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comparison {
-    pub action_task_id: String,
-    pub state: String,
-    /// Empty when the action created and reused exactly what the preview said.
-    pub differences: Vec<String>,
-    /// How many created tasks' definitions were fetched from the queue and compared field by
-    /// field with the preview's.
-    pub definitions_checked: usize,
-}
+pub use crate::protocol::{definitions_compared, Comparison};
 
 /// Compares an action's `label-to-taskid.json` with a preview iteration: the same labels are
 /// created (with new ids) and reused (with the same ids), and nothing else appears.
@@ -171,37 +161,6 @@ pub fn compare(
         }
     }
     differences
-}
-
-impl Comparison {
-    /// What the page, the React panel and Treeherder say of it (the JS API's `summary`): "Preview
-    /// matched: action task X (completed) created and reused exactly what was previewed (3 task
-    /// definitions compared field by field)." or "Action task X (failed) differs from the
-    /// preview:" (the differences follow).
-    pub fn summary(&self) -> String {
-        if self.differences.is_empty() {
-            format!(
-                "Preview matched: action task {} ({}) created and reused exactly what was previewed ({}).",
-                self.action_task_id,
-                self.state,
-                definitions_compared(self.definitions_checked)
-            )
-        } else {
-            format!(
-                "Action task {} ({}) differs from the preview:",
-                self.action_task_id, self.state
-            )
-        }
-    }
-}
-
-/// "1 task definition compared field by field", "3 task definitions …": what a follow
-/// says it checked, the same in the CLI, the page and the JS API.
-pub fn definitions_compared(n: usize) -> String {
-    format!(
-        "{n} task definition{} compared field by field",
-        if n == 1 { "" } else { "s" }
-    )
 }
 
 /// The artifact each call of an action leaves its map in: `public/label-to-taskid.json` for a
@@ -251,14 +210,14 @@ pub async fn follow<T: Transport>(
         waited += poll;
     };
     if state != "completed" {
-        return Ok(Comparison {
-            action_task_id: action_task_id.to_string(),
-            differences: vec![format!(
-                "the action task is {state}; it created nothing to compare (see its log)"
-            )],
+        let nothing =
+            format!("the action task is {state}; it created nothing to compare (see its log)");
+        return Ok(Comparison::new(
+            action_task_id.to_string(),
             state,
-            definitions_checked: 0,
-        });
+            vec![nothing],
+            0,
+        ));
     }
     let mut differences = Vec::new();
     let mut definitions_checked = 0;
@@ -282,12 +241,12 @@ pub async fn follow<T: Transport>(
             }
         }));
     }
-    Ok(Comparison {
-        action_task_id: action_task_id.to_string(),
-        differences,
+    Ok(Comparison::new(
+        action_task_id.to_string(),
         state,
+        differences,
         definitions_checked,
-    })
+    ))
 }
 
 /// One call: its map against the preview's iteration, then the definition of each task it

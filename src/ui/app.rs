@@ -399,7 +399,7 @@ impl Component for App {
                             <PreviewPanel preview={page.picks.preview.clone()} error={page.picks.error.clone()} busy={page.picks.previewing}
                                 selected={page.picks.selected.len()} times={page.url.times} focus={page.picks.focus.clone()}
                                 root_url={page.root_url()}
-                                decision_task_id={push.summary.as_ref().map(|s| s.decision_task_id.clone()).unwrap_or_default()}
+                                decision_task_id={push.summary.as_ref().map(|s| s.context.decision_task_id.clone()).unwrap_or_default()}
                                 on_times={cb.times.clone()} on_focus={cb.focus.clone()}
                                 on_export={cb.export.clone()} waiting={push.waiting_for()} />
                             if let Some(graph) = &page.picks.graph {

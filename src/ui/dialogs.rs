@@ -449,15 +449,15 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
     html! {
         <Modal id="trigger-dialog" labelled_by="trigger-dialog-title" on_close={props.on_close.clone()}>
             <h2 id="trigger-dialog-title">{&confirm}</h2>
-            if !preview.summary.is_empty() {
-                <p class="summary" id="trigger-summary">{&preview.summary}</p>
+            if !preview.shown().summary.is_empty() {
+                <p class="summary" id="trigger-summary">{&preview.shown().summary}</p>
             }
             <p class="confirm-counts" id="confirm-counts">
                 {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
             </p>
             <h3 class="confirm-heading">{format!("Your picks ({jobs})")}</h3>
             {list("confirm-picks", &picked, &|l: &str| html! {
-                if preview.runs_again.iter().any(|r| r == l) {
+                if preview.shown().runs_again.iter().any(|r| r == l) {
                     <span class="runs-again" title="This job already ran on this push: it runs again">{" runs again"}</span>
                 }
             })}
@@ -465,7 +465,7 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
                 <details open={needed.len() <= 20}>
                     <summary>{format!("Tasks they need ({})", needed.len())}</summary>
                     {list("confirm-needed", &needed, &|l: &str| html! {
-                        if let Some(why) = preview.plain_reasons.get(l) { <span class="reason">{format!(" — {why}")}</span> }
+                        if let Some(why) = preview.shown().plain_reasons.get(l) { <span class="reason">{format!(" — {why}")}</span> }
                     })}
                 </details>
             }

@@ -10,10 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::Callback;
 
-use super::model::{ApiError, Progress};
+use super::model::{ApiError, LoadEvent};
 
 struct Pending {
-    on_progress: Option<Callback<Progress>>,
+    on_progress: Option<Callback<LoadEvent>>,
     on_done: Callback<Result<String, ApiError>>,
 }
 
@@ -62,13 +62,13 @@ impl Engine {
                 };
                 let progress = get(&data, "progress");
                 if !progress.is_undefined() {
-                    let progress = Progress {
-                        step: get(&progress, "step").as_string().unwrap_or_default(),
-                        loaded: get(&progress, "loaded").as_f64(),
-                        total: get(&progress, "total").as_f64(),
-                        jobs: get(&progress, "jobs").as_string(),
-                        summary: get(&progress, "summary").as_string(),
-                    };
+                    let progress = LoadEvent::from_fields(
+                        get(&progress, "step").as_string().unwrap_or_default(),
+                        get(&progress, "loaded").as_f64(),
+                        get(&progress, "total").as_f64(),
+                        get(&progress, "jobs").as_string(),
+                        get(&progress, "summary").as_string(),
+                    );
                     let callback = table.borrow().get(&id).and_then(|p| p.on_progress.clone());
                     if let Some(callback) = callback {
                         callback.emit(progress);
@@ -120,7 +120,7 @@ impl Engine {
         &self,
         op: &str,
         args: &serde_json::Value,
-        on_progress: Option<Callback<Progress>>,
+        on_progress: Option<Callback<LoadEvent>>,
         on_done: Callback<Result<String, ApiError>>,
     ) {
         let id = self.next.get();

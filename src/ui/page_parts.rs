@@ -9,6 +9,7 @@ use yew::prelude::*;
 use super::actions::offered_list;
 use super::app::App;
 use super::state::{loading_words, JobMsg, Msg, Page, Phase, PickMsg, PushMsg, Status, TriggerMsg};
+use crate::protocol::{Flavour, LoadEvent};
 use crate::view::shown;
 
 /// The root URL and decision taskId to load, and the keys.
@@ -42,12 +43,11 @@ pub fn loading_bar(page: &Page) -> Html {
     let push = &page.push;
     let (value, max, text) = match &push.phase {
         Phase::Loading(l) => {
-            let p = &l.step;
-            (
-                p.loaded.unwrap_or(0.0),
-                p.total.unwrap_or(0.0),
-                loading_words(p),
-            )
+            let (loaded, total) = match &l.step {
+                LoadEvent::Download { loaded, total, .. } => (*loaded, total.unwrap_or(0.0)),
+                _ => (0.0, 0.0),
+            };
+            (loaded, total, loading_words(&l.step))
         }
         Phase::Grid { step, .. } => (0.0, 0.0, format!("{step}…")),
         _ => return html! {},
@@ -109,13 +109,13 @@ pub fn push_bar(page: &Page, link: &Scope<App>) -> Html {
                 <span class="push-project">{&s.project}</span>
                 {" "}<span class="revision">{revision}</span>
                 {" · "}{&s.owner}{" · push "}{&s.pushlog_id}
-                {" · decision "}<a href={format!("{}/tasks/{}", s.root_url, s.decision_task_id)} target="_blank">{&s.decision_task_id}</a>
+                {" · decision "}<a href={format!("{}/tasks/{}", s.context.root_url, s.context.decision_task_id)} target="_blank">{&s.context.decision_task_id}</a>
                 {format!(" · {} tasks in the graph, {} scheduled", s.tasks, s.existing)}
                 if !s.merged_from.is_empty() {
                     {format!(" · {} earlier action(s) and cron task(s) merged", s.merged_from.len())}
                 }
-                {" · "}<span class="flavour" id="flavour" title={format!("The preview reproduces {} actions: {}", s.flavour, s.flavour_reason)}>
-                    { if s.flavour == "gecko" { "gecko_taskgraph actions" } else { "taskgraph actions" } }
+                {" · "}<span class="flavour" id="flavour" title={format!("The preview reproduces {} actions: {}", s.context.flavour, s.context.flavour_reason)}>
+                    { if s.context.flavour == Flavour::Gecko { "gecko_taskgraph actions" } else { "taskgraph actions" } }
                 </span>
             </span>
             <span class="push-buttons">

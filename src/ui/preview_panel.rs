@@ -135,12 +135,12 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                         <button type="button" class="row-btn" aria-current={current(label)} aria-controls="why-live"
                             title={format!("Why is {} created?", shown(label))} onclick={focus_cb(label)}>
                             {shown(label)}
-                            if preview.runs_again.contains(*label) {
+                            if preview.shown().runs_again.contains(*label) {
                                 <span class="tag runs-again" title="This job already ran on this push; the action runs it again">{"runs again"}</span>
                             }
                             if !requested.contains(label.as_str()) {
                                 <span class="reason" title={last.reasons.get(*label).cloned().unwrap_or_default()}>
-                                    {preview.plain_reasons.get(*label).or(last.reasons.get(*label)).cloned().unwrap_or_default()}
+                                    {preview.shown().plain_reasons.get(*label).or(last.reasons.get(*label)).cloned().unwrap_or_default()}
                                 </span>
                             }
                         </button>
@@ -161,7 +161,7 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                 {" → "}
                 <a href={format!("{}/tasks/{}", props.root_url, reuse.task_id)} target="_blank">{&reuse.task_id}</a>
                 <span class="source">{source_text(&reuse.source, reuse.index_path.as_deref(),
-                    preview.reused_from.get(label).map(String::as_str), &props.decision_task_id)}</span>
+                    preview.shown().reused_from.get(label).map(String::as_str), &props.decision_task_id)}</span>
             </li>
         }
     });
@@ -180,8 +180,8 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
     });
     let live = html! {
         <>
-            if !preview.summary.is_empty() {
-                <p class="summary" id="preview-summary">{&preview.summary}</p>
+            if !preview.shown().summary.is_empty() {
+                <p class="summary" id="preview-summary">{&preview.shown().summary}</p>
             }
             <div class="preview-counts" id="preview-counts" data-created={created.to_string()}
                 data-reused={reused.to_string()} data-removed={removed.to_string()}>

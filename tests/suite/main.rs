@@ -23,6 +23,7 @@ mod golden;
 #[cfg(feature = "cli")]
 mod login;
 mod properties;
+mod protocol;
 #[cfg(feature = "synth")]
 mod stream_halves;
 #[cfg(feature = "cli")]

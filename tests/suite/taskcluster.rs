@@ -907,9 +907,7 @@ fn a_session_loads_a_push_once_and_previews_like_the_cli() {
     // tasks the maps know.
     let jobs = session.jobs();
     assert!(!jobs.is_empty());
-    assert!(jobs
-        .iter()
-        .all(|j| !j.job.symbol.is_empty() && j.job.tier >= 1));
+    assert!(jobs.iter().all(|j| !j.symbol.is_empty() && j.tier >= 1));
 
     let labels = vec!["codecov-upload".to_string()];
     pollster::block_on(session.fetch_answers(&transport, &labels)).unwrap();
@@ -1139,17 +1137,17 @@ fn the_grid_comes_before_the_graph_from_runnable_jobs_and_the_task_group() {
     assert_eq!(early.len(), full.len());
     let mut existing = 0;
     for (e, f) in early.iter().zip(full) {
-        assert_eq!(e["label"], f.job.label.as_str());
-        assert_eq!(e["symbol"], f.job.symbol.as_str());
-        assert_eq!(e["platform"], f.job.platform.as_str());
+        assert_eq!(e["label"], f.label.as_str());
+        assert_eq!(e["symbol"], f.symbol.as_str());
+        assert_eq!(e["platform"], f.platform.as_str());
         // Every existing task of the push is in its group: same state and taskId; the tier
         // comes from the group's definitions.
-        assert_eq!(e["state"], f.state.as_str(), "{}", f.job.label);
+        assert_eq!(e["state"], f.state.as_str(), "{}", f.label);
         assert_eq!(e["taskId"].as_str(), f.task_id.as_deref());
         if f.task_id.is_some() {
             existing += 1;
-            assert_eq!(e["tier"], f.job.tier);
-            assert_eq!(e["kind"], f.job.kind.as_str());
+            assert_eq!(e["tier"], f.tier);
+            assert_eq!(e["kind"], f.kind.as_str());
         }
     }
     assert!(existing > 100, "{existing}");

@@ -97,7 +97,7 @@ impl Call {
 }
 
 /// An existing task the action reruns instead of cloning (`_rerun_task`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rerun {
     pub label: String,
@@ -297,13 +297,14 @@ fn should_retrigger(graph: &FullTaskGraph, label: &str) -> bool {
 }
 
 /// One call's outcome: what upstream's `create_tasks` with this suffix would create.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallPreview {
     pub suffix: String,
     /// `to_run`, sorted.
     pub requested: Vec<String>,
     /// The closure of `to_run`, sorted.
+    #[serde(default)]
     pub closure: Vec<String>,
     #[serde(flatten)]
     pub iteration: Iteration,
@@ -311,7 +312,7 @@ pub struct CallPreview {
 
 /// The preview of an action: every call, the reruns, and the warnings of all calls (each
 /// once).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionPreview {
     pub action: String,
@@ -321,6 +322,13 @@ pub struct ActionPreview {
 }
 
 impl ActionPreview {
+    /// Tasks created over all calls (with `task_duplicates` copies), and reused in the first.
+    pub fn counts(&self) -> (usize, usize) {
+        let created = self.calls.iter().map(|c| c.iteration.created_count()).sum();
+        let reused = self.calls.first().map_or(0, |c| c.iteration.reused.len());
+        (created, reused)
+    }
+
     /// Whether any call reuses a task for `label`.
     pub fn reuses(&self, label: &str) -> bool {
         self.calls

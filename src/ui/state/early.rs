@@ -6,40 +6,24 @@ use std::rc::Rc;
 
 use super::push::Phase;
 use super::{Effect, Msg, Page, PushMsg};
-use crate::view::{self, Job, JobState, Listing};
+use crate::protocol::EarlyMessage;
+use crate::view::{self, Job};
 
 /// Jobs grouped into rows per task (a 50k grid takes ten short tasks).
 const ROWS_STEP: usize = 5_000;
-
-/// A page of the early grid's jobs (`offset`, `total`, `jobs`) or the states a page of the
-/// task group listing adds (`states`); both say how far the listing is.
-#[derive(serde::Deserialize)]
-struct EarlyMessage {
-    #[serde(default)]
-    offset: usize,
-    #[serde(default)]
-    total: usize,
-    #[serde(default)]
-    jobs: Option<Vec<Job>>,
-    #[serde(default)]
-    states: Option<Vec<JobState>>,
-    listing: Option<Listing>,
-}
 
 impl Page {
     /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
     /// shown once complete. Its messages stop when the graph is in (the phase is over).
     pub(super) fn early_page(&mut self, text: &str) -> bool {
-        let Ok(message) = serde_json::from_str::<EarlyMessage>(text) else {
+        let Ok(message) = serde_json::from_str::<EarlyMessage<Vec<Job>>>(text) else {
             return false;
         };
         let early_grid = self.push.early_grid;
         let Phase::Loading(loading) = &mut self.push.phase else {
             return false;
         };
-        if let Some(listing) = message.listing {
-            loading.listing = Some(listing);
-        }
+        loading.listing = Some(message.listing);
         if let Some(states) = message.states {
             if !early_grid {
                 return false;
@@ -52,13 +36,13 @@ impl Page {
         let Some(mut jobs) = message.jobs else {
             return false;
         };
-        if message.offset != loading.early.len() {
+        if message.offset != Some(loading.early.len()) {
             return false;
         }
         view::prepare(&mut jobs);
-        self.push.early_jobs.add_page(message.offset, &jobs);
+        self.push.early_jobs.add_page(loading.early.len(), &jobs);
         loading.early.extend(jobs);
-        if loading.early.len() < message.total {
+        if loading.early.len() < message.total.unwrap_or(0) {
             return false;
         }
         let jobs = std::mem::take(&mut loading.early);

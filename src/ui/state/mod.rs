@@ -28,7 +28,7 @@ pub use picks::{PickMsg, Picks};
 pub use push::{Loading, Phase, Push, PushMsg};
 pub use trigger::{Flow, Status, TriggerMsg, MISSING_CREDENTIALS, SIGN_IN_NOT_COVERED};
 
-use super::model::{ApiError, Progress};
+use super::model::{ApiError, LoadEvent};
 use super::signin::Pending;
 use crate::view::UrlState;
 
@@ -45,7 +45,7 @@ pub enum Effect {
     Call {
         op: &'static str,
         args: Value,
-        progress: Option<Box<dyn Fn(Progress) -> Msg>>,
+        progress: Option<Box<dyn Fn(LoadEvent) -> Msg>>,
         reply: Reply,
     },
     /// Send this message in a task of its own (after `ms` milliseconds).
@@ -275,7 +275,7 @@ impl Page {
         self.push
             .summary
             .as_ref()
-            .map(|s| s.decision_task_id.clone())
+            .map(|s| s.context.decision_task_id.clone())
             .or_else(|| self.url.decision_task_id.clone())
             .unwrap_or_default()
     }
@@ -362,15 +362,24 @@ pub fn step_words(step: &str) -> String {
 }
 
 /// The loading bar's words: "loading the task graph: 37 % of 22.0 MB".
-pub fn loading_words(p: &Progress) -> String {
-    let what = step_words(&p.step);
-    match (p.loaded, p.total) {
-        (Some(l), Some(t)) if t > 0.0 => format!(
-            "loading {what}: {:.0} % of {}",
-            (100.0 * l / t).min(100.0),
-            format_mb(t)
+pub fn loading_words(event: &LoadEvent) -> String {
+    match event {
+        LoadEvent::Download {
+            url,
+            loaded,
+            total: Some(t),
+        } => format!(
+            "loading {}: {:.0} % of {}",
+            step_words(url),
+            (100.0 * loaded / t).min(100.0),
+            format_mb(*t)
         ),
-        (Some(l), _) => format!("loading {what}: {} so far", format_mb(l)),
-        _ => format!("loading {what}…"),
+        LoadEvent::Download {
+            url,
+            loaded,
+            total: None,
+        } => format!("loading {}: {} so far", step_words(url), format_mb(*loaded)),
+        LoadEvent::Step(step) => format!("loading {}…", step_words(step)),
+        LoadEvent::Jobs(_) | LoadEvent::Ready(_) => "loading the grid…".to_string(),
     }
 }

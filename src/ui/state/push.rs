@@ -9,8 +9,9 @@ use std::rc::Rc;
 use serde_json::json;
 
 use super::{format_mb, load_failure, Effect, Msg, Page, SAMPLE_DECISION};
+use crate::protocol::JobsPage;
 use crate::protocol::JOBS_PAGE;
-use crate::ui::model::{ApiError, Progress, Summary};
+use crate::ui::model::{ApiError, LoadEvent, Summary};
 use crate::view::{self, Filter, Job, JobState, Listing, Row, UrlState};
 
 /// The quick filter applies after this pause in typing.
@@ -24,7 +25,7 @@ pub enum PushMsg {
     /// Load the push again after a failure.
     RetryLoad,
     /// Progress of the load numbered so (an older load's news is dropped).
-    Progress(u32, Progress),
+    Progress(u32, LoadEvent),
     Loaded(u32, Result<String, ApiError>),
     /// One page of the graph's grid (a big push's jobs arrive in several short tasks).
     JobsLoaded(u32, Result<String, ApiError>),
@@ -72,9 +73,10 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Loading {
     /// The latest step reported.
-    pub step: Progress,
-    /// The graph's download, for "waiting for the task graph: 62%".
-    pub graph: Option<Progress>,
+    pub step: LoadEvent,
+    /// The graph's download (bytes so far, expected when known), for "waiting for the task
+    /// graph: 62%".
+    pub graph: Option<(f64, Option<f64>)>,
     /// How far the task group listing is while the early grid shows.
     pub listing: Option<Listing>,
     /// Early pages received so far.
@@ -165,9 +167,8 @@ impl Push {
         let Phase::Loading(loading) = &self.phase else {
             return None;
         };
-        let p = loading.graph.as_ref();
-        Some(match p.and_then(|p| Some((p.loaded?, p.total?))) {
-            Some((loaded, total)) if total > 0.0 => {
+        Some(match loading.graph {
+            Some((loaded, Some(total))) => {
                 format!(
                     "the task graph: {:.0}%",
                     (100.0 * loaded / total).min(100.0)
@@ -231,13 +232,6 @@ impl Push {
         self.runnable = jobs.iter().filter(|j| j.is_runnable()).count();
         self.jobs = Rc::new(jobs);
     }
-}
-
-/// A page of `jobsPage`.
-#[derive(serde::Deserialize)]
-struct JobsPage {
-    total: usize,
-    jobs: Vec<Job>,
 }
 
 impl Page {
@@ -336,10 +330,7 @@ impl Page {
         self.url.root_url = Some(root.clone());
         self.url.decision_task_id = Some(decision.clone());
         self.push.clear();
-        let step = Progress {
-            step: format!("decision task {decision}"),
-            ..Progress::default()
-        };
+        let step = LoadEvent::Step(format!("decision task {decision}"));
         self.push.phase = Phase::Loading(Box::new(Loading {
             step,
             ..Loading::default()
@@ -358,21 +349,22 @@ impl Page {
         self.sync_url();
     }
 
-    fn progress(&mut self, p: Progress) -> bool {
+    fn progress(&mut self, event: LoadEvent) -> bool {
         if !matches!(self.push.phase, Phase::Loading(_)) {
             return false;
         }
-        if let Some(text) = &p.jobs {
-            return self.early_page(text);
-        }
-        if let Some(text) = &p.summary {
-            return self.ready(text);
+        match &event {
+            LoadEvent::Jobs(text) => return self.early_page(text),
+            LoadEvent::Ready(text) => return self.ready(text),
+            LoadEvent::Download { .. } | LoadEvent::Step(_) => {}
         }
         if let Phase::Loading(loading) = &mut self.push.phase {
-            if p.step.contains("full-task-graph") {
-                loading.graph = Some(p.clone());
+            if let LoadEvent::Download { url, loaded, total } = &event {
+                if url.contains("full-task-graph") {
+                    loading.graph = Some((*loaded, *total));
+                }
             }
-            loading.step = p;
+            loading.step = event;
         }
         true
     }
@@ -454,7 +446,7 @@ impl Page {
     }
 
     fn jobs_page(&mut self, text: &str) -> bool {
-        let mut page = match serde_json::from_str::<JobsPage>(text) {
+        let mut page = match serde_json::from_str::<JobsPage<Vec<Job>>>(text) {
             Ok(page) => page,
             Err(e) => {
                 self.push.phase = Phase::Failed(None);

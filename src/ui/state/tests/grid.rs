@@ -14,13 +14,8 @@ fn the_runnable_count_is_provisional_until_the_task_group_is_listed() {
     let early = |listing: serde_json::Value| {
         Msg::Push(PushMsg::Progress(
             seq,
-            Progress {
-                jobs: Some(
-                    json!({"offset": 0, "total": 1, "jobs": [job("test-a", "runnable")], "listing": listing})
-                        .to_string(),
-                ),
-                ..Progress::default()
-            },
+            LoadEvent::Jobs(json!({"offset": 0, "total": 1, "jobs": [job("test-a", "runnable")], "listing": listing})
+                        .to_string()),
         ))
     };
     page.update(early(json!({"listed": 0, "done": false})));
@@ -28,10 +23,7 @@ fn the_runnable_count_is_provisional_until_the_task_group_is_listed() {
     let states = json!({"states": [], "listing": {"listed": 1, "done": true}});
     page.update(Msg::Push(PushMsg::Progress(
         seq,
-        Progress {
-            jobs: Some(states.to_string()),
-            ..Progress::default()
-        },
+        LoadEvent::Jobs(states.to_string()),
     )));
     assert!(
         !page.push.runnable_provisional(),
@@ -45,13 +37,7 @@ fn task_states_wait_a_task_for_the_grid_to_let_go_of_the_jobs_rather_than_copy_t
     page.start();
     let seq = page.push.seq;
     let progress = |jobs: serde_json::Value| {
-        Msg::Push(PushMsg::Progress(
-            seq,
-            Progress {
-                jobs: Some(jobs.to_string()),
-                ..Progress::default()
-            },
-        ))
+        Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(jobs.to_string())))
     };
     let listing = json!({"listed": 0, "done": false});
     page.update(progress(
@@ -107,10 +93,7 @@ fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
         json!({"offset": 0, "total": 40, "jobs": jobs, "listing": {"listed": 0, "done": false}});
     let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
         seq,
-        Progress {
-            jobs: Some(early.to_string()),
-            ..Progress::default()
-        },
+        LoadEvent::Jobs(early.to_string()),
     )));
     // Group, rank and finish, each in a task; stop at the first frame of rows.
     let mut effects = effects;

@@ -75,8 +75,8 @@ fn later(page: &mut Page, effects: Vec<Effect>) -> (bool, Vec<Effect>) {
 
 fn summary() -> String {
     json!({
-        "decisionTaskId": "D", "rootUrl": "http://tc.example", "trustDomain": "gecko",
-        "level": "3", "flavour": "gecko", "flavourReason": "r", "tasks": 3, "existing": 1,
+        "decisionTaskId": "D", "runId": 0, "rootUrl": "http://tc.example", "trustDomain": "gecko",
+        "level": "3", "flavour": "gecko", "flavourReason": "r", "tasks": 3, "edges": 2, "existing": 1,
         "project": "try", "revision": "abc", "owner": "me", "pushlogId": "1",
         "mergedFrom": [], "hasAddNewJobs": true, "warnings": []
     })
@@ -125,10 +125,7 @@ fn a_load_goes_from_the_early_grid_to_the_graphs_own_grid_and_previews_picks_on_
                        "listing": {"listed": 0, "done": false}});
     let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
         seq,
-        Progress {
-            jobs: Some(early.to_string()),
-            ..Progress::default()
-        },
+        LoadEvent::Jobs(early.to_string()),
     )));
     assert!(page.push.early_grid);
     assert_eq!(page.push.runnable, 1);
@@ -144,10 +141,7 @@ fn a_load_goes_from_the_early_grid_to_the_graphs_own_grid_and_previews_picks_on_
     // The push is ready for previews: the pick from the URL is previewed at once.
     let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
         seq,
-        Progress {
-            summary: Some(summary()),
-            ..Progress::default()
-        },
+        LoadEvent::Ready(summary()),
     )));
     assert_eq!(
         calls(&effects)[0],
@@ -199,10 +193,7 @@ fn news_of_an_older_load_is_dropped_and_a_failed_load_leaves_nothing_half_loaded
     let seq = page.push.seq;
     page.update(Msg::Push(PushMsg::Progress(
         seq,
-        Progress {
-            summary: Some(summary()),
-            ..Progress::default()
-        },
+        LoadEvent::Ready(summary()),
     )));
     assert!(page.push.summary.is_some());
     page.update(Msg::Push(PushMsg::Loaded(
@@ -449,8 +440,10 @@ fn retrigger_picks_retrigger_multiple_and_opens_its_dialog_with_a_preview() {
     assert_eq!(page.retrigger_tasks(), vec!["test-b"]);
     let (_, _, effects) = page.on_key(&key("r"));
     let offered = json!([
-        {"name": "add-new-jobs", "title": "Add new jobs", "cbName": "add_new_jobs", "preview": null},
-        {"name": "retrigger-multiple", "title": "Retrigger", "cbName": "retrigger_multiple", "preview": null}
+        {"name": "add-new-jobs", "title": "Add new jobs", "cbName": "add_new_jobs", "preview": null,
+         "description": "", "schema": null, "unavailable": null},
+        {"name": "retrigger-multiple", "title": "Retrigger", "cbName": "retrigger_multiple", "preview": null,
+         "description": "", "schema": null, "unavailable": null}
     ]);
     let (_, effects) = answer(&mut page, effects, "actionsFor", &offered.to_string());
     assert_eq!(
@@ -481,11 +474,8 @@ fn retrigger_picks_retrigger_multiple_and_opens_its_dialog_with_a_preview() {
 fn the_loading_bar_speaks_of_what_loads_not_of_urls() {
     let graph =
         "http://tc.example/api/queue/v1/task/D/runs/0/artifacts/public/full-task-graph.json";
-    let p = |step: &str, loaded: Option<f64>, total: Option<f64>| Progress {
-        step: step.into(),
-        loaded,
-        total,
-        ..Progress::default()
+    let p = |step: &str, loaded: Option<f64>, total: Option<f64>| {
+        LoadEvent::from_fields(step.into(), loaded, total, None, None)
     };
     assert_eq!(
         loading_words(&p(graph, Some(8_140_000.0), Some(22_000_000.0))),
