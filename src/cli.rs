@@ -16,11 +16,11 @@ use serde_json::Value;
 use crate::engine::{
     self, datestamps, parse, CounterIds, FullTaskGraph, GraphStream, IndexAnswers, Mode, Request,
 };
+use crate::session::{Context, Session};
 use crate::taskcluster::client::{NativeTransport, RetryPolicy};
 use crate::taskcluster::loader;
 
-const DEFAULT_DECISION: &str = "DecisionTaskId00000000A";
-const DEFAULT_ACTION: &str = "ActionTaskId0000000000A";
+const DEFAULT_ACTION: &str = crate::session::PLACEHOLDER_ACTION_TASK_ID;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -102,7 +102,7 @@ struct PreviewArgs {
     /// Default: the decision's schedulerId over HTTP, else the parameters' level, else 3.
     #[arg(long)]
     level: Option<String>,
-    #[arg(long, default_value = "https://firefox-ci-tc.services.mozilla.com")]
+    #[arg(long, default_value = crate::session::DEFAULT_ROOT_URL)]
     root_url: String,
     /// The Taskcluster proxy action tasks use for private artifacts ("" for none).
     #[arg(long, default_value = "http://taskcluster")]
@@ -262,39 +262,18 @@ fn labels_from_file(
     Ok((labels, times))
 }
 
-fn level_of(parameters: &Value) -> Option<String> {
-    match parameters.get("level")? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Everything `preview` reads, loaded (from files or over HTTP).
+/// Everything `preview` reads, loaded (from files or over HTTP): the push as a [`Session`]
+/// (what the page's worker and the JS API keep too), and what the arguments ask of it.
 struct Inputs {
-    graph: FullTaskGraph,
-    decision_task_id: String,
-    /// The decision run whose artifacts were used (over HTTP).
-    run_id: u32,
-    trust_domain: String,
-    level: String,
-    flavour: engine::Flavour,
-    flavour_reason: String,
+    session: Session,
     /// With --action: the calls and reruns the action task will make, and its input and task.
     plan: Option<engine::callbacks::Plan>,
     action_input: Value,
     task_label: Option<String>,
-    /// Problems found while loading (prior runs without a map, ...).
-    load_warnings: Vec<engine::Warning>,
     labels: Vec<String>,
     /// `times` of an action input given with `--labels`.
     times: Option<u32>,
     now: chrono::NaiveDateTime,
-    parameters: Value,
-    existing: parse::LabelToTaskId,
-    answers: IndexAnswers,
-    /// TaskId → state of the task group's tasks, when an action reruns some (over HTTP).
-    task_states: BTreeMap<String, String>,
 }
 
 /// The graph of `--graph`, or the push of `--decision-task-id`.
@@ -375,14 +354,9 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         };
         (file_maps, loaded)
     });
-    let (graph, decision_task_id, remote) = match loaded? {
-        Loaded::File(graph) => (
-            *graph,
-            args.decision_task_id
-                .clone()
-                .unwrap_or_else(|| DEFAULT_DECISION.to_string()),
-            None,
-        ),
+    // Over HTTP: the decision task, its trust domain and level, and the transport to go on with.
+    let (graph, remote) = match loaded? {
+        Loaded::File(graph) => (*graph, None),
         Loaded::Push(push, transport) => {
             let push = *push;
             maps.push(push.label_to_taskid);
@@ -393,13 +367,9 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
             }
             run_id = push.run_id;
             loaded_flavour = Some((push.flavour, push.flavour_reason));
-            (
-                push.full_task_graph,
-                args.decision_task_id
-                    .clone()
-                    .unwrap_or(push.decision_task_id),
-                Some((push.trust_domain, push.level, transport)),
-            )
+            let decision = (args.decision_task_id.clone()).unwrap_or(push.decision_task_id);
+            let remote = (decision, push.trust_domain, push.level, transport);
+            (push.full_task_graph, Some(remote))
         }
     };
     let parameters = parameters.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
@@ -409,27 +379,51 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         all_task_ids = engine::callbacks::all_task_ids(&maps);
     }
     let existing = parse::merge_label_to_taskid(maps);
-    let (remote_domain, remote_level) = match &remote {
-        Some((domain, level, _)) => (Some(domain.clone()), Some(level.clone())),
-        None => (None, None),
+    let context = match &remote {
+        None => Context::local(
+            args.decision_task_id.clone(),
+            args.trust_domain.clone(),
+            chosen_flavour,
+            args.level.clone(),
+            Some(args.root_url.clone()),
+            &parameters,
+        ),
+        Some((decision, domain, level, _)) => {
+            let (flavour, flavour_reason) = loaded_flavour
+                .unwrap_or_else(|| engine::Flavour::resolve(chosen_flavour, domain, ""));
+            Context {
+                decision_task_id: decision.clone(),
+                run_id,
+                trust_domain: args.trust_domain.clone().unwrap_or_else(|| domain.clone()),
+                level: args.level.clone().unwrap_or_else(|| level.clone()),
+                root_url: args.root_url.clone(),
+                flavour,
+                flavour_reason,
+            }
+        }
     };
-    let trust_domain = args
-        .trust_domain
-        .clone()
-        .or(remote_domain)
-        .unwrap_or_else(|| "gecko".into());
-    let (flavour, flavour_reason) = loaded_flavour
-        .unwrap_or_else(|| engine::Flavour::resolve(chosen_flavour, &trust_domain, ""));
-    let target_tasks = match (&args.target_tasks, &remote, args.action.as_deref()) {
+    let mut session = Session::from_parts(
+        graph,
+        context,
+        existing,
+        parameters,
+        IndexAnswers::default(),
+        None,
+    );
+    session.proxy_url = Some(args.proxy_url.clone()).filter(|p| !p.is_empty());
+    session.all_task_ids = all_task_ids;
+    session.load_warnings = load_warnings;
+    let transport = remote.map(|(_, _, _, transport)| transport);
+    session.target_tasks = match (&args.target_tasks, &transport, args.action.as_deref()) {
         (Some(path), _, _) => Some(
             serde_json::from_slice::<Vec<String>>(&read(path)?)
                 .map_err(|e| format!("{}: not a list of labels: {e}", named(path)))?,
         ),
-        (None, Some((_, _, transport)), Some("run-missing-tests")) => Some(
+        (None, Some(transport), Some("run-missing-tests")) => Some(
             pollster::block_on(crate::session::load_target_tasks(
                 transport,
                 &args.root_url,
-                &decision_task_id,
+                &session.context.decision_task_id,
                 run_id,
             ))
             .map_err(|e| e.to_string())?,
@@ -438,37 +432,22 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     };
     let (plan, action_input, task_label) = match &args.action {
         Some(_) => {
-            let (plan, input, task) = action_plan(
-                args,
-                &graph,
-                &existing,
-                &labels,
-                times,
-                engine::callbacks::Target {
-                    action: "",
-                    input: &Value::Null,
-                    task_label: None,
-                    flavour,
-                    target_tasks: target_tasks.as_deref(),
-                    all_task_ids: Some(&all_task_ids),
-                    parameters: Some(&parameters),
-                },
-            )?;
+            let (plan, input, task) = action_plan(args, &session, &labels, times)?;
             (Some(plan), input, task)
         }
         None => (None, Value::Null, None),
     };
     // The labels whose closures the index answers are for: every call's, for an action.
     let index_labels = plan.as_ref().map_or_else(|| labels.clone(), |p| p.labels());
-    let answers = match (&args.index, &remote) {
+    session.answers = match (&args.index, &transport) {
         (Some(path), _) => {
             parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?
         }
-        (None, Some((_, _, transport))) => {
+        (None, Some(transport)) => {
             let paths = engine::preview::index_search_paths_for(
-                &graph,
+                &session.graph,
                 &index_labels,
-                &mode_of(args, &parameters),
+                &mode_of(args, &session.parameters),
             )
             .map_err(|e| e.to_string())?;
             pollster::block_on(loader::index_answers(
@@ -483,17 +462,16 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     };
     // Over HTTP, the states of the tasks an action reruns (it reruns only failed or exception
     // ones): from the task group, as the page has them.
-    let mut task_states = BTreeMap::new();
-    if let (Some(plan), Some((_, _, transport))) = (&plan, &remote) {
+    if let (Some(plan), Some(transport)) = (&plan, &transport) {
         if !plan.reruns.is_empty() {
             match pollster::block_on(loader::task_group(
                 transport,
                 &args.root_url,
-                &decision_task_id,
+                &session.context.decision_task_id,
                 RetryPolicy::default(),
             )) {
-                Ok(tasks) => task_states = crate::session::task_states(&tasks),
-                Err(e) => load_warnings.push(engine::Warning {
+                Ok(tasks) => session.task_states = crate::session::task_states(&tasks),
+                Err(e) => session.load_warnings.push(engine::Warning {
                     kind: "no-task-group".into(),
                     labels: vec![],
                     message: format!("the states of the tasks to rerun are unknown: {e}"),
@@ -502,29 +480,13 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
         }
     }
     Ok(Inputs {
-        task_states,
-        trust_domain,
-        flavour,
-        flavour_reason,
+        session,
         plan,
         action_input,
         task_label,
-        level: args
-            .level
-            .clone()
-            .or(remote_level)
-            .or_else(|| level_of(&parameters))
-            .unwrap_or_else(|| "3".into()),
-        graph,
-        decision_task_id,
-        run_id,
-        load_warnings,
         labels,
         times,
         now,
-        parameters,
-        existing,
-        answers,
     })
 }
 
@@ -847,25 +809,15 @@ fn load_in_parts(path: &Path, threads: usize) -> Option<FullTaskGraph> {
     })
 }
 
-/// The preview request `args` and `inputs` describe (an action replaces its labels and times).
+/// The preview request `args` and `inputs` describe (an action replaces its labels and times):
+/// the session's, in the mode, with the threads and artifacts the arguments ask for.
 fn request_of<'a>(args: &PreviewArgs, inputs: &'a Inputs) -> Request<'a> {
+    let times = args.times.or(inputs.times).unwrap_or(1);
     Request {
-        labels: inputs.labels.clone(),
-        times: args.times.or(inputs.times).unwrap_or(1),
-        mode: mode_of(args, &inputs.parameters),
-        flavour: inputs.flavour,
-        modifier: Default::default(),
-        existing: &inputs.existing,
-        parameters: &inputs.parameters,
-        answers: &inputs.answers,
-        decision_task_id: inputs.decision_task_id.clone(),
-        trust_domain: inputs.trust_domain.clone(),
-        level: inputs.level.clone(),
-        root_url: args.root_url.clone(),
-        proxy_url: Some(args.proxy_url.clone()).filter(|p| !p.is_empty()),
-        now: inputs.now,
+        mode: mode_of(args, &inputs.session.parameters),
         with_task_graph: args.with_task_graph,
         threads: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        ..inputs.session.request(&inputs.labels, times, inputs.now)
     }
 }
 
@@ -880,11 +832,9 @@ fn id_source(args: &PreviewArgs) -> Box<dyn engine::TaskIdSource> {
 
 fn compute(args: &PreviewArgs, inputs: &Inputs) -> Result<engine::Preview, String> {
     let request = request_of(args, inputs);
-    let mut preview = engine::preview(&inputs.graph, &request, &mut *id_source(args))
-        .map_err(|e| e.to_string())?;
-    let focused = loader::focus_load_warnings(&inputs.load_warnings, |l| preview.reuses(l));
-    preview.warnings.extend(focused);
-    Ok(preview)
+    (inputs.session)
+        .run(&request, &mut *id_source(args))
+        .map_err(|e| e.to_string())
 }
 
 /// `preview --action NAME`: every `create_tasks` call of the action and its reruns.
@@ -894,12 +844,10 @@ fn run_action_preview(args: &PreviewArgs) -> Result<(), String> {
         return Err("no action to preview".into());
     };
     let request = request_of(args, &inputs);
-    let graph = &inputs.graph;
-    let mut preview = engine::callbacks::preview_plan(graph, &request, plan, &mut *id_source(args))
+    let graph = &inputs.session.graph;
+    let preview = (inputs.session)
+        .run_plan(plan, &request, &mut *id_source(args))
         .map_err(|e| e.to_string())?;
-    engine::callbacks::skip_reruns_by_state(&mut preview, &inputs.task_states);
-    let focused = loader::focus_load_warnings(&inputs.load_warnings, |l| preview.reuses(l));
-    preview.warnings.extend(focused);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let text = if args.json {
@@ -954,7 +902,11 @@ fn action_summary(
 
 /// The summary's first line: whose action code is reproduced, and why.
 fn flavour_line(inputs: &Inputs) -> String {
-    format!("flavour: {} ({})\n", inputs.flavour, inputs.flavour_reason)
+    let context = &inputs.session.context;
+    format!(
+        "flavour: {} ({})\n",
+        context.flavour, context.flavour_reason
+    )
 }
 
 /// The summary's warnings section (nothing when there are none).
@@ -969,16 +921,13 @@ fn write_warnings(s: &mut String, warnings: &[engine::Warning]) {
 
 /// The plan of `--action`, with the input and the task it was computed for: the input from
 /// `--input`, completed by `--label`/`--labels` (the tasks of add-new-jobs, the task of
-/// retrigger) and `--times` (for the actions whose input has it). `push` holds what the push
-/// tells the callbacks (flavour, target tasks, taskIds); its action, input and task are set
-/// here.
+/// retrigger) and `--times` (for the actions whose input has it), planned by the session as
+/// for the page.
 fn action_plan(
     args: &PreviewArgs,
-    graph: &FullTaskGraph,
-    existing: &parse::LabelToTaskId,
+    session: &Session,
     labels: &[String],
     file_times: Option<u32>,
-    push: engine::callbacks::Target<'_>,
 ) -> Result<(engine::callbacks::Plan, Value, Option<String>), String> {
     let action = args.action.as_deref().unwrap_or("add-new-jobs");
     let mut input = match &args.input {
@@ -999,23 +948,15 @@ fn action_plan(
     }
     let task_label = match &args.task_id {
         Some(id) => Some(
-            engine::callbacks::label_of(existing, id)
+            engine::callbacks::label_of(&session.existing, id)
                 .cloned()
                 .ok_or_else(|| format!("--task-id {id}: no task of this push has that taskId"))?,
         ),
         None => labels.first().cloned(),
     };
-    let plan = engine::callbacks::plan(
-        graph,
-        existing,
-        engine::callbacks::Target {
-            action,
-            input: &input,
-            task_label: task_label.as_deref(),
-            ..push
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let plan = session
+        .plan(action, &input, task_label.as_deref())
+        .map_err(|e| e.to_string())?;
     Ok((plan, input, task_label))
 }
 
@@ -1026,7 +967,7 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut marks: Vec<(&str, std::time::Duration)> = Vec::new();
     let inputs = load_inputs(args)?;
-    let graph = &inputs.graph;
+    let graph = &inputs.session.graph;
     marks.push(("load", started.elapsed()));
     let preview = compute(args, &inputs)?;
     marks.push(("preview", started.elapsed()));
@@ -1123,7 +1064,6 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
 }
 
 fn run_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
-    use crate::taskcluster::trigger;
     if args.preview.graph.is_some() {
         return Err(
             "trigger loads the push over HTTP: give --root-url and --decision-task-id, not --graph"
@@ -1133,31 +1073,16 @@ fn run_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     if args.preview.action.is_some() {
         return run_action_trigger(args);
     }
-    let inputs = load_inputs(&args.preview)?;
+    let mut inputs = load_inputs(&args.preview)?;
     let preview = compute(&args.preview, &inputs)?;
-    print!("{}", summary(&inputs.graph, &preview));
-    let root_url = &args.preview.root_url;
-    let (transport, actions) = decision_actions(args, &inputs)?;
-    let action = actions
-        .find("add-new-jobs", None)
+    print!("{}", summary(&inputs.session.graph, &preview));
+    let transport = decision_actions(args, &mut inputs)?;
+    // What Treeherder sends: the labels, and `times` when not 1.
+    let times = args.preview.times.or(inputs.times).unwrap_or(1);
+    let (_, request) = (inputs.session)
+        .trigger_request(&inputs.labels, times, &slugid::nice())
         .map_err(|e| e.to_string())?;
-    // Treeherder sends only the labels; `times` only when asked for.
-    let mut input = serde_json::json!({ "tasks": inputs.labels });
-    if let Some(times) = args.preview.times.or(inputs.times) {
-        input["times"] = serde_json::json!(times);
-    }
-    let rendered = actions
-        .render(
-            action,
-            &inputs.decision_task_id,
-            None,
-            &input,
-            None,
-            &slugid::nice(),
-        )
-        .map_err(|e| e.to_string())?;
-    let request = trigger::request(root_url, &rendered);
-    let Some(action_task_id) = send_or_print(args, &transport, request, &action.name)? else {
+    let Some(action_task_id) = send_or_print(args, &transport, request, "add-new-jobs")? else {
         return Ok(ExitCode::SUCCESS);
     };
     if !args.follow {
@@ -1214,23 +1139,24 @@ fn print_comparison(
 /// name for the task's context (its tags, fetched from the queue, pick the variant; `taskId` is
 /// the task for task actions) and sends it once with `--yes`.
 fn run_action_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
-    use crate::taskcluster::trigger;
-    let inputs = load_inputs(&args.preview)?;
-    let Some(plan) = &inputs.plan else {
+    let mut inputs = load_inputs(&args.preview)?;
+    let Some(plan) = inputs.plan.take() else {
         return Err("no action to trigger".into());
     };
     let request = request_of(&args.preview, &inputs);
-    let mut preview =
-        engine::callbacks::preview_plan(&inputs.graph, &request, plan, &mut || slugid::nice())
-            .map_err(|e| e.to_string())?;
-    engine::callbacks::skip_reruns_by_state(&mut preview, &inputs.task_states);
-    print!("{}", action_summary(&inputs.graph, &inputs, &preview));
-    let root_url = &args.preview.root_url;
-    let (transport, actions) = decision_actions(args, &inputs)?;
+    let preview = (inputs.session)
+        .run_plan(&plan, &request, &mut || slugid::nice())
+        .map_err(|e| e.to_string())?;
+    print!(
+        "{}",
+        action_summary(&inputs.session.graph, &inputs, &preview)
+    );
+    let transport = decision_actions(args, &mut inputs)?;
     // A task action needs the task: its id for the hook's context, its tags to pick the variant.
     let task_id = match &inputs.task_label {
         Some(label) if !matches!(plan.action.as_str(), "add-new-jobs" | "rebuild-cached-tasks" | "retrigger-multiple") => Some(
             inputs
+                .session
                 .existing
                 .get(label)
                 .cloned()
@@ -1240,32 +1166,24 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     };
     let task = match &task_id {
         Some(id) => Some(
-            pollster::block_on(crate::session::task_definition(&transport, root_url, id))
-                .map_err(|e| e.to_string())?,
+            pollster::block_on(crate::session::task_definition(
+                &transport,
+                &args.preview.root_url,
+                id,
+            ))
+            .map_err(|e| e.to_string())?,
         ),
         None => None,
     };
-    let tags = task.as_ref().map(|t| {
-        t.get("tags")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default()
-    });
-    let action = actions
-        .find(&plan.action, tags.as_ref())
-        .map_err(|e| e.to_string())?;
-    let rendered = actions
-        .render(
-            action,
-            &inputs.decision_task_id,
-            task_id.as_deref(),
+    let (_, request) = (inputs.session)
+        .action_trigger_request(
+            &plan.action,
             &inputs.action_input,
-            task.as_ref(),
+            task_id.as_deref().zip(task.as_ref()),
             &slugid::nice(),
         )
         .map_err(|e| e.to_string())?;
-    let request = trigger::request(root_url, &rendered);
-    let sent = send_or_print(args, &transport, request, &action.name)?;
+    let sent = send_or_print(args, &transport, request, &plan.action)?;
     let (Some(action_task_id), true) = (sent, args.follow) else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -1289,23 +1207,21 @@ fn run_action_trigger(args: &TriggerArgs) -> Result<ExitCode, String> {
     Ok(code)
 }
 
-/// A transport for the trigger, and the decision's `actions.json` (of the run whose artifacts
-/// were used).
-fn decision_actions(
-    args: &TriggerArgs,
-    inputs: &Inputs,
-) -> Result<(NativeTransport, crate::actions::ActionsJson), String> {
+/// A transport for the trigger, with the decision's `actions.json` (of the run whose artifacts
+/// were used) loaded into the session.
+fn decision_actions(args: &TriggerArgs, inputs: &mut Inputs) -> Result<NativeTransport, String> {
     let transport =
         NativeTransport::new(std::time::Duration::from_secs(args.preview.timeout_seconds));
     let actions = pollster::block_on(crate::taskcluster::trigger::load_actions(
         &transport,
         &args.preview.root_url,
-        &inputs.decision_task_id,
-        inputs.run_id,
+        &inputs.session.context.decision_task_id,
+        inputs.session.context.run_id,
         RetryPolicy::default(),
     ))
     .map_err(|e| e.to_string())?;
-    Ok((transport, actions))
+    inputs.session.actions = Some(actions);
+    Ok(transport)
 }
 
 /// Without `--yes` (or with `--dry-run`) prints the request and sends nothing; else signs it
@@ -1364,7 +1280,7 @@ fn credentials_from_env() -> Result<crate::taskcluster::hawk::Credentials, Strin
 fn run_bench(args: &BenchArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let inputs = load_inputs(&args.preview)?;
-    let graph = &inputs.graph;
+    let graph = &inputs.session.graph;
     let load = started.elapsed();
     let mut times = Vec::with_capacity(args.repeat);
     let mut created = 0;

@@ -209,19 +209,21 @@ pub fn preview(data: &[u8]) {
         }
     };
     let request = Request {
+        push: engine::Push {
+            flavour: engine::Flavour::Gecko,
+            existing: &existing,
+            parameters: &parameters,
+            answers: &answers,
+            decision_task_id: "DecisionTaskId00000000A",
+            trust_domain: "gecko",
+            level: "3",
+            root_url: "https://tc.example.com",
+            proxy_url: Some("http://taskcluster"),
+        },
         labels,
         times: u32::from(push.times % 4),
         mode,
-        flavour: engine::Flavour::Gecko,
         modifier: Default::default(),
-        existing: &existing,
-        parameters: &parameters,
-        answers: &answers,
-        decision_task_id: "DecisionTaskId00000000A".into(),
-        trust_domain: "gecko".into(),
-        level: "3".into(),
-        root_url: "https://tc.example.com".into(),
-        proxy_url: Some("http://taskcluster".into()),
         now: chrono::DateTime::from_timestamp(1_764_547_200, 0)
             .map(|t| t.naive_utc())
             .unwrap_or_default(),

@@ -674,33 +674,19 @@ impl Previewer {
                     .map_err(|e| ApiError::new("action", format!("actions: {e}")).into_js())?,
             ),
         };
-        let level = inputs
-            .level
-            .or_else(|| match parameters.get("level") {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "3".into());
         let graph = FullTaskGraph::parse(graph)
             .map_err(|e| js_err(SessionError::Engine(e, "fullTaskGraph".into())))?;
-        let trust_domain = inputs.trust_domain.unwrap_or_else(|| "gecko".into());
-        let (flavour, flavour_reason) = Flavour::resolve(inputs.flavour, &trust_domain, "");
+        let context = Context::local(
+            inputs.decision_task_id,
+            inputs.trust_domain,
+            inputs.flavour,
+            inputs.level,
+            inputs.root_url,
+            &parameters,
+        );
         let mut session = Session::from_parts(
             graph,
-            Context {
-                decision_task_id: inputs
-                    .decision_task_id
-                    .unwrap_or_else(|| "DecisionTaskId00000000A".into()),
-                run_id: 0,
-                trust_domain,
-                level,
-                root_url: inputs
-                    .root_url
-                    .unwrap_or_else(|| "https://firefox-ci-tc.services.mozilla.com".into()),
-                flavour,
-                flavour_reason,
-            },
+            context,
             existing,
             parameters,
             inputs.index.unwrap_or_default(),

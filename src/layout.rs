@@ -213,21 +213,23 @@ mod tests {
 
     fn preview_of(graph: &FullTaskGraph, existing: &LabelToTaskId) -> Preview {
         let request = Request {
+            push: crate::engine::Push {
+                flavour: crate::engine::Flavour::Taskgraph,
+                existing,
+                parameters: &json!({}),
+                answers: &IndexAnswers::default(),
+                decision_task_id: "D",
+                trust_domain: "gecko",
+                level: "3",
+                root_url: "https://tc",
+                proxy_url: None,
+            },
             labels: vec!["test".into()],
             times: 1,
             mode: Mode::AddNewJobs {
                 action_task_id: "A".into(),
             },
-            flavour: crate::engine::Flavour::Taskgraph,
             modifier: Default::default(),
-            existing,
-            parameters: &json!({}),
-            answers: &IndexAnswers::default(),
-            decision_task_id: "D".into(),
-            trust_domain: "gecko".into(),
-            level: "3".into(),
-            root_url: "https://tc".into(),
-            proxy_url: None,
             now: chrono::NaiveDate::from_ymd_opt(2025, 12, 1)
                 .unwrap()
                 .and_hms_opt(0, 0, 0)

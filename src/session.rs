@@ -16,7 +16,7 @@ use crate::engine::callbacks::{self, ActionPreview, Plan};
 pub use crate::engine::runnable::{JobState, Listing};
 use crate::engine::{
     self, parse, runnable, Flavour, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview,
-    Request, TaskIdSource, Warning,
+    Push, Request, TaskIdSource, Warning,
 };
 use crate::protocol::EarlyMessage;
 pub use crate::protocol::{Context, GridJob, Shown, Summary};
@@ -67,6 +67,55 @@ pub struct Session {
     /// group); every preview carries them. The graph's own warnings (dropped edges) are
     /// reported by each preview for its own tasks.
     pub load_warnings: Vec<Warning>,
+    /// `$TASKCLUSTER_PROXY_URL` of the action task ([`PROXY_URL`]; the CLI's `--proxy-url`).
+    pub proxy_url: Option<String>,
+}
+
+/// The Taskcluster proxy action tasks use for private artifacts.
+pub const PROXY_URL: &str = "http://taskcluster";
+
+/// The decision task a push given as files stands for, unless named.
+pub const DEFAULT_DECISION: &str = "DecisionTaskId00000000A";
+
+/// The Taskcluster deployment a push given as files is on, unless named (Firefox CI).
+pub const DEFAULT_ROOT_URL: &str = "https://firefox-ci-tc.services.mozilla.com";
+
+impl Context {
+    /// The context of a push given as files or in memory, from what its caller names
+    /// (`None`: not named): the decision [`DEFAULT_DECISION`], the trust domain `gecko`, the
+    /// flavour from the trust domain, the level from the parameters else `3`, the root URL
+    /// [`DEFAULT_ROOT_URL`].
+    pub fn local(
+        decision_task_id: Option<String>,
+        trust_domain: Option<String>,
+        flavour: Option<Flavour>,
+        level: Option<String>,
+        root_url: Option<String>,
+        parameters: &Value,
+    ) -> Context {
+        let trust_domain = trust_domain.unwrap_or_else(|| "gecko".into());
+        let (flavour, flavour_reason) = Flavour::resolve(flavour, &trust_domain, "");
+        Context {
+            decision_task_id: decision_task_id.unwrap_or_else(|| DEFAULT_DECISION.into()),
+            run_id: 0,
+            level: level
+                .or_else(|| level_of(parameters))
+                .unwrap_or_else(|| "3".into()),
+            trust_domain,
+            root_url: root_url.unwrap_or_else(|| DEFAULT_ROOT_URL.into()),
+            flavour,
+            flavour_reason,
+        }
+    }
+}
+
+/// The parameters' `level`, as text.
+fn level_of(parameters: &Value) -> Option<String> {
+    match parameters.get("level")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 impl Session {
@@ -96,6 +145,7 @@ impl Session {
             target_tasks: None,
             jobs: std::cell::OnceCell::new(),
             load_warnings: Vec::new(),
+            proxy_url: Some(PROXY_URL.into()),
         }
     }
 
@@ -451,8 +501,19 @@ impl Session {
         now: NaiveDateTime,
         ids: &mut dyn TaskIdSource,
     ) -> Result<ActionPreview, engine::Error> {
-        let request = self.request(&[], 1, now);
-        let mut preview = callbacks::preview_plan(&self.graph, &request, plan, ids)?;
+        self.run_plan(plan, &self.request(&[], 1, now), ids)
+    }
+
+    /// The preview of every call of `plan` on the push and settings of `request` (its labels
+    /// and times are the plan's), with the reruns the task group's states rule out dropped and
+    /// the load's warnings about the tasks it reuses.
+    pub fn run_plan(
+        &self,
+        plan: &Plan,
+        request: &Request<'_>,
+        ids: &mut dyn TaskIdSource,
+    ) -> Result<ActionPreview, engine::Error> {
+        let mut preview = callbacks::preview_plan(&self.graph, request, plan, ids)?;
         callbacks::skip_reruns_by_state(&mut preview, &self.task_states);
         for w in loader::focus_load_warnings(&self.load_warnings, |l| preview.reuses(l)) {
             if !preview.warnings.contains(&w) {
@@ -462,24 +523,32 @@ impl Session {
         Ok(preview)
     }
 
-    fn request(&self, labels: &[String], times: u32, now: NaiveDateTime) -> Request<'_> {
-        Request {
-            labels: labels.to_vec(),
-            times,
-            mode: self.mode(),
-            flavour: self.context.flavour,
-            modifier: Default::default(),
+    /// The push as the engine reads it.
+    pub fn push(&self) -> Push<'_> {
+        Push {
             existing: &self.existing,
             parameters: &self.parameters,
             answers: &self.answers,
-            decision_task_id: self.context.decision_task_id.clone(),
-            trust_domain: self.context.trust_domain.clone(),
-            level: self.context.level.clone(),
-            root_url: self.context.root_url.clone(),
-            proxy_url: Some("http://taskcluster".into()),
-            now,
-            with_task_graph: false,
-            threads: 1,
+            decision_task_id: &self.context.decision_task_id,
+            trust_domain: &self.context.trust_domain,
+            level: &self.context.level,
+            root_url: &self.context.root_url,
+            proxy_url: self.proxy_url.as_deref(),
+            flavour: self.context.flavour,
+        }
+    }
+
+    /// Adding `labels` `times` times at `now`, as add-new-jobs' action task would (its id a
+    /// placeholder until it exists). The CLI changes the mode, threads and artifacts asked for.
+    pub fn request(&self, labels: &[String], times: u32, now: NaiveDateTime) -> Request<'_> {
+        Request {
+            times,
+            ..Request::add_new_jobs(
+                self.push(),
+                labels.to_vec(),
+                PLACEHOLDER_ACTION_TASK_ID,
+                now,
+            )
         }
     }
 
@@ -492,11 +561,21 @@ impl Session {
         now: NaiveDateTime,
         ids: &mut dyn TaskIdSource,
     ) -> Result<Preview, engine::Error> {
-        let request = self.request(labels, times, now);
-        let mut preview = engine::preview(&self.graph, &request, ids)?;
+        self.run(&self.request(labels, times, now), ids)
+    }
+
+    /// The preview of `request` (one of [`Session::request`]'s, maybe changed), with what the
+    /// session knows besides the engine: the load's warnings about the tasks it reuses, and
+    /// whether add-new-jobs can be triggered for its labels.
+    pub fn run(
+        &self,
+        request: &Request<'_>,
+        ids: &mut dyn TaskIdSource,
+    ) -> Result<Preview, engine::Error> {
+        let mut preview = engine::preview(&self.graph, request, ids)?;
         let focused = loader::focus_load_warnings(&self.load_warnings, |l| preview.reuses(l));
         preview.warnings.extend(focused);
-        if let Some(refused) = self.add_new_jobs_refusal(labels, times) {
+        if let Some(refused) = self.add_new_jobs_refusal(&request.labels, request.times) {
             preview.warnings.push(Warning {
                 kind: ACTION_UNAVAILABLE.into(),
                 labels: Vec::new(),

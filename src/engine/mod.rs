@@ -53,5 +53,5 @@ pub use flavour::Flavour;
 pub use ids::{CounterIds, TaskIdSource};
 pub use model::FullTaskGraph;
 pub use parse::{IndexAnswers, LabelToTaskId};
-pub use preview::{preview, Iteration, Mode, Preview, Request, Reuse};
+pub use preview::{preview, Iteration, Mode, Preview, Push, Request, Reuse};
 pub use stream::GraphStream;

@@ -42,33 +42,40 @@ pub enum Mode {
     Decision { do_not_optimize: Vec<String> },
 }
 
-/// Everything a preview depends on. Large inputs are borrowed.
-#[derive(Debug, Clone)]
-pub struct Request<'a> {
-    /// The labels to add (`input.tasks`), in the user's order; duplicates are allowed.
-    pub labels: Vec<String>,
-    /// `input.times` (1 to 100).
-    pub times: u32,
-    pub mode: Mode,
-    /// Whose action code runs: which strategy names the project registers.
-    pub flavour: Flavour,
-    /// What the action callback's `modifier` and `action_tag` change in every task of the
-    /// closure (gecko's retrigger: `task_duplicates`, `tags.action`).
-    pub modifier: Modifier,
+/// The push a preview reads, borrowed from whoever loaded it (the session, the CLI, a test):
+/// the same for every preview of that push.
+#[derive(Debug, Clone, Copy)]
+pub struct Push<'a> {
     /// The merged `label-to-taskid.json` of the decision, earlier actions and cron tasks.
     pub existing: &'a LabelToTaskId,
     /// The decision's parameters.
     pub parameters: &'a Value,
     /// Index and status answers for `index-search`.
     pub answers: &'a IndexAnswers,
-    pub decision_task_id: String,
-    pub trust_domain: String,
+    pub decision_task_id: &'a str,
+    pub trust_domain: &'a str,
     /// `params["level"]` as upstream formats it into `schedulerId`.
-    pub level: String,
+    pub level: &'a str,
     /// `$TASKCLUSTER_ROOT_URL`.
-    pub root_url: String,
+    pub root_url: &'a str,
     /// `$TASKCLUSTER_PROXY_URL` (`None`: private artifacts use the root URL).
-    pub proxy_url: Option<String>,
+    pub proxy_url: Option<&'a str>,
+    /// Whose action code runs: which strategy names the project registers.
+    pub flavour: Flavour,
+}
+
+/// One preview: the push it reads and what is asked of it.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub push: Push<'a>,
+    /// The labels to add (`input.tasks`), in the user's order; duplicates are allowed.
+    pub labels: Vec<String>,
+    /// `input.times` (1 to 100).
+    pub times: u32,
+    pub mode: Mode,
+    /// What the action callback's `modifier` and `action_tag` change in every task of the
+    /// closure (gecko's retrigger: `task_duplicates`, `tags.action`).
+    pub modifier: Modifier,
     /// The time tasks are created at (upstream: per task, just before `createTask`).
     pub now: NaiveDateTime,
     /// Also build the `task-graph.json` artifact of each iteration.
@@ -76,6 +83,30 @@ pub struct Request<'a> {
     /// Threads to build many task definitions with (ignored on wasm32; 1 = in order). The
     /// result is the same for any value.
     pub threads: usize,
+}
+
+impl<'a> Request<'a> {
+    /// Adding `labels` once to `push` at `now`, as add-new-jobs' action task (its id not known
+    /// yet: `action_task_id`), on one thread, without `task-graph.json`.
+    pub fn add_new_jobs(
+        push: Push<'a>,
+        labels: Vec<String>,
+        action_task_id: &str,
+        now: NaiveDateTime,
+    ) -> Request<'a> {
+        Request {
+            push,
+            labels,
+            times: 1,
+            mode: Mode::AddNewJobs {
+                action_task_id: action_task_id.to_string(),
+            },
+            modifier: Modifier::default(),
+            now,
+            with_task_graph: false,
+            threads: 1,
+        }
+    }
 }
 
 /// How a reused task was found.
@@ -186,18 +217,23 @@ pub fn preview(
         Mode::Decision { .. } => Stamp::Decision,
     };
 
-    let removal = remove_tasks(&target, &requested, &do_not_optimize, request.parameters)?;
+    let removal = remove_tasks(
+        &target,
+        &requested,
+        &do_not_optimize,
+        request.push.parameters,
+    )?;
     // Upstream's index prefetch runs before the replace phase and fails on arguments it
     // cannot iterate, even for tasks later reused from label-to-taskid.
     let index_paths = index_search_paths(&target, &do_not_optimize)?;
     let replace_input = ReplaceInput {
         do_not_optimize: &do_not_optimize,
         removed: &removal.removed,
-        existing: request.existing,
-        answers: request.answers,
+        existing: request.push.existing,
+        answers: request.push.answers,
         now: request.now,
     };
-    let scheduler_id = format!("{}-level-{}", request.trust_domain, request.level);
+    let scheduler_id = format!("{}-level-{}", request.push.trust_domain, request.push.level);
     let why = why_paths(&target, &requested);
     let mut warnings = closure_warnings(&target, request);
     let mut iterations = Vec::with_capacity(request.times as usize);
@@ -211,9 +247,9 @@ pub fn preview(
             removed: &removal.removed,
             replaced: &replacing.replaced,
             stamp: &stamp,
-            decision_task_id: &request.decision_task_id,
-            root_url: &request.root_url,
-            proxy_url: request.proxy_url.as_deref().filter(|p| !p.is_empty()),
+            decision_task_id: request.push.decision_task_id,
+            root_url: request.push.root_url,
+            proxy_url: request.push.proxy_url.filter(|p| !p.is_empty()),
             with_task_graph: request.with_task_graph,
         };
         let subgraph = get_subgraph(&target, &subgraph_input, ids)?;
@@ -223,7 +259,7 @@ pub fn preview(
         let new_ids: Vec<String> = subgraph.jobs.iter().map(|j| j.task_id.clone()).collect();
         let in_graph: HashSet<&str> = new_ids.iter().map(String::as_str).collect();
         let settings = CreateSettings {
-            decision_task_id: &request.decision_task_id,
+            decision_task_id: request.push.decision_task_id,
             scheduler_id: &scheduler_id,
             now: request.now,
             modifier: &request.modifier,
@@ -473,7 +509,7 @@ fn closure_warnings(target: &TargetGraph<'_>, request: &Request<'_>) -> Vec<Warn
             warnings.push(Warning::unknown_dependency(&task.label, &missing));
         }
         if let Strategy::Unknown(name) = Strategy::of(&task.optimization) {
-            let registered = request.flavour.registers(name);
+            let registered = request.push.flavour.registers(name);
             if !registered {
                 unknown_strategies
                     .entry(name)
@@ -493,13 +529,13 @@ fn closure_warnings(target: &TargetGraph<'_>, request: &Request<'_>) -> Vec<Warn
             message: format!(
                 "{} strategy {name:?} is treated as \"never\"; in a decision it may remove tasks \
                  (it never replaces one, so actions are not affected)",
-                request.flavour
+                request.push.flavour
             ),
             labels,
         });
     }
     for (name, labels) in unknown_strategies {
-        let message = match request.flavour {
+        let message = match request.push.flavour {
             Flavour::Gecko => format!(
                 "optimization strategy {name:?} is registered by neither taskgraph nor gecko; \
                  treated as \"never\" (if the tree registers it, the action could decide \
@@ -536,7 +572,7 @@ fn result_warnings(
     let mut failed = Vec::new();
     let mut expiring = Vec::new();
     for (label, reuse) in &iteration.reused {
-        let Some(status) = request.answers.statuses.get(&reuse.task_id) else {
+        let Some(status) = request.push.answers.statuses.get(&reuse.task_id) else {
             continue;
         };
         if is_falsy(status) {

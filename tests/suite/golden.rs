@@ -70,22 +70,21 @@ fn run_example(name: &str) -> Run {
         other => panic!("unknown mode {other}"),
     };
     let request = Request {
+        push: taskgraph_preview::engine::Push {
+            flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+            existing: &existing,
+            parameters: &params,
+            answers: &answers,
+            decision_task_id: sc["decision_task_id"].as_str().unwrap(),
+            trust_domain: sc["graph_config"]["trust-domain"].as_str().unwrap(),
+            level: params["level"].as_str().unwrap(),
+            root_url: sc["root_url"].as_str().unwrap(),
+            proxy_url: sc["proxy_url"].as_str(),
+        },
         labels,
         times,
         mode,
-        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         modifier: Default::default(),
-        existing: &existing,
-        parameters: &params,
-        answers: &answers,
-        decision_task_id: sc["decision_task_id"].as_str().unwrap().to_string(),
-        trust_domain: sc["graph_config"]["trust-domain"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-        level: params["level"].as_str().unwrap().to_string(),
-        root_url: sc["root_url"].as_str().unwrap().to_string(),
-        proxy_url: sc["proxy_url"].as_str().map(str::to_string),
         now: datestamps::parse_rfc3339(sc["now"].as_str().unwrap()).unwrap(),
         with_task_graph: true,
         threads: 1,
@@ -322,21 +321,23 @@ fn errors_unknown_label() {
     let params = json!({"level": "3"});
     let answers = IndexAnswers::default();
     let request = Request {
+        push: taskgraph_preview::engine::Push {
+            flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+            existing: &existing,
+            parameters: &params,
+            answers: &answers,
+            decision_task_id: "D",
+            trust_domain: "example",
+            level: "3",
+            root_url: "https://tc.example.com",
+            proxy_url: None,
+        },
         labels: vec!["no-such-task".into()],
         times: 1,
         mode: Mode::AddNewJobs {
             action_task_id: "A".into(),
         },
-        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         modifier: Default::default(),
-        existing: &existing,
-        parameters: &params,
-        answers: &answers,
-        decision_task_id: "D".into(),
-        trust_domain: "example".into(),
-        level: "3".into(),
-        root_url: "https://tc.example.com".into(),
-        proxy_url: None,
         now: datestamps::parse_rfc3339("2025-01-01T00:00:00.000Z").unwrap(),
         with_task_graph: false,
         threads: 1,

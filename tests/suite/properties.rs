@@ -148,6 +148,17 @@ fn run(d: &Dag) -> (Result<engine::Preview, engine::Error>, String) {
         json!({"level": "3", "files_changed": ["src/a.rs"], "base_rev": "x", "head_rev": "y"});
     let labels: Vec<String> = d.requested.iter().map(|&i| label(i)).collect();
     let request = Request {
+        push: taskgraph_preview::engine::Push {
+            flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+            existing: &existing,
+            parameters: &params,
+            answers: &answers,
+            decision_task_id: "DecisionTask",
+            trust_domain: "t",
+            level: "3",
+            root_url: "https://tc.example.com",
+            proxy_url: None,
+        },
         labels,
         times: 1,
         mode: if d.decision_mode {
@@ -159,16 +170,7 @@ fn run(d: &Dag) -> (Result<engine::Preview, engine::Error>, String) {
                 action_task_id: "ActionTask".into(),
             }
         },
-        flavour: taskgraph_preview::engine::Flavour::Taskgraph,
         modifier: Default::default(),
-        existing: &existing,
-        parameters: &params,
-        answers: &answers,
-        decision_task_id: "DecisionTask".into(),
-        trust_domain: "t".into(),
-        level: "3".into(),
-        root_url: "https://tc.example.com".into(),
-        proxy_url: None,
         now: datestamps::parse_rfc3339("2025-01-01T00:00:00.000Z").unwrap(),
         with_task_graph: true,
         threads: 1,

@@ -650,9 +650,13 @@ mod tests {
         )
         .unwrap();
         let params = json!({});
+        let gecko = template(&existing, &params);
         let request = Request {
-            flavour: Flavour::Taskgraph,
-            ..template(&existing, &params)
+            push: crate::engine::preview::Push {
+                flavour: Flavour::Taskgraph,
+                ..gecko.push
+            },
+            ..gecko
         };
         let preview = preview_plan(
             &graph,
@@ -703,21 +707,23 @@ mod tests {
 
     fn template<'a>(existing: &'a LabelToTaskId, params: &'a Value) -> Request<'a> {
         Request {
+            push: crate::engine::preview::Push {
+                flavour: Flavour::Gecko,
+                existing,
+                parameters: params,
+                answers: &NO_ANSWERS,
+                decision_task_id: "D",
+                trust_domain: "gecko",
+                level: "3",
+                root_url: "https://tc",
+                proxy_url: None,
+            },
             labels: vec![],
             times: 1,
             mode: crate::engine::preview::Mode::AddNewJobs {
                 action_task_id: "A".into(),
             },
-            flavour: Flavour::Gecko,
             modifier: Modifier::default(),
-            existing,
-            parameters: params,
-            answers: &NO_ANSWERS,
-            decision_task_id: "D".into(),
-            trust_domain: "gecko".into(),
-            level: "3".into(),
-            root_url: "https://tc".into(),
-            proxy_url: None,
             now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
                 .unwrap()
                 .and_hms_opt(0, 0, 0)
