@@ -1024,6 +1024,10 @@ fn summary(graph: &FullTaskGraph, preview: &engine::Preview) -> String {
             it.reused.len(),
             it.removed.len()
         );
+        let pools = crate::protocol::runs_on(&it.worker_pools);
+        if !pools.is_empty() {
+            let _ = writeln!(s, "{pools}");
+        }
         let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for label in it.created.keys() {
             let kind = graph.get(label).map_or("?", |t| t.kind.as_str());

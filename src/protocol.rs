@@ -189,6 +189,8 @@ pub struct Shown {
     pub runs_again: Vec<String>,
     /// Created dependencies' reasons in plain words (`session::plain_reason`).
     pub plain_reasons: BTreeMap<String, String>,
+    /// Where the created tasks will wait for workers, in words ([`runs_on`]).
+    pub runs_on: String,
 }
 
 /// A preview with what the page shows of it is the engine's preview first.
@@ -228,6 +230,7 @@ impl Preview {
             summary: String::new(),
             runs_again: Vec::new(),
             plain_reasons: BTreeMap::new(),
+            runs_on: String::new(),
         };
         self.shown.as_ref().unwrap_or(&NOTHING)
     }
@@ -311,6 +314,44 @@ pub fn definitions_compared(n: usize) -> String {
     )
 }
 
+/// Worker pools named in [`runs_on`] before the rest are counted as "more pools".
+const POOLS_NAMED: usize = 4;
+
+/// Where created tasks will wait for workers, in the words every view shows: "Runs on 8 ×
+/// gecko-t/t-linux-docker, 3 × gecko-3/b-linux and 1 × releng-hardware/win11-64-24h2" (most
+/// tasks first; past four pools, "… and 3 more pools (5 tasks)"). Empty when nothing is created.
+pub fn runs_on(pools: &BTreeMap<String, usize>) -> String {
+    let mut pools: Vec<(&String, &usize)> = pools.iter().collect();
+    pools.sort_by(|(a, m), (b, n)| n.cmp(m).then(a.cmp(b)));
+    let named: Vec<String> = (pools.iter().take(POOLS_NAMED))
+        .map(|(pool, n)| format!("{n} × {pool}"))
+        .collect();
+    let rest = pools.get(POOLS_NAMED..).unwrap_or_default();
+    let tail = match rest.len() {
+        0 => None,
+        more => {
+            let tasks: usize = rest.iter().map(|(_, n)| **n).sum();
+            let s = if more == 1 { "" } else { "s" };
+            Some(format!("{more} more pool{s} ({})", plural(tasks, "task")))
+        }
+    };
+    let mut parts = named;
+    parts.extend(tail);
+    match parts.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("Runs on {last}"),
+        Some((last, first)) => format!("Runs on {} and {last}", first.join(", ")),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// One event of a load or a call, as the worker reports it (`onProgress`'s `{step, loaded,
 /// total}`, and the load's `jobs` and `ready` messages).
 #[derive(Debug, Clone, PartialEq)]
@@ -355,5 +396,40 @@ impl LoadEvent {
             },
             (None, None, None) => LoadEvent::Step(step),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_on_names_the_busiest_pools_first_and_counts_the_rest() {
+        let pools = |list: &[(&str, usize)]| -> BTreeMap<String, usize> {
+            list.iter().map(|(p, n)| (p.to_string(), *n)).collect()
+        };
+        assert_eq!(runs_on(&pools(&[])), "");
+        assert_eq!(runs_on(&pools(&[("a/b", 1)])), "Runs on 1 × a/b");
+        assert_eq!(
+            runs_on(&pools(&[("t/linux", 8), ("b/linux", 3), ("hw/win", 3)])),
+            "Runs on 8 × t/linux, 3 × b/linux and 3 × hw/win"
+        );
+        let many = pools(&[
+            ("p1", 9),
+            ("p2", 1),
+            ("p3", 5),
+            ("p4", 4),
+            ("p5", 3),
+            ("p6", 1),
+        ]);
+        assert_eq!(
+            runs_on(&many),
+            "Runs on 9 × p1, 5 × p3, 4 × p4, 3 × p5 and 2 more pools (2 tasks)"
+        );
+        let five = pools(&[("p1", 9), ("p2", 2), ("p3", 5), ("p4", 4), ("p5", 3)]);
+        assert_eq!(
+            runs_on(&five),
+            "Runs on 9 × p1, 5 × p3, 4 × p4, 3 × p5 and 1 more pool (2 tasks)"
+        );
     }
 }

@@ -388,6 +388,7 @@ impl Session {
             summary,
             runs_again,
             plain_reasons,
+            runs_on: crate::protocol::runs_on(&preview.worker_pools()),
         }
     }
 

@@ -230,6 +230,9 @@ export interface Iteration {
   /** Label → taskIds of the extra copies `attributes.task_duplicates` asks for; absent when
    * there are none. */
   duplicates?: Record<string, string[]>;
+  /** Worker pool → how many of the created tasks (extra copies included) will wait for its
+   * workers: each definition's `taskQueueId`, else `provisionerId/workerType`. */
+  workerPools: Record<string, number>;
   /** The action's `label-to-taskid.json` artifact. */
   labelToTaskId: Record<string, string>;
   /** The action's `task-graph.json` artifact (label → task): only in the CLI's output, when
@@ -266,6 +269,10 @@ export interface Preview {
    * it is not built on this push"; "…; no cached task in the index (not found, failed)"), the
    * engine's own in `iterations[0].reasons`. */
   plainReasons?: Record<string, string>;
+  /** With `withKinds`: where the created tasks will wait for workers, in words ("Runs on 8 ×
+   * gecko-t/t-linux-docker, 3 × gecko-3/b-linux and 1 × releng-hardware/win11-64"; past four
+   * pools, "… and 2 more pools (3 tasks)"), from every iteration's `workerPools`. */
+  runsOn?: string;
 }
 
 /** One task of a graph view. */

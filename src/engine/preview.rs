@@ -146,6 +146,10 @@ pub struct Iteration {
     /// Label → taskIds of the extra copies `attributes.task_duplicates` asks for.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub duplicates: BTreeMap<String, Vec<String>>,
+    /// Worker pool → how many of the created tasks (extra copies included) will wait for its
+    /// workers: the definitions' `taskQueueId`, else `provisionerId/workerType`.
+    #[serde(default)]
+    pub worker_pools: BTreeMap<String, usize>,
     /// The action's `label-to-taskid.json` artifact.
     #[serde(rename = "labelToTaskId", default)]
     pub label_to_taskid: BTreeMap<String, String>,
@@ -184,6 +188,11 @@ impl Preview {
         (self.iterations.iter().enumerate())
             .map(|(i, it)| (i.to_string(), it))
             .collect()
+    }
+
+    /// Worker pool → tasks created there over all iterations (extra copies included).
+    pub fn worker_pools(&self) -> BTreeMap<String, usize> {
+        sum_pools(self.iterations.iter())
     }
 
     /// Whether any iteration reuses a task for `label`.
@@ -288,6 +297,7 @@ pub fn preview(
             reasons: BTreeMap::new(),
             why: BTreeMap::new(),
             duplicates: BTreeMap::new(),
+            worker_pools: BTreeMap::new(),
             label_to_taskid: subgraph.label_to_taskid,
             task_graph,
         };
@@ -350,6 +360,9 @@ pub fn preview(
                     .duplicates
                     .insert(task.label.clone(), task.duplicates.clone());
             }
+            *(iteration.worker_pools)
+                .entry(worker_pool(&task.definition))
+                .or_default() += 1 + task.duplicates.len();
             iteration.tasks.insert(task.task_id, task.definition);
         }
         iterations.push(iteration);
@@ -371,6 +384,30 @@ pub fn preview(
         iterations,
         warnings,
     })
+}
+
+/// Worker pool → tasks, added up over `iterations`.
+pub fn sum_pools<'a>(iterations: impl Iterator<Item = &'a Iteration>) -> BTreeMap<String, usize> {
+    let mut pools = BTreeMap::new();
+    for (pool, n) in iterations.flat_map(|it| it.worker_pools.iter()) {
+        *pools.entry(pool.clone()).or_default() += n;
+    }
+    pools
+}
+
+/// The worker pool a task definition waits in: its `taskQueueId`, else
+/// `provisionerId/workerType` (the two spellings Taskcluster's queue accepts), else `unknown`.
+pub fn worker_pool(definition: &Value) -> String {
+    let text = |key: &str| definition.get(key).and_then(Value::as_str);
+    match (
+        text("taskQueueId"),
+        text("provisionerId"),
+        text("workerType"),
+    ) {
+        (Some(queue), _, _) => queue.to_string(),
+        (None, Some(provisioner), Some(worker_type)) => format!("{provisioner}/{worker_type}"),
+        _ => "unknown".to_string(),
+    }
 }
 
 /// The index paths a preview of `labels` would look up (what a caller with network access

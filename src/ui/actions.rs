@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::dialogs::{credentials_fieldset, CredentialsView, Modal};
 use super::model::{ActionPreview, Offered};
+use crate::protocol::runs_on;
 use crate::view::{shown, Job};
 
 /// What the action dialog shows and sends.
@@ -386,6 +387,9 @@ fn action_preview(state: &ActionState) -> Html {
                 if !preview.reruns.is_empty() { {format!(" and rerun {}", preview.reruns.len())} }
                 {"."}
             </p>
+            if created > 0 {
+                <p class="runs-on" id="action-runs-on">{runs_on(&preview.worker_pools())}</p>
+            }
             {for preview.calls.iter().map(|call| {
                 let labels: Vec<&String> = call.iteration.created.keys().collect();
                 let copies: usize = call.iteration.duplicates.values().map(Vec::len).sum();

@@ -455,6 +455,9 @@ pub fn trigger_dialog(props: &TriggerProps) -> Html {
             <p class="confirm-counts" id="confirm-counts">
                 {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
             </p>
+            if !preview.shown().runs_on.is_empty() {
+                <p class="runs-on" id="trigger-runs-on">{&preview.shown().runs_on}</p>
+            }
             <h3 class="confirm-heading">{format!("Your picks ({jobs})")}</h3>
             {list("confirm-picks", &picked, &|l: &str| html! {
                 if preview.shown().runs_again.iter().any(|r| r == l) {

@@ -192,6 +192,9 @@ pub fn preview_panel(props: &PreviewPanelProps) -> Html {
                     last.created.len().saturating_sub(preview.requested.len()),
                     if preview.times > 1 { format!(", × {} iterations", preview.times) } else { String::new() })}</span>
             </div>
+            if !preview.shown().runs_on.is_empty() {
+                <p class="runs-on" id="preview-runs-on">{&preview.shown().runs_on}</p>
+            }
         </>
     };
     let body = html! {

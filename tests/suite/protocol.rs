@@ -126,6 +126,7 @@ fn iteration(full: bool) -> Iteration {
         } else {
             BTreeMap::new()
         },
+        worker_pools: BTreeMap::from([("proj-1/b-linux".to_string(), 2)]),
         label_to_taskid: map("a", "A"),
         task_graph: full.then(BTreeMap::new),
     }

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, useToken, suite, cliPreview, openPage } from "./harness.mjs";
+import { ROOT, useToken, suite, cliPreview, openPage, assertRunsOn, poolsOf } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const JOB = "build-linux64/debug";
@@ -65,10 +65,12 @@ test("retrigger with downstream from a job's details panel, previewed like the C
   await page.check("#action-downstream");
   await page.fill("#action-times", "2");
   await page.locator("#action-times").dispatchEvent("change");
-  const expected = counts(cliAction(NSS, { action: "retrigger", labels: [JOB], input: { times: 2, downstream: true, force: true } }));
+  const action = cliAction(NSS, { action: "retrigger", labels: [JOB], input: { times: 2, downstream: true, force: true } });
+  const expected = counts(action);
   await page.waitForFunction((n) => Number(document.querySelector("#action-counts")?.getAttribute("data-calls")) === n, expected.calls, { timeout: 30000 });
   assert.deepEqual(await dialogCounts(page), expected);
   assert.ok(expected.created > 2, `downstream tasks are cloned too: ${JSON.stringify(expected)}`);
+  assertRunsOn(await page.locator("#action-runs-on").textContent(), poolsOf(action.calls));
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "9-retrigger-downstream.png") });
 
   const before = env.standin.calls().length;

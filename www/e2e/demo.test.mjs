@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-import { watchLongTasks, SITE, CLI, axeViolations, suite, cliPreview, openPage } from "./harness.mjs";
+import { watchLongTasks, SITE, CLI, axeViolations, suite, cliPreview, openPage, assertRunsOn, poolsOf } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const GECKO = "GeckoSyntheticDecision";
@@ -79,6 +79,7 @@ test("NSS: picking jobs updates the panel with the CLI's numbers; one trigger is
     await page.locator(".tgp-summary").innerText(),
     new RegExp(`^Your 2 jobs, plus ${two.created - 2} tasks? they need \\([^)]+\\)\\. ${two.reused} existing tasks are reused\\. Nothing is removed\\.$`),
   );
+  assertRunsOn(await page.locator(".tgp-runs-on").innerText(), poolsOf(two.preview.iterations));
   // The picks come first, always open; the dependencies after them, by kind.
   assert.deepEqual(await page.locator(".tgp-picks [data-label]").evaluateAll((rows) => rows.map((r) => r.dataset.label).sort()), [first, second].sort());
   assert.match(await page.locator(".trigger-new-jobs").innerText(), /Trigger\s*2\s*New Jobs/);

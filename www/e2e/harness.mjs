@@ -276,3 +276,18 @@ export async function tabTo(page, selector, { max = 60, shift = false } = {}) {
   }
   throw new Error(`${selector} not reached in ${max} ${shift ? "Shift+Tab" : "Tab"} presses: ${seen.join(" → ")}`);
 }
+
+/** Worker pool → created tasks, added up over iterations or action calls (the CLI's JSON). */
+export function poolsOf(iterations) {
+  const pools = {};
+  for (const it of iterations) for (const [pool, n] of Object.entries(it.workerPools)) pools[pool] = (pools[pool] || 0) + n;
+  return pools;
+}
+
+/** A "Runs on …" line names the (at most four) busiest pools of `pools` with their counts. */
+export function assertRunsOn(text, pools) {
+  assert.match(text, /^Runs on /);
+  const busiest = Object.entries(pools).sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1)).slice(0, 4);
+  assert.ok(busiest.length > 0, "something is created");
+  for (const [pool, n] of busiest) assert.ok(text.includes(`${n} × ${pool}`), `${text} names ${n} × ${pool}`);
+}

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ROOT, SAMPLE_DIR, startStandin, watchLongTasks, useToken, waitForPreview, suite, cliPreview, openPage, readCounts,
+  assertRunsOn, poolsOf,
 } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
@@ -58,7 +59,8 @@ test("picking one test shows the CLI's counts, the why path and the graph", asyn
   await page.click("#expand-all");
   await page.click(`[data-label="${PICK}"]`);
   await waitForPreview(page, 1);
-  const expected = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] }).iterations[0];
+  const previewed = cliPreview({ rootUrl: env.standin.url, decision: NSS, labels: [PICK] });
+  const expected = previewed.iterations[0];
   assert.deepEqual(await readCounts(page), {
     created: Object.keys(expected.created).length,
     reused: Object.keys(expected.reused).length,
@@ -72,6 +74,8 @@ test("picking one test shows the CLI's counts, the why path and the graph", asyn
     await page.locator("#preview-summary").textContent(),
     new RegExp(`^Your 1 job, plus ${needed} tasks? it needs \\([^)]+\\)\\. ${Object.keys(expected.reused).length} existing tasks are reused\\. Nothing is removed\\.$`),
   );
+  // Where the created tasks will wait for workers, from the CLI's worker pools.
+  assertRunsOn(await page.locator("#preview-runs-on").textContent(), poolsOf(previewed.iterations));
   assert.ok(page.url().includes(`select=${encodeURIComponent(PICK).replace(/%2F/g, "/")}`), page.url());
   // Every created task is listed, grouped by kind; the build is there because of the test.
   for (const label of Object.keys(expected.created)) {

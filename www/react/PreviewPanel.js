@@ -344,6 +344,7 @@ export function PreviewPanel(props) {
           : "",
         preview.times > 1 ? `, ${preview.times} times` : "",
       ),
+    status !== "error" && preview && preview.runsOn && h("p", { className: "tgp-runs-on" }, preview.runsOn),
     refused && h("p", { className: "tgp-refused", id: "tgp-refused", role: "alert" }, "Cannot trigger: ", refused.message),
   );
   // The confirm, always in view at the panel's foot (sticky), naming both numbers; a host

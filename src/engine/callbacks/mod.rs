@@ -329,6 +329,11 @@ impl ActionPreview {
         (created, reused)
     }
 
+    /// Worker pool → tasks created there over all calls (extra copies included).
+    pub fn worker_pools(&self) -> BTreeMap<String, usize> {
+        crate::engine::preview::sum_pools(self.calls.iter().map(|c| &c.iteration))
+    }
+
     /// Whether any call reuses a task for `label`.
     pub fn reuses(&self, label: &str) -> bool {
         self.calls
@@ -472,12 +477,16 @@ mod tests {
                    "optimization": null, "soft_dependencies": [], "if_dependencies": [],
                    "task": {"metadata": {"name": label}, "deadline": {"relative-datestamp": "1 day"}}})
         };
-        let g = json!({
+        let mut g = json!({
             "docker-image": task("docker-image", json!({}), json!({"cached_task": {"digest": "x"}})),
             "build": task("build", json!({"image": "docker-image"}), json!({"retrigger": true})),
             "test-a": task("test-a", json!({"build": "build"}), json!({"retrigger": "false"})),
             "test-b": task("test-b", json!({"build": "build"}), json!({"retrigger": 0})),
         });
+        // Both spellings of a worker pool.
+        g["docker-image"]["task"]["provisionerId"] = json!("proj-3");
+        g["docker-image"]["task"]["workerType"] = json!("images");
+        g["build"]["task"]["taskQueueId"] = json!("proj-3/b-linux");
         FullTaskGraph::parse(g.to_string().into_bytes()).unwrap()
     }
 
@@ -760,6 +769,10 @@ mod tests {
         );
         assert_eq!(call.duplicates["build"].len(), 2);
         assert_eq!(call.duplicates["docker-image"].len(), 2);
+        // Where they wait for workers: each task and its two copies.
+        let pools = BTreeMap::from([("proj-3/b-linux".into(), 3), ("proj-3/images".into(), 3)]);
+        assert_eq!(call.worker_pools, pools);
+        assert_eq!(preview.worker_pools(), pools);
         for id in call.created.values() {
             assert_eq!(call.tasks[id]["tags"]["action"], "retrigger-task");
         }
