@@ -58,21 +58,23 @@ fn benches(c: &mut Criterion) {
                 continue;
             };
             let request = Request {
+                push: taskgraph_preview::engine::Push {
+                    flavour: taskgraph_preview::engine::Flavour::Taskgraph,
+                    existing: &existing,
+                    parameters: &params,
+                    answers: &answers,
+                    decision_task_id: "DecisionTaskId00000000A",
+                    trust_domain: "gecko",
+                    level: "3",
+                    root_url: "https://firefox-ci-tc.services.mozilla.com",
+                    proxy_url: Some("http://taskcluster"),
+                },
                 labels: labels.clone(),
                 times: 1,
                 mode: Mode::AddNewJobs {
                     action_task_id: "ActionTaskId0000000000A".into(),
                 },
-                flavour: taskgraph_preview::engine::Flavour::Taskgraph,
                 modifier: Default::default(),
-                existing: &existing,
-                parameters: &params,
-                answers: &answers,
-                decision_task_id: "DecisionTaskId00000000A".into(),
-                trust_domain: "gecko".into(),
-                level: "3".into(),
-                root_url: "https://firefox-ci-tc.services.mozilla.com".into(),
-                proxy_url: Some("http://taskcluster".into()),
                 now: datestamps::parse_rfc3339("2025-12-01T00:00:00.000Z").unwrap_or_default(),
                 with_task_graph: false,
                 threads,
