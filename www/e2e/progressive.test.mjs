@@ -129,6 +129,10 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     // none of the first one's late news.
     await page.goto(`${slow.url}/?decisionTaskId=${NSS}&runnable=1`);
     await page.locator("#early-listing").waitFor({ timeout: 30000 });
+    // The first push is ready (its title shows) and its group still being listed; on a busy
+    // machine the title comes after the early grid, so wait for it before watching.
+    await page.locator(`.push-title a[href$="/tasks/${NSS}"]`).waitFor({ timeout: 60000 });
+    assert.equal(await page.locator("#early-listing").count(), 1, "the first push is still being listed");
     await page.fill("#decision-task-id", "AppServicesDecision001");
     // From now on, the first push must never show again (its listing's end comes later).
     await page.evaluate((nss) => {
