@@ -275,7 +275,7 @@ struct Inputs {
     level: Option<String>,
     #[serde(default)]
     root_url: Option<String>,
-    /// The decision's `actions.json`, for `triggerRequest`.
+    /// The decision's `actions.json`, for the actions.
     #[serde(default)]
     actions: Option<Box<RawValue>>,
     /// The decision's `target-tasks.json`, for actions that read it (run-missing-tests).
@@ -397,6 +397,21 @@ fn previewed_calls(last: &Option<Preview>, labels: &[String], times: u32) -> Opt
             .map(|(suffix, it)| (suffix, it.clone()))
             .collect()
     })
+}
+
+/// The calls of the last preview of labels (the picks) when `request` is add-new-jobs of
+/// exactly them (`{tasks, times?}`, `times` 1 when absent).
+fn picks_previewed(last: &Option<Preview>, request: &ActionRequest) -> Option<Calls> {
+    if request.action != "add-new-jobs" || request.task_label.is_some() || request.task_id.is_some()
+    {
+        return None;
+    }
+    let labels: Vec<String> = serde_json::from_value(request.input.get("tasks")?.clone()).ok()?;
+    let times = match request.input.get("times") {
+        None => 1,
+        Some(t) => u32::try_from(t.as_u64()?).ok()?,
+    };
+    previewed_calls(last, &labels, times)
 }
 
 /// The action taskId `send_signed` resolved to, to remember what was triggered as it.
@@ -897,43 +912,6 @@ impl Previewer {
         })
     }
 
-    /// The `add-new-jobs` call for `{labels, times?}`, rendered from `actions.json` and not
-    /// signed: `{method, url, headers, body, trigger}` (JSON).
-    #[wasm_bindgen(js_name = triggerRequest)]
-    pub fn trigger_request(&self, request: &str) -> Result<String, JsValue> {
-        let request = parse_request(request)?;
-        with_session(&self.session, |s| {
-            let (rendered, http) = s
-                .trigger_request(&request.labels, request.times, &nice_slugid())
-                .map_err(js_err)?;
-            to_json(&request_json(&http, &rendered))
-        })
-    }
-
-    /// Signs the `add-new-jobs` call for `{labels, times?}` with `credentials` (`{clientId,
-    /// accessToken, certificate?}`) and sends it once, never retried. Resolves to the action
-    /// task's id.
-    pub fn trigger(&self, request: String, credentials: String, host: JsValue) -> js_sys::Promise {
-        let cell = self.session.clone();
-        let last = self.last.clone();
-        let triggered = self.triggered.clone();
-        future_to_promise(async move {
-            let request = parse_request(&request)?;
-            let credentials = parse_credentials(&credentials)?;
-            let (mut http, root_url) = with_session(&cell, |s| {
-                let (_, http) = s
-                    .trigger_request(&request.labels, request.times, &nice_slugid())
-                    .map_err(js_err)?;
-                Ok((http, s.context.root_url.clone()))
-            })?;
-            let expected = previewed_calls(&last.borrow(), &request.labels, request.times);
-            let transport = JsTransport { host };
-            let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
-            remember_trigger(&triggered, &sent, expected);
-            Ok(sent)
-        })
-    }
-
     /// The actions a UI offers for a task (`{taskLabel? | taskId?}`; its definition is fetched
     /// for its tags) or for the task group (`{}`): `[{name, title, description, cbName,
     /// preview, schema, unavailable}]` (JSON), where `preview` is `null` when the action is
@@ -1040,6 +1018,7 @@ impl Previewer {
     ) -> js_sys::Promise {
         let cell = self.session.clone();
         let last_action = self.last_action.clone();
+        let last = self.last.clone();
         let triggered = self.triggered.clone();
         future_to_promise(async move {
             let request: ActionRequest = serde_json::from_str(&request)
@@ -1048,10 +1027,12 @@ impl Previewer {
             let transport = JsTransport { host };
             let (_, mut http, root_url) = action_http(&cell, &request, &transport).await?;
             let key = action_key(&request);
+            // The preview of the same request; for add-new-jobs, the picks' preview too.
             let expected = last_action
                 .borrow()
                 .as_ref()
-                .and_then(|(previewed, calls)| (*previewed == key).then(|| calls.clone()));
+                .and_then(|(previewed, calls)| (*previewed == key).then(|| calls.clone()))
+                .or_else(|| picks_previewed(&last.borrow(), &request));
             let sent = send_signed(&transport, &mut http, &root_url, &credentials).await?;
             remember_trigger(&triggered, &sent, expected);
             Ok(sent)

@@ -245,7 +245,7 @@ impl Preview {
 }
 
 /// An action offered for a task or the task group (`actionsFor`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Offered {
     pub name: String,
@@ -303,6 +303,16 @@ impl Comparison {
             summary,
         }
     }
+}
+
+/// The input Treeherder sends to add-new-jobs (its "Trigger New Jobs", and its Retrigger where
+/// a push has no retrigger-multiple): the labels, and `times` only when not 1.
+pub fn add_new_jobs_input(labels: &[String], times: u32) -> serde_json::Value {
+    let mut input = serde_json::json!({ "tasks": labels });
+    if times != 1 {
+        input["times"] = times.into();
+    }
+    input
 }
 
 /// "1 task definition compared field by field", "3 task definitions …": what a follow

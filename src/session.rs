@@ -18,7 +18,7 @@ use crate::engine::{
     self, parse, runnable, Flavour, FullTaskGraph, IndexAnswers, LabelToTaskId, Mode, Preview,
     Push, Request, TaskIdSource, Warning,
 };
-use crate::protocol::EarlyMessage;
+use crate::protocol::{self, EarlyMessage};
 pub use crate::protocol::{Context, GridJob, Shown, Summary};
 use crate::taskcluster::client::{HttpRequest, RetryPolicy, Transport};
 use crate::taskcluster::loader::{self, LoadError};
@@ -388,7 +388,7 @@ impl Session {
             summary,
             runs_again,
             plain_reasons,
-            runs_on: crate::protocol::runs_on(&preview.worker_pools()),
+            runs_on: protocol::runs_on(&preview.worker_pools()),
         }
     }
 
@@ -586,22 +586,13 @@ impl Session {
         Ok(preview)
     }
 
-    /// The input Treeherder sends to add-new-jobs: the labels, and `times` only when not 1.
-    fn add_new_jobs_input(labels: &[String], times: u32) -> Value {
-        let mut input = json!({ "tasks": labels });
-        if times != 1 {
-            input["times"] = json!(times);
-        }
-        input
-    }
-
     /// Why add-new-jobs cannot be triggered for these labels: rendering it with the input
     /// Treeherder would send fails (its JSON-e refused or invalid, the input against its
     /// schema). `None` when it renders, or when there is no such action (the trigger says so).
     pub fn add_new_jobs_refusal(&self, labels: &[String], times: u32) -> Option<ActionError> {
         let actions = self.actions.as_ref()?;
         let action = actions.find("add-new-jobs", None).ok()?;
-        let input = Self::add_new_jobs_input(labels, times);
+        let input = protocol::add_new_jobs_input(labels, times);
         let decision = &self.context.decision_task_id;
         let placeholder = PLACEHOLDER_ACTION_TASK_ID;
         actions
@@ -634,7 +625,7 @@ impl Session {
         times: u32,
         own_task_id: &str,
     ) -> Result<(Trigger, HttpRequest), SessionError> {
-        let input = Self::add_new_jobs_input(labels, times);
+        let input = protocol::add_new_jobs_input(labels, times);
         self.action_trigger_request("add-new-jobs", &input, None, own_task_id)
     }
 

@@ -1,16 +1,15 @@
-//! Actions other than Add New Jobs: the job details panel (an existing job's symbol, label,
-//! state, taskId and the actions actions.json offers for it), the push's task-group actions,
-//! and the action dialog (the action's input, its preview: every `create_tasks` call, reused
-//! tasks, reruns, warnings; then the credentials and one trigger).
+//! The actions of actions.json: what the action dialog sends ([`ActionState`]: the page's
+//! picks as add-new-jobs, or any other action with its input), the job details panel (an
+//! existing job's symbol, label, state, taskId and the actions actions.json offers for it) and
+//! the list of offered actions (the job's, the push's task-group actions).
 
 use std::rc::Rc;
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::dialogs::{credentials_fieldset, CredentialsView, Modal};
+use super::dialogs::Modal;
 use super::model::{ActionPreview, Offered};
-use crate::protocol::runs_on;
+use crate::protocol::add_new_jobs_input;
 use crate::view::{shown, Job};
 
 /// What the action dialog shows and sends.
@@ -38,6 +37,11 @@ pub struct ActionState {
     pub sending: bool,
     /// The hook the action triggers (`hookGroupId`, `hookId`), once its request is rendered.
     pub hook: Option<(String, String)>,
+    /// The rendered trigger request (JSON text), shown as "the exact request".
+    pub rendered: Option<String>,
+    /// Add-new-jobs of the page's picks (the Trigger button): its preview is the page's own,
+    /// its times the page's, and its action task is followed and compared with the preview.
+    pub picks: bool,
 }
 
 impl ActionState {
@@ -57,6 +61,27 @@ impl ActionState {
             error: None,
             sending: false,
             hook: None,
+            rendered: None,
+            picks: false,
+        }
+    }
+
+    /// Add-new-jobs of the page's picks, `times` times (the Trigger button): previewed by the
+    /// page already.
+    pub fn for_picks(labels: Vec<String>, times: u32) -> ActionState {
+        ActionState {
+            tasks: labels,
+            times,
+            picks: true,
+            ..ActionState::new(
+                &Offered {
+                    name: "add-new-jobs".into(),
+                    title: "Add new jobs".into(),
+                    cb_name: "add-new-jobs".into(),
+                    ..Offered::default()
+                },
+                None,
+            )
         }
     }
 
@@ -86,10 +111,7 @@ impl ActionState {
                     serde_json::json!([{"tasks": self.tasks, "times": self.times}]),
                 );
             }
-            "add-new-jobs" => {
-                input.insert("tasks".into(), serde_json::json!(self.tasks));
-                input.insert("times".into(), self.times.into());
-            }
+            "add-new-jobs" => return Ok(add_new_jobs_input(&self.tasks, self.times)),
             _ => {}
         }
         if self.name == "retrigger" {
@@ -268,167 +290,5 @@ pub fn offered_list(
                 }
             })}
         </ul>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct ActionDialogProps {
-    pub state: ActionState,
-    pub credentials: CredentialsView,
-    pub on_field: Callback<ActionField>,
-    pub on_confirm: Callback<()>,
-    pub on_close: Callback<()>,
-}
-
-/// The action dialog: input, preview, credentials, trigger.
-#[function_component(ActionDialog)]
-pub fn action_dialog(props: &ActionDialogProps) -> Html {
-    let state = &props.state;
-    // Why Trigger cannot be pressed yet for want of credentials; the confirm names what the
-    // action creates.
-    let waiting = props.credentials.missing();
-    let confirm = match state.preview.as_ref().map(|p| p.counts().0) {
-        Some(n) => format!(
-            "Trigger {} · {n} task{}",
-            state.title,
-            if n == 1 { "" } else { "s" }
-        ),
-        None => format!("Trigger {}", state.title),
-    };
-    let on_times = props.on_field.reform(|e: Event| {
-        ActionField::Times(
-            e.target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .parse()
-                .unwrap_or(1),
-        )
-    });
-    let on_downstream = props.on_field.reform(|e: Event| {
-        ActionField::Downstream(e.target_unchecked_into::<HtmlInputElement>().checked())
-    });
-    let on_force = props.on_field.reform(|e: Event| {
-        ActionField::Force(e.target_unchecked_into::<HtmlInputElement>().checked())
-    });
-    let several = matches!(state.name.as_str(), "retrigger-multiple" | "add-new-jobs");
-    let heading = match &state.task_label {
-        Some(label) => format!("{}: {}", state.title, shown(label)),
-        None if several => format!(
-            "{} {} job{} ({})",
-            state.title,
-            state.tasks.len(),
-            if state.tasks.len() == 1 { "" } else { "s" },
-            state.name
-        ),
-        None => format!("{} (the whole push)", state.title),
-    };
-    html! {
-        <Modal id="action-dialog" labelled_by="action-dialog-title" data_action={AttrValue::from(state.name.clone())}
-            on_close={props.on_close.clone()}>
-            <h2 id="action-dialog-title">{heading}</h2>
-            if several {
-                <ul class="action-tasks" id="action-tasks" tabindex="0" aria-label="The jobs it acts on">
-                    {for state.tasks.iter().map(|l| html! { <li data-label={l.clone()}>{shown(l)}</li> })}
-                </ul>
-                <div class="action-inputs">
-                    <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times.clone()} /></label>
-                </div>
-            }
-            if state.name == "retrigger" {
-                <div class="action-inputs">
-                    <label>{"times "}<input id="action-times" type="number" min="1" max="100" value={state.times.to_string()} onchange={on_times} /></label>
-                    <label><input id="action-downstream" type="checkbox" checked={state.downstream} onchange={on_downstream} />{" with the tasks that depend on it (downstream)"}</label>
-                    if state.cb_name == "retrigger-disabled" {
-                        <label><input id="action-force" type="checkbox" checked={state.force} onchange={on_force} />{" force (this task should normally be rerun, not retriggered)"}</label>
-                    }
-                </div>
-            }
-            if let Some(text) = &state.custom {
-                <div class="action-inputs">
-                    <label for="action-input">{"input (JSON; checked against the action's schema before it is sent)"}</label>
-                    <textarea id="action-input" rows="6" cols="70" value={text.clone()}
-                        oninput={props.on_field.reform(|e: InputEvent| ActionField::Typing(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))}
-                        onchange={props.on_field.reform(|e: Event| ActionField::Custom(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
-                </div>
-            }
-            { action_preview(state) }
-            {credentials_fieldset(&props.credentials)}
-            if let Some(error) = &state.error {
-                <div class="error-banner" role="alert" id="action-error">{error}</div>
-            }
-            <div class="modal-buttons modal-footer">
-                if let (Some(why), false) = (waiting, state.sending) {
-                    <span class="confirm-reason" id="confirm-action-reason">{why}</span>
-                }
-                <button id="confirm-action" class="trigger"
-                    disabled={state.sending || state.preview.is_none() || state.previewing || waiting.is_some()}
-                    aria-describedby={waiting.map(|_| "confirm-action-reason")}
-                    onclick={props.on_confirm.reform(|_| ())}>
-                    { if state.sending { "Triggering…".to_string() } else { confirm } }
-                </button>
-                <button id="cancel-action" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
-            </div>
-        </Modal>
-    }
-}
-
-/// The preview of the action: counts, then each call's created tasks, the reused ones, reruns.
-fn action_preview(state: &ActionState) -> Html {
-    let Some(preview) = &state.preview else {
-        return html! { <p class="loading" id="action-counts" aria-live="polite">{ if state.previewing { "Previewing…" } else { "" } }</p> };
-    };
-    let (created, reused) = preview.counts();
-    const SHOWN: usize = 40;
-    html! {
-        <div class={classes!("action-preview", state.previewing.then_some("busy"))} aria-busy={state.previewing.then_some("true")}>
-            <p class="confirm-counts" id="action-counts" aria-live="polite" data-created={created.to_string()} data-reused={reused.to_string()}
-                data-calls={preview.calls.len().to_string()} data-reruns={preview.reruns.len().to_string()}>
-                {format!("This will create {created} task{} in {} create_tasks call{}, reuse {reused}",
-                    if created == 1 { "" } else { "s" }, preview.calls.len(), if preview.calls.len() == 1 { "" } else { "s" })}
-                if !preview.reruns.is_empty() { {format!(" and rerun {}", preview.reruns.len())} }
-                {"."}
-            </p>
-            if created > 0 {
-                <p class="runs-on" id="action-runs-on">{runs_on(&preview.worker_pools())}</p>
-            }
-            {for preview.calls.iter().map(|call| {
-                let labels: Vec<&String> = call.iteration.created.keys().collect();
-                let copies: usize = call.iteration.duplicates.values().map(Vec::len).sum();
-                let suffix = if call.suffix.is_empty() { String::new() } else { format!(" (suffix {})", call.suffix) };
-                html! {
-                    <details class="action-call" open={labels.len() <= 12} data-suffix={call.suffix.clone()}>
-                        <summary>{format!("Creates {}{}{suffix}", labels.len(), if copies > 0 { format!(" + {copies} copies") } else { String::new() })}</summary>
-                        <ul class="confirm-list">
-                            {for labels.iter().take(SHOWN).map(|l| {
-                                let reason = call.iteration.reasons.get(*l).cloned().unwrap_or_default();
-                                html! { <li data-label={l.to_string()}>{shown(l)}<span class="reason">{format!("  {reason}")}</span></li> }
-                            })}
-                            if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
-                        </ul>
-                    </details>
-                }
-            })}
-            if let Some(first) = preview.calls.first() {
-                if !first.iteration.reused.is_empty() {
-                    <details class="action-reused">
-                        <summary>{format!("Reuses {}", first.iteration.reused.len())}</summary>
-                        <ul class="confirm-list">
-                            {for first.iteration.reused.iter().take(SHOWN).map(|(l, r)| html! {
-                                <li>{format!("{}  {} ({})", shown(l), r.task_id, r.index_path.clone().unwrap_or_else(|| r.source.clone()))}</li>
-                            })}
-                        </ul>
-                    </details>
-                }
-            }
-            if !preview.reruns.is_empty() {
-                <ul class="reruns" id="action-reruns">
-                    {for preview.reruns.iter().map(|r| html! { <li>{format!("rerun {} ({}) if it failed", shown(&r.label), r.task_id)}</li> })}
-                </ul>
-            }
-            if !preview.warnings.is_empty() {
-                <ul class="warnings">
-                    {for preview.warnings.iter().map(|w| html! { <li class="warning">{format!("[{}] {}", w.kind, w.message)}</li> })}
-                </ul>
-            }
-        </div>
     }
 }

@@ -10,9 +10,10 @@ use wasm_bindgen::JsCast;
 use yew::html::Scope;
 use yew::prelude::*;
 
-use super::actions::{ActionDialog, JobPanel};
+use super::action_dialog::ActionDialog;
+use super::actions::JobPanel;
 use super::browser::{download, open_sign_in, session_get, session_set, window, worker_url};
-use super::dialogs::{CredentialsView, SearchDialog, SigninView, TriggerDialog};
+use super::dialogs::{CredentialsView, SearchDialog, SigninView};
 use super::engine::Engine;
 use super::graph::GraphPanel;
 use super::grid::Grid;
@@ -219,18 +220,11 @@ impl App {
                         pinned={page.jobs.pinned.iter().filter(|l| Some(*l) != page.jobs.panel.as_ref()).count()} />
                 }
                 if let Some(state) = &page.flow.action {
-                    <ActionDialog state={state.clone()}
+                    <ActionDialog state={state.clone()} picks={page.picks.preview.clone()}
                         credentials={credentials(self.signin_view(state.hook.as_ref().map(|(g, h)| signin::hook_scopes(g, h))))}
                         on_field={link.callback(|f| Msg::Trigger(TriggerMsg::ActionInput(f)))}
                         on_confirm={link.callback(|_| Msg::Trigger(TriggerMsg::ConfirmAction))}
                         on_close={link.callback(|_| Msg::Trigger(TriggerMsg::CloseAction))} />
-                }
-                if let (Some(state), Some(preview)) = (&page.flow.trigger, &page.picks.preview) {
-                    <TriggerDialog state={state.clone()} preview={preview.clone()} times={page.url.times}
-                        credentials={credentials(self.signin_view(state.request.as_deref().and_then(signin::hook_of_request).map(|(g, h)| signin::hook_scopes(&g, &h))))}
-                        on_times={link.callback(|t| Msg::Picks(PickMsg::SetTimes(t)))}
-                        on_confirm={link.callback(|_| Msg::Trigger(TriggerMsg::ConfirmTrigger))}
-                        on_close={link.callback(|_| Msg::Trigger(TriggerMsg::CloseTrigger))} />
                 }
             </>
         }

@@ -1,7 +1,6 @@
-//! The modal dialog every dialog of the page is drawn in ([`Modal`]), and the two dialogs of
-//! Add New Jobs: "Add new jobs (Search)" (fzf-style query over runnable labels and symbols;
-//! picks every match at once) and the trigger confirmation (counts, what will be created,
-//! `times`, the credentials: signed in with Taskcluster, or typed in, the exact request).
+//! The modal dialog every dialog of the page is drawn in ([`Modal`]), "Add new jobs (Search)"
+//! (fzf-style query over runnable labels and symbols; picks every match at once) and the
+//! credentials every trigger takes (signed in with Taskcluster, or typed in).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,7 +9,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 use yew::prelude::*;
 
-use super::model::Preview;
 use super::state::{MISSING_CREDENTIALS, SIGN_IN_NOT_COVERED};
 use crate::view::{shown, Job};
 
@@ -365,141 +363,5 @@ pub fn missing_credentials(
         Some(SIGN_IN_NOT_COVERED)
     } else {
         Some(MISSING_CREDENTIALS)
-    }
-}
-
-/// The trigger dialog's own state.
-#[derive(Clone, PartialEq, Default)]
-pub struct TriggerState {
-    /// The rendered request (JSON text).
-    pub request: Option<String>,
-    pub error: Option<String>,
-    pub sending: bool,
-}
-
-#[derive(Properties, PartialEq)]
-pub struct TriggerProps {
-    pub state: TriggerState,
-    pub preview: Rc<Preview>,
-    pub times: u32,
-    pub credentials: CredentialsView,
-    pub on_times: Callback<u32>,
-    pub on_confirm: Callback<()>,
-    pub on_close: Callback<()>,
-}
-
-#[function_component(TriggerDialog)]
-pub fn trigger_dialog(props: &TriggerProps) -> Html {
-    let (created, reused, removed) = props.preview.counts();
-    let on_times = props.on_times.reform(|e: Event| {
-        e.target_unchecked_into::<HtmlInputElement>()
-            .value()
-            .parse()
-            .unwrap_or(1)
-    });
-    let preview = &props.preview;
-    let picked: Vec<&String> = preview.requested.iter().collect();
-    let needed: Vec<&String> = preview
-        .last()
-        .map(|i| {
-            i.created
-                .keys()
-                .filter(|l| !preview.requested.contains(l))
-                .collect()
-        })
-        .unwrap_or_default();
-    let reused_tasks: Vec<(&String, String)> = preview
-        .last()
-        .map(|i| {
-            i.reused
-                .iter()
-                .map(|(l, r)| (l, r.task_id.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    const SHOWN: usize = 60;
-    let pretty = props.state.request.as_ref().map(|text| {
-        serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| text.clone())
-    });
-    let jobs = picked.len();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let confirm = format!(
-        "Trigger {} · {}",
-        plural(jobs, "job"),
-        plural(created, "task")
-    );
-    // Why Trigger cannot be pressed yet: no credentials, or the request is being prepared.
-    let waiting = props.credentials.missing().or(props
-        .state
-        .request
-        .is_none()
-        .then_some("The request is being prepared…"));
-    let disabled = props.state.sending || waiting.is_some();
-    let list = |id: &'static str, labels: &[&String], note: &dyn Fn(&str) -> Html| {
-        html! {
-            <ul class="confirm-list" id={id}>
-                {for labels.iter().take(SHOWN).map(|l| html! {<li data-label={l.to_string()}>{shown(l)}{note(l)}</li>})}
-                if labels.len() > SHOWN { <li>{format!("… and {} more", labels.len() - SHOWN)}</li> }
-            </ul>
-        }
-    };
-    html! {
-        <Modal id="trigger-dialog" labelled_by="trigger-dialog-title" on_close={props.on_close.clone()}>
-            <h2 id="trigger-dialog-title">{&confirm}</h2>
-            if !preview.shown().summary.is_empty() {
-                <p class="summary" id="trigger-summary">{&preview.shown().summary}</p>
-            }
-            <p class="confirm-counts" id="confirm-counts">
-                {format!("This will create {created} tasks, reuse {reused} and remove {removed}.")}
-            </p>
-            if !preview.shown().runs_on.is_empty() {
-                <p class="runs-on" id="trigger-runs-on">{&preview.shown().runs_on}</p>
-            }
-            <h3 class="confirm-heading">{format!("Your picks ({jobs})")}</h3>
-            {list("confirm-picks", &picked, &|l: &str| html! {
-                if preview.shown().runs_again.iter().any(|r| r == l) {
-                    <span class="runs-again" title="This job already ran on this push: it runs again">{" runs again"}</span>
-                }
-            })}
-            if !needed.is_empty() {
-                <details open={needed.len() <= 20}>
-                    <summary>{format!("Tasks they need ({})", needed.len())}</summary>
-                    {list("confirm-needed", &needed, &|l: &str| html! {
-                        if let Some(why) = preview.shown().plain_reasons.get(l) { <span class="reason">{format!(" — {why}")}</span> }
-                    })}
-                </details>
-            }
-            if !reused_tasks.is_empty() {
-                <details>
-                    <summary>{format!("Reused, not created ({})", reused_tasks.len())}</summary>
-                    <ul class="confirm-list" id="confirm-reused">
-                        {for reused_tasks.iter().take(SHOWN).map(|(l, id)| html! {<li data-label={l.to_string()}>{shown(l)}<span class="reason">{format!(" → {id}")}</span></li>})}
-                        if reused_tasks.len() > SHOWN { <li>{format!("… and {} more", reused_tasks.len() - SHOWN)}</li> }
-                    </ul>
-                </details>
-            }
-            <label class="confirm-times">{"times "}<input id="trigger-times" type="number" min="1" max="100" value={props.times.to_string()} onchange={on_times} /></label>
-            {credentials_fieldset(&props.credentials)}
-            if let Some(request) = pretty {
-                <details class="request"><summary>{"The exact request (signed when sent)"}</summary><pre id="trigger-request" tabindex="0">{request}</pre></details>
-            }
-            if let Some(error) = &props.state.error {
-                <div class="error-banner" role="alert">{error}</div>
-            }
-            <div class="modal-buttons modal-footer">
-                if let (Some(why), false) = (waiting, props.state.sending) {
-                    <span class="confirm-reason" id="confirm-reason">{why}</span>
-                }
-                <button id="confirm-trigger" class="trigger" disabled={disabled}
-                    aria-describedby={waiting.map(|_| "confirm-reason")}
-                    onclick={props.on_confirm.reform(|_| ())}>
-                    { if props.state.sending { "Triggering…".to_string() } else { confirm.clone() } }
-                </button>
-                <button id="trigger-cancel" onclick={props.on_close.reform(|_| ())}>{"Cancel"}</button>
-            </div>
-        </Modal>
     }
 }

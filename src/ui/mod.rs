@@ -3,6 +3,7 @@
 //! `state` holds all state and decides (pure, tested natively), `app` carries out its effects
 //! and lays out the page, the other modules are components that render parts of it.
 
+pub mod action_dialog;
 pub mod actions;
 pub mod app;
 pub mod browser;

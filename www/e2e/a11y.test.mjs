@@ -160,19 +160,19 @@ test("the trigger dialog, the job panel and the action dialog are modal", async 
   await page.focus("#trigger-button");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#trigger-request", { state: "attached" });
-  const trigger = page.locator("#trigger-dialog");
+  const trigger = page.locator("#action-dialog");
   assert.equal(await trigger.getAttribute("aria-modal"), "true");
   assert.match(await page.locator(`#${await trigger.getAttribute("aria-labelledby")}`).textContent(), /^Trigger/);
-  assert.ok(await page.evaluate(() => !!document.activeElement.closest("#trigger-dialog")), `focus: ${await focused(page)}`);
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest("#action-dialog")), `focus: ${await focused(page)}`);
   const stops = new Set();
   for (let i = 0; i < 30; i++) {
     await page.keyboard.press("Tab");
     stops.add(await focused(page));
-    assert.ok(await page.evaluate(() => !!document.activeElement.closest("#trigger-dialog")), `Tab ${i} left the dialog: ${await focused(page)}`);
+    assert.ok(await page.evaluate(() => !!document.activeElement.closest("#action-dialog")), `Tab ${i} left the dialog: ${await focused(page)}`);
   }
-  assert.ok([...stops].some((s) => s.includes("button#trigger-cancel")), `Cancel is reachable: ${[...stops].join(" ")}`);
+  assert.ok([...stops].some((s) => s.includes("button#cancel-action")), `Cancel is reachable: ${[...stops].join(" ")}`);
   await page.keyboard.press("Escape");
-  await page.waitForSelector("#trigger-dialog", { state: "detached" });
+  await page.waitForSelector("#action-dialog", { state: "detached" });
   await page.waitForFunction(() => document.activeElement?.id === "trigger-button", null, { timeout: 2000 });
   assert.equal(await page.locator("#selected-count").textContent(), "1");
 
@@ -225,11 +225,11 @@ test("keyboard only: Add new jobs, search, pick, a why path, the graph, the trig
   assert.ok(toTrigger <= 20, `${toTrigger} Tabs to Trigger`);
   await page.keyboard.press("Enter");
   await page.waitForSelector("#trigger-request", { state: "attached" });
-  assert.ok(await page.evaluate(() => !!document.activeElement.closest("#trigger-dialog")), `focus: ${await focused(page)}`);
-  const toCancel = await tabTo(page, "#trigger-cancel", { max: 30 });
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest("#action-dialog")), `focus: ${await focused(page)}`);
+  const toCancel = await tabTo(page, "#cancel-action", { max: 30 });
   assert.ok(toCancel <= 20, `Cancel is ${toCancel} Tabs away`);
   await page.keyboard.press("Enter");
-  await page.waitForSelector("#trigger-dialog", { state: "detached" });
+  await page.waitForSelector("#action-dialog", { state: "detached" });
   await page.waitForFunction(() => document.activeElement?.id === "trigger-button", null, { timeout: 2000 });
   assert.equal(await page.locator("#selected-count").textContent(), "1");
   // Back to the skip link to the preview, then Tab to a dependency's row; Enter shows why it

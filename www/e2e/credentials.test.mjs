@@ -27,7 +27,7 @@ test("the access token is only sent, signed, to the root URL; never stored, logg
   await useToken(page, TOKEN);
   // The exact request shown before sending carries no token.
   assert.ok(!(await page.locator("#trigger-request").textContent()).includes(TOKEN));
-  await page.click("#confirm-trigger");
+  await page.click("#confirm-action");
   await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
 
   // Exports after triggering carry no token either.

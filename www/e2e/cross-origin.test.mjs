@@ -59,7 +59,7 @@ test("the page previews and triggers against a Taskcluster on another origin", a
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
   await useToken(page);
-  await page.click("#confirm-trigger");
+  await page.click("#confirm-action");
   await page.waitForSelector(".status-matched", { timeout: 30000 });
   assert.match(
     await page.locator("#status-line").textContent(),

@@ -92,7 +92,7 @@ test("a trigger that gets no answer is never retried: the page sends the user to
   await page.locator("#preview-counts").waitFor({ timeout: 60000 });
   await page.click("#trigger-button");
   await useToken(page);
-  await page.click("#confirm-trigger");
+  await page.click("#confirm-action");
   await page.locator("#trigger-unsure").waitFor({ timeout: 30000 });
   assert.match(await page.locator("#trigger-unsure").textContent(), /no answer within 2 s.*may have been triggered anyway/);
   assert.equal(await page.locator("#check-task-group").getAttribute("href"), `${standin.url}/tasks/groups/${NSS}`);
@@ -101,7 +101,7 @@ test("a trigger that gets no answer is never retried: the page sends the user to
   await page.waitForTimeout(3000);
   assert.equal(requests(standin, "/trigger"), 1);
   assert.equal(standin.calls().length, 1);
-  assert.equal(await page.locator("#trigger-dialog").count(), 0, "the dialog is closed: no blind retry");
+  assert.equal(await page.locator("#action-dialog").count(), 0, "the dialog is closed: no blind retry");
   assert.deepEqual(problems, []);
   await page.close();
 });

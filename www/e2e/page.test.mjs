@@ -165,17 +165,17 @@ test("triggering records exactly the expected hook call and follows the action t
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
   assert.equal(
-    await page.locator("#confirm-counts").textContent(),
+    await page.locator("#action-counts").textContent(),
     `This will create ${Object.keys(preview.created).length} tasks, reuse ${Object.keys(preview.reused).length} and remove 0.`,
   );
   // One confirm naming both numbers, disabled and saying why until there are credentials; the
   // picks apart from what they need, and what is reused.
   const created = Object.keys(preview.created).length;
   const confirm = `Trigger 1 job · ${created} task${created === 1 ? "" : "s"}`;
-  assert.equal(await page.locator("#trigger-dialog-title").textContent(), confirm);
+  assert.equal(await page.locator("#action-dialog-title").textContent(), confirm);
   assert.equal((await page.locator("#trigger-button").innerText()).replace(/\s+/g, " "), confirm);
-  assert.ok(await page.locator("#confirm-trigger").isDisabled());
-  assert.match(await page.locator("#confirm-reason").textContent(), /^Sign in with Taskcluster, or enter/);
+  assert.ok(await page.locator("#confirm-action").isDisabled());
+  assert.match(await page.locator("#confirm-action-reason").textContent(), /^Sign in with Taskcluster, or enter/);
   assert.deepEqual(await page.locator("#confirm-picks li").evaluateAll((l) => l.map((e) => e.dataset.label)), [PICK]);
   assert.deepEqual(
     (await page.locator("#confirm-needed li").evaluateAll((l) => l.map((e) => e.dataset.label))).sort(),
@@ -183,12 +183,12 @@ test("triggering records exactly the expected hook call and follows the action t
   );
   assert.equal(await page.locator("#confirm-reused li").count(), Object.keys(preview.reused).length);
   await useToken(page);
-  assert.ok(await page.locator("#confirm-trigger").isEnabled());
-  assert.equal(await page.locator("#confirm-trigger").textContent(), confirm);
-  assert.equal(await page.locator("#confirm-reason").count(), 0);
+  assert.ok(await page.locator("#confirm-action").isEnabled());
+  assert.equal(await page.locator("#confirm-action").textContent(), confirm);
+  assert.equal(await page.locator("#confirm-action-reason").count(), 0);
   await page.screenshot({ path: join(ROOT, "target", "screenshots", "4-trigger-dialog.png") });
   // A double click sends one request.
-  await page.dblclick("#confirm-trigger");
+  await page.dblclick("#confirm-action");
   await page.waitForSelector(".status-matched", { timeout: 30000 });
   assert.match(
     await page.locator("#status-line").textContent(),
@@ -218,19 +218,20 @@ test("an injected 500 on the trigger shows a clear error and sends nothing twice
     await page.click("#trigger-button");
     await page.waitForSelector("#trigger-request", { state: "attached" });
     await useToken(page);
-    await page.click("#confirm-trigger");
-    const banner = page.locator(".error-banner", { hasText: "The trigger failed" });
+    await page.click("#confirm-action");
+    // Said in the dialog, which stays open to try again.
+    const banner = page.locator("#action-dialog #action-error", { hasText: "The trigger failed" });
     await banner.waitFor({ timeout: 30000 });
     const text = await banner.textContent();
     assert.match(text, /answered 500/);
     assert.match(text, /\/api\/hooks\/v1\/hooks\//);
     assert.match(text, /Nothing was created; you can try again\./);
     await page.screenshot({ path: join(ROOT, "target", "screenshots", "6-trigger-error.png") });
-    // The error stays until dismissed.
     await page.waitForTimeout(500);
     assert.equal(await banner.count(), 1);
-    await banner.locator(".dismiss").click();
-    assert.equal(await banner.count(), 0);
+    assert.ok(await page.locator("#confirm-action").isEnabled(), "the sheriff can try again");
+    await page.click("#cancel-action");
+    assert.equal(await page.locator("#action-dialog").count(), 0);
     await page.close();
   } finally {
     failing.stop();

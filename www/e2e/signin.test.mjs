@@ -92,7 +92,7 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   assert.ok(!(await page.content()).includes(token), "the token is on the page");
 
   const before = env.standin.calls().length;
-  await page.dblclick("#confirm-trigger");
+  await page.dblclick("#confirm-action");
   await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
   const calls = env.standin.calls().slice(before);
   assert.equal(calls.length, 1, JSON.stringify(calls));
@@ -121,18 +121,18 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
   await page.click("#trigger-button");
   await page.waitForSelector("#trigger-request", { state: "attached" });
   await page.waitForSelector("#signed-in");
-  assert.ok(await page.locator("#confirm-trigger").isEnabled());
+  assert.ok(await page.locator("#confirm-action").isEnabled());
   await page.click("#sign-out");
   assert.equal(await page.locator("#signed-in").count(), 0);
   assert.ok(await page.locator("#sign-in").isVisible());
   const beforeSignOut = env.standin.calls().length;
-  assert.ok(await page.locator("#confirm-trigger").isDisabled());
+  assert.ok(await page.locator("#confirm-action").isDisabled());
   assert.equal(
-    await page.locator("#confirm-reason").textContent(),
+    await page.locator("#confirm-action-reason").textContent(),
     "Sign in with Taskcluster, or enter your Taskcluster clientId and accessToken.",
   );
-  assert.equal(await page.locator("#confirm-trigger").getAttribute("aria-describedby"), "confirm-reason");
-  await page.click("#confirm-trigger", { force: true }).catch(() => {});
+  assert.equal(await page.locator("#confirm-action").getAttribute("aria-describedby"), "confirm-action-reason");
+  await page.click("#confirm-action", { force: true }).catch(() => {});
   assert.equal(env.standin.calls().length, beforeSignOut, "nothing is sent after signing out");
   assert.deepEqual(seen.problems, []);
   await page.close();
@@ -140,7 +140,7 @@ test("sign in, trigger once with temporary credentials, sign out; the token neve
 
 test("one sign-in serves every action its scopes cover; one they do not cover says so and sends nothing", async () => {
   const openRebuild = async (page) => {
-    await page.click("#trigger-dialog button:has-text('Cancel')");
+    await page.click("#action-dialog button:has-text('Cancel')");
     await page.click("#push-actions");
     const rebuild = page.locator('#group-actions .action-btn[data-action="rebuild-cached-tasks"]');
     await rebuild.waitFor({ timeout: 30000 });
@@ -246,7 +246,7 @@ test("the page on another origin signs in at Taskcluster's origin and triggers w
     const { page, seen } = await openTriggerDialog(site, `&rootUrl=${encodeURIComponent(taskcluster.url)}&decisionTaskId=${NSS}&loginClientId=preview-tool`);
     await signIn(page, "allow", REGISTERED, { taskcluster, site, clientId: "preview-tool" });
     await page.waitForSelector("#signed-in", { timeout: 10000 });
-    await page.click("#confirm-trigger");
+    await page.click("#confirm-action");
     await page.locator(".status-following, .status-matched, .status-differs").first().waitFor({ timeout: 30000 });
     const calls = taskcluster.calls();
     assert.equal(calls.length, 1, JSON.stringify(calls));

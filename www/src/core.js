@@ -12,8 +12,6 @@
 //   previewAction { action, input?, taskLabel?, taskId?, now?, deterministicIds?, definitions? }
 //                                                              -> action preview
 //   graphView   { limit? }   (limit: 150)                      -> graph view of the last preview
-//   triggerRequest { labels, times? }                          -> unsigned request
-//   trigger     { request: { labels, times? }, credentials }   -> action taskId (plain string)
 //   actionsFor  { taskLabel?, taskId? }                        -> actions offered for the task or group
 //   actionTriggerRequest { action, input?, taskLabel?, taskId? } -> unsigned request
 //   triggerAction { request: { action, input?, taskLabel?, taskId? }, credentials }
@@ -193,13 +191,10 @@ export async function createCore(wasm) {
     previewAction: (args, onProgress) => previewer.previewAction(JSON.stringify(args), makeHost(onProgress)),
     previewObject: (args) => previewer.previewObject(JSON.stringify(args)),
     graphView: (args) => previewer.graphView((args && args.limit) ?? undefined),
-    triggerRequest: (args) => previewer.triggerRequest(JSON.stringify(args)),
     actionsFor: (args, onProgress) => previewer.actionsFor(JSON.stringify(args || {}), makeHost(onProgress)),
     actionTriggerRequest: (args, onProgress) => previewer.actionTriggerRequest(JSON.stringify(args), makeHost(onProgress)),
     triggerAction: (args, onProgress) =>
       previewer.triggerAction(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),
-    trigger: (args, onProgress) =>
-      previewer.trigger(JSON.stringify(args.request), JSON.stringify(args.credentials), makeHost(onProgress)),
     follow: (args, onProgress) =>
       previewer.follow(
         args.actionTaskId,

@@ -140,6 +140,14 @@ function startPackagedWorker() {
 
 /** Taskcluster clients hand temporary credentials' certificate over as an object or as JSON
  * text; the engine takes the text. */
+// Adding jobs is the action add-new-jobs, with the input Treeherder sends: the labels, and
+// `times` only when not 1 (the page builds it with the same rule, protocol::add_new_jobs_input).
+function addNewJobs({ labels, times } = {}) {
+  const input = { tasks: labels };
+  if (times !== undefined && times !== null && times !== 1) input.times = times;
+  return { action: "add-new-jobs", input };
+}
+
 function certificateAsText(credentials) {
   if (credentials && credentials.certificate && typeof credentials.certificate === "object") {
     return { ...credentials, certificate: JSON.stringify(credentials.certificate) };
@@ -271,13 +279,15 @@ export function createPreviewer(options = {}) {
     async graphView({ limit } = {}) {
       return parse(await channel.call("graphView", { limit }));
     },
-    /** The add-new-jobs call for `{ labels, times }`, rendered and unsigned. */
+    /** The add-new-jobs call for `{ labels, times }`, rendered and unsigned: the action
+     * `add-new-jobs` as Treeherder sends it (see `actionTriggerRequest`). */
     async triggerRequest(request) {
-      return parse(await channel.call("triggerRequest", request));
+      return parse(await channel.call("actionTriggerRequest", addNewJobs(request)));
     },
-    /** Signs and sends the add-new-jobs call once; resolves to the action task's id. */
+    /** Signs and sends the add-new-jobs call once; resolves to the action task's id. Followed
+     * like any action triggered here: compared with the preview of the same labels and times. */
     async trigger(request, credentials) {
-      return channel.call("trigger", { request, credentials: certificateAsText(credentials) });
+      return channel.call("triggerAction", { request: addNewJobs(request), credentials: certificateAsText(credentials) });
     },
     /** The actions offered for a task ({ taskLabel } or { taskId }) or the task group ({}). */
     async actionsFor(request = {}) {

@@ -221,7 +221,7 @@ impl Page {
 
     /// A dialog that takes the keyboard is open (shortcuts are off, except Escape).
     pub fn dialog_open(&self) -> bool {
-        self.picks.search_open || self.flow.trigger.is_some() || self.flow.action.is_some()
+        self.picks.search_open || self.flow.action.is_some()
     }
 
     /// Keyboard shortcuts that do not clash with Treeherder's (a, /, x are free there; f, r and
@@ -230,7 +230,6 @@ impl Page {
     fn key(&mut self, key: &Key) -> (bool, bool) {
         if key.key == "Escape" {
             self.picks.search_open = false;
-            self.flow.trigger = None;
             self.picks.graph_wide = false;
             if self.flow.action.take().is_none() {
                 self.jobs.panel = None;

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use serde_json::json;
 
 use super::{parse, toggled, Effect, Msg, Page};
+use crate::ui::actions::ActionState;
 use crate::ui::model::{ApiError, GraphView, Preview};
 use crate::view::{self, Job, UrlState};
 
@@ -169,11 +170,14 @@ impl Page {
                 self.request_preview();
             }
             PickMsg::Export(what) => {
-                let args = json!({"labels": self.labels(), "times": self.url.times});
-                let op = if what == "preview" {
-                    "preview"
+                let (op, args) = if what == "preview" {
+                    (
+                        "preview",
+                        json!({"labels": self.labels(), "times": self.url.times}),
+                    )
                 } else {
-                    "triggerRequest"
+                    let action = ActionState::for_picks(self.labels(), self.url.times);
+                    ("actionTriggerRequest", action.request().unwrap_or_default())
                 };
                 self.call(op, args, move |r| Msg::Picks(PickMsg::Exported(what, r)));
                 return false;

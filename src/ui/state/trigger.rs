@@ -1,14 +1,13 @@
-//! Triggering: the trigger dialog of the picks (add-new-jobs), the action dialog of any other
-//! action, the credentials (signed in with Taskcluster, or typed in), the sign-in popup's
-//! round trip, and what the page says once an action task is triggered (`Status`).
+//! Triggering: the action dialog (the picks' add-new-jobs, or any other action), the
+//! credentials (signed in with Taskcluster, or typed in), the sign-in popup's round trip, and
+//! what the page says once an action task is triggered (`Status`).
 
 use std::rc::Rc;
 
 use serde_json::{json, Value};
 
-use super::{Effect, Msg, Page};
+use super::{Effect, Msg, Page, PickMsg};
 use crate::ui::actions::{ActionField, ActionState};
-use crate::ui::dialogs::TriggerState;
 use crate::ui::model::{ActionPreview, ApiError, Comparison};
 use crate::ui::signin::{self, Pending, SignedIn};
 
@@ -19,20 +18,17 @@ pub const SIGN_IN_NOT_COVERED: &str =
     "Your Taskcluster sign-in is not for this action's hook: sign in again for it.";
 
 pub enum TriggerMsg {
+    /// The Trigger button: the action dialog for add-new-jobs of the picks.
     OpenTrigger,
-    CloseTrigger,
     Credential(&'static str, String),
-    /// The trigger dialog's request, rendered (for its hook, hence the sign-in's scopes).
-    RequestRendered(Result<String, ApiError>),
-    ConfirmTrigger,
-    Triggered(Result<String, ApiError>),
     Followed(Result<String, ApiError>),
     ActionInput(ActionField),
     ActionPreviewed(u32, Result<String, ApiError>),
     ConfirmAction,
     ActionTriggered(Result<String, ApiError>),
     CloseAction,
-    /// The action dialog's request, rendered (for its hook).
+    /// The action dialog's request, rendered (shown, and its hook gives the sign-in's
+    /// scopes).
     ActionHook(Result<String, ApiError>),
     /// "Sign in with Taskcluster" for these scopes: opens the consent popup.
     SignIn(Vec<String>),
@@ -47,7 +43,7 @@ pub enum TriggerMsg {
 /// What the page says of an action task it triggered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
-    /// The picks' action task, followed to compare with the preview.
+    /// The picks' action task (add-new-jobs), followed to compare with the preview.
     Following(String),
     /// The comparison of the action task's tasks with the preview.
     Compared(Comparison),
@@ -61,7 +57,6 @@ pub enum Status {
 
 /// The trigger flow's state.
 pub struct Flow {
-    pub trigger: Option<TriggerState>,
     pub action: Option<ActionState>,
     action_seq: u32,
     /// clientId, accessToken and certificate as typed (kept in this tab).
@@ -77,7 +72,6 @@ pub struct Flow {
 impl Flow {
     pub fn new(credentials: (String, String, String)) -> Flow {
         Flow {
-            trigger: None,
             action: None,
             action_seq: 0,
             credentials,
@@ -96,13 +90,11 @@ impl Page {
                 if self.picks.selected.is_empty() {
                     return false;
                 }
-                self.flow.trigger = Some(TriggerState::default());
-                let args = json!({"labels": self.labels(), "times": self.url.times});
-                self.call("triggerRequest", args, |r| {
-                    Msg::Trigger(TriggerMsg::RequestRendered(r))
-                });
+                // Previewed already (the page's preview): only its request is rendered.
+                self.flow.action = Some(ActionState::for_picks(self.labels(), self.url.times));
+                self.flow.signin_error = None;
+                self.request_action_hook();
             }
-            TriggerMsg::CloseTrigger => self.flow.trigger = None,
             TriggerMsg::Credential(which, value) => {
                 let c = &mut self.flow.credentials;
                 match which {
@@ -110,47 +102,10 @@ impl Page {
                     "accessToken" => c.1 = value,
                     _ => c.2 = value,
                 }
-                if let Some(t) = &mut self.flow.trigger {
-                    t.error = None;
-                }
                 if let Some(a) = &mut self.flow.action {
                     if a.error.as_deref() == Some(MISSING_CREDENTIALS) {
                         a.error = None;
                     }
-                }
-            }
-            TriggerMsg::RequestRendered(result) => {
-                if let Some(t) = &mut self.flow.trigger {
-                    match result {
-                        Ok(text) => t.request = Some(text),
-                        Err(e) => t.error = Some(format!("{} [{}]", e.message, e.kind)),
-                    }
-                }
-            }
-            TriggerMsg::ConfirmTrigger => return self.confirm_trigger(),
-            TriggerMsg::Triggered(Ok(action_task_id)) => {
-                self.flow.trigger = None;
-                self.flow.status = Some(Status::Following(action_task_id.clone()));
-                self.call(
-                    "follow",
-                    json!({"actionTaskId": action_task_id, "pollMs": 1000, "maxWaitMs": 1_800_000}),
-                    |r| Msg::Trigger(TriggerMsg::Followed(r)),
-                );
-            }
-            TriggerMsg::Triggered(Err(e)) => {
-                self.flow.trigger = None;
-                if e.kind == "trigger-no-answer" {
-                    self.flow.status = Some(self.unsure(&e));
-                } else {
-                    let hint = if e.message.contains("401") {
-                        " Check your clientId and accessToken."
-                    } else {
-                        " Nothing was created; you can try again."
-                    };
-                    self.errors.push(format!(
-                        "The trigger failed: {} [{}].{hint}",
-                        e.message, e.kind
-                    ));
                 }
             }
             TriggerMsg::Followed(result) => {
@@ -166,17 +121,26 @@ impl Page {
                 });
             }
             TriggerMsg::ActionInput(field) => {
-                if let Some(a) = &mut self.flow.action {
-                    match field {
-                        ActionField::Times(t) => a.times = t.clamp(1, 100),
-                        ActionField::Downstream(d) => a.downstream = d,
-                        ActionField::Force(f) => a.force = f,
-                        ActionField::Custom(text) => a.custom = Some(text),
-                        ActionField::Typing(text) => {
-                            a.custom = Some(text);
-                            return false;
-                        }
+                let Some(a) = &mut self.flow.action else {
+                    return false;
+                };
+                match field {
+                    ActionField::Times(t) => a.times = t.clamp(1, 100),
+                    ActionField::Downstream(d) => a.downstream = d,
+                    ActionField::Force(f) => a.force = f,
+                    ActionField::Custom(text) => a.custom = Some(text),
+                    ActionField::Typing(text) => {
+                        a.custom = Some(text);
+                        return false;
                     }
+                }
+                if a.picks {
+                    // The picks' times are the page's: previewed there, the request again.
+                    let times = a.times;
+                    a.rendered = None;
+                    self.picks_update(PickMsg::SetTimes(times));
+                    self.request_action_hook();
+                    return true;
                 }
                 self.request_action_preview();
                 if self.flow.action.as_ref().is_some_and(|a| a.hook.is_none()) {
@@ -205,8 +169,22 @@ impl Page {
             }
             TriggerMsg::ConfirmAction => return self.confirm_action(),
             TriggerMsg::ActionTriggered(Ok(task_id)) => {
-                let title = self.flow.action.take().map(|a| a.title).unwrap_or_default();
-                self.flow.status = Some(Status::ActionTriggered { title, task_id });
+                let Some(action) = self.flow.action.take() else {
+                    return false;
+                };
+                if !action.picks {
+                    self.flow.status = Some(Status::ActionTriggered {
+                        title: action.title,
+                        task_id,
+                    });
+                    return true;
+                }
+                self.flow.status = Some(Status::Following(task_id.clone()));
+                self.call(
+                    "follow",
+                    json!({"actionTaskId": task_id, "pollMs": 1000, "maxWaitMs": 1_800_000}),
+                    |r| Msg::Trigger(TriggerMsg::Followed(r)),
+                );
             }
             TriggerMsg::ActionTriggered(Err(e)) if e.kind == "trigger-no-answer" => {
                 // No answer: the action may exist. Never offered again blindly.
@@ -215,9 +193,14 @@ impl Page {
             }
             TriggerMsg::ActionTriggered(Err(e)) => {
                 if let Some(a) = &mut self.flow.action {
+                    let hint = if e.message.contains("401") {
+                        " Check your clientId and accessToken."
+                    } else {
+                        ""
+                    };
                     a.sending = false;
                     a.error = Some(format!(
-                        "The trigger failed: {} [{}]. Nothing was created; you can try again.",
+                        "The trigger failed: {} [{}].{hint} Nothing was created; you can try again.",
                         e.message, e.kind
                     ));
                 }
@@ -225,9 +208,16 @@ impl Page {
             TriggerMsg::CloseAction => self.flow.action = None,
             TriggerMsg::ActionHook(result) => {
                 if let Some(a) = &mut self.flow.action {
-                    // Without the hook (the preview names what is wrong), signing in waits;
-                    // the access-token fallback stays.
-                    a.hook = result.ok().and_then(|text| signin::hook_of_request(&text));
+                    // Without the hook (the preview names what is wrong; for the picks, the
+                    // error does), signing in waits; the access-token fallback stays.
+                    match result {
+                        Ok(text) => {
+                            a.hook = signin::hook_of_request(&text);
+                            a.rendered = Some(text);
+                        }
+                        Err(e) if a.picks => a.error = Some(format!("{} [{}]", e.message, e.kind)),
+                        Err(_) => a.hook = None,
+                    }
                 }
             }
             TriggerMsg::SignIn(scopes) => {
@@ -255,9 +245,6 @@ impl Page {
                     Ok(signed_in) => {
                         self.flow.signin_error = None;
                         self.flow.signed_in = Some(signed_in);
-                        if let Some(t) = &mut self.flow.trigger {
-                            t.error = None;
-                        }
                         if let Some(a) = &mut self.flow.action {
                             a.error = None;
                         }
@@ -274,74 +261,32 @@ impl Page {
         true
     }
 
-    fn confirm_trigger(&mut self) -> bool {
-        let scopes = self
-            .flow
-            .trigger
-            .as_ref()
-            .and_then(|t| t.request.as_deref())
-            .and_then(signin::hook_of_request)
-            .map(|(g, h)| signin::hook_scopes(&g, &h));
-        let request = json!({"labels": self.labels(), "times": self.url.times});
-        self.confirm(
-            scopes,
-            |f| f.trigger.as_mut().map(|t| (&mut t.sending, &mut t.error)),
-            Ok(request),
-            "trigger",
-            |r| Msg::Trigger(TriggerMsg::Triggered(r)),
-        )
-    }
-
+    /// Sends the action dialog's trigger once: nothing while one is on its way (a second
+    /// click), else the credentials for its hook's scopes and the request, or what is missing
+    /// said in the dialog. Whether to draw again.
     fn confirm_action(&mut self) -> bool {
-        let scopes = self
-            .flow
-            .action
-            .as_ref()
-            .and_then(|a| a.hook.as_ref())
-            .map(|(g, h)| signin::hook_scopes(g, h));
-        let Some(request) = self.flow.action.as_ref().map(ActionState::request) else {
+        let Some(action) = self.flow.action.as_ref().filter(|a| !a.sending) else {
             return false;
         };
-        self.confirm(
-            scopes,
-            |f| f.action.as_mut().map(|a| (&mut a.sending, &mut a.error)),
-            request,
-            "triggerAction",
-            |r| Msg::Trigger(TriggerMsg::ActionTriggered(r)),
-        )
-    }
-
-    /// Sends a dialog's trigger once: nothing while one is on its way (a second click), else
-    /// the credentials for `scopes` and the request, or what is missing said in the dialog
-    /// (`dialog` gives its sending flag and error). Whether to draw again.
-    fn confirm(
-        &mut self,
-        scopes: Option<Vec<String>>,
-        dialog: impl Fn(&mut Flow) -> Option<(&mut bool, &mut Option<String>)>,
-        request: Result<Value, String>,
-        op: &'static str,
-        reply: impl FnOnce(Result<String, ApiError>) -> Msg + 'static,
-    ) -> bool {
-        if dialog(&mut self.flow).is_none_or(|(sending, _)| *sending) {
-            return false;
-        }
+        let scopes = action.hook.as_ref().map(|(g, h)| signin::hook_scopes(g, h));
+        let request = action.request();
         let ready = self
             .credentials_json(scopes)
             .map_err(String::from)
             .and_then(|credentials| Ok((credentials, request?)));
-        let Some((sending, error)) = dialog(&mut self.flow) else {
+        let Some(action) = self.flow.action.as_mut() else {
             return false;
         };
         match ready {
             Ok((credentials, request)) => {
-                *sending = true;
+                action.sending = true;
                 self.call(
-                    op,
+                    "triggerAction",
                     json!({"request": request, "credentials": credentials}),
-                    reply,
+                    |r| Msg::Trigger(TriggerMsg::ActionTriggered(r)),
                 );
             }
-            Err(missing) => *error = Some(missing),
+            Err(missing) => action.error = Some(missing),
         }
         true
     }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::ui::actions::ActionField;
 use crate::ui::signin::SignedIn;
 
 /// The grid while the push loads: counts, task states, rows drawn in frames.
@@ -281,18 +282,46 @@ fn ready_with_pick() -> Page {
     page
 }
 
+const PICKS_REQUEST: &str = r#"{"action": "add-new-jobs", "input": {"tasks": ["test-a"]}}"#;
+
+fn picks_request() -> serde_json::Value {
+    serde_json::from_str(PICKS_REQUEST).expect("request")
+}
+
 #[test]
-fn a_trigger_needs_credentials_and_sends_once() {
+fn the_picks_trigger_is_the_add_new_jobs_action_needs_credentials_and_sends_once() {
     let mut page = ready_with_pick();
+    // The Trigger button opens the action dialog for add-new-jobs of the picks: previewed by
+    // the page already, only its request is rendered (as Treeherder sends it: times 1 left out).
     let (_, effects) = page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
     assert_eq!(
         calls(&effects),
-        vec![("triggerRequest", json!({"labels": ["test-a"], "times": 1}))]
+        vec![("actionTriggerRequest", picks_request())]
     );
-    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ConfirmTrigger));
+    let action = page.flow.action.as_ref().expect("the dialog");
+    assert!(action.picks);
+    assert_eq!(action.name, "add-new-jobs");
+    let rendered = json!({"method": "POST", "url": "http://tc.example/api/hooks/v1/hooks/project-gecko/in-tree-action-3-generic%2Fabc/trigger",
+        "trigger": {"hookGroupId": "project-gecko", "hookId": "in-tree-action-3-generic/abc", "hookPayload": {}}});
+    answer(
+        &mut page,
+        effects,
+        "actionTriggerRequest",
+        &rendered.to_string(),
+    );
+    let action = page.flow.action.as_ref().expect("the dialog");
+    assert_eq!(
+        action.hook,
+        Some((
+            "project-gecko".into(),
+            "in-tree-action-3-generic/abc".into()
+        ))
+    );
+    assert_eq!(action.rendered, Some(rendered.to_string()));
+    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
     assert!(calls(&effects).is_empty());
     assert_eq!(
-        page.flow.trigger.as_ref().and_then(|t| t.error.as_deref()),
+        page.flow.action.as_ref().and_then(|t| t.error.as_deref()),
         Some(trigger::MISSING_CREDENTIALS)
     );
     page.update(Msg::Trigger(TriggerMsg::Credential(
@@ -304,25 +333,25 @@ fn a_trigger_needs_credentials_and_sends_once() {
         "secret".into(),
     )));
     assert_eq!(
-        page.flow.trigger.as_ref().and_then(|t| t.error.clone()),
+        page.flow.action.as_ref().and_then(|t| t.error.clone()),
         None
     );
-    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ConfirmTrigger));
+    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
     assert!(matches!(&effects[0], Effect::SaveCredentials(id, ..) if id == "me"));
     assert_eq!(
         calls(&effects),
         vec![(
-            "trigger",
-            json!({"request": {"labels": ["test-a"], "times": 1},
+            "triggerAction",
+            json!({"request": picks_request(),
                    "credentials": {"clientId": "me", "accessToken": "secret"}})
         )]
     );
     // A second click while the first is on its way sends nothing.
-    let (_, again) = page.update(Msg::Trigger(TriggerMsg::ConfirmTrigger));
+    let (_, again) = page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
     assert!(again.is_empty());
     // Triggered: the action task is followed, and what it did is said.
-    let (_, follow) = answer(&mut page, effects, "trigger", "ActionTask1");
-    assert!(page.flow.trigger.is_none());
+    let (_, follow) = answer(&mut page, effects, "triggerAction", "ActionTask1");
+    assert!(page.flow.action.is_none());
     assert_eq!(
         page.flow.status,
         Some(Status::Following("ActionTask1".into()))
@@ -336,12 +365,57 @@ fn a_trigger_needs_credentials_and_sends_once() {
 }
 
 #[test]
+fn the_picks_times_in_the_dialog_preview_the_page_again_and_render_the_request_again() {
+    let mut page = ready_with_pick();
+    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
+    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ActionInput(ActionField::Times(3))));
+    assert_eq!(page.url.times, 3);
+    let ops: Vec<_> = calls(&effects)
+        .into_iter()
+        .map(|(op, args)| (op, args))
+        .collect();
+    assert_eq!(ops[0].0, "preview");
+    assert_eq!(ops[0].1["times"], 3);
+    assert_eq!(
+        ops[1],
+        (
+            "actionTriggerRequest",
+            json!({"action": "add-new-jobs", "input": {"tasks": ["test-a"], "times": 3}})
+        )
+    );
+    assert_eq!(
+        page.flow.action.as_ref().map(|a| a.rendered.is_none()),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_failed_trigger_stays_in_the_dialog_saying_nothing_was_created() {
+    let mut page = ready_with_pick();
+    page.flow.credentials = ("me".into(), "secret".into(), String::new());
+    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
+    page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
+    page.update(Msg::Trigger(TriggerMsg::ActionTriggered(Err(ApiError {
+        kind: "trigger".into(),
+        message: "answered 401".into(),
+        labels: vec![],
+    }))));
+    let action = page.flow.action.as_ref().expect("the dialog stays");
+    assert!(!action.sending);
+    assert_eq!(
+        action.error.as_deref(),
+        Some("The trigger failed: answered 401 [trigger]. Check your clientId and accessToken. Nothing was created; you can try again.")
+    );
+    assert_eq!(page.flow.status, None);
+}
+
+#[test]
 fn a_trigger_without_an_answer_sends_the_sheriff_to_the_task_group() {
     let mut page = ready_with_pick();
     page.flow.credentials = ("me".into(), "secret".into(), String::new());
     page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
-    page.update(Msg::Trigger(TriggerMsg::ConfirmTrigger));
-    page.update(Msg::Trigger(TriggerMsg::Triggered(Err(ApiError {
+    page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
+    page.update(Msg::Trigger(TriggerMsg::ActionTriggered(Err(ApiError {
         kind: "trigger-no-answer".into(),
         message: "timed out".into(),
         labels: vec![],
@@ -353,7 +427,7 @@ fn a_trigger_without_an_answer_sends_the_sheriff_to_the_task_group() {
             group: "D".into()
         })
     );
-    assert!(page.flow.trigger.is_none());
+    assert!(page.flow.action.is_none());
 }
 
 #[test]
@@ -368,13 +442,13 @@ fn a_signed_in_sheriff_triggers_with_the_issued_credentials_until_they_expire() 
         scopes: Some(vec!["hooks:trigger-hook:project-gecko/*".into()]),
     });
     page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
-    page.update(Msg::Trigger(TriggerMsg::RequestRendered(Ok(json!({
-        "hookGroupId": "project-gecko", "hookId": "in-tree-action-3-generic/abc", "hookPayload": {}
+    page.update(Msg::Trigger(TriggerMsg::ActionHook(Ok(json!({
+        "trigger": {"hookGroupId": "project-gecko", "hookId": "in-tree-action-3-generic/abc", "hookPayload": {}}
     })
     .to_string()))));
     // 2026-12-07T11:00Z: an hour before they expire.
     page.now_ms = 1796641200000.0;
-    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ConfirmTrigger));
+    let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
     assert_eq!(
         calls(&effects)[0].1["credentials"],
         json!({"clientId": "mozilla-auth0/me/taskgraph-preview-x", "accessToken": "tok"})
@@ -384,11 +458,11 @@ fn a_signed_in_sheriff_triggers_with_the_issued_credentials_until_they_expire() 
     page2.flow.signed_in = page.flow.signed_in.clone();
     page2.now_ms = 1796644770000.0;
     page2.update(Msg::Trigger(TriggerMsg::OpenTrigger));
-    let (_, effects) = page2.update(Msg::Trigger(TriggerMsg::ConfirmTrigger));
+    let (_, effects) = page2.update(Msg::Trigger(TriggerMsg::ConfirmAction));
     assert!(calls(&effects).is_empty());
     assert!(page2.flow.signed_in.is_none());
     assert_eq!(
-        page2.flow.trigger.and_then(|t| t.error),
+        page2.flow.action.and_then(|t| t.error),
         Some("Your Taskcluster sign-in has expired: sign in again.".into())
     );
 }
