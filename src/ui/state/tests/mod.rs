@@ -370,10 +370,7 @@ fn the_picks_times_in_the_dialog_preview_the_page_again_and_render_the_request_a
     page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
     let (_, effects) = page.update(Msg::Trigger(TriggerMsg::ActionInput(ActionField::Times(3))));
     assert_eq!(page.url.times, 3);
-    let ops: Vec<_> = calls(&effects)
-        .into_iter()
-        .map(|(op, args)| (op, args))
-        .collect();
+    let ops = calls(&effects);
     assert_eq!(ops[0].0, "preview");
     assert_eq!(ops[0].1["times"], 3);
     assert_eq!(
