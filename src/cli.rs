@@ -996,12 +996,15 @@ fn run_preview(args: &PreviewArgs) -> Result<(), String> {
                 part
             })
             .collect();
+        let (text, held) = graph.text_bytes();
         eprintln!(
-            "timings: {}; total {:.1} ms ({} tasks, {} edges)",
+            "timings: {}; total {:.1} ms ({} tasks, {} edges; {:.1} MB of text held in {:.1} MB)",
             parts.join(", "),
             last.as_secs_f64() * 1e3,
             graph.len(),
-            graph.edge_count()
+            graph.edge_count(),
+            text as f64 / 1e6,
+            held as f64 / 1e6
         );
     }
     Ok(())
