@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::engine::{
     self, datestamps, parse, CounterIds, FullTaskGraph, GraphStream, IndexAnswers, Mode, Request,
 };
-use crate::session::{Context, Session};
+use crate::session::{Context, Session, SessionError};
 use crate::taskcluster::client::{NativeTransport, RetryPolicy};
 use crate::taskcluster::loader;
 
@@ -439,27 +439,24 @@ fn load_inputs(args: &PreviewArgs) -> Result<Inputs, String> {
     };
     // The labels whose closures the index answers are for: every call's, for an action.
     let index_labels = plan.as_ref().map_or_else(|| labels.clone(), |p| p.labels());
-    session.answers = match (&args.index, &transport) {
+    match (&args.index, &transport) {
         (Some(path), _) => {
-            parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?
+            session.answers =
+                parse::index_answers(&read(path)?, &named(path)).map_err(|e| e.to_string())?;
         }
         (None, Some(transport)) => {
-            let paths = engine::preview::index_search_paths_for(
-                &session.graph,
-                &index_labels,
-                &mode_of(args, &session.parameters),
-            )
-            .map_err(|e| e.to_string())?;
-            pollster::block_on(loader::index_answers(
-                transport,
-                &args.root_url,
-                &paths,
-                RetryPolicy::default(),
-            ))
-            .map_err(|e| e.to_string())?
+            // Loaded over HTTP: the index answers are the session's to fetch, as the page's.
+            session.remote = true;
+            let mode = mode_of(args, &session.parameters);
+            pollster::block_on(session.fetch_answers_in(transport, &index_labels, &mode)).map_err(
+                |e| match e {
+                    SessionError::Engine(e, _) => e.to_string(),
+                    other => other.to_string(),
+                },
+            )?;
         }
-        (None, None) => IndexAnswers::default(),
-    };
+        (None, None) => {}
+    }
     // Over HTTP, the states of the tasks an action reruns (it reruns only failed or exception
     // ones): from the task group, as the page has them.
     if let (Some(plan), Some(transport)) = (&plan, &transport) {

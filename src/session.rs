@@ -423,10 +423,20 @@ impl Session {
     /// The `index-search` paths a preview of `labels` needs that were not asked for yet (only
     /// for pushes loaded over HTTP; file inputs bring their answers).
     pub fn missing_index_paths(&self, labels: &[String]) -> Result<Vec<String>, engine::Error> {
+        self.missing_index_paths_in(labels, &self.mode())
+    }
+
+    /// The index paths a preview of `labels` in `mode` needs and the session has not asked
+    /// for yet (none for a push not loaded over HTTP).
+    pub fn missing_index_paths_in(
+        &self,
+        labels: &[String],
+        mode: &Mode,
+    ) -> Result<Vec<String>, engine::Error> {
         if !self.remote {
             return Ok(Vec::new());
         }
-        let paths = engine::preview::index_search_paths_for(&self.graph, labels, &self.mode())?;
+        let paths = engine::preview::index_search_paths_for(&self.graph, labels, mode)?;
         Ok(paths
             .into_iter()
             .filter(|p| !self.asked.contains(p))
@@ -446,8 +456,18 @@ impl Session {
         t: &T,
         labels: &[String],
     ) -> Result<(), SessionError> {
+        self.fetch_answers_in(t, labels, &self.mode()).await
+    }
+
+    /// Fetches the index answers a preview of `labels` in `mode` still needs.
+    pub async fn fetch_answers_in<T: Transport>(
+        &mut self,
+        t: &T,
+        labels: &[String],
+        mode: &Mode,
+    ) -> Result<(), SessionError> {
         let paths = self
-            .missing_index_paths(labels)
+            .missing_index_paths_in(labels, mode)
             .map_err(|e| SessionError::Engine(e, "request".into()))?;
         if paths.is_empty() {
             return Ok(());
