@@ -57,7 +57,7 @@ try {
   if (!signedInAs) throw new Error(`not signed in: ${await page.locator("#signin-error").textContent()}`);
   mkdirSync(join(target, "screenshots"), { recursive: true });
   await page.screenshot({ path: join(target, "screenshots", "real-0-page-signed-in-at-the-real-web-server.png") });
-  await page.click("#confirm-trigger");
+  await page.click("#confirm-action");
   await page.locator(".status-matched, .status-differs").first().waitFor({ timeout: 120000 });
   const status = (await page.locator("#status-line").textContent()).trim();
   const screenshot = join(target, "screenshots", "real-1-page-followed-the-real-action.png");
