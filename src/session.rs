@@ -207,60 +207,63 @@ impl Session {
         let listed: std::cell::RefCell<Vec<loader::GroupTask>> = Default::default();
         let early = early_grid(t, root_url, decision_task_id, retry, on_jobs, &listed);
         // The graph is parsed as it arrives, while the task group may still be listed.
-        let main =
-            async {
-                let push =
-                    loader::load_push(t, root_url, decision_task_id, flavour, retry, progress)
-                        .await
-                        .map_err(|e| match e {
-                            LoadError::Graph { error, .. } => SessionError::Engine(
-                                error,
-                                format!("full-task-graph.json of {decision_task_id}"),
-                            ),
-                            other => other.into(),
-                        })?;
-                progress("actions.json");
-                let mut warnings = push.warnings;
-                let actions =
-                    match trigger::load_actions(t, root_url, decision_task_id, push.run_id, retry)
-                        .await
-                    {
-                        Ok(actions) => Some(actions),
-                        Err(e) => {
-                            warnings.push(Warning {
-                                kind: "no-actions".into(),
-                                labels: vec![],
-                                message: format!("this push cannot be triggered from here: {e}"),
-                            });
-                            None
-                        }
-                    };
-                let mut session = Session::from_parts(
-                    push.full_task_graph,
-                    Context {
-                        decision_task_id: push.decision_task_id,
-                        run_id: push.run_id,
-                        trust_domain: push.trust_domain,
-                        level: push.level,
-                        root_url: root_url.to_string(),
-                        flavour: push.flavour,
-                        flavour_reason: push.flavour_reason,
-                    },
-                    push.label_to_taskid,
-                    push.parameters,
-                    IndexAnswers::default(),
-                    actions,
-                );
-                session.remote = true;
-                session.group = group_map(&listed.borrow());
-                session.task_states = task_states(&listed.borrow());
-                session.merged_from = push.merged_from;
-                session.sources = push.sources;
-                session.all_task_ids = push.all_task_ids;
-                session.load_warnings = warnings;
-                ready(session);
-                Ok::<(), SessionError>(())
+        let main = async {
+            // actions.json downloads with the graph.
+            let (push, actions) = loader::load_push_with(
+                t,
+                root_url,
+                decision_task_id,
+                flavour,
+                retry,
+                progress,
+                |run_id| trigger::load_actions(t, root_url, decision_task_id, run_id, retry),
+            )
+            .await
+            .map_err(|e| match e {
+                LoadError::Graph { error, .. } => SessionError::Engine(
+                    error,
+                    format!("full-task-graph.json of {decision_task_id}"),
+                ),
+                other => other.into(),
+            })?;
+            let mut warnings = push.warnings;
+            let actions = match actions {
+                Ok(actions) => Some(actions),
+                Err(e) => {
+                    warnings.push(Warning {
+                        kind: "no-actions".into(),
+                        labels: vec![],
+                        message: format!("this push cannot be triggered from here: {e}"),
+                    });
+                    None
+                }
             };
+            let mut session = Session::from_parts(
+                push.full_task_graph,
+                Context {
+                    decision_task_id: push.decision_task_id,
+                    run_id: push.run_id,
+                    trust_domain: push.trust_domain,
+                    level: push.level,
+                    root_url: root_url.to_string(),
+                    flavour: push.flavour,
+                    flavour_reason: push.flavour_reason,
+                },
+                push.label_to_taskid,
+                push.parameters,
+                IndexAnswers::default(),
+                actions,
+            );
+            session.remote = true;
+            session.group = group_map(&listed.borrow());
+            session.task_states = task_states(&listed.borrow());
+            session.merged_from = push.merged_from;
+            session.sources = push.sources;
+            session.all_task_ids = push.all_task_ids;
+            session.load_warnings = warnings;
+            ready(session);
+            Ok::<(), SessionError>(())
+        };
         let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
         loaded?;
         let mut warnings: Vec<Warning> = early_problem.into_iter().collect();

@@ -126,8 +126,40 @@ pub async fn load_push<T: Transport>(
     retry: RetryPolicy,
     progress: &dyn Fn(&str),
 ) -> Result<Push, LoadError> {
+    let (push, ()) = load_push_with(
+        t,
+        root_url,
+        decision_task_id,
+        flavour,
+        retry,
+        progress,
+        |_| async {},
+    )
+    .await?;
+    Ok(push)
+}
+
+/// [`load_push`], with `also(run_id)` (more artifacts of the decision's run, say) awaited
+/// while the graph downloads. The parameters, the decision's map and the maps of earlier
+/// actions and cron tasks (found through the index from the parameters) download alongside
+/// the graph too: once it is in, the push is.
+pub async fn load_push_with<T: Transport, X, F: std::future::Future<Output = X>>(
+    t: &T,
+    root_url: &str,
+    decision_task_id: &str,
+    flavour: Option<Flavour>,
+    retry: RetryPolicy,
+    progress: &dyn Fn(&str),
+    also: impl FnOnce(u32) -> F,
+) -> Result<(Push, X), LoadError> {
     progress(&format!("decision task {decision_task_id}"));
-    let task: Value = get_json(t, task_url(root_url, decision_task_id), retry).await?;
+    // The decision task and its status together (one round trip, not two).
+    let (task, status) = futures_util::future::join(
+        get_json(t, task_url(root_url, decision_task_id), retry),
+        get_json(t, super::status_url(root_url, decision_task_id), retry),
+    )
+    .await;
+    let task: Value = task?;
     let scheduler_id = task
         .get("schedulerId")
         .and_then(Value::as_str)
@@ -143,38 +175,123 @@ pub async fn load_push<T: Transport>(
         .map(Value::to_string)
         .unwrap_or_default();
     let (flavour, flavour_reason) = Flavour::resolve(flavour, &trust_domain, &command);
-    let status = get_json(t, super::status_url(root_url, decision_task_id), retry).await?;
-    let run_id = artifact_run(&status);
+    let run_id = artifact_run(&status?);
     let artifact = |name: &str| run_artifact_url(root_url, decision_task_id, run_id, name);
 
     let graph_url = artifact("public/full-task-graph.json");
     progress(&graph_url);
-    // The graph, the parameters and the decision's map download together.
+    // The graph, the decision's map, the parameters with what they lead to (the earlier
+    // actions' and cron tasks' maps) and `also` download together.
     let parameters_url = artifact("public/parameters.yml");
     let l2t_url = artifact("public/label-to-taskid.json");
-    let (full_task_graph, parameters, label_to_taskid) = futures_util::future::join3(
+    let earlier = async {
+        let text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
+        let parameters = parse::parameters(&text, &parameters_url)
+            .map_err(|e| invalid(parameters_url.clone(), e.to_string()))?;
+        let earlier = earlier_maps(
+            t,
+            root_url,
+            decision_task_id,
+            flavour,
+            &trust_domain,
+            &parameters,
+            retry,
+            progress,
+        )
+        .await?;
+        Ok::<_, LoadError>((parameters, earlier))
+    };
+    let (full_task_graph, label_to_taskid, earlier, extra) = futures_util::future::join4(
         fetch_graph(t, graph_url, retry),
-        async {
-            let text = fetch(t, &HttpRequest::get(parameters_url.clone()), retry).await?;
-            parse::parameters(&text, &parameters_url)
-                .map_err(|e| invalid(parameters_url.clone(), e.to_string()))
-        },
         async {
             let text = fetch(t, &HttpRequest::get(l2t_url.clone()), retry).await?;
             parse::label_to_taskid(&text, &l2t_url)
                 .map_err(|e| invalid(l2t_url.clone(), e.to_string()))
         },
+        earlier,
+        also(run_id),
     )
     .await;
-    let (full_task_graph, parameters, mut label_to_taskid) =
-        (full_task_graph?, parameters?, label_to_taskid?);
+    let (full_task_graph, mut label_to_taskid, (parameters, earlier)) =
+        (full_task_graph?, label_to_taskid?, earlier?);
+    let mut warnings = earlier.warnings;
+    let mut merged_from = Vec::new();
+    let mut sources = std::collections::BTreeMap::new();
+    // Label → (earlier task, the taskId its map gives), in merge order.
+    let mut earlier_ids: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        std::collections::BTreeMap::new();
+    let mut all_task_ids = crate::engine::callbacks::AllTaskIds::new();
+    for (id, is_cron, map) in earlier.maps {
+        // taskgraph merges an action's map only when both maps are non-empty, and a cron
+        // task's map always; gecko merges every map.
+        let merge = match flavour {
+            Flavour::Gecko => true,
+            Flavour::Taskgraph => is_cron || (!map.is_empty() && !label_to_taskid.is_empty()),
+        };
+        if merge {
+            for (label, task_id) in &map {
+                sources.insert(label.clone(), id.clone());
+                earlier_ids
+                    .entry(label.clone())
+                    .or_default()
+                    .push((id.clone(), task_id.clone()));
+                // The first time a label comes up, the map still holds the decision's.
+                all_task_ids
+                    .entry(label.clone())
+                    .or_insert_with(|| label_to_taskid.get(label).cloned().into_iter().collect())
+                    .push(task_id.clone());
+            }
+            label_to_taskid.extend(map);
+            merged_from.push(id);
+        }
+    }
+    warnings.extend(contested_warnings(&earlier_ids));
+    let push = Push {
+        decision_task_id: decision_task_id.to_string(),
+        run_id,
+        trust_domain,
+        level,
+        flavour,
+        flavour_reason,
+        full_task_graph,
+        parameters,
+        label_to_taskid,
+        merged_from,
+        sources,
+        all_task_ids,
+        warnings,
+    };
+    Ok((push, extra))
+}
 
+/// The maps of a push's earlier actions and cron tasks, newest last, and what was said on the
+/// way (a parameters file without the head revision, a decision indexed elsewhere, a task
+/// without a map).
+struct EarlierMaps {
+    /// (taskId, listed under the cron namespace, its label-to-taskid map)
+    maps: Vec<(String, bool, std::collections::BTreeMap<String, String>)>,
+    warnings: Vec<Warning>,
+}
+
+/// Finds the push's earlier actions and cron tasks through the index (from the parameters'
+/// project, pushlog id and head revision) and downloads their maps, in merge order.
+#[allow(clippy::too_many_arguments)]
+async fn earlier_maps<T: Transport>(
+    t: &T,
+    root_url: &str,
+    decision_task_id: &str,
+    flavour: Flavour,
+    trust_domain: &str,
+    parameters: &Value,
+    retry: RetryPolicy,
+    progress: &dyn Fn(&str),
+) -> Result<EarlierMaps, LoadError> {
     let param = |k: &str| match parameters.get(k) {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
         None => String::new(),
     };
-    let head_rev_param = format!("{}head_rev", repo_param_prefix(flavour, &trust_domain));
+    let head_rev_param = format!("{}head_rev", repo_param_prefix(flavour, trust_domain));
     let mut warnings = Vec::new();
     if parameters.get(&head_rev_param).is_none() {
         warnings.push(Warning {
@@ -189,13 +306,13 @@ pub async fn load_push<T: Transport>(
     let head_rev = param(&head_rev_param);
     let namespaces = prior_run_namespaces(
         flavour,
-        &trust_domain,
+        trust_domain,
         &param("project"),
         &param("pushlog_id"),
         &head_rev,
     );
     if flavour == Flavour::Gecko {
-        let path = gecko_decision_index_path(&trust_domain, &param("project"), &head_rev);
+        let path = gecko_decision_index_path(trust_domain, &param("project"), &head_rev);
         if let Some(w) = indexed_decision(t, root_url, &path, decision_task_id, retry).await? {
             warnings.push(w);
         }
@@ -248,41 +365,14 @@ pub async fn load_push<T: Transport>(
             listed.len()
         ));
     }
-    let mut merged_from = Vec::new();
-    let mut sources = std::collections::BTreeMap::new();
-    // Label → (earlier task, the taskId its map gives), in merge order.
-    let mut earlier_ids: std::collections::BTreeMap<String, Vec<(String, String)>> =
-        std::collections::BTreeMap::new();
-    let mut all_task_ids = crate::engine::callbacks::AllTaskIds::new();
+    let mut maps = Vec::new();
     for (_, id, is_cron) in listed {
         let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
         match fetch(t, &HttpRequest::get(url.clone()), retry).await {
             Ok(text) => {
-                let map = parse::label_to_taskid(&text, &url).map_err(|e| invalid(url.clone(), e.to_string()))?;
-                // taskgraph merges an action's map only when both maps are non-empty, and a
-                // cron task's map always; gecko merges every map.
-                let merge = match flavour {
-                    Flavour::Gecko => true,
-                    Flavour::Taskgraph => {
-                        is_cron || (!map.is_empty() && !label_to_taskid.is_empty())
-                    }
-                };
-                if merge {
-                    for (label, task_id) in &map {
-                        sources.insert(label.clone(), id.clone());
-                        earlier_ids
-                            .entry(label.clone())
-                            .or_default()
-                            .push((id.clone(), task_id.clone()));
-                        // The first time a label comes up, the map still holds the decision's.
-                        all_task_ids
-                            .entry(label.clone())
-                            .or_insert_with(|| label_to_taskid.get(label).cloned().into_iter().collect())
-                            .push(task_id.clone());
-                    }
-                    label_to_taskid.extend(map);
-                    merged_from.push(id);
-                }
+                let map = parse::label_to_taskid(&text, &url)
+                    .map_err(|e| invalid(url.clone(), e.to_string()))?;
+                maps.push((id, is_cron, map));
             }
             Err(FetchError::Expired { .. }) => warnings.push(Warning {
                 kind: "prior-run-without-map".into(),
@@ -292,22 +382,7 @@ pub async fn load_push<T: Transport>(
             Err(e) => return Err(e.into()),
         }
     }
-    warnings.extend(contested_warnings(&earlier_ids));
-    Ok(Push {
-        decision_task_id: decision_task_id.to_string(),
-        run_id,
-        trust_domain,
-        level,
-        flavour,
-        flavour_reason,
-        full_task_graph,
-        parameters,
-        label_to_taskid,
-        merged_from,
-        sources,
-        all_task_ids,
-        warnings,
-    })
+    Ok(EarlierMaps { maps, warnings })
 }
 
 /// The kind of [`contested_warnings`].
