@@ -211,7 +211,8 @@ bench-e2e: bench-data setup-python
 	  --labels target/bench-data/one.json >/dev/null
 
 # The page on the 50k sample in Chromium: first grid, first preview, longest main-thread task,
-# worker memory; loopback and 50 Mbit/s; median and worst of five runs. With BASELINE=<commit>,
+# worker memory; loopback, 50 Mbit/s, and 50 Mbit/s with 80 ms per API answer; median and
+# worst of five runs. With BASELINE=<commit>,
 # that commit's page is built too (target/bench-baseline, in a target directory of its own:
 # cargo names a workspace's units by their path inside it, so a shared one would mix the two
 # trees' builds) and measured in the same invocation, runs interleaved.

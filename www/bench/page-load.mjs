@@ -2,7 +2,8 @@
 // stand-in: time from navigation to the first job on screen and to the first preview (a pick
 // in the URL, `select=`), the longest main-thread task from navigation until the load is over,
 // and the worker's WebAssembly memory (it only grows, so this is its peak). Loopback, then a
-// 50 Mbit/s link (`standin --rate 6250000`). The API answers gzip-encoded, as Taskcluster's
+// 50 Mbit/s link (`standin --rate 6250000`), then the same with 80 ms before each API answer
+// (`--delay-ms 80`, what a request to a distant Taskcluster costs). The API answers gzip-encoded, as Taskcluster's
 // does; with TGP_STORAGE=1 artifacts come from a storage origin with Content-Encoding: gzip, so
 // the browser inflates the graph (366 MB of JSON) before the engine sees it.
 //
@@ -51,6 +52,8 @@ const seconds = (ms) => (ms / 1000).toFixed(2);
 const scenarios = [
   ["loopback", []],
   ["50 Mbit/s", ["--rate", "6250000"]],
+  // A real link to Taskcluster also takes time per request: 80 ms for each API answer.
+  ["50 Mbit/s + 80 ms", ["--rate", "6250000", "--delay-ms", "80"]],
 ];
 const browser = await launchBrowser();
 try {
