@@ -63,12 +63,16 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
             (confirm, action_heading(state))
         }
     };
-    // Why Trigger cannot be pressed yet: no credentials, or the picks' request is being
-    // prepared.
+    // Why Trigger cannot be pressed yet: no credentials, or the picks' request is not there:
+    // being prepared, or it could not be (the error above says why).
+    let unrendered = match &state.error {
+        Some(_) => "The request could not be made: see the error above.",
+        None => "The request is being prepared…",
+    };
     let waiting = props
         .credentials
         .missing()
-        .or((state.picks && state.rendered.is_none()).then_some("The request is being prepared…"));
+        .or((state.picks && state.rendered.is_none()).then_some(unrendered));
     let previewed = if state.picks {
         picks.is_some()
     } else {
@@ -118,10 +122,9 @@ pub fn action_dialog(props: &ActionDialogProps) -> Html {
 
 /// "Retrigger: test-x", "Retrigger 3 jobs (retrigger-multiple)", "Backfill (the whole push)".
 fn action_heading(state: &ActionState) -> String {
-    let several = matches!(state.name.as_str(), "retrigger-multiple" | "add-new-jobs");
     match &state.task_label {
         Some(label) => format!("{}: {}", state.title, shown(label)),
-        None if several => format!(
+        None if state.acts_on_several() => format!(
             "{} {} ({})",
             state.title,
             plural(state.tasks.len(), "job"),
@@ -144,10 +147,9 @@ fn action_inputs(
     let on_force = on_field.reform(|e: Event| {
         ActionField::Force(e.target_unchecked_into::<HtmlInputElement>().checked())
     });
-    let several = matches!(state.name.as_str(), "retrigger-multiple" | "add-new-jobs");
     html! {
         <>
-            if several {
+            if state.acts_on_several() {
                 <ul class="action-tasks" id="action-tasks" tabindex="0" aria-label="The jobs it acts on">
                     {for state.tasks.iter().map(|l| html! { <li data-label={l.clone()}>{shown(l)}</li> })}
                 </ul>

@@ -94,6 +94,12 @@ impl ActionState {
         }
     }
 
+    /// It acts on the jobs in `tasks` (retrigger-multiple, add-new-jobs), not on one task or
+    /// the whole push.
+    pub fn acts_on_several(&self) -> bool {
+        matches!(self.name.as_str(), "retrigger-multiple" | "add-new-jobs")
+    }
+
     /// The action's input, as its schema in actions.json takes it.
     pub fn input(&self) -> Result<serde_json::Value, String> {
         if let Some(text) = &self.custom {

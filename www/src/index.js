@@ -138,16 +138,29 @@ function startPackagedWorker() {
   }
 }
 
-/** Taskcluster clients hand temporary credentials' certificate over as an object or as JSON
- * text; the engine takes the text. */
-// Adding jobs is the action add-new-jobs, with the input Treeherder sends: the labels, and
-// `times` only when not 1 (the page builds it with the same rule, protocol::add_new_jobs_input).
-function addNewJobs({ labels, times } = {}) {
+/** Adding jobs is the action add-new-jobs, with the input Treeherder sends: the labels, and
+ * `times` only when not 1 (the page builds it with the same rule, protocol::add_new_jobs_input).
+ * A request that is not `{ labels, times? }` is refused here, naming the field, as `preview`
+ * refuses it (the action's schema would name its own field, `tasks`, instead). */
+function addNewJobs(request) {
+  const refuse = (message) => {
+    throw new PreviewError({ kind: "bad-request", message: `add-new-jobs request: ${message}`, labels: [] });
+  };
+  if (!request || typeof request !== "object") refuse("give { labels, times? }");
+  const unknown = Object.keys(request).filter((k) => k !== "labels" && k !== "times");
+  if (unknown.length) refuse(`unknown field ${JSON.stringify(unknown[0])}, expected labels or times`);
+  const { labels, times } = request;
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) refuse("labels must be a list of task labels");
+  if (times !== undefined && !(Number.isInteger(times) && times >= 1 && times <= 100)) {
+    refuse(`times must be between 1 and 100, not ${JSON.stringify(times)}`);
+  }
   const input = { tasks: labels };
-  if (times !== undefined && times !== null && times !== 1) input.times = times;
+  if (times !== undefined && times !== 1) input.times = times;
   return { action: "add-new-jobs", input };
 }
 
+/** Taskcluster clients hand temporary credentials' certificate over as an object or as JSON
+ * text; the engine takes the text. */
 function certificateAsText(credentials) {
   if (credentials && credentials.certificate && typeof credentials.certificate === "object") {
     return { ...credentials, certificate: JSON.stringify(credentials.certificate) };

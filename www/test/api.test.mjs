@@ -418,6 +418,15 @@ test("triggerRequest: rendered from actions.json, unsigned; none without actions
   assert.equal(request.headers.some(([name]) => name.toLowerCase() === "authorization"), false);
   const noCredentials = await rejection(previewer.trigger({ labels: ["test-tools-linux64/opt-make"] }, { clientId: "", accessToken: "" }));
   assert.equal(noCredentials.kind, "bad-request");
+  // A request that is not { labels, times? } is refused naming the caller's field, not the
+  // action's `tasks`.
+  const notAList = await rejection(previewer.triggerRequest({ labels: "test-tools-linux64/opt-make" }));
+  assert.equal(notAList.kind, "bad-request");
+  assert.equal(notAList.message, "add-new-jobs request: labels must be a list of task labels");
+  const badTimes = await rejection(previewer.trigger({ labels: ["test-tools-linux64/opt-make"], times: 0 }, { clientId: "a", accessToken: "b" }));
+  assert.equal(badTimes.message, "add-new-jobs request: times must be between 1 and 100, not 0");
+  const typo = await rejection(previewer.triggerRequest({ labels: [], tmies: 2 }));
+  assert.equal(typo.message, 'add-new-jobs request: unknown field "tmies", expected labels or times');
 });
 
 test("hostile actions.json (issue 24): the preview stands with an action-unavailable warning; actionsFor says which actions are unavailable; triggerRequest refuses", async () => {

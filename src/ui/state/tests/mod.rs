@@ -387,6 +387,25 @@ fn the_picks_times_in_the_dialog_preview_the_page_again_and_render_the_request_a
 }
 
 #[test]
+fn the_picks_request_that_cannot_be_rendered_is_said_and_nothing_can_be_sent() {
+    let mut page = ready_with_pick();
+    page.flow.credentials = ("me".into(), "secret".into(), String::new());
+    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
+    page.update(Msg::Trigger(TriggerMsg::ActionHook(Err(ApiError {
+        kind: "action".into(),
+        message: "add-new-jobs: input.tasks: not an array".into(),
+        labels: vec![],
+    }))));
+    let action = page.flow.action.as_ref().expect("the dialog stays");
+    assert_eq!(action.rendered, None);
+    assert_eq!(action.hook, None);
+    assert_eq!(
+        action.error.as_deref(),
+        Some("add-new-jobs: input.tasks: not an array [action]")
+    );
+}
+
+#[test]
 fn a_failed_trigger_stays_in_the_dialog_saying_nothing_was_created() {
     let mut page = ready_with_pick();
     page.flow.credentials = ("me".into(), "secret".into(), String::new());
