@@ -193,7 +193,10 @@ impl<'a> Scanner<'a> {
 
     /// Skips the container at the scanner's position (its `open` byte): 64 bytes at a time
     /// ([`blocks::skip`]), or byte by byte where that cannot decide exactly.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ))]
     fn skip_container(&mut self, open: u8, close: u8) -> Result<Range<usize>, ScanError> {
         let start = self.pos;
         match blocks::skip(self.buf, start, open, close) {
@@ -207,8 +210,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips the container at the scanner's position (its `open` byte), byte by byte (the
-    /// blocks need SIMD compares to pay: on wasm32 they cost more than they save).
-    #[cfg(not(target_arch = "x86_64"))]
+    /// blocks need SIMD compares to pay: without them they cost more than they save).
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )))]
     fn skip_container(&mut self, open: u8, close: u8) -> Result<Range<usize>, ScanError> {
         self.skip_container_bytewise(open, close)
     }
@@ -266,8 +272,12 @@ impl<'a> Scanner<'a> {
 /// which bytes are inside strings (a prefix XOR of the unescaped quotes); then the brackets
 /// outside strings, counted. It decides exactly what the bytewise skip decides whenever every
 /// backslash is inside a string, and leaves the rest to it (a backslash outside a string is
-/// not JSON, and there the two readings could differ). x86-64 only: the compares are SSE2's.
-#[cfg(target_arch = "x86_64")]
+/// not JSON, and there the two readings could differ). The compares are SSE2's on x86-64 and
+/// WebAssembly's SIMD on wasm32 built with `simd128` (the worker's engine, see the Makefile).
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 mod blocks {
     const EVEN: u64 = 0x5555_5555_5555_5555;
 
@@ -301,6 +311,7 @@ mod blocks {
 
     /// For each of `bytes`, the bits of the 64 bytes equal to it: 16 bytes per compare with
     /// SSE2, which every x86-64 has (through `safe_arch`'s safe wrappers).
+    #[cfg(target_arch = "x86_64")]
     fn lanes(chunk: &[u8; 64], bytes: [u8; 4]) -> [u64; 4] {
         use safe_arch::{cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
         let splats = bytes.map(|b| set_splat_i8_m128i(b as i8));
@@ -312,6 +323,27 @@ mod blocks {
             for (mask, &splat) in m.iter_mut().zip(&splats) {
                 let eq = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, splat));
                 *mask |= u64::from(eq as u16) << (16 * k);
+            }
+        }
+        m
+    }
+
+    /// [`lanes`] with WebAssembly's 128-bit SIMD (every browser since 2021: Firefox 89,
+    /// Chrome 91, Safari 16.4); its compares are safe functions once `simd128` is enabled.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn lanes(chunk: &[u8; 64], bytes: [u8; 4]) -> [u64; 4] {
+        use core::arch::wasm32::{u8x16, u8x16_bitmask, u8x16_eq, u8x16_splat};
+        let splats = bytes.map(|b| u8x16_splat(b));
+        let mut m = [0u64; 4];
+        for (k, lane) in chunk.chunks_exact(16).enumerate() {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(lane);
+            let v = u8x16(
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                b[13], b[14], b[15],
+            );
+            for (mask, &splat) in m.iter_mut().zip(&splats) {
+                *mask |= u64::from(u8x16_bitmask(u8x16_eq(v, splat))) << (16 * k);
             }
         }
         m

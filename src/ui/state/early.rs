@@ -91,6 +91,17 @@ impl Page {
                 return true;
             }
             self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
+            // With runnable jobs shown, a state cannot show or hide a job: the rows (or the
+            // grouping under way, whose indices still hold) stay, and are drawn with the new
+            // states. Without them, a job that exists appears: the rows are grouped anew.
+            if self.push.filter.runnable
+                && matches!(&self.push.phase, Phase::Loading(loading) if loading.grouped)
+            {
+                return true;
+            }
+        }
+        if let Phase::Loading(loading) = &mut self.push.phase {
+            loading.grouped = true;
         }
         // Grouped in short tasks; the rows on screen stay until the new ones are complete.
         self.push.rows_seq += 1;

@@ -87,6 +87,9 @@ pub struct Loading {
     pub(super) rows_due: bool,
     /// The last grouping waited for the grid to let go of the spare copy of the jobs.
     pub(super) waited: bool,
+    /// The early grid's rows are grouped (or being grouped): while runnable jobs show,
+    /// states change what the rows' jobs look like, not which jobs are in them.
+    pub(super) grouped: bool,
 }
 
 /// The push on screen and its grid.

@@ -78,6 +78,46 @@ fn task_states_wait_a_task_for_the_grid_to_let_go_of_the_jobs_rather_than_copy_t
 }
 
 #[test]
+fn states_regroup_the_early_grid_only_when_they_can_show_or_hide_a_job() {
+    for (query, regrouped) in [
+        // Runnable jobs shown: a state changes how a job looks, not whether it shows.
+        ("?decisionTaskId=D&runnable=1", false),
+        // Runnable jobs hidden: a job that turns out to exist appears.
+        ("?decisionTaskId=D", true),
+    ] {
+        let mut page = page(query);
+        page.start();
+        let seq = page.push.seq;
+        let progress = |jobs: serde_json::Value| {
+            Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(jobs.to_string())))
+        };
+        let listing = json!({"listed": 0, "done": false});
+        let (_, effects) = page.update(progress(json!({"offset": 0, "total": 2,
+            "jobs": [job("test-a", "runnable"), job("test-b", "completed")], "listing": listing})));
+        settle(&mut page, effects);
+        let (rows, grouping) = (page.push.rows.clone(), page.push.rows_seq);
+        assert_eq!(
+            rows[0].groups[0].jobs.len(),
+            if regrouped { 1 } else { 2 },
+            "{query}"
+        );
+        let state =
+            json!({"label": "test-a", "state": "testfailed", "taskId": "T1", "kind": "test"});
+        let (_, effects) = page.update(progress(json!({"states": [state], "listing": listing})));
+        let (render, effects) = later(&mut page, effects);
+        assert_eq!(&*page.push.jobs[0].state, "testfailed", "{query}");
+        assert_eq!(page.push.rows_seq != grouping, regrouped, "{query}");
+        if regrouped {
+            settle(&mut page, effects);
+            assert_eq!(page.push.rows[0].groups[0].jobs.len(), 2, "test-a appears");
+        } else {
+            assert!(render, "drawn with the new state at once");
+            assert!(Rc::ptr_eq(&rows, &page.push.rows), "the same rows");
+        }
+    }
+}
+
+#[test]
 fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
     let mut page = page("?decisionTaskId=D");
     page.start();
