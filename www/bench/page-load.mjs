@@ -1,5 +1,5 @@
 // The page on the Firefox-shaped 50,000-task sample push, in headless Chromium, against the
-// stand-in: time from navigation to the first job on screen and to the first preview (a pick
+// stand-in: time from navigation to the first job drawn and to the first preview drawn (a pick
 // in the URL, `select=`), the longest main-thread task from navigation until the load is over,
 // and the worker's WebAssembly memory (it only grows, so this is its peak). Loopback, then a
 // 50 Mbit/s link (`standin --rate 6250000`), then the same with 80 ms before each API answer
@@ -24,15 +24,38 @@ const baselineAt = args.indexOf("--baseline");
 const sites = [["this tree", process.env.TGP_SITE || join(ROOT, "dist")]];
 if (baselineAt >= 0 && args[baselineAt + 1]) sites.push(["baseline", resolve(args[baselineAt + 1])]);
 
+// When the first job and the preview's counts are drawn, on the page's own clock (from
+// navigation): the frame after they enter the document (a requestAnimationFrame callback runs
+// as the browser starts that frame). The harness sees them later on a busy machine (its
+// polling and the DevTools pipe wait for the same two cores: 0.1-0.4 s measured); those
+// "seen" times are listed too.
+function watchDrawn() {
+  window.__drawn = {};
+  const watched = { grid: ".job-btn", preview: "#preview-counts" };
+  const observer = new MutationObserver(() => {
+    for (const [name, selector] of Object.entries(watched)) {
+      if (!(name in window.__drawn) && document.querySelector(selector)) {
+        window.__drawn[name] = null;
+        requestAnimationFrame(() => (window.__drawn[name] = Math.round(performance.now())));
+      }
+    }
+    if (Object.keys(window.__drawn).length === Object.keys(watched).length) observer.disconnect();
+  });
+  observer.observe(document, { childList: true, subtree: true });
+}
+
 async function once(browser, url) {
   const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
   await watchLongTasks(page);
+  await page.addInitScript(watchDrawn);
   const started = Date.now();
   await page.goto(`${url}/?decisionTaskId=${PUSH}&select=${encodeURIComponent(PICK)}`);
   await page.locator(".job-btn").first().waitFor({ timeout: 600000 });
-  const grid = Date.now() - started;
+  const gridSeen = Date.now() - started;
   await page.locator("#preview-counts").waitFor({ timeout: 600000 });
-  const preview = Date.now() - started;
+  const previewSeen = Date.now() - started;
+  await page.waitForFunction(() => window.__drawn.grid && window.__drawn.preview, null, { timeout: 60000 });
+  const { grid, preview } = await page.evaluate(() => window.__drawn);
   // The load goes on for the graph's own grid after the preview: its tasks count too.
   await page.waitForFunction(() => !document.querySelector(".loading"), null, { timeout: 600000 });
   await page.waitForTimeout(500);
@@ -40,7 +63,7 @@ async function once(browser, url) {
   const worker = page.workers()[0];
   const memory = worker ? await worker.evaluate(() => (self.__tgpMemoryBytes ? self.__tgpMemoryBytes() : 0)) : 0;
   await page.close();
-  return { grid, preview, longest: Math.max(0, ...longTasks), memory };
+  return { grid, preview, gridSeen, previewSeen, longest: Math.max(0, ...longTasks), memory };
 }
 
 const median = (xs) => {
@@ -73,6 +96,7 @@ try {
         console.log(
           `${name.padEnd(10)} ${site.padEnd(9)} first grid ${figure("grid", seconds)} s · preview ${figure("preview", seconds)} s` +
             ` · longest main-thread task ${figure("longest", (x) => x)} ms · worker wasm memory ${(Math.max(...r.map((x) => x.memory)) / 1e6).toFixed(0)} MB` +
+            ` · seen by the harness: grid ${figure("gridSeen", seconds)} s, preview ${figure("previewSeen", seconds)} s` +
             `  (median of ${RUNS}; all grid/preview/longest: ${r.map((x) => `${x.grid}/${x.preview}/${x.longest}`).join(", ")})`,
         );
       }
