@@ -299,7 +299,7 @@ impl Filter {
 /// What the quick filter searches in a job: platform (both names), option, group name, label
 /// and symbol, lowercased.
 pub fn haystack(job: &Job) -> String {
-    format!(
+    let mut text = format!(
         "{} {} {} {} {} {}",
         platform_name(&job.platform),
         job.platform,
@@ -307,8 +307,14 @@ pub fn haystack(job: &Job) -> String {
         job.group_name.as_deref().unwrap_or(""),
         job.label,
         job.symbol
-    )
-    .to_lowercase()
+    );
+    // Labels and platforms are ASCII: lowercased in place, without a second string.
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        text
+    } else {
+        text.to_lowercase()
+    }
 }
 
 /// Fills each job's quick-filter text once, so filtering a big push stays fast.

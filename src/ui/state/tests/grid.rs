@@ -118,6 +118,35 @@ fn states_regroup_the_early_grid_only_when_they_can_show_or_hide_a_job() {
 }
 
 #[test]
+fn the_quick_filter_finds_early_jobs_by_platform_name_and_label() {
+    let mut page = page("?decisionTaskId=D&runnable=1");
+    page.start();
+    let seq = page.push.seq;
+    let job = |label: &str, platform: &str| {
+        json!({"label": label, "kind": "test", "symbol": "t", "platform": platform,
+               "option": "opt", "tier": 1, "state": "runnable"})
+    };
+    let early = json!({"offset": 0, "total": 2, "listing": {"listed": 0, "done": false},
+        "jobs": [job("test-linux64/opt-xpcshell", "linux64"), job("test-windows11-64/opt-xpcshell", "windows11-64")]});
+    let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
+        seq,
+        LoadEvent::Jobs(early.to_string()),
+    )));
+    settle(&mut page, effects);
+    // The early jobs carry no prepared filter text: it is made as the filter reads them.
+    assert!(page.push.jobs.iter().all(|j| j.haystack.is_empty()));
+    for (text, platform) in [
+        ("Windows 11 XPCSHELL", "windows11-64"),
+        ("linux64/opt", "linux64"),
+    ] {
+        page.update(Msg::Push(PushMsg::FilterText(text.into())));
+        page.update(Msg::Push(PushMsg::ApplyFilter));
+        let rows: Vec<&str> = page.push.rows.iter().map(|r| r.platform.as_str()).collect();
+        assert_eq!(rows, [platform], "{text}");
+    }
+}
+
+#[test]
 fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
     let mut page = page("?decisionTaskId=D");
     page.start();
