@@ -95,11 +95,12 @@ impl Page {
             self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
             // With runnable jobs shown, a state cannot show or hide a job: the rows (or the
             // grouping under way, whose indices still hold) stay, and are drawn with the new
-            // states. Without them, a job that exists appears: the rows are grouped anew.
+            // states in a task of their own (applying them was this one). Without them, a
+            // job that exists appears: the rows are grouped anew.
             if self.push.filter.runnable
                 && matches!(&self.push.phase, Phase::Loading(loading) if loading.grouped)
             {
-                return true;
+                return self.redraw_later();
             }
         }
         if let Phase::Loading(loading) = &mut self.push.phase {
