@@ -291,13 +291,14 @@ fn load_graph_or_push(
         (None, Some(decision)) => {
             let transport =
                 NativeTransport::new(std::time::Duration::from_secs(args.timeout_seconds));
-            let push = pollster::block_on(loader::load_push(
+            let (push, ()) = pollster::block_on(loader::load_push(
                 &transport,
                 &args.root_url,
                 decision,
                 chosen_flavour,
                 RetryPolicy::default(),
                 &report_progress,
+                |_| async {},
             ))
             .map_err(|e| e.to_string())?;
             Ok(Loaded::Push(Box::new(push), transport))

@@ -209,7 +209,7 @@ impl Session {
         // The graph is parsed as it arrives, while the task group may still be listed.
         let main = async {
             // actions.json downloads with the graph.
-            let (push, actions) = loader::load_push_with(
+            let (push, actions) = loader::load_push(
                 t,
                 root_url,
                 decision_task_id,

@@ -265,6 +265,12 @@ impl Filter {
         }
     }
 
+    /// Whether a job's state can decide if it shows (only runnable jobs are hidden, outside
+    /// "Add new jobs" mode): if not, new states change how shown jobs look, not which show.
+    pub fn reads_states(&self) -> bool {
+        !self.runnable
+    }
+
     /// The quick filter's words, lowercased.
     fn words(&self) -> Vec<String> {
         self.text
@@ -279,7 +285,7 @@ impl Filter {
         if !self.tiers.contains(&job.tier.clamp(1, 3)) {
             return false;
         }
-        if job.is_runnable() && !self.runnable {
+        if self.reads_states() && job.is_runnable() {
             return false;
         }
         if words.is_empty() {

@@ -104,6 +104,14 @@ pub(crate) struct Block {
     pub(crate) data: Range<usize>,
 }
 
+impl Block {
+    /// The block's text, decompressed from `cold_bytes` (the bytes it was packed into).
+    pub(crate) fn text(&self, cold_bytes: &Chunks) -> Option<Vec<u8>> {
+        let data = cold_bytes.get(self.data.clone())?;
+        lz4_flex::block::decompress(data, self.len).ok()
+    }
+}
+
 /// Bytes kept in chunks of [`Chunks::SIZE`] (or one bigger piece) that together cover one
 /// range of offsets; a piece never spans two chunks.
 #[derive(Default)]
@@ -221,8 +229,7 @@ impl Packed {
         let text = match cached {
             Some(text) => text,
             None => {
-                let data = self.cold_bytes.get(block.data.clone())?;
-                let text = Arc::new(lz4_flex::block::decompress(data, block.len).ok()?);
+                let text = Arc::new(block.text(&self.cold_bytes)?);
                 if let Ok(mut cache) = self.cache.lock() {
                     *cache = Some((i, text.clone()));
                 }

@@ -237,10 +237,7 @@ impl Text {
         self.cold
             .iter()
             .take_while(|block| block.start < self.base)
-            .filter_map(|block| {
-                let data = self.cold_bytes.get(block.data.clone())?;
-                lz4_flex::block::decompress(data, block.len).ok()
-            })
+            .filter_map(|block| block.text(&self.cold_bytes))
             .map(|text| memchr::memchr_iter(b'\n', &text).count())
             .sum()
     }

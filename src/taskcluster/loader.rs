@@ -117,33 +117,12 @@ fn artifact_run(status: &Value) -> u32 {
 
 /// Loads the push of `decision_task_id` from the deployment at `root_url`. `progress` is told
 /// about each step before it starts (the graph alone can take a while to download). The
-/// flavour is detected from the decision task unless `flavour` overrides it.
-pub async fn load_push<T: Transport>(
-    t: &T,
-    root_url: &str,
-    decision_task_id: &str,
-    flavour: Option<Flavour>,
-    retry: RetryPolicy,
-    progress: &dyn Fn(&str),
-) -> Result<Push, LoadError> {
-    let (push, ()) = load_push_with(
-        t,
-        root_url,
-        decision_task_id,
-        flavour,
-        retry,
-        progress,
-        |_| async {},
-    )
-    .await?;
-    Ok(push)
-}
-
-/// [`load_push`], with `also(run_id)` (more artifacts of the decision's run, say) awaited
-/// while the graph downloads. The parameters, the decision's map and the maps of earlier
-/// actions and cron tasks (found through the index from the parameters) download alongside
-/// the graph too: once it is in, the push is.
-pub async fn load_push_with<T: Transport, X, F: std::future::Future<Output = X>>(
+/// flavour is detected from the decision task unless `flavour` overrides it. `also(run_id)`
+/// (more artifacts of the decision's run, say; `|_| async {}` for none) is awaited while the
+/// graph downloads. The parameters, the decision's map and the maps of earlier actions and
+/// cron tasks (found through the index from the parameters) download alongside the graph
+/// too: once it is in, the push is.
+pub async fn load_push<T: Transport, X, F: std::future::Future<Output = X>>(
     t: &T,
     root_url: &str,
     decision_task_id: &str,
@@ -666,9 +645,11 @@ struct ListEntry {
     status: Option<ListStatus>,
 }
 
-/// The fields the grid reads, each as JSON (a value of another type than expected reads as
-/// absent, as before); every other field, the payload above all, is skipped unread (no
-/// `Value` is built for it: a 5,000-task page parses about twice as fast).
+/// The fields the grid reads, each as JSON (a leaf of another type than expected reads as
+/// absent, as before; `status`, `tags`, `metadata`, `extra` and `extra.treeherder` must be
+/// objects or null, or the page is refused naming its URL); every other field, the payload
+/// above all, is skipped unread (no `Value` is built for it: a 5,000-task page parses about
+/// twice as fast).
 #[derive(serde::Deserialize, Default)]
 struct ListStatus {
     #[serde(default, rename = "taskId")]

@@ -93,11 +93,11 @@ impl Page {
                 return true;
             }
             self.push.runnable = self.push.jobs.iter().filter(|j| j.is_runnable()).count();
-            // With runnable jobs shown, a state cannot show or hide a job: the rows (or the
-            // grouping under way, whose indices still hold) stay, and are drawn with the new
-            // states in a task of their own (applying them was this one). Without them, a
-            // job that exists appears: the rows are grouped anew.
-            if self.push.filter.runnable
+            // When the filter does not read states, they cannot show or hide a job: the rows
+            // (or the grouping under way, whose indices still hold) stay, and are drawn with
+            // the new states in a task of their own (applying them was this one). When it
+            // does, a job that exists appears: the rows are grouped anew.
+            if !self.push.filter.reads_states()
                 && matches!(&self.push.phase, Phase::Loading(loading) if loading.grouped)
             {
                 return self.redraw_later();

@@ -36,9 +36,7 @@ fn task_states_wait_a_task_for_the_grid_to_let_go_of_the_jobs_rather_than_copy_t
     let mut page = page("?decisionTaskId=D");
     page.start();
     let seq = page.push.seq;
-    let progress = |jobs: serde_json::Value| {
-        Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(jobs.to_string())))
-    };
+    let progress = |jobs| early(seq, jobs);
     let listing = json!({"listed": 0, "done": false});
     page.update(progress(
         json!({"offset": 0, "total": 2, "jobs": [job("test-a", "runnable")], "listing": listing}),
@@ -88,9 +86,7 @@ fn states_regroup_the_early_grid_only_when_they_can_show_or_hide_a_job() {
         let mut page = page(query);
         page.start();
         let seq = page.push.seq;
-        let progress = |jobs: serde_json::Value| {
-            Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(jobs.to_string())))
-        };
+        let progress = |jobs| early(seq, jobs);
         let listing = json!({"listed": 0, "done": false});
         let (_, effects) = page.update(progress(json!({"offset": 0, "total": 2,
             "jobs": [job("test-a", "runnable"), job("test-b", "completed")], "listing": listing})));
@@ -128,12 +124,9 @@ fn the_quick_filter_finds_early_jobs_by_platform_name_and_label() {
         json!({"label": label, "kind": "test", "symbol": "t", "platform": platform,
                "option": "opt", "tier": 1, "state": "runnable"})
     };
-    let early = json!({"offset": 0, "total": 2, "listing": {"listed": 0, "done": false},
+    let jobs = json!({"offset": 0, "total": 2, "listing": {"listed": 0, "done": false},
         "jobs": [job("test-linux64/opt-xpcshell", "linux64"), job("test-windows11-64/opt-xpcshell", "windows11-64")]});
-    let (_, effects) = page.update(Msg::Push(PushMsg::Progress(
-        seq,
-        LoadEvent::Jobs(early.to_string()),
-    )));
+    let (_, effects) = page.update(early(seq, jobs));
     settle(&mut page, effects);
     // The early jobs carry no prepared filter text: it is made as the filter reads them.
     assert!(page.push.jobs.iter().all(|j| j.haystack.is_empty()));

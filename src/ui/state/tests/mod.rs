@@ -84,6 +84,28 @@ fn summary() -> String {
     .to_string()
 }
 
+/// The picks' trigger dialog, open, with credentials given.
+fn signed_in_dialog() -> Page {
+    let mut page = ready_with_pick();
+    page.flow.credentials = ("me".into(), "secret".into(), String::new());
+    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
+    page
+}
+
+/// The worker's error of `kind`, about no label.
+fn api_error(kind: &str, message: &str) -> ApiError {
+    ApiError {
+        kind: kind.into(),
+        message: message.into(),
+        labels: vec![],
+    }
+}
+
+/// The worker's message of a page of early jobs or states (`value`) for load `seq`.
+fn early(seq: u32, value: serde_json::Value) -> Msg {
+    Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(value.to_string())))
+}
+
 fn job(label: &str, state: &str) -> serde_json::Value {
     json!({"label": label, "kind": "test", "symbol": "t", "platform": "linux64",
            "option": "opt", "tier": 1, "state": state})
@@ -199,11 +221,7 @@ fn news_of_an_older_load_is_dropped_and_a_failed_load_leaves_nothing_half_loaded
     assert!(page.push.summary.is_some());
     page.update(Msg::Push(PushMsg::Loaded(
         seq,
-        Err(ApiError {
-            kind: "expired".into(),
-            message: "gone".into(),
-            labels: vec![],
-        }),
+        Err(api_error("expired", "gone")),
     )));
     assert!(page.push.summary.is_none());
     match &page.push.phase {
@@ -388,14 +406,11 @@ fn the_picks_times_in_the_dialog_preview_the_page_again_and_render_the_request_a
 
 #[test]
 fn the_picks_request_that_cannot_be_rendered_is_said_and_nothing_can_be_sent() {
-    let mut page = ready_with_pick();
-    page.flow.credentials = ("me".into(), "secret".into(), String::new());
-    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
-    page.update(Msg::Trigger(TriggerMsg::ActionHook(Err(ApiError {
-        kind: "action".into(),
-        message: "add-new-jobs: input.tasks: not an array".into(),
-        labels: vec![],
-    }))));
+    let mut page = signed_in_dialog();
+    page.update(Msg::Trigger(TriggerMsg::ActionHook(Err(api_error(
+        "action",
+        "add-new-jobs: input.tasks: not an array",
+    )))));
     let action = page.flow.action.as_ref().expect("the dialog stays");
     assert_eq!(action.rendered, None);
     assert_eq!(action.hook, None);
@@ -407,15 +422,12 @@ fn the_picks_request_that_cannot_be_rendered_is_said_and_nothing_can_be_sent() {
 
 #[test]
 fn a_failed_trigger_stays_in_the_dialog_saying_nothing_was_created() {
-    let mut page = ready_with_pick();
-    page.flow.credentials = ("me".into(), "secret".into(), String::new());
-    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
+    let mut page = signed_in_dialog();
     page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
-    page.update(Msg::Trigger(TriggerMsg::ActionTriggered(Err(ApiError {
-        kind: "trigger".into(),
-        message: "answered 401".into(),
-        labels: vec![],
-    }))));
+    page.update(Msg::Trigger(TriggerMsg::ActionTriggered(Err(api_error(
+        "trigger",
+        "answered 401",
+    )))));
     let action = page.flow.action.as_ref().expect("the dialog stays");
     assert!(!action.sending);
     assert_eq!(
@@ -427,15 +439,12 @@ fn a_failed_trigger_stays_in_the_dialog_saying_nothing_was_created() {
 
 #[test]
 fn a_trigger_without_an_answer_sends_the_sheriff_to_the_task_group() {
-    let mut page = ready_with_pick();
-    page.flow.credentials = ("me".into(), "secret".into(), String::new());
-    page.update(Msg::Trigger(TriggerMsg::OpenTrigger));
+    let mut page = signed_in_dialog();
     page.update(Msg::Trigger(TriggerMsg::ConfirmAction));
-    page.update(Msg::Trigger(TriggerMsg::ActionTriggered(Err(ApiError {
-        kind: "trigger-no-answer".into(),
-        message: "timed out".into(),
-        labels: vec![],
-    }))));
+    page.update(Msg::Trigger(TriggerMsg::ActionTriggered(Err(api_error(
+        "trigger-no-answer",
+        "timed out",
+    )))));
     assert_eq!(
         page.flow.status,
         Some(Status::Unsure {
