@@ -5,6 +5,11 @@ use serde_json::json;
 
 use super::*;
 
+/// The worker's message of a page of early jobs or states (`value`) for load `seq`.
+fn early(seq: u32, value: serde_json::Value) -> Msg {
+    Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(value.to_string())))
+}
+
 #[test]
 fn the_runnable_count_is_provisional_until_the_task_group_is_listed() {
     let mut page = page("?decisionTaskId=D");

@@ -101,11 +101,6 @@ fn api_error(kind: &str, message: &str) -> ApiError {
     }
 }
 
-/// The worker's message of a page of early jobs or states (`value`) for load `seq`.
-fn early(seq: u32, value: serde_json::Value) -> Msg {
-    Msg::Push(PushMsg::Progress(seq, LoadEvent::Jobs(value.to_string())))
-}
-
 fn job(label: &str, state: &str) -> serde_json::Value {
     json!({"label": label, "kind": "test", "symbol": "t", "platform": "linux64",
            "option": "opt", "tier": 1, "state": state})
