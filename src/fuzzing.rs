@@ -28,18 +28,20 @@ pub fn graph(data: &[u8]) {
         streamed.as_ref().err()
     );
     // In halves: a first half that does not end between entries is refused (the CLI then
-    // reads the text whole); one that does joins the rest into the whole text's graph.
+    // reads the text whole); one that does joins the rest into the whole text's graph. The
+    // halves keep no text and read it back from the input (as the CLI from its file).
     let middle = data.len() / 2;
     let cut = data
         .get(middle..)
         .and_then(engine::GraphStream::cut_in)
         .map(|i| middle + i);
+    let store: std::sync::Arc<dyn engine::TextStore> = std::sync::Arc::new(data.to_vec());
     let joined = cut.and_then(|cut| {
         let (head, tail) = data.split_at(cut);
-        let mut first = engine::GraphStream::new();
+        let mut first = engine::GraphStream::new().reading_back(store.clone());
         first.feed(head).ok()?;
         let part = first.into_part()?;
-        let mut rest = engine::GraphStream::continuation();
+        let mut rest = engine::GraphStream::continuation().reading_back(store);
         Some(rest.feed(tail).and_then(|()| rest.finish_after(part)))
     });
     if let Some(joined) = &joined {
@@ -60,6 +62,14 @@ pub fn graph(data: &[u8]) {
         assert_eq!(sorted(a), sorted(b), "the stream found other labels");
         if let Some(Ok(c)) = &joined {
             assert_eq!(sorted(a), sorted(c), "the halves found other labels");
+            for label in sorted(a) {
+                assert_eq!(
+                    a.task_definition(&label).ok(),
+                    c.task_definition(&label).ok(),
+                    "the halves read back another definition of {label:?}"
+                );
+            }
+            assert_eq!(c.read_back_failure(), None);
         }
     }
 }

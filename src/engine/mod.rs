@@ -51,7 +51,7 @@ pub mod stream;
 pub use error::{Error, Warning};
 pub use flavour::Flavour;
 pub use ids::{CounterIds, TaskIdSource};
-pub use model::FullTaskGraph;
+pub use model::{FullTaskGraph, TextStore};
 pub use parse::{IndexAnswers, LabelToTaskId};
 pub use preview::{preview, Iteration, Mode, Preview, Push, Request, Reuse};
 pub use stream::GraphStream;

@@ -76,9 +76,10 @@ pub enum Source {
 /// A graph's text as a stream keeps it (without indentation), in two parts:
 /// - *hot*: each entry's `attributes`, `task.extra` and `task.deadline`, which the grid, the
 ///   callbacks and the optimiser read for many tasks, uncompressed;
-/// - *cold*: all of the text in LZ4 blocks of whole entries (about [`BLOCK`] bytes each),
-///   of which a preview reads only the definitions of the tasks it creates. The last block
-///   read stays decompressed.
+/// - *cold*: all of the text in blocks of whole entries (about [`BLOCK`] bytes each), of
+///   which a preview reads only the definitions of the tasks it creates: LZ4-compressed, or,
+///   when the text is in a [`TextStore`] (the CLI's plain file), not kept at all and read
+///   back from it as it was (with its indentation). The last block read stays decompressed.
 ///
 /// A range names hot or cold offsets depending on the field (see [`TaskNode`]).
 #[derive(Default)]
@@ -88,27 +89,75 @@ pub struct Packed {
     /// The cold blocks' compressed bytes, one after the other (one allocation a megabyte,
     /// not one a block).
     pub(crate) cold_bytes: Chunks,
-    /// The text's length (without indentation) and its newlines.
+    /// Where the blocks that are not kept are read back from.
+    pub(crate) store: Option<Arc<dyn TextStore>>,
+    /// The text's length (without indentation, unless it is read back from a store).
     pub(crate) text_len: usize,
     cache: Mutex<Option<(usize, Arc<Vec<u8>>)>>,
+    /// Why a block could not be read back from the store, the first time it could not.
+    failure: Mutex<Option<String>>,
+}
+
+/// A graph's text where it already is, to be read back from instead of kept (the CLI's plain
+/// `full-task-graph.json`): byte `n` of the text is the store's byte `n`. The engine only
+/// reads; the store is the caller's I/O. See
+/// [`GraphStream::reading_back`](super::stream::GraphStream::reading_back).
+pub trait TextStore: Send + Sync {
+    /// Fills `buf` with the text from `offset`; an error says why it cannot (the file
+    /// changed since it was scanned, ...).
+    fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<(), String>;
 }
 
 /// The size of a cold block, before compression (a block ends at the first entry end past it).
 pub const BLOCK: usize = 64 << 10;
 
-/// One LZ4 block of the cold text: `len` bytes from offset `start`, compressed at `data` of
-/// the cold bytes.
+/// A text in memory as its own store (for tests, and for a caller that holds the text anyway).
+impl TextStore for Vec<u8> {
+    fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<(), String> {
+        let text = offset
+            .checked_add(buf.len())
+            .and_then(|end| self.get(offset..end))
+            .ok_or_else(|| format!("no text at {offset}..+{}", buf.len()))?;
+        buf.copy_from_slice(text);
+        Ok(())
+    }
+}
+
+/// One block of the cold text: `len` bytes from offset `start`.
 pub(crate) struct Block {
     pub(crate) start: usize,
     pub(crate) len: usize,
-    pub(crate) data: Range<usize>,
+    pub(crate) kept: Kept,
+}
+
+/// How a cold block is kept.
+pub(crate) enum Kept {
+    /// LZ4-compressed, at this range of the cold bytes.
+    Lz4(Range<usize>),
+    /// Not at all: read back from the [`TextStore`] at the block's own offsets.
+    InStore,
 }
 
 impl Block {
-    /// The block's text, decompressed from `cold_bytes` (the bytes it was packed into).
-    pub(crate) fn text(&self, cold_bytes: &Chunks) -> Option<Vec<u8>> {
-        let data = cold_bytes.get(self.data.clone())?;
-        lz4_flex::block::decompress(data, self.len).ok()
+    /// The block's text, decompressed from `cold_bytes` (the bytes it was packed into) or
+    /// read back from `store`.
+    pub(crate) fn text(
+        &self,
+        cold_bytes: &Chunks,
+        store: Option<&dyn TextStore>,
+    ) -> Result<Vec<u8>, String> {
+        match &self.kept {
+            Kept::Lz4(data) => cold_bytes
+                .get(data.clone())
+                .and_then(|data| lz4_flex::block::decompress(data, self.len).ok())
+                .ok_or_else(|| format!("the packed text at {} does not decompress", self.start)),
+            Kept::InStore => {
+                let store = store.ok_or("the text is not kept and has no store to read it from")?;
+                let mut text = vec![0; self.len];
+                store.read_at(self.start, &mut text)?;
+                Ok(text)
+            }
+        }
     }
 }
 
@@ -196,14 +245,17 @@ impl Packed {
         hot: Chunks,
         cold: Vec<Block>,
         cold_bytes: Chunks,
+        store: Option<Arc<dyn TextStore>>,
         text_len: usize,
     ) -> Packed {
         Packed {
             hot,
             cold,
             cold_bytes,
+            store,
             text_len,
             cache: Mutex::new(None),
+            failure: Mutex::new(None),
         }
     }
 
@@ -229,7 +281,15 @@ impl Packed {
         let text = match cached {
             Some(text) => text,
             None => {
-                let text = Arc::new(block.text(&self.cold_bytes)?);
+                let text = match block.text(&self.cold_bytes, self.store.as_deref()) {
+                    Ok(text) => Arc::new(text),
+                    Err(why) => {
+                        if let Ok(mut failure) = self.failure.lock() {
+                            failure.get_or_insert(why);
+                        }
+                        return None;
+                    }
+                };
                 if let Ok(mut cache) = self.cache.lock() {
                     *cache = Some((i, text.clone()));
                 }
@@ -242,6 +302,11 @@ impl Packed {
     /// Bytes held: the hot parts, and the cold blocks compressed.
     pub fn held(&self) -> usize {
         self.hot.len() + self.cold_bytes.len()
+    }
+
+    /// Why the text could not be read back from its store, if it could not.
+    fn failure(&self) -> Option<String> {
+        self.failure.lock().ok()?.clone()
     }
 }
 
@@ -314,6 +379,17 @@ impl FullTaskGraph {
     /// The text's length and the bytes held for it (see [`Packed`]).
     pub fn text_bytes(&self) -> (usize, usize) {
         (self.source.len(), self.source.held())
+    }
+
+    /// Why a part of the text could not be read back from its [`TextStore`], if that ever
+    /// failed (the file changed or went away): what was read from it since is not to be
+    /// trusted (a definition that cannot be read counts as missing). A caller that gave the
+    /// stream a store checks this before it shows anything.
+    pub fn read_back_failure(&self) -> Option<String> {
+        match &self.source {
+            Source::Packed(p) => p.failure(),
+            Source::Owned(_) => None,
+        }
     }
 
     /// Number of tasks.

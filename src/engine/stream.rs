@@ -13,13 +13,19 @@
 //! - each scanned entry's `attributes`, `task.extra` and `task.deadline` are copied out (hot);
 //! - every [`BLOCK`] bytes of whole entries are compressed (cold), and only the entry still
 //!   arriving stays as text in a small window.
+//!
+//! A stream [`reading_back`](GraphStream::reading_back) from a [`TextStore`] (the CLI's plain
+//! file, which holds the text already) keeps neither the indentation's removal nor the
+//! compression: its cold blocks are offsets in the store, read back for the few definitions a
+//! preview needs.
 
 use std::io::Write as _;
+use std::sync::Arc;
 
 use flate2::write::MultiGzDecoder;
 
 use super::error::Error;
-use super::model::{Block, Chunks, FullTaskGraph, Packed, Source, BLOCK};
+use super::model::{Block, Chunks, FullTaskGraph, Kept, Packed, Source, TextStore, BLOCK};
 use super::parse::{self, RawEntry, ScanFailure, GZIP_MAGIC};
 use super::scan::{self, Scanner};
 
@@ -75,6 +81,9 @@ struct Text {
     /// Where blocks are compressed before being copied out at their size (the encoder
     /// needs room for its worst case, which a kept block would otherwise hold on to).
     scratch: Vec<u8>,
+    /// Where the text is read back from: the text is then taken as it comes (indentation
+    /// kept) and its blocks are not kept.
+    store: Option<Arc<dyn TextStore>>,
 }
 
 impl Text {
@@ -90,6 +99,11 @@ impl Text {
     }
 
     fn append(&mut self, mut data: &[u8]) {
+        if self.store.is_some() {
+            // Read back as it is: the offsets must stay the store's.
+            self.window.extend_from_slice(data);
+            return;
+        }
         let mut line_start = self.line_start;
         while !data.is_empty() {
             if line_start {
@@ -194,12 +208,19 @@ impl Text {
         Ok(())
     }
 
-    /// Compresses the window from the current block's start to `to` into a cold block.
+    /// Compresses the window from the current block's start to `to` into a cold block
+    /// (or, with a store, only notes where it is).
     fn pack(&mut self, text: &[u8], to: usize) {
         let Some(bytes) = text.get(self.block..to) else {
             return;
         };
-        if !bytes.is_empty() {
+        if !bytes.is_empty() && self.store.is_some() {
+            self.cold.push(Block {
+                start: self.base + self.block,
+                len: bytes.len(),
+                kept: Kept::InStore,
+            });
+        } else if !bytes.is_empty() {
             let room = lz4_flex::block::get_maximum_output_size(bytes.len());
             if self.scratch.len() < room {
                 self.scratch.resize(room, 0);
@@ -212,7 +233,7 @@ impl Text {
             self.cold.push(Block {
                 start: self.base + self.block,
                 len: bytes.len(),
-                data,
+                kept: Kept::Lz4(data),
             });
         }
         self.block = to;
@@ -237,7 +258,7 @@ impl Text {
         self.cold
             .iter()
             .take_while(|block| block.start < self.base)
-            .filter_map(|block| block.text(&self.cold_bytes))
+            .filter_map(|block| block.text(&self.cold_bytes, self.store.as_deref()).ok())
             .map(|text| memchr::memchr_iter(b'\n', &text).count())
             .sum()
     }
@@ -260,7 +281,7 @@ impl Text {
 
     fn finish(self) -> Result<FullTaskGraph, Error> {
         let (text_len, text) = self.close()?;
-        let packed = Packed::new(text.hot, text.cold, text.cold_bytes, text_len);
+        let packed = Packed::new(text.hot, text.cold, text.cold_bytes, text.store, text_len);
         let mut entries = text.earlier;
         entries.push(text.entries);
         parse::build_graph(Source::Packed(packed), entries)
@@ -345,7 +366,9 @@ impl Part {
         let bytes_base = whole.cold_bytes.len();
         whole.cold.extend(second.cold.into_iter().map(|mut b| {
             b.start += first_len;
-            b.data = b.data.start + bytes_base..b.data.end + bytes_base;
+            if let Kept::Lz4(data) = &mut b.kept {
+                *data = data.start + bytes_base..data.end + bytes_base;
+            }
             b
         }));
         whole.cold_bytes.append(second.cold_bytes);
@@ -436,6 +459,25 @@ impl GraphStream {
         }
     }
 
+    /// This stream, before it is fed, for a plain JSON text that `store` holds already: the
+    /// text is scanned as it comes but not kept (neither de-indented nor compressed), and the
+    /// few definitions a preview needs are read back from the store. Byte `n` of the text
+    /// must be the store's byte `n` (for a [`continuation`](GraphStream::continuation):
+    /// `n` counted from the start of the text it continues). The graph's
+    /// [`read_back_failure`](FullTaskGraph::read_back_failure) says if a read ever failed.
+    /// A stream already fed is left as it is.
+    pub fn reading_back(self, store: Arc<dyn TextStore>) -> GraphStream {
+        let mut text = match self.input {
+            Input::Sniffing(None) => Box::default(),
+            Input::Plain(text) if text.base == 0 && text.window.is_empty() => text,
+            input => return GraphStream { input },
+        };
+        text.store = Some(store);
+        GraphStream {
+            input: Input::Plain(text),
+        }
+    }
+
     /// A stream for a later part of a graph's plain text, cut just before an entry's key (a
     /// part of a big graph scanned on another thread; see [`GraphStream::into_part`]).
     pub fn continuation() -> GraphStream {
@@ -517,7 +559,7 @@ impl GraphStream {
             text: Box::new(text),
             text_len,
         });
-        let packed = Packed::new(text.hot, text.cold, text.cold_bytes, text_len);
+        let packed = Packed::new(text.hot, text.cold, text.cold_bytes, text.store, text_len);
         let mut entries = text.earlier;
         entries.push(text.entries);
         parse::build_graph(Source::Packed(packed), entries)
@@ -734,6 +776,95 @@ mod tests {
         let mut rest = GraphStream::continuation();
         let fed = rest.feed(&text[inside..]);
         assert!(fed.is_err() || rest.finish_after(part).is_err());
+    }
+
+    /// `text` streamed in pieces of `chunk` bytes, read back from `store`.
+    fn read_back(
+        text: &[u8],
+        chunk: usize,
+        store: Arc<dyn TextStore>,
+    ) -> Result<FullTaskGraph, Error> {
+        let mut stream = GraphStream::new().reading_back(store);
+        for part in text.chunks(chunk.max(1)) {
+            stream.feed(part)?;
+        }
+        stream.finish()
+    }
+
+    #[test]
+    fn a_text_read_back_from_its_store_is_the_whole_texts_graph_and_none_of_it_is_kept() {
+        let text = graph_text(400);
+        let whole = FullTaskGraph::parse_whole(text.clone()).unwrap();
+        let store: Arc<dyn TextStore> = Arc::new(text.clone());
+        for chunk in [1, 7, 4096, 1 << 20] {
+            let g = read_back(&text, chunk, store.clone()).unwrap();
+            same(&whole, &g);
+            let Source::Packed(p) = &g.source else {
+                unreachable!()
+            };
+            // The text as it is (indentation too), in blocks that cover it, none of it kept.
+            assert_eq!(p.text_len, text.len());
+            assert!(p.cold.len() >= 2, "{} blocks", p.cold.len());
+            let mut at = 0;
+            for b in &p.cold {
+                assert!(matches!(b.kept, Kept::InStore));
+                assert_eq!(b.start, at);
+                at += b.len;
+            }
+            assert_eq!(at, text.len());
+            assert_eq!(p.cold_bytes.len(), 0);
+            assert_eq!(g.read_back_failure(), None);
+        }
+        // Cut between entries, each part read back from the same store: the whole graph.
+        let cut = 40_000 + GraphStream::cut_in(&text[40_000..]).unwrap();
+        let mut first = GraphStream::new().reading_back(store.clone());
+        first.feed(&text[..cut]).unwrap();
+        let part = first.into_part().unwrap();
+        let mut rest = GraphStream::continuation().reading_back(store.clone());
+        rest.feed(&text[cut..]).unwrap();
+        same(&whole, &rest.finish_after(part).unwrap());
+        // A stream already fed keeps its text.
+        let mut fed = GraphStream::new();
+        fed.feed(&text[..1]).unwrap();
+        let mut fed = fed.reading_back(store);
+        fed.feed(&text[1..]).unwrap();
+        let g = fed.finish().unwrap();
+        same(&whole, &g);
+        assert!(g.text_bytes().1 > 0);
+    }
+
+    #[test]
+    fn a_store_that_fails_is_reported_and_its_errors_name_line_and_column() {
+        /// The text until it is switched off (as a file that changed).
+        struct Fading(Vec<u8>, std::sync::atomic::AtomicBool);
+        impl TextStore for Fading {
+            fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<(), String> {
+                if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err("the file changed".into());
+                }
+                self.0.read_at(offset, buf)
+            }
+        }
+        let text = graph_text(300);
+        let store = Arc::new(Fading(text.clone(), false.into()));
+        let g = read_back(&text, 4096, store.clone()).unwrap();
+        assert_eq!(
+            g.task_definition("t-7").unwrap()["payload"]["env"]["S"],
+            "a\nb \"{["
+        );
+        store.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        // A block not read before fails: noted, and the definition reads as missing.
+        let _ = g.task_definition("t-290");
+        assert_eq!(g.read_back_failure().as_deref(), Some("the file changed"));
+        // Nothing is de-indented: an error names the whole text's line and column, exactly.
+        let good = String::from_utf8(graph_text(3000)).unwrap();
+        let at = good.rfind("\"kind\": \"build\"").unwrap();
+        let bad = format!("{}\"kind\": [}}{}", &good[..at], &good[at + 15..]).into_bytes();
+        let whole = FullTaskGraph::parse_whole(bad.clone()).err().unwrap();
+        let store: Arc<dyn TextStore> = Arc::new(bad.clone());
+        for chunk in [4096, 1 << 20] {
+            assert_eq!(read_back(&bad, chunk, store.clone()).err().unwrap(), whole);
+        }
     }
 
     #[test]
