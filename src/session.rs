@@ -6,7 +6,7 @@
 //! Loading goes through the Taskcluster layer's [`Transport`], so the same code runs on the
 //! browser's `fetch` (in the worker) and natively (in tests, against the stand-in).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
@@ -765,7 +765,7 @@ async fn early_grid<T: Transport>(
     );
     let done = Cell::new(false);
     // The labels of the grid, once it was sent.
-    let sent: RefCell<Option<BTreeSet<String>>> = RefCell::default();
+    let sent: RefCell<Option<HashSet<String>>> = RefCell::default();
     let send = |message: &EarlyMessage<&[GridJob]>| {
         if let Ok(text) = serde_json::to_string(message) {
             on_jobs(&text);
@@ -896,7 +896,8 @@ pub use crate::protocol::JOBS_PAGE;
 /// see [`JobState`]), else runnable. The graph's grid ([`Session::jobs`]) replaces it: it knows every kind and
 /// tier, and tasks reused from other groups (shown runnable here).
 pub fn early_jobs(jobs: Vec<runnable::TreeherderJob>, group: &[loader::GroupTask]) -> Vec<GridJob> {
-    let by_label: BTreeMap<&str, &loader::GroupTask> =
+    // Hashed: in wasm a tree's label comparisons are bytewise `memcmp`s over long prefixes.
+    let by_label: HashMap<&str, &loader::GroupTask> =
         group.iter().map(|t| (t.label.as_str(), t)).collect();
     jobs.into_iter()
         .map(|mut job| match by_label.get(job.label.as_str()) {

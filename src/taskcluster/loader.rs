@@ -590,42 +590,48 @@ pub async fn task_group_pages<T: Transport>(
     loop {
         let url = super::list_task_group_url(root_url, task_group_id, token.as_deref());
         let text = fetch(t, &HttpRequest::get(url.clone()), retry).await?;
-        // Only the few fields the grid needs are read; each task's definition is skipped.
-        let page: ListPage = serde_json::from_slice(&text)
+        let (tasks, next) = listing_page(&text)
             .map_err(|e| invalid(url, format!("not a task group listing: {e}")))?;
-        let text_of = |v: Option<Value>| match v {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
-        let tasks: Vec<GroupTask> = page
-            .tasks
-            .into_iter()
-            .map(|entry| {
-                let task = entry.task.unwrap_or_default();
-                let tags = task.tags.unwrap_or_default();
-                let status = entry.status.unwrap_or_default();
-                GroupTask {
-                    task_id: text_of(status.task_id).unwrap_or_default(),
-                    label: text_of(tags.label)
-                        .or_else(|| text_of(task.metadata.and_then(|m| m.name)))
-                        .unwrap_or_default(),
-                    state: text_of(status.state).unwrap_or_else(|| "unscheduled".into()),
-                    kind: text_of(tags.kind).unwrap_or_default(),
-                    tier: task
-                        .extra
-                        .and_then(|e| e.treeherder)
-                        .and_then(|t| t.tier)
-                        .and_then(|t| t.as_u64()),
-                }
-            })
-            .collect();
         on_page(&tasks);
-        token = page.continuation_token.as_str().map(str::to_string);
+        token = next;
         if token.is_none() {
             break;
         }
     }
     Ok(())
+}
+
+/// One page of `queue.listTaskGroup`: its tasks as the grid needs them, and the continuation
+/// token. Only the few fields the grid needs are read; each task's definition is skipped.
+fn listing_page(text: &[u8]) -> Result<(Vec<GroupTask>, Option<String>), serde_json::Error> {
+    let page: ListPage = serde_json::from_slice(text)?;
+    let text_of = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let tasks = page
+        .tasks
+        .into_iter()
+        .map(|entry| {
+            let task = entry.task.unwrap_or_default();
+            let tags = task.tags.unwrap_or_default();
+            let status = entry.status.unwrap_or_default();
+            GroupTask {
+                task_id: text_of(status.task_id).unwrap_or_default(),
+                label: text_of(tags.label)
+                    .or_else(|| text_of(task.metadata.and_then(|m| m.name)))
+                    .unwrap_or_default(),
+                state: text_of(status.state).unwrap_or_else(|| "unscheduled".into()),
+                kind: text_of(tags.kind).unwrap_or_default(),
+                tier: task
+                    .extra
+                    .and_then(|e| e.treeherder)
+                    .and_then(|t| t.tier)
+                    .and_then(|t| t.as_u64()),
+            }
+        })
+        .collect();
+    Ok((tasks, page.continuation_token.as_str().map(str::to_string)))
 }
 
 /// A page of `queue.listTaskGroup`, as far as the grid reads it.
@@ -639,17 +645,60 @@ struct ListPage {
 
 #[derive(serde::Deserialize)]
 struct ListEntry {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_none")]
     task: Option<ListTask>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_none")]
     status: Option<ListStatus>,
 }
 
-/// The fields the grid reads, each as JSON (a leaf of another type than expected reads as
-/// absent, as before; `status`, `tags`, `metadata`, `extra` and `extra.treeherder` must be
-/// objects or null, or the page is refused naming its URL); every other field, the payload
-/// above all, is skipped unread (no `Value` is built for it: a 5,000-task page parses about
-/// twice as fast).
+/// `Some` of an object, `None` of anything else (null, text, a list, a number), skipped
+/// unread: for the listing's containers (`task`, `status`, `tags`, `metadata`, `extra`,
+/// `extra.treeherder`), so that one task whose `extra.treeherder` is free-form (a task
+/// definition's `extra` is, to the queue) does not refuse its page of 1,000 tasks.
+fn object_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+    struct Container<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for Container<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Container(std::marker::PhantomData))
+}
+
+/// The fields the grid reads, each as JSON (a leaf or a container of another type than
+/// expected reads as absent); every other field, the payload above all, is skipped unread (no
+/// `Value` is built for it: a 5,000-task page parses about twice as fast).
 #[derive(serde::Deserialize, Default)]
 struct ListStatus {
     #[serde(default, rename = "taskId")]
@@ -661,11 +710,11 @@ struct ListStatus {
 /// A task definition's `tags`, `metadata` and `extra`, as far as the grid reads them.
 #[derive(serde::Deserialize, Default)]
 struct ListTask {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_none")]
     tags: Option<ListTags>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_none")]
     metadata: Option<ListMetadata>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_none")]
     extra: Option<ListExtra>,
 }
 
@@ -685,7 +734,7 @@ struct ListMetadata {
 
 #[derive(serde::Deserialize)]
 struct ListExtra {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_none")]
     treeherder: Option<ListTreeherder>,
 }
 
@@ -693,4 +742,46 @@ struct ListExtra {
 struct ListTreeherder {
     #[serde(default)]
     tier: Option<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_page_reads_a_container_of_another_type_as_absent() {
+        let page = json!({
+            "taskGroupId": "G",
+            "tasks": [
+                {"status": {"taskId": "A", "state": "completed"},
+                 "task": {"tags": {"label": "build-a", "kind": "build"},
+                          "extra": {"treeherder": {"tier": 2}}, "payload": {"big": [1, 2, {"x": null}]}}},
+                {"status": {"taskId": "B", "state": "failed"},
+                 "task": {"tags": ["not", "an", "object"], "metadata": {"name": "test-b"},
+                          "extra": {"treeherder": "free-form text"}}},
+                {"status": {"taskId": "C"},
+                 "task": {"tags": null, "metadata": 7, "extra": [{"treeherder": {"tier": 1}}]}},
+                {"status": "pending", "task": 3.5},
+            ],
+            "continuationToken": "next-page",
+        });
+        let (tasks, token) = listing_page(page.to_string().as_bytes()).unwrap();
+        let got: Vec<(&str, &str, &str, &str, Option<u64>)> = tasks
+            .iter()
+            .map(|t| (&*t.task_id, &*t.label, &*t.state, &*t.kind, t.tier))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("A", "build-a", "completed", "build", Some(2)),
+                ("B", "test-b", "failed", "", None),
+                ("C", "", "unscheduled", "", None),
+                ("", "", "unscheduled", "", None),
+            ]
+        );
+        assert_eq!(token.as_deref(), Some("next-page"));
+        // Not a listing at all is still refused.
+        assert!(listing_page(b"[1, 2]").is_err());
+        assert!(listing_page(br#"{"tasks": [1]}"#).is_err());
+    }
 }
