@@ -31,7 +31,9 @@ pub mod synth;
 #[cfg(feature = "taskcluster")]
 pub mod actions;
 
-#[cfg(feature = "taskcluster")]
+// The URL conventions alone serve the page too (the load's first requests); the rest needs
+// the feature.
+#[cfg(any(feature = "taskcluster", feature = "ui"))]
 pub mod taskcluster;
 
 #[cfg(feature = "taskcluster")]

@@ -1091,6 +1091,50 @@ pub fn summary_text(s: &SummaryLine<'_>) -> String {
     text
 }
 
+#[cfg(all(test, feature = "native-http"))]
+mod first_request_tests {
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    use crate::taskcluster::client::{FetchError, HttpRequest, HttpResponse, Transport};
+
+    /// Answers every request with a 404 at once, noting its URL.
+    #[derive(Default)]
+    struct Refusing(RefCell<Vec<String>>);
+
+    impl Transport for Refusing {
+        async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
+            self.0.borrow_mut().push(request.url.clone());
+            Ok(HttpResponse {
+                status: 404,
+                body: Vec::new(),
+            })
+        }
+        async fn pause(&self, _: Duration) {}
+    }
+
+    #[test]
+    fn the_first_requests_are_what_a_staged_load_sends_before_any_answer() {
+        let t = Refusing::default();
+        let loaded = pollster::block_on(super::Session::load_staged(
+            &t,
+            "https://tc.example",
+            "DecisionTask000000001",
+            None,
+            &|_| {},
+            &|_| {},
+            &|_| {},
+        ));
+        assert!(loaded.is_err());
+        let mut sent = t.0.take();
+        sent.sort();
+        let mut first =
+            crate::taskcluster::first_requests("https://tc.example", "DecisionTask000000001");
+        first.sort();
+        assert_eq!(sent, first);
+    }
+}
+
 #[cfg(test)]
 mod summary_tests {
     use super::{plain_reason, summary_text, SummaryLine};

@@ -297,7 +297,8 @@ mod tests {
             assert_eq!((e.kind.as_str(), e.tier), ("", 1));
         }
         // In any order, a repeated label's last entry winning (as upstream's json.load).
-        let shuffled = br#"{"b": {"symbol": "B1"}, "a": {"symbol": "A"}, "c": {}, "b": {"symbol": "B2"}}"#;
+        let shuffled =
+            br#"{"b": {"symbol": "B1"}, "a": {"symbol": "A"}, "c": {}, "b": {"symbol": "B2"}}"#;
         let jobs = jobs_from_runnable_json(shuffled, "runnable-jobs.json").unwrap();
         let got: Vec<(&str, &str)> = jobs.iter().map(|j| (&*j.label, &*j.symbol)).collect();
         assert_eq!(got, [("a", "A"), ("b", "B2"), ("c", "?")]);

@@ -76,7 +76,7 @@ pub async fn send(
     request: &HttpRequest,
     timeouts: Timeouts,
     progress: &dyn Fn(&str, f64, f64),
-    mut sink: Option<Sink<'_>>,
+    sink: Option<Sink<'_>>,
 ) -> Result<HttpResponse, FetchError> {
     let url = request.url.as_str();
     let network = |message: String| FetchError::Network {
@@ -84,6 +84,44 @@ pub async fn send(
         message,
     };
     let describe = |e: &JsValue| super::describe(e);
+    let first = if request.body.is_some() {
+        timeouts.send
+    } else {
+        timeouts.first_byte
+    };
+    let no_answer = |e: &JsValue, dog: &Watchdog| {
+        network(if dog.fired.get() {
+            format!("no answer within {} s", seconds(first))
+        } else {
+            describe(e)
+        })
+    };
+    // A load's first requests may be on their way already (sent by the worker's JavaScript
+    // while the engine started): then the answer is taken from there.
+    let early = (request.method == "GET" && request.body.is_none() && request.headers.is_empty())
+        .then(|| prefetched(url))
+        .flatten();
+    if let Some((answer, controller)) = early {
+        let mut dog = Watchdog {
+            controller,
+            fired: Rc::default(),
+            timer: None,
+        };
+        dog.arm(first);
+        let raw = JsFuture::from(answer)
+            .await
+            .and_then(|r| r.dyn_into::<web_sys::Response>())
+            .map_err(|e| no_answer(&e, &dog))?;
+        return read(
+            request,
+            gloo_net::http::Response::from(raw),
+            dog,
+            timeouts,
+            progress,
+            sink,
+        )
+        .await;
+    }
     let controller = web_sys::AbortController::new().map_err(|e| network(describe(&e)))?;
     let method = Method::from_bytes(request.method.as_bytes())
         .map_err(|e| network(format!("method {:?}: {e}", request.method)))?;
@@ -99,24 +137,55 @@ pub async fn send(
         None => builder.build(),
     }
     .map_err(|e| network(e.to_string()))?;
-    let first = if request.body.is_some() {
-        timeouts.send
-    } else {
-        timeouts.first_byte
-    };
     let mut dog = Watchdog {
         controller,
         fired: Rc::default(),
         timer: None,
     };
     dog.arm(first);
-    let response = built.send().await.map_err(|e| {
-        network(if dog.fired.get() {
-            format!("no answer within {} s", seconds(first))
-        } else {
-            e.to_string()
-        })
-    })?;
+    let response = built
+        .send()
+        .await
+        .map_err(|e| no_answer(&JsValue::from_str(&e.to_string()), &dog))?;
+    read(request, response, dog, timeouts, progress, sink).await
+}
+
+/// The answer to `url` that the worker's JavaScript asked for early (`__tgpPrefetched`, a
+/// `Map` of URL to `{response, controller}`: see www/src/serve.js), taken out of the map:
+/// each is used once. `None` when there is none.
+fn prefetched(url: &str) -> Option<(js_sys::Promise, web_sys::AbortController)> {
+    let map: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &"__tgpPrefetched".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let key = JsValue::from_str(url);
+    let entry = map.get(&key);
+    if entry.is_undefined() {
+        return None;
+    }
+    map.delete(&key);
+    let field = |name: &str| js_sys::Reflect::get(&entry, &name.into()).ok();
+    Some((
+        field("response")?.dyn_into().ok()?,
+        field("controller")?.dyn_into().ok()?,
+    ))
+}
+
+/// Reads `response`'s body (see [`send`]), `dog` watching for a stall.
+async fn read(
+    request: &HttpRequest,
+    response: gloo_net::http::Response,
+    mut dog: Watchdog,
+    timeouts: Timeouts,
+    progress: &dyn Fn(&str, f64, f64),
+    mut sink: Option<Sink<'_>>,
+) -> Result<HttpResponse, FetchError> {
+    let url = request.url.as_str();
+    let network = |message: String| FetchError::Network {
+        url: request.url.clone(),
+        message,
+    };
+    let describe = |e: &JsValue| super::describe(e);
     dog.arm(timeouts.stall);
     let status = response.status();
     // A re-encoded answer's length is not the body's: its total is unknown.

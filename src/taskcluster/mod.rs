@@ -6,10 +6,15 @@
 //! Nothing here performs I/O; a transport (browser `fetch`, a native HTTP client) sends what
 //! these functions describe.
 
+#[cfg(feature = "taskcluster")]
 pub mod client;
+#[cfg(feature = "taskcluster")]
 pub mod definitions;
+#[cfg(feature = "taskcluster")]
 pub mod hawk;
+#[cfg(feature = "taskcluster")]
 pub mod loader;
+#[cfg(feature = "taskcluster")]
 pub mod trigger;
 
 use crate::engine::Flavour;
@@ -77,6 +82,20 @@ pub fn list_task_group_url(
         url.push_str(&percent_encode(token));
     }
     url
+}
+
+/// The GETs a push's staged load (`session::Session::load_staged`) sends before any answer is
+/// in: the decision task and its status, `runnable-jobs.json` and the task group's first
+/// page. A host may send them itself while the engine starts and hand their answers over: the
+/// page does (`prefetch` in its load message, sent by the worker's JavaScript, whose answers
+/// `js_api::http` takes); a session test checks the list against the load's own requests.
+pub fn first_requests(root_url: &str, decision_task_id: &str) -> Vec<String> {
+    vec![
+        task_url(root_url, decision_task_id),
+        status_url(root_url, decision_task_id),
+        latest_artifact_url(root_url, decision_task_id, "public/runnable-jobs.json"),
+        list_task_group_url(root_url, decision_task_id, None),
+    ]
 }
 
 /// `index.findTask`.

@@ -40,6 +40,30 @@ async function loadError(page) {
 
 const requests = (standin, text) => readFileSync(standin.log, "utf8").split("\n").filter((l) => l.includes(text)).length;
 
+test("the load's first requests go out while the engine starts, and are sent once each", async () => {
+  // Slow answers: the engine, started meanwhile, takes the answers already on their way.
+  const standin = await withFaults(["--delay-ms", "200"]);
+  const { page, problems } = await open(standin, `&select=${encodeURIComponent(PICK)}`);
+  await page.locator("#preview-counts").waitFor({ timeout: 60000 });
+  const worker = page.workers()[0];
+  await worker.evaluate(() => new Promise((resolve) => {
+    const wait = () => (self.__tgpPrefetched.size === 0 ? resolve() : setTimeout(wait, 50));
+    wait();
+  }));
+  assert.deepEqual(await worker.evaluate(() => self.__tgpPrefetchStats), { sent: 4, unused: 0 });
+  const lines = readFileSync(standin.log, "utf8").split("\n");
+  for (const path of [
+    `/api/queue/v1/task/${NSS}`,
+    `/api/queue/v1/task/${NSS}/status`,
+    `/api/queue/v1/task/${NSS}/artifacts/public/runnable-jobs.json`,
+    `/api/queue/v1/task-group/${NSS}/list`,
+  ]) {
+    assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("a graph download that stalls halfway ends in a message naming it, with a Retry", async () => {
   const standin = await withFaults(["--stall", "full-task-graph"]);
   const { page, problems } = await open(standin, "&stallMs=1500");

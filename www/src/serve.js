@@ -12,6 +12,38 @@
 // still lists a big task group for the grid (another load still waits for its end).
 import { createCore, flatError } from "./core.js";
 
+// A load's first requests (`prefetch` in its arguments: the page lists them, see
+// taskcluster::first_requests) are sent at once, while the engine may still be starting; the
+// engine takes each answer from this map by its URL, once (src/js_api/http.rs). What a load
+// has not taken when it ends is aborted. `__tgpPrefetchStats` counts both, for the tests.
+const prefetched = (self.__tgpPrefetched = new Map());
+const stats = (self.__tgpPrefetchStats = { sent: 0, unused: 0 });
+
+/** Sends the GETs `urls`; returns what drops those of them nobody took. */
+function prefetch(urls) {
+  const mine = [];
+  for (const url of urls) {
+    if (typeof url !== "string" || prefetched.has(url)) continue;
+    const controller = new AbortController();
+    const response = fetch(url, { credentials: "omit", signal: controller.signal });
+    // A failure is the engine's to report when it takes the answer; untaken, it is nobody's.
+    response.catch(() => {});
+    const entry = { response, controller };
+    prefetched.set(url, entry);
+    mine.push([url, entry]);
+    stats.sent += 1;
+  }
+  return () => {
+    for (const [url, entry] of mine) {
+      if (prefetched.get(url) === entry) {
+        prefetched.delete(url);
+        entry.controller.abort();
+        stats.unused += 1;
+      }
+    }
+  };
+}
+
 /** Starts the engine from `wasm` (the .wasm file's URL; the worker's own `?wasm=` parameter
  * wins) and answers requests. The engine is fetched and compiled once, as the worker starts. */
 export function serve(wasm) {
@@ -31,6 +63,7 @@ export function serve(wasm) {
 
   self.onmessage = (event) => {
     const { id, op, args } = event.data || {};
+    const unused = op === "load" && Array.isArray(args && args.prefetch) ? prefetch(args.prefetch) : () => {};
     // When the next operation may start: this one is over, or (a load) the push is ready.
     let release;
     const released = new Promise((resolve) => (release = resolve));
@@ -46,6 +79,7 @@ export function serve(wasm) {
         self.postMessage({ id, ok: false, error: flatError(error) });
       } finally {
         release();
+        unused();
       }
     };
     if (op === "follow") {

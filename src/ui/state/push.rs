@@ -345,7 +345,9 @@ impl Page {
         let seq = self.push.seq;
         self.emit(Effect::Call {
             op: "load",
-            args: json!({"rootUrl": root, "decisionTaskId": decision}),
+            // The worker sends the load's first requests while its engine starts.
+            args: json!({"rootUrl": root, "decisionTaskId": decision,
+                "prefetch": crate::taskcluster::first_requests(&root, &decision)}),
             progress: Some(Box::new(move |p| Msg::Push(PushMsg::Progress(seq, p)))),
             reply: Box::new(move |r| Msg::Push(PushMsg::Loaded(seq, r))),
         });
