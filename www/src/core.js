@@ -3,7 +3,8 @@
 // index.js can also run it in-process ({ inline: true }, for Node and tests).
 //
 // Operations and their arguments (results are JSON text unless noted):
-//   load        { rootUrl, decisionTaskId, flavour? }          -> summary
+//   load        { rootUrl, decisionTaskId, flavour?, prefetch? } -> summary
+//               (prefetch: URLs the worker GETs at once, for the engine to take; see serve.js)
 //               | { fullTaskGraph: Uint8Array|ArrayBuffer, labelToTaskid?, parameters?,
 //                   index?, decisionTaskId?, trustDomain?, flavour?, level?, rootUrl?, actions? }
 //   jobs        {}                                             -> grid jobs

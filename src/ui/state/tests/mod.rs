@@ -133,7 +133,8 @@ fn a_load_goes_from_the_early_grid_to_the_graphs_own_grid_and_previews_picks_on_
         calls(&effects),
         vec![(
             "load",
-            json!({"rootUrl": "http://tc.example", "decisionTaskId": "D"})
+            json!({"rootUrl": "http://tc.example", "decisionTaskId": "D",
+                "prefetch": crate::taskcluster::first_requests("http://tc.example", "D")})
         )]
     );
     assert!(matches!(page.push.phase, Phase::Loading(_)));
