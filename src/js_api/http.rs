@@ -79,10 +79,7 @@ pub async fn send(
     sink: Option<Sink<'_>>,
 ) -> Result<HttpResponse, FetchError> {
     let url = request.url.as_str();
-    let network = |message: String| FetchError::Network {
-        url: request.url.clone(),
-        message,
-    };
+    let network = |message: String| network(request, message);
     let describe = |e: &JsValue| super::describe(e);
     let first = if request.body.is_some() {
         timeouts.send
@@ -150,6 +147,14 @@ pub async fn send(
     read(request, response, dog, timeouts, progress, sink).await
 }
 
+/// A network failure of `request`.
+fn network(request: &HttpRequest, message: String) -> FetchError {
+    FetchError::Network {
+        url: request.url.clone(),
+        message,
+    }
+}
+
 /// The answer to `url` that the worker's JavaScript asked for early (`__tgpPrefetched`, a
 /// `Map` of URL to `{response, controller}`: see www/src/serve.js), taken out of the map:
 /// each is used once. `None` when there is none.
@@ -181,11 +186,7 @@ async fn read(
     mut sink: Option<Sink<'_>>,
 ) -> Result<HttpResponse, FetchError> {
     let url = request.url.as_str();
-    let network = |message: String| FetchError::Network {
-        url: request.url.clone(),
-        message,
-    };
-    let describe = |e: &JsValue| super::describe(e);
+    let network = |message: String| network(request, message);
     dog.arm(timeouts.stall);
     let status = response.status();
     // A re-encoded answer's length is not the body's: its total is unknown.
@@ -231,7 +232,7 @@ async fn read(
                     seconds(timeouts.stall)
                 )
             } else {
-                describe(&e)
+                super::describe(&e)
             })
         })?;
         let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
