@@ -535,7 +535,7 @@ fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
         }
     }
     let (source, gzip) = open_graph(path)?;
-    let mut stream = match FileStore::open(path).filter(|_| !gzip) {
+    let mut stream = match (!gzip).then(|| FileStore::open(path)).flatten() {
         Some(store) => GraphStream::new().reading_back(store),
         None => GraphStream::new(),
     };

@@ -214,29 +214,31 @@ impl Text {
         let Some(bytes) = text.get(self.block..to) else {
             return;
         };
-        if !bytes.is_empty() && self.store.is_some() {
-            self.cold.push(Block {
-                start: self.base + self.block,
-                len: bytes.len(),
-                kept: Kept::InStore,
-            });
-        } else if !bytes.is_empty() {
-            let room = lz4_flex::block::get_maximum_output_size(bytes.len());
-            if self.scratch.len() < room {
-                self.scratch.resize(room, 0);
-            }
-            let data = match lz4_flex::block::compress_into(bytes, &mut self.scratch) {
-                Ok(n) => self.cold_bytes.push(self.scratch.get(..n).unwrap_or(&[])),
-                // Cannot happen (the room is the encoder's own bound); compress anew.
-                Err(_) => self.cold_bytes.push(&lz4_flex::block::compress(bytes)),
+        if !bytes.is_empty() {
+            let kept = match self.store {
+                Some(_) => Kept::InStore,
+                None => Kept::Lz4(self.compress(bytes)),
             };
             self.cold.push(Block {
                 start: self.base + self.block,
                 len: bytes.len(),
-                kept: Kept::Lz4(data),
+                kept,
             });
         }
         self.block = to;
+    }
+
+    /// `bytes` LZ4-compressed into the cold bytes; gives where.
+    fn compress(&mut self, bytes: &[u8]) -> std::ops::Range<usize> {
+        let room = lz4_flex::block::get_maximum_output_size(bytes.len());
+        if self.scratch.len() < room {
+            self.scratch.resize(room, 0);
+        }
+        match lz4_flex::block::compress_into(bytes, &mut self.scratch) {
+            Ok(n) => self.cold_bytes.push(self.scratch.get(..n).unwrap_or(&[])),
+            // Cannot happen (the room is the encoder's own bound); compress anew.
+            Err(_) => self.cold_bytes.push(&lz4_flex::block::compress(bytes)),
+        }
     }
 
     /// Drops the packed front of the window once it is long enough to be worth the move.

@@ -86,11 +86,11 @@ pub async fn send(
     } else {
         timeouts.first_byte
     };
-    let no_answer = |e: &JsValue, dog: &Watchdog| {
+    let no_answer = |why: String, dog: &Watchdog| {
         network(if dog.fired.get() {
             format!("no answer within {} s", seconds(first))
         } else {
-            describe(e)
+            why
         })
     };
     // A load's first requests may be on their way already (sent by the worker's JavaScript
@@ -108,7 +108,7 @@ pub async fn send(
         let raw = JsFuture::from(answer)
             .await
             .and_then(|r| r.dyn_into::<web_sys::Response>())
-            .map_err(|e| no_answer(&e, &dog))?;
+            .map_err(|e| no_answer(describe(&e), &dog))?;
         return read(
             request,
             gloo_net::http::Response::from(raw),
@@ -143,7 +143,7 @@ pub async fn send(
     let response = built
         .send()
         .await
-        .map_err(|e| no_answer(&JsValue::from_str(&e.to_string()), &dog))?;
+        .map_err(|e| no_answer(e.to_string(), &dog))?;
     read(request, response, dog, timeouts, progress, sink).await
 }
 

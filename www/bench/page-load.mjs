@@ -4,8 +4,9 @@
 // and the worker's WebAssembly memory (it only grows, so this is its peak). Loopback, then a
 // 50 Mbit/s link (`standin --rate 6250000`), then the same with 80 ms before each API answer
 // (`--delay-ms 80`, what a request to a distant Taskcluster costs). The API answers
-// gzip-encoded, as Taskcluster's does; with TGP_STORAGE=1 artifacts come from a storage origin with Content-Encoding: gzip, so
-// the browser inflates the graph (366 MB of JSON) before the engine sees it.
+// gzip-encoded, as Taskcluster's does; with TGP_STORAGE=1 artifacts come from a storage origin
+// with Content-Encoding: gzip, so the browser inflates the graph (392 MB of JSON) before the
+// engine sees it.
 //
 // Each figure is measured TGP_RUNS times (default 5) after one warm-up run, and reported as the
 // median and the worst (a sheriff lives with the typical run, not the best). With
