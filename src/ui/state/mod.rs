@@ -308,6 +308,11 @@ pub fn format_mb(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1_000_000.0)
 }
 
+/// "3.1 MB so far" of a download of unknown size, or `None` while that would read 0.0 MB.
+pub fn so_far(bytes: f64) -> Option<String> {
+    (bytes >= 50_000.0).then(|| format!("{} so far", format_mb(bytes)))
+}
+
 /// Why a push did not load, and what to do about it.
 pub fn load_failure(e: &ApiError) -> String {
     let advice = match e.kind.as_str() {
@@ -377,7 +382,11 @@ pub fn loading_words(event: &LoadEvent) -> String {
             url,
             loaded,
             total: None,
-        } => format!("loading {}: {} so far", step_words(url), format_mb(*loaded)),
+        } => match so_far(*loaded) {
+            Some(amount) => format!("loading {}: {amount}", step_words(url)),
+            // Nothing in yet: "0.0 MB so far" would say nothing more.
+            None => format!("loading {}…", step_words(url)),
+        },
         LoadEvent::Step(step) => format!("loading {}…", step_words(step)),
         LoadEvent::Jobs(_) | LoadEvent::Ready(_) => "loading the grid…".to_string(),
     }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use serde_json::json;
 
-use super::{format_mb, load_failure, Effect, Msg, Page, SAMPLE_DECISION};
+use super::{load_failure, so_far, Effect, Msg, Page, SAMPLE_DECISION};
 use crate::protocol::JobsPage;
 use crate::protocol::JOBS_PAGE;
 use crate::ui::model::{ApiError, LoadEvent, Summary};
@@ -177,7 +177,10 @@ impl Push {
                     (100.0 * loaded / total).min(100.0)
                 )
             }
-            Some((loaded, _)) => format!("the task graph: {} so far", format_mb(loaded)),
+            Some((loaded, _)) => match so_far(loaded) {
+                Some(amount) => format!("the task graph: {amount}"),
+                None => "the task graph".to_string(),
+            },
             None => "the task graph".to_string(),
         })
     }

@@ -580,6 +580,8 @@ fn the_loading_bar_speaks_of_what_loads_not_of_urls() {
         loading_words(&p(graph, Some(3_100_000.0), None)),
         "loading the task graph: 3.1 MB so far"
     );
+    let nothing_yet = loading_words(&p(graph, Some(0.0), None));
+    assert_eq!(nothing_yet, "loading the task graph…");
     let listing = "http://tc.example/api/queue/v1/task-group/D/list?continuationToken=5000";
     assert_eq!(
         loading_words(&p(listing, Some(3_100_000.0), Some(3_100_000.0))),
