@@ -15,6 +15,7 @@ const ROWS_STEP: usize = 5_000;
 impl Page {
     /// A page of the early grid (`runnable-jobs.json` and the task group, before the graph):
     /// shown once complete. Its messages stop when the graph is in (the phase is over).
+    #[inline(never)]
     pub(super) fn early_page(&mut self, text: &str) -> bool {
         let Ok(message) = serde_json::from_str::<EarlyMessage<Vec<Job>>>(text) else {
             return false;
@@ -66,6 +67,7 @@ impl Page {
         self.emit(Effect::Later(0, Msg::Push(PushMsg::EarlyRows)));
     }
 
+    #[inline(never)]
     pub(super) fn early_rows(&mut self) -> bool {
         let spare_free = self.push.early_jobs.spare_free(self.push.jobs.len());
         let states = match &mut self.push.phase {
@@ -117,6 +119,7 @@ impl Page {
 
     /// One step of grouping the grid's rows (`seq` names the grouping; a later one replaces
     /// it): the rows are on screen once the last step is done.
+    #[inline(never)]
     pub(super) fn rows_step(&mut self, seq: u32) -> bool {
         let push = &mut self.push;
         if seq != push.rows_seq {

@@ -304,8 +304,17 @@ fn parse<T: serde::de::DeserializeOwned>(result: Result<String, ApiError>) -> Re
     })
 }
 
+/// "22.0 MB". Formatted from whole tenths: the progress line is redrawn many times a second,
+/// and the float formatter is 14 kB of wasm that the browser would optimize on every load.
 pub fn format_mb(bytes: f64) -> String {
-    format!("{:.1} MB", bytes / 1_000_000.0)
+    let tenths = (bytes / 100_000.0).round_ties_even().max(0.0) as u64;
+    format!("{}.{} MB", tenths / 10, tenths % 10)
+}
+
+/// `part` of `whole` in whole percent, at most 100 (what `{:.0}` would print, without the float
+/// formatter: see `format_mb`).
+pub fn percent(part: f64, whole: f64) -> u64 {
+    (100.0 * part / whole).min(100.0).round_ties_even().max(0.0) as u64
 }
 
 /// "3.1 MB so far" of a download of unknown size, or `None` while that would read 0.0 MB.
@@ -373,9 +382,9 @@ pub fn loading_words(event: &LoadEvent) -> String {
             loaded,
             total: Some(t),
         } => format!(
-            "loading {}: {:.0} % of {}",
+            "loading {}: {} % of {}",
             step_words(url),
-            (100.0 * loaded / t).min(100.0),
+            percent(*loaded, *t),
             format_mb(*t)
         ),
         LoadEvent::Download {

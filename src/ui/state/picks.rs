@@ -204,6 +204,7 @@ impl Page {
 
     /// Previews the picks (the graph view follows); with no picks, the preview goes. Before the
     /// push is ready for previews, the preview waits for it (`Page::ready`).
+    #[inline(never)]
     pub(super) fn request_preview(&mut self) {
         self.sync_url();
         self.picks.seq += 1;

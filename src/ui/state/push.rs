@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use serde_json::json;
 
-use super::{load_failure, so_far, Effect, Msg, Page, SAMPLE_DECISION};
+use super::{load_failure, percent, so_far, Effect, Msg, Page, SAMPLE_DECISION};
 use crate::protocol::JobsPage;
 use crate::protocol::JOBS_PAGE;
 use crate::ui::model::{ApiError, LoadEvent, Summary};
@@ -172,10 +172,7 @@ impl Push {
         };
         Some(match loading.graph {
             Some((loaded, Some(total))) => {
-                format!(
-                    "the task graph: {:.0}%",
-                    (100.0 * loaded / total).min(100.0)
-                )
+                format!("the task graph: {}%", percent(loaded, total))
             }
             Some((loaded, _)) => match so_far(loaded) {
                 Some(amount) => format!("the task graph: {amount}"),
@@ -213,6 +210,7 @@ impl Push {
         self.early_jobs = view::EarlyJobs::default();
     }
 
+    #[inline(never)]
     pub(super) fn rebuild_rows(&mut self) {
         // A grouping in steps that is under way is out of date.
         self.rows_steps = None;
@@ -241,6 +239,9 @@ impl Push {
 }
 
 impl Page {
+    /// The push's messages. It runs for every progress message, so the browser optimizes it on
+    /// each load: the bigger handlers it calls are `#[inline(never)]` (and wasm-opt inlines no
+    /// big function into its only caller, see index.html), keeping it about 2 kB instead of 22.
     pub(super) fn push_update(&mut self, msg: PushMsg) -> bool {
         match msg {
             PushMsg::FormRoot(v) => self.push.form_root = v,
@@ -325,6 +326,7 @@ impl Page {
         true
     }
 
+    #[inline(never)]
     pub(super) fn load(&mut self) {
         let root = self.push.form_root.trim().trim_end_matches('/').to_string();
         let decision = self.push.form_decision.trim().to_string();
@@ -357,6 +359,7 @@ impl Page {
         self.sync_url();
     }
 
+    #[inline(never)]
     fn progress(&mut self, event: LoadEvent) -> bool {
         if !matches!(self.push.phase, Phase::Loading(_)) {
             return false;
@@ -402,6 +405,7 @@ impl Page {
 
     /// The load is over: the graph's own grid is asked for, page by page (after the preview
     /// of early picks, if one is under way).
+    #[inline(never)]
     fn loaded(&mut self, text: &str) {
         let summary = match serde_json::from_str::<Summary>(text) {
             Ok(summary) => summary,
@@ -453,6 +457,7 @@ impl Page {
         );
     }
 
+    #[inline(never)]
     fn jobs_page(&mut self, text: &str) -> bool {
         let mut page = match serde_json::from_str::<JobsPage<Vec<Job>>>(text) {
             Ok(page) => page,

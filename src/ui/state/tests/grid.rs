@@ -188,3 +188,25 @@ fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
     page.update(Msg::Push(PushMsg::ShowMoreRows));
     assert_eq!(page.push.visible_rows, 60);
 }
+
+#[test]
+fn amounts_read_as_the_float_formatter_would_print_them() {
+    use crate::ui::state::{format_mb, percent};
+    // Whole tenths of a MB and whole percent, rounded half to even as `{:.1}` / `{:.0}` do.
+    assert_eq!(format_mb(22_000_000.0), "22.0 MB");
+    assert_eq!(format_mb(3_140_000.0), "3.1 MB");
+    assert_eq!(format_mb(3_160_000.0), "3.2 MB");
+    assert_eq!(format_mb(392_340_079.0), "392.3 MB");
+    assert_eq!(format_mb(0.0), "0.0 MB");
+    assert_eq!(percent(8_140_000.0, 22_000_000.0), 37);
+    assert_eq!(percent(1.0, 8.0), 12); // 12.5: to even
+    assert_eq!(percent(3.0, 8.0), 38); // 37.5: to even
+    assert_eq!(percent(5.0, 4.0), 100);
+    assert_eq!(percent(1.0, 0.0), 100);
+    for (part, whole) in [(1.0, 3.0), (2.0, 3.0), (999.0, 1000.0), (7.0, 1000.0)] {
+        assert_eq!(
+            percent(part, whole).to_string(),
+            format!("{:.0}", (100.0 * part / whole))
+        );
+    }
+}
