@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
+use futures_util::FutureExt;
 use serde_json::{json, Value};
 
 use crate::actions::{ActionError, ActionsJson, Trigger};
@@ -264,7 +265,11 @@ impl Session {
             ready(session);
             Ok::<(), SessionError>(())
         };
-        let (loaded, (group, early_problem)) = futures_util::future::join(main, early).await;
+        // Each boxed: a join polls its futures through their own poll functions, not one
+        // function with both state machines inlined (the browser optimizes what runs hot, and
+        // optimizing a 20 kB function on every load costs more than the two calls).
+        let (loaded, (group, early_problem)) =
+            futures_util::future::join(main.boxed_local(), early.boxed_local()).await;
         loaded?;
         let mut warnings: Vec<Warning> = early_problem.into_iter().collect();
         let (group, task_states) = match group {
@@ -828,7 +833,8 @@ async fn early_grid<T: Transport>(
         }
         result
     };
-    let (jobs, group) = futures_util::future::join(runnable, listing).await;
+    let (jobs, group) =
+        futures_util::future::join(runnable.boxed_local(), listing.boxed_local()).await;
     let problem = match jobs {
         Err(Some(message)) => Some(Warning {
             kind: "no-early-grid".into(),

@@ -4,6 +4,7 @@
 //! merged newest last; then index and status answers for the `index-search` paths a preview
 //! needs.
 
+use futures_util::FutureExt;
 use serde_json::{json, Value};
 
 use super::client::{fetch, fetch_streaming, FetchError, HttpRequest, RetryPolicy, Transport};
@@ -180,14 +181,16 @@ pub async fn load_push<T: Transport, X, F: std::future::Future<Output = X>>(
         .await?;
         Ok::<_, LoadError>((parameters, earlier))
     };
+    // Boxed, as in session.rs: each polled through its own function.
     let (full_task_graph, label_to_taskid, earlier, extra) = futures_util::future::join4(
-        fetch_graph(t, graph_url, retry),
+        fetch_graph(t, graph_url, retry).boxed_local(),
         async {
             let text = fetch(t, &HttpRequest::get(l2t_url.clone()), retry).await?;
             parse::label_to_taskid(&text, &l2t_url)
                 .map_err(|e| invalid(l2t_url.clone(), e.to_string()))
-        },
-        earlier,
+        }
+        .boxed_local(),
+        earlier.boxed_local(),
         also(run_id),
     )
     .await;
