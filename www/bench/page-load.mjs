@@ -1,7 +1,9 @@
 // The page on the Firefox-shaped 50,000-task sample push, in headless Chromium, against the
 // stand-in: time from navigation to the first job drawn and to the first preview drawn (a pick
 // in the URL, `select=`), the longest main-thread task from navigation until the load is over,
-// and the worker's WebAssembly memory (it only grows, so this is its peak). Loopback, then a
+// when the task graph's last byte arrived (and the preview's lag behind it: the 50 Mbit/s target
+// is a preview within 0.5 s of the download's end), and the worker's WebAssembly memory (it only
+// grows, so this is its peak). Loopback, then a
 // 50 Mbit/s link (`standin --rate 6250000`), then the same with 80 ms before each API answer
 // (`--delay-ms 80`, what a request to a distant Taskcluster costs). The API answers
 // gzip-encoded, as Taskcluster's does; with TGP_STORAGE=1 artifacts come from a storage origin
@@ -63,8 +65,18 @@ async function once(browser, url) {
   const longTasks = await page.evaluate(() => window.__longTasks || []);
   const worker = page.workers()[0];
   const memory = worker ? await worker.evaluate(() => (self.__tgpMemoryBytes ? self.__tgpMemoryBytes() : 0)) : 0;
+  // When the task graph's last byte was in, on the page's clock: the worker's resource timing
+  // (its own clock starts when the worker does) moved by the two clocks' origins.
+  const pageOrigin = await page.evaluate(() => performance.timeOrigin);
+  const graphEnd = worker
+    ? await worker.evaluate(() => {
+        const entry = performance.getEntriesByType("resource").find((e) => e.name.includes("full-task-graph"));
+        return entry ? performance.timeOrigin + entry.responseEnd : null;
+      })
+    : null;
+  const download = graphEnd === null ? NaN : Math.round(graphEnd - pageOrigin);
   await page.close();
-  return { grid, preview, gridSeen, previewSeen, longest: Math.max(0, ...longTasks), memory };
+  return { grid, preview, gridSeen, previewSeen, longest: Math.max(0, ...longTasks), memory, download, after: preview - download };
 }
 
 const median = (xs) => {
@@ -96,6 +108,7 @@ try {
         const figure = (key, show) => `${show(median(r.map((x) => x[key])))} (worst ${show(Math.max(...r.map((x) => x[key])))})`;
         console.log(
           `${name.padEnd(10)} ${site.padEnd(9)} first grid ${figure("grid", seconds)} s · preview ${figure("preview", seconds)} s` +
+            ` · graph downloaded ${figure("download", seconds)} s, preview after it ${figure("after", seconds)} s` +
             ` · longest main-thread task ${figure("longest", (x) => x)} ms · worker wasm memory ${(Math.max(...r.map((x) => x.memory)) / 1e6).toFixed(0)} MB` +
             ` · seen by the harness: grid ${figure("gridSeen", seconds)} s, preview ${figure("previewSeen", seconds)} s` +
             `  (median of ${RUNS}; all grid/preview/longest: ${r.map((x) => `${x.grid}/${x.preview}/${x.longest}`).join(", ")})`,
