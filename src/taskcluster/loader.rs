@@ -293,48 +293,34 @@ async fn earlier_maps<T: Transport>(
         &param("pushlog_id"),
         &head_rev,
     );
-    if flavour == Flavour::Gecko {
-        let path = gecko_decision_index_path(trust_domain, &param("project"), &head_rev);
-        if let Some(w) = indexed_decision(t, root_url, &path, decision_task_id, retry).await? {
-            warnings.push(w);
+    // The decision's index entry, each namespace's listing and then every map are fetched
+    // concurrently (upstream's fetch_graph_and_labels downloads the maps in parallel too): one
+    // after the other, each step waited behind the graph's chunks in the page's worker, a few
+    // hundred milliseconds at a time, and the first preview waits for the maps.
+    let indexed = async {
+        if flavour != Flavour::Gecko {
+            return Ok(None);
         }
-    }
-    // (expires, taskId, listed under the cron namespace)
-    let mut listed: Vec<(String, String, bool)> = Vec::new();
-    for namespace in namespaces
-        .actions
-        .iter()
+        let path = gecko_decision_index_path(trust_domain, &param("project"), &head_rev);
+        indexed_decision(t, root_url, &path, decision_task_id, retry).await
+    };
+    let all: Vec<&String> = (namespaces.actions.iter())
         .chain(std::iter::once(&namespaces.cron))
-    {
-        let mut token: Option<String> = None;
-        loop {
-            let page = get_json(
-                t,
-                list_tasks_url(root_url, namespace, token.as_deref()),
-                retry,
-            )
-            .await;
-            let page = match page {
-                Ok(p) => p,
-                // A namespace nobody indexed into yet.
-                Err(LoadError::Fetch(FetchError::Status { status: 404, .. })) => break,
-                Err(e) => return Err(e),
-            };
-            for entry in items(&page, "tasks") {
-                if let Some(id) = entry.get("taskId").and_then(Value::as_str) {
-                    let expires = entry
-                        .get("expires")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    if id != decision_task_id && !listed.iter().any(|(_, l, _)| l == id) {
-                        listed.push((expires, id.to_string(), *namespace == namespaces.cron));
-                    }
-                }
-            }
-            token = continuation(&page);
-            if token.is_none() {
-                break;
+        .collect();
+    let listings = futures_util::future::join_all(
+        (all.iter()).map(|namespace| namespace_tasks(t, root_url, namespace, retry)),
+    );
+    let (indexed, listings) = futures_util::future::join(indexed, listings).await;
+    if let Some(w) = indexed? {
+        warnings.push(w);
+    }
+    // (expires, taskId, listed under the cron namespace), each task once (the first
+    // namespace that lists it says which).
+    let mut listed: Vec<(String, String, bool)> = Vec::new();
+    for (namespace, tasks) in all.iter().zip(listings) {
+        for (expires, id) in tasks? {
+            if id != decision_task_id && !listed.iter().any(|(_, l, _)| *l == id) {
+                listed.push((expires, id, **namespace == namespaces.cron));
             }
         }
     }
@@ -347,10 +333,17 @@ async fn earlier_maps<T: Transport>(
             listed.len()
         ));
     }
+    let fetched = futures_util::future::join_all(listed.iter().map(|(_, id, _)| {
+        let url = super::latest_artifact_url(root_url, id, "public/label-to-taskid.json");
+        async move {
+            let text = fetch(t, &HttpRequest::get(url.clone()), retry).await;
+            (url, text)
+        }
+    }))
+    .await;
     let mut maps = Vec::new();
-    for (_, id, is_cron) in listed {
-        let url = super::latest_artifact_url(root_url, &id, "public/label-to-taskid.json");
-        match fetch(t, &HttpRequest::get(url.clone()), retry).await {
+    for ((_, id, is_cron), (url, text)) in listed.into_iter().zip(fetched) {
+        match text {
             Ok(text) => {
                 let map = parse::label_to_taskid(&text, &url)
                     .map_err(|e| invalid(url.clone(), e.to_string()))?;
@@ -365,6 +358,37 @@ async fn earlier_maps<T: Transport>(
         }
     }
     Ok(EarlierMaps { maps, warnings })
+}
+
+/// The tasks an index namespace lists, as (expires, taskId), page after page (a namespace
+/// nobody indexed into yet lists none).
+async fn namespace_tasks<T: Transport>(
+    t: &T,
+    root_url: &str,
+    namespace: &str,
+    retry: RetryPolicy,
+) -> Result<Vec<(String, String)>, LoadError> {
+    let mut tasks = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let url = list_tasks_url(root_url, namespace, token.as_deref());
+        let page = match get_json(t, url, retry).await {
+            Ok(page) => page,
+            Err(LoadError::Fetch(FetchError::Status { status: 404, .. })) => break,
+            Err(e) => return Err(e),
+        };
+        for entry in items(&page, "tasks") {
+            if let Some(id) = entry.get("taskId").and_then(Value::as_str) {
+                let expires = entry.get("expires").and_then(Value::as_str).unwrap_or("");
+                tasks.push((expires.to_string(), id.to_string()));
+            }
+        }
+        token = continuation(&page);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(tasks)
 }
 
 /// The kind of [`contested_warnings`].
