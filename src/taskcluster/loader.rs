@@ -812,3 +812,111 @@ mod tests {
         assert!(listing_page(br#"{"tasks": [1]}"#).is_err());
     }
 }
+
+#[cfg(all(test, feature = "native-http"))]
+mod concurrency_tests {
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::taskcluster::client::HttpResponse;
+
+    /// Pending once (waking itself), then ready: an answer that is not there at once.
+    struct YieldOnce(bool);
+
+    impl Future for YieldOnce {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 {
+                return Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    /// The index's listings (one task per namespace) and the maps, each answered after a
+    /// yield; notes when each request is sent and answered.
+    #[derive(Default)]
+    struct Yielding(RefCell<Vec<(bool, String)>>);
+
+    impl Transport for Yielding {
+        async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
+            let url = request.url.clone();
+            self.0.borrow_mut().push((true, url.clone()));
+            YieldOnce(false).await;
+            self.0.borrow_mut().push((false, url.clone()));
+            let body = if url.contains("/index/v1/tasks/") {
+                // Expiry sets the merge order: B, then A, then the cron task.
+                let (id, day) = if url.ends_with(".cron") {
+                    ("CronTask", 3)
+                } else if url.contains(".pushlog-id.") {
+                    ("ActionA", 2)
+                } else {
+                    ("ActionB", 1)
+                };
+                json!({"tasks": [{"taskId": id, "expires": format!("2027-01-0{day}T00:00:00.000Z")}]})
+            } else if let Some(id) = url.split("/task/").nth(1).and_then(|r| r.split('/').next()) {
+                json!({ "build-linux64/opt": format!("{id}Build") })
+            } else {
+                return Ok(HttpResponse {
+                    status: 404,
+                    body: Vec::new(),
+                });
+            };
+            Ok(HttpResponse {
+                status: 200,
+                body: body.to_string().into_bytes(),
+            })
+        }
+        async fn pause(&self, _: Duration) {}
+    }
+
+    #[test]
+    fn earlier_runs_are_listed_and_their_maps_downloaded_concurrently() {
+        let t = Yielding::default();
+        let parameters = json!({"project": "proj", "pushlog_id": "7", "head_rev": "abc"});
+        let earlier = pollster::block_on(earlier_maps(
+            &t,
+            "https://tc.example",
+            "Decision",
+            Flavour::Taskgraph,
+            "trust",
+            &parameters,
+            RetryPolicy::default(),
+            &|_| {},
+        ))
+        .unwrap();
+        // Merged newest last, whatever order the answers came in.
+        let merged: Vec<(&str, bool, Option<&String>)> = (earlier.maps.iter())
+            .map(|(id, cron, map)| (id.as_str(), *cron, map.get("build-linux64/opt")))
+            .collect();
+        let build = |id: &str| format!("{id}Build");
+        assert_eq!(
+            merged,
+            [
+                ("ActionB", false, Some(&build("ActionB"))),
+                ("ActionA", false, Some(&build("ActionA"))),
+                ("CronTask", true, Some(&build("CronTask"))),
+            ]
+        );
+        // Every listing is sent before any listing is answered, every map before any map.
+        let events = t.0.take();
+        let step = |is: &dyn Fn(&str) -> bool| -> Vec<bool> {
+            (events.iter())
+                .filter(|(_, url)| is(url))
+                .map(|(sent, _)| *sent)
+                .collect()
+        };
+        let listings = step(&|url| url.contains("/index/v1/tasks/"));
+        let maps = step(&|url| url.ends_with("label-to-taskid.json"));
+        assert_eq!(listings, [true, true, true, false, false, false]);
+        assert_eq!(maps, [true, true, true, false, false, false]);
+    }
+}
