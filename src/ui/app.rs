@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use super::action_dialog::ActionDialog;
 use super::actions::JobPanel;
-use super::browser::{download, open_sign_in, session_get, session_set, window, worker_url};
+use super::browser::{download, open_sign_in, session_get, session_set, window, worker_url, Soon};
 use super::dialogs::{CredentialsView, SearchDialog, SigninView};
 use super::engine::Engine;
 use super::graph::GraphPanel;
@@ -69,6 +69,8 @@ pub struct App {
     engine: Option<Engine>,
     /// The quick filter's pending timer (replacing it cancels the previous one).
     filter_timer: Option<gloo_timers::callback::Timeout>,
+    /// Where `Effect::Later(0, …)` runs (see `browser::Soon`).
+    soon: Soon,
     /// The key event being handled (its default is prevented if a shortcut takes it).
     key_event: Rc<RefCell<Option<web_sys::KeyboardEvent>>>,
     _keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
@@ -96,6 +98,10 @@ impl App {
                         }
                     });
                     engine.call(op, &args, on_progress, on_done);
+                }
+                Effect::Later(0, msg) => {
+                    let link = link.clone();
+                    self.soon.run(move || link.send_message(msg));
                 }
                 Effect::Later(ms, msg) => {
                     let link = link.clone();
@@ -301,6 +307,7 @@ impl Component for App {
             cb: Callbacks::new(ctx.link()),
             engine: None,
             filter_timer: None,
+            soon: Soon::default(),
             key_event,
             _keys: keys,
             _messages: messages,
