@@ -50,6 +50,17 @@ struct Watchdog {
 }
 
 impl Watchdog {
+    /// A watchdog on `controller`'s request, armed for `ms`.
+    fn armed(controller: web_sys::AbortController, ms: u32) -> Watchdog {
+        let mut dog = Watchdog {
+            controller,
+            fired: Rc::default(),
+            timer: None,
+        };
+        dog.arm(ms);
+        dog
+    }
+
     fn arm(&mut self, ms: u32) {
         let controller = self.controller.clone();
         let fired = self.fired.clone();
@@ -98,31 +109,37 @@ pub async fn send(
     let early = (request.method == "GET" && request.body.is_none() && request.headers.is_empty())
         .then(|| prefetched(url))
         .flatten();
-    if let Some((answer, controller)) = early {
-        let mut dog = Watchdog {
-            controller,
-            fired: Rc::default(),
-            timer: None,
-        };
-        dog.arm(first);
-        let raw = JsFuture::from(answer)
-            .await
-            .and_then(|r| r.dyn_into::<web_sys::Response>())
-            .map_err(|e| no_answer(describe(&e), &dog))?;
-        return read(
-            request,
-            gloo_net::http::Response::from(raw),
-            dog,
-            timeouts,
-            progress,
-            sink,
-        )
-        .await;
-    }
-    let controller = web_sys::AbortController::new().map_err(|e| network(describe(&e)))?;
+    let (response, dog) = match early {
+        Some((answer, controller)) => {
+            let dog = Watchdog::armed(controller, first);
+            let raw = JsFuture::from(answer)
+                .await
+                .and_then(|r| r.dyn_into::<web_sys::Response>())
+                .map_err(|e| no_answer(describe(&e), &dog))?;
+            (gloo_net::http::Response::from(raw), dog)
+        }
+        None => {
+            let (built, controller) = build(request)?;
+            let dog = Watchdog::armed(controller, first);
+            let response = built
+                .send()
+                .await
+                .map_err(|e| no_answer(e.to_string(), &dog))?;
+            (response, dog)
+        }
+    };
+    read(request, response, dog, timeouts, progress, sink).await
+}
+
+/// `request` as gloo-net's, without credentials, with the controller that aborts it.
+fn build(
+    request: &HttpRequest,
+) -> Result<(gloo_net::http::Request, web_sys::AbortController), FetchError> {
+    let network = |message: String| network(request, message);
+    let controller = web_sys::AbortController::new().map_err(|e| network(super::describe(&e)))?;
     let method = Method::from_bytes(request.method.as_bytes())
         .map_err(|e| network(format!("method {:?}: {e}", request.method)))?;
-    let mut builder = RequestBuilder::new(url)
+    let mut builder = RequestBuilder::new(&request.url)
         .method(method)
         .credentials(web_sys::RequestCredentials::Omit)
         .abort_signal(Some(&controller.signal()));
@@ -134,17 +151,7 @@ pub async fn send(
         None => builder.build(),
     }
     .map_err(|e| network(e.to_string()))?;
-    let mut dog = Watchdog {
-        controller,
-        fired: Rc::default(),
-        timer: None,
-    };
-    dog.arm(first);
-    let response = built
-        .send()
-        .await
-        .map_err(|e| no_answer(e.to_string(), &dog))?;
-    read(request, response, dog, timeouts, progress, sink).await
+    Ok((built, controller))
 }
 
 /// A network failure of `request`.
