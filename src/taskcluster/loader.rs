@@ -304,11 +304,13 @@ async fn earlier_maps<T: Transport>(
         let path = gecko_decision_index_path(trust_domain, &param("project"), &head_rev);
         indexed_decision(t, root_url, &path, decision_task_id, retry).await
     };
-    let all: Vec<&String> = (namespaces.actions.iter())
-        .chain(std::iter::once(&namespaces.cron))
+    // (namespace, is the cron one)
+    let all: Vec<(&str, bool)> = (namespaces.actions.iter())
+        .map(|namespace| (namespace.as_str(), false))
+        .chain([(namespaces.cron.as_str(), true)])
         .collect();
     let listings = futures_util::future::join_all(
-        (all.iter()).map(|namespace| namespace_tasks(t, root_url, namespace, retry)),
+        (all.iter()).map(|&(namespace, _)| namespace_tasks(t, root_url, namespace, retry)),
     );
     let (indexed, listings) = futures_util::future::join(indexed, listings).await;
     if let Some(w) = indexed? {
@@ -317,10 +319,10 @@ async fn earlier_maps<T: Transport>(
     // (expires, taskId, listed under the cron namespace), each task once (the first
     // namespace that lists it says which).
     let mut listed: Vec<(String, String, bool)> = Vec::new();
-    for (namespace, tasks) in all.iter().zip(listings) {
+    for (&(_, cron), tasks) in all.iter().zip(listings) {
         for (expires, id) in tasks? {
             if id != decision_task_id && !listed.iter().any(|(_, l, _)| *l == id) {
-                listed.push((expires, id, **namespace == namespaces.cron));
+                listed.push((expires, id, cron));
             }
         }
     }
