@@ -304,11 +304,16 @@ fn parse<T: serde::de::DeserializeOwned>(result: Result<String, ApiError>) -> Re
     })
 }
 
-/// "22.0 MB". Formatted from whole tenths: the progress line is redrawn many times a second,
-/// and the float formatter is 14 kB of wasm that the browser would optimize on every load.
+/// "22.0 MB": to the nearest tenth, halves to even. Formatted from whole tenths: the progress
+/// line is redrawn many times a second, and the float formatter is 14 kB of wasm that the
+/// browser would optimize on every load.
 pub fn format_mb(bytes: f64) -> String {
-    let tenths = (bytes / 100_000.0).round_ties_even().max(0.0) as u64;
+    let tenths = tenths_of_mb(bytes);
     format!("{}.{} MB", tenths / 10, tenths % 10)
+}
+
+fn tenths_of_mb(bytes: f64) -> u64 {
+    (bytes / 100_000.0).round_ties_even().max(0.0) as u64
 }
 
 /// `part` of `whole` in whole percent, at most 100 (what `{:.0}` would print, without the float
@@ -319,7 +324,7 @@ pub fn percent(part: f64, whole: f64) -> u64 {
 
 /// "3.1 MB so far" of a download of unknown size, or `None` while that would read 0.0 MB.
 pub fn so_far(bytes: f64) -> Option<String> {
-    (bytes >= 50_000.0).then(|| format!("{} so far", format_mb(bytes)))
+    (tenths_of_mb(bytes) > 0).then(|| format!("{} so far", format_mb(bytes)))
 }
 
 /// Why a push did not load, and what to do about it.

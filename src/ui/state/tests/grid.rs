@@ -192,12 +192,17 @@ fn new_rows_are_drawn_half_a_screenful_first_and_the_rest_in_the_next_task() {
 #[test]
 fn amounts_read_as_the_float_formatter_would_print_them() {
     use crate::ui::state::{format_mb, percent};
-    // Whole tenths of a MB and whole percent, rounded half to even as `{:.1}` / `{:.0}` do.
+    // Whole tenths of a MB and whole percent, rounded half to even (`{:.0}` does the same for
+    // percents; `{:.1}` of a MB amount may round a tie the other way).
     assert_eq!(format_mb(22_000_000.0), "22.0 MB");
     assert_eq!(format_mb(3_140_000.0), "3.1 MB");
     assert_eq!(format_mb(3_160_000.0), "3.2 MB");
     assert_eq!(format_mb(392_340_079.0), "392.3 MB");
     assert_eq!(format_mb(0.0), "0.0 MB");
+    // "so far" only once the amount reads more than 0.0 MB.
+    use crate::ui::state::so_far;
+    assert_eq!(so_far(50_000.0), None);
+    assert_eq!(so_far(50_001.0).as_deref(), Some("0.1 MB so far"));
     assert_eq!(percent(8_140_000.0, 22_000_000.0), 37);
     assert_eq!(percent(1.0, 8.0), 12); // 12.5: to even
     assert_eq!(percent(3.0, 8.0), 38); // 37.5: to even
