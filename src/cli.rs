@@ -20,6 +20,8 @@ use crate::session::{Context, Session, SessionError};
 use crate::taskcluster::client::{NativeTransport, RetryPolicy};
 use crate::taskcluster::loader;
 
+mod gzip;
+
 const DEFAULT_ACTION: &str = crate::session::PLACEHOLDER_ACTION_TASK_ID;
 
 #[derive(Parser, Debug)]
@@ -515,16 +517,16 @@ fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
 /// into parts where a top-level key starts a line (as upstream's `indent=2` writes them) and
 /// the parts are scanned and packed on every core: a big plain file as one range of the file
 /// a thread ([`load_in_ranges`]), gzip as parts of the inflated text that this thread hands
-/// out as it inflates ([`load_in_parts`]). If a cut was not between entries, or anything
+/// out as it inflates ([`gzip::load_in_parts`]). If a cut was not between entries, or anything
 /// fails, the file is read again as one stream, whose result (or error) is the one that
 /// counts.
 fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     if threads > 1 {
-        let (_, gzip) = open_graph(path)?;
+        let gzip = is_gzip(path)?;
         let len = std::fs::metadata(path).map_or(0, |m| m.len());
         let graph = if gzip {
-            load_in_parts(path, threads)
+            gzip::load_in_parts(path, threads)
         } else if len >= 32 << 20 {
             load_in_ranges(path, len, threads)
         } else {
@@ -567,15 +569,25 @@ struct FileStore {
 impl FileStore {
     /// The store for `path` if it is a regular file (a pipe cannot be read again).
     fn open(path: &Path) -> Option<std::sync::Arc<dyn engine::TextStore>> {
+        Some(std::sync::Arc::new(FileStore::open_file(path)?))
+    }
+
+    /// [`FileStore::open`], as itself.
+    fn open_file(path: &Path) -> Option<FileStore> {
         let file = std::fs::File::open(path).ok()?;
         let meta = file.metadata().ok()?;
         if !meta.is_file() {
             return None;
         }
-        Some(std::sync::Arc::new(FileStore {
+        Some(FileStore {
             seen: (meta.len(), meta.modified().ok()),
             file: std::sync::Mutex::new(file),
-        }))
+        })
+    }
+
+    /// The file's length when it was opened.
+    fn len(&self) -> u64 {
+        self.seen.0
     }
 }
 
@@ -596,6 +608,19 @@ impl engine::TextStore for FileStore {
             .and_then(|_| file.read_exact(buf))
             .map_err(|e| format!("cannot read it again: {e}"))
     }
+}
+
+/// Whether the graph file is gzip (its first two bytes), without a decoder's set-up.
+fn is_gzip(path: &Path) -> Result<bool, String> {
+    use std::io::Read as _;
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", named(path));
+    let mut head = Vec::with_capacity(2);
+    std::fs::File::open(path)
+        .map_err(fail)?
+        .take(2)
+        .read_to_end(&mut head)
+        .map_err(fail)?;
+    Ok(head == parse::GZIP_MAGIC)
 }
 
 /// The graph file's text as a reader (inflated if it is gzip), and whether it is gzip.
@@ -737,148 +762,6 @@ fn load_in_ranges(path: &Path, len: u64, threads: usize) -> Option<FullTaskGraph
         }
         fed?;
         rest.finish_after(joined?).ok()
-    })
-}
-
-/// A part of the graph's text as a worker of [`load_in_parts`] leaves it: packed, or (the
-/// last) still to be finished.
-enum Scanned {
-    Part(engine::stream::Part),
-    Last(GraphStream),
-}
-
-/// [`load_graph`] on `threads` cores: this thread reads (and inflates) the text and cuts it
-/// into parts of about [`PART`] bytes, each ending where a line starts a top-level key; the
-/// workers scan and pack them; the parts are joined in order. `None` when the text cannot be
-/// cut so (no such line within a few parts' length) or any part fails.
-fn load_in_parts(path: &Path, threads: usize) -> Option<FullTaskGraph> {
-    use std::io::Read as _;
-    use std::sync::{mpsc, Arc, Mutex};
-    const PART: usize = 2 << 20;
-    const READ: usize = 256 << 10;
-    let (mut source, _) = open_graph(path).ok()?;
-    // Bounded: at most a few parts wait, so memory stays a few parts' worth.
-    // Bounded: at most one part waits, so memory stays a few parts' worth. A part is
-    // `(index, buffer, length, last)`.
-    let (send, receive) = mpsc::sync_channel::<(usize, Vec<u8>, usize, bool)>(1);
-    // Buffers go back to the reader once scanned (fresh ones cost zeroed pages).
-    let (give_back, take_back) = mpsc::channel::<Vec<u8>>();
-    let receive = Arc::new(Mutex::new(receive));
-    let (done, results) = mpsc::channel::<(usize, Option<Scanned>)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let receive = Arc::clone(&receive);
-            let done = done.clone();
-            let give_back = give_back.clone();
-            scope.spawn(move || {
-                // The window and compression buffer, kept from one part to the next.
-                let mut spare = engine::stream::Spare::default();
-                loop {
-                    let next = receive.lock().ok().and_then(|r| r.recv().ok());
-                    let Some((index, bytes, len, last)) = next else {
-                        break;
-                    };
-                    let mut stream = if index == 0 {
-                        GraphStream::new()
-                    } else {
-                        GraphStream::continuation_in(std::mem::take(&mut spare))
-                    };
-                    let fed = stream
-                        .feed(bytes.get(..len).unwrap_or(&[]))
-                        .ok()
-                        .and_then(|()| {
-                            // A part before the last is packed now: only its packed text waits.
-                            if last {
-                                Some(Scanned::Last(stream))
-                            } else {
-                                stream.into_part_keeping(&mut spare).map(Scanned::Part)
-                            }
-                        });
-                    let _ = give_back.send(bytes);
-                    if done.send((index, fed)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done);
-        drop(give_back);
-        // Read, cutting a part off once it is past PART and a top-level key starts a line.
-        // Buffers stay at their full (initialised) length; `filled` says how much is text.
-        let fresh = || vec![0u8; PART + 2 * READ];
-        let sent = (|| {
-            let mut index = 0;
-            let mut buffer = fresh();
-            let mut filled = 0;
-            loop {
-                if buffer.len() - filled < READ {
-                    // An entry longer than a part: room for more of it.
-                    buffer.resize(buffer.len() + PART, 0);
-                }
-                let n = source.read(buffer.get_mut(filled..)?).ok()?;
-                if n == 0 {
-                    break;
-                }
-                filled += n;
-                if filled < PART {
-                    continue;
-                }
-                let from = PART - 3;
-                match GraphStream::cut_in(buffer.get(from..filled)?) {
-                    Some(at) => {
-                        let cut = from + at;
-                        let mut next = take_back.try_recv().unwrap_or_else(|_| fresh());
-                        let rest = filled - cut;
-                        if next.len() < rest + READ {
-                            next.resize(rest + PART, 0);
-                        }
-                        next.get_mut(..rest)?
-                            .copy_from_slice(buffer.get(cut..filled)?);
-                        let part = std::mem::replace(&mut buffer, next);
-                        send.send((index, part, cut, false)).ok()?;
-                        filled = rest;
-                        index += 1;
-                    }
-                    // Not the text upstream writes: read as one stream instead.
-                    None if filled > 4 * PART => return None,
-                    None => {}
-                }
-            }
-            send.send((index, buffer, filled, true)).ok()?;
-            Some(index + 1)
-        })();
-        drop(send);
-        let mut parts: Vec<Option<Scanned>> = Vec::new();
-        for (index, stream) in results {
-            if parts.len() <= index {
-                parts.resize_with(index + 1, || None);
-            }
-            if let Some(slot) = parts.get_mut(index) {
-                *slot = stream;
-            }
-        }
-        let count = sent?;
-        if parts.len() != count {
-            return None;
-        }
-        let mut parts = parts.into_iter();
-        let Some(Some(Scanned::Last(last))) = parts.next_back() else {
-            return None;
-        };
-        let mut whole: Option<engine::stream::Part> = None;
-        for scanned in parts {
-            let Some(Scanned::Part(part)) = scanned else {
-                return None;
-            };
-            whole = Some(match whole {
-                Some(whole) => whole.then(part),
-                None => part,
-            });
-        }
-        match whole {
-            Some(first) => last.finish_after(first).ok(),
-            None => last.finish().ok(),
-        }
     })
 }
 

@@ -189,3 +189,49 @@ fn errors_name_what_is_at_fault() {
         "errors.json: task \"add_new_jobs_unknown_label\": field \"kind\" is missing",
     );
 }
+
+/// A gzip graph previews as its plain text does; a corrupt one fails naming the file, with
+/// nothing printed (the path that reads gzip in parts on every core gives up, and the
+/// one-stream path gives the error).
+#[test]
+fn gzip_graphs_preview_as_their_text_and_corrupt_ones_fail() {
+    use std::io::Write as _;
+    let text = std::fs::read(ex1("full-task-graph.json")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let gz = gz.finish().unwrap();
+    let dir = scratch("cli-gzip");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("full-task-graph.json.gz");
+    std::fs::write(&good, &gz).unwrap();
+    let mut corrupt = gz;
+    let at = corrupt.len() - 8; // the CRC-32
+    corrupt[at] ^= 0x55;
+    let bad = dir.join("corrupt.json.gz");
+    std::fs::write(&bad, &corrupt).unwrap();
+    let preview = |graph: String| {
+        run(&[
+            "preview",
+            "--graph",
+            &graph,
+            "--existing",
+            &ex1("label-to-taskid.json"),
+            "--parameters",
+            &ex1("parameters.json"),
+            "--now",
+            "2025-01-01T00:00:00.000Z",
+            "--label",
+            "test-linux64/opt-mochitest-2",
+            "--json",
+            "--deterministic-ids",
+        ])
+    };
+    let plain = stdout_json(&preview(ex1("full-task-graph.json")));
+    assert_eq!(stdout_json(&preview(good.display().to_string())), plain);
+    let created = plain["iterations"][0]["created"].as_object().unwrap();
+    assert!(created.contains_key("test-linux64/opt-mochitest-2"));
+    assert_fails(
+        &preview(bad.display().to_string()),
+        "corrupt.json.gz: bad gzip data",
+    );
+}
