@@ -7,7 +7,7 @@
 //! `Task.from_json` indexes directly (`kind`, `label`, `attributes`, `task`, `optimization`,
 //! `dependencies`); a missing or mistyped one is an [`Error::BadField`] naming label and field.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read as _;
 use std::ops::Range;
@@ -222,7 +222,7 @@ pub(super) struct RawEntry {
     key: String,
     label: String,
     kind: String,
-    dependencies: Vec<(String, String)>,
+    dependencies: Vec<Dependency>,
     soft_dependencies: Vec<String>,
     if_dependencies: Vec<String>,
     optimization: Optimization,
@@ -276,7 +276,7 @@ pub(super) fn build_graph(
     raw_entries: Vec<Vec<RawEntry>>,
 ) -> Result<FullTaskGraph, Error> {
     let count = raw_entries.iter().map(Vec::len).sum();
-    let mut by_label: HashMap<String, TaskIdx> = HashMap::with_capacity(count);
+    let mut by_label = super::model::LabelMap::with_capacity_and_hasher(count, Default::default());
     let mut tasks: Vec<TaskNode> = Vec::with_capacity(count);
     let mut warnings = Vec::new();
     let mut mismatched = Vec::new();
@@ -288,15 +288,7 @@ pub(super) fn build_graph(
         let node = TaskNode {
             label: raw.key,
             kind: raw.kind,
-            dependencies: raw
-                .dependencies
-                .into_iter()
-                .map(|(name, label)| Dependency {
-                    name,
-                    label,
-                    target: None,
-                })
-                .collect(),
+            dependencies: raw.dependencies,
             soft_dependencies: raw.soft_dependencies,
             if_dependencies: raw.if_dependencies,
             optimization: raw.optimization,
@@ -529,7 +521,9 @@ impl<'de> Visitor<'de> for FirstEntryVisitor {
     }
 }
 
-fn parse_dependencies(key: &str, raw: &str) -> Result<Vec<(String, String)>, Error> {
+/// A task's `dependencies`, their targets still to be found (the scan of a big graph's parts
+/// makes them on every core; building the graph only resolves them).
+fn parse_dependencies(key: &str, raw: &str) -> Result<Vec<Dependency>, Error> {
     if json_type(raw.as_bytes()) != "an object" {
         return Err(bad(
             key,
@@ -550,11 +544,12 @@ fn parse_dependencies(key: &str, raw: &str) -> Result<Vec<(String, String)>, Err
     })
 }
 
-/// An object of string → string as ordered pairs; a repeated key keeps its last value.
+/// An object of string → string as ordered dependencies (edge name, label); a repeated key keeps
+/// its first position and its last value.
 struct PairsVisitor;
 
 impl<'de> Visitor<'de> for PairsVisitor {
-    type Value = Vec<(String, String)>;
+    type Value = Vec<Dependency>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object of strings")
@@ -566,7 +561,15 @@ impl<'de> Visitor<'de> for PairsVisitor {
             let value = map.next_value::<String>()?;
             pairs.insert(key, value);
         }
-        Ok(pairs.into_vec())
+        Ok(pairs
+            .into_vec()
+            .into_iter()
+            .map(|(name, label)| Dependency {
+                name,
+                label,
+                target: None,
+            })
+            .collect())
     }
 }
 
