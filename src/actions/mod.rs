@@ -110,6 +110,32 @@ pub struct Action {
     pub task: Option<Value>,
     #[serde(default)]
     pub extra: Option<Value>,
+    /// `schema` compiled, the first time an input is validated against it.
+    #[serde(skip)]
+    compiled: CompiledSchema,
+}
+
+/// An action's schema compiled once, not for every preview and trigger: compiling is most of a
+/// validation's cost (hot enough that the browser optimizes jsonschema's compiler on every
+/// load). A cache of `schema`: equal whatever it holds.
+#[derive(Clone, Default)]
+struct CompiledSchema(std::sync::OnceLock<Result<std::sync::Arc<jsonschema::Validator>, String>>);
+
+impl PartialEq for CompiledSchema {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for CompiledSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.0.get() {
+            None => "not yet",
+            Some(Ok(_)) => "compiled",
+            Some(Err(_)) => "invalid",
+        };
+        write!(f, "CompiledSchema({state})")
+    }
 }
 
 /// A parsed `actions.json`.
@@ -217,10 +243,19 @@ impl Action {
         let Some(schema) = &self.schema else {
             return Ok(());
         };
-        let validator = jsonschema::validator_for(schema).map_err(|e| ActionError::BadSchema {
-            name: self.name.clone(),
-            message: e.to_string(),
-        })?;
+        let validator = self
+            .compiled
+            .0
+            .get_or_init(|| {
+                jsonschema::validator_for(schema)
+                    .map(std::sync::Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|message| ActionError::BadSchema {
+                name: self.name.clone(),
+                message: message.clone(),
+            })?;
         let problems: Vec<String> = validator
             .iter_errors(input)
             .map(|e| {

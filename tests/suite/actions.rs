@@ -416,3 +416,51 @@ fn hostile_action_schemas_validate_or_fail_cleanly() {
         "{remote}"
     );
 }
+
+/// An action's schema is compiled the first time an input is validated, and that one validator
+/// answers every later input, of the action and of its clones, as a fresh one would.
+#[test]
+fn an_actions_schema_is_compiled_once_and_answers_every_input() {
+    let text = json!({"version": 1, "actions": [
+        {"name": "x", "kind": "hook", "context": [], "hookGroupId": "g", "hookId": "h",
+         "hookPayload": {}, "schema": {"type": "object", "properties": {"times": {"type": "integer"}}}},
+        {"name": "bad", "kind": "hook", "context": [], "hookGroupId": "g", "hookId": "h",
+         "hookPayload": {}, "schema": {"type": 12}}]});
+    let parsed = actions::parse(text.to_string().as_bytes()).unwrap();
+    let x = parsed.find("x", None).unwrap();
+    assert!(
+        format!("{x:?}").contains("CompiledSchema(not yet)"),
+        "{x:?}"
+    );
+    let wrong = "the input of action \"x\" does not match its schema: at /times: \"2\" is not of type \"integer\"";
+    for _ in 0..3 {
+        assert_eq!(x.validate(&json!({"times": 2})), Ok(()));
+        assert_eq!(
+            x.validate(&json!({"times": "2"}))
+                .map_err(|e| e.to_string()),
+            Err(wrong.to_string())
+        );
+    }
+    assert!(
+        format!("{x:?}").contains("CompiledSchema(compiled)"),
+        "{x:?}"
+    );
+    let copy = x.clone();
+    assert_eq!(&copy, x);
+    assert_eq!(
+        copy.validate(&json!({"times": "2"}))
+            .map_err(|e| e.to_string()),
+        Err(wrong.to_string())
+    );
+    let bad = parsed.find("bad", None).unwrap();
+    let first = bad.validate(&json!({})).unwrap_err().to_string();
+    assert!(
+        first.starts_with("action \"bad\" has an invalid schema: "),
+        "{first}"
+    );
+    assert_eq!(bad.validate(&json!({})).unwrap_err().to_string(), first);
+    assert!(
+        format!("{bad:?}").contains("CompiledSchema(invalid)"),
+        "{bad:?}"
+    );
+}
