@@ -782,4 +782,55 @@ mod tests {
         assert!(failure.contains("changed"), "{failure}");
         std::fs::remove_file(path).unwrap();
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Any graph, cut into any members, inflated in parts of any size with checkpoints any
+        /// distance apart, on any number of workers: the whole text's graph, and any range of
+        /// the text read back, in any order, is the text's.
+        #[test]
+        fn any_members_parts_and_checkpoints_give_the_whole_text(
+            n in 1usize..120,
+            cuts in proptest::collection::vec(0.0f64..1.0, 0..4),
+            // Parts of at least a kB: an entry (~400 bytes) is never longer than four parts,
+            // beyond which the text is read as one stream instead.
+            part in 1024usize..20_000,
+            every in 256usize..40_000,
+            threads in 1usize..4,
+            reads in proptest::collection::vec((0.0f64..1.0, 1usize..5000), 1..12),
+        ) {
+            let text = graph_text(n);
+            let mut at: Vec<usize> = cuts.iter().map(|f| (f * text.len() as f64) as usize).collect();
+            at.sort_unstable();
+            let path = file_with(&format!("prop-{n}-{part}-{every}"), &gzip(&text, &at));
+            let sizes = Sizes { part, read: 1 + part / 3, every };
+            let g = load_in_parts_of(&path, threads, sizes).expect("loaded in parts");
+            let whole = FullTaskGraph::parse(text.clone()).unwrap();
+            proptest::prop_assert_eq!(definitions(&g), definitions(&whole));
+            proptest::prop_assert_eq!(g.read_back_failure(), None);
+            let checkpoints = Arc::new(Mutex::new(Vec::new()));
+            let file = std::fs::File::open(&path).unwrap();
+            let mut inflater = Inflater::new(Through(file), Arc::clone(&checkpoints), every);
+            let mut sink = vec![0u8; text.len() + 1];
+            let mut filled = 0;
+            while let n @ 1.. = inflater.inflate(&mut sink, filled).unwrap() {
+                filled += n;
+            }
+            proptest::prop_assert_eq!(&sink[..filled], &text[..]);
+            let store = GzipStore {
+                file: FileStore::open_file(&path).unwrap(),
+                checkpoints,
+                last_read: Mutex::new(None),
+            };
+            for (from, len) in reads {
+                let offset = ((from * text.len() as f64) as usize).min(text.len() - 1);
+                let len = len.min(text.len() - offset);
+                let mut buf = vec![0u8; len];
+                store.read_at(offset, &mut buf).unwrap();
+                proptest::prop_assert!(buf == text[offset..offset + len], "{}..+{}", offset, len);
+            }
+            std::fs::remove_file(path).unwrap();
+        }
+    }
 }
