@@ -75,7 +75,8 @@ export interface Progress {
   total?: number;
 }
 
-/** Load a push from Taskcluster, the way its action task will see it. */
+/** Load a push from Taskcluster, the way its action task will see it. Its first requests go out
+ * while the worker's engine starts. */
 export interface RemoteSource {
   rootUrl: string;
   decisionTaskId: string;

@@ -64,6 +64,38 @@ test("the load's first requests go out while the engine starts, and are sent onc
   await page.close();
 });
 
+test("the package's own load sends the first requests while its worker starts, and the engine takes them", async () => {
+  // As the page does (above), for an app that loads through createPreviewer: the React panel,
+  // Treeherder. Slow answers: the requests are on their way before the engine asks.
+  const standin = await withFaults(["--delay-ms", "200"]);
+  // A document of the site's origin that is not the page (which would load a push itself).
+  const { page, problems } = await openPage(env.browser, `${standin.url}/not-the-page`, { width: 1280, height: 720 });
+  const tasks = await page.evaluate(async (decisionTaskId) => {
+    const { createPreviewer } = await import("/src/index.js");
+    self.__previewer = createPreviewer();
+    const summary = await self.__previewer.load({ rootUrl: location.origin, decisionTaskId });
+    return summary.tasks;
+  }, NSS);
+  assert.equal(tasks, 666);
+  const stats = [];
+  for (const worker of page.workers()) {
+    stats.push(await worker.evaluate(() => self.__tgpPrefetchStats || null));
+  }
+  assert.deepEqual(stats, [{ sent: 4, unused: 0 }]);
+  const lines = readFileSync(standin.log, "utf8").split("\n");
+  for (const path of [
+    `/api/queue/v1/task/${NSS}`,
+    `/api/queue/v1/task/${NSS}/status`,
+    `/api/queue/v1/task/${NSS}/artifacts/public/runnable-jobs.json`,
+    `/api/queue/v1/task-group/${NSS}/list`,
+  ]) {
+    assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
+  }
+  await page.evaluate(() => self.__previewer.dispose());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("a graph download that stalls halfway ends in a message naming it, with a Retry", async () => {
   const standin = await withFaults(["--stall", "full-task-graph"]);
   const { page, problems } = await open(standin, "&stallMs=1500");

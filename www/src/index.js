@@ -159,6 +159,21 @@ function addNewJobs(request) {
   return { action: "add-new-jobs", input };
 }
 
+/** The GETs a push's load sends before any answer is in: the decision task and its status,
+ * runnable-jobs.json and the task group's first page (the engine's own list,
+ * `taskcluster::first_requests`, which the page passes; the URLs must be the engine's to the
+ * byte, or the engine sends its requests again: a browser test counts them). The worker sends
+ * them at once, while its engine starts, and the engine takes their answers. */
+function firstRequests(rootUrl, decisionTaskId) {
+  const queue = `${String(rootUrl).replace(/\/+$/, "")}/api/queue/v1`;
+  return [
+    `${queue}/task/${decisionTaskId}`,
+    `${queue}/task/${decisionTaskId}/status`,
+    `${queue}/task/${decisionTaskId}/artifacts/public/runnable-jobs.json`,
+    `${queue}/task-group/${decisionTaskId}/list`,
+  ];
+}
+
 /** Taskcluster clients hand temporary credentials' certificate over as an object or as JSON
  * text; the engine takes the text. */
 function certificateAsText(credentials) {
@@ -210,6 +225,10 @@ export function createPreviewer(options = {}) {
      * when the listing is done too. A decision without runnable-jobs.json calls no `onJobs`.
      */
     async load(source, { onProgress = () => {}, onJobs = () => {}, onReady = () => {} } = {}) {
+      // A push from Taskcluster: its first requests go out while the worker's engine starts.
+      if (source && typeof source.rootUrl === "string" && typeof source.decisionTaskId === "string" && !source.prefetch && !options.inline) {
+        source = { ...source, prefetch: firstRequests(source.rootUrl, source.decisionTaskId) };
+      }
       const transfer = [];
       if (source && source.fullTaskGraph && !options.inline) {
         const graph = source.fullTaskGraph;
