@@ -522,7 +522,9 @@ fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
 /// counts.
 fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if threads > 1 {
+    // A pipe (`--graph /dev/stdin`, `<(zcat …)`) can be read once: no sniffing, one stream.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    if threads > 1 && regular {
         let gzip = is_gzip(path)?;
         let len = std::fs::metadata(path).map_or(0, |m| m.len());
         let graph = if gzip {

@@ -235,3 +235,50 @@ fn gzip_graphs_preview_as_their_text_and_corrupt_ones_fail() {
         "corrupt.json.gz: bad gzip data",
     );
 }
+
+/// A graph piped in (`--graph /dev/stdin`), plain or gzip, previews as the file does: a pipe is
+/// read once, so nothing may be read from it to tell gzip from JSON before the stream.
+#[test]
+fn a_piped_graph_previews_as_the_file_does() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let text = std::fs::read(ex1("full-task-graph.json")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let gz = gz.finish().unwrap();
+    let args = |graph: &str| {
+        vec![
+            "preview".to_string(),
+            "--graph".into(),
+            graph.into(),
+            "--existing".into(),
+            ex1("label-to-taskid.json"),
+            "--parameters".into(),
+            ex1("parameters.json"),
+            "--now".into(),
+            "2025-01-01T00:00:00.000Z".into(),
+            "--label".into(),
+            "test-linux64/opt-mochitest-2".into(),
+            "--json".into(),
+            "--deterministic-ids".into(),
+        ]
+    };
+    let from_file = stdout_json(&run(&args(&ex1("full-task-graph.json"))
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()));
+    for input in [text, gz] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
+            .args(args("/dev/stdin"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert_eq!(stdout_json(&out), from_file);
+    }
+}
