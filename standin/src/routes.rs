@@ -144,14 +144,16 @@ pub(crate) fn artifact_name(segments: &[&str]) -> Option<String> {
 }
 
 /// Appends one line to a record or log file (a test harness reads them; a failed write only
-/// loses the record, never the answer).
+/// loses the record, never the answer), in one write: requests answered at once on several
+/// threads each append whole lines (`writeln!` wrote the text and its newline apart, and two
+/// requests' lines could end up as one).
 pub(crate) fn append_line(path: &Path, line: &str) {
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
     {
-        let _ = writeln!(file, "{line}");
+        let _ = file.write_all(format!("{line}\n").as_bytes());
     }
 }
 

@@ -190,16 +190,50 @@ fn errors_name_what_is_at_fault() {
     );
 }
 
+/// ex1's graph as gzip.
+fn ex1_graph_gzip() -> Vec<u8> {
+    use std::io::Write as _;
+    let text = std::fs::read(ex1("full-task-graph.json")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    gz.finish().unwrap()
+}
+
+/// The arguments of a `--json` preview of one ex1 test with the graph at `graph`.
+fn ex1_json_preview_args(graph: &str) -> Vec<String> {
+    [
+        "preview",
+        "--graph",
+        graph,
+        "--existing",
+        &ex1("label-to-taskid.json"),
+        "--parameters",
+        &ex1("parameters.json"),
+        "--now",
+        "2025-01-01T00:00:00.000Z",
+        "--label",
+        "test-linux64/opt-mochitest-2",
+        "--json",
+        "--deterministic-ids",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The output of [`ex1_json_preview_args`] run.
+fn ex1_json_preview(graph: &str) -> Output {
+    run(&ex1_json_preview_args(graph)
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>())
+}
+
 /// A gzip graph previews as its plain text does; a corrupt one fails naming the file, with
 /// nothing printed (the path that reads gzip in parts on every core gives up, and the
 /// one-stream path gives the error).
 #[test]
 fn gzip_graphs_preview_as_their_text_and_corrupt_ones_fail() {
-    use std::io::Write as _;
-    let text = std::fs::read(ex1("full-task-graph.json")).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&text).unwrap();
-    let gz = gz.finish().unwrap();
+    let gz = ex1_graph_gzip();
     let dir = scratch("cli-gzip");
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("full-task-graph.json.gz");
@@ -209,29 +243,13 @@ fn gzip_graphs_preview_as_their_text_and_corrupt_ones_fail() {
     corrupt[at] ^= 0x55;
     let bad = dir.join("corrupt.json.gz");
     std::fs::write(&bad, &corrupt).unwrap();
-    let preview = |graph: String| {
-        run(&[
-            "preview",
-            "--graph",
-            &graph,
-            "--existing",
-            &ex1("label-to-taskid.json"),
-            "--parameters",
-            &ex1("parameters.json"),
-            "--now",
-            "2025-01-01T00:00:00.000Z",
-            "--label",
-            "test-linux64/opt-mochitest-2",
-            "--json",
-            "--deterministic-ids",
-        ])
-    };
-    let plain = stdout_json(&preview(ex1("full-task-graph.json")));
-    assert_eq!(stdout_json(&preview(good.display().to_string())), plain);
+    let plain = stdout_json(&ex1_json_preview(&ex1("full-task-graph.json")));
+    let zipped = stdout_json(&ex1_json_preview(&good.display().to_string()));
+    assert_eq!(zipped, plain);
     let created = plain["iterations"][0]["created"].as_object().unwrap();
     assert!(created.contains_key("test-linux64/opt-mochitest-2"));
     assert_fails(
-        &preview(bad.display().to_string()),
+        &ex1_json_preview(&bad.display().to_string()),
         "corrupt.json.gz: bad gzip data",
     );
 }
@@ -242,34 +260,11 @@ fn gzip_graphs_preview_as_their_text_and_corrupt_ones_fail() {
 fn a_piped_graph_previews_as_the_file_does() {
     use std::io::Write as _;
     use std::process::Stdio;
+    let from_file = stdout_json(&ex1_json_preview(&ex1("full-task-graph.json")));
     let text = std::fs::read(ex1("full-task-graph.json")).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&text).unwrap();
-    let gz = gz.finish().unwrap();
-    let args = |graph: &str| {
-        vec![
-            "preview".to_string(),
-            "--graph".into(),
-            graph.into(),
-            "--existing".into(),
-            ex1("label-to-taskid.json"),
-            "--parameters".into(),
-            ex1("parameters.json"),
-            "--now".into(),
-            "2025-01-01T00:00:00.000Z".into(),
-            "--label".into(),
-            "test-linux64/opt-mochitest-2".into(),
-            "--json".into(),
-            "--deterministic-ids".into(),
-        ]
-    };
-    let from_file = stdout_json(&run(&args(&ex1("full-task-graph.json"))
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()));
-    for input in [text, gz] {
+    for input in [text, ex1_graph_gzip()] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_taskgraph-preview"))
-            .args(args("/dev/stdin"))
+            .args(ex1_json_preview_args("/dev/stdin"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -40,6 +40,19 @@ async function loadError(page) {
 
 const requests = (standin, text) => readFileSync(standin.log, "utf8").split("\n").filter((l) => l.includes(text)).length;
 
+/** The load's first requests (taskcluster::first_requests) each reached the stand-in once. */
+function assertFirstRequestsSentOnce(standin) {
+  const lines = readFileSync(standin.log, "utf8").split("\n");
+  for (const path of [
+    `/api/queue/v1/task/${NSS}`,
+    `/api/queue/v1/task/${NSS}/status`,
+    `/api/queue/v1/task/${NSS}/artifacts/public/runnable-jobs.json`,
+    `/api/queue/v1/task-group/${NSS}/list`,
+  ]) {
+    assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
+  }
+}
+
 test("the load's first requests go out while the engine starts, and are sent once each", async () => {
   // Slow answers: the engine, started meanwhile, takes the answers already on their way.
   const standin = await withFaults(["--delay-ms", "200"]);
@@ -51,15 +64,7 @@ test("the load's first requests go out while the engine starts, and are sent onc
     wait();
   }));
   assert.deepEqual(await worker.evaluate(() => self.__tgpPrefetchStats), { sent: 4, unused: 0 });
-  const lines = readFileSync(standin.log, "utf8").split("\n");
-  for (const path of [
-    `/api/queue/v1/task/${NSS}`,
-    `/api/queue/v1/task/${NSS}/status`,
-    `/api/queue/v1/task/${NSS}/artifacts/public/runnable-jobs.json`,
-    `/api/queue/v1/task-group/${NSS}/list`,
-  ]) {
-    assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
-  }
+  assertFirstRequestsSentOnce(standin);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -82,15 +87,7 @@ test("the package's own load sends the first requests while its worker starts, a
     stats.push(await worker.evaluate(() => self.__tgpPrefetchStats || null));
   }
   assert.deepEqual(stats, [{ sent: 4, unused: 0 }]);
-  const lines = readFileSync(standin.log, "utf8").split("\n");
-  for (const path of [
-    `/api/queue/v1/task/${NSS}`,
-    `/api/queue/v1/task/${NSS}/status`,
-    `/api/queue/v1/task/${NSS}/artifacts/public/runnable-jobs.json`,
-    `/api/queue/v1/task-group/${NSS}/list`,
-  ]) {
-    assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
-  }
+  assertFirstRequestsSentOnce(standin);
   await page.evaluate(() => self.__previewer.dispose());
   assert.deepEqual(problems, []);
   await page.close();
