@@ -832,5 +832,36 @@ mod tests {
             }
             std::fs::remove_file(path).unwrap();
         }
+
+        /// Damaged gzip (bytes flipped, cut short, or spliced) never panics: the parts path gives
+        /// up, or gives exactly the graph of what flate2 inflates from the same bytes.
+        #[test]
+        fn damaged_gzip_gives_up_or_the_same_graph(
+            n in 1usize..60,
+            cut in 0.0f64..1.0,
+            flips in proptest::collection::vec((0.0f64..1.0, 1u8..=255), 0..4),
+            // Whole half the time: flips alone (a flip in the header's time or OS byte leaves
+            // valid gzip).
+            keep in proptest::prop_oneof![proptest::strategy::Just(1.0f64), 0.5f64..1.0],
+        ) {
+            let text = graph_text(n);
+            let at = (cut * text.len() as f64) as usize;
+            let mut bytes = gzip(&text, &[at]);
+            for (place, mask) in flips {
+                let i = ((place * bytes.len() as f64) as usize).min(bytes.len() - 1);
+                bytes[i] ^= mask;
+            }
+            bytes.truncate(((keep * bytes.len() as f64) as usize).max(1));
+            let path = file_with(&format!("damaged-{n}-{}", bytes.len()), &bytes);
+            if let Some(g) = load_in_parts_of(&path, 2, SMALL) {
+                let mut inflated = Vec::new();
+                use std::io::Read as _;
+                let read = flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut inflated);
+                proptest::prop_assert!(read.is_ok(), "flate2 refuses what the parts path read");
+                let whole = FullTaskGraph::parse(inflated).unwrap();
+                proptest::prop_assert_eq!(definitions(&g), definitions(&whole));
+            }
+            std::fs::remove_file(path).unwrap();
+        }
     }
 }
