@@ -523,10 +523,12 @@ fn mode_of(args: &PreviewArgs, parameters: &Value) -> Mode {
 fn load_graph(path: &Path) -> Result<FullTaskGraph, String> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     // A pipe (`--graph /dev/stdin`, `<(zcat …)`) can be read once: no sniffing, one stream.
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-    if threads > 1 && regular {
+    let regular_len = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    if let Some(len) = regular_len.filter(|_| threads > 1) {
         let gzip = is_gzip(path)?;
-        let len = std::fs::metadata(path).map_or(0, |m| m.len());
         let graph = if gzip {
             gzip::load_in_parts(path, threads)
         } else if len >= 32 << 20 {
@@ -754,16 +756,13 @@ fn load_in_ranges(path: &Path, len: u64, threads: usize) -> Option<FullTaskGraph
         let fed = feed_inline(read_range(last.0, last.1)?, &mut rest)
             .ok()?
             .ok();
-        let mut joined: Option<engine::stream::Part> = None;
-        for handle in handles {
-            let part = handle.join().ok()??;
-            joined = Some(match joined {
-                Some(whole) => whole.then(part),
-                None => part,
-            });
-        }
+        let parts: Option<Vec<engine::stream::Part>> = (handles.into_iter())
+            .map(|handle| handle.join().ok().flatten())
+            .collect();
         fed?;
-        rest.finish_after(joined?).ok()
+        // The first range is always a part of its own: none would mean no first range.
+        let parts = parts.filter(|parts| !parts.is_empty())?;
+        rest.finish_after_parts(parts).ok()
     })
 }
 

@@ -7,10 +7,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-
-/// Task indices by label. Hashed with foldhash (seeded per process, so a graph's labels cannot be
-/// chosen to collide): SipHash's cost was a third of building a 50k graph's index.
-pub(crate) type LabelMap = HashMap<String, TaskIdx, foldhash::fast::RandomState>;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +18,10 @@ use super::error::{Error, Warning};
 
 /// Index of a task in [`FullTaskGraph`] (also its petgraph node index).
 pub type TaskIdx = u32;
+
+/// Task indices by label. Hashed with foldhash (seeded per process, so a graph's labels cannot be
+/// chosen to collide): about 3 ms less than SipHash of the 50k graph's ~30 ms build.
+pub(crate) type LabelMap = HashMap<String, TaskIdx, foldhash::fast::RandomState>;
 
 /// The `optimization` of a task: upstream uses only the first key of the object.
 #[derive(Debug, Clone, PartialEq)]

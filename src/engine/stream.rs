@@ -567,6 +567,18 @@ impl GraphStream {
         parse::build_graph(Source::Packed(packed), entries)
     }
 
+    /// The graph from the parts before this last one, joined in order (`[]`: this stream is
+    /// the whole text), as [`finish_after`](GraphStream::finish_after) gives it.
+    pub fn finish_after_parts(
+        self,
+        earlier: impl IntoIterator<Item = Part>,
+    ) -> Result<FullTaskGraph, Error> {
+        match earlier.into_iter().reduce(Part::then) {
+            Some(first) => self.finish_after(first),
+            None => self.finish(),
+        }
+    }
+
     /// The graph, once every byte is in.
     pub fn finish(self) -> Result<FullTaskGraph, Error> {
         let text = match self.input {
