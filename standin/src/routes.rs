@@ -233,18 +233,50 @@ pub(crate) fn group_reply(config: &Config, group: &str) -> Value {
 
 /// One page of a listing: `reply` plus `tasks` from `token` on, and a continuation token if
 /// more remain.
-pub(crate) fn paged(mut reply: Value, items: &[Value], token: usize, page: usize) -> Reply {
-    reply["tasks"] = Value::Array(items.iter().skip(token).take(page).cloned().collect());
-    if token + page < items.len() {
-        reply["continuationToken"] = json!((token + page).to_string());
-    }
-    json_reply(200, &reply)
+pub(crate) fn paged(reply: Value, items: &[Value], token: usize, page: usize) -> Reply {
+    let texts: Vec<String> = items
+        .iter()
+        .skip(token)
+        .take(page)
+        .map(Value::to_string)
+        .collect();
+    let next = token.saturating_add(page);
+    page_reply(reply, &texts, next < items.len(), next)
 }
 
-/// The parsed `group.json` at `path`, kept while the file is unchanged.
-pub(crate) fn group_listing(path: &Path) -> std::sync::Arc<Vec<Value>> {
+/// [`paged`] for items that are JSON text already (see [`group_listing`]): nothing parsed or
+/// printed again.
+pub(crate) fn paged_texts(reply: Value, items: &[String], token: usize, page: usize) -> Reply {
+    let next = token.saturating_add(page);
+    let end = next.min(items.len());
+    let texts = items.get(token.min(end)..end).unwrap_or(&[]);
+    page_reply(reply, texts, next < items.len(), next)
+}
+
+/// `reply` with `tasks` (JSON texts) and, if `more`, the token of the page at `next`.
+fn page_reply(mut reply: Value, tasks: &[String], more: bool, next: usize) -> Reply {
+    if more {
+        reply["continuationToken"] = json!(next.to_string());
+    }
+    let head = reply.to_string();
+    let mut body =
+        String::with_capacity(head.len() + tasks.iter().map(|t| t.len() + 1).sum::<usize>() + 12);
+    body.push_str(head.strip_suffix('}').unwrap_or("{"));
+    if body.len() > 1 {
+        body.push(',');
+    }
+    body.push_str("\"tasks\":[");
+    body.push_str(&tasks.join(","));
+    body.push_str("]}");
+    Reply::new(200, body.into_bytes(), "application/json")
+}
+
+/// The tasks of the `group.json` at `path`, each as its JSON text, kept while the file is
+/// unchanged: a page is answered by joining texts (as a queue answers from its database),
+/// not by cloning and printing thousands of parsed tasks on every request.
+pub(crate) fn group_listing(path: &Path) -> std::sync::Arc<Vec<String>> {
     type Cache = std::sync::Mutex<
-        BTreeMap<PathBuf, (Option<std::time::SystemTime>, std::sync::Arc<Vec<Value>>)>,
+        BTreeMap<PathBuf, (Option<std::time::SystemTime>, std::sync::Arc<Vec<String>>)>,
     >;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -254,11 +286,10 @@ pub(crate) fn group_listing(path: &Path) -> std::sync::Arc<Vec<Value>> {
             return tasks;
         }
     }
-    let tasks: std::sync::Arc<Vec<Value>> = std::sync::Arc::new(
-        read_json(path)
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default(),
-    );
+    let parsed: Vec<Value> = read_json(path)
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let tasks = std::sync::Arc::new(parsed.iter().map(Value::to_string).collect::<Vec<_>>());
     if let Ok(mut c) = cache.lock() {
         c.insert(path.to_path_buf(), (modified, tasks.clone()));
     }
@@ -392,7 +423,7 @@ pub(crate) fn route(
             // answers from its database rather than by reading the whole group again).
             let tasks = group_listing(&config.dir.join("tasks").join(group).join("group.json"));
             let page = config.faults.group_page.unwrap_or(5000).max(1);
-            paged(group_reply(config, group), &tasks, token, page)
+            paged_texts(group_reply(config, group), &tasks, token, page)
         }
         ("GET", ["api", "queue", "v1", "task-group", group, "list"]) => {
             let mut tasks = Vec::new();

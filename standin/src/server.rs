@@ -261,20 +261,42 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     gz.finish().ok()
 }
 
-/// `body` gzip-compressed, remembered by `key` and length (a sample's artifacts never change).
+/// `body` gzip-compressed, remembered by `key` and length (a sample's artifacts never change)
+/// while the remembered answers stay under 64 MB (then forgotten all at once).
 pub(crate) fn gzip_once(key: &str, body: &[u8]) -> Option<Vec<u8>> {
-    type Cache = std::sync::Mutex<BTreeMap<(String, usize), std::sync::Arc<Vec<u8>>>>;
+    type Cache = std::sync::Mutex<(usize, BTreeMap<(String, usize), std::sync::Arc<Vec<u8>>>)>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let k = (key.to_string(), body.len());
-    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&k).cloned()) {
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.1.get(&k).cloned()) {
         return Some(hit.to_vec());
     }
     let compressed = gzip(body)?;
     if let Ok(mut c) = cache.lock() {
-        c.insert(k, std::sync::Arc::new(compressed.clone()));
+        if c.0 + compressed.len() > 64 << 20 {
+            *c = Default::default();
+        }
+        c.0 += compressed.len();
+        c.1.insert(k, std::sync::Arc::new(compressed.clone()));
     }
     Some(compressed)
+}
+
+/// JSON answers this big are compressed once per content (the pages of a big task group's
+/// listing, asked for on every load of its push): [`gzip_once`], keyed by the body's CRC-32
+/// and SipHash.
+const REMEMBERED_JSON: usize = 64 << 10;
+
+fn gzip_remembered(body: &[u8]) -> Option<Vec<u8>> {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut crc = flate2::Crc::new();
+    crc.update(body);
+    let mut sip = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut sip);
+    gzip_once(
+        &format!("json:{:08x}:{:016x}", crc.sum(), sip.finish()),
+        body,
+    )
 }
 
 /// `reply` gzip-encoded, if it is JSON of more than a few kB and not encoded already.
@@ -283,7 +305,12 @@ fn gzip_json(mut reply: Reply) -> Reply {
     if encoded || reply.body.len() < 4096 || !reply.content_type.starts_with("application/json") {
         return reply;
     }
-    if let Some(body) = gzip(&reply.body) {
+    let body = if reply.body.len() >= REMEMBERED_JSON {
+        gzip_remembered(&reply.body)
+    } else {
+        gzip(&reply.body)
+    };
+    if let Some(body) = body {
         reply.body = body;
         reply.headers.push(("Content-Encoding", "gzip".into()));
     }

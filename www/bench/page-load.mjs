@@ -85,12 +85,15 @@ const median = (xs) => {
 };
 const seconds = (ms) => (ms / 1000).toFixed(2);
 
-const scenarios = [
+const allScenarios = [
   ["loopback", []],
   ["50 Mbit/s", ["--rate", "6250000"]],
   // A real link to Taskcluster also takes time per request: 80 ms for each API answer.
   ["50 Mbit/s + 80 ms", ["--rate", "6250000", "--delay-ms", "80"]],
 ];
+// TGP_LINKS=loopback (comma-separated names' first words) measures only those links.
+const only = (process.env.TGP_LINKS || "").split(",").filter(Boolean);
+const scenarios = allScenarios.filter(([name]) => !only.length || only.some((o) => name.startsWith(o)));
 const browser = await launchBrowser();
 try {
   for (const [name, faults] of scenarios) {

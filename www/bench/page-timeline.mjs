@@ -57,7 +57,7 @@ try {
       console.log("== worker messages");
       console.log((await page.evaluate(() => window.__messages)).join("\n"));
       console.log("== requests (static files left out)");
-      console.log(requests.filter((e) => !/\.(js|css|wasm|html|svg|png|woff2?)$/.test(e) && !e.endsWith("/")).join("\n"));
+      console.log(requests.filter((e) => process.env.TGP_ALL_REQUESTS || !/\.(js|css|wasm|html|svg|png|woff2?)$/.test(e) && !e.endsWith("/")).join("\n"));
     }
     await page.close();
   }
