@@ -27,6 +27,7 @@ import http.client
 import http.server
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -73,10 +74,34 @@ def run(cmd, **kw):
     return proc.stdout
 
 
+_GIVEN = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing is bound to now, on any address, that a service binds a few seconds
+    later: below the kernel's ephemeral range (client sockets take their local ports from it,
+    and one once took a service's port in between: EADDRINUSE on :::45333), and never one
+    this process handed out before."""
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    low, high = 20000, max(20000 + 1000, ephemeral - 1)
+    for _ in range(1000):
+        port = random.randint(low, high)
+        if port in _GIVEN:
+            continue
+        try:
+            for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                if family == socket.AF_INET6 and not socket.has_ipv6:
+                    continue
+                with socket.socket(family) as s:
+                    s.bind((address, port))
+        except OSError:
+            continue
+        _GIVEN.add(port)
+        return port
+    raise SystemExit(f"real-taskcluster: no free port between {low} and {high}")
 
 
 # ---------------------------------------------------------------------------------------------
