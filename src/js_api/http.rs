@@ -162,20 +162,19 @@ fn network(request: &HttpRequest, message: String) -> FetchError {
     }
 }
 
-/// The answer to `url` that the worker's JavaScript asked for early (`__tgpPrefetched`, a
-/// `Map` of URL to `{response, controller}`: see www/src/serve.js), taken out of the map:
-/// each is used once. `None` when there is none.
+/// The answer to `url` that the worker's JavaScript asked for early, taken through its
+/// `__tgpTakePrefetched(url)` (`{response, controller}`, each used once; see
+/// www/src/serve.js). `None` when there is none.
 fn prefetched(url: &str) -> Option<(js_sys::Promise, web_sys::AbortController)> {
-    let map: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &"__tgpPrefetched".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let key = JsValue::from_str(url);
-    let entry = map.get(&key);
-    if entry.is_undefined() {
+    let take: js_sys::Function =
+        js_sys::Reflect::get(&js_sys::global(), &"__tgpTakePrefetched".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+    let entry = take.call1(&JsValue::NULL, &JsValue::from_str(url)).ok()?;
+    if entry.is_undefined() || entry.is_null() {
         return None;
     }
-    map.delete(&key);
     let field = |name: &str| js_sys::Reflect::get(&entry, &name.into()).ok();
     Some((
         field("response")?.dyn_into().ok()?,
@@ -260,9 +259,14 @@ async fn read(
         let length = value.length() as usize;
         loaded += length;
         if let Some(sink) = sink.as_mut() {
-            piece.resize(length, 0);
-            value.copy_to(&mut piece);
-            if !sink(&piece) {
+            // Grown (and zeroed) only past the biggest piece so far: chunks come in many
+            // sizes, and zeroing each again cost a pass over the graph's text.
+            if piece.len() < length {
+                piece.resize(length, 0);
+            }
+            let piece = piece.get_mut(..length).unwrap_or_default();
+            value.copy_to(piece);
+            if !sink(piece) {
                 dog.controller.abort();
                 break;
             }
