@@ -217,7 +217,15 @@ impl Session {
                 flavour,
                 retry,
                 progress,
-                |run_id| trigger::load_actions(t, root_url, decision_task_id, run_id, retry),
+                |run_id| async move {
+                    let actions =
+                        trigger::load_actions(t, root_url, decision_task_id, run_id, retry).await;
+                    // Compiled while the graph still downloads, not by the first preview.
+                    if let Ok(actions) = &actions {
+                        actions.compile_schemas(crate::actions::ADD_NEW_JOBS);
+                    }
+                    actions
+                },
             )
             .await
             .map_err(|e| match e {
@@ -1138,6 +1146,68 @@ mod first_request_tests {
             crate::taskcluster::first_requests("https://tc.example", "DecisionTask000000001");
         first.sort();
         assert_eq!(sent, first);
+    }
+
+    /// Answers the decision task and its status (`runs`), and a 404 to anything else,
+    /// noting every URL.
+    struct Decided(RefCell<Vec<String>>, serde_json::Value);
+
+    impl Transport for Decided {
+        async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, FetchError> {
+            self.0.borrow_mut().push(request.url.clone());
+            let id = "DecisionTask000000001";
+            let body = if request.url == crate::taskcluster::task_url("https://tc.example", id) {
+                serde_json::json!({"schedulerId": "gecko-level-3", "taskGroupId": id,
+                    "payload": {"command": []}})
+            } else if request.url == crate::taskcluster::status_url("https://tc.example", id) {
+                serde_json::json!({"status": {"taskId": id, "runs": self.1}})
+            } else {
+                return Ok(HttpResponse::not_found());
+            };
+            Ok(HttpResponse::json(&body))
+        }
+        async fn pause(&self, _: Duration) {}
+    }
+
+    /// The run-0 artifact a host may send early is one a load of a decision task that ran
+    /// once asks for once its status is in; a decision task run again uses its last completed
+    /// run's artifacts, none of run 0's.
+    #[test]
+    fn the_likely_requests_are_run_0s_artifacts_that_a_load_asks_for_after_the_status() {
+        let root = "https://tc.example";
+        let id = "DecisionTask000000001";
+        let first = crate::taskcluster::first_requests(root, id);
+        let likely = crate::taskcluster::likely_requests(root, id);
+        let sent_after_first = |runs: serde_json::Value| {
+            let t = Decided(RefCell::default(), runs);
+            let loaded = pollster::block_on(super::Session::load_staged(
+                &t,
+                root,
+                id,
+                None,
+                &|_| {},
+                &|_| {},
+                &|_| {},
+            ));
+            assert!(loaded.is_err());
+            let mut sent: Vec<String> = t.0.take();
+            sent.retain(|url| !first.contains(url));
+            sent.sort();
+            sent.dedup();
+            sent
+        };
+        let once = sent_after_first(serde_json::json!([{"runId": 0, "state": "completed"}]));
+        assert!(!likely.is_empty());
+        assert!(likely.iter().all(|url| once.contains(url)), "{once:?}");
+        assert!(once
+            .iter()
+            .all(|url| url.contains("/runs/0/artifacts/public/")));
+        let again = sent_after_first(serde_json::json!([
+            {"runId": 0, "state": "exception"}, {"runId": 1, "state": "completed"}]));
+        assert_eq!(again.len(), once.len());
+        assert!(again
+            .iter()
+            .all(|url| url.contains("/runs/1/artifacts/public/")));
     }
 }
 

@@ -138,6 +138,9 @@ impl std::fmt::Debug for CompiledSchema {
     }
 }
 
+/// The action a preview of picked jobs plans (the page's and the JS API's default).
+pub const ADD_NEW_JOBS: &str = "add-new-jobs";
+
 /// A parsed `actions.json`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionsJson {
@@ -238,19 +241,22 @@ impl Action {
         }
     }
 
+    /// The action's schema compiled (once), or why it does not compile; `None` without one.
+    fn validator(&self) -> Option<&Result<std::sync::Arc<jsonschema::Validator>, String>> {
+        let schema = self.schema.as_ref()?;
+        Some(self.compiled.0.get_or_init(|| {
+            jsonschema::validator_for(schema)
+                .map(std::sync::Arc::new)
+                .map_err(|e| e.to_string())
+        }))
+    }
+
     /// Validates `input` against the action's schema (no schema: anything goes).
     pub fn validate(&self, input: &Value) -> Result<(), ActionError> {
-        let Some(schema) = &self.schema else {
+        let Some(validator) = self.validator() else {
             return Ok(());
         };
-        let validator = self
-            .compiled
-            .0
-            .get_or_init(|| {
-                jsonschema::validator_for(schema)
-                    .map(std::sync::Arc::new)
-                    .map_err(|e| e.to_string())
-            })
+        let validator = validator
             .as_ref()
             .map_err(|message| ActionError::BadSchema {
                 name: self.name.clone(),
@@ -307,6 +313,16 @@ impl ActionsJson {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+
+    /// Compiles the schemas of the actions named `name` now, so that the first preview or
+    /// trigger of one does not wait for it (the first compile also builds the JSON Schema
+    /// meta-validator: ~50 ms in a browser's worker). A schema that does not compile is
+    /// reported when an input is validated against it.
+    pub fn compile_schemas(&self, name: &str) {
+        for action in self.actions.iter().filter(|a| a.name == name) {
+            let _ = action.validator();
+        }
     }
 
     /// Validates `input` against the entries named `name`, before the task they will apply to

@@ -40,6 +40,25 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
+#[cfg(test)]
+impl HttpResponse {
+    /// A 200 with `value` as its JSON body (test transports).
+    pub(crate) fn json(value: &serde_json::Value) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    /// A 404 with no body (test transports).
+    pub(crate) fn not_found() -> HttpResponse {
+        HttpResponse {
+            status: 404,
+            body: Vec::new(),
+        }
+    }
+}
+
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {

@@ -867,15 +867,9 @@ mod concurrency_tests {
             } else if let Some(id) = url.split("/task/").nth(1).and_then(|r| r.split('/').next()) {
                 json!({ "build-linux64/opt": format!("{id}Build") })
             } else {
-                return Ok(HttpResponse {
-                    status: 404,
-                    body: Vec::new(),
-                });
+                return Ok(HttpResponse::not_found());
             };
-            Ok(HttpResponse {
-                status: 200,
-                body: body.to_string().into_bytes(),
-            })
+            Ok(HttpResponse::json(&body))
         }
         async fn pause(&self, _: Duration) {}
     }

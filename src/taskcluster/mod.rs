@@ -98,6 +98,33 @@ pub fn first_requests(root_url: &str, decision_task_id: &str) -> Vec<String> {
     ]
 }
 
+/// The artifact a staged load most needs next, once the decision task's status is in, when
+/// the artifacts are run 0's (a decision task that ran once: nearly every push): the graph. A
+/// host may send it with the [`first_requests`] (the page and the JS package do: the graph's
+/// redirect to its storage and first bytes are then on their way while the engine starts); a
+/// load that uses another run does not take it, and the worker's JavaScript aborts it
+/// (www/src/serve.js). Only the graph: the run's small artifacts come as fast after the
+/// status, and five requests at once leave a browser's six connections to a server that
+/// speaks HTTP/1.1 one for `runnable-jobs.json`'s redirect (with eight, the early grid
+/// waited for the graph's connection: 0.3 s later on loopback).
+pub fn likely_requests(root_url: &str, decision_task_id: &str) -> Vec<String> {
+    vec![run_artifact_url(
+        root_url,
+        decision_task_id,
+        0,
+        "public/full-task-graph.json",
+    )]
+}
+
+/// What a host sends at once, while its engine starts, for the engine to take: the
+/// [`first_requests`] and the [`likely_requests`] (the page's load message lists them; the JS
+/// package's `earlyRequests` in www/src/index.js is the same list).
+pub fn early_requests(root_url: &str, decision_task_id: &str) -> Vec<String> {
+    let mut urls = first_requests(root_url, decision_task_id);
+    urls.extend(likely_requests(root_url, decision_task_id));
+    urls
+}
+
 /// `index.findTask`.
 pub fn find_task_url(root_url: &str, index_path: &str) -> String {
     api_url(root_url, "index", "v1", &format!("task/{index_path}"))

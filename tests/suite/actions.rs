@@ -417,16 +417,22 @@ fn hostile_action_schemas_validate_or_fail_cleanly() {
     );
 }
 
-/// An action's schema is compiled the first time an input is validated, and that one validator
-/// answers every later input, of the action and of its clones, as a fresh one would.
-#[test]
-fn an_actions_schema_is_compiled_once_and_answers_every_input() {
+/// Two hook actions: `x`, whose schema wants an integer `times`, and `bad`, whose schema is not
+/// one.
+fn x_and_bad() -> actions::ActionsJson {
     let text = json!({"version": 1, "actions": [
         {"name": "x", "kind": "hook", "context": [], "hookGroupId": "g", "hookId": "h",
          "hookPayload": {}, "schema": {"type": "object", "properties": {"times": {"type": "integer"}}}},
         {"name": "bad", "kind": "hook", "context": [], "hookGroupId": "g", "hookId": "h",
          "hookPayload": {}, "schema": {"type": 12}}]});
-    let parsed = actions::parse(text.to_string().as_bytes()).unwrap();
+    actions::parse(text.to_string().as_bytes()).unwrap()
+}
+
+/// An action's schema is compiled the first time an input is validated, and that one validator
+/// answers every later input, of the action and of its clones, as a fresh one would.
+#[test]
+fn an_actions_schema_is_compiled_once_and_answers_every_input() {
+    let parsed = x_and_bad();
     let x = parsed.find("x", None).unwrap();
     assert!(
         format!("{x:?}").contains("CompiledSchema(not yet)"),
@@ -463,4 +469,39 @@ fn an_actions_schema_is_compiled_once_and_answers_every_input() {
         format!("{bad:?}").contains("CompiledSchema(invalid)"),
         "{bad:?}"
     );
+}
+
+/// A load compiles the add-new-jobs schema ahead (`compile_schemas`): only the actions of that
+/// name, an invalid schema reported when an input meets it, as before.
+#[test]
+fn schemas_compiled_ahead_are_those_named_and_answer_as_before() {
+    let parsed = x_and_bad();
+    parsed.compile_schemas("x");
+    let state = |name: &str| format!("{:?}", parsed.find(name, None).unwrap());
+    assert!(
+        state("x").contains("CompiledSchema(compiled)"),
+        "{}",
+        state("x")
+    );
+    assert!(
+        state("bad").contains("CompiledSchema(not yet)"),
+        "{}",
+        state("bad")
+    );
+    parsed.compile_schemas("bad");
+    assert!(
+        state("bad").contains("CompiledSchema(invalid)"),
+        "{}",
+        state("bad")
+    );
+    let bad = parsed
+        .validate_any("bad", &json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        bad.starts_with("action \"bad\" has an invalid schema: "),
+        "{bad}"
+    );
+    assert!(parsed.validate_any("x", &json!({"times": "2"})).is_err());
+    assert_eq!(parsed.validate_any("x", &json!({"times": 2})), Ok(()));
 }

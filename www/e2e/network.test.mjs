@@ -5,9 +5,9 @@
 // answer is never retried blindly: the page sends the user to the task group first.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startStandin, useToken, suite, cliPreview, openPage, readCounts } from "./harness.mjs";
+import { ROOT, SAMPLE_DIR, startStandin, useToken, suite, cliPreview, openPage, readCounts } from "./harness.mjs";
 
 const NSS = "NssSampleDecision00001";
 const PICK = "test-bogo-linux32/debug";
@@ -40,17 +40,28 @@ async function loadError(page) {
 
 const requests = (standin, text) => readFileSync(standin.log, "utf8").split("\n").filter((l) => l.includes(text)).length;
 
-/** The load's first requests (taskcluster::first_requests) each reached the stand-in once. */
-function assertFirstRequestsSentOnce(standin) {
+/** The run's artifacts a load reads (run 0's graph is taskcluster::likely_requests). */
+const runArtifacts = (run) =>
+  ["full-task-graph.json", "label-to-taskid.json", "parameters.yml", "actions.json"].map(
+    (name) => `/api/queue/v1/task/${NSS}/runs/${run}/artifacts/public/${name}`,
+  );
+
+/** Each GET of `paths` reached the stand-in exactly once. */
+function assertSentOnce(standin, paths) {
   const lines = readFileSync(standin.log, "utf8").split("\n");
-  for (const path of [
+  for (const path of paths) assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
+}
+
+/** The load's first requests (taskcluster::first_requests), run 0's graph (likely_requests)
+ * and its other artifacts each reached the stand-in once. */
+function assertFirstRequestsSentOnce(standin) {
+  assertSentOnce(standin, [
     `/api/queue/v1/task/${NSS}`,
     `/api/queue/v1/task/${NSS}/status`,
     `/api/queue/v1/task/${NSS}/artifacts/public/runnable-jobs.json`,
     `/api/queue/v1/task-group/${NSS}/list`,
-  ]) {
-    assert.equal(lines.filter((l) => l === `GET ${path}`).length, 1, path);
-  }
+    ...runArtifacts(0),
+  ]);
 }
 
 test("the load's first requests go out while the engine starts, and are sent once each", async () => {
@@ -63,7 +74,7 @@ test("the load's first requests go out while the engine starts, and are sent onc
     const wait = () => (self.__tgpPrefetched.size === 0 ? resolve() : setTimeout(wait, 50));
     wait();
   }));
-  assert.deepEqual(await worker.evaluate(() => self.__tgpPrefetchStats), { sent: 4, unused: 0 });
+  assert.deepEqual(await worker.evaluate(() => self.__tgpPrefetchStats), { sent: 5, unused: 0 });
   assertFirstRequestsSentOnce(standin);
   assert.deepEqual(problems, []);
   await page.close();
@@ -86,11 +97,41 @@ test("the package's own load sends the first requests while its worker starts, a
   for (const worker of page.workers()) {
     stats.push(await worker.evaluate(() => self.__tgpPrefetchStats || null));
   }
-  assert.deepEqual(stats, [{ sent: 4, unused: 0 }]);
+  assert.deepEqual(stats, [{ sent: 5, unused: 0 }]);
   assertFirstRequestsSentOnce(standin);
   await page.evaluate(() => self.__previewer.dispose());
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test("a decision task that ran again loads its last completed run: run 0's graph sent early is dropped", async () => {
+  // Its status names two runs; the stand-in serves the same artifacts for either.
+  const status = join(SAMPLE_DIR, "tasks", NSS, "status.json");
+  writeFileSync(status, JSON.stringify({ taskId: NSS, state: "completed", runs: [{ runId: 0, state: "exception" }, { runId: 1, state: "completed" }] }));
+  try {
+    // The group's listing never answers, so the load never ends: what is dropped is dropped
+    // when run 1's artifacts are asked for, not by the load's end.
+    const standin = await withFaults(["--delay-ms", "100", "--hang", `/task-group/${NSS}/list`]);
+    const { page, problems } = await open(standin, `&select=${encodeURIComponent(PICK)}`);
+    await page.locator("#preview-counts").waitFor({ timeout: 60000 });
+    // The four first requests taken, run 0's graph aborted as run 1's artifacts were asked for
+    // (the load is still listing: its end would have dropped it too, later).
+    const worker = page.workers()[0];
+    const early = await worker.evaluate(() => ({ stats: self.__tgpPrefetchStats, left: [...self.__tgpPrefetched.keys()] }));
+    assert.deepEqual(early, { stats: { sent: 5, unused: 1 }, left: [] });
+    assert.equal(await page.locator("#load-error").count(), 0);
+    assertSentOnce(standin, runArtifacts(1));
+    // The CLI reads the same run (its last completed): the same preview.
+    const counts = await readCounts(page);
+    const expected = cliPreview({ rootUrl: standin.url, decision: NSS, labels: [PICK] }).iterations[0];
+    assert.equal(counts.created, Object.keys(expected.created).length);
+    assert.equal(counts.reused, Object.keys(expected.reused).length);
+    assert.ok(counts.created > 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    rmSync(status);
+  }
 });
 
 test("a graph download that stalls halfway ends in a message naming it, with a Retry", async () => {

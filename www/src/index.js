@@ -160,17 +160,19 @@ function addNewJobs(request) {
 }
 
 /** The GETs a push's load sends before any answer is in: the decision task and its status,
- * runnable-jobs.json and the task group's first page (the engine's own list,
- * `taskcluster::first_requests`, which the page passes; the URLs must be the engine's to the
- * byte, or the engine sends its requests again: a browser test counts them). The worker sends
- * them at once, while its engine starts, and the engine takes their answers. */
-function firstRequests(rootUrl, decisionTaskId) {
+ * runnable-jobs.json and the task group's first page, then run 0's graph, which it most likely
+ * asks for next (the engine's own list, `taskcluster::early_requests`, which the page passes;
+ * the URLs must be the engine's to the byte, or the engine sends its requests again: a
+ * browser test counts them). The worker sends them at once, while its engine starts, and the
+ * engine takes their answers; run 0's graph is dropped if the load uses another run. */
+function earlyRequests(rootUrl, decisionTaskId) {
   const queue = `${String(rootUrl).replace(/\/+$/, "")}/api/queue/v1`;
   return [
     `${queue}/task/${decisionTaskId}`,
     `${queue}/task/${decisionTaskId}/status`,
     `${queue}/task/${decisionTaskId}/artifacts/public/runnable-jobs.json`,
     `${queue}/task-group/${decisionTaskId}/list`,
+    `${queue}/task/${decisionTaskId}/runs/0/artifacts/public/full-task-graph.json`,
   ];
 }
 
@@ -227,7 +229,7 @@ export function createPreviewer(options = {}) {
     async load(source, { onProgress = () => {}, onJobs = () => {}, onReady = () => {} } = {}) {
       // A push from Taskcluster: its first requests go out while the worker's engine starts.
       if (source && typeof source.rootUrl === "string" && typeof source.decisionTaskId === "string" && !source.prefetch && !options.inline) {
-        source = { ...source, prefetch: firstRequests(source.rootUrl, source.decisionTaskId) };
+        source = { ...source, prefetch: earlyRequests(source.rootUrl, source.decisionTaskId) };
       }
       const transfer = [];
       if (source && source.fullTaskGraph && !options.inline) {

@@ -13,11 +13,29 @@
 import { createCore, flatError } from "./core.js";
 
 // A load's first requests (`prefetch` in its arguments: the page lists them, see
-// taskcluster::first_requests) are sent at once, while the engine may still be starting; the
-// engine takes each answer from this map by its URL, once (src/js_api/http.rs). What a load
-// has not taken when it ends is aborted. `__tgpPrefetchStats` counts both, for the tests.
+// taskcluster::early_requests) are sent at once, while the engine may
+// still be starting; the engine takes each answer by its URL, once (`__tgpTakePrefetched`,
+// called by src/js_api/http.rs). What a load has not taken when it ends is aborted, and so is
+// a run's artifact sent early as soon as the engine asks for another run's (the decision task
+// ran again). `__tgpPrefetchStats` counts them, for the tests.
 const prefetched = (self.__tgpPrefetched = new Map());
 const stats = (self.__tgpPrefetchStats = { sent: 0, unused: 0 });
+const RUN_ARTIFACT = /^(.*\/task\/[^/]+\/runs\/)(\d+)\/artifacts\//;
+
+/** The answer to `url` sent early (`{ response, controller }`), taken out; undefined if none.
+ * Asking for one run's artifact drops the other runs' of the same task sent early. */
+self.__tgpTakePrefetched = (url) => {
+  const entry = prefetched.get(url);
+  prefetched.delete(url);
+  const asked = String(url).match(RUN_ARTIFACT);
+  if (asked) {
+    for (const [other, early] of prefetched) {
+      const sent = other.match(RUN_ARTIFACT);
+      if (sent && sent[1] === asked[1] && sent[2] !== asked[2]) drop(other, early);
+    }
+  }
+  return entry;
+};
 
 /** Sends the GETs `urls`; returns what drops those of them nobody took. */
 function prefetch(urls) {
@@ -35,13 +53,16 @@ function prefetch(urls) {
   }
   return () => {
     for (const [url, entry] of mine) {
-      if (prefetched.get(url) === entry) {
-        prefetched.delete(url);
-        entry.controller.abort();
-        stats.unused += 1;
-      }
+      if (prefetched.get(url) === entry) drop(url, entry);
     }
   };
+}
+
+/** An answer sent early that nobody will take: aborted and counted. */
+function drop(url, entry) {
+  prefetched.delete(url);
+  entry.controller.abort();
+  stats.unused += 1;
 }
 
 /** Starts the engine from `wasm` (the .wasm file's URL; the worker's own `?wasm=` parameter

@@ -348,11 +348,12 @@ impl Page {
         // A load still listing its task group may be overtaken: its news is dropped.
         self.push.seq += 1;
         let seq = self.push.seq;
+        // The worker sends the load's first requests (and run 0's graph, which it most likely
+        // asks for next) while its engine starts.
+        let prefetch = crate::taskcluster::early_requests(&root, &decision);
         self.emit(Effect::Call {
             op: "load",
-            // The worker sends the load's first requests while its engine starts.
-            args: json!({"rootUrl": root, "decisionTaskId": decision,
-                "prefetch": crate::taskcluster::first_requests(&root, &decision)}),
+            args: json!({"rootUrl": root, "decisionTaskId": decision, "prefetch": prefetch}),
             progress: Some(Box::new(move |p| Msg::Push(PushMsg::Progress(seq, p)))),
             reply: Box::new(move |r| Msg::Push(PushMsg::Loaded(seq, r))),
         });

@@ -129,14 +129,12 @@ fn key(k: &str) -> Key {
 fn a_load_goes_from_the_early_grid_to_the_graphs_own_grid_and_previews_picks_on_the_way() {
     let mut page = page("?decisionTaskId=D&select=test-a");
     let effects = page.start();
-    assert_eq!(
-        calls(&effects),
-        vec![(
-            "load",
-            json!({"rootUrl": "http://tc.example", "decisionTaskId": "D",
-                "prefetch": crate::taskcluster::first_requests("http://tc.example", "D")})
-        )]
+    let mut prefetch = crate::taskcluster::first_requests("http://tc.example", "D");
+    prefetch.push(
+        "http://tc.example/api/queue/v1/task/D/runs/0/artifacts/public/full-task-graph.json".into(),
     );
+    let load = json!({"rootUrl": "http://tc.example", "decisionTaskId": "D", "prefetch": prefetch});
+    assert_eq!(calls(&effects), vec![("load", load)]);
     assert!(matches!(page.push.phase, Phase::Loading(_)));
     let seq = page.push.seq;
     // The early grid, in one page: grouped in a task of its own.
