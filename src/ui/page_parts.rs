@@ -64,15 +64,19 @@ pub fn loading_bar(page: &Page) -> Html {
             } else {
                 <progress id="load-progress" aria-label="Loading the push"></progress>
             }
-            <span class="loading-text">{text}</span>
-            if push.early_grid {
-                <span class="early-grid" id="early-grid">{" · jobs from runnable-jobs.json and the task group: pick now, the preview follows when the graph is in"}</span>
-                if let Some(l) = push.listing().filter(|l| !l.done) {
+            // One paragraph beside the bar (not a column each): what loads, and what the
+            // early grid means while it shows.
+            <span class="loading-words">
+                <span class="loading-text">{text}</span>
+                if push.early_grid && push.summary.is_none() {
+                    <span class="early-grid" id="early-grid">{" · jobs from runnable-jobs.json and the task group: pick now, the preview follows when the graph is in"}</span>
+                }
+                if let Some(l) = push.listing().filter(|l| push.early_grid && !l.done) {
                     <span class="early-listing" id="early-listing" data-listed={l.listed.to_string()}>
                         {format!(" · checking which jobs already ran: {} tasks of the group listed so far (until then, a job shows as runnable)", l.listed)}
                     </span>
                 }
-            }
+            </span>
         </div>
     }
 }

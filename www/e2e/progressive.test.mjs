@@ -107,6 +107,8 @@ test("a slow task group listing: the grid shows at once and each page of the lis
     await page.locator(`.job-btn[data-label="${PICK}"]`).first().click();
     await page.locator("#preview-counts").waitFor({ timeout: 30000 });
     assert.equal(await page.locator("#early-listing").count(), 1, "previewed while the listing goes on");
+    // The graph is in: no word of a preview that would follow it.
+    assert.equal(await page.locator("#early-grid").count(), 0);
     const expected = cliPreview({ rootUrl: slow.url, decision: NSS, labels: [PICK] }).iterations[0];
     assert.equal((await readCounts(page)).created, Object.keys(expected.created).length);
     await page.screenshot({ path: join(ROOT, "target", "screenshots", "13b-early-listing.png") });
@@ -119,7 +121,9 @@ test("a slow task group listing: the grid shows at once and each page of the lis
       firstListed,
       { timeout: 30000 },
     );
-    await page.locator("#early-grid").waitFor({ state: "detached", timeout: 60000 });
+    // The whole group listed: the counts are final.
+    await page.locator("#early-listing").waitFor({ state: "detached", timeout: 60000 });
+    await page.waitForFunction(() => document.querySelector("#job-counts")?.dataset.provisional === "false", null, { timeout: 60000 });
     const runnableAfter = await page.locator('.job-btn[data-state="runnable"]').count();
     assert.equal(await page.locator("#job-counts").getAttribute("data-provisional"), "false");
     assert.match(await page.locator("#job-counts").textContent(), /^\d+ jobs · \d+ runnable$/);
