@@ -200,10 +200,17 @@ bench-data: build
 	@test -f target/bench-data/g50k.json || gzip -dc target/bench-data/g50k/full-task-graph.json.gz > target/bench-data/g50k.json
 	@python3 -c 'import json; r=json.load(open("target/bench-data/g50k/requests.json")); json.dump(r["one-test"], open("target/bench-data/one.json","w"))'
 
-# Ours (plain JSON and gzip) against upstream's create_tasks on the same input, from one run
-# each: time, peak memory and the ratios.
+# Ours (plain JSON and gzip) against upstream's create_tasks on the same input, in one run:
+# time (median and worst of five of ours), peak memory and the ratios. With BASELINE=<commit>,
+# that commit's CLI is built too (target/bench-baseline-cli, a target directory of its own)
+# and run beside ours, runs interleaved: before and after on the same machine.
 bench-cli: bench-data setup-python
-	$(PYTHON) benches/cli_vs_upstream.py --cli $(CLI) --python $(PYTHON) --data target/bench-data
+	@if [ -n "$(BASELINE)" ]; then \
+	  rm -rf $(TARGET)/bench-baseline-cli && mkdir -p $(TARGET)/bench-baseline-cli \
+	  && git archive $(BASELINE) | tar -x -C $(TARGET)/bench-baseline-cli \
+	  && (cd $(TARGET)/bench-baseline-cli && CARGO_TARGET_DIR=$(abspath $(TARGET))/bench-baseline-cli-target cargo build --release --features cli); fi
+	$(PYTHON) benches/cli_vs_upstream.py --cli $(CLI) --python $(PYTHON) --data target/bench-data \
+	  $(if $(BASELINE),--baseline $(abspath $(TARGET))/bench-baseline-cli-target/release/taskgraph-preview)
 
 bench-e2e: bench-data setup-python
 	/usr/bin/time -f "ours (plain JSON): %e s, %M KB peak" $(CLI) preview --json --timings --graph target/bench-data/g50k.json \
