@@ -276,7 +276,7 @@ pub(super) fn build_graph(
     raw_entries: Vec<Vec<RawEntry>>,
 ) -> Result<FullTaskGraph, Error> {
     let count = raw_entries.iter().map(Vec::len).sum();
-    let mut by_label = super::model::LabelMap::with_capacity_and_hasher(count, Default::default());
+    let mut by_label = super::model::LabelIndex::with_capacity(count);
     let mut tasks: Vec<TaskNode> = Vec::with_capacity(count);
     let mut warnings = Vec::new();
     let mut mismatched = Vec::new();
@@ -300,7 +300,7 @@ pub(super) fn build_graph(
             attributes: raw.attributes,
         };
         // Like Python's json.load, a repeated key keeps its first position and its last value.
-        if let Some(&idx) = by_label.get(&node.label) {
+        if let Some(idx) = by_label.get(&tasks, &node.label) {
             if let Some(slot) = tasks.get_mut(idx as usize) {
                 *slot = node;
             }
@@ -310,8 +310,8 @@ pub(super) fn build_graph(
             what: "full-task-graph".into(),
             message: "too many tasks".into(),
         })?;
-        by_label.insert(node.label.clone(), idx);
         tasks.push(node);
+        by_label.insert_new(&tasks, idx);
     }
 
     let mut graph: DiGraph<(), u32, u32> =
@@ -320,9 +320,16 @@ pub(super) fn build_graph(
         graph.add_node(());
     }
     let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (idx, task) in tasks.iter_mut().enumerate() {
-        for (pos, dep) in task.dependencies.iter_mut().enumerate() {
-            dep.target = by_label.get(&dep.label).copied();
+    for idx in 0..tasks.len() {
+        // Taken out while resolved against the labels of all tasks (this one's included).
+        let Some(mut dependencies) = tasks
+            .get_mut(idx)
+            .map(|t| std::mem::take(&mut t.dependencies))
+        else {
+            continue;
+        };
+        for (pos, dep) in dependencies.iter_mut().enumerate() {
+            dep.target = by_label.get(&tasks, &dep.label);
             match dep.target {
                 Some(target) => {
                     graph.add_edge(
@@ -334,10 +341,13 @@ pub(super) fn build_graph(
                     dep.label = String::new();
                 }
                 None => unknown
-                    .entry(task.label.clone())
+                    .entry(tasks.get(idx).map(|t| t.label.clone()).unwrap_or_default())
                     .or_default()
                     .push(dep.label.clone()),
             }
+        }
+        if let Some(task) = tasks.get_mut(idx) {
+            task.dependencies = dependencies;
         }
     }
     for (label, deps) in unknown {
@@ -674,6 +684,44 @@ pub fn index_answers(bytes: &[u8], what: &str) -> Result<IndexAnswers, Error> {
 
 #[cfg(test)]
 mod tests {
+    /// The label index (model::LabelIndex) finds tasks by their own labels: a repeated key
+    /// keeps its first place and its last value (as Python's `json.load`), dependencies
+    /// resolve through it, and a label no task has resolves to nothing.
+    #[test]
+    fn labels_are_found_by_the_tasks_own_labels_and_a_repeated_key_keeps_its_first_place() {
+        let entry = |kind: &str, deps: &str| {
+            format!(
+                r#"{{"kind": "{kind}", "label": "L", "attributes": {{}}, "dependencies": {deps},
+                "optimization": null, "task": {{"deadline": "2025-01-01T00:00:00Z"}}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"a": {}, "b": {}, "c": {}, "a": {}}}"#,
+            entry("first", "{}"),
+            entry("k", r#"{"x": "a", "y": "nowhere"}"#),
+            entry("k", r#"{"self": "c"}"#),
+            entry("last", r#"{"z": "b"}"#)
+        )
+        .replace(r#""label": "L""#, r#""label": "same""#);
+        let graph = crate::engine::FullTaskGraph::parse(text.into_bytes()).unwrap();
+        assert_eq!(graph.len(), 3);
+        assert_eq!(graph.index_of("a"), Some(0));
+        assert_eq!(graph.index_of("b"), Some(1));
+        assert_eq!(graph.index_of("c"), Some(2));
+        assert_eq!(graph.index_of("nowhere"), None);
+        assert_eq!(graph.index_of(""), None);
+        let a = graph.get("a").unwrap();
+        assert_eq!(a.kind, "last");
+        assert_eq!(a.dependencies[0].target, Some(1));
+        let b = graph.get("b").unwrap();
+        assert_eq!(b.dependencies[0].target, Some(0));
+        assert_eq!(b.dependencies[1].target, None);
+        assert_eq!(graph.dependency_label(&b.dependencies[1]), "nowhere");
+        assert_eq!(graph.get("c").unwrap().dependencies[0].target, Some(2));
+        // a → b, b → a, c → c.
+        assert_eq!(graph.edge_count(), 3);
+    }
+
     #[test]
     fn a_forged_gzip_size_reserves_no_more_than_deflate_can_expand() {
         // The fuzzer's input (fuzz/corpus/inputs/regression-forged-gzip-size): a gzip header,
