@@ -703,7 +703,7 @@ mod tests {
             entry("last", r#"{"z": "b"}"#)
         )
         .replace(r#""label": "L""#, r#""label": "same""#);
-        let graph = crate::engine::FullTaskGraph::parse(text.into_bytes()).unwrap();
+        let graph = super::super::model::FullTaskGraph::parse(text.into_bytes()).unwrap();
         assert_eq!(graph.len(), 3);
         assert_eq!(graph.index_of("a"), Some(0));
         assert_eq!(graph.index_of("b"), Some(1));
