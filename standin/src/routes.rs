@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::auth::{create_task_scope, permanent_credentials, signed_call, Signed};
@@ -234,49 +235,67 @@ pub(crate) fn group_reply(config: &Config, group: &str) -> Value {
 /// One page of a listing: `reply` plus `tasks` from `token` on, and a continuation token if
 /// more remain.
 pub(crate) fn paged(reply: Value, items: &[Value], token: usize, page: usize) -> Reply {
-    let texts: Vec<String> = items
+    let (items, next) = page_of(items, token, page);
+    let tasks: Vec<Box<RawValue>> = items
         .iter()
-        .skip(token)
-        .take(page)
-        .map(Value::to_string)
+        .filter_map(|item| serde_json::value::to_raw_value(item).ok())
         .collect();
-    let next = token.saturating_add(page);
-    page_reply(reply, &texts, next < items.len(), next)
+    page_reply(reply, &tasks, next)
 }
 
-/// [`paged`] for items that are JSON text already (see [`group_listing`]): nothing parsed or
-/// printed again.
-pub(crate) fn paged_texts(reply: Value, items: &[String], token: usize, page: usize) -> Reply {
-    let next = token.saturating_add(page);
-    let end = next.min(items.len());
-    let texts = items.get(token.min(end)..end).unwrap_or(&[]);
-    page_reply(reply, texts, next < items.len(), next)
+/// [`paged`] for items kept as JSON text (see [`group_listing`]): nothing parsed or printed
+/// again.
+pub(crate) fn paged_texts(
+    reply: Value,
+    items: &[Box<RawValue>],
+    token: usize,
+    page: usize,
+) -> Reply {
+    let (items, next) = page_of(items, token, page);
+    page_reply(reply, items, next)
 }
 
-/// `reply` with `tasks` (JSON texts) and, if `more`, the token of the page at `next`.
-fn page_reply(mut reply: Value, tasks: &[String], more: bool, next: usize) -> Reply {
-    if more {
+/// The `page` items from `token` on, and the token of the next page if more remain.
+fn page_of<T>(items: &[T], token: usize, page: usize) -> (&[T], Option<usize>) {
+    let end = token.saturating_add(page).min(items.len());
+    let next = (end < items.len()).then_some(end);
+    (items.get(token.min(end)..end).unwrap_or(&[]), next)
+}
+
+/// A listing's page as Taskcluster answers it: the reply's fields, then the tasks.
+#[derive(serde::Serialize)]
+struct Page<'a> {
+    #[serde(flatten)]
+    reply: &'a Value,
+    tasks: &'a [Box<RawValue>],
+}
+
+/// `reply` with `tasks` and, if there is one, the next page's token.
+fn page_reply(mut reply: Value, tasks: &[Box<RawValue>], next: Option<usize>) -> Reply {
+    if let Some(next) = next {
         reply["continuationToken"] = json!(next.to_string());
     }
-    let head = reply.to_string();
-    let mut body =
-        String::with_capacity(head.len() + tasks.iter().map(|t| t.len() + 1).sum::<usize>() + 12);
-    body.push_str(head.strip_suffix('}').unwrap_or("{"));
-    if body.len() > 1 {
-        body.push(',');
+    match serde_json::to_vec(&Page {
+        reply: &reply,
+        tasks,
+    }) {
+        Ok(body) => Reply::new(200, body, "application/json"),
+        Err(e) => error(500, &format!("the page could not be written: {e}")),
     }
-    body.push_str("\"tasks\":[");
-    body.push_str(&tasks.join(","));
-    body.push_str("]}");
-    Reply::new(200, body.into_bytes(), "application/json")
 }
 
 /// The tasks of the `group.json` at `path`, each as its JSON text, kept while the file is
-/// unchanged: a page is answered by joining texts (as a queue answers from its database),
+/// unchanged: a page is answered from the kept texts (as a queue answers from its database),
 /// not by cloning and printing thousands of parsed tasks on every request.
-pub(crate) fn group_listing(path: &Path) -> std::sync::Arc<Vec<String>> {
+pub(crate) fn group_listing(path: &Path) -> std::sync::Arc<Vec<Box<RawValue>>> {
     type Cache = std::sync::Mutex<
-        BTreeMap<PathBuf, (Option<std::time::SystemTime>, std::sync::Arc<Vec<String>>)>,
+        BTreeMap<
+            PathBuf,
+            (
+                Option<std::time::SystemTime>,
+                std::sync::Arc<Vec<Box<RawValue>>>,
+            ),
+        >,
     >;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -289,7 +308,12 @@ pub(crate) fn group_listing(path: &Path) -> std::sync::Arc<Vec<String>> {
     let parsed: Vec<Value> = read_json(path)
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
-    let tasks = std::sync::Arc::new(parsed.iter().map(Value::to_string).collect::<Vec<_>>());
+    let tasks = std::sync::Arc::new(
+        parsed
+            .iter()
+            .filter_map(|task| serde_json::value::to_raw_value(task).ok())
+            .collect::<Vec<_>>(),
+    );
     if let Ok(mut c) = cache.lock() {
         c.insert(path.to_path_buf(), (modified, tasks.clone()));
     }
@@ -573,5 +597,39 @@ pub(crate) fn artifact(config: &Config, task_id: &str, name: &str) -> Reply {
             },
         ),
         Err(_) => error(404, &format!("artifact {name} of {task_id} not found")),
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    /// A listing's pages: the reply's fields, the tasks from the token on, and the next page's
+    /// token while more remain; kept texts page as parsed values do.
+    #[test]
+    fn pages_carry_the_replys_fields_the_tasks_and_the_next_token() {
+        let items: Vec<Value> = (0..5)
+            .map(|i| json!({"status": {"taskId": format!("T{i}")}}))
+            .collect();
+        let texts: Vec<Box<RawValue>> = items
+            .iter()
+            .map(|v| serde_json::value::to_raw_value(v).unwrap())
+            .collect();
+        let body = |reply: Reply| serde_json::from_slice::<Value>(&reply.body).unwrap();
+        let reply = json!({"taskGroupId": "G"});
+        for page in [
+            paged(reply.clone(), &items, 2, 2),
+            paged_texts(reply.clone(), &texts, 2, 2),
+        ] {
+            assert_eq!(
+                body(page),
+                json!({"taskGroupId": "G", "continuationToken": "4", "tasks": [items[2], items[3]]})
+            );
+        }
+        assert_eq!(
+            body(paged_texts(reply.clone(), &texts, 4, 2)),
+            json!({"taskGroupId": "G", "tasks": [items[4]]})
+        );
+        assert_eq!(body(paged(json!({}), &items, 9, 2)), json!({"tasks": []}));
     }
 }
