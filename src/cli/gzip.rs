@@ -472,6 +472,26 @@ fn crcs(text: &[u8], ends: &[usize]) -> Crcs {
     pieces
 }
 
+/// The ends of the members that end in the text `from..=to` (offsets in the text, from
+/// `from`), from `trailers` (each member's end in the text and its CRC-32); `handed` counts
+/// the member ends already given to earlier parts.
+fn member_ends(
+    trailers: &[(usize, u32)],
+    handed: &mut usize,
+    from: usize,
+    to: usize,
+) -> Vec<usize> {
+    let mut ends = Vec::new();
+    while let Some(&(end, _)) = trailers.get(*handed) {
+        if end > to {
+            break;
+        }
+        ends.push(end.saturating_sub(from));
+        *handed += 1;
+    }
+    ends
+}
+
 /// Whether the parts' pieces ([`crcs`]), in the text's order, give each member the CRC-32 of
 /// its trailer (`trailers`: where each member ends, and that CRC).
 fn crcs_match(
@@ -574,20 +594,8 @@ fn load_in_parts_of(path: &Path, threads: usize, sizes: Sizes) -> Option<FullTas
             let mut index = 0;
             let mut buffer = fresh();
             let (mut from, mut filled) = (0, 0);
-            // Where `buffer[0]` is in the text, and the first member end not handed yet.
-            let (mut base, mut trailer) = (0, 0);
-            // The member ends in the text `base + from..=base + to`, as offsets from its start.
-            let mut ends_in = |trailers: &[(usize, u32)], from: usize, to: usize| {
-                let mut ends = Vec::new();
-                while let Some(&(end, _)) = trailers.get(trailer) {
-                    if end > to {
-                        break;
-                    }
-                    ends.push(end.saturating_sub(from));
-                    trailer += 1;
-                }
-                ends
-            };
+            // Where `buffer[0]` is in the text, and how many member ends were handed so far.
+            let (mut base, mut ends_handed) = (0, 0);
             loop {
                 if buffer.len() - filled < read {
                     // An entry longer than a part: room for more of it.
@@ -616,7 +624,12 @@ fn load_in_parts_of(path: &Path, threads: usize, sizes: Sizes) -> Option<FullTas
                     next.get_mut(..rest)?
                         .copy_from_slice(buffer.get(keep..filled)?);
                     let handed = std::mem::replace(&mut buffer, next);
-                    let ends = ends_in(&inflater.trailers, base + from, base + cut);
+                    let ends = member_ends(
+                        &inflater.trailers,
+                        &mut ends_handed,
+                        base + from,
+                        base + cut,
+                    );
                     send.send(Handed {
                         index,
                         bytes: handed,
@@ -633,7 +646,12 @@ fn load_in_parts_of(path: &Path, threads: usize, sizes: Sizes) -> Option<FullTas
                     return None;
                 }
             }
-            let ends = ends_in(&inflater.trailers, base + from, base + filled);
+            let ends = member_ends(
+                &inflater.trailers,
+                &mut ends_handed,
+                base + from,
+                base + filled,
+            );
             send.send(Handed {
                 index,
                 bytes: buffer,
@@ -645,23 +663,25 @@ fn load_in_parts_of(path: &Path, threads: usize, sizes: Sizes) -> Option<FullTas
             Some(index + 1)
         })();
         drop(send);
-        let mut parts: Vec<Option<Scanned>> = Vec::new();
-        let mut pieces: Vec<Crcs> = Vec::new();
+        // Each part as scanned, and its text's checksums, in the text's order.
+        let mut parts: Vec<(Option<Scanned>, Crcs)> = Vec::new();
         for (index, stream, crcs) in results {
             if parts.len() <= index {
-                parts.resize_with(index + 1, || None);
-                pieces.resize_with(index + 1, Vec::new);
+                parts.resize_with(index + 1, || (None, Vec::new()));
             }
-            if let (Some(slot), Some(piece)) = (parts.get_mut(index), pieces.get_mut(index)) {
-                *slot = stream;
-                *piece = crcs;
+            if let Some(slot) = parts.get_mut(index) {
+                *slot = (stream, crcs);
             }
         }
         let count = sent?;
-        if parts.len() != count || !crcs_match(pieces.into_iter().flatten(), &inflater.trailers) {
+        if parts.len() != count {
             return None;
         }
-        let mut parts = parts.into_iter();
+        let pieces = parts.iter_mut().flat_map(|(_, crcs)| std::mem::take(crcs));
+        if !crcs_match(pieces, &inflater.trailers) {
+            return None;
+        }
+        let mut parts = parts.into_iter().map(|(scanned, _)| scanned);
         let Some(Some(Scanned::Last(last))) = parts.next_back() else {
             return None;
         };
@@ -857,18 +877,16 @@ mod tests {
             (6500, crc(3000..6500)),
             (10_000, crc(6500..10_000)),
         ];
+        // Cut as load_in_parts cuts: each part's member ends from member_ends.
         let pieces_for = |cuts: &[usize], text: &[u8]| -> Vec<(crc32fast::Hasher, bool)> {
             let mut bounds = vec![0];
             bounds.extend_from_slice(cuts);
             bounds.push(text.len());
+            let mut handed = 0;
             bounds
                 .windows(2)
                 .flat_map(|w| {
-                    let ends: Vec<usize> = trailers
-                        .iter()
-                        .filter(|(end, _)| *end > w[0] && *end <= w[1] || (w[0] == 0 && *end == 0))
-                        .map(|(end, _)| end - w[0])
-                        .collect();
+                    let ends = member_ends(&trailers, &mut handed, w[0], w[1]);
                     crcs(&text[w[0]..w[1]], &ends)
                 })
                 .collect()

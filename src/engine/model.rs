@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
-
 use serde_json::Value;
 
 use super::error::{Error, Warning};
